@@ -1,0 +1,43 @@
+# Two set-up commands on a fresh machine with only Python and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint types unit test-slow bench bench-smoke clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e . --group dev
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m ccrouter.demo --out out/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks simulations
+	$(BIN)/ruff format --check src tests benchmarks simulations
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+test: lint types unit
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -n 2 -q -m slow
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --group bench -e .
+	$(BIN)/python -m benchmarks.run --out out/bench.json
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks.run --smoke --out out/bench-smoke.json
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,79 @@
+"""Commands: what a caller asks the router to do.
+
+A command is validated against the current state and, when valid, turned into events
+(:func:`ccrouter.core.decide`). Commands are plain data, so a recorded sequence of them can be
+re-run under another configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import msgspec
+
+__all__ = [
+    "Abandon",
+    "Accept",
+    "Command",
+    "Complete",
+    "Decline",
+    "Login",
+    "Logout",
+    "NotReady",
+    "Ready",
+    "Submit",
+]
+
+
+class _Base(msgspec.Struct, frozen=True, kw_only=True, tag_field="command"):
+    pass
+
+
+class Login(_Base, frozen=True, tag="login"):
+    agent_id: str
+    skills: dict[str, int]
+    capacity: dict[str, int]
+
+
+class Ready(_Base, frozen=True, tag="ready"):
+    agent_id: str
+
+
+class NotReady(_Base, frozen=True, tag="not_ready"):
+    agent_id: str
+    reason: str
+
+
+class Logout(_Base, frozen=True, tag="logout"):
+    agent_id: str
+
+
+class Submit(_Base, frozen=True, tag="submit"):
+    interaction_id: str
+    channel: str
+    queue: str = "default"
+    skills: dict[str, int] = {}
+    priority: float = 0.0
+    customer_id: str | None = None
+    attributes: dict[str, Any] = {}
+
+
+class Accept(_Base, frozen=True, tag="accept"):
+    interaction_id: str
+
+
+class Decline(_Base, frozen=True, tag="decline"):
+    interaction_id: str
+
+
+class Complete(_Base, frozen=True, tag="complete"):
+    interaction_id: str
+
+
+class Abandon(_Base, frozen=True, tag="abandon"):
+    interaction_id: str
+
+
+Command: TypeAlias = (
+    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon
+)

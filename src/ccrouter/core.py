@@ -1,0 +1,451 @@
+"""The decision core: commands in, events out. No clock, no randomness source, no I/O.
+
+:func:`execute` runs one command at time ``at``:
+
+1. :func:`validate` checks the command against the state as it will be at ``at`` (after due
+   timers) and raises before anything changes;
+2. timers due at or before ``at`` fire, in time order, each at its own due time;
+3. :func:`decide` turns the command into its events;
+4. routing proposes offers until no eligible agent idles while work it could take waits.
+
+Every event is applied to the state as soon as it is made (``state.apply`` is the only
+mutation), so each decision sees the facts before it. Routing decisions are events
+(``InteractionOffered``), so a replay applies them and never decides again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from ccrouter.commands import (
+    Abandon,
+    Accept,
+    Command,
+    Complete,
+    Decline,
+    Login,
+    Logout,
+    NotReady,
+    Ready,
+    Submit,
+)
+from ccrouter.errors import (
+    DuplicateId,
+    InvalidArgument,
+    InvalidTransition,
+    TimeWentBackwards,
+    UnknownAgent,
+    UnknownInteraction,
+)
+from ccrouter.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentNotReady,
+    AgentReady,
+    Event,
+    InteractionAbandoned,
+    InteractionCompleted,
+    InteractionOffered,
+    InteractionQueued,
+    OfferAccepted,
+    OfferDeclined,
+    OfferRevoked,
+    OfferTimedOut,
+    WrapUpEnded,
+)
+from ccrouter.routing.match import select_agent
+from ccrouter.routing.strategies import uniform
+from ccrouter.state import Agent, Interaction, RouterState
+
+__all__ = [
+    "MAX_PROFICIENCY",
+    "NO_ANSWER",
+    "advance",
+    "best_interaction_for",
+    "decide",
+    "execute",
+    "fire_due_timers",
+    "validate",
+]
+
+NO_ANSWER = "no_answer"
+"""The not-ready reason given after ``max_no_answer`` consecutive missed offers."""
+MAX_PROFICIENCY = 32767
+"""Proficiencies are stored as 16-bit integers."""
+
+
+def execute(
+    state: RouterState, command: Command, at: float, *, backend: str = "numba"
+) -> list[Event]:
+    """Run ``command`` at time ``at``; return the events made (already applied to ``state``).
+
+    Raises:
+        CCRouterError: a subclass naming what is wrong; ``state`` is then unchanged.
+    """
+    validate(state, command, at)
+    at = float(at)
+    out: list[Event] = []
+    fire_due_timers(state, at, out, backend=backend)
+    for event in decide(state, command, at):
+        _emit(state, event, out)
+    _route_after(state, command, at, out, backend)
+    state.now = max(state.now, at)
+    return out
+
+
+def advance(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
+    """Fire every timer due at or before ``at``; return the events made."""
+    _check_time(state, at)
+    at = float(at)
+    out: list[Event] = []
+    fire_due_timers(state, at, out, backend=backend)
+    state.now = max(state.now, at)
+    return out
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def validate(state: RouterState, command: Command, at: float) -> None:
+    """Raise the error ``command`` would meet at ``at``; change nothing.
+
+    Timers due by ``at`` are taken into account (an offer that will have expired cannot be
+    accepted).
+    """
+    _check_time(state, at)
+    if isinstance(command, Login):
+        _check_id(command.agent_id, "agent_id")
+        agent = state.agents.get(command.agent_id)
+        if agent is not None and agent.presence != "logged_out":
+            msg = f"agent {command.agent_id!r} is already logged in (status {agent.status!r})"
+            raise InvalidTransition(msg)
+        _check_levels(command.skills, "skills", MAX_PROFICIENCY)
+        _check_levels(command.capacity, "capacity", 1_000_000)
+    elif isinstance(command, Ready | NotReady | Logout):
+        agent = _agent(state, command.agent_id)
+        if agent.presence == "logged_out":
+            what = type(command).__name__.lower()
+            msg = f"agent {command.agent_id!r} is logged out; log in before {what}"
+            raise InvalidTransition(msg)
+        if isinstance(command, NotReady):
+            _check_id(command.reason, "reason")
+        if isinstance(command, Logout) and agent.connected:
+            busy = ", ".join(sorted(agent.connected))
+            msg = f"agent {command.agent_id!r} is connected to {busy}; complete it before logout"
+            raise InvalidTransition(msg)
+    elif isinstance(command, Submit):
+        _check_id(command.interaction_id, "interaction_id")
+        if command.interaction_id in state.interactions:
+            msg = f"interaction id {command.interaction_id!r} was already submitted"
+            raise DuplicateId(msg)
+        _check_id(command.channel, "channel")
+        state.config.queue(command.queue)
+        _check_levels(command.skills, "skills", MAX_PROFICIENCY)
+        if not _is_number(command.priority):
+            msg = f"priority must be a finite number, got {command.priority!r}"
+            raise InvalidArgument(msg)
+    else:
+        interaction = _interaction(state, command.interaction_id)
+        status = interaction.status
+        if isinstance(command, Accept | Decline):
+            if status != "offered":
+                _wrong_status(command, interaction, "offered")
+            expires = interaction.offer_expires_at
+            if expires is not None and expires <= at:
+                msg = (
+                    f"cannot {type(command).__name__.lower()} {interaction.interaction_id!r}: "
+                    f"its offer expired at {expires:g} (now {at:g})"
+                )
+                raise InvalidTransition(msg)
+        elif isinstance(command, Complete) and status != "connected":
+            _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Abandon) and status not in ("queued", "offered"):
+            _wrong_status(command, interaction, "queued or offered")
+
+
+def _check_time(state: RouterState, at: float) -> None:
+    if not _is_number(at):
+        msg = f"`at` must be a finite number of seconds, got {at!r}"
+        raise InvalidArgument(msg)
+    if at < state.now:
+        msg = f"time went backwards: at={at:g} is before the router's current time {state.now:g}"
+        raise TimeWentBackwards(msg)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_id(value: object, field: str) -> None:
+    if not isinstance(value, str) or not value:
+        msg = f"{field} must be a non-empty string, got {value!r}"
+        raise InvalidArgument(msg)
+
+
+def _check_levels(levels: object, field: str, maximum: int) -> None:
+    if not isinstance(levels, Mapping):
+        msg = f"{field} must be a mapping of name to integer, got {type(levels).__name__}"
+        raise InvalidArgument(msg)
+    for name, level in levels.items():
+        if not isinstance(name, str) or not name:
+            msg = f"{field} names must be non-empty strings, got {name!r}"
+            raise InvalidArgument(msg)
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= maximum:
+            msg = f"{field}[{name!r}] must be an integer from 0 to {maximum}, got {level!r}"
+            raise InvalidArgument(msg)
+
+
+def _agent(state: RouterState, agent_id: str) -> Agent:
+    agent = state.agents.get(agent_id)
+    if agent is None:
+        msg = f"unknown agent {agent_id!r}: it never logged in"
+        raise UnknownAgent(msg)
+    return agent
+
+
+def _interaction(state: RouterState, interaction_id: str) -> Interaction:
+    interaction = state.interactions.get(interaction_id)
+    if interaction is None:
+        msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+        raise UnknownInteraction(msg)
+    return interaction
+
+
+def _wrong_status(command: Command, interaction: Interaction, expected: str) -> None:
+    msg = (
+        f"cannot {type(command).__name__.lower()} {interaction.interaction_id!r}: "
+        f"expected it {expected}, but it is {interaction.status}"
+    )
+    raise InvalidTransition(msg)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+class _Seq:
+    """Numbers the events of one decision after the state's last sequence number."""
+
+    def __init__(self, state: RouterState) -> None:
+        self.next = state.last_seq + 1
+
+    def __call__(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+
+def decide(state: RouterState, command: Command, at: float) -> list[Event]:
+    """The events ``command`` causes by itself (routing comes after); pure.
+
+    Assumes :func:`validate` passed and due timers have fired. Returns an empty list for a
+    command that changes nothing (``ready`` when already ready).
+    """
+    seq = _Seq(state)
+    if isinstance(command, Login):
+        return [
+            AgentLoggedIn(
+                seq=seq(),
+                at=at,
+                agent_id=command.agent_id,
+                skills=dict(command.skills),
+                capacity=dict(command.capacity),
+            )
+        ]
+    if isinstance(command, Ready):
+        if state.agents[command.agent_id].presence == "ready":
+            return []
+        return [AgentReady(seq=seq(), at=at, agent_id=command.agent_id)]
+    if isinstance(command, NotReady):
+        agent = state.agents[command.agent_id]
+        if agent.presence == "not_ready" and agent.reason == command.reason:
+            return []
+        return [AgentNotReady(seq=seq(), at=at, agent_id=command.agent_id, reason=command.reason)]
+    if isinstance(command, Logout):
+        agent = state.agents[command.agent_id]
+        aid = agent.agent_id
+        events: list[Event] = [
+            OfferRevoked(seq=seq(), at=at, interaction_id=iid, agent_id=aid, reason="logged_out")
+            for iid in agent.offers
+        ]
+        events += [
+            WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
+            for iid in agent.wrapping
+        ]
+        events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
+        return events
+    if isinstance(command, Submit):
+        return [
+            InteractionQueued(
+                seq=seq(),
+                at=at,
+                interaction_id=command.interaction_id,
+                channel=command.channel,
+                queue=command.queue,
+                skills=dict(command.skills),
+                priority=float(command.priority),
+                customer_id=command.customer_id,
+                attributes=dict(command.attributes),
+            )
+        ]
+    interaction = state.interactions[command.interaction_id]
+    iid, holder = interaction.interaction_id, interaction.agent_id
+    if isinstance(command, Abandon):
+        return [InteractionAbandoned(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
+    assert holder is not None  # validated: offered or connected
+    if isinstance(command, Accept):
+        return [OfferAccepted(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
+    if isinstance(command, Decline):
+        return [OfferDeclined(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
+    wrap_up = state.config.queue(interaction.queue).wrap_up
+    return [
+        InteractionCompleted(
+            seq=seq(), at=at, interaction_id=iid, agent_id=holder, wrap_up_until=at + wrap_up
+        )
+    ]
+
+
+def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
+    state.apply(event)
+    out.append(event)
+
+
+def fire_due_timers(
+    state: RouterState, at: float, out: list[Event], *, backend: str = "numba"
+) -> None:
+    """Fire every timer due at or before ``at``, in due order, each at its due time."""
+    while state.timers and state.timers[0][0] <= at:
+        due, _, kind, iid = state.timers[0]
+        interaction = state.interactions[iid]
+        aid = interaction.agent_id
+        if kind == "offer":
+            assert aid is not None
+            _emit(
+                state,
+                OfferTimedOut(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=holder),
+                out,
+            )
+            agent = state.agents[aid]
+            if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
+                event = AgentNotReady(
+                    seq=state.last_seq + 1, at=due, agent_id=holder, reason=NO_ANSWER
+                )
+                _emit(state, event, out)
+            _route_interaction(state, iid, due, out, backend)
+            _route_agent(state, aid, due, out, backend)
+        else:
+            agent_id = interaction.agent_id  # kept after completion: who is wrapping it up
+            assert agent_id is not None
+            _emit(
+                state,
+                WrapUpEnded(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=agent_id),
+                out,
+            )
+            _route_agent(state, agent_id, due, out, backend)
+
+
+# --- routing -------------------------------------------------------------------------------
+
+
+def _route_after(
+    state: RouterState, command: Command, at: float, out: list[Event], backend: str
+) -> None:
+    """Offer what became routable through ``command``."""
+    if isinstance(command, Submit):
+        _route_interaction(state, command.interaction_id, at, out, backend)
+    elif isinstance(command, Ready):
+        _route_agent(state, command.agent_id, at, out, backend)
+    elif isinstance(command, Logout):
+        for event in out:
+            if isinstance(event, OfferRevoked):
+                _route_interaction(state, event.interaction_id, at, out, backend)
+    elif isinstance(command, Decline):
+        aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
+        _route_interaction(state, command.interaction_id, at, out, backend)
+        _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Complete | Abandon):
+        event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
+        if event.agent_id is not None:
+            _route_agent(state, event.agent_id, at, out, backend)
+
+
+def _route_interaction(
+    state: RouterState, iid: str, at: float, out: list[Event], backend: str
+) -> None:
+    """Offer a queued interaction to the best eligible agent, if there is one."""
+    interaction = state.interactions[iid]
+    if interaction.status != "queued":
+        return
+    queue = state.config.queue(interaction.queue)
+    seq = state.last_seq + 1
+    slot = select_agent(
+        state.table,
+        interaction.channel,
+        interaction.skills,
+        strategy=queue.strategy,
+        excluded=[state.agents[a].slot for a in interaction.declined_by],
+        round_robin_last=state.round_robin_last.get(interaction.queue, 0),
+        u=uniform(state.config.seed, seq),
+        backend=backend,
+    )
+    if slot >= 0:
+        _offer(state, interaction, state.slots[slot], at, out)
+
+
+def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
+    """Let an agent take the best waiting work it is eligible for, while it has room."""
+    agent = state.agents[aid]
+    while agent.presence == "ready":
+        best = best_interaction_for(state, agent, at)
+        if best is None:
+            return
+        _offer(state, best, aid, at, out)
+
+
+def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interaction | None:
+    """The waiting interaction ``agent`` should take next, across all queues.
+
+    Highest ``priority + aging_rate * waited`` first, then earliest arrival, then submission
+    order. Cost: one check per (queue, requirement group), not per interaction.
+    """
+    best: Interaction | None = None
+    best_key: tuple[float, float, int] | None = None
+    for queue in state.queues.values():
+        if not queue.waiting:
+            continue
+        rate = state.config.queue(queue.name).aging_rate
+        for (channel, skills), group in queue.groups.items():
+            if agent.free(channel) <= 0:
+                continue
+            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+                continue
+            head = state.interactions[group[0][3]]
+            key = (
+                -(head.priority + rate * (at - head.arrived_at)),
+                head.arrived_at,
+                head.queued_seq,
+            )
+            if best_key is None or key < best_key:
+                best, best_key = head, key
+    return best
+
+
+def _offer(
+    state: RouterState, interaction: Interaction, aid: str, at: float, out: list[Event]
+) -> None:
+    config = state.config
+    timeout = config.queue(interaction.queue).offer_timeout
+    expires = at + timeout if timeout is not None and not config.auto_accept else None
+    iid = interaction.interaction_id
+    _emit(
+        state,
+        InteractionOffered(
+            seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=holder, expires_at=expires
+        ),
+        out,
+    )
+    if config.auto_accept:
+        _emit(
+            state,
+            OfferAccepted(seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=holder),
+            out,
+        )

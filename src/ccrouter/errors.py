@@ -1,0 +1,126 @@
+"""The error hierarchy.
+
+Every error ccrouter raises on purpose is a :class:`CCRouterError`. Each subclass also
+subclasses the matching builtin, so callers may catch either ``ccrouter.errors.UnknownAgent``
+or plain ``KeyError``:
+
+>>> issubclass(UnknownAgent, KeyError) and issubclass(UnknownAgent, CCRouterError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CCRouterError",
+    "ConcurrencyConflict",
+    "ConfigError",
+    "CorruptLog",
+    "DecodeError",
+    "DuplicateId",
+    "InvalidArgument",
+    "InvalidTransition",
+    "LeaseLost",
+    "LogError",
+    "StorageFull",
+    "TimeWentBackwards",
+    "UnknownAgent",
+    "UnknownId",
+    "UnknownInteraction",
+    "UnknownQueue",
+    "WriterLocked",
+    "WriterPoisoned",
+]
+
+
+class CCRouterError(Exception):
+    """Root of every error ccrouter raises on purpose."""
+
+
+class UnknownId(CCRouterError, KeyError):
+    """An id that the router has never seen."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; a message reads better unquoted.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownAgent(UnknownId):
+    """No agent with this id has ever logged in."""
+
+
+class UnknownInteraction(UnknownId):
+    """No interaction with this id was ever submitted."""
+
+
+class UnknownQueue(UnknownId):
+    """The configuration defines no queue with this name."""
+
+
+class InvalidArgument(CCRouterError, ValueError):
+    """An argument has the wrong type or value (the message names it)."""
+
+
+class InvalidTransition(CCRouterError, ValueError):
+    """A command does not fit the current state (e.g. accept when nothing is offered)."""
+
+
+class DuplicateId(CCRouterError, ValueError):
+    """An id that must be new is already in use."""
+
+
+class TimeWentBackwards(CCRouterError, ValueError):
+    """A command's time ``at`` is earlier than the router's current time."""
+
+
+class ConfigError(CCRouterError, ValueError):
+    """A configuration is invalid; the message names the field (``$.queues.sales.wrap_up``)."""
+
+
+class DecodeError(CCRouterError, ValueError):
+    """Bytes that do not decode to a valid event."""
+
+
+class LogError(CCRouterError):
+    """Base of event-log storage errors."""
+
+
+class CorruptLog(LogError, ValueError):
+    """Stored bytes fail their checksum or framing before the tail; the message names the offset."""
+
+    def __init__(self, message: str, *, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class ConcurrencyConflict(LogError, ValueError):
+    """An append's ``expected_version`` does not match the log's current version."""
+
+    def __init__(self, message: str, *, expected: int, actual: int) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class WriterLocked(LogError, RuntimeError):
+    """Another writer already holds the log: a file lock, or a partition lease in PostgreSQL."""
+
+
+class WriterPoisoned(LogError, RuntimeError):
+    """An earlier write or fsync on this handle failed, so it refuses to append again.
+
+    After a failed write or fsync the state of the file (and of the OS page cache) is unknown;
+    retrying blindly could acknowledge data that never reaches the disk. Close the log and open
+    it again: opening re-reads what is really stored and drops a torn tail.
+    """
+
+
+class StorageFull(LogError, OSError):
+    """The disk, quota or file-size limit is exhausted (ENOSPC, EDQUOT, EFBIG).
+
+    The failing append was not acknowledged; everything acknowledged before it is kept.
+    ``errno`` holds the operating system's error number.
+    """
+
+
+class LeaseLost(LogError, RuntimeError):
+    """This writer no longer holds its partition lease (its session ended), so it may not append."""

@@ -1,0 +1,261 @@
+"""Events: every fact the router knows, as frozen msgspec Structs.
+
+Events form a closed tagged union (:data:`Event`); the tag field is ``"type"``. Each event
+carries its sequence number ``seq`` (1, 2, 3, ... in log order) and its time ``at`` in seconds.
+Names are in the past tense: an event is a fact that has happened.
+
+One codec serves JSON and MessagePack:
+
+>>> e = AgentReady(seq=1, at=0.0, agent_id="ann")
+>>> decode_json(encode_json(e)) == e
+True
+>>> decode_msgpack(encode_msgpack(e)) == e
+True
+>>> encode_json(e)
+b'{"type":"agent_ready","seq":1,"at":0.0,"agent_id":"ann"}'
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import msgspec
+
+from ccrouter.errors import DecodeError
+
+__all__ = [
+    "AgentLoggedIn",
+    "AgentLoggedOut",
+    "AgentNotReady",
+    "AgentReady",
+    "Event",
+    "EventBase",
+    "InteractionAbandoned",
+    "InteractionCompleted",
+    "InteractionOffered",
+    "InteractionQueued",
+    "OfferAccepted",
+    "OfferDeclined",
+    "OfferRevoked",
+    "OfferTimedOut",
+    "WrapUpEnded",
+    "decode_json",
+    "decode_json_many",
+    "decode_msgpack",
+    "decode_msgpack_many",
+    "encode_json",
+    "encode_json_many",
+    "encode_msgpack",
+    "encode_msgpack_many",
+]
+
+
+class EventBase(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True
+):
+    """Fields common to every event."""
+
+    seq: int
+    """Position in the log, starting at 1, without gaps."""
+    at: float
+    """When it happened, in seconds (wall clock, log clock or virtual time)."""
+
+    @property
+    def kind(self) -> str:
+        """The event's tag, e.g. ``"agent_ready"`` (the ``type`` field of its encoding)."""
+        return str(self.__struct_config__.tag)
+
+
+# --- agents -----------------------------------------------------------------------------------
+
+
+class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in"):
+    """An agent logged in (state ``not_ready``) with skills and per-channel capacity."""
+
+    agent_id: str
+    skills: dict[str, int]
+    capacity: dict[str, int]
+
+
+class AgentLoggedOut(EventBase, frozen=True, tag="agent_logged_out"):
+    """An agent logged out."""
+
+    agent_id: str
+
+
+class AgentReady(EventBase, frozen=True, tag="agent_ready"):
+    """An agent became available for new work."""
+
+    agent_id: str
+
+
+class AgentNotReady(EventBase, frozen=True, tag="agent_not_ready"):
+    """An agent stopped taking new work, for a reason code (``no_answer`` after missed offers)."""
+
+    agent_id: str
+    reason: str
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+class InteractionQueued(EventBase, frozen=True, tag="interaction_queued"):
+    """An interaction arrived and waits in ``queue`` for an agent.
+
+    ``skills`` maps each required skill to its minimum proficiency.
+    """
+
+    interaction_id: str
+    channel: str
+    queue: str
+    skills: dict[str, int] = {}
+    priority: float = 0.0
+    customer_id: str | None = None
+    attributes: dict[str, Any] = {}
+
+
+class InteractionOffered(EventBase, frozen=True, tag="interaction_offered"):
+    """The router offered an interaction to an agent, reserving one unit of its capacity.
+
+    This is a routing decision: replay applies it and never decides again.
+    ``expires_at`` is when the offer times out (``None``: never).
+    """
+
+    interaction_id: str
+    agent_id: str
+    expires_at: float | None = None
+    config_version: int = 0
+
+
+class OfferAccepted(EventBase, frozen=True, tag="offer_accepted"):
+    """The agent accepted the offer; the interaction is connected."""
+
+    interaction_id: str
+    agent_id: str
+
+
+class OfferDeclined(EventBase, frozen=True, tag="offer_declined"):
+    """The agent declined; the interaction goes back to its place in the queue."""
+
+    interaction_id: str
+    agent_id: str
+
+
+class OfferTimedOut(EventBase, frozen=True, tag="offer_timed_out"):
+    """Nobody answered the offer in time (a miss); the interaction goes back to its place."""
+
+    interaction_id: str
+    agent_id: str
+
+
+class OfferRevoked(EventBase, frozen=True, tag="offer_revoked"):
+    """The router withdrew an offer (e.g. the agent logged out); the interaction goes back."""
+
+    interaction_id: str
+    agent_id: str
+    reason: str
+
+
+class InteractionCompleted(EventBase, frozen=True, tag="interaction_completed"):
+    """The conversation ended; the agent's slot stays held in wrap-up until ``wrap_up_until``."""
+
+    interaction_id: str
+    agent_id: str
+    wrap_up_until: float
+
+
+class WrapUpEnded(EventBase, frozen=True, tag="wrap_up_ended"):
+    """After-call work ended; the agent's slot is free again."""
+
+    interaction_id: str
+    agent_id: str
+
+
+class InteractionAbandoned(EventBase, frozen=True, tag="interaction_abandoned"):
+    """The customer left while queued or offered (``agent_id`` names the agent offered, if any)."""
+
+    interaction_id: str
+    agent_id: str | None = None
+
+
+Event: TypeAlias = (
+    AgentLoggedIn
+    | AgentLoggedOut
+    | AgentReady
+    | AgentNotReady
+    | InteractionQueued
+    | InteractionOffered
+    | OfferAccepted
+    | OfferDeclined
+    | OfferTimedOut
+    | OfferRevoked
+    | InteractionCompleted
+    | WrapUpEnded
+    | InteractionAbandoned
+)
+"""Every event type, as a tagged union."""
+
+# Encoders and decoders are reused: building them once is the expensive part.
+_json_encoder = msgspec.json.Encoder()
+_json_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
+_json_many_decoder: msgspec.json.Decoder[list[Event]] = msgspec.json.Decoder(list[Event])
+_msgpack_encoder = msgspec.msgpack.Encoder()
+_msgpack_decoder: msgspec.msgpack.Decoder[Event] = msgspec.msgpack.Decoder(Event)
+_msgpack_many_decoder: msgspec.msgpack.Decoder[list[Event]] = msgspec.msgpack.Decoder(list[Event])
+
+
+def encode_json(event: Event) -> bytes:
+    """Encode one event as JSON."""
+    return _json_encoder.encode(event)
+
+
+def encode_json_many(events: list[Event]) -> bytes:
+    """Encode a list of events as one JSON array."""
+    return _json_encoder.encode(events)
+
+
+def encode_msgpack(event: Event) -> bytes:
+    """Encode one event as MessagePack."""
+    return _msgpack_encoder.encode(event)
+
+
+def encode_msgpack_many(events: list[Event]) -> bytes:
+    """Encode a list of events as one MessagePack array."""
+    return _msgpack_encoder.encode(events)
+
+
+def _decode(decoder: Any, data: bytes | memoryview, fmt: str) -> Any:
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        # msgspec already says what was expected and where (`... - at $.skills`).
+        msg = f"invalid {fmt} event data: {exc}"
+        raise DecodeError(msg) from exc
+
+
+def decode_json(data: bytes | memoryview) -> Event:
+    """Decode one event from JSON.
+
+    Raises:
+        DecodeError: the bytes are not a valid event (the message says what and where).
+    """
+    return _decode(_json_decoder, data, "JSON")  # type: ignore[no-any-return]
+
+
+def decode_json_many(data: bytes | memoryview) -> list[Event]:
+    """Decode a JSON array of events."""
+    return _decode(_json_many_decoder, data, "JSON")  # type: ignore[no-any-return]
+
+
+def decode_msgpack(data: bytes | memoryview) -> Event:
+    """Decode one event from MessagePack.
+
+    Raises:
+        DecodeError: the bytes are not a valid event (the message says what and where).
+    """
+    return _decode(_msgpack_decoder, data, "MessagePack")  # type: ignore[no-any-return]
+
+
+def decode_msgpack_many(data: bytes | memoryview) -> list[Event]:
+    """Decode a MessagePack array of events."""
+    return _decode(_msgpack_many_decoder, data, "MessagePack")  # type: ignore[no-any-return]

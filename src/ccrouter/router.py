@@ -1,0 +1,421 @@
+"""The router façade: what an application holds.
+
+Commands are methods; each takes the time ``at`` (seconds, any clock) and returns the events it
+appended, including the offers it caused::
+
+    >>> from ccrouter import Router
+    >>> r = Router()
+    >>> _ = r.login("ann", skills={"billing": 5}, at=0)
+    >>> _ = r.ready("ann", at=0)
+    >>> [e.kind for e in r.submit("c1", channel="voice", skills={"billing": 3}, at=1)]
+    ['interaction_queued', 'interaction_offered']
+    >>> r.agent("ann").status, r.interaction("c1").agent_id
+    ('reserved', 'ann')
+    >>> Router.replay(r.events).state_digest() == r.state_digest()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import msgspec
+
+from ccrouter import core
+from ccrouter.backend import resolve_backend
+from ccrouter.commands import (
+    Abandon,
+    Accept,
+    Command,
+    Complete,
+    Decline,
+    Login,
+    Logout,
+    NotReady,
+    Ready,
+    Submit,
+)
+from ccrouter.config import RouterConfig
+from ccrouter.errors import InvalidArgument, UnknownAgent, UnknownInteraction
+from ccrouter.events import Event, InteractionOffered
+from ccrouter.log.base import EventLog
+from ccrouter.log.memory import MemoryEventLog
+from ccrouter.routing.explain import Explanation, explain_decision
+from ccrouter.state import AgentStatus, InteractionStatus, RouterState
+
+__all__ = ["AgentView", "InteractionView", "Router"]
+
+
+class AgentView(msgspec.Struct, frozen=True, kw_only=True):
+    """A read-only snapshot of one agent."""
+
+    agent_id: str
+    status: AgentStatus
+    presence: str
+    reason: str | None
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    in_use: dict[str, int]
+    idle_since: float
+    handled: int
+    misses: int
+    offers: list[str]
+    connected: list[str]
+    wrapping: list[str]
+
+
+class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A read-only snapshot of one interaction."""
+
+    interaction_id: str
+    status: InteractionStatus
+    agent_id: str | None
+    channel: str
+    queue: str
+    skills: dict[str, int]
+    priority: float
+    customer_id: str | None
+    attributes: dict[str, Any]
+    arrived_at: float
+    offer_expires_at: float | None
+    declined_by: list[str]
+    ended_at: float | None
+
+
+class Router:
+    """An event-sourced router: every command appends events to ``log``; state is their fold.
+
+    Args:
+        config: the routing configuration (default: one ``"default"`` queue, longest idle).
+        log: where events go (default: in memory). A log that already holds events is
+            replayed first, so a router resumes where its log ends.
+        backend: ``"numba"`` or ``"python"`` for the selection hot path (default: the
+            ``CCROUTER_BACKEND`` environment variable, else ``numba``).
+
+    Every command raises a :class:`~ccrouter.errors.CCRouterError` subclass on bad input and
+    then leaves the log and the state exactly as they were.
+    """
+
+    def __init__(
+        self,
+        config: RouterConfig | None = None,
+        *,
+        log: EventLog | None = None,
+        backend: str | None = None,
+    ) -> None:
+        self.config = config if config is not None else RouterConfig()
+        if not isinstance(self.config, RouterConfig):
+            msg = f"config must be a RouterConfig, got {type(self.config).__name__}"
+            raise InvalidArgument(msg)
+        self.backend = resolve_backend(backend)
+        self._log: EventLog = log if log is not None else MemoryEventLog()
+        self._state = self._fold(self._log.read())
+        self._last_offer: dict[str, int] = {}
+
+    # --- commands ------------------------------------------------------------------------
+
+    def login(
+        self,
+        agent_id: str,
+        *,
+        skills: Mapping[str, int],
+        capacity: Mapping[str, int] | None = None,
+        at: float,
+    ) -> list[Event]:
+        """Log an agent in (status ``not_ready``) with proficiency per skill and capacity
+        per channel (default ``{"voice": 1}``)."""
+        cap = {"voice": 1} if capacity is None else capacity
+        return self._run(Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap)), at)
+
+    def ready(self, agent_id: str, *, at: float) -> list[Event]:
+        """Make an agent available; it is offered waiting work at once."""
+        return self._run(Ready(agent_id=agent_id), at)
+
+    def not_ready(self, agent_id: str, *, reason: str, at: float) -> list[Event]:
+        """Stop new offers to an agent (work in hand continues), with a reason code."""
+        return self._run(NotReady(agent_id=agent_id, reason=reason), at)
+
+    def logout(self, agent_id: str, *, at: float) -> list[Event]:
+        """Log an agent out: its ringing offers go back to their queues, wrap-up ends.
+
+        Raises:
+            InvalidTransition: the agent is still connected to an interaction.
+        """
+        return self._run(Logout(agent_id=agent_id), at)
+
+    def submit(
+        self,
+        interaction_id: str,
+        *,
+        channel: str,
+        at: float,
+        queue: str = "default",
+        skills: Mapping[str, int] | None = None,
+        priority: float = 0,
+        customer_id: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> list[Event]:
+        """Queue a new interaction; ``skills`` maps each required skill to its minimum."""
+        command = Submit(
+            interaction_id=interaction_id,
+            channel=channel,
+            queue=queue,
+            skills=_plain(skills or {}),
+            priority=priority,
+            customer_id=customer_id,
+            attributes=dict(attributes or {}),
+        )
+        return self._run(command, at)
+
+    def accept(self, interaction_id: str, *, at: float) -> list[Event]:
+        """The agent offered ``interaction_id`` accepts it; it is connected."""
+        return self._run(Accept(interaction_id=interaction_id), at)
+
+    def decline(self, interaction_id: str, *, at: float) -> list[Event]:
+        """The agent declines; the interaction goes back to its place and to another agent."""
+        return self._run(Decline(interaction_id=interaction_id), at)
+
+    def complete(self, interaction_id: str, *, at: float) -> list[Event]:
+        """The conversation ended; the agent's slot stays in wrap-up for the queue's wrap_up."""
+        return self._run(Complete(interaction_id=interaction_id), at)
+
+    def abandon(self, interaction_id: str, *, at: float) -> list[Event]:
+        """The customer left a queued or ringing interaction."""
+        return self._run(Abandon(interaction_id=interaction_id), at)
+
+    def advance(self, *, at: float) -> list[Event]:
+        """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""
+        return self._commit(lambda: core.advance(self._state, at, backend=self.backend))
+
+    def execute(self, command: Command, *, at: float) -> list[Event]:
+        """Run a command object (the methods above build these)."""
+        return self._run(command, at)
+
+    # --- queries -------------------------------------------------------------------------
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event so far, in order."""
+        return list(self._log.read())
+
+    @property
+    def log(self) -> EventLog:
+        return self._log
+
+    @property
+    def state(self) -> RouterState:
+        """The live state (read it, never change it: only events do)."""
+        return self._state
+
+    @property
+    def now(self) -> float:
+        """The router's time: the latest ``at`` seen."""
+        return self._state.now
+
+    def agent(self, agent_id: str) -> AgentView:
+        """A snapshot of one agent.
+
+        Raises:
+            UnknownAgent: (a ``KeyError``) no such agent ever logged in.
+        """
+        agent = self._state.agents.get(agent_id)
+        if agent is None:
+            msg = f"unknown agent {agent_id!r}: it never logged in"
+            raise UnknownAgent(msg)
+        return AgentView(
+            agent_id=agent.agent_id,
+            status=agent.status,
+            presence=agent.presence,
+            reason=agent.reason,
+            skills=dict(agent.skills),
+            capacity=dict(agent.capacity),
+            in_use=dict(agent.in_use),
+            idle_since=agent.idle_since,
+            handled=agent.handled,
+            misses=agent.misses,
+            offers=list(agent.offers),
+            connected=list(agent.connected),
+            wrapping=list(agent.wrapping),
+        )
+
+    def interaction(self, interaction_id: str) -> InteractionView:
+        """A snapshot of one interaction.
+
+        Raises:
+            UnknownInteraction: (a ``KeyError``) no such interaction was ever submitted.
+        """
+        i = self._state.interactions.get(interaction_id)
+        if i is None:
+            msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+            raise UnknownInteraction(msg)
+        return InteractionView(
+            interaction_id=i.interaction_id,
+            status=i.status,
+            agent_id=i.agent_id,
+            channel=i.channel,
+            queue=i.queue,
+            skills=dict(i.skills),
+            priority=i.priority,
+            customer_id=i.customer_id,
+            attributes=dict(i.attributes),
+            arrived_at=i.arrived_at,
+            offer_expires_at=i.offer_expires_at,
+            declined_by=list(i.declined_by),
+            ended_at=i.ended_at,
+        )
+
+    def explain(self, interaction_id: str) -> Explanation:
+        """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
+
+        The state just before that decision is rebuilt from the log and the rules are
+        evaluated again in plain Python. For an interaction never offered, the explanation
+        is of the current state: why nobody can take it now (``chosen`` is ``None``).
+        """
+        interaction = self._state.interactions.get(interaction_id)
+        if interaction is None:
+            msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+            raise UnknownInteraction(msg)
+        seq = self._last_offer.get(interaction_id)
+        if seq is None:
+            seq = next(
+                (
+                    e.seq
+                    for e in reversed(self.events)
+                    if isinstance(e, InteractionOffered) and e.interaction_id == interaction_id
+                ),
+                None,
+            )
+        if seq is None:
+            return explain_decision(self._state, interaction, self._state.now, None)
+        before = self._fold(self._log.read(1, seq))
+        decision = next(self._log.read(seq, seq + 1))
+        assert isinstance(decision, InteractionOffered)
+        explanation = explain_decision(
+            before, before.interactions[interaction_id], decision.at, seq
+        )
+        return msgspec.structs.replace(explanation, chosen=decision.agent_id)
+
+    def state_digest(self) -> str:
+        """A hash of the whole routing state: equal states, equal digests."""
+        return hashlib.sha256(_ENCODER.encode(_canonical(self._state))).hexdigest()
+
+    @classmethod
+    def replay(
+        cls,
+        events: Iterable[Event],
+        config: RouterConfig | None = None,
+        *,
+        backend: str | None = None,
+    ) -> Router:
+        """A new router (with an in-memory log) in the state these events lead to.
+
+        Replay applies the recorded decisions; it never decides again.
+        """
+        return cls(config, log=MemoryEventLog(list(events)), backend=backend)
+
+    def check(self) -> None:
+        """Verify the state's invariants (raises ``AssertionError``); for tests and debugging."""
+        self._state._check()
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _fold(self, events: Iterable[Event]) -> RouterState:
+        state = RouterState(self.config)
+        for event in events:
+            state.apply(event)
+        return state
+
+    def _run(self, command: Command, at: float) -> list[Event]:
+        return self._commit(lambda: core.execute(self._state, command, at, backend=self.backend))
+
+    def _commit(self, step: Any) -> list[Event]:
+        version = self._state.last_seq
+        try:
+            events: list[Event] = step()
+        except Exception:
+            # Validation raises before any change; anything later is a bug or a store
+            # failure, and the state is rebuilt from the log so it never runs ahead of it.
+            if self._state.last_seq != version:
+                self._state = self._fold(self._log.read())
+            raise
+        if events:
+            try:
+                self._log.append(events, expected_version=version)
+            except Exception:
+                self._state = self._fold(self._log.read())
+                raise
+            for event in events:
+                if isinstance(event, InteractionOffered):
+                    self._last_offer[event.interaction_id] = event.seq
+        return events
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+
+
+def _plain(levels: Mapping[str, int]) -> dict[str, int]:
+    if not isinstance(levels, Mapping):
+        msg = f"expected a mapping of name to integer, got {type(levels).__name__}"
+        raise InvalidArgument(msg)
+    return dict(levels)
+
+
+def _canonical(state: RouterState) -> Any:
+    """The state as plain, ordered data (derived arrays left out: `_check` ties them)."""
+    agents = [
+        (
+            a.agent_id,
+            a.slot,
+            sorted(a.skills.items()),
+            sorted(a.capacity.items()),
+            a.presence,
+            a.reason,
+            a.login_order,
+            a.logged_in_at,
+            a.idle_since,
+            a.handled,
+            a.misses,
+            list(a.offers.items()),
+            list(a.connected.items()),
+            list(a.wrapping.items()),
+            sorted(a.in_use.items()),
+        )
+        for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
+    ]
+    interactions = [
+        (
+            i.interaction_id,
+            i.channel,
+            i.queue,
+            sorted(i.skills.items()),
+            i.priority,
+            i.customer_id,
+            msgspec.json.encode(i.attributes, order="sorted"),
+            i.arrived_at,
+            i.queued_seq,
+            i.status,
+            i.agent_id,
+            i.offer_expires_at,
+            i.declined_by,
+            i.ended_at,
+        )
+        for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
+    ]
+    queues = [
+        (q.name, q.waiting, sorted((list(sig), list(group)) for sig, group in q.groups.items()))
+        for q in sorted(state.queues.values(), key=lambda q: q.name)
+        if q.waiting
+    ]
+    # `now` is left out: a command that changes nothing moves a live router's clock but
+    # leaves no event, so a replay cannot know it.
+    return (
+        state.last_seq,
+        agents,
+        interactions,
+        queues,
+        list(state.timers),
+        sorted(state.round_robin_last.items()),
+        state.logins,
+    )

@@ -1,0 +1,171 @@
+"""Explanations: why an agent was chosen, and why each other agent was not.
+
+The explanation is computed by the pure-Python rules from the state as it was just before the
+decision, so it is independent of the kernel that made the decision.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+import msgspec
+
+from ccrouter.routing.reference import selection_key
+from ccrouter.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.state import Agent, Interaction, RouterState
+
+__all__ = ["Candidate", "Explanation", "Reason", "explain_decision"]
+
+Reason: TypeAlias = Literal[
+    "logged_out", "missing_skill", "no_capacity", "not_ready", "busy", "declined"
+]
+
+
+class Candidate(msgspec.Struct, frozen=True, kw_only=True):
+    """One agent's standing in a decision.
+
+    Attributes:
+        agent_id: the agent.
+        eligible: could take the interaction (``reason`` is ``None`` then).
+        reason: why not, the first that applies in the order ``logged_out``,
+            ``missing_skill``, ``no_capacity`` (no capacity on the channel at all),
+            ``not_ready``, ``busy`` (capacity all in use), ``declined`` (declined or missed
+            this interaction while another agent was eligible).
+        score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
+            proficiency sum for ``most_skilled``, minus the share in use for
+            ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
+            distance after the last agent used for ``round_robin``); ``None`` when not
+            eligible or for ``random``.
+        rank: 1 for the agent chosen, 2 for the runner-up, ...; ``None`` when not eligible.
+        skill_sum: proficiency summed over the required skills (``None`` if one is missing).
+    """
+
+    agent_id: str
+    eligible: bool
+    reason: Reason | None
+    score: float | None = None
+    rank: int | None = None
+    skill_sum: int | None = None
+
+
+class Explanation(msgspec.Struct, frozen=True, kw_only=True):
+    """A routing decision and every agent's part in it.
+
+    ``chosen`` is ``None`` when nobody could take the interaction (it waits).
+    """
+
+    interaction_id: str
+    queue: str
+    channel: str
+    skills: dict[str, int]
+    strategy: str
+    at: float
+    decision_seq: int | None
+    chosen: str | None
+    candidates: list[Candidate]
+    tie_break: str
+
+
+def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
+    if agent.presence == "logged_out":
+        return "logged_out"
+    if any(agent.skills.get(s, -1) < level for s, level in interaction.skills.items()):
+        return "missing_skill"
+    if agent.capacity.get(interaction.channel, 0) <= 0:
+        return "no_capacity"
+    if agent.presence != "ready":
+        return "not_ready"
+    if agent.free(interaction.channel) <= 0:
+        return "busy"
+    return None
+
+
+def explain_decision(
+    state: RouterState, interaction: Interaction, at: float, decision_seq: int | None
+) -> Explanation:
+    """Explain the decision for ``interaction`` made at ``at`` against ``state`` (as it was
+    just before the decision, whose event is ``decision_seq``; ``None`` for "now")."""
+    queue = state.config.queue(interaction.queue)
+    code = CODES[queue.strategy]
+    rr_last = state.round_robin_last.get(interaction.queue, 0)
+    agents = [state.agents[agent_id] for agent_id in state.slots]
+    reasons = {a.agent_id: _reason(a, interaction) for a in agents}
+    eligible = [a for a in agents if reasons[a.agent_id] is None]
+    preferred = [a for a in eligible if a.agent_id not in interaction.declined_by]
+    if preferred:
+        for a in eligible:
+            if a.agent_id in interaction.declined_by:
+                reasons[a.agent_id] = "declined"
+    pool = preferred or eligible
+
+    def skill_sum(agent: Agent) -> int | None:
+        levels = [agent.skills.get(s) for s in interaction.skills]
+        return None if any(v is None for v in levels) else sum(v for v in levels if v is not None)
+
+    def key(agent: Agent) -> tuple[float, float, int]:
+        return selection_key(
+            code,
+            skill_sum=skill_sum(agent) or 0,
+            idle_since=agent.idle_since,
+            login_order=agent.login_order,
+            load=agent.load,
+            handled=agent.handled,
+            round_robin_last=rr_last,
+        )
+
+    if code == RANDOM:
+        u = uniform(
+            state.config.seed, decision_seq if decision_seq is not None else state.last_seq + 1
+        )
+        # Pool is in slot order, as the kernel sees it; the draw picks one position.
+        ranked = [pool[int(u * len(pool))]] if pool else []
+        ranked += [a for a in pool if a is not ranked[0]] if pool else []
+        tie_break = f"uniform draw u={u:.6f} over {len(pool)} eligible agents in slot order"
+    else:
+        ranked = sorted(pool, key=key)
+        tie_break = (
+            "longest idle, then login order"
+            if queue.strategy == "longest_idle"
+            else f"{queue.strategy}, then longest idle, then login order"
+        )
+    rank = {a.agent_id: i + 1 for i, a in enumerate(ranked)}
+    candidates = [
+        Candidate(
+            agent_id=a.agent_id,
+            eligible=reasons[a.agent_id] is None,
+            reason=reasons[a.agent_id],
+            score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins)
+            if a.agent_id in rank and code != RANDOM
+            else None,
+            rank=rank.get(a.agent_id),
+            skill_sum=skill_sum(a),
+        )
+        for a in agents
+    ]
+    return Explanation(
+        interaction_id=interaction.interaction_id,
+        queue=interaction.queue,
+        channel=interaction.channel,
+        skills=dict(interaction.skills),
+        strategy=queue.strategy,
+        at=at,
+        decision_seq=decision_seq,
+        chosen=ranked[0].agent_id if ranked else None,
+        candidates=candidates,
+        tie_break=tie_break,
+    )
+
+
+def _score(
+    strategy: str, agent: Agent, skill_sum: int | None, at: float, rr_last: int, logins: int
+) -> float:
+    if strategy == "longest_idle":
+        return at - agent.idle_since
+    if strategy == "most_skilled":
+        return float(skill_sum or 0)
+    if strategy == "least_occupied":
+        return -agent.load
+    if strategy == "fewest_handled":
+        return -float(agent.handled)
+    distance = agent.login_order - rr_last
+    return -float(distance if distance > 0 else distance + logins)

@@ -1,0 +1,452 @@
+"""The router's state: a projection of the event log.
+
+:meth:`RouterState.apply` is the only way state changes, one event at a time; applying the
+same events to a fresh state always gives the same state. ``apply`` trusts its events (the core
+validated the commands that produced them) but checks that ``seq`` numbers continue without
+gaps, so a log from elsewhere cannot be applied out of order.
+
+Waiting work is kept per queue in groups of interactions with the same channel and skill
+requirements (a *signature*). Each group is a ``SortedList`` ordered by
+``(-(priority - aging_rate * arrived_at), arrived_at, queued_seq)``: with linear aging that is
+the order of ``priority + aging_rate * waited`` at any later time, so the order never needs
+re-sorting as time passes. An agent looking for work only checks each group's head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal, TypeAlias
+
+import attrs
+from sortedcontainers import SortedList
+
+from ccrouter.agent_table import AgentTable
+from ccrouter.config import RouterConfig
+from ccrouter.errors import InvalidArgument
+from ccrouter.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentNotReady,
+    AgentReady,
+    Event,
+    InteractionAbandoned,
+    InteractionCompleted,
+    InteractionOffered,
+    InteractionQueued,
+    OfferAccepted,
+    OfferDeclined,
+    OfferRevoked,
+    OfferTimedOut,
+    WrapUpEnded,
+)
+
+__all__ = [
+    "Agent",
+    "AgentStatus",
+    "Interaction",
+    "InteractionStatus",
+    "QueueState",
+    "RouterState",
+    "Signature",
+    "Timer",
+]
+
+AgentStatus: TypeAlias = Literal["logged_out", "not_ready", "ready", "reserved", "busy", "wrap_up"]
+InteractionStatus: TypeAlias = Literal["queued", "offered", "connected", "completed", "abandoned"]
+Signature: TypeAlias = tuple[str, tuple[tuple[str, int], ...]]
+"""An interaction's requirements: its channel and its sorted (skill, minimum) pairs."""
+QueueKey: TypeAlias = tuple[float, float, int, str]
+Timer: TypeAlias = tuple[float, int, str, str]
+"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``, interaction)."""
+
+
+@attrs.define(eq=False)
+class Agent:
+    """One agent as the router sees it.
+
+    ``presence`` is what the agent asked for (``logged_out``, ``not_ready``, ``ready``);
+    ``status`` adds the work in hand: ``reserved`` (an offer rings), ``busy`` (connected) or
+    ``wrap_up`` take precedence over presence while the agent is logged in.
+    """
+
+    agent_id: str
+    slot: int
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    presence: Literal["logged_out", "not_ready", "ready"] = "not_ready"
+    reason: str | None = None
+    login_order: int = 0
+    logged_in_at: float = 0.0
+    idle_since: float = 0.0
+    handled: int = 0
+    misses: int = 0
+    offers: dict[str, str] = attrs.Factory(dict)
+    """Interaction id to channel, for offers that ring now (insertion-ordered)."""
+    connected: dict[str, str] = attrs.Factory(dict)
+    wrapping: dict[str, str] = attrs.Factory(dict)
+    in_use: dict[str, int] = attrs.Factory(dict)
+    """Units of capacity held per channel (offers + connected + wrap-up)."""
+
+    @property
+    def status(self) -> AgentStatus:
+        if self.presence == "logged_out":
+            return "logged_out"
+        if self.offers:
+            return "reserved"
+        if self.connected:
+            return "busy"
+        if self.wrapping:
+            return "wrap_up"
+        return self.presence
+
+    def free(self, channel: str) -> int:
+        """Free capacity on ``channel`` (0 for a channel the agent does not serve)."""
+        return self.capacity.get(channel, 0) - self.in_use.get(channel, 0)
+
+    @property
+    def work_in_hand(self) -> int:
+        return len(self.offers) + len(self.connected) + len(self.wrapping)
+
+    @property
+    def load(self) -> float:
+        """Share of the agent's total capacity in use (0 for an agent with no capacity)."""
+        total = sum(self.capacity.values())
+        return sum(self.in_use.values()) / total if total else 0.0
+
+
+@attrs.define(eq=False)
+class Interaction:
+    """One interaction (call, chat, email, ...) and where it stands."""
+
+    interaction_id: str
+    channel: str
+    queue: str
+    skills: dict[str, int]
+    priority: float
+    customer_id: str | None
+    attributes: dict[str, Any]
+    arrived_at: float
+    queued_seq: int
+    status: InteractionStatus = "queued"
+    agent_id: str | None = None
+    offer_expires_at: float | None = None
+    declined_by: list[str] = attrs.Factory(list)
+    """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
+    ended_at: float | None = None
+
+    @property
+    def signature(self) -> Signature:
+        return (self.channel, tuple(sorted(self.skills.items())))
+
+
+@attrs.define(eq=False)
+class QueueState:
+    """The waiting interactions of one queue, grouped by signature."""
+
+    name: str
+    groups: dict[Signature, SortedList] = attrs.Factory(dict)
+    waiting: int = 0
+
+    def iter_keys(self) -> Iterator[QueueKey]:
+        for group in self.groups.values():
+            yield from group
+
+
+@attrs.define(eq=False)
+class RouterState:
+    """Everything the router knows, rebuilt by applying events in order."""
+
+    config: RouterConfig = attrs.Factory(RouterConfig)
+    last_seq: int = 0
+    now: float = float("-inf")
+    agents: dict[str, Agent] = attrs.Factory(dict)
+    slots: list[str] = attrs.Factory(list)
+    interactions: dict[str, Interaction] = attrs.Factory(dict)
+    queues: dict[str, QueueState] = attrs.Factory(dict)
+    timers: SortedList = attrs.Factory(SortedList)
+    timer_of: dict[tuple[str, str], Timer] = attrs.Factory(dict)
+    """(kind, interaction id) to its pending timer, for O(log n) cancellation."""
+    round_robin_last: dict[str, int] = attrs.Factory(dict)
+    """Queue name to the login order of the agent its last offer went to."""
+    logins: int = 0
+    table: AgentTable = attrs.Factory(AgentTable)
+    _keys: dict[str, QueueKey] = attrs.Factory(dict)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def queue(self, name: str) -> QueueState:
+        queue = self.queues.get(name)
+        if queue is None:
+            queue = self.queues[name] = QueueState(name)
+        return queue
+
+    def waiting(self) -> Iterator[Interaction]:
+        """Every queued interaction (queue by queue, each in routing order within a group)."""
+        for queue in self.queues.values():
+            for key in queue.iter_keys():
+                yield self.interactions[key[3]]
+
+    def next_timer(self) -> Timer | None:
+        return self.timers[0] if self.timers else None
+
+    # --- evolve ------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state.
+
+        Raises:
+            InvalidArgument: ``event.seq`` does not follow ``last_seq``.
+        """
+        if event.seq != self.last_seq + 1:
+            expected = self.last_seq + 1
+            msg = f"event seq {event.seq} does not follow {self.last_seq}; expected {expected}"
+            raise InvalidArgument(msg)
+        _APPLY[type(event)](self, event)
+        self.last_seq = event.seq
+        self.now = max(self.now, event.at)
+
+    def _login(self, e: AgentLoggedIn) -> None:
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            slot = self.table.add_agent()
+            self.slots.append(e.agent_id)
+            agent = self.agents[e.agent_id] = Agent(e.agent_id, slot, {}, {})
+        self.logins += 1
+        agent.skills = dict(e.skills)
+        agent.capacity = dict(e.capacity)
+        agent.presence, agent.reason = "not_ready", None
+        agent.login_order = self.logins
+        agent.logged_in_at = agent.idle_since = e.at
+        agent.handled = agent.misses = 0
+        agent.in_use = dict.fromkeys(e.capacity, 0)
+        for channel in e.capacity:
+            self.table.ensure_channel(channel)
+        self.table.set_skills(agent.slot, agent.skills)
+        self.table.login_order[agent.slot] = agent.login_order
+        self.table.handled[agent.slot] = 0
+        self._sync(agent)
+
+    def _logout(self, e: AgentLoggedOut) -> None:
+        agent = self.agents[e.agent_id]
+        agent.presence, agent.reason = "logged_out", None
+        self._sync(agent)
+
+    def _ready(self, e: AgentReady) -> None:
+        agent = self.agents[e.agent_id]
+        agent.presence, agent.reason = "ready", None
+        agent.idle_since = e.at
+        agent.misses = 0
+        self._sync(agent)
+
+    def _not_ready(self, e: AgentNotReady) -> None:
+        agent = self.agents[e.agent_id]
+        agent.presence, agent.reason = "not_ready", e.reason
+        self._sync(agent)
+
+    def _queued(self, e: InteractionQueued) -> None:
+        interaction = Interaction(
+            interaction_id=e.interaction_id,
+            channel=e.channel,
+            queue=e.queue,
+            skills=dict(e.skills),
+            priority=e.priority,
+            customer_id=e.customer_id,
+            attributes=dict(e.attributes),
+            arrived_at=e.at,
+            queued_seq=e.seq,
+        )
+        self.interactions[e.interaction_id] = interaction
+        rate = self.config.queue(e.queue).aging_rate
+        self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
+        self._enqueue(interaction)
+
+    def _offered(self, e: InteractionOffered) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        self._dequeue(interaction)
+        interaction.status, interaction.agent_id = "offered", e.agent_id
+        interaction.offer_expires_at = e.expires_at
+        agent.offers[e.interaction_id] = interaction.channel
+        agent.in_use[interaction.channel] += 1
+        if e.expires_at is not None:
+            self._set_timer(e.expires_at, e.seq, "offer", e.interaction_id)
+        self.round_robin_last[interaction.queue] = agent.login_order
+        self._sync(agent)
+
+    def _accepted(self, e: OfferAccepted) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        self._cancel_timer("offer", e.interaction_id)
+        interaction.status, interaction.offer_expires_at = "connected", None
+        agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
+        agent.handled += 1
+        agent.misses = 0
+        self.table.handled[agent.slot] = agent.handled
+        # A connected interaction never waits again, so its queue key is not needed.
+        del self._keys[e.interaction_id]
+
+    def _returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        self._cancel_timer("offer", e.interaction_id)
+        interaction.status, interaction.agent_id, interaction.offer_expires_at = (
+            "queued",
+            None,
+            None,
+        )
+        if e.agent_id not in interaction.declined_by:
+            interaction.declined_by.append(e.agent_id)
+        if isinstance(e, OfferTimedOut):
+            agent.misses += 1
+        elif isinstance(e, OfferDeclined):
+            agent.misses = 0
+        self._release(agent, agent.offers, e.interaction_id, e.at)
+        self._enqueue(interaction)
+
+    def _completed(self, e: InteractionCompleted) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        interaction.status, interaction.ended_at = "completed", e.at
+        if e.wrap_up_until > e.at:
+            agent.wrapping[e.interaction_id] = agent.connected.pop(e.interaction_id)
+            self._set_timer(e.wrap_up_until, e.seq, "wrap", e.interaction_id)
+            self._sync(agent)
+        else:
+            self._release(agent, agent.connected, e.interaction_id, e.at)
+
+    def _wrap_up_ended(self, e: WrapUpEnded) -> None:
+        agent = self.agents[e.agent_id]
+        self._cancel_timer("wrap", e.interaction_id)
+        self._release(agent, agent.wrapping, e.interaction_id, e.at)
+
+    def _abandoned(self, e: InteractionAbandoned) -> None:
+        interaction = self.interactions[e.interaction_id]
+        if interaction.status == "queued":
+            self._dequeue(interaction)
+        elif interaction.status == "offered" and interaction.agent_id is not None:
+            self._cancel_timer("offer", e.interaction_id)
+            agent = self.agents[interaction.agent_id]
+            self._release(agent, agent.offers, e.interaction_id, e.at)
+        interaction.status, interaction.ended_at = "abandoned", e.at
+        interaction.offer_expires_at = None
+        self._keys.pop(e.interaction_id, None)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _enqueue(self, interaction: Interaction) -> None:
+        queue = self.queue(interaction.queue)
+        group = queue.groups.get(interaction.signature)
+        if group is None:
+            group = queue.groups[interaction.signature] = SortedList()
+        group.add(self._keys[interaction.interaction_id])
+        queue.waiting += 1
+
+    def _dequeue(self, interaction: Interaction) -> None:
+        queue = self.queues[interaction.queue]
+        signature = interaction.signature
+        group = queue.groups[signature]
+        group.remove(self._keys[interaction.interaction_id])
+        if not group:
+            del queue.groups[signature]
+        queue.waiting -= 1
+
+    def _release(
+        self, agent: Agent, holder: dict[str, str], interaction_id: str, at: float
+    ) -> None:
+        channel = holder.pop(interaction_id)
+        agent.in_use[channel] -= 1
+        if agent.work_in_hand == 0:
+            agent.idle_since = at
+        self._sync(agent)
+
+    def _set_timer(self, due: float, seq: int, kind: str, interaction_id: str) -> None:
+        timer: Timer = (due, seq, kind, interaction_id)
+        self.timers.add(timer)
+        self.timer_of[(kind, interaction_id)] = timer
+
+    def _cancel_timer(self, kind: str, interaction_id: str) -> None:
+        timer = self.timer_of.pop((kind, interaction_id), None)
+        if timer is not None:
+            self.timers.remove(timer)
+
+    def _sync(self, agent: Agent) -> None:
+        """Copy an agent's routing facts into the matching arrays."""
+        table, slot = self.table, agent.slot
+        ready = agent.presence == "ready"
+        for channel, col in table.channel_cols.items():
+            table.avail[col, slot] = ready and agent.free(channel) > 0
+        table.idle_since[slot] = agent.idle_since
+        table.load[slot] = agent.load
+
+    # --- invariants --------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Verify the state's internal invariants; raise ``AssertionError`` on the first broken."""
+        holders: dict[str, str] = {}
+        for agent in self.agents.values():
+            assert self.slots[agent.slot] == agent.agent_id
+            for channel, cap in agent.capacity.items():
+                held = sum(
+                    1
+                    for work in (agent.offers, agent.connected, agent.wrapping)
+                    for ch in work.values()
+                    if ch == channel
+                )
+                assert agent.in_use.get(channel, 0) == held, (agent.agent_id, channel)
+                assert 0 <= held <= cap, (
+                    f"{agent.agent_id} holds {held} > capacity {cap} on {channel}"
+                )
+                col = self.table.channel_cols[channel]
+                expect = agent.presence == "ready" and held < cap
+                assert bool(self.table.avail[col, agent.slot]) == expect, (agent.agent_id, channel)
+            for work in (agent.offers, agent.connected, agent.wrapping):
+                for interaction_id in work:
+                    assert interaction_id not in holders, f"{interaction_id} held by two agents"
+                    holders[interaction_id] = agent.agent_id
+            if agent.presence == "logged_out":
+                assert agent.work_in_hand == 0, f"{agent.agent_id} logged out with work in hand"
+            assert self.table.idle_since[agent.slot] == agent.idle_since
+            assert self.table.login_order[agent.slot] == agent.login_order
+        queued = set()
+        for queue in self.queues.values():
+            count = 0
+            for signature, group in queue.groups.items():
+                assert group, "empty groups are removed"
+                for key in group:
+                    interaction = self.interactions[key[3]]
+                    assert interaction.signature == signature and interaction.queue == queue.name
+                    assert self._keys[key[3]] == key
+                    queued.add(key[3])
+                    count += 1
+            assert queue.waiting == count, queue.name
+        for interaction in self.interactions.values():
+            iid = interaction.interaction_id
+            assert (interaction.status == "queued") == (iid in queued), iid
+            if interaction.status in ("offered", "connected"):
+                assert holders.get(iid) == interaction.agent_id, iid
+            elif interaction.status == "queued":
+                assert interaction.agent_id is None and iid not in holders, iid
+            has_offer_timer = ("offer", iid) in self.timer_of
+            assert has_offer_timer == (
+                interaction.status == "offered" and interaction.offer_expires_at is not None
+            ), iid
+        assert len(self.timers) == len(self.timer_of)
+        for timer in self.timers:
+            assert self.timer_of[(timer[2], timer[3])] == timer
+
+
+_APPLY: dict[type[Any], Any] = {
+    AgentLoggedIn: RouterState._login,
+    AgentLoggedOut: RouterState._logout,
+    AgentReady: RouterState._ready,
+    AgentNotReady: RouterState._not_ready,
+    InteractionQueued: RouterState._queued,
+    InteractionOffered: RouterState._offered,
+    OfferAccepted: RouterState._accepted,
+    OfferDeclined: RouterState._returned,
+    OfferTimedOut: RouterState._returned,
+    OfferRevoked: RouterState._returned,
+    InteractionCompleted: RouterState._completed,
+    WrapUpEnded: RouterState._wrap_up_ended,
+    InteractionAbandoned: RouterState._abandoned,
+}
