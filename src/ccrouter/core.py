@@ -439,13 +439,13 @@ def _offer(
     _emit(
         state,
         InteractionOffered(
-            seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=holder, expires_at=expires
+            seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=aid, expires_at=expires
         ),
         out,
     )
     if config.auto_accept:
         _emit(
             state,
-            OfferAccepted(seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=holder),
+            OfferAccepted(seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=aid),
             out,
         )

@@ -1,0 +1,6 @@
+"""Imports every sub-command module so that each registers itself on ``main``.
+
+One line per module: add yours here.
+"""
+
+from __future__ import annotations
