@@ -1,0 +1,121 @@
+"""Pieces shared by the statistics projections: agent status codes, the service-level formula and
+argument checks. Private: the public names are re-exported by :mod:`ccrouter.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, TypeAlias
+
+from ccrouter.errors import InvalidArgument
+
+__all__ = [
+    "BUSY",
+    "HANDLING",
+    "LOGGED_OUT",
+    "NOT_READY",
+    "NO_REASON",
+    "READY",
+    "RESERVED",
+    "SL_DEFINITIONS",
+    "STATUS_NAMES",
+    "WRAP_UP",
+    "AgentTrack",
+    "SlDefinition",
+    "check_sl_definition",
+    "check_threshold",
+    "ratio",
+    "service_level",
+]
+
+SlDefinition: TypeAlias = Literal["offered", "offered_minus_short_abandons", "answered"]
+"""How service level is computed (``T`` is the threshold in seconds):
+
+- ``"offered"``: answered within T / offered;
+- ``"offered_minus_short_abandons"``: answered within T / (offered − abandoned within T);
+- ``"answered"``: answered within T / answered.
+"""
+
+SL_DEFINITIONS: tuple[str, ...] = ("offered", "offered_minus_short_abandons", "answered")
+
+# Agent status codes, in the order of the status precedence used everywhere:
+# logged_out; else reserved (an offer rings); else busy (connected); else wrap_up; else presence.
+LOGGED_OUT, READY, NOT_READY, RESERVED, BUSY, WRAP_UP = range(6)
+STATUS_NAMES: tuple[str, ...] = ("logged_out", "ready", "not_ready", "reserved", "busy", "wrap_up")
+HANDLING: tuple[int, ...] = (RESERVED, BUSY, WRAP_UP)
+"""Statuses that count as occupied (working on an interaction) for occupancy."""
+
+NO_REASON = "unspecified"
+"""Reason code reported for not-ready time without a reason (after login, before any
+``AgentNotReady``)."""
+
+
+class AgentTrack:
+    """One agent's presence and work in hand, from which its displayed status follows.
+
+    ``presence``/``reason`` are what the agent last asked for; ``offers``, ``busy`` and ``wrap``
+    count the interactions ringing, connected and in wrap-up; ``status``/``seg_reason``/``since``
+    describe the current status segment (``seg_reason`` matters while ``status`` is not ready).
+    """
+
+    __slots__ = ("busy", "offers", "presence", "reason", "seg_reason", "since", "status", "wrap")
+
+    def __init__(self, at: float) -> None:
+        self.presence = LOGGED_OUT
+        self.reason = NO_REASON
+        self.offers = 0
+        self.busy = 0
+        self.wrap = 0
+        self.status = LOGGED_OUT
+        self.seg_reason = NO_REASON
+        self.since = at
+
+    def derive(self) -> int:
+        """The displayed status implied by presence and the work in hand."""
+        if self.presence == LOGGED_OUT:
+            return LOGGED_OUT
+        if self.offers > 0:
+            return RESERVED
+        if self.busy > 0:
+            return BUSY
+        if self.wrap > 0:
+            return WRAP_UP
+        return self.presence
+
+
+def service_level(
+    definition: str, within: int, offered: int, answered: int, short_abandons: int
+) -> float | None:
+    """Service level under ``definition`` (``None`` when the denominator is 0).
+
+    >>> service_level("offered", 8, 10, 9, 1)
+    0.8
+    >>> service_level("offered_minus_short_abandons", 8, 10, 9, 2)
+    1.0
+    >>> service_level("answered", 8, 10, 9, 1) == 8 / 9
+    True
+    """
+    if definition == "offered":
+        denominator = offered
+    elif definition == "offered_minus_short_abandons":
+        denominator = offered - short_abandons
+    else:
+        denominator = answered
+    return within / denominator if denominator > 0 else None
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """``numerator / denominator``, or ``None`` when the denominator is 0."""
+    return numerator / denominator if denominator else None
+
+
+def check_sl_definition(value: str) -> None:
+    if value not in SL_DEFINITIONS:
+        msg = f"sl_definition must be one of {', '.join(map(repr, SL_DEFINITIONS))}; got {value!r}"
+        raise InvalidArgument(msg)
+
+
+def check_threshold(value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+        msg = f"threshold must be a finite number of seconds >= 0; got {value!r}"
+        raise InvalidArgument(msg)
