@@ -1,0 +1,181 @@
+"""Event schema versions and upcasters, shared by every durable store.
+
+Event classes (:mod:`ccrouter.events`) describe the *current* schema. Each stored record (a
+file batch, a SQLite or PostgreSQL row) carries the schema version it was written with in its
+envelope, never inside the event itself. Reading a record of an older version decodes it
+untyped, runs the upcasters ``v → v+1`` one after the other up to :data:`SCHEMA_VERSION`, and
+only then converts it to the typed event. Records of the current version take the fast path:
+one typed MessagePack decode for many events at once.
+
+How to change an event class later:
+
+1. Bump :data:`SCHEMA_VERSION` (say to 2).
+2. Register an upcaster for the old version: a pure function from an event's dict in schema
+   1 to the same event's dict in schema 2 (rename a field, fill a new one in, split a tag).
+3. Commit a small golden log written with the old version under ``tests/golden/v1/`` (keep
+   it forever) and one for the new version; the golden tests replay each to its stored digest.
+
+Payloads are plain MessagePack: one event is ``encode_msgpack(event)``; a batch is the
+concatenation of its events' encodings (no array header, so many batches or rows can be joined
+and decoded in one call).
+
+>>> from ccrouter.events import AgentReady
+>>> e = AgentReady(seq=1, at=0.0, agent_id="ann")
+>>> decode_payload(encode_payload([e]), 1, SCHEMA_VERSION) == [e]
+True
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import msgspec
+
+from ccrouter.errors import DecodeError, InvalidArgument
+from ccrouter.events import Event, decode_msgpack_many, encode_msgpack_many
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "UPCASTERS",
+    "Upcaster",
+    "decode_payload",
+    "encode_payload",
+    "row_checksum",
+    "upcast",
+]
+
+SCHEMA_VERSION = 1
+"""The schema version this code writes. Version 1 is the first stored schema."""
+
+Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns one event's plain dict from schema ``v`` into the same event in schema ``v + 1``."""
+
+UPCASTERS: dict[int, Upcaster] = {}
+"""Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``).
+
+Empty while :data:`SCHEMA_VERSION` is 1: there is no older stored schema yet.
+"""
+
+_ARRAY32 = struct.Struct(">BI")
+_VS = struct.Struct("<qH")
+_untyped_many = msgspec.msgpack.Decoder(list[dict[str, Any]])
+
+
+def _array_header(count: int) -> bytes:
+    return _ARRAY32.pack(0xDD, count)
+
+
+def _strip_array_header(data: bytes, count: int) -> memoryview:
+    # msgspec writes the shortest MessagePack array header: fixarray, array16 or array32.
+    skip = 1 if count < 16 else 3 if count < 0x10000 else 5
+    return memoryview(data)[skip:]
+
+
+def encode_payload(events: Sequence[Event]) -> bytes:
+    """Encode events as the concatenation of their MessagePack encodings.
+
+    Raises:
+        InvalidArgument: an event holds a value MessagePack cannot encode (nothing is written).
+    """
+    try:
+        data = encode_msgpack_many(list(events))
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError) as exc:
+        msg = f"cannot encode the batch: {exc}"
+        raise InvalidArgument(msg) from exc
+    return bytes(_strip_array_header(data, len(events)))
+
+
+def encode_one(event: Event) -> bytes:
+    """Encode one event (a database row's payload)."""
+    return encode_payload([event])
+
+
+def decode_payload(
+    payload: bytes | memoryview | Sequence[bytes | memoryview],
+    count: int,
+    version: int,
+    *,
+    upcasters: Mapping[int, Upcaster] | None = None,
+    current: int = SCHEMA_VERSION,
+) -> list[Event]:
+    """Decode ``count`` concatenated events written with schema ``version``.
+
+    ``payload`` may be one buffer or several (joined without copying them twice).
+
+    Raises:
+        DecodeError: the bytes are not ``count`` valid events, or no upcaster path leads from
+            ``version`` to the current schema.
+    """
+    parts = [payload] if isinstance(payload, bytes | memoryview) else list(payload)
+    data = b"".join([_array_header(count), *parts])
+    if version == current:
+        events = decode_msgpack_many(data)
+    else:
+        try:
+            raws = _untyped_many.decode(data)
+        except msgspec.DecodeError as exc:
+            msg = f"invalid MessagePack event data (schema {version}): {exc}"
+            raise DecodeError(msg) from exc
+        events = [
+            _convert(upcast(raw, version, upcasters=upcasters, current=current)) for raw in raws
+        ]
+    if len(events) != count:
+        msg = f"expected {count} events in the payload, decoded {len(events)}"
+        raise DecodeError(msg)
+    return events
+
+
+def upcast(
+    raw: dict[str, Any],
+    version: int,
+    *,
+    upcasters: Mapping[int, Upcaster] | None = None,
+    current: int = SCHEMA_VERSION,
+) -> dict[str, Any]:
+    """Bring one event's plain dict from schema ``version`` up to ``current``.
+
+    >>> upcast({"type": "agent_ready"}, 1, upcasters={1: lambda d: {**d, "new": 0}}, current=2)
+    {'type': 'agent_ready', 'new': 0}
+
+    Raises:
+        DecodeError: ``version`` is newer than ``current`` (written by a newer ccrouter) or an
+            upcaster on the way is missing.
+    """
+    table = UPCASTERS if upcasters is None else upcasters
+    if version > current or version < 1:
+        msg = (
+            f"record has event schema version {version}; this ccrouter reads versions 1 to "
+            f"{current} (upgrade ccrouter to read newer logs)"
+        )
+        raise DecodeError(msg)
+    while version < current:
+        step = table.get(version)
+        if step is None:
+            msg = f"no upcaster from event schema version {version} to {version + 1}"
+            raise DecodeError(msg)
+        raw = step(raw)
+        version += 1
+    return raw
+
+
+def _convert(raw: dict[str, Any]) -> Event:
+    try:
+        return msgspec.convert(raw, Event)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as exc:
+        msg = f"upcasted event does not fit the current schema: {exc}"
+        raise DecodeError(msg) from exc
+
+
+def row_checksum(stream: str, version: int, schema: int, data: bytes) -> int:
+    """The checksum a database store keeps with each event row.
+
+    CRC-32 over the stream name, the version, the schema version and the data, so a flipped
+    byte, a row moved to another version and a payload swapped between rows are all caught.
+
+    >>> row_checksum("default", 1, 1, b"x") == row_checksum("default", 2, 1, b"x")
+    False
+    """
+    return zlib.crc32(data, zlib.crc32(_VS.pack(version, schema), zlib.crc32(stream.encode())))

@@ -1,0 +1,288 @@
+"""An event log in SQLite: one row per event, a checksum per row, WAL journal.
+
+Table ``ccrouter_events(stream, version, schema, crc, data)`` with primary key
+``(stream, version)``; several streams (partitions) may share one database file. ``data`` is
+the event in MessagePack and ``crc`` a CRC-32 over the stream name, version, schema and data:
+SQLite does not checksum its pages, so a flipped bit on disk would otherwise come back as a
+silently different event. A row that fails its checksum raises
+:class:`~ccrouter.errors.CorruptLog` whose ``offset`` is the row's version (= ``seq``).
+
+Durability maps onto ``PRAGMA synchronous`` in WAL mode:
+
+- ``"fsync"`` (default): ``FULL``; a commit is fsynced before the append returns; survives
+  power loss.
+- ``"os"``: ``NORMAL``; survives a process crash; an OS crash or power loss may roll back the
+  last commits (never corrupts the database).
+- ``"none"``: ``OFF``; for simulations; an OS crash can corrupt the database.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from ccrouter.errors import (
+    ConcurrencyConflict,
+    CorruptLog,
+    DecodeError,
+    InvalidArgument,
+    LogError,
+    StorageFull,
+)
+from ccrouter.events import Event
+from ccrouter.log.base import check_batch
+from ccrouter.log.file import Durability
+from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload, row_checksum
+
+__all__ = ["SQLiteEventLog"]
+
+_SYNCHRONOUS = {"fsync": "FULL", "os": "NORMAL", "none": "OFF"}
+_PAGE = 4096
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS ccrouter_events (
+    stream  TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    schema  INTEGER NOT NULL,
+    crc     INTEGER NOT NULL,
+    data    BLOB    NOT NULL,
+    PRIMARY KEY (stream, version)
+) WITHOUT ROWID
+"""
+
+
+class SQLiteEventLog:
+    """An :class:`~ccrouter.log.base.EventLog` stored in a SQLite database.
+
+    Args:
+        path: The database file (created if missing).
+        stream: Which log in the database this handle reads and appends (a partition).
+        durability: ``"fsync"`` (default), ``"os"`` or ``"none"`` (see the module docs).
+        readonly: Open the database read-only.
+        timeout: Seconds to wait for another writer's transaction before failing.
+
+    Several handles, threads or processes may append to the same stream: every append runs in
+    one ``BEGIN IMMEDIATE`` transaction that re-reads the version, so exactly one of two racing
+    appends with the same ``expected_version`` wins.
+
+    >>> import tempfile, os
+    >>> from ccrouter.events import AgentReady
+    >>> path = os.path.join(tempfile.mkdtemp(), "events.db")
+    >>> with SQLiteEventLog(path) as log:
+    ...     log.append([AgentReady(seq=1, at=0.0, agent_id="a")])
+    ...     [e.agent_id for e in log.read()]
+    1
+    ['a']
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        stream: str = "default",
+        durability: Durability = "fsync",
+        readonly: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
+        if durability not in _SYNCHRONOUS:
+            msg = f"durability must be one of {tuple(_SYNCHRONOUS)}, got {durability!r}"
+            raise InvalidArgument(msg)
+        self.path = Path(path)
+        self.stream = stream
+        self.durability: Durability = durability
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._closed = False
+        try:
+            if readonly:
+                uri = f"{self.path.absolute().as_uri()}?mode=ro"
+                self._conn = sqlite3.connect(
+                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+            else:
+                self._conn = sqlite3.connect(
+                    self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+        except sqlite3.Error as exc:
+            raise LogError(f"{self.path}: cannot open the database: {exc}") from exc
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if not readonly:
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise LogError(f"{self.path}: cannot switch the database to WAL ({mode})")
+                self._conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
+                self._conn.execute(_DDL)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            self._closed = True
+            raise self._translate(exc) from exc
+        except BaseException:
+            self._conn.close()
+            self._closed = True
+            raise
+
+    def _translate(self, exc: sqlite3.Error) -> LogError:
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and "full" in text:
+            return StorageFull(errno.ENOSPC, f"{self.path}: {text}")
+        if isinstance(exc, sqlite3.DatabaseError) and (
+            "malformed" in text or "not a database" in text or "corrupt" in text
+        ):
+            return CorruptLog(f"{self.path}: SQLite reports damage: {text}")
+        return LogError(f"{self.path}: {text}")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LogError(f"{self.path}: the log is closed")
+
+    def _current_version(self) -> int:
+        row = self._conn.execute(
+            "SELECT MAX(version) FROM ccrouter_events WHERE stream = ?", (self.stream,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    @property
+    def version(self) -> int:
+        """Number of events in this stream (queried: other handles may have appended)."""
+        with self._lock:
+            self._check_open()
+            try:
+                return self._current_version()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return 0
+                raise self._translate(exc) from exc
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
+
+    def append(self, events: Sequence[Event], *, expected_version: int | None = None) -> int:
+        """Append a batch in one transaction and return the new version.
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` differs from the stored version, or
+                another writer took one of these versions first.
+            InvalidArgument: the ``seq`` numbers do not continue the stream, or an event cannot
+                be encoded.
+            StorageFull: the disk is full (nothing appended).
+            LogError: SQLite failed otherwise (nothing appended).
+        """
+        with self._lock:
+            self._check_open()
+            if self.readonly:
+                raise LogError(f"{self.path}: the log was opened read-only")
+            rows = []
+            for event in events:
+                data = encode_payload([event])
+                crc = row_checksum(self.stream, event.seq, SCHEMA_VERSION, data)
+                rows.append((self.stream, event.seq, SCHEMA_VERSION, crc, data))
+            conn = self._conn
+            version = -1
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    version = self._current_version()
+                    check_batch(events, version, expected_version)
+                    conn.executemany(
+                        "INSERT INTO ccrouter_events (stream, version, schema, crc, data) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.IntegrityError as exc:
+                actual = self._current_version()
+                msg = f"another writer appended to stream {self.stream!r} first ({exc})"
+                raise ConcurrencyConflict(msg, expected=version, actual=actual) from exc
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
+            return version + len(events)
+
+    def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
+        """Return the events with ``start <= seq < stop`` in order, each row's checksum verified.
+
+        Sees the stream as it is when called. Reads pages of 4096 rows by key.
+
+        Raises:
+            CorruptLog: a row fails its checksum, is missing, or does not decode (``offset`` is
+                the version), raised while iterating.
+        """
+        with self._lock:
+            end = self.version + 1
+        end = end if stop is None else min(stop, end)
+        return self._read(max(start, 1), end)
+
+    def _read(self, start: int, end: int) -> Iterator[Event]:
+        expect = start
+        stream = self.stream
+        while expect < end:
+            with self._lock:
+                self._check_open()
+                try:
+                    rows = self._conn.execute(
+                        "SELECT version, schema, crc, data FROM ccrouter_events "
+                        "WHERE stream = ? AND version >= ? AND version < ? "
+                        "ORDER BY version LIMIT ?",
+                        (stream, expect, end, _PAGE),
+                    ).fetchall()
+                except sqlite3.Error as exc:
+                    raise self._translate(exc) from exc
+            if not rows:
+                raise CorruptLog(
+                    f"{self.path}: rows from version {expect} are missing", offset=expect
+                )
+            parts: list[bytes] = []
+            schema = rows[0][1]
+            for version, row_schema, crc, data in rows:
+                if version != expect or row_schema != schema:
+                    if version != expect:
+                        msg = f"{self.path}: stream {stream!r} has no row for version {expect}"
+                        raise CorruptLog(msg, offset=expect)
+                    break
+                if (
+                    not isinstance(data, bytes)
+                    or row_checksum(stream, version, row_schema, data) != crc
+                ):
+                    msg = f"{self.path}: row {stream!r} version {version} fails its checksum"
+                    raise CorruptLog(msg, offset=version)
+                parts.append(data)
+                expect += 1
+            first = expect - len(parts)
+            try:
+                events = decode_payload(parts, len(parts), schema)
+            except DecodeError as exc:
+                msg = f"{self.path}: rows from version {first} do not decode: {exc}"
+                raise CorruptLog(msg, offset=first) from exc
+            if events[0].seq != first or events[-1].seq != expect - 1:
+                msg = f"{self.path}: event seq numbers do not match their rows from {first}"
+                raise CorruptLog(msg, offset=first)
+            yield from events
+
+    def close(self) -> None:
+        """Close the connection. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> SQLiteEventLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteEventLog({str(self.path)!r}, stream={self.stream!r})"
