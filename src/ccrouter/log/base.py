@@ -45,12 +45,29 @@ class EventLog(Protocol):
 def check_batch(events: Sequence[Event], version: int, expected_version: int | None) -> None:
     """Validate a batch against the log's current ``version`` (shared by every store).
 
+    A batch whose first ``seq`` is at or below the current version was built by a writer that
+    had not seen the latest events (it lost a race), so it is a :class:`ConcurrencyConflict`
+    even without ``expected_version``; a batch that would leave a gap is an
+    :class:`InvalidArgument`. Both are ``ValueError``.
+
     >>> from ccrouter.events import AgentReady
     >>> check_batch([AgentReady(seq=1, at=0.0, agent_id="a")], 0, None)
+    >>> try:
+    ...     check_batch([AgentReady(seq=1, at=0.0, agent_id="a")], 1, None)
+    ... except ConcurrencyConflict as exc:
+    ...     print(exc.expected, exc.actual)
+    0 1
     """
     if expected_version is not None and expected_version != version:
         msg = f"expected log version {expected_version}, but the log is at version {version}"
         raise ConcurrencyConflict(msg, expected=expected_version, actual=version)
+    if events and events[0].seq <= version:
+        first = events[0].seq
+        msg = (
+            f"the batch starts at seq {first}, so it expects log version {first - 1}, "
+            f"but the log is at version {version}"
+        )
+        raise ConcurrencyConflict(msg, expected=first - 1, actual=version)
     for offset, event in enumerate(events):
         if event.seq != version + 1 + offset:
             msg = (

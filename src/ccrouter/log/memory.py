@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from ccrouter.events import Event
 from ccrouter.log.base import check_batch
@@ -23,6 +25,8 @@ class MemoryEventLog:
 
     def __init__(self, events: Sequence[Event] = ()) -> None:
         self._events: list[Event] = []
+        # Check-then-extend must be atomic so that of two racing appends exactly one wins.
+        self._lock = threading.Lock()
         if events:
             self.append(events)
 
@@ -31,16 +35,20 @@ class MemoryEventLog:
         return len(self._events)
 
     def append(self, events: Sequence[Event], *, expected_version: int | None = None) -> int:
-        """Append a batch; O(len(events))."""
-        check_batch(events, len(self._events), expected_version)
-        self._events.extend(events)
-        return len(self._events)
+        """Append a batch; O(len(events)). Safe to call from several threads."""
+        with self._lock:
+            check_batch(events, len(self._events), expected_version)
+            self._events.extend(events)
+            return len(self._events)
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
-        """Yield events with ``start <= seq < stop``; O(1) to start."""
-        end = len(self._events) if stop is None else min(stop - 1, len(self._events))
-        for i in range(max(start, 1) - 1, end):
-            yield self._events[i]
+        """Return the events with ``start <= seq < stop`` as the log is when called.
+
+        O(1) to start (a slice view, not a copy).
+        """
+        events = self._events
+        end = len(events) if stop is None else max(0, min(stop - 1, len(events)))
+        return islice(events, min(max(start, 1) - 1, end), end)
 
     def close(self) -> None:
         pass
