@@ -235,7 +235,7 @@ class RealtimeStats:
 
     # --- queries: queues ---------------------------------------------------------------------
 
-    def keys(self) -> list[tuple[str, str]]:
+    def queue_keys(self) -> list[tuple[str, str]]:
         """The (queue, channel) pairs seen so far, sorted."""
         return sorted(self._queues)
 
