@@ -4,3 +4,5 @@ One line per module: add yours here.
 """
 
 from __future__ import annotations
+
+from ccrouter.cli import report  # noqa: F401  (registers `ccrouter report`)
