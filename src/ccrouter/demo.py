@@ -23,6 +23,7 @@ import heapq
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -98,7 +99,10 @@ SKILLS = ("billing", "tech", "spanish")
 
 RING_DELAY = (2.0, 10.0)
 """An answering agent picks up after a uniform delay in this range (seconds)."""
-P_NO_ANSWER = 0.04
+P_NO_ANSWER = 0.03
+"""Chance that an offer rings out unanswered (a miss)..."""
+P_NO_ANSWER_BY_AGENT = {"a05": 0.5}
+"""...except for one agent who often misses: two misses in a row send it to ``no_answer``."""
 P_DECLINE = 0.03
 MEAN_PATIENCE = 150.0
 RONA_RECOVERY = 60.0
@@ -223,9 +227,10 @@ class _Driver:
             if isinstance(e, InteractionOffered):
                 self.offer_seq[e.interaction_id] = e.seq
                 u = rng.random()
-                if u < P_NO_ANSWER:
+                p_miss = P_NO_ANSWER_BY_AGENT.get(e.agent_id, P_NO_ANSWER)
+                if u < p_miss:
                     continue  # the phone rings out: the router's offer timer fires
-                if u < P_NO_ANSWER + P_DECLINE:
+                if u < p_miss + P_DECLINE:
                     self.schedule(e.at + rng.uniform(2, 5), "decline", e.interaction_id, e.seq)
                 else:
                     delay = rng.uniform(*RING_DELAY)
@@ -447,6 +452,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     say()
     say("Queues (SL = answered within 20 s / offered; avg wait = of the answered calls):")
     say(queue_summary(events, result.config))
+    kinds = Counter(e.kind for e in events)
+    rona = sum(isinstance(e, AgentNotReady) and e.reason == "no_answer" for e in events)
+    say(
+        f"  offers: {kinds['interaction_offered']} made, {kinds['offer_declined']} declined, "
+        f"{kinds['offer_timed_out']} rang out unanswered (offer timeout)"
+    )
+    say(
+        f"  ring-no-answer: {rona}x an agent went not_ready 'no_answer' after "
+        f"{result.config.max_no_answer} misses in a row"
+    )
     say()
     say("Agents (status at the end of the arrivals; the others over the whole run):")
     say(agent_summary(events, result.status_at_end_of_hour, result.duration))
