@@ -93,4 +93,5 @@ class AgentTable:
         """Replace the agent's proficiencies; O(skills known)."""
         self.prof[:, slot] = MISSING
         for skill, level in skills.items():
-            self.prof[self._ensure_skill(skill), slot] = level
+            col = self._ensure_skill(skill)  # may grow (replace) self.prof: index after it
+            self.prof[col, slot] = level

@@ -1,0 +1,419 @@
+"""Routing hot path: kernel decisions, end-to-end ``submit()``, live handling and replay.
+
+Every figure is measured for the Numba kernel and for the pure-Python reference in the same
+run, so ratios compare like with like on the same machine.
+
+The matching state is built through the real :class:`~ccrouter.Router` API:
+
+- ``agents`` agents log in with 8 random skills out of 90 *common* ones (proficiency 1-10);
+  ``1 - free_share`` of them are *specialists* who also hold one of 10 *rare* skills.
+- The specialists get ready first and are each given an interaction (accepted: busy), then
+  the generalists get ready (``free_share`` of the agents: ready with free capacity).
+- ``waiting`` interactions are submitted that each need a rare skill plus a common one: no
+  free agent can take them, so they wait (spread over a catalogue of requirement groups).
+
+Decisions are then timed on those arrays for new interactions needing 1-3 common skills
+(some free agent is eligible, the strategy has to compare them all), plus a *worst case* where
+no free agent is eligible (the scan visits every free agent and finds nothing).
+
+    python -m benchmarks.run --only routing [--smoke]
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ccrouter import Router, RouterConfig
+from ccrouter.events import Event, InteractionOffered
+from ccrouter.routing import match
+from ccrouter.routing.strategies import CODES, uniform
+
+COMMON = [f"s{i:02d}" for i in range(90)]
+RARE = [f"s{i:02d}" for i in range(90, 100)]
+GOALS = {
+    "kernel_decision_median_us_at_10k": 5.0,
+    "kernel_speedup_vs_reference_at_10k": 20.0,
+    "submit_median_us": 30.0,
+    "replay_events_per_s": 300_000.0,
+}
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _median_us(samples_ns: list[int]) -> float:
+    return round(statistics.median(samples_ns) / 1e3, 3)
+
+
+def _pct_us(samples_ns: list[int], q: float) -> float:
+    return round(float(np.percentile(samples_ns, q)) / 1e3, 3)
+
+
+# --- building the state ----------------------------------------------------------------------
+
+
+def build_router(
+    agents: int, waiting: int, *, free_share: float, groups: int, seed: int
+) -> tuple[Router, dict[str, Any]]:
+    """A router with ``agents`` logged in and ``waiting`` interactions queued (see module doc)."""
+    rng = np.random.default_rng(seed)
+    router = Router(RouterConfig(), backend="numba")
+    n_free = max(1, int(agents * free_share))
+    specialists: list[str] = []
+    generalists: list[str] = []
+    t = 0.0
+    for i in range(agents):
+        aid = f"a{i}"
+        chosen = rng.choice(len(COMMON), size=8, replace=False)
+        skills = {COMMON[int(c)]: int(rng.integers(1, 11)) for c in chosen}
+        if len(generalists) < n_free and rng.random() < n_free / (agents - i):
+            generalists.append(aid)
+        else:
+            skills[RARE[int(rng.integers(len(RARE)))]] = int(rng.integers(1, 11))
+            specialists.append(aid)
+        router.login(aid, skills=skills, at=t)
+    for aid in specialists:
+        router.ready(aid, at=t)
+    for k in range(len(specialists)):
+        t += 0.001
+        events = router.submit(f"busy{k}", channel="voice", at=t)
+        assert isinstance(events[-1], InteractionOffered)
+        router.accept(f"busy{k}", at=t)
+    for aid in generalists:
+        t += 0.001
+        router.ready(aid, at=t)
+    catalogue = [
+        {RARE[int(rng.integers(len(RARE)))]: 1, COMMON[int(rng.integers(len(COMMON)))]: 1}
+        for _ in range(groups)
+    ]
+    for k in range(waiting):
+        t += 0.001
+        skills = catalogue[int(rng.integers(len(catalogue)))]
+        events = router.submit(f"w{k}", channel="voice", skills=skills, at=t)
+        assert len(events) == 1, "a waiting interaction must not be offered"
+    info = {
+        "agents": agents,
+        "skills": len(COMMON) + len(RARE),
+        "waiting": router.state.queue("default").waiting,
+        "free_agents": len(generalists),
+        "busy_agents": len(specialists),
+        "requirement_groups": len(router.state.queue("default").groups),
+    }
+    return router, info
+
+
+def _requirements(rng: np.random.Generator, count: int) -> list[dict[str, int]]:
+    out = []
+    for _ in range(count):
+        k = int(rng.integers(1, 4))
+        chosen = rng.choice(len(COMMON), size=k, replace=False)
+        out.append({COMMON[int(c)]: int(rng.integers(1, 4)) for c in chosen})
+    return out
+
+
+# --- kernel decisions ------------------------------------------------------------------------
+
+
+def time_decisions(
+    router: Router,
+    requirements: list[dict[str, int]],
+    *,
+    backend: str,
+    strategy: str,
+    repeat: int,
+) -> tuple[list[int], int]:
+    """Per-call times (ns) of ``match.select_agent`` over the router's live arrays."""
+    table = router.state.table
+    select = match.select_agent
+    samples: list[int] = []
+    found = 0
+    clock = time.perf_counter_ns
+    with _no_gc():
+        for r in range(repeat):
+            for i, skills in enumerate(requirements):
+                u = uniform(7, r * len(requirements) + i)
+                t0 = clock()
+                slot = select(table, "voice", skills, strategy=strategy, u=u, backend=backend)
+                samples.append(clock() - t0)
+                found += slot >= 0
+    return samples, found
+
+
+def bench_kernel(router: Router, *, smoke: bool, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    requirements = _requirements(rng, 200 if not smoke else 20)
+    hopeless = [{RARE[int(rng.integers(len(RARE)))]: 1} for _ in range(len(requirements))]
+    n = router.state.table.n
+    ref_repeat = 1
+    ref_reqs = requirements[: max(5, min(len(requirements), 200_000 // max(n, 1)))]
+    out: dict[str, Any] = {}
+    for strategy in CODES:
+        fast, found = time_decisions(
+            router, requirements, backend="numba", strategy=strategy, repeat=5 if smoke else 25
+        )
+        slow, _ = time_decisions(
+            router, ref_reqs, backend="python", strategy=strategy, repeat=ref_repeat
+        )
+        out[strategy] = {
+            "numba_median_us": _median_us(fast),
+            "numba_p99_us": _pct_us(fast, 99),
+            "python_median_us": _median_us(slow),
+            "speedup": round(statistics.median(slow) / statistics.median(fast), 1),
+            "eligible_found_share": round(found / len(fast), 3),
+        }
+    fast, found = time_decisions(
+        router, hopeless, backend="numba", strategy="longest_idle", repeat=5 if smoke else 25
+    )
+    slow, _ = time_decisions(
+        router, hopeless[: len(ref_reqs)], backend="python", strategy="longest_idle", repeat=1
+    )
+    assert found == 0
+    out["no_eligible_agent"] = {
+        "numba_median_us": _median_us(fast),
+        "python_median_us": _median_us(slow),
+        "speedup": round(statistics.median(slow) / statistics.median(fast), 1),
+    }
+    return out
+
+
+# --- end-to-end submit -----------------------------------------------------------------------
+
+
+def bench_submit(
+    router: Router, *, backend: str, count: int, seed: int, start: float
+) -> dict[str, Any]:
+    """Median ``submit()`` time: new work some free agent can take (offered) and work nobody
+    free can take (queued). Each offered one is abandoned afterwards (not timed) so the state
+    stays as built."""
+    rng = np.random.default_rng(seed)
+    requirements = _requirements(rng, count)
+    router.backend = backend  # type: ignore[assignment]
+    clock = time.perf_counter_ns
+    offered: list[int] = []
+    queued: list[int] = []
+    t = start
+    with _no_gc():
+        for k, skills in enumerate(requirements):
+            t += 0.001
+            iid = f"e2e-{backend}-{k}"
+            t0 = clock()
+            events = router.submit(iid, channel="voice", skills=skills, at=t)
+            dt = clock() - t0
+            if isinstance(events[-1], InteractionOffered):
+                offered.append(dt)
+            else:
+                queued.append(dt)
+            router.abandon(iid, at=t)
+        for k in range(count):
+            t += 0.001
+            iid = f"e2e-q-{backend}-{k}"
+            skills = {RARE[k % len(RARE)]: 11}  # above every proficiency: always waits
+            t0 = clock()
+            router.submit(iid, channel="voice", skills=skills, at=t)
+            queued.append(clock() - t0)
+            router.abandon(iid, at=t)
+    router.backend = "numba"
+    return {
+        "offered_median_us": _median_us(offered) if offered else None,
+        "queued_median_us": _median_us(queued),
+        "all_median_us": _median_us(offered + queued),
+        "offered": len(offered),
+        "queued": len(queued),
+        "end_time": t,
+    }
+
+
+# --- live handling and replay ----------------------------------------------------------------
+
+
+def live_workload(router: Router, steps: int, *, agents: int, seed: int) -> int:
+    """A seeded submit/accept/complete workload; returns the number of events appended."""
+    rng = np.random.default_rng(seed)
+    skills = COMMON[:6]
+    made = 0
+    for i in range(agents):
+        picked = rng.choice(len(skills), size=3, replace=False)
+        made += len(
+            router.login(
+                f"L{i}", skills={skills[int(p)]: int(rng.integers(1, 6)) for p in picked}, at=0.0
+            )
+        )
+        made += len(router.ready(f"L{i}", at=0.0))
+    t = 0.0
+    connected: list[str] = []
+    ringing: dict[str, None] = {}
+    for k in range(steps):
+        t += float(rng.exponential(0.05))
+        need = {skills[int(rng.integers(len(skills)))]: int(rng.integers(1, 4))}
+        events = router.submit(f"L-{k}", channel="voice", skills=need, at=t)
+        made += len(events)
+        for e in events:
+            if isinstance(e, InteractionOffered):
+                ringing[e.interaction_id] = None
+        for iid in list(ringing):
+            made += len(router.accept(iid, at=t))
+            connected.append(iid)
+        ringing.clear()
+        while len(connected) > agents * 0.8 or (connected and rng.random() < 0.5):
+            iid = connected.pop(int(rng.integers(len(connected))))
+            events = router.complete(iid, at=t)
+            made += len(events)
+            for e in events:
+                if isinstance(e, InteractionOffered):
+                    ringing[e.interaction_id] = None
+            for jid in list(ringing):
+                made += len(router.accept(jid, at=t))
+                connected.append(jid)
+            ringing.clear()
+    return made
+
+
+def bench_live(*, backend: str, steps: int, seed: int) -> tuple[dict[str, Any], list[Event]]:
+    router = Router(RouterConfig(), backend=backend)
+    with _no_gc():
+        t0 = time.perf_counter()
+        made = live_workload(router, steps, agents=50, seed=seed)
+        elapsed = time.perf_counter() - t0
+    return (
+        {"events": made, "seconds": round(elapsed, 4), "events_per_s": round(made / elapsed)},
+        router.events,
+    )
+
+
+def _file_log_class() -> Any:
+    try:
+        from ccrouter.log.file import FileEventLog
+    except ImportError:
+        return None
+    return FileEventLog
+
+
+def bench_replay(events: list[Event], *, repeat: int) -> dict[str, Any]:
+    """Events/s of rebuilding the state: from the file store (decode + apply) and from
+    memory (apply only)."""
+    out: dict[str, Any] = {"events": len(events)}
+    file_log = _file_log_class()
+    with tempfile.TemporaryDirectory() as tmp:
+        if file_log is not None:
+            path = Path(tmp) / "events.log"
+            writer = file_log(path, durability="none")
+            for i in range(0, len(events), 64):
+                writer.append(events[i : i + 64])
+            writer.close()
+            out["file_bytes"] = os.path.getsize(path)
+
+            def from_file() -> Router:
+                reader = file_log(path, readonly=True)
+                try:
+                    return Router(RouterConfig(), log=reader)
+                finally:
+                    reader.close()
+
+            out["file"] = _rate(from_file, len(events), repeat)
+            out["store"] = "ccrouter.log.file.FileEventLog"
+        else:
+            out["store"] = "memory (no FileEventLog yet)"
+
+    def from_memory() -> Router:
+        return Router.replay(events, RouterConfig())
+
+    out["memory"] = _rate(from_memory, len(events), repeat)
+    return out
+
+
+def _rate(rebuild: Callable[[], Router], count: int, repeat: int) -> dict[str, Any]:
+    times = []
+    for _ in range(repeat):
+        with _no_gc():
+            t0 = time.perf_counter()
+            rebuild()
+            times.append(time.perf_counter() - t0)
+    best = statistics.median(times)
+    return {"median_seconds": round(best, 4), "events_per_s": round(count / best)}
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def run(smoke: bool) -> dict[str, Any]:
+    """Run the routing benchmarks; ``smoke`` uses tiny sizes (seconds in all)."""
+    t0 = time.perf_counter()
+    match.warmup()
+    compile_seconds = time.perf_counter() - t0
+    sizes = [100, 300] if smoke else [1_000, 10_000]
+    waiting = 300 if smoke else 10_000
+    result: dict[str, Any] = {
+        "compile_seconds": round(compile_seconds, 3),
+        "numba_cache_dir": os.environ.get("NUMBA_CACHE_DIR"),
+        "sizes": {},
+    }
+    for agents in sizes:
+        t_build = time.perf_counter()
+        router, info = build_router(
+            agents, waiting, free_share=0.2, groups=100 if not smoke else 10, seed=agents
+        )
+        info["build_seconds"] = round(time.perf_counter() - t_build, 2)
+        entry: dict[str, Any] = {"state": info}
+        entry["decision"] = bench_kernel(router, smoke=smoke, seed=1)
+        count = 50 if smoke else 1_000
+        e2e_numba = bench_submit(router, backend="numba", count=count, seed=2, start=1e6)
+        e2e_python = bench_submit(
+            router,
+            backend="python",
+            count=max(10, count // (10 if agents >= 10_000 else 1)),
+            seed=3,
+            start=e2e_numba["end_time"],
+        )
+        for e in (e2e_numba, e2e_python):
+            e.pop("end_time")
+        entry["submit"] = {"numba": e2e_numba, "python": e2e_python}
+        result["sizes"][str(agents)] = entry
+    steps = 2_000 if smoke else 40_000
+    live_numba, events = bench_live(backend="numba", steps=steps, seed=4)
+    live_python, _ = bench_live(backend="python", steps=steps, seed=4)
+    result["live"] = {"numba": live_numba, "python": live_python}
+    result["replay"] = bench_replay(events, repeat=3 if smoke else 5)
+    result["goals"] = _goals(result, sizes[-1])
+    return result
+
+
+def _goals(result: dict[str, Any], largest: int) -> dict[str, Any]:
+    entry = result["sizes"][str(largest)]
+    decision = entry["decision"]["longest_idle"]
+    submit = entry["submit"]["numba"]
+    replay = result["replay"].get("file", result["replay"]["memory"])
+    measured = {
+        "kernel_decision_median_us_at_10k": decision["numba_median_us"],
+        "kernel_speedup_vs_reference_at_10k": decision["speedup"],
+        "submit_median_us": submit["all_median_us"],
+        "replay_events_per_s": replay["events_per_s"],
+    }
+    out: dict[str, Any] = {"at_agents": largest}
+    for name, goal in GOALS.items():
+        value = measured[name]
+        higher_is_better = name.endswith(("speedup_vs_reference_at_10k", "events_per_s"))
+        met = value >= goal if higher_is_better else value <= goal
+        out[name] = {"goal": goal, "measured": value, "met": bool(met)}
+    return out
