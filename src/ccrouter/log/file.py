@@ -33,6 +33,7 @@ the cut bytes in a side file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import logging
@@ -241,7 +242,7 @@ class FileEventLog:
     """An :class:`~ccrouter.log.base.EventLog` in one append-only file.
 
     Args:
-        path: The log file; created (with its directory entry fsynced) if missing.
+        path: The log file; created atomically (with its directory entry fsynced) if missing.
         durability: When an append is acknowledged:
 
             - ``"fsync"`` (default): after ``fsync``; survives process crash, OS crash and
@@ -307,9 +308,28 @@ class FileEventLog:
 
     # --- opening ---------------------------------------------------------------------------
 
+    def _create(self) -> None:
+        """Create the file atomically: header written and fsynced under a temporary name,
+        then linked into place (never clobbering a file that appeared meanwhile) and the
+        directory fsynced. A crash leaves either no log or a log with a durable header."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                os.write(fd, _file_header())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, self.path)
+        finally:
+            os.unlink(tmp)
+        _fsync_dir(self.path)
+
     def _open_writer(self) -> None:
-        created = not self.path.exists()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        if not self.path.exists():
+            self._create()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         try:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -317,11 +337,10 @@ class FileEventLog:
                 msg = f"{self.path} is already open for writing by another FileEventLog"
                 raise WriterLocked(msg) from None
             if self._check_file_header():
+                # An empty file (or a cut-short header): start the log in it.
                 os.ftruncate(self._fd, 0)
                 self._write_all(_file_header())
                 _fsync(self._fd)
-                if created:
-                    _fsync_dir(self.path)
             file_size = os.fstat(self._fd).st_size
             scan = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
             if scan.problem is not None:

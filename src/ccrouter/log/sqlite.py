@@ -7,6 +7,11 @@ SQLite does not checksum its pages, so a flipped bit on disk would otherwise com
 silently different event. A row that fails its checksum raises
 :class:`~ccrouter.errors.CorruptLog` whose ``offset`` is the row's version (= ``seq``).
 
+Table ``ccrouter_heads(stream, version, crc)`` holds each stream's version, updated in the
+same transaction as the rows. It is the authority on how many events exist: damage that makes
+rows unreachable (a flipped byte in a b-tree page) shows up as missing rows below the head
+and raises :class:`~ccrouter.errors.CorruptLog`, instead of a silently shorter log.
+
 Durability maps onto ``PRAGMA synchronous`` in WAL mode:
 
 - ``"fsync"`` (default): ``FULL``; a commit is fsynced before the append returns; survives
@@ -44,7 +49,8 @@ __all__ = ["SQLiteEventLog"]
 _SYNCHRONOUS = {"fsync": "FULL", "os": "NORMAL", "none": "OFF"}
 _PAGE = 4096
 
-_DDL = """
+_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS ccrouter_events (
     stream  TEXT    NOT NULL,
     version INTEGER NOT NULL,
@@ -53,7 +59,19 @@ CREATE TABLE IF NOT EXISTS ccrouter_events (
     data    BLOB    NOT NULL,
     PRIMARY KEY (stream, version)
 ) WITHOUT ROWID
-"""
+""",
+    """
+CREATE TABLE IF NOT EXISTS ccrouter_heads (
+    stream  TEXT    NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL,
+    crc     INTEGER NOT NULL
+) WITHOUT ROWID
+""",
+)
+
+
+def _head_crc(stream: str, version: int) -> int:
+    return row_checksum(stream, version, 0, b"head")
 
 
 class SQLiteEventLog:
@@ -117,8 +135,9 @@ class SQLiteEventLog:
                 if mode.lower() != "wal":
                     raise LogError(f"{self.path}: cannot switch the database to WAL ({mode})")
                 self._conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
-                self._conn.execute(_DDL)
-        except sqlite3.DatabaseError as exc:
+                for ddl in _DDL:
+                    self._conn.execute(ddl)
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             self._conn.close()
             self._closed = True
             raise self._translate(exc) from exc
@@ -127,25 +146,56 @@ class SQLiteEventLog:
             self._closed = True
             raise
 
-    def _translate(self, exc: sqlite3.Error) -> LogError:
+    def _translate(self, exc: sqlite3.Error | UnicodeDecodeError) -> LogError:
+        if isinstance(exc, UnicodeDecodeError):
+            # SQLite returned text (an error message or value) that is not UTF-8.
+            return CorruptLog(f"{self.path}: SQLite returned undecodable text: {exc}")
         text = str(exc)
-        if isinstance(exc, sqlite3.OperationalError) and "full" in text:
-            return StorageFull(errno.ENOSPC, f"{self.path}: {text}")
-        if isinstance(exc, sqlite3.DatabaseError) and (
-            "malformed" in text or "not a database" in text or "corrupt" in text
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_FULL" or "database or disk is full" in text:
+            return StorageFull(errno.ENOSPC, f"{self.path}: storage full ({text})")
+        if (
+            name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            or "malformed" in text
+            or "not a database" in text
         ):
             return CorruptLog(f"{self.path}: SQLite reports damage: {text}")
-        return LogError(f"{self.path}: {text}")
+        if name in ("SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY"):
+            msg = (
+                f"{self.path}: the database needs crash recovery, which a read-only handle "
+                "cannot do; open it once for writing (SQLiteEventLog(path)) first"
+            )
+            return LogError(msg)
+        if name.startswith("SQLITE_IOERR"):
+            msg = (
+                f"{self.path}: SQLite could not write or sync ({name}: {text}); the transaction "
+                "was rolled back. A file-size limit or failing disk can cause this"
+            )
+            return LogError(msg)
+        return LogError(f"{self.path}: {text} ({name or type(exc).__name__})")
 
     def _check_open(self) -> None:
         if self._closed:
             raise LogError(f"{self.path}: the log is closed")
 
     def _current_version(self) -> int:
+        """The stream's version from its head row (checked), or 0 for a new stream."""
         row = self._conn.execute(
-            "SELECT MAX(version) FROM ccrouter_events WHERE stream = ?", (self.stream,)
+            "SELECT version, crc FROM ccrouter_heads WHERE stream = ?", (self.stream,)
         ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        if row is None:
+            orphan = self._conn.execute(
+                "SELECT version FROM ccrouter_events WHERE stream = ? LIMIT 1", (self.stream,)
+            ).fetchone()
+            if orphan is not None:
+                msg = f"{self.path}: stream {self.stream!r} has events but its head row is missing"
+                raise CorruptLog(msg, offset=0)
+            return 0
+        version, crc = row
+        if not isinstance(version, int) or _head_crc(self.stream, version) != crc:
+            msg = f"{self.path}: the head row of stream {self.stream!r} fails its checksum"
+            raise CorruptLog(msg, offset=0)
+        return version
 
     @property
     def version(self) -> int:
@@ -158,7 +208,7 @@ class SQLiteEventLog:
                 if "no such table" in str(exc):
                     return 0
                 raise self._translate(exc) from exc
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise self._translate(exc) from exc
 
     def append(self, events: Sequence[Event], *, expected_version: int | None = None) -> int:
@@ -193,6 +243,14 @@ class SQLiteEventLog:
                         "VALUES (?, ?, ?, ?, ?)",
                         rows,
                     )
+                    if rows:
+                        new = version + len(rows)
+                        conn.execute(
+                            "INSERT INTO ccrouter_heads (stream, version, crc) VALUES (?, ?, ?) "
+                            "ON CONFLICT (stream) DO UPDATE SET "
+                            "version = excluded.version, crc = excluded.crc",
+                            (self.stream, new, _head_crc(self.stream, new)),
+                        )
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -202,7 +260,7 @@ class SQLiteEventLog:
                 actual = self._current_version()
                 msg = f"another writer appended to stream {self.stream!r} first ({exc})"
                 raise ConcurrencyConflict(msg, expected=version, actual=actual) from exc
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise self._translate(exc) from exc
             return version + len(events)
 
@@ -228,12 +286,12 @@ class SQLiteEventLog:
                 self._check_open()
                 try:
                     rows = self._conn.execute(
-                        "SELECT version, schema, crc, data FROM ccrouter_events "
+                        "SELECT version, schema, crc, CAST(data AS BLOB) FROM ccrouter_events "
                         "WHERE stream = ? AND version >= ? AND version < ? "
                         "ORDER BY version LIMIT ?",
                         (stream, expect, end, _PAGE),
                     ).fetchall()
-                except sqlite3.Error as exc:
+                except (sqlite3.Error, UnicodeDecodeError) as exc:
                     raise self._translate(exc) from exc
             if not rows:
                 raise CorruptLog(
