@@ -181,12 +181,21 @@ class _Ix:
 
 
 class _Agent(AgentTrack):
-    __slots__ = ("agent_id", "buckets")
+    """An agent's status plus its time per interval; ``acc`` caches the times of the interval
+    ``[acc_start, acc_end)`` touched last (most segments fall inside it)."""
+
+    __slots__ = ("acc", "acc_end", "acc_start", "agent_id", "buckets")
 
     def __init__(self, agent_id: str, at: float) -> None:
         super().__init__(at)
         self.agent_id = agent_id
         self.buckets: dict[int, list[float]] = {}
+        self.acc = [0.0] * 6
+        self.acc_start = self.acc_end = math.inf
+
+
+_STAFFED = tuple(s not in (LOGGED_OUT, NOT_READY) for s in range(6))
+"""Statuses that count towards staffed time, indexed by status code."""
 
 
 class _Fold:
@@ -234,20 +243,36 @@ class _Fold:
         return a
 
     def update(self, a: _Agent, at: float) -> None:
-        """Re-derive ``a``'s status after a change; on a new status, account the old segment."""
-        status = a.derive()
+        """Re-derive ``a``'s status after a change; on a new status, account the old segment.
+
+        (``AgentTrack.derive`` inlined: this runs for almost every event.)
+        """
+        if a.presence == LOGGED_OUT:
+            status = LOGGED_OUT
+        elif a.offers > 0:
+            status = RESERVED
+        elif a.busy > 0:
+            status = BUSY
+        elif a.wrap > 0:
+            status = WRAP_UP
+        else:
+            status = a.presence
         if status != a.status:
-            self.close(a, at)
+            if _STAFFED[a.status]:
+                self.close(a, at)
             a.status, a.since = status, at
 
     def close(self, a: _Agent, at: float) -> None:
         """Add ``a``'s current status segment up to ``at`` to its per-interval times."""
         status = a.status
-        if status in (LOGGED_OUT, NOT_READY):
-            return  # neither counts towards staffed time
+        if not _STAFFED[status]:
+            return  # not ready and logged out do not count towards staffed time
         t0 = a.since if a.since > self.lo else self.lo
         t1 = at if at < self.hi else self.hi
         if t1 <= t0:
+            return
+        if a.acc_start <= t0 and t1 <= a.acc_end:
+            a.acc[status] += t1 - t0
             return
         interval, origin, buckets = self.interval, self.origin, a.buckets
         b = math.floor((t0 - origin) / interval)
@@ -255,9 +280,11 @@ class _Fold:
             acc = buckets.get(b)
             if acc is None:
                 acc = buckets[b] = [0.0] * 6
-            bend = origin + (b + 1) * interval
+            bstart = origin + b * interval
+            bend = bstart + interval
             if t1 <= bend:
                 acc[status] += t1 - t0
+                a.acc, a.acc_start, a.acc_end = acc, bstart, bend
                 return
             acc[status] += bend - t0
             t0 = bend
@@ -283,7 +310,9 @@ class _Fold:
         self.ixs[e.interaction_id] = _Ix(at, b, c)
 
     def offered(self, e: InteractionOffered) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.offers += 1
         self.update(a, e.at)
         if self.by_agent:
@@ -293,7 +322,9 @@ class _Fold:
 
     def accepted(self, e: OfferAccepted) -> None:
         at = e.at
-        a = self.agent(e.agent_id, at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, at)
         a.offers -= 1
         a.busy += 1
         self.update(a, at)
@@ -312,7 +343,9 @@ class _Fold:
                 c.waiting -= 1
 
     def declined(self, e: OfferDeclined) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.offers -= 1
         self.update(a, e.at)
         ix = self.ixs.get(e.interaction_id)
@@ -320,7 +353,9 @@ class _Fold:
             c.declined += 1
 
     def timed_out(self, e: OfferTimedOut) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.offers -= 1
         self.update(a, e.at)
         ix = self.ixs.get(e.interaction_id)
@@ -328,7 +363,9 @@ class _Fold:
             c.timed_out += 1
 
     def revoked(self, e: OfferRevoked) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.offers -= 1
         self.update(a, e.at)
         ix = self.ixs.get(e.interaction_id)
@@ -337,7 +374,9 @@ class _Fold:
 
     def completed(self, e: InteractionCompleted) -> None:
         at = e.at
-        a = self.agent(e.agent_id, at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, at)
         a.busy -= 1
         if e.wrap_up_until > at:
             a.wrap += 1
@@ -355,7 +394,9 @@ class _Fold:
     def wrap_up_ended(self, e: WrapUpEnded) -> None:
         at = e.at
         ix = self.ixs.pop(e.interaction_id, None)
-        a = self.agent(e.agent_id, at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, at)
         a.wrap -= 1
         self.update(a, at)
         if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
@@ -366,7 +407,9 @@ class _Fold:
     def abandoned(self, e: InteractionAbandoned) -> None:
         at = e.at
         if e.agent_id is not None:
-            a = self.agent(e.agent_id, at)
+            a = self.agents.get(e.agent_id)
+            if a is None:
+                a = self.agent(e.agent_id, at)
             a.offers -= 1
             self.update(a, at)
         ix = self.ixs.pop(e.interaction_id, None)
@@ -378,22 +421,30 @@ class _Fold:
                 c.waiting -= 1
 
     def logged_in(self, e: AgentLoggedIn) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, NO_REASON
         self.update(a, e.at)
 
     def ready(self, e: AgentReady) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.presence = READY
         self.update(a, e.at)
 
     def not_ready(self, e: AgentNotReady) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, e.reason
         self.update(a, e.at)
 
     def logged_out(self, e: AgentLoggedOut) -> None:
-        a = self.agent(e.agent_id, e.at)
+        a = self.agents.get(e.agent_id)
+        if a is None:
+            a = self.agent(e.agent_id, e.at)
         a.presence = LOGGED_OUT
         self.update(a, e.at)
 
@@ -484,18 +535,17 @@ def interval_report(
 
     fold = _Fold(float(interval), float(threshold), lo, hi, float(origin), names)
     dispatch = _DISPATCH
-    first: float | None = None
-    last = 0.0
-    for e in events:
-        at = e.at
-        if at > hi:
-            break
-        if first is None:
-            first = at
-        last = at
-        dispatch[type(e)](fold, e)
-    if first is None:
+    it = iter(events)
+    e: Event | None = next(it, None)
+    if e is None or e.at > hi:
         return []
+    first = last = e.at
+    dispatch[type(e)](fold, e)
+    for e in it:
+        if e.at > hi:
+            break
+        last = e.at
+        dispatch[type(e)](fold, e)
     ws = lo if start is not None else first
     we = hi if end is not None else last
     return _rows(fold, ws, we, sl_definition)

@@ -39,12 +39,15 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.stats._common import (
+    BUSY,
     HANDLING,
     LOGGED_OUT,
     NO_REASON,
     NOT_READY,
     READY,
+    RESERVED,
     STATUS_NAMES,
+    WRAP_UP,
     SlDefinition,
     check_sl_definition,
     check_threshold,
@@ -413,20 +416,33 @@ class RealtimeStats:
         return a
 
     def _update(self, a: AgentTally, at: float) -> None:
-        status = a.derive()
+        # AgentTrack.derive, inlined: this runs for almost every event.
+        if a.presence == LOGGED_OUT:
+            status = LOGGED_OUT
+        elif a.offers > 0:
+            status = RESERVED
+        elif a.busy > 0:
+            status = BUSY
+        elif a.wrap > 0:
+            status = WRAP_UP
+        else:
+            status = a.presence
         old = a.status
         if status == old and (status != NOT_READY or a.reason == a.seg_reason):
             return
-        d = at - a.since
+        since = a.since
+        d = at - since
         if old != LOGGED_OUT:
             a.times[old] += d
             if old == NOT_READY:
                 a.nr[a.seg_reason] = a.nr.get(a.seg_reason, 0.0) + d
+        t0 = self._t0
+        count, since_sum = self._count, self._since_sum
         self._closed[old] += d
-        self._count[old] -= 1
-        self._since_sum[old] -= a.since - self._t0
-        self._count[status] += 1
-        self._since_sum[status] += at - self._t0
+        count[old] -= 1
+        since_sum[old] -= since - t0
+        count[status] += 1
+        since_sum[status] += at - t0
         a.status, a.seg_reason, a.since = status, a.reason, at
 
     def _unlink(self, q: _Queue) -> None:
@@ -445,7 +461,9 @@ class RealtimeStats:
         q.order.append(live)
 
     def _offered(self, e: InteractionOffered) -> None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.offers += 1
         a.offered += 1
         a.seen = True
@@ -458,7 +476,9 @@ class RealtimeStats:
 
     def _accepted(self, e: OfferAccepted) -> None:
         at = e.at
-        a = self._tally(e.agent_id, at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, at)
         a.offers -= 1
         a.busy += 1
         a.accepted += 1
@@ -485,7 +505,9 @@ class RealtimeStats:
         self._unlink(q)
 
     def _returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> _Queue | None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.offers -= 1
         a.seen = True
         if type(e) is OfferDeclined:
@@ -517,7 +539,9 @@ class RealtimeStats:
 
     def _completed(self, e: InteractionCompleted) -> None:
         at = e.at
-        a = self._tally(e.agent_id, at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, at)
         a.busy -= 1
         a.seen = True
         live = self._live.get(e.interaction_id)
@@ -539,7 +563,9 @@ class RealtimeStats:
         live = self._live.pop(e.interaction_id, None)
         if live is None:
             return
-        a = self._tally(e.agent_id, at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, at)
         a.wrap -= 1
         a.seen = True
         talk = live.completed_at - live.accepted_at
@@ -556,7 +582,9 @@ class RealtimeStats:
     def _abandoned(self, e: InteractionAbandoned) -> None:
         at = e.at
         if e.agent_id is not None:
-            a = self._tally(e.agent_id, at)
+            a = self._agents.get(e.agent_id)
+            if a is None:
+                a = self._tally(e.agent_id, at)
             a.offers -= 1
             a.abandoned += 1
             a.seen = True
@@ -576,26 +604,34 @@ class RealtimeStats:
         self._unlink(q)
 
     def _logged_in(self, e: AgentLoggedIn) -> None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, NO_REASON
         a.logins += 1
         a.seen = True
         self._update(a, e.at)
 
     def _ready(self, e: AgentReady) -> None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.presence = READY
         a.seen = True
         self._update(a, e.at)
 
     def _not_ready(self, e: AgentNotReady) -> None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, e.reason
         a.seen = True
         self._update(a, e.at)
 
     def _logged_out(self, e: AgentLoggedOut) -> None:
-        a = self._tally(e.agent_id, e.at)
+        a = self._agents.get(e.agent_id)
+        if a is None:
+            a = self._tally(e.agent_id, e.at)
         a.presence = LOGGED_OUT
         a.seen = True
         self._update(a, e.at)
