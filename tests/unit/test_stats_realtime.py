@@ -181,3 +181,24 @@ def test_every_prefix_matches_the_reports() -> None:
         assert stats.agents(at=at).staffed_time == pytest.approx(total[0].staffed_time)
         for row in agent_report(events[:n], end=at):
             assert stats.agent(row.agent_id, at=at) == row
+
+
+def test_abandon_while_ringing_frees_the_agent() -> None:
+    stats = _fed(scenario(), until=885)  # c4 rings at carl
+    c = stats.queue("support", "chat", at=885)
+    assert (c.waiting, c.offering, c.longest_wait) == (0, 1, 5.0)
+    assert stats.agent_status("carl") == "reserved"
+    stats = _fed(scenario(), until=890.0)  # c4 abandoned (while ringing), c5 arrived
+    c = stats.queue("support", "chat", at=890)
+    assert (c.waiting, c.offering, c.abandoned, c.abandoned_within_threshold) == (1, 0, 1, 1)
+    assert stats.agent_status("carl") == "ready"
+    assert stats.agent("carl", at=890).abandoned_while_offered == 1
+
+
+def test_agent_logged_out_mid_interval_stops_accruing_time() -> None:
+    stats = _fed(scenario(), until=1030)
+    assert stats.agent_status("carl") == "logged_out"
+    row = stats.agent("carl", at=1030)
+    assert stats.agent("carl", at=5000) == row  # no time accrues once logged out
+    assert (row.logged_in_time, row.wrap_up_time, row.handled) == (230.0, 30.0, 1)
+    assert stats.agents_by_status()["logged_out"] == 1
