@@ -269,7 +269,7 @@ def run(
         router.login(agent_id, skills=skills, at=0.0)
         driver.schedule(float(rng.uniform(0, 30)), "ready", agent_id)
         if rng.random() < 0.7:  # most agents take one break during the hour
-            start = float(rng.uniform(600, duration - 900))
+            start = float(rng.uniform(duration / 6, duration * 0.75))
             driver.schedule(start, "break", agent_id)
             driver.schedule(start + float(rng.uniform(*BREAK_LENGTH)), "ready", agent_id)
     for queue, spec in QUEUES.items():
@@ -403,7 +403,7 @@ def format_explanation(ex: Explanation) -> str:
     return "\n".join(lines)
 
 
-def pick_interesting(router: Router, sample: int = 40) -> str:
+def pick_interesting(router: Router, sample: int = 40) -> str | None:
     """An interaction whose routing decision shows a choice: several eligible agents and as
     many kinds of refusal as possible (busy, not ready, missing skill, declined)."""
     offered = [e.interaction_id for e in router.events if isinstance(e, InteractionOffered)]
@@ -417,10 +417,7 @@ def pick_interesting(router: Router, sample: int = 40) -> str:
         key = (reasons, min(eligible, 4), iid)
         if best is None or key[:2] > best[:2]:
             best = key
-    if best is None:
-        msg = "no interaction was offered"
-        raise RuntimeError(msg)
-    return best[2]
+    return None if best is None else best[2]
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
@@ -430,7 +427,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     )
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output directory")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the scenario")
-    parser.add_argument("--duration", type=float, default=3600.0, help="seconds of arrivals")
+    parser.add_argument(
+        "--duration", type=float, default=3600.0, help="seconds of arrivals (default: an hour)"
+    )
     parser.add_argument("--backend", choices=("numba", "python"), default=None)
     args = parser.parse_args(argv)
     out = stdout if stdout is not None else sys.stdout
@@ -482,7 +481,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
     iid = pick_interesting(replayed)
     say()
-    say(format_explanation(replayed.explain(iid)))
+    say(format_explanation(replayed.explain(iid)) if iid else "No interaction was offered.")
     summary = args.out / "summary.txt"
     summary.write_text("\n".join(lines) + "\n")
     say()
