@@ -24,6 +24,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "config": ("errors",),
     "backend": ("errors",),
     "erlang": ("errors",),
+    "staffing": ("erlang", "errors"),
+    "staffing": ("erlang", "errors"),
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
