@@ -25,7 +25,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "backend": ("errors",),
     "erlang": ("errors",),
     "staffing": ("erlang", "errors"),
-    "staffing": ("erlang", "errors"),
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
