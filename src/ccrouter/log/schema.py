@@ -99,16 +99,18 @@ def decode_payload(
     version: int,
     *,
     upcasters: Mapping[int, Upcaster] | None = None,
-    current: int = SCHEMA_VERSION,
+    current: int | None = None,
 ) -> list[Event]:
     """Decode ``count`` concatenated events written with schema ``version``.
 
     ``payload`` may be one buffer or several (joined without copying them twice).
+    ``upcasters`` and ``current`` default to :data:`UPCASTERS` and :data:`SCHEMA_VERSION`.
 
     Raises:
         DecodeError: the bytes are not ``count`` valid events, or no upcaster path leads from
             ``version`` to the current schema.
     """
+    current = SCHEMA_VERSION if current is None else current
     parts = [payload] if isinstance(payload, bytes | memoryview) else list(payload)
     data = b"".join([_array_header(count), *parts])
     if version == current:
@@ -133,7 +135,7 @@ def upcast(
     version: int,
     *,
     upcasters: Mapping[int, Upcaster] | None = None,
-    current: int = SCHEMA_VERSION,
+    current: int | None = None,
 ) -> dict[str, Any]:
     """Bring one event's plain dict from schema ``version`` up to ``current``.
 
@@ -145,6 +147,7 @@ def upcast(
             upcaster on the way is missing.
     """
     table = UPCASTERS if upcasters is None else upcasters
+    current = SCHEMA_VERSION if current is None else current
     if version > current or version < 1:
         msg = (
             f"record has event schema version {version}; this ccrouter reads versions 1 to "

@@ -1,0 +1,167 @@
+"""Write the golden logs of the current event schema version (run once per schema version).
+
+    CCROUTER_BACKEND=python python tests/golden/make_golden.py            # new version only
+    CCROUTER_BACKEND=python python tests/golden/make_golden.py --refresh-state-digest
+
+Each ``tests/golden/v<N>/`` holds, for schema version N, a small seeded routing scenario:
+
+- ``config.json``: the router configuration it ran under;
+- ``events.ccr``: the file-store log; ``events.db``: the same events in the SQLite store;
+- ``events.jsonl``: the same events as JSON lines (readable, for review);
+- ``digests.json``: sha256 of the events (canonical JSON) and the router's ``state_digest()``
+  after replaying them.
+
+Golden logs are never rewritten: an existing version directory is left alone (the point is
+that old logs stay readable forever). ``--refresh-state-digest`` only recomputes the stored
+state digest, for when the router's state representation changes on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+import msgspec
+
+from ccrouter import Router, RouterConfig
+from ccrouter.errors import CCRouterError
+from ccrouter.events import Event
+from ccrouter.log import FileEventLog, SQLiteEventLog
+from ccrouter.log.schema import SCHEMA_VERSION
+
+HERE = Path(__file__).resolve().parent
+
+CONFIG = {
+    "auto_accept": False,
+    "max_no_answer": 2,
+    "queues": {
+        "default": {"strategy": "longest_idle", "wrap_up": 5.0, "offer_timeout": 15.0},
+        "sales": {"strategy": "most_skilled", "wrap_up": 10.0, "aging_rate": 0.5},
+    },
+}
+
+
+def events_digest(events: list[Event]) -> str:
+    return hashlib.sha256(msgspec.json.encode(events)).hexdigest()
+
+
+def scenario(router: Router) -> None:
+    """A seeded hour-ish of traffic: logins, offers, declines, timeouts, wrap-up, abandons."""
+    rng = random.Random(20240601)
+    skills = ["sales", "billing", "fr"]
+    agents = [f"agent-{i}" for i in range(5)]
+    t = 0.0
+    for i, agent in enumerate(agents):
+        router.login(agent, skills={s: rng.randint(1, 5) for s in skills[: 1 + i % 3]}, at=t)
+        router.ready(agent, at=t)
+    n = 0
+    while t < 600:
+        t += rng.expovariate(1 / 12)
+        router.advance(at=t)
+        n += 1
+        queue = rng.choice(["default", "sales"])
+        need = {rng.choice(skills[:2]): rng.randint(1, 3)} if rng.random() < 0.6 else {}
+        router.submit(
+            f"int-{n}",
+            channel="voice",
+            queue=queue,
+            skills=need,
+            priority=rng.choice([0, 0, 1]),
+            at=t,
+        )
+        # React to what the router offered.
+        for k in range(1, n + 1):
+            view = router.interaction(f"int-{k}")
+            try:
+                if view.status == "offered":
+                    roll = rng.random()
+                    if roll < 0.7:
+                        router.accept(f"int-{k}", at=t)
+                    elif roll < 0.85:
+                        router.decline(f"int-{k}", at=t)
+                elif view.status == "connected" and rng.random() < 0.3:
+                    router.complete(f"int-{k}", at=t)
+                elif view.status == "queued" and rng.random() < 0.05:
+                    router.abandon(f"int-{k}", at=t)
+            except CCRouterError:
+                pass
+        if rng.random() < 0.05:
+            agent = rng.choice(agents)
+            try:
+                if router.agent(agent).status == "ready":
+                    router.not_ready(agent, reason="break", at=t)
+                elif router.agent(agent).status == "not_ready":
+                    router.ready(agent, at=t)
+            except CCRouterError:
+                pass
+    router.advance(at=t + 60)
+
+
+def write(version_dir: Path) -> None:
+    version_dir.mkdir(parents=True)
+    (version_dir / "config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
+    config = RouterConfig.from_dict(CONFIG)
+    with FileEventLog(version_dir / "events.ccr") as log:
+        router = Router(config, log=log, backend="python")
+        scenario(router)
+        events = list(log.read())
+    with SQLiteEventLog(version_dir / "events.db") as db:
+        # Same batches as the file log: one per command.
+        start = 0
+        for first in [*log_batches(version_dir / "events.ccr"), len(events) + 1][1:]:
+            db.append(events[start : first - 1])
+            start = first - 1
+    import sqlite3
+
+    conn = sqlite3.connect(version_dir / "events.db")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    with open(version_dir / "events.jsonl", "wb") as out:
+        for e in events:
+            out.write(msgspec.json.encode(e) + b"\n")
+    digests = {
+        "schema_version": SCHEMA_VERSION,
+        "events": len(events),
+        "events_sha256": events_digest(events),
+        "state_digest": Router.replay(events, config, backend="python").state_digest(),
+    }
+    (version_dir / "digests.json").write_text(json.dumps(digests, indent=2) + "\n")
+    print(f"wrote {version_dir}: {len(events)} events")
+
+
+def log_batches(path: Path) -> list[int]:
+    """First seq of every batch in a file log."""
+    with FileEventLog(path, readonly=True) as log:
+        log.version  # noqa: B018 - scans the file
+        return list(log._firsts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refresh-state-digest", action="store_true")
+    args = parser.parse_args(argv)
+    version_dir = HERE / f"v{SCHEMA_VERSION}"
+    if args.refresh_state_digest:
+        for d in sorted(HERE.glob("v*")):
+            digests = json.loads((d / "digests.json").read_text())
+            config = RouterConfig.from_dict(json.loads((d / "config.json").read_text()))
+            with FileEventLog(d / "events.ccr", readonly=True) as log:
+                state = Router.replay(log.read(), config, backend="python").state_digest()
+            digests["state_digest"] = state
+            (d / "digests.json").write_text(json.dumps(digests, indent=2) + "\n")
+            print(f"{d.name}: state digest {state}")
+        return 0
+    if version_dir.exists():
+        print(f"{version_dir} exists; golden logs are never rewritten", file=sys.stderr)
+        return 1
+    write(version_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

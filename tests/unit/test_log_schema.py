@@ -1,0 +1,107 @@
+"""Schema versions: golden logs of every version replay to their stored digests; upcasters.
+
+``tests/golden/v<N>/`` are written once per schema version by ``tests/golden/make_golden.py``
+and never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+import ccrouter.log.schema as schema
+from ccrouter import Router, RouterConfig
+from ccrouter.errors import CorruptLog
+from ccrouter.events import AgentReady, decode_json
+from ccrouter.log import FileEventLog, SQLiteEventLog
+from ccrouter.log.file import _batch_header, _file_header
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+VERSIONS = sorted(GOLDEN.glob("v*"), key=lambda p: int(p.name[1:]))
+
+
+def test_there_is_a_golden_log_for_every_schema_version() -> None:
+    assert [int(p.name[1:]) for p in VERSIONS] == list(range(1, schema.SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("version_dir", VERSIONS, ids=[p.name for p in VERSIONS])
+def test_golden_logs_replay_to_their_digests(version_dir: Path, tmp_path: Path) -> None:
+    digests = json.loads((version_dir / "digests.json").read_text())
+    config = RouterConfig.from_dict(json.loads((version_dir / "config.json").read_text()))
+    as_json = [decode_json(line) for line in (version_dir / "events.jsonl").read_bytes().split()]
+
+    with FileEventLog(version_dir / "events.ccr", readonly=True) as log:
+        from_file = list(log.read())
+    db = tmp_path / "events.db"
+    shutil.copyfile(version_dir / "events.db", db)  # never touch the committed file
+    with SQLiteEventLog(db, readonly=True) as sqlite_log:
+        from_sqlite = list(sqlite_log.read())
+
+    assert len(from_file) == digests["events"]
+    assert from_file == as_json == from_sqlite
+    got = msgspec.json.encode(from_file)
+    assert hashlib.sha256(got).hexdigest() == digests["events_sha256"]
+    state = Router.replay(from_file, config, backend="python").state_digest()
+    assert state == digests["state_digest"], (
+        "replaying the golden log gives another state. If the router's state representation "
+        "changed on purpose, run `CCROUTER_BACKEND=python python tests/golden/make_golden.py "
+        "--refresh-state-digest`; if events now mean something else, that is a schema change: "
+        "bump SCHEMA_VERSION and add an upcaster"
+    )
+
+
+def test_current_version_writes_byte_identical_files() -> None:
+    """The file format is stable: rewriting the newest golden events gives the same bytes."""
+    newest = GOLDEN / f"v{schema.SCHEMA_VERSION}"
+    with FileEventLog(newest / "events.ccr", readonly=True) as log:
+        events = list(log.read())
+        firsts = [*log._firsts, len(events) + 1]
+    data = bytearray(_file_header())
+    for a, b in itertools.pairwise(firsts):
+        payload = schema.encode_payload(events[a - 1 : b - 1])
+        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION) + payload
+    assert bytes(data) == (newest / "events.ccr").read_bytes()
+
+
+def _rename_agents(raw: dict[str, Any]) -> dict[str, Any]:
+    if raw.get("type") == "agent_ready":
+        return {**raw, "agent_id": raw["agent_id"].upper()}
+    return raw
+
+
+def test_older_records_go_through_the_upcasters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pretend the code is at schema 2 with an upcaster 1 -> 2: v1 logs read upcasted."""
+    path = tmp_path / "log.ccr"
+    with FileEventLog(path) as log:
+        log.append([AgentReady(seq=1, at=0.0, agent_id="ann")])
+    db = tmp_path / "log.db"
+    with SQLiteEventLog(db) as sq:
+        sq.append([AgentReady(seq=1, at=0.0, agent_id="bob")])
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "UPCASTERS", {1: _rename_agents})
+    with FileEventLog(path, readonly=True) as log:
+        assert list(log.read()) == [AgentReady(seq=1, at=0.0, agent_id="ANN")]
+    with SQLiteEventLog(db, readonly=True) as sq:
+        assert list(sq.read()) == [AgentReady(seq=1, at=0.0, agent_id="BOB")]
+
+    monkeypatch.setattr(schema, "UPCASTERS", {})
+    with FileEventLog(path, readonly=True) as log, pytest.raises(CorruptLog, match="upcaster"):
+        list(log.read())
+
+
+def test_records_from_a_newer_ccrouter_are_refused_by_name(tmp_path: Path) -> None:
+    payload = schema.encode_payload([AgentReady(seq=1, at=0.0, agent_id="a")])
+    path = tmp_path / "future.ccr"
+    path.write_bytes(_file_header() + _batch_header(payload, 1, 1, 7) + payload)
+    with FileEventLog(path, readonly=True) as log, pytest.raises(CorruptLog, match="version 7"):
+        list(log.read())
