@@ -233,17 +233,28 @@ def _erlang_a1(
     cdf = p
     w = 1.0  # π(n + j) / π(n), rescaled together with the sums below
     log_scale = 0.0
+    stage = 0
     s_all = 0.0  # Σ w_j: the chain at or above n
     s_ab = 0.0  # Σ w_j (j+1)/(x+j+1): arrivals that abandon
     s_sl = 0.0  # Σ w_j x/(x+j+1) P(K > j): queued and answered within t
     s_miss = 0.0  # Σ w_j (1 − x/(x+j+1) P(K > j)): queued and not answered within t
+    # Kept for the second pass: w_j·x/(x+j+1), its rescaling stage, and the NB pmf p_j.
+    keep = np.empty((3, 256))
     j = 0
     while True:
         served = x / (x + j + 1.0)
+        if j == keep.shape[1]:
+            grown = np.empty((3, 2 * j))
+            grown[:, :j] = keep
+            keep = grown
+        keep[0, j] = w * served
+        keep[1, j] = stage
+        keep[2, j] = p
         s_all += w
         s_ab += w * (j + 1.0) / (x + j + 1.0)
         s_sl += w * served * max(0.0, 1.0 - cdf)
         s_miss += w * ((j + 1.0) / (x + j + 1.0) + served * min(1.0, cdf))
+        last_cdf = cdf
         r = y / (x + j + 1.0)
         w *= r
         j += 1
@@ -263,6 +274,7 @@ def _erlang_a1(
             s_sl *= 1e-250
             s_miss *= 1e-250
             log_scale += 250.0 * math.log(10.0)
+            stage += 1
         # Stop once the terms shrink geometrically and their whole tail is below 1e-17 of the
         # smallest sum it could still change.
         rho = r * (j + 1.0) / j
@@ -270,6 +282,25 @@ def _erlang_a1(
             break
         if w == 0.0 or j > 100_000_000:
             break
+    if last_cdf >= 0.5:
+        # Past the median, 1 − cdf cancels; sum the tails P(K > j) backwards instead, from the
+        # pmf beyond the last term (summed until negligible), so s_sl keeps its relative
+        # precision when hardly anyone is answered in time.
+        tail = 0.0
+        k = j
+        while p > 0.0:
+            tail += p
+            k += 1
+            ratio = (x + k) * one_minus_z / k
+            p *= ratio
+            if ratio < 1.0 and p / (1.0 - ratio) < 1e-17 * tail:
+                break
+        s_sl = 0.0
+        for i in range(j - 1, -1, -1):
+            behind = stage - keep[1, i]
+            if behind < 2.0:
+                s_sl += keep[0, i] * tail * (1.0 if behind == 0.0 else 1e-250)
+            tail += keep[2, i]
     # States below n, in the same rescaled units: Σ_{k<n} π(k)/π(n) = 1/B − 1.
     rest = 0.0
     if b < 1.0:
@@ -315,7 +346,9 @@ def _a_ok(
     level: float, max_ab: float, max_occ: float,
 ) -> bool:  # fmt: skip
     _, p_ab, sl = _erlang_a1(a, n, b, aht, patience, t)
-    occ = a * (1.0 - p_ab) / n if n > 0 else 1.0
+    # Clamped as erlang_a() reports it: a carried load a hair above n is rounding, and the
+    # bisection needs the test to be monotone in n.
+    occ = min(1.0, a * (1.0 - p_ab) / n) if n > 0 else 1.0
     return sl >= level and p_ab <= max_ab and occ <= max_occ
 
 

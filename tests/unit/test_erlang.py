@@ -439,3 +439,22 @@ def test_python_run_of_the_erlang_a_kernels_agrees() -> None:
 def test_warmup_compiles_everything() -> None:
     erlang.warmup()
     assert erlang.erlang_b(1.0, 1) == 0.5
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (25.0, 1, 10.0, 163.0, 31.0),
+        (25.0, 12, 10.0, 163.0, 31.0),
+        (50.0, 30, 200.0, 20_000.0, 20.0),
+    ],
+)
+def test_erlang_a_tiny_service_level_keeps_relative_precision(
+    case: tuple[float, int, float, float, float],
+) -> None:
+    # Hardly anyone is answered in time; 1 − cdf would leave an absolute error near 1e-16. The
+    # closed form's difference of two incomplete gammas needs hundreds of digits here.
+    with mp.workdps(600):
+        ref = erlang_a_closed_form(*case)[2]
+    assert ref < 1e-16
+    assert rel(erlang.erlang_a(*case).service_level, ref) < 1e-12
