@@ -147,10 +147,12 @@ def read_forecast(
             raise InvalidArgument(f"{path}: cannot read the forecast: {reason}") from None
         if "\x00" in text:
             raise InvalidArgument(f"{path}: not a CSV text file (found NUL bytes)")
+        reader = csv.reader(io.StringIO(text), strict=True)
         try:
-            return _parse_rows(csv.reader(io.StringIO(text)), str(path))
+            return _parse_rows(reader, str(path))
         except csv.Error as exc:
-            raise InvalidArgument(f"{path}: not a valid CSV file: {exc}") from None
+            msg = f"{path}: line {reader.line_num}: not a valid CSV file: {exc}"
+            raise InvalidArgument(msg) from None
     rows: list[ForecastRow] = []
     for number, item in enumerate(source, start=1):
         where = f"rows: row {number}"
