@@ -373,7 +373,14 @@ class EventLogContract:
 
     # --- round trips ----------------------------------------------------------------------
 
-    @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    # One test method, several stores (subclasses): differing executors by design.
+    @settings(
+        max_examples=25,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
     @given(bs=event_batches())
     def test_any_events_round_trip(self, make_store: StoreFactory, bs: list[list[Event]]) -> None:
         store = make_store()

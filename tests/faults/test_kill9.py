@@ -64,6 +64,9 @@ def _verify(kind: str, path: Path, acked: int, checked: int) -> tuple[int, bool]
     """
     lose_ok = kind == "none"  # a process crash loses the unflushed buffer, nothing else
     need = checked if lose_ok else max(acked, checked)
+    if not path.exists():  # killed while creating the log: nothing can have been acknowledged
+        assert need == 0
+        return 0, False
     # A crashed SQLite database needs a writer to roll back or replay its journal once.
     log: EventLog = SQLiteEventLog(path) if kind == "sqlite" else FileEventLog(path, readonly=True)
     with log:

@@ -39,11 +39,12 @@ import fcntl
 import logging
 import os
 import struct
+import sys
 import threading
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, TypeAlias
@@ -164,61 +165,105 @@ def _pread_all(fd: int, size: int, offset: int) -> bytes:
     return b"".join(parts)
 
 
-def _scan(fd: int, start: int, next_seq: int, file_size: int) -> _Scan:
-    """Verify batches from ``start`` to ``file_size``; stop at the first invalid spot."""
+class _Stop:
+    """Where a walk over batches ended, and why (``problem is None``: at the requested end)."""
+
+    __slots__ = ("end", "fatal", "next_seq", "problem")
+
+    def __init__(self, end: int, next_seq: int) -> None:
+        self.end = end
+        self.next_seq = next_seq
+        self.problem: str | None = None
+        self.fatal = False
+
+
+_Batch: TypeAlias = tuple[int, int, int, int, memoryview]
+
+
+def _batches(
+    fd_of: Callable[[], int], pos: int, seq: int, file_end: int, stop: _Stop
+) -> Iterator[_Batch]:
+    """Yield ``(offset, first_seq, count, schema, payload)`` of each valid batch from ``pos``.
+
+    Verifies framing, both checksums and seq continuity, reading ``_READ_CHUNK`` bytes at a
+    time. Stops at ``file_end`` or at the first invalid spot, recorded in ``stop``.
+    ``fd_of()`` gives the file descriptor before each read (it raises once the log closed).
+    """
+    unpack = _BATCH_FULL.unpack_from
+    crc32 = zlib.crc32
+    problem: str | None = None
+    while pos < file_end and problem is None:
+        fd = fd_of()
+        buf = _pread_all(fd, min(_READ_CHUNK, file_end - pos), pos)
+        view = memoryview(buf)
+        size = len(buf)
+        rel = 0
+        while True:
+            if rel + BATCH_HEADER_SIZE > size:
+                if rel == 0:  # cannot even read one header at ``pos``
+                    problem = "incomplete batch header"
+                break
+            magic, length, first, count, schema, flags, pcrc, hcrc = unpack(buf, rel)
+            if (
+                magic != BATCH_MAGIC
+                or crc32(view[rel : rel + 28]) != hcrc
+                or flags
+                or length > MAX_PAYLOAD
+                or not count
+            ):
+                problem = "batch header fails its checksum or framing"
+                break
+            if first != seq:
+                problem = f"batch starts at seq {first}; expected {seq}"
+                stop.fatal = True
+                break
+            end = rel + BATCH_HEADER_SIZE + length
+            if end > size:
+                if pos + end > file_end:
+                    problem = "incomplete batch payload"
+                    break
+                if rel:
+                    break  # read on from this batch
+                buf = _pread_all(fd, end, pos)  # one batch bigger than a chunk
+                view = memoryview(buf)
+                size = len(buf)
+                if end > size:
+                    problem = "incomplete batch payload"
+                    break
+            body = view[rel + BATCH_HEADER_SIZE : end]
+            if crc32(body) != pcrc:
+                problem = "batch payload fails its checksum"
+                break
+            yield pos + rel, first, count, schema, body
+            seq += count
+            rel = end
+        pos += rel
+    stop.end = pos
+    stop.next_seq = seq
+    stop.problem = problem
+
+
+def _scan(fd: int, start: int, next_seq: int, file_end: int) -> _Scan:
+    """Verify batches from ``start`` to ``file_end``; stop at the first invalid spot."""
+    stop = _Stop(start, next_seq)
     offsets: list[int] = []
     firsts: list[int] = []
-    pos = start
-    buf = b""
-    buf_at = start
-    problem: str | None = None
-    fatal = False
-    while pos < file_size:
-        need = BATCH_HEADER_SIZE
-        if pos + need > buf_at + len(buf):
-            buf = _pread_all(fd, max(_READ_CHUNK, need), pos)
-            buf_at = pos
-        rel = pos - buf_at
-        if len(buf) - rel < need:
-            problem = "incomplete batch header"
-            break
-        parsed = _parse_header(buf, rel)
-        if parsed is None:
-            problem = "batch header fails its checksum or framing"
-            break
-        length, first, count, _schema, pcrc = parsed
-        if first != next_seq:
-            problem = f"batch starts at seq {first}; expected {next_seq}"
-            fatal = True
-            break
-        end = pos + BATCH_HEADER_SIZE + length
-        if end > file_size:
-            problem = "incomplete batch payload"
-            break
-        if end > buf_at + len(buf):
-            buf = _pread_all(fd, max(_READ_CHUNK, end - pos), pos)
-            buf_at = pos
-            rel = 0
-        if end > buf_at + len(buf):
-            problem = "incomplete batch payload"
-            break
-        body = memoryview(buf)[rel + BATCH_HEADER_SIZE : rel + BATCH_HEADER_SIZE + length]
-        if zlib.crc32(body) != pcrc:
-            problem = "batch payload fails its checksum"
-            break
-        offsets.append(pos)
+    walk = _batches(lambda: fd, start, next_seq, file_end, stop)
+    for offset, first, _count, _schema, _body in walk:
+        offsets.append(offset)
         firsts.append(first)
-        next_seq += count
-        pos = end
-    return _Scan(pos, next_seq, offsets, firsts, problem, fatal)
+    return _Scan(stop.end, stop.next_seq, offsets, firsts, stop.problem, stop.fatal)
 
 
 def _valid_header_after(fd: int, start: int, file_size: int) -> int | None:
-    """Offset of the first valid batch header at or after ``start``, if any."""
+    """Offset of the first valid batch header in ``[start, file_size)``, if any.
+
+    Only bytes below ``file_size`` count: a writer may be appending beyond it right now.
+    """
     pos = start
     overlap = BATCH_HEADER_SIZE - 1
     while pos < file_size:
-        buf = _pread_all(fd, _READ_CHUNK + overlap, pos)
+        buf = _pread_all(fd, min(_READ_CHUNK + overlap, file_size - pos), pos)
         if len(buf) < BATCH_HEADER_SIZE:
             return None
         i = buf.find(BATCH_MAGIC)
@@ -299,7 +344,7 @@ class FileEventLog:
         if readonly:
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             try:
-                self._refresh()
+                self._reader_file_end()
             except BaseException:
                 self.close()
                 raise
@@ -312,6 +357,8 @@ class FileEventLog:
         """Create the file atomically: header written and fsynced under a temporary name,
         then linked into place (never clobbering a file that appeared meanwhile) and the
         directory fsynced. A crash leaves either no log or a log with a durable header."""
+        # A private temporary name per creator (a crash here may leave it behind; it is
+        # safe to delete). Sharing one name would let a racing creator truncate the log.
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
@@ -323,7 +370,8 @@ class FileEventLog:
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, self.path)
         finally:
-            os.unlink(tmp)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         _fsync_dir(self.path)
 
     def _open_writer(self) -> None:
@@ -378,20 +426,24 @@ class FileEventLog:
         return False
 
     def _scan_or_raise(self, start: int, next_seq: int, file_size: int) -> _Scan:
-        scan = _scan(self._fd, start, next_seq, file_size)
-        if scan.fatal:
-            msg = f"{self.path} is damaged at offset {scan.end} ({scan.problem})"
-            raise CorruptLog(msg, offset=scan.end)
+        scan = _scan(self._fd_of(), start, next_seq, file_size)
         if scan.problem is not None:
-            later = _valid_header_after(self._fd, scan.end + 1, file_size)
-            if later is not None:
-                msg = (
-                    f"{self.path} is damaged at offset {scan.end} ({scan.problem}) and valid "
-                    f"data follows at offset {later}; refusing to drop it. Inspect the file, "
-                    "or cut the log back to its valid prefix with ccrouter.log.file.repair()"
-                )
-                raise CorruptLog(msg, offset=scan.end)
+            self._check_problem(scan.end, scan.problem, scan.fatal, file_size)
         return scan
+
+    def _check_problem(self, offset: int, problem: str, fatal: bool, file_size: int) -> None:
+        """Raise :class:`CorruptLog` unless the invalid bytes at ``offset`` are a torn tail."""
+        if fatal:
+            msg = f"{self.path} is damaged at offset {offset} ({problem})"
+            raise CorruptLog(msg, offset=offset)
+        later = _valid_header_after(self._fd_of(), offset + 1, file_size)
+        if later is not None:
+            msg = (
+                f"{self.path} is damaged at offset {offset} ({problem}) and valid "
+                f"data follows at offset {later}; refusing to drop it. Inspect the file, "
+                "or cut the log back to its valid prefix with ccrouter.log.file.repair()"
+            )
+            raise CorruptLog(msg, offset=offset)
 
     def _adopt(self, scan: _Scan) -> None:
         self._offsets.extend(scan.offsets)
@@ -399,24 +451,47 @@ class FileEventLog:
         self._size = scan.end
         self._next_seq = scan.next_seq
 
-    def _refresh(self) -> None:
-        """Read-only handles: pick up batches a writer appended since the last look."""
-        if self._fd < 0:
-            raise LogError(f"{self.path}: the log is closed")
+    def _fd_of(self) -> int:
+        fd = self._fd
+        if fd < 0:
+            raise LogError(f"{self.path}: the log was closed")
+        return fd
+
+    def _reader_file_end(self) -> int:
+        """Read-only handles: check the file header (once) and return the file's size."""
+        fd = self._fd_of()
         if not self._offsets and self._size == FILE_HEADER_SIZE:
-            head = _pread_all(self._fd, FILE_HEADER_SIZE, 0)
+            head = _pread_all(fd, FILE_HEADER_SIZE, 0)
             if len(head) < FILE_HEADER_SIZE:
                 if _file_header().startswith(head):
-                    return  # a writer is creating the file right now
+                    return FILE_HEADER_SIZE  # a writer is creating the file right now
                 msg = f"{self.path} is not a ccrouter event log (bad file header at offset 0)"
                 raise CorruptLog(msg, offset=0)
             self._check_file_header()
-        file_size = os.fstat(self._fd).st_size
+        file_size = os.fstat(fd).st_size
         if file_size < self._size:
             msg = f"{self.path} shrank below its valid end {self._size} (now {file_size} bytes)"
             raise CorruptLog(msg, offset=file_size)
-        if file_size > self._size:
-            self._adopt(self._scan_or_raise(self._size, self._next_seq, file_size))
+        return file_size
+
+    def _refresh(self) -> None:
+        """Read-only handles: verify and index batches a writer appended since the last look."""
+        file_end = self._reader_file_end()
+        if file_end > self._size:
+            self._adopt(self._scan_or_raise(self._size, self._next_seq, file_end))
+
+    def _learn(self, offsets: list[int], firsts: list[int], end: int, next_seq: int) -> None:
+        """Index batches a read discovered (and verified) beyond the known end."""
+        with self._lock:
+            if not offsets or end <= self._size:
+                return
+            i = bisect_right(offsets, self._size) - 1
+            if i < 0 or offsets[i] != self._size:
+                return  # not contiguous with what is known (cannot happen; stay safe)
+            self._offsets.extend(offsets[i:])
+            self._firsts.extend(firsts[i:])
+            self._size = end
+            self._next_seq = next_seq
 
     # --- the EventLog interface ------------------------------------------------------------
 
@@ -466,87 +541,105 @@ class FileEventLog:
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, verifying every checksum.
 
-        Sees the log as it is when called (later appends are not included). Decodes many
-        batches per call: O(events read), plus O(log n) to find the first batch.
+        Sees the log as it is when called (later appends are not included). Reads the file
+        once, in 1 MiB chunks, and decodes up to 8192 events per call: O(events read), plus
+        O(log n) to find the first batch. A read-only handle verifies and indexes new batches
+        as it reads them (replay touches the file once).
 
         Raises:
             CorruptLog: a batch fails its checksum or does not decode (offset named), raised
                 while iterating.
         """
         with self._lock:
+            self._fd_of()
             if self.readonly:
-                self._refresh()
-            elif self._fd < 0:
-                raise LogError(f"{self.path}: the log is closed")
-            elif self._buffer:
-                self._flush_buffer()
-            end_seq = self._next_seq if stop is None else min(stop, self._next_seq)
-            start = max(start, 1)
+                file_end = self._reader_file_end()
+            else:
+                if self._buffer:
+                    self._flush_buffer()
+                file_end = self._size
+            known_end = self._size
+            known_next = self._next_seq
             nbatches = len(self._offsets)
-            end_offset = self._size
-        if start >= end_seq or nbatches == 0:
+        start = max(start, 1)
+        stop_seq = sys.maxsize if stop is None else stop
+        if start >= stop_seq:
             return iter(())
-        i = bisect_right(self._firsts, start, 0, nbatches) - 1
-        return self._read_from(self._offsets[i], self._firsts[i], start, end_seq, end_offset)
+        if start < known_next:
+            i = bisect_right(self._firsts, start, 0, nbatches) - 1
+            pos, seq = self._offsets[i], self._firsts[i]
+        elif file_end > known_end:
+            pos, seq = known_end, known_next
+        else:
+            return iter(())
+        return self._read_from(pos, seq, start, stop_seq, known_end, file_end)
 
     def _read_from(
-        self, offset: int, first: int, start: int, end_seq: int, end_offset: int
+        self, pos: int, seq: int, start: int, stop_seq: int, known_end: int, file_end: int
     ) -> Iterator[Event]:
-        unpack = _BATCH_FULL.unpack_from
-        crc32 = zlib.crc32
-        seq = first
-        pos = offset
-        while pos < end_offset and seq < end_seq:
-            if self._fd < 0:
-                raise LogError(f"{self.path}: the log was closed while reading")
-            buf = _pread_all(self._fd, min(_READ_CHUNK, end_offset - pos), pos)
-            view = memoryview(buf)
-            size = len(buf)
-            rel = 0
-            parts: list[memoryview] = []
-            count = 0
-            chunk_first = seq
-            schema = SCHEMA_VERSION
-            while seq < end_seq and count < _DECODE_EVENTS and rel + BATCH_HEADER_SIZE <= size:
-                magic, length, bfirst, n, bschema, _flags, pcrc, hcrc = unpack(buf, rel)
-                if magic != BATCH_MAGIC or bfirst != seq or crc32(view[rel : rel + 28]) != hcrc:
-                    raise self._damaged(pos + rel, "batch header fails its checksum or framing")
-                if parts and bschema != schema:
-                    break
-                body_end = rel + BATCH_HEADER_SIZE + length
-                if body_end > size:
-                    if rel:
-                        break
-                    # One batch bigger than the chunk: read it whole.
-                    buf = _pread_all(self._fd, BATCH_HEADER_SIZE + length, pos)
-                    view = memoryview(buf)
-                    size = len(buf)
-                    if size < body_end:
-                        raise self._damaged(pos, "batch payload is cut short")
-                body = view[rel + BATCH_HEADER_SIZE : body_end]
-                if crc32(body) != pcrc:
-                    raise self._damaged(pos + rel, "batch payload fails its checksum")
-                schema = bschema
-                parts.append(body)
-                count += n
-                seq += n
-                rel = body_end
-            if not parts:
-                raise self._damaged(pos, "batch is cut short")
-            try:
-                events = decode_payload(parts, count, schema)
-            except DecodeError as exc:
-                msg = f"{self.path}: checksummed batches at offset {pos} do not decode: {exc}"
-                raise CorruptLog(msg, offset=pos) from exc
-            if events[0].seq != chunk_first or events[-1].seq != seq - 1:
-                raise self._damaged(pos, "event seq numbers do not match their batch headers")
-            pos += rel
-            lo = start - chunk_first if start > chunk_first else 0
-            hi = count - (seq - end_seq) if seq > end_seq else count
-            if lo == 0 and hi == count:
-                yield from events
-            else:
-                yield from events[lo:hi]
+        stop = _Stop(pos, seq)
+        parts: list[memoryview] = []
+        count = 0
+        chunk_first = seq
+        chunk_at = pos
+        schema = SCHEMA_VERSION
+        new_offsets: list[int] = []
+        new_firsts: list[int] = []
+        finished = True
+        for offset, first, n, bschema, body in _batches(self._fd_of, pos, seq, file_end, stop):
+            if first >= stop_seq:
+                finished = False
+                break
+            if parts and (bschema != schema or count >= _DECODE_EVENTS):
+                yield from self._decode(
+                    parts, count, schema, chunk_at, chunk_first, start, stop_seq
+                )
+                if new_offsets:
+                    self._learn(new_offsets, new_firsts, offset, first)
+                    new_offsets, new_firsts = [], []
+                parts = []
+                count = 0
+                chunk_first = first
+                chunk_at = offset
+            if offset >= known_end:
+                new_offsets.append(offset)
+                new_firsts.append(first)
+            schema = bschema
+            parts.append(body)
+            count += n
+        if parts:
+            yield from self._decode(parts, count, schema, chunk_at, chunk_first, start, stop_seq)
+        if not finished:
+            return
+        if new_offsets:
+            self._learn(new_offsets, new_firsts, stop.end, stop.next_seq)
+        if stop.problem is not None and stop.next_seq < stop_seq:
+            if stop.end < known_end:
+                raise self._damaged(stop.end, stop.problem)
+            # Discovering a read-only handle's tail: torn (stop quietly) or damage (raise).
+            self._check_problem(stop.end, stop.problem, stop.fatal, file_end)
+
+    def _decode(
+        self,
+        parts: list[memoryview],
+        count: int,
+        schema: int,
+        at: int,
+        first: int,
+        start: int,
+        stop_seq: int,
+    ) -> list[Event]:
+        try:
+            events = decode_payload(parts, count, schema)
+        except DecodeError as exc:
+            msg = f"{self.path}: checksummed batches at offset {at} do not decode: {exc}"
+            raise CorruptLog(msg, offset=at) from exc
+        last = first + count - 1
+        if events[0].seq != first or events[-1].seq != last:
+            raise self._damaged(at, "event seq numbers do not match their batch headers")
+        if start > first or stop_seq <= last:
+            return events[max(0, start - first) : max(0, stop_seq - first)]
+        return events
 
     def _damaged(self, offset: int, reason: str) -> CorruptLog:
         return CorruptLog(f"{self.path}: damaged at offset {offset} ({reason})", offset=offset)

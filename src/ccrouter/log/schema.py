@@ -118,7 +118,7 @@ def decode_payload(
     else:
         try:
             raws = _untyped_many.decode(data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             msg = f"invalid MessagePack event data (schema {version}): {exc}"
             raise DecodeError(msg) from exc
         events = [
