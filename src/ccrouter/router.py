@@ -44,6 +44,7 @@ from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
 from ccrouter.state import AgentStatus, InteractionStatus, RouterState
+from ccrouter.stats.realtime import RealtimeStats
 
 __all__ = ["AgentView", "InteractionView", "Router"]
 
@@ -113,6 +114,7 @@ class Router:
         self._log: EventLog = log if log is not None else MemoryEventLog()
         self._state = self._fold(self._log.read())
         self._last_offer: dict[str, int] = {}
+        self._stats: RealtimeStats | None = None
 
     # --- commands ------------------------------------------------------------------------
 
@@ -199,6 +201,18 @@ class Router:
     def events(self) -> list[Event]:
         """Every event so far, in order."""
         return list(self._log.read())
+
+    @property
+    def stats(self) -> RealtimeStats:
+        """Real-time statistics (waiting, longest wait, service level so far, agents by status).
+
+        Built from the log on first use, then kept up to date event by event (O(1) each), so
+        routers that never look at statistics (replays, simulations) do not pay for them.
+        """
+        if self._stats is None:
+            self._stats = RealtimeStats()
+            self._stats.apply_all(self._log.read())
+        return self._stats
 
     @property
     def log(self) -> EventLog:
@@ -349,6 +363,8 @@ class Router:
             for event in events:
                 if isinstance(event, InteractionOffered):
                     self._last_offer[event.interaction_id] = event.seq
+            if self._stats is not None:
+                self._stats.apply_all(events)
         return events
 
 

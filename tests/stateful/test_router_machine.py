@@ -1,0 +1,246 @@
+"""Model-based test of the router: any interleaving of commands keeps every invariant.
+
+Two routers run side by side on the same commands, one on the Numba kernel and one on the
+pure-Python reference; they must emit identical events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+from hypothesis import settings
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from ccrouter import Router, RouterConfig
+from ccrouter.errors import CCRouterError
+from ccrouter.events import InteractionAbandoned, InteractionCompleted
+
+AGENTS = [f"a{i}" for i in range(5)]
+CHANNELS = ["voice", "chat"]
+SKILLS = ["x", "y"]
+QUEUES = ["default", "vip"]
+STRATEGIES = [
+    "longest_idle",
+    "most_skilled",
+    "least_occupied",
+    "fewest_handled",
+    "round_robin",
+    "random",
+]
+
+levels = st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=2)
+requirements = st.one_of(
+    st.just({}), st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=2)
+)
+capacities = st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1, max_size=2)
+dt = st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0])
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> RouterConfig:
+    def queue() -> dict[str, Any]:
+        return {
+            "strategy": draw(st.sampled_from(STRATEGIES)),
+            "wrap_up": draw(st.sampled_from([0.0, 2.0])),
+            "offer_timeout": draw(st.sampled_from([None, 4.0])),
+            "aging_rate": draw(st.sampled_from([0.0, 0.5])),
+        }
+
+    return RouterConfig.from_dict(
+        {
+            "auto_accept": draw(st.booleans()),
+            "max_no_answer": draw(st.integers(1, 2)),
+            "seed": draw(st.integers(0, 3)),
+            "queues": {name: queue() for name in QUEUES},
+        }
+    )
+
+
+class RouterMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        self.next_id = 0
+        self.routers: list[Router] = []
+
+    @initialize(config=configs(), staffed=st.integers(0, 4))
+    def start(self, config: RouterConfig, staffed: int) -> None:
+        self.routers = [Router(config, backend="numba"), Router(config, backend="python")]
+        # Start with some agents ready so that runs reach contention (ties, declines) early.
+        for i in range(staffed):
+            agent = AGENTS[i]
+            self.do(
+                "login",
+                agent,
+                skills={"x": i + 1, "y": 3},
+                capacity={"voice": 1, "chat": 2},
+                at=0.0,
+            )
+            self.do("ready", agent, at=0.0)
+
+    @property
+    def router(self) -> Router:
+        return self.routers[0]
+
+    def do(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Run a command on both routers; both must agree on events or on the error type."""
+        outcomes = []
+        for router in self.routers:
+            before = (router.log.version, router.state_digest())
+            try:
+                outcomes.append(("ok", getattr(router, name)(*args, **kwargs)))
+            except CCRouterError as exc:
+                # Bad input changes nothing.
+                assert (router.log.version, router.state_digest()) == before, name
+                outcomes.append(("error", type(exc)))
+        assert outcomes[0] == outcomes[1], (name, args, kwargs)
+
+    def tick(self, step: float) -> float:
+        self.now += step
+        return self.now
+
+    # --- agents --------------------------------------------------------------------------
+
+    @rule(agent=st.sampled_from(AGENTS), skills=levels, capacity=capacities, step=dt)
+    def login(
+        self, agent: str, skills: dict[str, int], capacity: dict[str, int], step: float
+    ) -> None:
+        self.do("login", agent, skills=skills, capacity=capacity, at=self.tick(step))
+
+    @rule(agent=st.sampled_from(AGENTS), step=dt)
+    def ready(self, agent: str, step: float) -> None:
+        self.do("ready", agent, at=self.tick(step))
+
+    @rule(agent=st.sampled_from(AGENTS), reason=st.sampled_from(["break", "lunch"]), step=dt)
+    def not_ready(self, agent: str, reason: str, step: float) -> None:
+        self.do("not_ready", agent, reason=reason, at=self.tick(step))
+
+    @rule(agent=st.sampled_from(AGENTS), step=dt)
+    def logout(self, agent: str, step: float) -> None:
+        self.do("logout", agent, at=self.tick(step))
+
+    # --- interactions --------------------------------------------------------------------
+
+    @rule(
+        channel=st.sampled_from(CHANNELS),
+        queue=st.sampled_from(QUEUES),
+        skills=requirements,
+        priority=st.sampled_from([0, 0, 1, 5]),
+        step=dt,
+    )
+    def submit(
+        self, channel: str, queue: str, skills: dict[str, int], priority: int, step: float
+    ) -> None:
+        self.next_id += 1
+        iid = f"i{self.next_id}"
+        self.do(
+            "submit",
+            iid,
+            channel=channel,
+            queue=queue,
+            skills=skills,
+            priority=priority,
+            at=self.tick(step),
+        )
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(
+        data=st.data(),
+        action=st.sampled_from(["accept", "decline", "complete", "abandon"]),
+        step=dt,
+    )
+    def act(self, data: st.DataObject, action: str, step: float) -> None:
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do(action, iid, at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def act_sensibly(self, data: st.DataObject, step: float) -> None:
+        """Pick an action that fits the interaction's status, so runs go deep."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        status = self.router.interaction(iid).status
+        options = {
+            "offered": ["accept", "accept", "decline", "abandon"],
+            "connected": ["complete"],
+            "queued": ["abandon"],
+        }.get(status, ["complete"])
+        self.do(data.draw(st.sampled_from(options)), iid, at=self.tick(step))
+
+    @rule(step=dt)
+    def advance(self, step: float) -> None:
+        self.do("advance", at=self.tick(step))
+
+    # --- bad input -----------------------------------------------------------------------
+
+    @rule(
+        bad=st.sampled_from(
+            [
+                ("accept", ("nobody",), {}),
+                ("ready", ("ghost",), {}),
+                ("login", ("a0",), {"skills": {"x": -1}}),
+                ("login", ("zz",), {"skills": {"x": 1}, "capacity": {"voice": -2}}),
+                ("submit", ("i1",), {"channel": "voice"}),
+                ("submit", ("new",), {"channel": "voice", "queue": "nope"}),
+                ("submit", ("new2",), {"channel": ""}),
+            ]
+        )
+    )
+    def bad_input(self, bad: tuple[str, tuple[str, ...], dict[str, Any]]) -> None:
+        name, args, kwargs = bad
+        self.do(name, *args, at=self.now, **kwargs)
+
+    @precondition(lambda self: self.now > 0)
+    @rule()
+    def time_backwards(self) -> None:
+        self.do("advance", at=self.now - 0.25)
+
+    # --- invariants ----------------------------------------------------------------------
+
+    @invariant()
+    def state_checks(self) -> None:
+        for router in self.routers:
+            router.check()
+
+    @invariant()
+    def backends_agree(self) -> None:
+        assert self.routers[0].state_digest() == self.routers[1].state_digest()
+
+    @invariant()
+    def every_interaction_ends_at_most_once(self) -> None:
+        ended: set[str] = set()
+        for event in self.router.events:
+            if isinstance(event, InteractionCompleted | InteractionAbandoned):
+                assert event.interaction_id not in ended, event
+                ended.add(event.interaction_id)
+
+    @invariant()
+    def no_eligible_agent_idles_while_work_waits(self) -> None:
+        state = self.router.state
+        for interaction in state.waiting():
+            for agent in state.agents.values():
+                eligible = (
+                    agent.presence == "ready"
+                    and agent.free(interaction.channel) > 0
+                    and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())
+                )
+                assert not eligible, (agent.agent_id, interaction.interaction_id)
+
+    @invariant()
+    def replay_equals_live(self) -> None:
+        router = self.router
+        replayed = Router.replay(router.events, router.config)
+        assert replayed.state_digest() == router.state_digest()
+
+    @invariant()
+    def explanations_agree_with_decisions(self) -> None:
+        state = self.router.state
+        for interaction in list(state.interactions.values())[-3:]:
+            if interaction.status == "offered":
+                explanation = self.router.explain(interaction.interaction_id)
+                top = [c.agent_id for c in explanation.candidates if c.rank == 1]
+                assert top == [explanation.chosen], explanation
+
+
+RouterMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=60, deadline=None)
+TestRouterMachine = RouterMachine.TestCase
