@@ -34,7 +34,7 @@ def test_doc_code_blocks_run(path: Path, tmp_path: Path, monkeypatch: pytest.Mon
     ran = 0
     for lang, code in _blocks(path):
         if lang == "python":
-            exec(compile(code, f"{path.name}", "exec"), namespace)  # noqa: S102
+            exec(compile(code, f"{path.name}", "exec"), namespace)
             ran += 1
         elif lang in {"sh", "console"}:
             for line in code.splitlines():
