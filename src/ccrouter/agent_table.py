@@ -3,19 +3,31 @@
 Agents occupy slots (their first-login order); skills and channels get columns as they are
 first seen. Proficiency is stored skill-major (``prof[skill, slot]``) so that checking one
 required skill over all agents reads contiguous memory.
+
+Besides the plain per-slot arrays (what the pure-Python reference scans), each channel keeps
+a compact *ready set*: the slots available on it (ready, free capacity) in no particular
+order, with a copy of their proficiencies laid out by position in that set
+(``ready_prof[channel, skill, i]``). The Numba kernel scans only those, a few contiguous rows,
+instead of every slot; adding or removing a slot is O(skills) (swap with the last one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MISSING", "AgentTable"]
+__all__ = ["HANDLED", "IDLE_SINCE", "LOAD", "LOGIN_ORDER", "MISSING", "AgentTable"]
 
 MISSING = -1
 """Proficiency stored for a skill the agent does not have (any minimum, even 0, excludes it)."""
+
+IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER = 0, 1, 2, 3
+"""Rows of :attr:`AgentTable.facts`: the per-slot facts the strategies order by."""
+
+_REQUIREMENT_CACHE_SIZE = 4096
 
 
 def _grow(array: npt.NDArray[np.generic], size: int, axis: int, fill: float) -> npt.NDArray[Any]:
@@ -35,6 +47,10 @@ class AgentTable:
     >>> t.set_skills(s, {"billing": 7})
     >>> int(t.prof[t.skill_col("billing"), s])
     7
+    >>> row = t.ensure_channel("voice")
+    >>> t.set_available(row, s, True)
+    >>> t.ready_count[row], int(t.ready[row, 0])
+    (1, 0)
     """
 
     def __init__(self, agents: int = 16, skills: int = 8, channels: int = 2) -> None:
@@ -43,23 +59,56 @@ class AgentTable:
         self.channel_cols: dict[str, int] = {}
         self.prof = np.full((skills, agents), MISSING, dtype=np.int16)
         self.avail = np.zeros((channels, agents), dtype=np.uint8)
-        self.idle_since = np.zeros(agents, dtype=np.float64)
-        self.login_order = np.zeros(agents, dtype=np.int64)
-        self.handled = np.zeros(agents, dtype=np.int64)
-        self.load = np.zeros(agents, dtype=np.float64)
+        self.facts = np.zeros((4, agents), dtype=np.float64)
+        """Per slot: idle since, load (share of capacity in use), accepted since login, login
+        order (rows ``IDLE_SINCE``, ``LOAD``, ``HANDLED``, ``LOGIN_ORDER``; counts are exact
+        in float64)."""
+        self.ready = np.zeros((channels, agents), dtype=np.int64)
+        """``ready[channel, :ready_count[channel]]``: the slots available on the channel."""
+        self.ready_prof = np.full((channels, skills, agents), MISSING, dtype=np.int16)
+        """``ready_prof[channel, skill, i]`` = ``prof[skill, ready[channel, i]]``."""
+        self.ready_count: list[int] = [0] * channels
+        self.work = np.zeros(2 * agents, dtype=np.int64)
+        """Scratch space for the kernel (one decision at a time; >= 1.125 x agents)."""
+        self._where: list[dict[int, int]] = [{} for _ in range(channels)]
+        self._requirements: dict[tuple[tuple[str, int], ...], npt.NDArray[np.int64]] = {}
+
+    # --- per-slot views (what the reference reads) ---------------------------------------------
+
+    @property
+    def idle_since(self) -> npt.NDArray[np.float64]:
+        view: npt.NDArray[np.float64] = self.facts[IDLE_SINCE]
+        return view
+
+    @property
+    def load(self) -> npt.NDArray[np.float64]:
+        view: npt.NDArray[np.float64] = self.facts[LOAD]
+        return view
+
+    @property
+    def handled(self) -> npt.NDArray[np.float64]:
+        view: npt.NDArray[np.float64] = self.facts[HANDLED]
+        return view
+
+    @property
+    def login_order(self) -> npt.NDArray[np.float64]:
+        view: npt.NDArray[np.float64] = self.facts[LOGIN_ORDER]
+        return view
+
+    # --- growth --------------------------------------------------------------------------------
 
     def add_agent(self) -> int:
         """Allocate the next slot and return it."""
         slot = self.n
-        capacity = self.idle_since.shape[0]
+        capacity = self.facts.shape[1]
         if slot == capacity:
             size = 2 * capacity
             self.prof = _grow(self.prof, size, 1, MISSING)
             self.avail = _grow(self.avail, size, 1, 0)
-            self.idle_since = _grow(self.idle_since, size, 0, 0.0)
-            self.login_order = _grow(self.login_order, size, 0, 0)
-            self.handled = _grow(self.handled, size, 0, 0)
-            self.load = _grow(self.load, size, 0, 0.0)
+            self.facts = _grow(self.facts, size, 1, 0.0)
+            self.ready = _grow(self.ready, size, 1, 0)
+            self.ready_prof = _grow(self.ready_prof, size, 2, MISSING)
+            self.work = np.zeros(2 * size, dtype=np.int64)
         self.n += 1
         return slot
 
@@ -77,6 +126,10 @@ class AgentTable:
             col = len(self.channel_cols)
             if col == self.avail.shape[0]:
                 self.avail = _grow(self.avail, 2 * col, 0, 0)
+                self.ready = _grow(self.ready, 2 * col, 0, 0)
+                self.ready_prof = _grow(self.ready_prof, 2 * col, 0, MISSING)
+                self.ready_count += [0] * col
+                self._where += [{} for _ in range(col)]
             self.channel_cols[channel] = col
         return col
 
@@ -86,12 +139,82 @@ class AgentTable:
             col = len(self.skill_cols)
             if col == self.prof.shape[0]:
                 self.prof = _grow(self.prof, 2 * col, 0, MISSING)
+                self.ready_prof = _grow(self.ready_prof, 2 * col, 1, MISSING)
             self.skill_cols[skill] = col
         return col
 
-    def set_skills(self, slot: int, skills: dict[str, int]) -> None:
+    # --- updates -------------------------------------------------------------------------------
+
+    def set_skills(self, slot: int, skills: Mapping[str, int]) -> None:
         """Replace the agent's proficiencies; O(skills known)."""
         self.prof[:, slot] = MISSING
         for skill, level in skills.items():
             col = self._ensure_skill(skill)  # may grow (replace) self.prof: index after it
             self.prof[col, slot] = level
+        for row, where in enumerate(self._where):
+            i = where.get(slot)
+            if i is not None:
+                self.ready_prof[row, :, i] = self.prof[:, slot]
+
+    def set_available(self, row: int, slot: int, available: bool) -> None:
+        """Mark ``slot`` available (ready with free capacity) on channel ``row`` or not; O(skills)
+        when it changes, O(1) otherwise."""
+        where = self._where[row]
+        if available:
+            if slot in where:
+                return
+            i = len(where)
+            where[slot] = i
+            self.ready[row, i] = slot
+            self.ready_prof[row, :, i] = self.prof[:, slot]
+            self.avail[row, slot] = 1
+            self.ready_count[row] = i + 1
+        else:
+            i_or_none = where.pop(slot, None)
+            if i_or_none is None:
+                return
+            last = len(where)
+            if i_or_none != last:
+                moved = int(self.ready[row, last])
+                self.ready[row, i_or_none] = moved
+                self.ready_prof[row, :, i_or_none] = self.ready_prof[row, :, last]
+                where[moved] = i_or_none
+            self.avail[row, slot] = 0
+            self.ready_count[row] = last
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def requirement(self, skills: Mapping[str, int]) -> npt.NDArray[np.int64] | None:
+        """The kernel's form of a skill requirement: required columns, then their minimums.
+
+        ``None`` when some required skill was never seen (so nobody has it). Cached per
+        requirement (columns never move once given).
+
+        >>> t = AgentTable()
+        >>> t.set_skills(t.add_agent(), {"a": 1, "b": 2})
+        >>> t.requirement({"b": 3}).tolist(), t.requirement({"zz": 1})
+        ([1, 3], None)
+        """
+        key = tuple(skills.items())
+        req = self._requirements.get(key)
+        if req is not None:
+            return req
+        cols = [self.skill_cols.get(skill) for skill in skills]
+        if None in cols:
+            return None  # not cached: the skill may appear later
+        req = np.array([*cols, *skills.values()], dtype=np.int64)
+        if len(self._requirements) >= _REQUIREMENT_CACHE_SIZE:
+            self._requirements.clear()
+        self._requirements[key] = req
+        return req
+
+    def _check(self) -> None:
+        """Verify the ready sets mirror ``avail`` and ``prof``; raise ``AssertionError``."""
+        for row, where in enumerate(self._where):
+            count = self.ready_count[row]
+            assert count == len(where)
+            slots = self.ready[row, :count]
+            assert sorted(slots.tolist()) == np.flatnonzero(self.avail[row, : self.n]).tolist()
+            for i, slot in enumerate(slots.tolist()):
+                assert where[slot] == i
+                assert (self.ready_prof[row, :, i] == self.prof[:, slot]).all()

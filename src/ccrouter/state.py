@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from sortedcontainers import SortedList
 
-from ccrouter.agent_table import AgentTable
+from ccrouter.agent_table import HANDLED, IDLE_SINCE, LOAD, LOGIN_ORDER, AgentTable
 from ccrouter.config import RouterConfig
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
@@ -222,8 +222,8 @@ class RouterState:
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
-        self.table.login_order[agent.slot] = agent.login_order
-        self.table.handled[agent.slot] = 0
+        self.table.facts[LOGIN_ORDER, agent.slot] = agent.login_order
+        self.table.facts[HANDLED, agent.slot] = 0
         self._sync(agent)
 
     def _logout(self, e: AgentLoggedOut) -> None:
@@ -281,7 +281,7 @@ class RouterState:
         agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
         agent.handled += 1
         agent.misses = 0
-        self.table.handled[agent.slot] = agent.handled
+        self.table.facts[HANDLED, agent.slot] = agent.handled
         # A connected interaction never waits again, so its queue key is not needed.
         del self._keys[e.interaction_id]
 
@@ -374,9 +374,9 @@ class RouterState:
         table, slot = self.table, agent.slot
         ready = agent.presence == "ready"
         for channel, col in table.channel_cols.items():
-            table.avail[col, slot] = ready and agent.free(channel) > 0
-        table.idle_since[slot] = agent.idle_since
-        table.load[slot] = agent.load
+            table.set_available(col, slot, ready and agent.free(channel) > 0)
+        table.facts[IDLE_SINCE, slot] = agent.idle_since
+        table.facts[LOAD, slot] = agent.load
 
     # --- invariants --------------------------------------------------------------------------
 
@@ -407,6 +407,7 @@ class RouterState:
                 assert agent.work_in_hand == 0, f"{agent.agent_id} logged out with work in hand"
             assert self.table.idle_since[agent.slot] == agent.idle_since
             assert self.table.login_order[agent.slot] == agent.login_order
+        self.table._check()
         queued = set()
         for queue in self.queues.values():
             count = 0

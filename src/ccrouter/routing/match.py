@@ -6,10 +6,10 @@ Numba kernel or the pure-Python reference over the router's matching arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ccrouter.agent_table import AgentTable
 from ccrouter.routing.reference import select_agent_reference
@@ -18,6 +18,15 @@ from ccrouter.routing.strategies import CODES
 __all__ = ["select_agent", "warmup"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_kernel: list[Callable[..., Any]] = []
+"""The compiled kernel, imported on first use (the ``python`` backend never imports numba)."""
+
+
+def _load_kernel() -> Callable[..., Any]:
+    from ccrouter.routing._kernels import select_agent_kernel
+
+    _kernel.append(select_agent_kernel)
+    return select_agent_kernel
 
 
 def select_agent(
@@ -33,57 +42,58 @@ def select_agent(
 ) -> int:
     """The slot of the best eligible agent for work on ``channel`` needing ``skills``, or -1.
 
-    Cost: one pass over the agent slots, checking each required skill.
+    Cost: ``numba``: one pass over the agents available on the channel per required skill
+    (contiguous, vectorised), then the strategy over the eligible ones; ``python``: one pass
+    over every agent slot.
     """
-    row = table.channel_col(channel)
+    row = table.channel_cols.get(channel)
     if row is None:
         return -1
-    cols = []
-    for skill in skills:
-        col = table.skill_col(skill)
-        if col is None:  # nobody ever had this skill
-            return -1
-        cols.append(col)
-    req_cols = np.array(cols, dtype=np.int64)
-    req_mins = np.array(list(skills.values()), dtype=np.int16)
+    req = table.requirement(skills)
+    if req is None:  # nobody ever had one of these skills
+        return -1
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
-    args = (
-        table.n,
-        table.avail[row],
-        table.prof,
-        req_cols,
-        req_mins,
-        excl,
-        CODES[strategy],
-        table.idle_since,
-        table.login_order,
-        table.handled,
-        table.load,
-        round_robin_last,
-        u,
-    )
+    code = CODES[strategy]
     if backend == "python":
-        return select_agent_reference(*args)
-    from ccrouter.routing._kernels import select_agent_kernel
-
-    return int(select_agent_kernel(*args, _scratch(table.n)))
-
-
-_SCRATCH: list[npt.NDArray[np.int64]] = [np.zeros(16, dtype=np.int64)]
-
-
-def _scratch(n: int) -> npt.NDArray[np.int64]:
-    # One reusable buffer: the kernel needs it only for the `random` strategy.
-    if _SCRATCH[0].shape[0] < n:
-        _SCRATCH[0] = np.zeros(2 * n, dtype=np.int64)
-    return _SCRATCH[0]
+        k = req.shape[0] // 2
+        return select_agent_reference(
+            table.n,
+            table.avail[row],
+            table.prof,
+            req[:k],
+            req[k:].astype(np.int16),
+            excl,
+            code,
+            table.idle_since,
+            table.login_order,
+            table.handled,
+            table.load,
+            round_robin_last,
+            u,
+        )
+    kernel = _kernel[0] if _kernel else _load_kernel()
+    return int(
+        kernel(
+            row,
+            table.ready_count[row],
+            table.ready,
+            table.ready_prof,
+            req,
+            excl,
+            table.facts,
+            code,
+            round_robin_last,
+            u,
+            table.work,
+        )
+    )
 
 
 def warmup() -> None:
     """Compile the kernels now instead of on the first decision (time it to see the cost)."""
     table = AgentTable()
     slot = table.add_agent()
-    table.ensure_channel("voice")
-    table.avail[0, slot] = 1
+    table.set_skills(slot, {"x": 1})
+    table.set_available(table.ensure_channel("voice"), slot, True)
     for strategy in CODES:
-        select_agent(table, "voice", {}, strategy=strategy, backend="numba")
+        select_agent(table, "voice", {"x": 1}, strategy=strategy, excluded=[slot])

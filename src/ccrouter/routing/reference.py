@@ -30,8 +30,8 @@ def select_agent_reference(
     excluded: npt.NDArray[np.int64],
     strategy: int,
     idle_since: npt.NDArray[np.float64],
-    login_order: npt.NDArray[np.int64],
-    handled: npt.NDArray[np.int64],
+    login_order: npt.NDArray[np.float64] | npt.NDArray[np.int64],
+    handled: npt.NDArray[np.float64] | npt.NDArray[np.int64],
     load: npt.NDArray[np.float64],
     round_robin_last: int,
     u: float,
@@ -46,7 +46,8 @@ def select_agent_reference(
         excluded: slots that declined or missed this interaction; chosen only when no one
             else is eligible.
         strategy: a code from :mod:`ccrouter.routing.strategies`.
-        idle_since, login_order, handled, load: per-slot facts the strategies order by.
+        idle_since, login_order, handled, load: per-slot facts the strategies order by
+            (login order and handled are whole numbers, possibly stored as float64).
         round_robin_last: login order of the agent the queue's last offer went to.
         u: a uniform number in [0, 1) for the ``random`` strategy.
     """

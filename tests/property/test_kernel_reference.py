@@ -1,0 +1,198 @@
+"""The Numba selection kernel returns exactly what the pure-Python reference returns.
+
+Arrays are drawn directly (agents, skills, availability, exclusions, ties in every per-slot
+fact, every strategy, any ``u``); the kernel gets the same facts in its compact form, with the
+ready set in an arbitrary order. A second test drives :class:`AgentTable` through random
+updates and compares both backends of :func:`select_agent` on the live arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+from hypothesis import given
+
+from ccrouter import agent_table
+from ccrouter.agent_table import MISSING, AgentTable
+from ccrouter.routing import _kernels
+from ccrouter.routing._kernels import select_agent_kernel
+from ccrouter.routing.match import select_agent
+from ccrouter.routing.reference import select_agent_reference
+from ccrouter.routing.strategies import CODES
+
+STRATEGIES = sorted(CODES)
+levels = st.integers(MISSING, 4)  # small range: many ties and many misses
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(0, 12))
+    skills = draw(st.integers(1, 4))
+    k = draw(st.integers(0, skills))
+    prof = np.array(
+        draw(st.lists(st.lists(levels, min_size=n, max_size=n), min_size=skills, max_size=skills)),
+        dtype=np.int16,
+    ).reshape(skills, n)
+    avail = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=np.uint8)
+    req_cols = draw(st.permutations(range(skills)))[:k]
+    req_mins = draw(st.lists(st.integers(0, 4), min_size=k, max_size=k))
+    excluded = draw(st.lists(st.integers(0, max(n - 1, 0)), unique=True, max_size=n)) if n else []
+    small = st.sampled_from([0.0, 0.5, 1.0, 2.0])
+    return {
+        "n": n,
+        "prof": prof,
+        "avail": avail,
+        "req_cols": np.array(req_cols, dtype=np.int64),
+        "req_mins": np.array(req_mins, dtype=np.int16),
+        "excluded": np.array(excluded, dtype=np.int64),
+        "strategy": CODES[draw(st.sampled_from(STRATEGIES))],
+        "idle_since": np.array(draw(st.lists(small, min_size=n, max_size=n)), dtype=np.float64),
+        "login_order": np.array(draw(st.permutations(range(1, n + 1))), dtype=np.int64),
+        "handled": np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))),
+        "load": np.array(draw(st.lists(small, min_size=n, max_size=n)), dtype=np.float64),
+        "round_robin_last": draw(st.integers(0, n + 1)),
+        "u": draw(st.floats(0.0, 1.0, exclude_max=True)),
+        "order": draw(st.permutations(range(n))),  # order of the kernel's ready set
+        "row": draw(st.integers(0, 1)),
+    }
+
+
+def reference(p: dict[str, Any]) -> int:
+    return select_agent_reference(
+        p["n"],
+        p["avail"],
+        p["prof"],
+        p["req_cols"],
+        p["req_mins"],
+        p["excluded"],
+        p["strategy"],
+        p["idle_since"],
+        p["login_order"],
+        p["handled"],
+        p["load"],
+        p["round_robin_last"],
+        p["u"],
+    )
+
+
+def kernel(p: dict[str, Any]) -> int:
+    n, row = p["n"], p["row"]
+    ready_slots = [s for s in p["order"] if p["avail"][s]]
+    count = len(ready_slots)
+    skills = p["prof"].shape[0]
+    ready = np.full((2, n + 3), -7, dtype=np.int64)  # junk beyond `count` must be ignored
+    ready[row, :count] = ready_slots
+    ready_prof = np.full((2, skills, n + 3), 99, dtype=np.int16)
+    ready_prof[row, :, :count] = p["prof"][:, ready_slots]
+    facts = np.zeros((4, n), dtype=np.float64)
+    facts[agent_table.IDLE_SINCE] = p["idle_since"]
+    facts[agent_table.LOAD] = p["load"]
+    facts[agent_table.HANDLED] = p["handled"]
+    facts[agent_table.LOGIN_ORDER] = p["login_order"]
+    req = np.concatenate([p["req_cols"], p["req_mins"].astype(np.int64)])
+    work = np.full(2 * n + 2, 5, dtype=np.int64)
+    return int(
+        select_agent_kernel(
+            row,
+            count,
+            ready,
+            ready_prof,
+            req,
+            p["excluded"],
+            facts,
+            p["strategy"],
+            p["round_robin_last"],
+            p["u"],
+            work,
+        )
+    )
+
+
+@given(problems())
+def test_kernel_equals_reference(p: dict[str, Any]) -> None:
+    assert kernel(p) == reference(p)
+
+
+def test_fact_rows_agree() -> None:
+    # The kernel repeats the facts layout (it imports no ccrouter module but strategies).
+    assert (_kernels._IDLE_SINCE, _kernels._LOAD, _kernels._HANDLED, _kernels._LOGIN_ORDER) == (
+        agent_table.IDLE_SINCE,
+        agent_table.LOAD,
+        agent_table.HANDLED,
+        agent_table.LOGIN_ORDER,
+    )
+
+
+SKILLS = [f"s{i}" for i in range(11)]  # more than the table's initial 8 columns: it must grow
+CHANNELS = ["voice", "chat", "email"]  # more than the initial 2 rows
+
+updates = st.one_of(
+    st.tuples(
+        st.just("login"),
+        st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), min_size=1),
+        st.sampled_from(CHANNELS),
+    ),
+    st.tuples(
+        st.just("avail"),
+        st.integers(0, 40),
+        st.sampled_from(CHANNELS),
+        st.booleans(),
+    ),
+    st.tuples(
+        st.just("reskill"),
+        st.integers(0, 40),
+        st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5)),
+    ),
+    st.tuples(
+        st.just("facts"), st.integers(0, 40), st.sampled_from([0.0, 1.0, 2.0]), st.integers(0, 3)
+    ),
+)
+
+
+@given(
+    steps=st.lists(updates, max_size=60),
+    queries=st.lists(
+        st.tuples(
+            st.sampled_from(CHANNELS),
+            st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=3),
+            st.sampled_from(STRATEGIES),
+            st.lists(st.integers(0, 40), max_size=3, unique=True),
+            st.floats(0.0, 1.0, exclude_max=True),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_backends_agree_on_a_live_table(
+    steps: list[tuple[Any, ...]], queries: list[tuple[Any, ...]]
+) -> None:
+    table = AgentTable(agents=2, skills=2, channels=1)  # small: exercise growth
+    for step in steps:
+        if step[0] == "login":
+            slot = table.add_agent()
+            table.set_skills(slot, step[1])
+            table.facts[agent_table.LOGIN_ORDER, slot] = slot + 1
+            table.set_available(table.ensure_channel(step[2]), slot, True)
+        elif step[0] == "avail" and table.n:
+            _, slot, channel, on = step
+            table.set_available(table.ensure_channel(channel), slot % table.n, on)
+        elif step[0] == "reskill" and table.n:
+            table.set_skills(step[1] % table.n, step[2])
+        elif step[0] == "facts" and table.n:
+            _, slot, idle, handled = step
+            table.facts[agent_table.IDLE_SINCE, slot % table.n] = idle
+            table.facts[agent_table.HANDLED, slot % table.n] = handled
+            table.facts[agent_table.LOAD, slot % table.n] = idle / 2
+        table._check()
+    for channel, skills, strategy, excluded, u in queries:
+        excl = [s % table.n for s in excluded] if table.n else []
+        excl = list(dict.fromkeys(excl))
+        answers = {
+            backend: select_agent(
+                table, channel, skills, strategy=strategy, excluded=excl, u=u, backend=backend
+            )
+            for backend in ("numba", "python")
+        }
+        assert answers["numba"] == answers["python"], answers
