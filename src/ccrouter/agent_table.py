@@ -1,14 +1,17 @@
 """The matching arrays: what the routing kernels scan, kept up to date as events apply.
 
 Agents occupy slots (their first-login order); skills and channels get columns as they are
-first seen. Proficiency is stored skill-major (``prof[skill, slot]``) so that checking one
-required skill over all agents reads contiguous memory.
+first seen. Proficiency is stored agent-major (``agent_prof[slot, skill]``: one agent's skills
+are contiguous, so writing them is cheap); :attr:`AgentTable.prof` is its skill-major view.
 
 Besides the plain per-slot arrays (what the pure-Python reference scans), each channel keeps
 a compact *ready set*: the slots available on it (ready, free capacity) in no particular
-order, with a copy of their proficiencies laid out by position in that set
-(``ready_prof[channel, skill, i]``). The Numba kernel scans only those, a few contiguous rows,
-instead of every slot; adding or removing a slot is O(skills) (swap with the last one).
+order, with a copy of their proficiencies laid out by position ``i`` in that set, in blocks of
+:data:`BLOCK` positions: ``ready_prof[channel, i // BLOCK, skill, i % BLOCK]``. Within a block
+one skill's levels are contiguous (the kernel's eligibility loop vectorises) and one agent's
+skills lie in a few KiB (adding it is one short strided copy, not one page per skill). The
+Numba kernel scans only the ready set instead of every slot; adding or removing a slot is
+O(skills) (the last one moves into the hole).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ MISSING = -1
 
 IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER = 0, 1, 2, 3
 """Rows of :attr:`AgentTable.facts`: the per-slot facts the strategies order by."""
+
+BLOCK = 64
+"""Ready-set positions per block of :attr:`AgentTable.ready_prof`."""
 
 _REQUIREMENT_CACHE_SIZE = 4096
 
@@ -57,7 +63,7 @@ class AgentTable:
         self.n = 0
         self.skill_cols: dict[str, int] = {}
         self.channel_cols: dict[str, int] = {}
-        self.prof = np.full((skills, agents), MISSING, dtype=np.int16)
+        self.agent_prof = np.full((agents, skills), MISSING, dtype=np.int16)
         self.avail = np.zeros((channels, agents), dtype=np.uint8)
         self.facts = np.zeros((4, agents), dtype=np.float64)
         """Per slot: idle since, load (share of capacity in use), accepted since login, login
@@ -65,8 +71,11 @@ class AgentTable:
         in float64)."""
         self.ready = np.zeros((channels, agents), dtype=np.int64)
         """``ready[channel, :ready_count[channel]]``: the slots available on the channel."""
-        self.ready_prof = np.full((channels, skills, agents), MISSING, dtype=np.int16)
-        """``ready_prof[channel, skill, i]`` = ``prof[skill, ready[channel, i]]``."""
+        self.ready_prof = np.full(
+            (channels, -(-agents // BLOCK), skills, BLOCK), MISSING, dtype=np.int16
+        )
+        """``ready_prof[channel, i // BLOCK, skill, i % BLOCK]`` is the proficiency in
+        ``skill`` of ``ready[channel, i]``."""
         self.ready_count: list[int] = [0] * channels
         self.work = np.zeros(2 * agents, dtype=np.int64)
         """Scratch space for the kernel (one decision at a time; >= 1.125 x agents)."""
@@ -74,6 +83,11 @@ class AgentTable:
         self._requirements: dict[tuple[tuple[str, int], ...], npt.NDArray[np.int64]] = {}
 
     # --- per-slot views (what the reference reads) ---------------------------------------------
+
+    @property
+    def prof(self) -> npt.NDArray[np.int16]:
+        """Proficiency, skill-major: ``prof[skill, slot]`` (a view, -1 when missing)."""
+        return self.agent_prof.T
 
     @property
     def idle_since(self) -> npt.NDArray[np.float64]:
@@ -103,11 +117,11 @@ class AgentTable:
         capacity = self.facts.shape[1]
         if slot == capacity:
             size = 2 * capacity
-            self.prof = _grow(self.prof, size, 1, MISSING)
+            self.agent_prof = _grow(self.agent_prof, size, 0, MISSING)
             self.avail = _grow(self.avail, size, 1, 0)
             self.facts = _grow(self.facts, size, 1, 0.0)
             self.ready = _grow(self.ready, size, 1, 0)
-            self.ready_prof = _grow(self.ready_prof, size, 2, MISSING)
+            self.ready_prof = _grow(self.ready_prof, -(-size // BLOCK), 1, MISSING)
             self.work = np.zeros(2 * size, dtype=np.int64)
         self.n += 1
         return slot
@@ -137,9 +151,9 @@ class AgentTable:
         col = self.skill_cols.get(skill)
         if col is None:
             col = len(self.skill_cols)
-            if col == self.prof.shape[0]:
-                self.prof = _grow(self.prof, 2 * col, 0, MISSING)
-                self.ready_prof = _grow(self.ready_prof, 2 * col, 1, MISSING)
+            if col == self.agent_prof.shape[1]:
+                self.agent_prof = _grow(self.agent_prof, 2 * col, 1, MISSING)
+                self.ready_prof = _grow(self.ready_prof, 2 * col, 2, MISSING)
             self.skill_cols[skill] = col
         return col
 
@@ -147,14 +161,14 @@ class AgentTable:
 
     def set_skills(self, slot: int, skills: Mapping[str, int]) -> None:
         """Replace the agent's proficiencies; O(skills known)."""
-        self.prof[:, slot] = MISSING
+        self.agent_prof[slot] = MISSING
         for skill, level in skills.items():
-            col = self._ensure_skill(skill)  # may grow (replace) self.prof: index after it
-            self.prof[col, slot] = level
+            col = self._ensure_skill(skill)  # may grow (replace) the arrays: index after it
+            self.agent_prof[slot, col] = level
         for row, where in enumerate(self._where):
             i = where.get(slot)
             if i is not None:
-                self.ready_prof[row, :, i] = self.prof[:, slot]
+                self.ready_prof[row, i // BLOCK, :, i % BLOCK] = self.agent_prof[slot]
 
     def set_available(self, row: int, slot: int, available: bool) -> None:
         """Mark ``slot`` available (ready with free capacity) on channel ``row`` or not; O(skills)
@@ -166,19 +180,19 @@ class AgentTable:
             i = len(where)
             where[slot] = i
             self.ready[row, i] = slot
-            self.ready_prof[row, :, i] = self.prof[:, slot]
+            self.ready_prof[row, i // BLOCK, :, i % BLOCK] = self.agent_prof[slot]
             self.avail[row, slot] = 1
             self.ready_count[row] = i + 1
         else:
-            i_or_none = where.pop(slot, None)
-            if i_or_none is None:
+            hole = where.pop(slot, None)
+            if hole is None:
                 return
             last = len(where)
-            if i_or_none != last:
+            if hole != last:  # the last one moves into the hole
                 moved = int(self.ready[row, last])
-                self.ready[row, i_or_none] = moved
-                self.ready_prof[row, :, i_or_none] = self.ready_prof[row, :, last]
-                where[moved] = i_or_none
+                self.ready[row, hole] = moved
+                self.ready_prof[row, hole // BLOCK, :, hole % BLOCK] = self.agent_prof[moved]
+                where[moved] = hole
             self.avail[row, slot] = 0
             self.ready_count[row] = last
 
@@ -217,4 +231,5 @@ class AgentTable:
             assert sorted(slots.tolist()) == np.flatnonzero(self.avail[row, : self.n]).tolist()
             for i, slot in enumerate(slots.tolist()):
                 assert where[slot] == i
-                assert (self.ready_prof[row, :, i] == self.prof[:, slot]).all()
+                copy = self.ready_prof[row, i // BLOCK, :, i % BLOCK]
+                assert (copy == self.agent_prof[slot]).all()

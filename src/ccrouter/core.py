@@ -174,6 +174,8 @@ def _check_time(state: RouterState, at: float) -> None:
 
 
 def _is_number(x: object) -> bool:
+    if type(x) is float:  # the common case, answered first
+        return math.isfinite(x)
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -184,7 +186,7 @@ def _check_id(value: object, field: str) -> None:
 
 
 def _check_levels(levels: object, field: str, maximum: int) -> None:
-    if not isinstance(levels, Mapping):
+    if type(levels) is not dict and not isinstance(levels, Mapping):
         msg = f"{field} must be a mapping of name to integer, got {type(levels).__name__}"
         raise InvalidArgument(msg)
     for name, level in levels.items():
@@ -321,13 +323,13 @@ def fire_due_timers(
             assert aid is not None
             _emit(
                 state,
-                OfferTimedOut(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=holder),
+                OfferTimedOut(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=aid),
                 out,
             )
             agent = state.agents[aid]
             if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
                 event = AgentNotReady(
-                    seq=state.last_seq + 1, at=due, agent_id=holder, reason=NO_ANSWER
+                    seq=state.last_seq + 1, at=due, agent_id=aid, reason=NO_ANSWER
                 )
                 _emit(state, event, out)
             _route_interaction(state, iid, due, out, backend)
@@ -375,16 +377,17 @@ def _route_interaction(
     interaction = state.interactions[iid]
     if interaction.status != "queued":
         return
-    queue = state.config.queue(interaction.queue)
-    seq = state.last_seq + 1
+    strategy = state.config.queue(interaction.queue).strategy
+    declined = interaction.declined_by
     slot = select_agent(
         state.table,
         interaction.channel,
         interaction.skills,
-        strategy=queue.strategy,
-        excluded=[state.agents[a].slot for a in interaction.declined_by],
+        strategy=strategy,
+        excluded=[state.agents[a].slot for a in declined] if declined else (),
         round_robin_last=state.round_robin_last.get(interaction.queue, 0),
-        u=uniform(state.config.seed, seq),
+        # Only `random` reads u; the others skip the (pure-Python) hash.
+        u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         backend=backend,
     )
     if slot >= 0:

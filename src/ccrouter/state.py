@@ -14,7 +14,7 @@ re-sorting as time passes. An agent looking for work only checks each group's he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 import attrs
@@ -133,10 +133,11 @@ class Interaction:
     declined_by: list[str] = attrs.Factory(list)
     """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
     ended_at: float | None = None
+    signature: Signature = attrs.field(init=False)
+    """Channel and sorted requirements (computed once: they never change)."""
 
-    @property
-    def signature(self) -> Signature:
-        return (self.channel, tuple(sorted(self.skills.items())))
+    def __attrs_post_init__(self) -> None:
+        self.signature = (self.channel, tuple(sorted(self.skills.items())))
 
 
 @attrs.define(eq=False)
@@ -171,6 +172,10 @@ class RouterState:
     logins: int = 0
     table: AgentTable = attrs.Factory(AgentTable)
     _keys: dict[str, QueueKey] = attrs.Factory(dict)
+    _dirty: dict[str, Agent] | None = None
+    """While :meth:`apply_many` runs: agents whose matching arrays are not synced yet."""
+    _pending: dict[str, Interaction] | None = None
+    """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -203,7 +208,41 @@ class RouterState:
             raise InvalidArgument(msg)
         _APPLY[type(event)](self, event)
         self.last_seq = event.seq
-        self.now = max(self.now, event.at)
+        if event.at > self.now:
+            self.now = event.at
+
+    def apply_many(self, events: Iterable[Event]) -> None:
+        """Fold events in order: the same state as :meth:`apply` on each, faster (a replay).
+
+        Matching arrays are synced once per touched agent at the end, and interactions that
+        wait are put in their sorted groups at the end (one that is queued and then offered
+        within the batch never enters a group). If an event fails, the state holds every
+        event before it, exactly as with :meth:`apply`.
+
+        Raises:
+            InvalidArgument: an event's ``seq`` does not follow the one before.
+        """
+        if self._dirty is not None:  # re-entered: plain folding
+            for event in events:
+                self.apply(event)
+            return
+        self._dirty, self._pending = {}, {}
+        handlers = _APPLY
+        try:
+            for event in events:
+                if event.seq != self.last_seq + 1:
+                    self.apply(event)  # raises, naming the gap
+                handlers[type(event)](self, event)
+                self.last_seq = event.seq
+                if event.at > self.now:
+                    self.now = event.at
+        finally:
+            dirty, pending = self._dirty, self._pending
+            self._dirty = self._pending = None
+            for agent in dirty.values():
+                self._sync(agent)
+            for interaction in pending.values():
+                self._add_to_group(interaction)
 
     def _login(self, e: AgentLoggedIn) -> None:
         agent = self.agents.get(e.agent_id)
@@ -334,15 +373,26 @@ class RouterState:
     # --- helpers -----------------------------------------------------------------------------
 
     def _enqueue(self, interaction: Interaction) -> None:
+        if self._pending is not None:
+            self._pending[interaction.interaction_id] = interaction
+        else:
+            self._add_to_group(interaction)
+        self.queue(interaction.queue).waiting += 1
+
+    def _add_to_group(self, interaction: Interaction) -> None:
         queue = self.queue(interaction.queue)
         group = queue.groups.get(interaction.signature)
         if group is None:
             group = queue.groups[interaction.signature] = SortedList()
         group.add(self._keys[interaction.interaction_id])
-        queue.waiting += 1
 
     def _dequeue(self, interaction: Interaction) -> None:
         queue = self.queues[interaction.queue]
+        if self._pending is not None and (
+            self._pending.pop(interaction.interaction_id, None) is not None
+        ):
+            queue.waiting -= 1
+            return
         signature = interaction.signature
         group = queue.groups[signature]
         group.remove(self._keys[interaction.interaction_id])
@@ -371,6 +421,9 @@ class RouterState:
 
     def _sync(self, agent: Agent) -> None:
         """Copy an agent's routing facts into the matching arrays."""
+        if self._dirty is not None:
+            self._dirty[agent.agent_id] = agent
+            return
         table, slot = self.table, agent.slot
         ready = agent.presence == "ready"
         for channel, col in table.channel_cols.items():

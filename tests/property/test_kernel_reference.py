@@ -56,6 +56,7 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
         "u": draw(st.floats(0.0, 1.0, exclude_max=True)),
         "order": draw(st.permutations(range(n))),  # order of the kernel's ready set
         "row": draw(st.integers(0, 1)),
+        "block": draw(st.sampled_from([1, 3, 4, 64])),
     }
 
 
@@ -84,8 +85,14 @@ def kernel(p: dict[str, Any]) -> int:
     skills = p["prof"].shape[0]
     ready = np.full((2, n + 3), -7, dtype=np.int64)  # junk beyond `count` must be ignored
     ready[row, :count] = ready_slots
-    ready_prof = np.full((2, skills, n + 3), 99, dtype=np.int16)
-    ready_prof[row, :, :count] = p["prof"][:, ready_slots]
+    block = p["block"]
+    blocks = -(-(n + 3) // block)
+    ready_prof = np.full((2, blocks * block, skills), 99, dtype=np.int16)
+    ready_prof[row, :count] = p["prof"][:, ready_slots].T
+    # Positions i -> [i // block, :, i % block], as AgentTable lays them out.
+    ready_prof = np.ascontiguousarray(
+        ready_prof.reshape(2, blocks, block, skills).transpose(0, 1, 3, 2)
+    )
     facts = np.zeros((4, n), dtype=np.float64)
     facts[agent_table.IDLE_SINCE] = p["idle_since"]
     facts[agent_table.LOAD] = p["load"]

@@ -70,27 +70,32 @@ def select_agent_kernel(
     Args:
         row: the channel's row.
         count: how many slots are available on it: ``ready[row, :count]`` (any order).
-        ready_prof: ``ready_prof[row, skill, i]`` is the proficiency of ``ready[row, i]``.
+        ready_prof: ``ready_prof[row, i // B, skill, i % B]`` is the proficiency of
+            ``ready[row, i]`` (blocks of ``B = ready_prof.shape[3]`` positions).
         req: the required skill columns, then their minimums (``2 k`` int64).
         excluded: slots chosen only when no one else is eligible.
         facts: per slot, rows idle since, load, handled, login order (float64).
         strategy, round_robin_last, u: as for the reference.
         work: int64 scratch of size >= ``count + count // 8 + 1``.
 
-    The eligibility test runs one required skill at a time over contiguous rows into a byte
-    mask (the loops vectorise); only eligible slots reach the strategy's comparison. The
+    The eligibility test runs one required skill at a time over contiguous runs of a block
+    into a byte mask (the loops vectorise); only eligible slots reach the strategy's comparison. The
     outcome does not depend on the order of the ready set: keys are unique (login order
     breaks every tie) and ``random`` picks by rank in slot order, as the reference's scan
     yields them.
     """
     k = req.shape[0] // 2
+    block = ready_prof.shape[3]
     mask = work.view(np.uint8)[:count]
     mask[:] = 1
     for j in range(k):
-        line = ready_prof[row, req[j]]
+        col = req[j]
         minimum = np.int16(req[k + j])
-        for i in range(count):
-            mask[i] &= np.uint8(line[i] >= minimum)
+        for b in range((count + block - 1) // block):
+            line = ready_prof[row, b, col]
+            part = mask[b * block : min(count, (b + 1) * block)]
+            for i in range(part.shape[0]):
+                part[i] &= np.uint8(line[i] >= minimum)
 
     if strategy == RANDOM:
         pool = work[(count + 7) // 8 :]  # after the mask's bytes
@@ -160,7 +165,7 @@ def select_agent_kernel(
         elif strategy == MOST_SKILLED:
             total = 0
             for j in range(k):
-                total += ready_prof[row, req[j], i]
+                total += ready_prof[row, i // block, req[j], i % block]
             p = -float(total)
         elif strategy == LEAST_OCCUPIED:
             p = facts[_LOAD, slot]
