@@ -10,8 +10,11 @@ order, with a copy of their proficiencies laid out by position ``i`` in that set
 :data:`BLOCK` positions: ``ready_prof[channel, i // BLOCK, skill, i % BLOCK]``. Within a block
 one skill's levels are contiguous (the kernel's eligibility loop vectorises) and one agent's
 skills lie in a few KiB (adding it is one short strided copy, not one page per skill). The
-Numba kernel scans only the ready set instead of every slot; adding or removing a slot is
-O(skills) (the last one moves into the hole).
+per-slot facts are copied there too (``ready_facts[channel, i]``), so the strategy reads them
+in order instead of gathering them from all over :attr:`AgentTable.facts`. The Numba kernel
+scans only the ready set instead of every slot; adding or removing a slot is O(skills) (the
+last one moves into the hole). Write facts through :meth:`AgentTable.set_facts` and
+:meth:`AgentTable.set_fact` so the copies follow.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ MISSING = -1
 """Proficiency stored for a skill the agent does not have (any minimum, even 0, excludes it)."""
 
 IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER = 0, 1, 2, 3
-"""Rows of :attr:`AgentTable.facts`: the per-slot facts the strategies order by."""
+"""Columns of :attr:`AgentTable.facts`: the per-slot facts the strategies order by."""
 
 BLOCK = 64
 """Ready-set positions per block of :attr:`AgentTable.ready_prof`."""
@@ -65,10 +68,10 @@ class AgentTable:
         self.channel_cols: dict[str, int] = {}
         self.agent_prof = np.full((agents, skills), MISSING, dtype=np.int16)
         self.avail = np.zeros((channels, agents), dtype=np.uint8)
-        self.facts = np.zeros((4, agents), dtype=np.float64)
-        """Per slot: idle since, load (share of capacity in use), accepted since login, login
-        order (rows ``IDLE_SINCE``, ``LOAD``, ``HANDLED``, ``LOGIN_ORDER``; counts are exact
-        in float64)."""
+        self.facts = np.zeros((agents, 4), dtype=np.float64)
+        """Per slot (a row): idle since, load (share of capacity in use), accepted since login,
+        login order (columns ``IDLE_SINCE``, ``LOAD``, ``HANDLED``, ``LOGIN_ORDER``; counts
+        are exact in float64)."""
         self.ready = np.zeros((channels, agents), dtype=np.int64)
         """``ready[channel, :ready_count[channel]]``: the slots available on the channel."""
         self.ready_prof = np.full(
@@ -76,6 +79,8 @@ class AgentTable:
         )
         """``ready_prof[channel, i // BLOCK, skill, i % BLOCK]`` is the proficiency in
         ``skill`` of ``ready[channel, i]``."""
+        self.ready_facts = np.zeros((channels, agents, 4), dtype=np.float64)
+        """``ready_facts[channel, i]`` = ``facts[ready[channel, i]]``."""
         self.ready_count: list[int] = [0] * channels
         self.work = np.zeros(2 * agents, dtype=np.int64)
         """Scratch space for the kernel (one decision at a time; >= 1.125 x agents)."""
@@ -91,22 +96,22 @@ class AgentTable:
 
     @property
     def idle_since(self) -> npt.NDArray[np.float64]:
-        view: npt.NDArray[np.float64] = self.facts[IDLE_SINCE]
+        view: npt.NDArray[np.float64] = self.facts[:, IDLE_SINCE]
         return view
 
     @property
     def load(self) -> npt.NDArray[np.float64]:
-        view: npt.NDArray[np.float64] = self.facts[LOAD]
+        view: npt.NDArray[np.float64] = self.facts[:, LOAD]
         return view
 
     @property
     def handled(self) -> npt.NDArray[np.float64]:
-        view: npt.NDArray[np.float64] = self.facts[HANDLED]
+        view: npt.NDArray[np.float64] = self.facts[:, HANDLED]
         return view
 
     @property
     def login_order(self) -> npt.NDArray[np.float64]:
-        view: npt.NDArray[np.float64] = self.facts[LOGIN_ORDER]
+        view: npt.NDArray[np.float64] = self.facts[:, LOGIN_ORDER]
         return view
 
     # --- growth --------------------------------------------------------------------------------
@@ -114,12 +119,13 @@ class AgentTable:
     def add_agent(self) -> int:
         """Allocate the next slot and return it."""
         slot = self.n
-        capacity = self.facts.shape[1]
+        capacity = self.facts.shape[0]
         if slot == capacity:
             size = 2 * capacity
             self.agent_prof = _grow(self.agent_prof, size, 0, MISSING)
             self.avail = _grow(self.avail, size, 1, 0)
-            self.facts = _grow(self.facts, size, 1, 0.0)
+            self.facts = _grow(self.facts, size, 0, 0.0)
+            self.ready_facts = _grow(self.ready_facts, size, 1, 0.0)
             self.ready = _grow(self.ready, size, 1, 0)
             self.ready_prof = _grow(self.ready_prof, -(-size // BLOCK), 1, MISSING)
             self.work = np.zeros(2 * size, dtype=np.int64)
@@ -142,6 +148,7 @@ class AgentTable:
                 self.avail = _grow(self.avail, 2 * col, 0, 0)
                 self.ready = _grow(self.ready, 2 * col, 0, 0)
                 self.ready_prof = _grow(self.ready_prof, 2 * col, 0, MISSING)
+                self.ready_facts = _grow(self.ready_facts, 2 * col, 0, 0.0)
                 self.ready_count += [0] * col
                 self._where += [{} for _ in range(col)]
             self.channel_cols[channel] = col
@@ -170,6 +177,24 @@ class AgentTable:
             if i is not None:
                 self.ready_prof[row, i // BLOCK, :, i % BLOCK] = self.agent_prof[slot]
 
+    def set_facts(self, slot: int, idle_since: float, load: float) -> None:
+        """Set the slot's idle-since time and load; O(channels)."""
+        facts = self.facts
+        facts[slot, IDLE_SINCE] = idle_since
+        facts[slot, LOAD] = load
+        for row, where in enumerate(self._where):
+            i = where.get(slot)
+            if i is not None:
+                self.ready_facts[row, i] = facts[slot]
+
+    def set_fact(self, slot: int, column: int, value: float) -> None:
+        """Set one fact (``HANDLED``, ``LOGIN_ORDER``, ...) of the slot; O(channels)."""
+        self.facts[slot, column] = value
+        for row, where in enumerate(self._where):
+            i = where.get(slot)
+            if i is not None:
+                self.ready_facts[row, i, column] = value
+
     def set_available(self, row: int, slot: int, available: bool) -> None:
         """Mark ``slot`` available (ready with free capacity) on channel ``row`` or not; O(skills)
         when it changes, O(1) otherwise."""
@@ -181,6 +206,7 @@ class AgentTable:
             where[slot] = i
             self.ready[row, i] = slot
             self.ready_prof[row, i // BLOCK, :, i % BLOCK] = self.agent_prof[slot]
+            self.ready_facts[row, i] = self.facts[slot]
             self.avail[row, slot] = 1
             self.ready_count[row] = i + 1
         else:
@@ -192,6 +218,7 @@ class AgentTable:
                 moved = int(self.ready[row, last])
                 self.ready[row, hole] = moved
                 self.ready_prof[row, hole // BLOCK, :, hole % BLOCK] = self.agent_prof[moved]
+                self.ready_facts[row, hole] = self.facts[moved]
                 where[moved] = hole
             self.avail[row, slot] = 0
             self.ready_count[row] = last
@@ -233,3 +260,4 @@ class AgentTable:
                 assert where[slot] == i
                 copy = self.ready_prof[row, i // BLOCK, :, i % BLOCK]
                 assert (copy == self.agent_prof[slot]).all()
+                assert (self.ready_facts[row, i] == self.facts[slot]).all()

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from sortedcontainers import SortedList
 
-from ccrouter.agent_table import HANDLED, IDLE_SINCE, LOAD, LOGIN_ORDER, AgentTable
+from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
 from ccrouter.config import RouterConfig
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
@@ -261,8 +261,8 @@ class RouterState:
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
-        self.table.facts[LOGIN_ORDER, agent.slot] = agent.login_order
-        self.table.facts[HANDLED, agent.slot] = 0
+        self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
+        self.table.set_fact(agent.slot, HANDLED, 0)
         self._sync(agent)
 
     def _logout(self, e: AgentLoggedOut) -> None:
@@ -320,7 +320,7 @@ class RouterState:
         agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
         agent.handled += 1
         agent.misses = 0
-        self.table.facts[HANDLED, agent.slot] = agent.handled
+        self.table.set_fact(agent.slot, HANDLED, agent.handled)
         # A connected interaction never waits again, so its queue key is not needed.
         del self._keys[e.interaction_id]
 
@@ -426,10 +426,9 @@ class RouterState:
             return
         table, slot = self.table, agent.slot
         ready = agent.presence == "ready"
+        table.set_facts(slot, agent.idle_since, agent.load)  # first: joining copies them
         for channel, col in table.channel_cols.items():
             table.set_available(col, slot, ready and agent.free(channel) > 0)
-        table.facts[IDLE_SINCE, slot] = agent.idle_since
-        table.facts[LOAD, slot] = agent.load
 
     # --- invariants --------------------------------------------------------------------------
 

@@ -93,11 +93,13 @@ def kernel(p: dict[str, Any]) -> int:
     ready_prof = np.ascontiguousarray(
         ready_prof.reshape(2, blocks, block, skills).transpose(0, 1, 3, 2)
     )
-    facts = np.zeros((4, n), dtype=np.float64)
-    facts[agent_table.IDLE_SINCE] = p["idle_since"]
-    facts[agent_table.LOAD] = p["load"]
-    facts[agent_table.HANDLED] = p["handled"]
-    facts[agent_table.LOGIN_ORDER] = p["login_order"]
+    facts = np.zeros((n, 4), dtype=np.float64)
+    facts[:, agent_table.IDLE_SINCE] = p["idle_since"]
+    facts[:, agent_table.LOAD] = p["load"]
+    facts[:, agent_table.HANDLED] = p["handled"]
+    facts[:, agent_table.LOGIN_ORDER] = p["login_order"]
+    ready_facts = np.full((2, n + 3, 4), -5.0)
+    ready_facts[row, :count] = facts[ready_slots]
     req = np.concatenate([p["req_cols"], p["req_mins"].astype(np.int64)])
     work = np.full(2 * n + 2, 5, dtype=np.int64)
     return int(
@@ -108,7 +110,7 @@ def kernel(p: dict[str, Any]) -> int:
             ready_prof,
             req,
             p["excluded"],
-            facts,
+            ready_facts,
             p["strategy"],
             p["round_robin_last"],
             p["u"],
@@ -180,7 +182,7 @@ def test_backends_agree_on_a_live_table(
         if step[0] == "login":
             slot = table.add_agent()
             table.set_skills(slot, step[1])
-            table.facts[agent_table.LOGIN_ORDER, slot] = slot + 1
+            table.set_fact(slot, agent_table.LOGIN_ORDER, slot + 1)
             table.set_available(table.ensure_channel(step[2]), slot, True)
         elif step[0] == "avail" and table.n:
             _, slot, channel, on = step
@@ -189,9 +191,8 @@ def test_backends_agree_on_a_live_table(
             table.set_skills(step[1] % table.n, step[2])
         elif step[0] == "facts" and table.n:
             _, slot, idle, handled = step
-            table.facts[agent_table.IDLE_SINCE, slot % table.n] = idle
-            table.facts[agent_table.HANDLED, slot % table.n] = handled
-            table.facts[agent_table.LOAD, slot % table.n] = idle / 2
+            table.set_facts(slot % table.n, idle, idle / 2)
+            table.set_fact(slot % table.n, agent_table.HANDLED, handled)
         table._check()
     for channel, skills, strategy, excluded, u in queries:
         excl = [s % table.n for s in excluded] if table.n else []

@@ -18,16 +18,16 @@ import numpy as np
 from ccrouter.routing.strategies import (
     FEWEST_HANDLED,
     LEAST_OCCUPIED,
-    LONGEST_IDLE,
     MOST_SKILLED,
     RANDOM,
+    ROUND_ROBIN,
 )
 
 __all__ = ["select_agent_kernel"]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
-# Rows of the facts array (ccrouter.agent_table.IDLE_SINCE, ...; kernels import no ccrouter
+# Columns of the facts array (ccrouter.agent_table.IDLE_SINCE, ...; kernels import no ccrouter
 # module but the strategy codes, so they are repeated here and a test ties them).
 _IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = 0, 1, 2, 3
 
@@ -59,7 +59,7 @@ def select_agent_kernel(
     ready_prof: Array,
     req: Array,
     excluded: Array,
-    facts: Array,
+    ready_facts: Array,
     strategy: int,
     round_robin_last: int,
     u: float,
@@ -74,78 +74,44 @@ def select_agent_kernel(
             ``ready[row, i]`` (blocks of ``B = ready_prof.shape[3]`` positions).
         req: the required skill columns, then their minimums (``2 k`` int64).
         excluded: slots chosen only when no one else is eligible.
-        facts: per slot, rows idle since, load, handled, login order (float64).
+        ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
+            load, handled, login order (float64).
         strategy, round_robin_last, u: as for the reference.
-        work: int64 scratch of size >= ``count + count // 8 + 1``.
+        work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
+            ``slots = ready.shape[1]``.
 
-    The eligibility test runs one required skill at a time over contiguous runs of a block
-    into a byte mask (the loops vectorise); only eligible slots reach the strategy's comparison. The
-    outcome does not depend on the order of the ready set: keys are unique (login order
-    breaks every tie) and ``random`` picks by rank in slot order, as the reference's scan
-    yields them.
+    The eligibility test runs one required skill at a time over the contiguous runs of each
+    block into a byte mask (the loops vectorise); only eligible slots reach the strategy.
+    The outcome does not depend on the order of the ready set: keys are unique (login order
+    breaks every tie) and ``random`` picks by rank in slot order (a bitmap over the slots),
+    as the reference's scan yields them.
     """
     k = req.shape[0] // 2
+    m = excluded.shape[0]
     block = ready_prof.shape[3]
-    mask = work.view(np.uint8)[:count]
+    blocks = (count + block - 1) // block
+    mask_words = (count + 7) // 8
+    mask = work[:mask_words].view(np.uint8)[:count]
     mask[:] = 1
     for j in range(k):
         col = req[j]
         minimum = np.int16(req[k + j])
-        for b in range((count + block - 1) // block):
+        for b in range(blocks):
             line = ready_prof[row, b, col]
             part = mask[b * block : min(count, (b + 1) * block)]
             for i in range(part.shape[0]):
                 part[i] &= np.uint8(line[i] >= minimum)
 
     if strategy == RANDOM:
-        pool = work[(count + 7) // 8 :]  # after the mask's bytes
-        c = 0
-        c_excluded = 0
-        for i in range(count):
-            if mask[i] == 0:
-                continue
-            slot = ready[row, i]
-            if excluded.shape[0] > 0 and _is_excluded(excluded, slot):
-                c_excluded += 1
-                continue
-            pool[c] = slot
-            c += 1
-        if c == 0:
-            if c_excluded == 0:
-                return -1
-            # Nobody else: the pool is every eligible slot (all excluded).
-            for i in range(count):
-                if mask[i] != 0:
-                    pool[c] = ready[row, i]
-                    c += 1
-        rank = int(u * c)
-        return int(np.partition(pool[:c], rank)[rank])
+        return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)
 
-    if excluded.shape[0] == 0 and strategy in (LONGEST_IDLE, LEAST_OCCUPIED, FEWEST_HANDLED):
-        # Fast path. For longest idle the key (0, idle, order) orders as (idle, idle, order).
-        if strategy == LEAST_OCCUPIED:
-            primary = _LOAD
-        elif strategy == FEWEST_HANDLED:
-            primary = _HANDLED
-        else:
-            primary = _IDLE_SINCE
-        best = -1
-        bp = np.inf
-        bs = np.inf
-        bo = np.inf
-        for i in range(count):
-            if mask[i] == 0:
-                continue
-            slot = ready[row, i]
-            p = facts[primary, slot]
-            if p > bp:
-                continue
-            s = facts[_IDLE_SINCE, slot]
-            o = facts[_LOGIN_ORDER, slot]
-            if best < 0 or _better(p, s, o, bp, bs, bo):
-                best, bp, bs, bo = slot, p, s, o
-        return int(best)
-
+    # Longest idle orders by (0, idle, order), which is the order of (idle, idle, order).
+    if strategy == LEAST_OCCUPIED:
+        primary = _LOAD
+    elif strategy == FEWEST_HANDLED:
+        primary = _HANDLED
+    else:
+        primary = _IDLE_SINCE
     best = -1
     bp = np.inf
     bs = np.inf
@@ -154,31 +120,92 @@ def select_agent_kernel(
     xp = np.inf
     xs = np.inf
     xo = np.inf
+    for b in range(blocks):
+        base = b * block
+        for lane in range(min(block, count - base)):
+            i = base + lane
+            if mask[i] == 0:
+                continue
+            if strategy == MOST_SKILLED:
+                total = 0
+                for j in range(k):
+                    total += ready_prof[row, b, req[j], lane]
+                p = -float(total)
+            elif strategy == ROUND_ROBIN:
+                p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
+            else:
+                p = ready_facts[row, i, primary]
+            if m > 0 and _is_excluded(excluded, ready[row, i]):
+                if best_x >= 0 and p > xp:
+                    continue
+                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                o = ready_facts[row, i, _LOGIN_ORDER]
+                if best_x < 0 or _better(p, s, o, xp, xs, xo):
+                    best_x, xp, xs, xo = i, p, s, o
+            else:
+                if best >= 0 and p > bp:
+                    continue
+                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                o = ready_facts[row, i, _LOGIN_ORDER]
+                if best < 0 or _better(p, s, o, bp, bs, bo):
+                    best, bp, bs, bo = i, p, s, o
+    if best >= 0:
+        return int(ready[row, best])
+    if best_x >= 0:
+        return int(ready[row, best_x])
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _pick_random(
+    row: int,
+    count: int,
+    ready: Array,
+    mask: Array,
+    excluded: Array,
+    slots: int,
+    u: float,
+    work: Array,
+    offset: int,
+) -> int:
+    # Mark the pool in a bitmap over the slots (one byte per slot, in int64 words of `work`
+    # after the mask), then find the slot of rank int(u * pool size) counting 8 at a time.
+    words = work[offset : offset + (slots + 7) // 8]
+    words[:] = 0
+    bits = words.view(np.uint8)
+    m = excluded.shape[0]
+    c = 0
+    c_excluded = 0
     for i in range(count):
         if mask[i] == 0:
             continue
         slot = ready[row, i]
-        order = facts[_LOGIN_ORDER, slot]
-        s = facts[_IDLE_SINCE, slot]
-        if strategy == LONGEST_IDLE:
-            p = 0.0
-        elif strategy == MOST_SKILLED:
-            total = 0
-            for j in range(k):
-                total += ready_prof[row, i // block, req[j], i % block]
-            p = -float(total)
-        elif strategy == LEAST_OCCUPIED:
-            p = facts[_LOAD, slot]
-        elif strategy == FEWEST_HANDLED:
-            p = facts[_HANDLED, slot]
-        else:  # ROUND_ROBIN
-            p = 1.0 if order <= round_robin_last else 0.0
-            s = 0.0
-        if excluded.shape[0] > 0 and _is_excluded(excluded, slot):
-            if best_x < 0 or _better(p, s, order, xp, xs, xo):
-                best_x, xp, xs, xo = slot, p, s, order
-        elif best < 0 or _better(p, s, order, bp, bs, bo):
-            best, bp, bs, bo = slot, p, s, order
-    if best >= 0:
-        return int(best)
-    return int(best_x)
+        if m > 0 and _is_excluded(excluded, slot):
+            c_excluded += 1
+        else:
+            bits[slot] = 1
+            c += 1
+    if c == 0:
+        if c_excluded == 0:
+            return -1
+        # Nobody else: the pool is every eligible slot (all excluded).
+        for i in range(count):
+            if mask[i] != 0:
+                bits[ready[row, i]] = 1
+                c += 1
+    rank = int(u * c)
+    seen = 0
+    for w in range(words.shape[0]):
+        x = words[w]
+        if x == 0:
+            continue
+        # Bytes are 0 or 1: their sum lands in the top byte of x * 0x0101010101010101.
+        ones = ((x * 0x0101010101010101) >> 56) & 0xFF
+        if seen + ones > rank:
+            for j in range(8):
+                if bits[8 * w + j] != 0:
+                    if seen == rank:
+                        return 8 * w + j
+                    seen += 1
+        seen += ones
+    return -1  # unreachable: rank < c

@@ -80,7 +80,7 @@ def select_agent(
             table.ready_prof,
             req,
             excl,
-            table.facts,
+            table.ready_facts,
             code,
             round_robin_last,
             u,
