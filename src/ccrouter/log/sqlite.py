@@ -179,19 +179,22 @@ class SQLiteEventLog:
             raise LogError(f"{self.path}: the log is closed")
 
     def _current_version(self) -> int:
-        """The stream's version from its head row (checked), or 0 for a new stream."""
-        row = self._conn.execute(
-            "SELECT version, crc FROM ccrouter_heads WHERE stream = ?", (self.stream,)
+        """The stream's version from its head row (checked), or 0 for a new stream.
+
+        One statement, so one snapshot: a writer committing in between cannot make a new
+        stream look like one whose head row is missing.
+        """
+        version, crc, has_rows = self._conn.execute(
+            "SELECT (SELECT version FROM ccrouter_heads WHERE stream = ?1), "
+            "(SELECT crc FROM ccrouter_heads WHERE stream = ?1), "
+            "EXISTS (SELECT 1 FROM ccrouter_events WHERE stream = ?1)",
+            (self.stream,),
         ).fetchone()
-        if row is None:
-            orphan = self._conn.execute(
-                "SELECT version FROM ccrouter_events WHERE stream = ? LIMIT 1", (self.stream,)
-            ).fetchone()
-            if orphan is not None:
+        if version is None:
+            if has_rows:
                 msg = f"{self.path}: stream {self.stream!r} has events but its head row is missing"
                 raise CorruptLog(msg, offset=0)
             return 0
-        version, crc = row
         if not isinstance(version, int) or _head_crc(self.stream, version) != crc:
             msg = f"{self.path}: the head row of stream {self.stream!r} fails its checksum"
             raise CorruptLog(msg, offset=0)
