@@ -153,20 +153,24 @@ _LANES = 8
 
 
 @_jit
+def _lower_bounds_kernel(a: FloatArray, max_occ: FloatArray, out: IntArray) -> None:
+    for i in range(a.size):
+        out[i] = 0 if a[i] == 0.0 else _min_stable_agents(a[i], max_occ[i])
+
+
+@_jit
 def _agents_c_kernel(
-    a: FloatArray, aht: FloatArray, goal: FloatArray, t: FloatArray, max_occ: FloatArray,
-    by_asa: bool, out: IntArray, out_c: FloatArray, out_sl: FloatArray, out_asa: FloatArray,
+    a: FloatArray, aht: FloatArray, goal: FloatArray, t: FloatArray, lo: IntArray,
+    order: IntArray, by_asa: bool, out: IntArray, out_c: FloatArray, out_sl: FloatArray,
+    out_asa: FloatArray,
 ) -> None:  # fmt: skip
     # The B recurrence is one chain of dependent divisions, so it is latency-bound. Elements
-    # sorted by their lower bound advance _LANES at a time up to the block's smallest bound
-    # (independent divisions pipeline); then each element continues alone, checking every
-    # count from its lower bound up: the first that meets the goal is the answer, a
-    # brute-force scan at the cost of one B.
+    # sorted by their lower bound ``lo`` (``order``, sorted by numpy in the wrapper: Numba's
+    # own sort misbehaved when loaded from its on-disk cache) advance _LANES at a time up to
+    # the block's smallest bound (independent divisions pipeline); then each element
+    # continues alone, checking every count from its lower bound up: the first that meets
+    # the goal is the answer, a brute-force scan at the cost of one B.
     m = a.size
-    lo = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        lo[i] = 0 if a[i] == 0.0 else _min_stable_agents(a[i], max_occ[i])
-    order = np.argsort(lo)
     bs = np.ones(_LANES)
     lane_a = np.zeros(_LANES)
     for start in range(0, m, _LANES):
@@ -455,6 +459,19 @@ def _scratch(size: int, count: int) -> list[FloatArray]:
     return [np.empty(size) for _ in range(count)]
 
 
+def _search_c(
+    a: FloatArray, h: FloatArray, goal: FloatArray, t: FloatArray, occ: FloatArray, by_asa: bool
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """(agents, C, service level, ASA) for flat, validated arrays of one size."""
+    lo = np.empty(a.size, dtype=np.int64)
+    _lower_bounds_kernel(a, occ, lo)
+    order = np.argsort(lo, kind="stable").astype(np.int64)
+    n = np.empty(a.size, dtype=np.int64)
+    c, sl, mean_wait = _scratch(a.size, 3)
+    _agents_c_kernel(a, h, goal, t, lo, order, by_asa, n, c, sl, mean_wait)
+    return n, c, sl, mean_wait
+
+
 def _shape(out: NDArray[Any], shape: tuple[int, ...]) -> Any:
     # Scalars in, Python scalar out; arrays in, an array of the broadcast shape out.
     return out.reshape(shape) if shape else out[0].item()
@@ -691,9 +708,7 @@ def agents_for_service_level(
     t = _floats("target", target)
     lv = _floats("level", level, high=1.0)
     shape, (a, h, lv, t, occ) = _broadcast(a, h, lv, t, occ)
-    out = np.empty(a.size, dtype=np.int64)
-    _agents_c_kernel(a, h, lv, t, occ, False, out, *_scratch(a.size, 3))
-    return _shape(out, shape)
+    return _shape(_search_c(a, h, lv, t, occ, False)[0], shape)
 
 
 @overload
@@ -727,9 +742,7 @@ def agents_for_asa(
     a, h, occ = _goals(traffic, aht, max_occupancy)
     goal = _floats("asa", asa, low_open=True)
     shape, (a, h, goal, occ) = _broadcast(a, h, goal, occ)
-    out = np.empty(a.size, dtype=np.int64)
-    _agents_c_kernel(a, h, goal, np.zeros_like(a), occ, True, out, *_scratch(a.size, 3))
-    return _shape(out, shape)
+    return _shape(_search_c(a, h, goal, np.zeros_like(a), occ, True)[0], shape)
 
 
 class ErlangCRequirement(NamedTuple, Generic[T]):
@@ -786,9 +799,7 @@ def erlang_c_requirement(
     else:
         goal = _floats("level", cast(ArrayLike, level), high=1.0)
     shape, (a, h, goal, t, occ) = _broadcast(a, h, goal, t, occ)
-    n = np.empty(a.size, dtype=np.int64)
-    c, sl, mean_wait = _scratch(a.size, 3)
-    _agents_c_kernel(a, h, goal, t, occ, by_asa, n, c, sl, mean_wait)
+    n, c, sl, mean_wait = _search_c(a, h, goal, t, occ, by_asa)
     occupied = np.where(a > 0.0, a / np.maximum(n, 1), 0.0)
     return ErlangCRequirement(
         _shape(n, shape),

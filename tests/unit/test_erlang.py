@@ -318,14 +318,24 @@ def test_erlang_c_requirement_matches_the_separate_functions() -> None:
 def test_python_run_of_the_search_kernel_agrees() -> None:
     # The kernel is plain Python too: run it uncompiled (another arithmetic path for the
     # int/float conversions) on a small grid and require identical answers.
-    a = np.array([0.0, 0.5, 5.6, 40.0, 333.3, 8.0])
-    aht, t = np.full(6, 240.0), np.full(6, 20.0)
-    level, occ = np.full(6, 0.8), np.array([1.0, 1.0, 1.0, 0.85, 1.0, 0.8])
-    outs = [(np.empty(6, dtype=np.int64), *(np.empty(6) for _ in range(3))) for _ in range(2)]
-    erlang._agents_c_kernel(a, aht, level, t, occ, False, *outs[0])
-    erlang._agents_c_kernel.py_func(a, aht, level, t, occ, False, *outs[1])
+    a = np.array([0.0, 0.5, 5.6, 40.0, 333.3, 8.0, 0.0, 12.0, 7.5, 99.0])
+    aht, t = np.full(a.size, 240.0), np.full(a.size, 20.0)
+    level = np.full(a.size, 0.8)
+    occ = np.where(np.arange(a.size) % 3 == 0, 0.85, 1.0)
+    lo = np.empty(a.size, dtype=np.int64)
+    erlang._lower_bounds_kernel(a, occ, lo)
+    order = np.argsort(lo, kind="stable").astype(np.int64)
+    outs = [
+        (np.empty(a.size, dtype=np.int64), *(np.empty(a.size) for _ in range(3))) for _ in range(2)
+    ]
+    erlang._agents_c_kernel(a, aht, level, t, lo, order, False, *outs[0])
+    erlang._agents_c_kernel.py_func(a, aht, level, t, lo, order, False, *outs[1])
     for x, y in zip(outs[0], outs[1], strict=True):
         assert x.tolist() == y.tolist()
+    assert (
+        outs[0][0].tolist()
+        == erlang.agents_for_service_level(a, 240, 20, 0.8, max_occupancy=occ).tolist()
+    )
 
 
 # --------------------------------------------------------------------------------------------
