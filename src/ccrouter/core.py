@@ -87,9 +87,20 @@ def execute(
     at = float(at)
     out: list[Event] = []
     fire_due_timers(state, at, out, backend=backend)
-    for event in decide(state, command, at):
-        _emit(state, event, out)
-    _route_after(state, command, at, out, backend)
+    if isinstance(command, Submit):
+        # Between queuing the new interaction and routing it nothing reads the queue groups:
+        # it is filed in its group only if it still waits.
+        state.defer_filing()
+        try:
+            for event in decide(state, command, at):
+                _emit(state, event, out)
+            _route_after(state, command, at, out, backend)
+        finally:
+            state.file_deferred()
+    else:
+        for event in decide(state, command, at):
+            _emit(state, event, out)
+        _route_after(state, command, at, out, backend)
     state.now = max(state.now, at)
     return out
 

@@ -244,6 +244,21 @@ class RouterState:
             for interaction in pending.values():
                 self._add_to_group(interaction)
 
+    def defer_filing(self) -> None:
+        """Keep interactions queued from now on out of their sorted groups (they still count
+        as waiting) until :meth:`file_deferred`: for a caller that routes a new interaction
+        right away and reads no group meanwhile, so one that is offered at once never enters
+        a group."""
+        if self._pending is None:
+            self._pending = {}
+
+    def file_deferred(self) -> None:
+        """Put the interactions kept aside by :meth:`defer_filing` in their groups."""
+        pending, self._pending = self._pending, None
+        if pending:
+            for interaction in pending.values():
+                self._add_to_group(interaction)
+
     def _login(self, e: AgentLoggedIn) -> None:
         agent = self.agents.get(e.agent_id)
         if agent is None:
