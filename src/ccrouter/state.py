@@ -240,6 +240,8 @@ class RouterState:
             dirty, pending = self._dirty, self._pending
             self._dirty = self._pending = None
             for agent in dirty.values():
+                self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
+                self.table.set_fact(agent.slot, HANDLED, agent.handled)
                 self._sync(agent)
             for interaction in pending.values():
                 self._add_to_group(interaction)
@@ -276,8 +278,9 @@ class RouterState:
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
-        self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
-        self.table.set_fact(agent.slot, HANDLED, 0)
+        if self._dirty is None:
+            self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
+            self.table.set_fact(agent.slot, HANDLED, 0)
         self._sync(agent)
 
     def _logout(self, e: AgentLoggedOut) -> None:
@@ -335,7 +338,10 @@ class RouterState:
         agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
         agent.handled += 1
         agent.misses = 0
-        self.table.set_fact(agent.slot, HANDLED, agent.handled)
+        if self._dirty is None:
+            self.table.set_fact(agent.slot, HANDLED, agent.handled)
+        else:
+            self._dirty[agent.agent_id] = agent
         # A connected interaction never waits again, so its queue key is not needed.
         del self._keys[e.interaction_id]
 
