@@ -185,7 +185,8 @@ class AgentTable:
         for row, where in enumerate(self._where):
             i = where.get(slot)
             if i is not None:
-                self.ready_facts[row, i] = facts[slot]
+                self.ready_facts[row, i, IDLE_SINCE] = idle_since
+                self.ready_facts[row, i, LOAD] = load
 
     def set_fact(self, slot: int, column: int, value: float) -> None:
         """Set one fact (``HANDLED``, ``LOGIN_ORDER``, ...) of the slot; O(channels)."""
