@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -57,6 +58,7 @@ class Cluster:
         self.datadir = Path(tempfile.mkdtemp(prefix="ccrouter-pg-"))
         self.port = _free_port()
         self._prefix: list[str] = []
+        self._watchdog: subprocess.Popen[bytes] | None = None
         if os.geteuid() == 0:
             runuser = shutil.which("runuser")
             if runuser is None:
@@ -112,9 +114,32 @@ class Cluster:
             raise RuntimeError(
                 f"{exc.cmd[0:3]} failed: {exc.stderr or exc.stdout}\n{tail}"
             ) from exc
+        self._watch(data)
         return self.dsn
 
+    def _watch(self, data: str) -> None:
+        """Stop the cluster once this process is gone, even after SIGKILL or a crashed
+        pytest-xdist worker (whose fixture teardown never runs)."""
+        prefix = " ".join(shlex.quote(a) for a in self._prefix)
+        pg_ctl = shlex.quote(str(self.bindir / "pg_ctl"))
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+            f"{prefix} {pg_ctl} -D {shlex.quote(data)} -m immediate stop >/dev/null 2>&1; "
+            f"rm -rf {shlex.quote(str(self.datadir))}"
+        )
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.terminate()
+            self._watchdog.wait()
+            self._watchdog = None
         data = self.datadir / "data"
         if (data / "postmaster.pid").exists():
             with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
