@@ -301,16 +301,19 @@ class RouterState:
         self._sync(agent)
 
     def _queued(self, e: InteractionQueued) -> None:
+        # Positional (half the cost of keywords on this hot path), in field order:
+        # interaction_id, channel, queue, skills, priority, customer_id, attributes,
+        # arrived_at, queued_seq.
         interaction = Interaction(
-            interaction_id=e.interaction_id,
-            channel=e.channel,
-            queue=e.queue,
-            skills=dict(e.skills),
-            priority=e.priority,
-            customer_id=e.customer_id,
-            attributes=dict(e.attributes),
-            arrived_at=e.at,
-            queued_seq=e.seq,
+            e.interaction_id,
+            e.channel,
+            e.queue,
+            dict(e.skills),
+            e.priority,
+            e.customer_id,
+            dict(e.attributes),
+            e.at,
+            e.seq,
         )
         self.interactions[e.interaction_id] = interaction
         rate = self.config.queue(e.queue).aging_rate
