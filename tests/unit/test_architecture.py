@@ -31,6 +31,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "state": ("agent_table", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
     "core": ("commands", "config", "errors", "events", "routing.", "state"),
+    "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
     "stats": ("errors", "events", "stats."),
@@ -46,6 +47,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "log",
         "log.",
         "routing.",
+        "snapshot",
         "state",
         "stats",
         "stats.",
@@ -54,8 +56,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli": ("*",),
     "cli.": ("*",),
     "demo": ("*",),
-    "sim": ("*",),  # planned: router, erlang, stats, log, ... (tighten when it lands)
-    "sim.": ("*",),
+    "sim": ("sim.",),
+    "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
 PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.")

@@ -1,0 +1,179 @@
+"""Metrics of one run, computed from the router's event log.
+
+Counts, service level, ASA, abandonment, AHT and occupancy come from
+:func:`ccrouter.stats.interval_report` (the same projection a live center reports with). The
+figures that report does not carry — the probability of waiting, the time-average queue length
+(Little's law: total waiting time of the interval's arrivals over the interval's length) and
+the wait distribution — are read from the same events in one more pass. Interactions count in
+the interval they arrived in; runs go on until every interaction has ended, so no outcome is
+cut off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import msgspec
+import numpy as np
+
+from ccrouter.events import Event, InteractionAbandoned, InteractionQueued, OfferAccepted
+from ccrouter.sim.scenario import Scenario
+from ccrouter.stats import interval_report
+
+__all__ = ["METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
+
+METRICS: tuple[str, ...] = (
+    "offered",
+    "answered",
+    "abandoned",
+    "service_level",
+    "asa",
+    "abandonment_rate",
+    "p_wait",
+    "aht",
+    "occupancy",
+    "queue_length",
+    "staffed_agents",
+)
+"""Per scope (each queue, and ``"all"``), per interval and over the whole horizon."""
+
+WAIT_EDGES: tuple[float, ...] = (0.0, 1e-9, *(5.0 * k for k in range(1, 121)), math.inf)
+"""Bins of the wait histogram of answered interactions: zero, then 5 s bins up to 600 s."""
+
+_SUMS = (
+    "offered",
+    "answered",
+    "answered_within_threshold",
+    "abandoned",
+    "total_wait_time",
+    "handled",
+    "total_talk_time",
+    "total_wrap_up_time",
+)
+
+
+class ReplicationMetrics(msgspec.Struct, frozen=True, kw_only=True):
+    """One run's figures; ``nan`` where a ratio is undefined (nothing offered...)."""
+
+    per_interval: dict[str, dict[str, list[float]]]
+    """Scope (queue name or ``"all"``) → metric → one value per interval."""
+    overall: dict[str, dict[str, float]]
+    """Scope → metric → its value over the horizon (after warm-up)."""
+    group_occupancy: dict[str, list[float]]
+    """Agent group → occupancy per interval."""
+    wait_histogram: list[int]
+    """Answered interactions per ``WAIT_EDGES`` bin (after warm-up)."""
+    customers: int
+    events: int
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else math.nan
+
+
+def _derive(c: dict[str, float], length: float) -> dict[str, float]:
+    return {
+        "offered": c["offered"],
+        "answered": c["answered"],
+        "abandoned": c["abandoned"],
+        "service_level": _ratio(c["answered_within_threshold"], c["offered"]),
+        "asa": _ratio(c["total_wait_time"], c["answered"]),
+        "abandonment_rate": _ratio(c["abandoned"], c["offered"]),
+        "p_wait": _ratio(c["waited"], c["offered"]),
+        "aht": _ratio(c["total_talk_time"] + c["total_wrap_up_time"], c["handled"]),
+        "occupancy": _ratio(c["handling_time"], c["staffed_time"]),
+        "queue_length": _ratio(c["queue_time"], length),
+        "staffed_agents": _ratio(c["staffed_time"], length),
+    }
+
+
+def compute_metrics(
+    scenario: Scenario,
+    events: Sequence[Event],
+    agent_group: dict[str, str],
+    customers: int,
+) -> ReplicationMetrics:
+    """The figures of one run (``events``: its whole log, in order)."""
+    s = scenario
+    n = s.n_intervals
+    width = s.interval
+    warmup = s.warmup
+    lengths = [max(0.0, min((k + 1) * width, s.horizon) - max(k * width, warmup)) for k in range(n)]
+    queues = sorted({ct.queue for ct in s.call_types})
+    scopes = [*queues, "all"]
+    keys = (*_SUMS, "waited", "queue_time", "staffed_time", "handling_time")
+    counts = {q: [dict.fromkeys(keys, 0.0) for _ in range(n)] for q in scopes}
+
+    report = interval_report(events, width, threshold=s.threshold, start=warmup, by=("queue",))
+    for row in report:
+        k = int(row.start // width)
+        if k < n and row.queue in counts:
+            for key in _SUMS:
+                value = float(getattr(row, key))
+                counts[row.queue][k][key] += value
+                counts["all"][k][key] += value
+            for scope in scopes:  # center-wide in every row: take it once per interval
+                counts[scope][k]["staffed_time"] = row.staffed_time
+                counts[scope][k]["handling_time"] = row.handling_time
+
+    # One pass for what the report does not carry: who waited, total time in queue, waits.
+    arrived: dict[str, tuple[float, str]] = {}
+    hist_edges = np.asarray(WAIT_EDGES)
+    answered_waits: list[float] = []
+    for e in events:
+        t = type(e)
+        if t is InteractionQueued:
+            assert isinstance(e, InteractionQueued)
+            if warmup <= e.at < s.horizon:
+                arrived[e.interaction_id] = (e.at, e.queue)
+        elif t is OfferAccepted or t is InteractionAbandoned:
+            got = arrived.pop(e.interaction_id, None)  # type: ignore[union-attr]
+            if got is None:
+                continue
+            wait = e.at - got[0]
+            k = min(n - 1, int(got[0] // width))
+            for scope in (got[1], "all"):
+                bucket = counts[scope][k]
+                bucket["queue_time"] += wait
+                if wait > 0:
+                    bucket["waited"] += 1
+            if t is OfferAccepted:
+                answered_waits.append(wait)
+    histogram, _ = np.histogram(np.asarray(answered_waits), bins=hist_edges)
+
+    per_interval: dict[str, dict[str, list[float]]] = {}
+    overall: dict[str, dict[str, float]] = {}
+    total_length = s.horizon - warmup
+    for scope in scopes:
+        rows = [_derive(counts[scope][k], lengths[k]) for k in range(n)]
+        per_interval[scope] = {m: [r[m] if lengths[k] > 0 else math.nan for k, r in
+                                   enumerate(rows)] for m in METRICS}  # fmt: skip
+        total = {key: sum(counts[scope][k][key] for k in range(n)) for key in keys}
+        overall[scope] = _derive(total, total_length)
+
+    group_occupancy: dict[str, list[float]] = {}
+    groups = sorted({g.name for g in s.agent_groups})
+    if len(groups) == 1:
+        group_occupancy[groups[0]] = per_interval["all"]["occupancy"]
+    else:
+        staffed = {g: [0.0] * n for g in groups}
+        handling = {g: [0.0] * n for g in groups}
+        for row in interval_report(events, width, start=warmup, by=("agent",)):
+            k = int(row.start // width)
+            group = agent_group.get(row.agent_id or "")
+            if k < n and group is not None:
+                staffed[group][k] += row.staffed_time
+                handling[group][k] += row.handling_time
+        for g in groups:
+            group_occupancy[g] = [
+                _ratio(h, st) for h, st in zip(handling[g], staffed[g], strict=True)
+            ]
+    return ReplicationMetrics(
+        per_interval=per_interval,
+        overall=overall,
+        group_occupancy=group_occupancy,
+        wait_histogram=[int(x) for x in histogram],
+        customers=customers,
+        events=len(events),
+    )

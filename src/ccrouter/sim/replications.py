@@ -1,0 +1,170 @@
+"""Independent replications of a scenario, with means and 95 % confidence intervals.
+
+Replication ``r`` of seed ``S`` uses ``SeedSequence(S, spawn_key=(r,))`` — the ``r``-th child
+that ``SeedSequence(S).spawn`` would give — so its numbers depend on ``(S, r)`` alone: the same
+results serially, in a process pool or on Dask, and sequential sampling that adds replications
+keeps the earlier ones. Two scenarios simulated with the same seed share random numbers
+(common random numbers), which sharpens comparisons between variants.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+
+import msgspec
+import numpy as np
+
+from ccrouter.routing.match import warmup as warm_kernels
+from ccrouter.sim.confidence import Estimate, estimate
+from ccrouter.sim.engine import Engine
+from ccrouter.sim.metrics import METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.scenario import Scenario
+
+__all__ = ["SimulationResult", "run_replication", "simulate", "summarize"]
+
+
+class SimulationResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Means and confidence intervals over the replications, and the runs themselves."""
+
+    scenario: Scenario
+    seed: int
+    interval_starts: list[float]
+    per_interval: dict[str, dict[str, list[Estimate]]]
+    """Scope (queue or ``"all"``) → metric → one estimate per interval."""
+    overall: dict[str, dict[str, Estimate]]
+    """Scope → metric → estimate over the horizon (after warm-up)."""
+    group_occupancy: dict[str, list[Estimate]]
+    wait_histogram: list[int]
+    """Answered interactions per wait bin, summed over replications."""
+    runs: list[ReplicationMetrics]
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    @property
+    def customers(self) -> int:
+        return sum(r.customers for r in self.runs)
+
+
+def run_replication(
+    scenario: Scenario, seed: int, index: int, backend: str | None = None
+) -> ReplicationMetrics:
+    """Run replication ``index`` of ``scenario`` (a top-level function: executors pickle it)."""
+    stream = np.random.SeedSequence(seed, spawn_key=(index,))
+    out = Engine(scenario, stream, backend=backend).run()
+    return compute_metrics(scenario, out.events, out.agent_group, out.customers)
+
+
+def summarize(
+    scenario: Scenario, seed: int, runs: Sequence[ReplicationMetrics]
+) -> SimulationResult:
+    """Fold replication results into estimates."""
+    first = runs[0]
+    per_interval = {
+        scope: {
+            m: [estimate(r.per_interval[scope][m][k] for r in runs) for k in range(len(values))]
+            for m, values in metrics.items()
+        }
+        for scope, metrics in first.per_interval.items()
+    }
+    overall = {
+        scope: {m: estimate(r.overall[scope][m] for r in runs) for m in METRICS}
+        for scope in first.overall
+    }
+    occupancy = {
+        g: [estimate(r.group_occupancy[g][k] for r in runs) for k in range(len(values))]
+        for g, values in first.group_occupancy.items()
+    }
+    histogram = np.sum([r.wait_histogram for r in runs], axis=0).astype(int).tolist()
+    return SimulationResult(
+        scenario=scenario,
+        seed=seed,
+        interval_starts=[k * scenario.interval for k in range(scenario.n_intervals)],
+        per_interval=per_interval,
+        overall=overall,
+        group_occupancy=occupancy,
+        wait_histogram=histogram,
+        runs=list(runs),
+    )
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int = 10,
+    *,
+    seed: int = 0,
+    executor: Executor | None = None,
+    warmup: float | None = None,
+    backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    target_half_width: float | None = None,
+    target_metric: tuple[str, str] = ("all", "service_level"),
+    max_replications: int = 1000,
+) -> SimulationResult:
+    """Simulate ``replications`` independent runs and estimate every metric.
+
+    Args:
+        scenario: the model.
+        replications: number of runs (at least 2 for an interval; the first batch with
+            sequential sampling).
+        seed: root seed; results depend on it and on each replication's index only.
+        executor: any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor``, Dask's
+            ``client.get_executor()``); ``None`` runs in this process.
+        warmup: seconds left out of the statistics (default: the scenario's ``warmup``).
+        backend: the router's selection backend.
+        progress: called with the number of replications finished, after each one.
+        target_half_width: sequential sampling: add batches of ``replications`` runs until
+            the 95 % half-width of ``target_metric`` (scope, metric) over the horizon is at
+            most this, or ``max_replications`` is reached.
+
+    Returns:
+        A :class:`SimulationResult`.
+    """
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    if warmup is not None:
+        scenario = scenario.replace(warmup=warmup)
+    warm_kernels()  # compile (or load) the routing kernels once, before any fan-out
+    runs: list[ReplicationMetrics] = []
+    while True:
+        batch = range(len(runs), min(len(runs) + replications, max_replications))
+        runs += _run_batch(scenario, seed, batch, executor, backend, progress, len(runs))
+        if target_half_width is None or len(runs) >= max_replications:
+            break
+        scope, metric = target_metric
+        half = estimate(r.overall[scope][metric] for r in runs).half_width
+        if not math.isnan(half) and half <= target_half_width:
+            break
+    return summarize(scenario, seed, runs)
+
+
+def _run_batch(
+    scenario: Scenario,
+    seed: int,
+    indices: range,
+    executor: Executor | None,
+    backend: str | None,
+    progress: Callable[[int], None] | None,
+    done: int,
+) -> list[ReplicationMetrics]:
+    if executor is None:
+        results = []
+        for index in indices:
+            results.append(run_replication(scenario, seed, index, backend))
+            if progress is not None:
+                progress(done + len(results))
+        return results
+    futures: list[Future[ReplicationMetrics]] = [
+        executor.submit(run_replication, scenario, seed, index, backend) for index in indices
+    ]
+    finished = 0
+    if progress is not None:
+        pending = set(futures)
+        while pending:
+            completed, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished += len(completed)
+            progress(done + finished)
+    return [future.result() for future in futures]

@@ -1,0 +1,290 @@
+"""The scenario file: what to simulate (TOML, validated; errors name the field).
+
+A scenario has a horizon cut into intervals, call types (who calls, when, for how long, how
+patient), agent groups (skills, capacity, who is logged in when) and the router configuration
+itself (the same ``RouterConfig`` the application runs). See ``docs/simulation.md`` and the
+examples in ``simulations/``.
+
+>>> s = Scenario.from_dict({
+...     "horizon": 3600, "interval": 1800,
+...     "call_types": [{"name": "bank", "arrivals": {"kind": "poisson", "rates_per_hour": [120]},
+...                     "handle": {"kind": "exponential", "mean": 180}}],
+...     "agent_groups": [{"name": "team", "headcount": [8, 9]}],
+... })
+>>> s.n_intervals, s.call_types[0].arrivals.rates_per_hour, s.router_config().auto_accept
+(2, [120.0], True)
+>>> Scenario.from_dict({"horizon": 3600, "call_types": [], "agent_groups": [
+...     {"name": "team", "headcount": [-1]}]})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+ccrouter.sim.scenario.ScenarioError: invalid scenario: Expected `int` >= 0 - at `$.agent_g...`
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, TypeAlias
+
+import msgspec
+
+from ccrouter.config import RouterConfig
+from ccrouter.errors import ConfigError
+from ccrouter.sim.distributions import Distribution, Exponential, Uniform
+
+__all__ = [
+    "AgentGroup",
+    "Arrivals",
+    "Break",
+    "CallType",
+    "PoissonArrivals",
+    "Scenario",
+    "ScenarioError",
+    "Shift",
+    "TraceArrivals",
+    "load_scenario",
+]
+
+Positive = Annotated[float, msgspec.Meta(gt=0.0)]
+NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
+Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+Name = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class ScenarioError(ConfigError):
+    """An invalid scenario; the message names the field (``$.call_types[0].handle.mean``)."""
+
+
+class PoissonArrivals(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                      tag_field="kind", tag="poisson"):  # fmt: skip
+    """A Poisson process with a constant rate per interval: one value for the whole horizon,
+    or one per interval (calls per hour)."""
+
+    rates_per_hour: Annotated[list[NonNegative], msgspec.Meta(min_length=1)]
+
+
+class TraceArrivals(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                    tag_field="kind", tag="trace"):  # fmt: skip
+    """Arrival times (seconds from the start) read from a CSV file: the first column of each
+    row; a header row is skipped. ``path`` is relative to the scenario file; ``times`` is filled
+    in when the scenario is loaded (or given inline)."""
+
+    path: str = ""
+    times: list[NonNegative] = []
+
+
+Arrivals: TypeAlias = PoissonArrivals | TraceArrivals
+
+
+class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One kind of contact: where it goes, when it arrives, how long it takes, how patient.
+
+    Attributes:
+        patience: time a caller waits before hanging up (none: waits forever).
+        retrial_probability: chance that a caller who abandoned calls again, after
+            ``retrial_delay``, with fresh patience and the same handle time.
+    """
+
+    name: Name
+    arrivals: Arrivals
+    handle: Distribution
+    channel: Name = "voice"
+    queue: Name = "default"
+    skills: dict[str, Annotated[int, msgspec.Meta(ge=0)]] = {}
+    priority: float = 0.0
+    patience: Distribution | None = None
+    retrial_probability: Probability = 0.0
+    retrial_delay: Distribution = Exponential(mean=300.0)
+
+
+class Break(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A break ``start`` seconds into the shift, ``length`` seconds long (not ready)."""
+
+    start: NonNegative
+    length: Positive
+
+
+class Shift(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``count`` agents log in at ``start`` and log out at ``end`` (after finishing their work
+    in hand), taking each break."""
+
+    start: NonNegative
+    end: Positive
+    count: Annotated[int, msgspec.Meta(ge=0)] = 1
+    breaks: list[Break] = []
+
+
+class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Agents alike: skills (proficiency per skill), capacity per channel, and who works when:
+    either ``headcount`` (one value, or one per interval) or ``shifts``."""
+
+    name: Name
+    skills: dict[str, Annotated[int, msgspec.Meta(ge=0)]] = {}
+    capacity: dict[str, Annotated[int, msgspec.Meta(ge=1)]] = msgspec.field(
+        default_factory=lambda: {"voice": 1}
+    )
+    headcount: list[Annotated[int, msgspec.Meta(ge=0)]] | None = None
+    shifts: list[Shift] | None = None
+
+
+class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A whole simulation model.
+
+    Attributes:
+        horizon: seconds during which customers arrive; the run goes on until every
+            interaction has ended.
+        interval: reporting interval (and the unit of per-interval rates and headcounts).
+        threshold: service-level threshold in seconds.
+        warmup: seconds left out of the statistics (steady-state runs).
+        router: the router configuration (``RouterConfig.from_dict``); ``auto_accept`` defaults
+            to true here unless a ``ring_delay`` is given.
+        ring_delay: seconds between an offer and the agent's accept (none: accepted at once).
+    """
+
+    horizon: Positive
+    call_types: list[CallType]
+    agent_groups: list[AgentGroup]
+    name: str = ""
+    interval: Positive = 1800.0
+    threshold: NonNegative = 20.0
+    warmup: NonNegative = 0.0
+    router: dict[str, Any] = {}
+    ring_delay: Distribution | None = None
+
+    @property
+    def n_intervals(self) -> int:
+        return max(1, math.ceil(self.horizon / self.interval - 1e-9))
+
+    def router_config(self) -> RouterConfig:
+        """The router configuration (validated when the scenario was built)."""
+        data = dict(self.router)
+        data.setdefault("auto_accept", self.ring_delay is None)
+        return RouterConfig.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, base_dir: str | Path | None = None) -> Scenario:
+        """Build and validate a scenario; trace files are read relative to ``base_dir``.
+
+        Raises:
+            ScenarioError: a field is missing, unknown or invalid; the message names it.
+        """
+        try:
+            scenario = msgspec.convert(data, cls)
+        except msgspec.ValidationError as exc:
+            raise ScenarioError(f"invalid scenario: {exc}") from None
+        scenario = _load_traces(scenario, Path(base_dir) if base_dir is not None else Path())
+        _validate(scenario)
+        return scenario
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some fields changed (validated again)."""
+        changed = msgspec.structs.replace(self, **changes)
+        _validate(changed)
+        return changed
+
+    def with_headcounts(self, headcounts: dict[str, list[int]]) -> Scenario:
+        """A copy with the given groups staffed by ``headcount`` (for staffing searches)."""
+        groups = [
+            msgspec.structs.replace(g, headcount=list(headcounts[g.name]), shifts=None)
+            if g.name in headcounts
+            else g
+            for g in self.agent_groups
+        ]
+        return self.replace(agent_groups=groups)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a TOML scenario file.
+
+    Raises:
+        ScenarioError: unreadable, not TOML, or invalid (the message names the field).
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario {path}: {exc}") from None
+    return Scenario.from_dict(data, base_dir=path.parent)
+
+
+def _fail(where: str, message: str) -> None:
+    raise ScenarioError(f"invalid scenario: {message} - at `{where}`")
+
+
+def _load_traces(scenario: Scenario, base: Path) -> Scenario:
+    call_types = []
+    for n, ct in enumerate(scenario.call_types):
+        arrivals = ct.arrivals
+        if isinstance(arrivals, TraceArrivals) and arrivals.path and not arrivals.times:
+            where = f"$.call_types[{n}].arrivals.path"
+            file = base / arrivals.path
+            try:
+                with file.open(newline="") as handle:
+                    rows = [row for row in csv.reader(handle) if row and row[0].strip()]
+            except OSError as exc:
+                _fail(where, f"cannot read trace {file}: {exc}")
+            times = []
+            for k, row in enumerate(rows):
+                try:
+                    times.append(float(row[0]))
+                except ValueError:
+                    if k == 0:
+                        continue  # a header
+                    _fail(where, f"row {k + 1} of {file}: expected seconds, got {row[0]!r}")
+            arrivals = msgspec.structs.replace(arrivals, times=sorted(times))
+            ct = msgspec.structs.replace(ct, arrivals=arrivals)
+        call_types.append(ct)
+    return msgspec.structs.replace(scenario, call_types=call_types)
+
+
+def _validate(s: Scenario) -> None:
+    n = s.n_intervals
+    if s.warmup >= s.horizon:
+        _fail("$.warmup", f"expected less than the horizon ({s.horizon:g} s), got {s.warmup:g}")
+    try:
+        config = s.router_config()
+    except ConfigError as exc:
+        raise ScenarioError(f"{exc} (in `$.router`)") from None
+    names: set[str] = set()
+    for k, ct in enumerate(s.call_types):
+        at = f"$.call_types[{k}]"
+        if ct.name in names:
+            _fail(f"{at}.name", f"duplicate call type name {ct.name!r}")
+        names.add(ct.name)
+        if ct.queue not in config.queues:
+            known = ", ".join(sorted(config.queues))
+            _fail(f"{at}.queue", f"queue {ct.queue!r} is not in the router config ({known})")
+        if isinstance(ct.arrivals, PoissonArrivals) and len(ct.arrivals.rates_per_hour) not in (
+            1,
+            n,
+        ):
+            got = len(ct.arrivals.rates_per_hour)
+            _fail(f"{at}.arrivals.rates_per_hour", f"expected 1 or {n} values, got {got}")
+        if isinstance(ct.arrivals, TraceArrivals) and not ct.arrivals.times:
+            _fail(f"{at}.arrivals", "a trace needs `path` (a CSV file) or `times`")
+        for field in ("handle", "patience", "retrial_delay"):
+            _check_distribution(getattr(ct, field), f"{at}.{field}")
+    _check_distribution(s.ring_delay, "$.ring_delay")
+    names = set()
+    for k, group in enumerate(s.agent_groups):
+        at = f"$.agent_groups[{k}]"
+        if group.name in names:
+            _fail(f"{at}.name", f"duplicate agent group name {group.name!r}")
+        names.add(group.name)
+        if (group.headcount is None) == (group.shifts is None):
+            _fail(at, "expected exactly one of `headcount` and `shifts`")
+        if group.headcount is not None and len(group.headcount) not in (1, n):
+            _fail(f"{at}.headcount", f"expected 1 or {n} values, got {len(group.headcount)}")
+        for j, shift in enumerate(group.shifts or []):
+            if shift.end <= shift.start:
+                _fail(f"{at}.shifts[{j}].end", f"expected after start ({shift.start:g})")
+            for b, brk in enumerate(shift.breaks):
+                if shift.start + brk.start + brk.length > shift.end:
+                    _fail(f"{at}.shifts[{j}].breaks[{b}]", "expected to end before the shift")
+
+
+def _check_distribution(dist: Distribution | None, where: str) -> None:
+    if isinstance(dist, Uniform) and dist.high < dist.low:
+        _fail(f"{where}.high", f"expected >= low ({dist.low:g}), got {dist.high:g}")
