@@ -17,6 +17,7 @@ __all__ = [
     "CorruptLog",
     "DecodeError",
     "DuplicateId",
+    "IdempotencyConflict",
     "InvalidArgument",
     "InvalidTransition",
     "LeaseLost",
@@ -66,6 +67,13 @@ class InvalidTransition(CCRouterError, ValueError):
 
 class DuplicateId(CCRouterError, ValueError):
     """An id that must be new is already in use."""
+
+
+class IdempotencyConflict(CCRouterError, ValueError):
+    """A ``command_id`` already used by a different command (other kind, arguments or ``at``).
+
+    The same id with the same content is not an error: it returns the first result again.
+    """
 
 
 class TimeWentBackwards(CCRouterError, ValueError):

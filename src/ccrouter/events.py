@@ -28,6 +28,7 @@ __all__ = [
     "AgentLoggedOut",
     "AgentNotReady",
     "AgentReady",
+    "CommandRecorded",
     "Event",
     "EventBase",
     "InteractionAbandoned",
@@ -178,6 +179,22 @@ class InteractionAbandoned(EventBase, frozen=True, tag="interaction_abandoned"):
     agent_id: str | None = None
 
 
+# --- commands -----------------------------------------------------------------------------------
+
+
+class CommandRecorded(EventBase, frozen=True, tag="command_recorded"):
+    """A command that carried a caller's ``command_id`` ran; it closes that command's batch.
+
+    The command's own events are the ``events`` events just before this one (possibly none),
+    so a router that replays the log knows each id's result and its content ``fingerprint``
+    (a hash of the command, its arguments and ``at``) without having kept anything else.
+    """
+
+    command_id: str
+    fingerprint: str
+    events: int = 0
+
+
 Event: TypeAlias = (
     AgentLoggedIn
     | AgentLoggedOut
@@ -192,6 +209,7 @@ Event: TypeAlias = (
     | InteractionCompleted
     | WrapUpEnded
     | InteractionAbandoned
+    | CommandRecorded
 )
 """Every event type, as a tagged union."""
 

@@ -17,8 +17,10 @@ appended, including the offers it caused::
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,11 +41,18 @@ from ccrouter.commands import (
     Submit,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.errors import InvalidArgument, UnknownAgent, UnknownInteraction
-from ccrouter.events import Event, InteractionOffered
+from ccrouter.errors import (
+    IdempotencyConflict,
+    InvalidArgument,
+    LogError,
+    UnknownAgent,
+    UnknownInteraction,
+)
+from ccrouter.events import CommandRecorded, Event, InteractionOffered
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
+from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
 from ccrouter.state import AgentStatus, InteractionStatus, RouterState
 from ccrouter.stats.realtime import RealtimeStats
 
@@ -95,6 +104,15 @@ class Router:
             replayed first, so a router resumes where its log ends.
         backend: ``"numba"`` or ``"python"`` for the selection hot path (default: the
             ``CCROUTER_BACKEND`` environment variable, else ``numba``).
+        snapshots: a snapshot store (:mod:`ccrouter.snapshot`): the router starts from its
+            snapshot and replays only the log's tail after it; :meth:`snapshot` writes one.
+            An unusable snapshot is ignored with a ``SnapshotWarning`` (full replay).
+
+    Every command takes an optional ``command_id``: the same id again returns the first
+    result (the same events) and appends nothing, even after a restart; the same id with
+    other content (command, arguments or ``at``) raises
+    :class:`~ccrouter.errors.IdempotencyConflict`. A command that raised left no trace, so
+    its id may be used again.
 
     Every command raises a :class:`~ccrouter.errors.CCRouterError` subclass on bad input and
     then leaves the log and the state exactly as they were.
@@ -106,6 +124,7 @@ class Router:
         *,
         log: EventLog | None = None,
         backend: str | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
         self.config = config if config is not None else RouterConfig()
         if not isinstance(self.config, RouterConfig):
@@ -113,7 +132,8 @@ class Router:
             raise InvalidArgument(msg)
         self.backend = resolve_backend(backend)
         self._log: EventLog = log if log is not None else MemoryEventLog()
-        self._state = self._fold(self._log.read())
+        self._snapshots = snapshots
+        self._state = self._open()
         self._last_offer: dict[str, int] = {}
         self._stats: RealtimeStats | None = None
 
@@ -126,27 +146,31 @@ class Router:
         skills: Mapping[str, int],
         capacity: Mapping[str, int] | None = None,
         at: float,
+        command_id: str | None = None,
     ) -> list[Event]:
         """Log an agent in (status ``not_ready``) with proficiency per skill and capacity
         per channel (default ``{"voice": 1}``)."""
         cap = {"voice": 1} if capacity is None else capacity
-        return self._run(Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap)), at)
+        command = Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap))
+        return self._run(command, at, command_id)
 
-    def ready(self, agent_id: str, *, at: float) -> list[Event]:
+    def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
         """Make an agent available; it is offered waiting work at once."""
-        return self._run(Ready(agent_id=agent_id), at)
+        return self._run(Ready(agent_id=agent_id), at, command_id)
 
-    def not_ready(self, agent_id: str, *, reason: str, at: float) -> list[Event]:
+    def not_ready(
+        self, agent_id: str, *, reason: str, at: float, command_id: str | None = None
+    ) -> list[Event]:
         """Stop new offers to an agent (work in hand continues), with a reason code."""
-        return self._run(NotReady(agent_id=agent_id, reason=reason), at)
+        return self._run(NotReady(agent_id=agent_id, reason=reason), at, command_id)
 
-    def logout(self, agent_id: str, *, at: float) -> list[Event]:
+    def logout(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
         """Log an agent out: its ringing offers go back to their queues, wrap-up ends.
 
         Raises:
             InvalidTransition: the agent is still connected to an interaction.
         """
-        return self._run(Logout(agent_id=agent_id), at)
+        return self._run(Logout(agent_id=agent_id), at, command_id)
 
     def submit(
         self,
@@ -159,6 +183,7 @@ class Router:
         priority: float = 0,
         customer_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        command_id: str | None = None,
     ) -> list[Event]:
         """Queue a new interaction; ``skills`` maps each required skill to its minimum."""
         command = Submit(
@@ -170,31 +195,54 @@ class Router:
             customer_id=customer_id,
             attributes=dict(attributes or {}),
         )
-        return self._run(command, at)
+        return self._run(command, at, command_id)
 
-    def accept(self, interaction_id: str, *, at: float) -> list[Event]:
+    def accept(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
         """The agent offered ``interaction_id`` accepts it; it is connected."""
-        return self._run(Accept(interaction_id=interaction_id), at)
+        return self._run(Accept(interaction_id=interaction_id), at, command_id)
 
-    def decline(self, interaction_id: str, *, at: float) -> list[Event]:
+    def decline(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
         """The agent declines; the interaction goes back to its place and to another agent."""
-        return self._run(Decline(interaction_id=interaction_id), at)
+        return self._run(Decline(interaction_id=interaction_id), at, command_id)
 
-    def complete(self, interaction_id: str, *, at: float) -> list[Event]:
+    def complete(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
         """The conversation ended; the agent's slot stays in wrap-up for the queue's wrap_up."""
-        return self._run(Complete(interaction_id=interaction_id), at)
+        return self._run(Complete(interaction_id=interaction_id), at, command_id)
 
-    def abandon(self, interaction_id: str, *, at: float) -> list[Event]:
+    def abandon(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
         """The customer left a queued or ringing interaction."""
-        return self._run(Abandon(interaction_id=interaction_id), at)
+        return self._run(Abandon(interaction_id=interaction_id), at, command_id)
 
-    def advance(self, *, at: float) -> list[Event]:
+    def advance(self, *, at: float, command_id: str | None = None) -> list[Event]:
         """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""
-        return self._commit(lambda: core.advance(self._state, at, backend=self.backend))
+        return self._commit(
+            lambda: core.advance(self._state, at, backend=self.backend), None, at, command_id
+        )
 
-    def execute(self, command: Command, *, at: float) -> list[Event]:
+    def execute(self, command: Command, *, at: float, command_id: str | None = None) -> list[Event]:
         """Run a command object (the methods above build these)."""
-        return self._run(command, at)
+        return self._run(command, at, command_id)
+
+    def snapshot(self) -> int:
+        """Write a snapshot of the current state to the snapshot store; return its version.
+
+        Raises:
+            InvalidArgument: the router was opened without ``snapshots``.
+        """
+        if self._snapshots is None:
+            raise InvalidArgument("this router has no snapshot store (pass snapshots=...)")
+        version = self._state.last_seq
+        last = next(iter(self._log.read(version, version + 1)), None) if version else None
+        self._snapshots.save(encode_snapshot(self._state, anchor_of(last)))
+        return version
 
     # --- queries -------------------------------------------------------------------------
 
@@ -336,8 +384,21 @@ class Router:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _fold(self, events: Iterable[Event]) -> RouterState:
-        state = RouterState(self.config)
+    def _open(self) -> RouterState:
+        """The log's state: from the snapshot plus the log's tail when one is usable."""
+        if self._snapshots is not None:
+            state = restore(self._snapshots, self._log, self.config)
+            if state is not None:
+                try:
+                    return self._fold(self._log.read(state.last_seq + 1), state)
+                except LogError:
+                    raise
+                except Exception as exc:  # the tail does not fit the snapshot: ignore it
+                    unusable(f"the log's tail does not apply to the snapshot ({exc!r})")
+        return self._fold(self._log.read())
+
+    def _fold(self, events: Iterable[Event], state: RouterState | None = None) -> RouterState:
+        state = RouterState(self.config) if state is None else state
         # A fold allocates many long-lived objects and no garbage cycles: the cyclic
         # collector would only walk them again and again (a third of a replay's time), so
         # it pauses meanwhile.
@@ -350,22 +411,47 @@ class Router:
                 gc.enable()
         return state
 
-    def _run(self, command: Command, at: float) -> list[Event]:
-        return self._commit(lambda: core.execute(self._state, command, at, backend=self.backend))
+    def _run(self, command: Command, at: float, command_id: str | None = None) -> list[Event]:
+        return self._commit(
+            lambda: core.execute(self._state, command, at, backend=self.backend),
+            command,
+            at,
+            command_id,
+        )
 
-    def _commit(self, step: Any) -> list[Event]:
+    def _commit(
+        self, step: Any, command: Command | None, at: float, command_id: str | None
+    ) -> list[Event]:
         version = self._state.last_seq
+        if command_id is not None:
+            if type(command_id) is not str or not command_id:
+                msg = f"command_id must be a non-empty string, got {command_id!r}"
+                raise InvalidArgument(msg)
+            known = self._state.commands.get(command_id)
+            if known is not None:
+                return self._recall(command_id, known, _fingerprint(command, at))
         try:
             events: list[Event] = step()
+            batch = events
+            if command_id is not None:
+                marker = CommandRecorded(
+                    seq=self._state.last_seq + 1,
+                    at=self._state.now,
+                    command_id=command_id,
+                    fingerprint=_fingerprint(command, at),
+                    events=len(events),
+                )
+                self._state.apply(marker)
+                batch = [*events, marker]
         except Exception:
             # Validation raises before any change; anything later is a bug or a store
             # failure, and the state is rebuilt from the log so it never runs ahead of it.
             if self._state.last_seq != version:
                 self._state = self._fold(self._log.read())
             raise
-        if events:
+        if batch:
             try:
-                self._log.append(events, expected_version=version)
+                self._log.append(batch, expected_version=version)
             except Exception:
                 self._state = self._fold(self._log.read())
                 raise
@@ -373,11 +459,42 @@ class Router:
                 if isinstance(event, InteractionOffered):
                     self._last_offer[event.interaction_id] = event.seq
             if self._stats is not None:
-                self._stats.apply_all(events)
+                self._stats.apply_all(batch)
         return events
+
+    def _recall(
+        self, command_id: str, known: tuple[str, int, int], fingerprint: str
+    ) -> list[Event]:
+        recorded, first, count = known
+        if fingerprint != recorded:
+            msg = (
+                f"command_id {command_id!r} was already used (events {first}..{first + count - 1}"
+                " of the log) by a command with other content (command, arguments or `at`)"
+            )
+            raise IdempotencyConflict(msg)
+        return list(self._log.read(first, first + count))
 
 
 _ENCODER = msgspec.msgpack.Encoder()
+_SORTED_ENCODER = msgspec.msgpack.Encoder(order="sorted")
+_COMMAND_DECODER: msgspec.msgpack.Decoder[Command] = msgspec.msgpack.Decoder(Command)
+
+
+def _fingerprint(command: Command | None, at: Any) -> str:
+    """A hash of a command's content and time (``None``: advance), insensitive to the
+    spelling of equal values (``2`` or ``2.0`` for a float field, the order of a mapping)."""
+    if command is None:
+        body: Any = "advance"
+    else:
+        try:
+            body = _SORTED_ENCODER.encode(command)
+        except (TypeError, ValueError):  # attributes msgspec cannot encode
+            body = repr(command)
+        # A typed round trip: an int given for a float field becomes that float.
+        with contextlib.suppress(msgspec.DecodeError, TypeError):
+            body = _SORTED_ENCODER.encode(_COMMAND_DECODER.decode(body))
+    when = float(at) if isinstance(at, int | float) and not math.isnan(at) else repr(at)
+    return hashlib.sha256(_SORTED_ENCODER.encode([body, when])).hexdigest()[:32]
 
 
 def _plain(levels: Mapping[str, int]) -> dict[str, int]:
@@ -435,7 +552,7 @@ def _canonical(state: RouterState) -> Any:
     ]
     # `now` is left out: a command that changes nothing moves a live router's clock but
     # leaves no event, so a replay cannot know it.
-    return (
+    canonical: tuple[Any, ...] = (
         state.last_seq,
         agents,
         interactions,
@@ -444,3 +561,6 @@ def _canonical(state: RouterState) -> Any:
         sorted(state.round_robin_last.items()),
         state.logins,
     )
+    if state.commands:  # only then: digests of logs without command ids stay as they were
+        canonical += (sorted(state.commands.items()),)
+    return canonical

@@ -28,6 +28,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CommandRecorded,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -170,6 +171,9 @@ class RouterState:
     round_robin_last: dict[str, int] = attrs.Factory(dict)
     """Queue name to the login order of the agent its last offer went to."""
     logins: int = 0
+    commands: dict[str, tuple[str, int, int]] = attrs.Factory(dict)
+    """Command id to (content fingerprint, seq of its first event, number of its events), from
+    :class:`~ccrouter.events.CommandRecorded` events: what makes commands idempotent."""
     table: AgentTable = attrs.Factory(AgentTable)
     _keys: dict[str, QueueKey] = attrs.Factory(dict)
     _dirty: dict[str, Agent] | None = None
@@ -394,6 +398,9 @@ class RouterState:
         interaction.offer_expires_at = None
         self._keys.pop(e.interaction_id, None)
 
+    def _command_recorded(self, e: CommandRecorded) -> None:
+        self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
+
     # --- helpers -----------------------------------------------------------------------------
 
     def _enqueue(self, interaction: Interaction) -> None:
@@ -526,4 +533,5 @@ _APPLY: dict[type[Any], Any] = {
     InteractionCompleted: RouterState._completed,
     WrapUpEnded: RouterState._wrap_up_ended,
     InteractionAbandoned: RouterState._abandoned,
+    CommandRecorded: RouterState._command_recorded,
 }

@@ -34,6 +34,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CommandRecorded,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -449,6 +450,10 @@ class _Fold:
         self.update(a, e.at)
 
 
+def _ignore(_fold: Any, _event: Any) -> None:
+    pass
+
+
 _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionQueued: _Fold.queued,
     InteractionOffered: _Fold.offered,
@@ -463,6 +468,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     AgentReady: _Fold.ready,
     AgentNotReady: _Fold.not_ready,
     AgentLoggedOut: _Fold.logged_out,
+    CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
 }
 
 _EMPTY = _Counts()

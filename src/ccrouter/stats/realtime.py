@@ -27,6 +27,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CommandRecorded,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -653,6 +654,10 @@ class RealtimeStats:
         assert counts == self._count, (counts, self._count)
 
 
+def _ignore(_fold: Any, _event: Any) -> None:
+    pass
+
+
 _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionQueued: RealtimeStats._queued,
     InteractionOffered: RealtimeStats._offered,
@@ -667,4 +672,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     AgentReady: RealtimeStats._ready,
     AgentNotReady: RealtimeStats._not_ready,
     AgentLoggedOut: RealtimeStats._logged_out,
+    CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
 }

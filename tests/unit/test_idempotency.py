@@ -1,0 +1,145 @@
+"""Idempotent commands: a `command_id` seen before returns its first result, appends nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccrouter import Router
+from ccrouter.errors import IdempotencyConflict, InvalidArgument, UnknownAgent
+from ccrouter.events import CommandRecorded
+from ccrouter.log import FileEventLog, SQLiteEventLog
+from ccrouter.stats.interval import interval_report
+
+
+def staffed(log: object = None) -> Router:
+    r = Router(log=log) if log is not None else Router()  # type: ignore[arg-type]
+    r.login("ann", skills={"billing": 5}, at=0, command_id="login-ann")
+    r.ready("ann", at=0, command_id="ready-ann")
+    return r
+
+
+def test_same_id_returns_the_first_result_and_appends_nothing() -> None:
+    r = staffed()
+    first = r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+    assert [e.kind for e in first] == ["interaction_queued", "interaction_offered"]
+    version, digest = r.log.version, r.state_digest()
+    assert isinstance(next(iter(r.log.read(version))), CommandRecorded)
+    again = r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+    assert again == first
+    assert (r.log.version, r.state_digest()) == (version, digest)
+    # Without the id the same submit is a new command (and a duplicate interaction).
+    with pytest.raises(ValueError, match="c1"):
+        r.submit("c1", channel="voice", skills={"billing": 3}, at=1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda r: r.submit("c1", channel="voice", skills={"billing": 4}, at=1, command_id="s1"),
+        lambda r: r.submit("c1", channel="voice", skills={"billing": 3}, at=2, command_id="s1"),
+        lambda r: r.submit("c2", channel="voice", skills={"billing": 3}, at=1, command_id="s1"),
+        lambda r: r.accept("c1", at=1, command_id="s1"),
+        lambda r: r.advance(at=1, command_id="s1"),
+    ],
+    ids=["other-arguments", "other-at", "other-id-field", "other-command", "advance"],
+)
+def test_same_id_other_content_is_a_typed_error(call: object) -> None:
+    r = staffed()
+    r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+    version = r.log.version
+    with pytest.raises(IdempotencyConflict, match="'s1' was already used") as info:
+        call(r)  # type: ignore[operator]
+    assert isinstance(info.value, ValueError)
+    assert r.log.version == version
+
+
+def test_equal_spellings_are_the_same_content() -> None:
+    r = staffed()
+    first = r.submit(
+        "c1",
+        channel="voice",
+        skills={"a": 1, "billing": 3},
+        priority=2,
+        attributes={"x": 1, "y": 2},
+        at=1,
+        command_id="s1",
+    )
+    again = r.submit(
+        "c1",
+        channel="voice",
+        skills={"billing": 3, "a": 1},
+        priority=2.0,
+        attributes={"y": 2, "x": 1},
+        at=1.0,
+        command_id="s1",
+    )
+    assert again == first
+
+
+def test_a_command_without_events_is_idempotent_too() -> None:
+    r = staffed()
+    assert r.advance(at=5, command_id="tick-5") == []
+    version = r.log.version
+    recorded = list(r.log.read(version))
+    assert recorded[0] == CommandRecorded(
+        seq=version, at=5.0, command_id="tick-5", fingerprint=recorded[0].fingerprint, events=0
+    )
+    assert r.advance(at=5, command_id="tick-5") == []
+    assert r.log.version == version
+    with pytest.raises(IdempotencyConflict):
+        r.advance(at=6, command_id="tick-5")
+
+
+def test_a_failed_command_leaves_no_trace() -> None:
+    r = staffed()
+    version = r.log.version
+    with pytest.raises(UnknownAgent):
+        r.ready("bob", at=1, command_id="x")
+    assert r.log.version == version
+    r.login("bob", skills={}, at=1, command_id="x")  # the id is still free
+    assert r.agent("bob").status == "not_ready"
+
+
+def test_ids_are_remembered_across_a_restart(tmp_path: Path) -> None:
+    for path, store in ((tmp_path / "a.log", FileEventLog), (tmp_path / "a.db", SQLiteEventLog)):
+        with store(path) as log:  # type: ignore[operator]
+            r = staffed(log)
+            first = r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+            digest = r.state_digest()
+        with store(path) as log:  # type: ignore[operator]
+            r = Router(log=log)
+            assert r.state_digest() == digest
+            version = log.version
+            again = r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+            assert again == first
+            assert r.ready("ann", at=0, command_id="ready-ann") == list(log.read(3, 4))
+            assert log.version == version
+            with pytest.raises(IdempotencyConflict):
+                r.ready("ann", at=1, command_id="ready-ann")
+
+
+def test_replay_and_statistics_see_through_the_markers() -> None:
+    r = staffed()
+    r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+    r.accept("c1", at=2, command_id="a1")
+    r.complete("c1", at=30, command_id="c1-done")
+    replayed = Router.replay(r.events)
+    assert replayed.state_digest() == r.state_digest()
+    assert replayed.state.commands == r.state.commands
+    assert r.stats.queue(at=30).answered == 1
+    assert sum(row.offered for row in interval_report(r.events, interval=60)) == 1
+
+
+def test_the_digest_covers_command_ids() -> None:
+    plain, tagged = Router(), Router()
+    plain.advance(at=1)
+    tagged.advance(at=1, command_id="t")
+    assert plain.state_digest() != tagged.state_digest()
+
+
+@pytest.mark.parametrize("bad", ["", 7, b"id"])
+def test_command_id_must_be_a_non_empty_string(bad: object) -> None:
+    with pytest.raises(InvalidArgument, match="command_id"):
+        Router().advance(at=1, command_id=bad)  # type: ignore[arg-type]
