@@ -29,6 +29,7 @@ METRICS: tuple[str, ...] = (
     "abandoned",
     "service_level",
     "asa",
+    "mean_wait",
     "abandonment_rate",
     "p_wait",
     "aht",
@@ -36,7 +37,11 @@ METRICS: tuple[str, ...] = (
     "queue_length",
     "staffed_agents",
 )
-"""Per scope (each queue, and ``"all"``), per interval and over the whole horizon."""
+"""Per scope (each queue, and ``"all"``), per interval and over the whole horizon. ``asa`` is
+the mean wait of the answered interactions (as in the interval report); ``mean_wait`` that of
+all arrivals, abandoned ones included (Erlang A's "ASA"); ``p_wait`` the share of arrivals
+that waited at all; ``queue_length`` the time-average number waiting; ``staffed_agents`` the
+average number of agents ready or working."""
 
 WAIT_EDGES: tuple[float, ...] = (0.0, 1e-9, *(5.0 * k for k in range(1, 121)), math.inf)
 """Bins of the wait histogram of answered interactions: zero, then 5 s bins up to 600 s."""
@@ -79,6 +84,7 @@ def _derive(c: dict[str, float], length: float) -> dict[str, float]:
         "abandoned": c["abandoned"],
         "service_level": _ratio(c["answered_within_threshold"], c["offered"]),
         "asa": _ratio(c["total_wait_time"], c["answered"]),
+        "mean_wait": _ratio(c["queue_time"], c["offered"]),
         "abandonment_rate": _ratio(c["abandoned"], c["offered"]),
         "p_wait": _ratio(c["waited"], c["offered"]),
         "aht": _ratio(c["total_talk_time"] + c["total_wrap_up_time"], c["handled"]),
