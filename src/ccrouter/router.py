@@ -468,8 +468,8 @@ class Router:
         recorded, first, count = known
         if fingerprint != recorded:
             msg = (
-                f"command_id {command_id!r} was already used (events {first}..{first + count - 1}"
-                " of the log) by a command with other content (command, arguments or `at`)"
+                f"command_id {command_id!r} was already used (recorded at seq {first + count}) "
+                "by a command with other content (command, arguments or `at`)"
             )
             raise IdempotencyConflict(msg)
         return list(self._log.read(first, first + count))
