@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from ccrouter.cli import (
     report,  # noqa: F401  (registers `ccrouter report`)
+    simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)
 )

@@ -1,0 +1,86 @@
+"""``ccrouter simulate SCENARIO``: replications of a scenario file, a summary table, a report."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+from ccrouter.cli import main
+from ccrouter.errors import CCRouterError
+from ccrouter.sim import load_scenario, simulate
+from ccrouter.sim.report import SUMMARY_METRICS, summary_rows, write_report
+
+__all__ = ["simulate_command"]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in
+                       enumerate(zip(header, widths, strict=True)))]  # fmt: skip
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
+    return "\n".join(lines)
+
+
+@main.command("simulate")
+@click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--replications", "-n", default=30, show_default=True, help="Independent runs.")
+@click.option("--seed", default=0, show_default=True, help="Root seed of the random streams.")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option("--warmup", type=float, help="Seconds left out of the statistics.")
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path), help="Write an HTML report."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def simulate_command(
+    scenario: Path,
+    replications: int,
+    seed: int,
+    jobs: int,
+    warmup: float | None,
+    report_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Simulate SCENARIO (a TOML file) through the real router; print means ± 95 % CI.
+
+    Results depend only on the seed and the replication count, not on --jobs.
+    """
+    try:
+        model = load_scenario(scenario)
+    except CCRouterError as exc:
+        raise click.ClickException(str(exc)) from None
+    executor: Executor | None = ProcessPoolExecutor(jobs) if jobs > 1 else None
+    try:
+        with click.progressbar(
+            length=replications, label="replications", file=io.StringIO() if quiet else None
+        ) as bar:
+            done = [0]
+
+            def advance(n: int) -> None:
+                bar.update(n - done[0])
+                done[0] = n
+
+            result = simulate(
+                model,
+                replications,
+                seed=seed,
+                executor=executor,
+                warmup=warmup,
+                progress=advance,
+            )
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    name = model.name or scenario.stem
+    click.echo(
+        f"{name}: {result.replications} replications, {result.customers:,} customers "
+        f"(seed {seed}); means ± 95 % CI half-width, SL threshold {model.threshold:g} s"
+    )
+    click.echo(_table(["scope", *(t for _, t, _ in SUMMARY_METRICS)], summary_rows(result)))
+    if report_path is not None:
+        click.echo(f"wrote {write_report(result, report_path)}")
