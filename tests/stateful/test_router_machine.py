@@ -231,6 +231,7 @@ class RouterMachine(RuleBasedStateMachine):
         router = self.router
         replayed = Router.replay(router.events, router.config)
         assert replayed.state_digest() == router.state_digest()
+        replayed.check()  # the derived matching arrays too, not only the digested facts
 
     @invariant()
     def explanations_agree_with_decisions(self) -> None:
