@@ -22,6 +22,7 @@ __all__ = [
     "NotReady",
     "Ready",
     "Submit",
+    "Update",
 ]
 
 
@@ -74,6 +75,15 @@ class Abandon(_Base, frozen=True, tag="abandon"):
     interaction_id: str
 
 
+class Update(_Base, frozen=True, tag="update"):
+    """Change a live interaction's priority, requirement or attributes (``None``: unchanged)."""
+
+    interaction_id: str
+    priority: float | None = None
+    skills: dict[str, int] | None = None
+    attributes: dict[str, Any] | None = None
+
+
 Command: TypeAlias = (
-    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon
+    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon | Update
 )

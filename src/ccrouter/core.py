@@ -29,6 +29,7 @@ from ccrouter.commands import (
     NotReady,
     Ready,
     Submit,
+    Update,
 )
 from ccrouter.errors import (
     DuplicateId,
@@ -48,6 +49,7 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -173,6 +175,18 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             _wrong_status(command, interaction, "connected")
         elif isinstance(command, Abandon) and status not in ("queued", "offered"):
             _wrong_status(command, interaction, "queued or offered")
+        elif isinstance(command, Update):
+            if status not in ("queued", "offered", "connected"):
+                _wrong_status(command, interaction, "queued, offered or connected")
+            if command.priority is not None and not _is_number(command.priority):
+                msg = f"priority must be a finite number, got {command.priority!r}"
+                raise InvalidArgument(msg)
+            if command.skills is not None:
+                _check_levels(command.skills, "skills", MAX_PROFICIENCY)
+            attributes = command.attributes
+            if attributes is not None and not isinstance(attributes, Mapping):
+                msg = f"attributes must be a mapping, got {type(attributes).__name__}"
+                raise InvalidArgument(msg)
 
 
 def _check_time(state: RouterState, at: float) -> None:
@@ -302,6 +316,19 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         ]
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
+    if isinstance(command, Update):
+        if command.priority is None and command.skills is None and command.attributes is None:
+            return []
+        return [
+            InteractionUpdated(
+                seq=seq(),
+                at=at,
+                interaction_id=iid,
+                priority=None if command.priority is None else float(command.priority),
+                skills=None if command.skills is None else dict(command.skills),
+                attributes=None if command.attributes is None else dict(command.attributes),
+            )
+        ]
     if isinstance(command, Abandon):
         return [InteractionAbandoned(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
     assert holder is not None  # validated: offered or connected
@@ -363,7 +390,9 @@ def _route_after(
     state: RouterState, command: Command, at: float, out: list[Event], backend: str
 ) -> None:
     """Offer what became routable through ``command``."""
-    if isinstance(command, Submit):
+    if isinstance(command, Submit | Update):
+        # An update can only make the updated interaction routable (a new requirement); no
+        # other: agents idle only when no waiting work fits them, and that is unchanged.
         _route_interaction(state, command.interaction_id, at, out, backend)
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)

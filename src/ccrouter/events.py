@@ -35,6 +35,7 @@ __all__ = [
     "InteractionCompleted",
     "InteractionOffered",
     "InteractionQueued",
+    "InteractionUpdated",
     "OfferAccepted",
     "OfferDeclined",
     "OfferRevoked",
@@ -179,6 +180,21 @@ class InteractionAbandoned(EventBase, frozen=True, tag="interaction_abandoned"):
     agent_id: str | None = None
 
 
+class InteractionUpdated(EventBase, frozen=True, tag="interaction_updated"):
+    """The caller changed an interaction mid-flight; a ``None`` field is left as it was.
+
+    ``priority`` replaces the priority, ``skills`` replaces the whole requirement (skill to
+    minimum) and ``attributes`` is merged into the attributes (the keys given are set). A
+    waiting interaction takes its new place in the queue at once; an offered or connected one
+    only records the change (it counts if the interaction goes back to the queue).
+    """
+
+    interaction_id: str
+    priority: float | None = None
+    skills: dict[str, int] | None = None
+    attributes: dict[str, Any] | None = None
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -209,6 +225,7 @@ Event: TypeAlias = (
     | InteractionCompleted
     | WrapUpEnded
     | InteractionAbandoned
+    | InteractionUpdated
     | CommandRecorded
 )
 """Every event type, as a tagged union."""

@@ -39,6 +39,7 @@ from ccrouter.commands import (
     NotReady,
     Ready,
     Submit,
+    Update,
 )
 from ccrouter.config import RouterConfig
 from ccrouter.errors import (
@@ -220,6 +221,36 @@ class Router:
     ) -> list[Event]:
         """The customer left a queued or ringing interaction."""
         return self._run(Abandon(interaction_id=interaction_id), at, command_id)
+
+    def update(
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        priority: float | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        skills: Mapping[str, int] | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Change a live interaction mid-flight (``None``: leave that part as it is).
+
+        ``priority`` replaces its priority, ``skills`` its whole requirement (skill to
+        minimum), ``attributes`` are merged into its attributes. A waiting interaction takes
+        its new place in the queue at once (a new requirement moves it to that requirement's
+        group) and is offered if an agent can now take it. An offered or connected one only
+        records the change: the offer stands, and the new values count if it goes back to
+        the queue.
+
+        Raises:
+            InvalidTransition: the interaction already ended.
+        """
+        command = Update(
+            interaction_id=interaction_id,
+            priority=priority,
+            skills=None if skills is None else _plain(skills),
+            attributes=None if attributes is None else dict(attributes),
+        )
+        return self._run(command, at, command_id)
 
     def advance(self, *, at: float, command_id: str | None = None) -> list[Event]:
         """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""

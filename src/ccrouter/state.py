@@ -34,6 +34,7 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -135,7 +136,7 @@ class Interaction:
     """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
     ended_at: float | None = None
     signature: Signature = attrs.field(init=False)
-    """Channel and sorted requirements (computed once: they never change)."""
+    """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
     def __attrs_post_init__(self) -> None:
         self.signature = (self.channel, tuple(sorted(self.skills.items())))
@@ -398,6 +399,26 @@ class RouterState:
         interaction.offer_expires_at = None
         self._keys.pop(e.interaction_id, None)
 
+    def _updated(self, e: InteractionUpdated) -> None:
+        interaction = self.interactions[e.interaction_id]
+        waiting = interaction.status == "queued"
+        if waiting:  # out of its group under the old key, back in under the new one
+            self._dequeue(interaction)
+        if e.priority is not None:
+            interaction.priority = e.priority
+        if e.skills is not None:
+            interaction.skills = dict(e.skills)
+            interaction.signature = (interaction.channel, tuple(sorted(e.skills.items())))
+        if e.attributes is not None:
+            interaction.attributes.update(e.attributes)
+        key = self._keys.get(e.interaction_id)
+        if key is not None:  # queued or offered: the key it waits (or would wait) under
+            rate = self.config.queue(interaction.queue).aging_rate
+            priority = interaction.priority
+            self._keys[e.interaction_id] = (-(priority - rate * key[1]), key[1], key[2], key[3])
+        if waiting:
+            self._enqueue(interaction)
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
@@ -534,4 +555,5 @@ _APPLY: dict[type[Any], Any] = {
     WrapUpEnded: RouterState._wrap_up_ended,
     InteractionAbandoned: RouterState._abandoned,
     CommandRecorded: RouterState._command_recorded,
+    InteractionUpdated: RouterState._updated,
 }

@@ -167,6 +167,35 @@ class RouterMachine(RuleBasedStateMachine):
         }.get(status, ["complete"])
         self.do(data.draw(st.sampled_from(options)), iid, at=self.tick(step))
 
+    @precondition(lambda self: self.next_id > 0)
+    @rule(
+        data=st.data(),
+        priority=st.sampled_from([None, 0, 2, 9]),
+        skills=st.one_of(st.none(), requirements),
+        mood=st.sampled_from([None, "calm", "angry"]),
+        step=dt,
+    )
+    def update(
+        self,
+        data: st.DataObject,
+        priority: int | None,
+        skills: dict[str, int] | None,
+        mood: str | None,
+        step: float,
+    ) -> None:
+        """Change priority, requirement or attributes mid-flight (any status: ended ones
+        must be refused alike by both routers)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        attributes = None if mood is None else {"mood": mood}
+        self.do(
+            "update",
+            iid,
+            priority=priority,
+            skills=skills,
+            attributes=attributes,
+            at=self.tick(step),
+        )
+
     @rule(step=dt)
     def advance(self, step: float) -> None:
         self.do("advance", at=self.tick(step))
@@ -183,6 +212,9 @@ class RouterMachine(RuleBasedStateMachine):
                 ("submit", ("i1",), {"channel": "voice"}),
                 ("submit", ("new",), {"channel": "voice", "queue": "nope"}),
                 ("submit", ("new2",), {"channel": ""}),
+                ("update", ("i1",), {"priority": float("nan")}),
+                ("update", ("i1",), {"skills": {"x": -3}}),
+                ("update", ("ghost",), {"priority": 1}),
             ]
         )
     )

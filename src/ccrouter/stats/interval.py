@@ -40,6 +40,7 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -469,6 +470,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     AgentNotReady: _Fold.not_ready,
     AgentLoggedOut: _Fold.logged_out,
     CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
+    InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
 }
 
 _EMPTY = _Counts()

@@ -33,6 +33,7 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -673,4 +674,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     AgentNotReady: RealtimeStats._not_ready,
     AgentLoggedOut: RealtimeStats._logged_out,
     CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
+    InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
 }
