@@ -57,6 +57,9 @@ class Submit(_Base, frozen=True, tag="submit"):
     priority: float = 0.0
     customer_id: str | None = None
     attributes: dict[str, Any] = {}
+    preferred_agents: list[str] = []
+    preferred_wait: float | None = None
+    direct_to: str | None = None
 
 
 class Accept(_Base, frozen=True, tag="accept"):

@@ -49,6 +49,8 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionTargeted,
+    InteractionTargetExpired,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
@@ -83,12 +85,20 @@ def execute(
     """Run ``command`` at time ``at``; return the events made (already applied to ``state``).
 
     Raises:
-        CCRouterError: a subclass naming what is wrong; ``state`` is then unchanged.
+        CCRouterError: a subclass naming what is wrong; ``state`` is then unchanged, except
+            in the rare case where the timers due by ``at`` made the command invalid (the
+            timers' events are then applied to ``state`` but not returned: the caller,
+            like :class:`~ccrouter.router.Router`, rebuilds the state from its log).
     """
     validate(state, command, at)
     at = float(at)
     out: list[Event] = []
     fire_due_timers(state, at, out, backend=backend)
+    if out:
+        # A timer's routing (a target expiry offering work, auto-accepted) may have made the
+        # command invalid (a logout now connected): check again. This raises after the
+        # timers changed the state; the router then rebuilds its state from the log.
+        validate(state, command, at)
     if isinstance(command, Submit):
         # Between queuing the new interaction and routing it nothing reads the queue groups:
         # it is filed in its group only if it still waits.
@@ -158,6 +168,11 @@ def validate(state: RouterState, command: Command, at: float) -> None:
         if not _is_number(command.priority):
             msg = f"priority must be a finite number, got {command.priority!r}"
             raise InvalidArgument(msg)
+        if command.preferred_agents or command.direct_to is not None:
+            _check_targets(command)
+        elif command.preferred_wait is not None:
+            msg = "preferred_wait needs preferred_agents"
+            raise InvalidArgument(msg)
     else:
         interaction = _interaction(state, command.interaction_id)
         status = interaction.status
@@ -187,6 +202,25 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             if attributes is not None and not isinstance(attributes, Mapping):
                 msg = f"attributes must be a mapping, got {type(attributes).__name__}"
                 raise InvalidArgument(msg)
+
+
+def _check_targets(command: Submit) -> None:
+    if command.direct_to is not None:
+        _check_id(command.direct_to, "direct_to")
+        if command.preferred_agents or command.preferred_wait is not None:
+            msg = "direct_to is preferred for good: give it without preferred_agents/_wait"
+            raise InvalidArgument(msg)
+        return
+    agents = command.preferred_agents
+    if not isinstance(agents, list | tuple):
+        msg = f"preferred_agents must be a list of agent ids, got {type(agents).__name__}"
+        raise InvalidArgument(msg)
+    for agent_id in agents:
+        _check_id(agent_id, "preferred_agents[]")
+    wait = command.preferred_wait
+    if wait is not None and (not _is_number(wait) or wait < 0):
+        msg = f"preferred_wait must be a finite number of seconds >= 0, got {wait!r}"
+        raise InvalidArgument(msg)
 
 
 def _check_time(state: RouterState, at: float) -> None:
@@ -301,7 +335,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
     if isinstance(command, Submit):
-        return [
+        queued: list[Event] = [
             InteractionQueued(
                 seq=seq(),
                 at=at,
@@ -314,6 +348,28 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 attributes=dict(command.attributes),
             )
         ]
+        if command.direct_to is not None:
+            queued.append(
+                InteractionTargeted(
+                    seq=seq(),
+                    at=at,
+                    interaction_id=command.interaction_id,
+                    agent_ids=[command.direct_to],
+                    reason="direct",
+                )
+            )
+        elif command.preferred_agents and command.preferred_wait != 0:
+            wait = command.preferred_wait
+            queued.append(
+                InteractionTargeted(
+                    seq=seq(),
+                    at=at,
+                    interaction_id=command.interaction_id,
+                    agent_ids=list(dict.fromkeys(command.preferred_agents)),
+                    until=None if wait is None else at + float(wait),
+                )
+            )
+        return queued
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
     if isinstance(command, Update):
@@ -372,6 +428,13 @@ def fire_due_timers(
                 _emit(state, event, out)
             _route_interaction(state, iid, due, out, backend)
             _route_agent(state, aid, due, out, backend)
+        elif kind == "target":
+            _emit(
+                state,
+                InteractionTargetExpired(seq=state.last_seq + 1, at=due, interaction_id=iid),
+                out,
+            )
+            _route_interaction(state, iid, due, out, backend)
         else:
             agent_id = interaction.agent_id  # kept after completion: who is wrapping it up
             assert agent_id is not None
@@ -425,6 +488,7 @@ def _route_interaction(
         interaction.skills,
         strategy=strategy,
         excluded=[state.agents[a].slot for a in declined] if declined else (),
+        allowed=_allowed_slots(state, interaction) if interaction.preferred else (),
         round_robin_last=state.round_robin_last.get(interaction.queue, 0),
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
@@ -432,6 +496,13 @@ def _route_interaction(
     )
     if slot >= 0:
         _offer(state, interaction, state.slots[slot], at, out)
+
+
+def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
+    """Slots of the agents an interaction is targeted at (``[-1]``, nobody, if none of them
+    ever logged in: an empty list would mean anyone)."""
+    agents = state.agents
+    return [agents[a].slot for a in interaction.preferred if a in agents] or [-1]
 
 
 def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
@@ -448,7 +519,8 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     """The waiting interaction ``agent`` should take next, across all queues.
 
     Highest ``priority + aging_rate * waited`` first, then earliest arrival, then submission
-    order. Cost: one check per (queue, requirement group), not per interaction.
+    order; work targeted at other agents is skipped. Cost: one check per (queue, requirement
+    group) and per targeted group, not per interaction.
     """
     best: Interaction | None = None
     best_key: tuple[float, float, int] | None = None
@@ -458,6 +530,22 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         rate = state.config.queue(queue.name).aging_rate
         for (channel, skills), group in queue.groups.items():
             if agent.free(channel) <= 0:
+                continue
+            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+                continue
+            head = state.interactions[group[0][3]]
+            key = (
+                -(head.priority + rate * (at - head.arrived_at)),
+                head.arrived_at,
+                head.queued_seq,
+            )
+            if best_key is None or key < best_key:
+                best, best_key = head, key
+        if not queue.targeted:
+            continue
+        aid = agent.agent_id
+        for ((channel, skills), agents), group in queue.targeted.items():
+            if aid not in agents or agent.free(channel) <= 0:
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

@@ -35,6 +35,8 @@ __all__ = [
     "InteractionCompleted",
     "InteractionOffered",
     "InteractionQueued",
+    "InteractionTargetExpired",
+    "InteractionTargeted",
     "InteractionUpdated",
     "OfferAccepted",
     "OfferDeclined",
@@ -195,6 +197,25 @@ class InteractionUpdated(EventBase, frozen=True, tag="interaction_updated"):
     attributes: dict[str, Any] | None = None
 
 
+class InteractionTargeted(EventBase, frozen=True, tag="interaction_targeted"):
+    """Only ``agent_ids`` may take the interaction until ``until`` (``None``: for good).
+
+    ``reason`` says why: ``preferred`` (preferred agents on submit) or ``direct`` (sent to
+    one agent). When ``until`` passes, :class:`InteractionTargetExpired` lifts the restriction.
+    """
+
+    interaction_id: str
+    agent_ids: list[str]
+    until: float | None = None
+    reason: str = "preferred"
+
+
+class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_expired"):
+    """The preferred agents' time ran out: any eligible agent may take the interaction now."""
+
+    interaction_id: str
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -226,6 +247,8 @@ Event: TypeAlias = (
     | WrapUpEnded
     | InteractionAbandoned
     | InteractionUpdated
+    | InteractionTargeted
+    | InteractionTargetExpired
     | CommandRecorded
 )
 """Every event type, as a tagged union."""

@@ -94,6 +94,10 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     offer_expires_at: float | None
     declined_by: list[str]
     ended_at: float | None
+    preferred_agents: list[str] = []
+    """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
+    preferred_until: float | None = None
+    """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
 
 
 class Router:
@@ -184,9 +188,18 @@ class Router:
         priority: float = 0,
         customer_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        preferred_agents: Iterable[str] | None = None,
+        preferred_wait: float | None = None,
+        direct_to: str | None = None,
         command_id: str | None = None,
     ) -> list[Event]:
-        """Queue a new interaction; ``skills`` maps each required skill to its minimum."""
+        """Queue a new interaction; ``skills`` maps each required skill to its minimum.
+
+        Targeted routing: with ``preferred_agents`` only those agents may take it until
+        ``preferred_wait`` seconds have passed (``None``: for good), then any eligible agent;
+        ``direct_to`` sends it to one agent for good. Either way the agents must still be
+        eligible (ready, skilled, free capacity); the work waits for them meanwhile.
+        """
         command = Submit(
             interaction_id=interaction_id,
             channel=channel,
@@ -195,6 +208,9 @@ class Router:
             priority=priority,
             customer_id=customer_id,
             attributes=dict(attributes or {}),
+            preferred_agents=[] if preferred_agents is None else list(preferred_agents),
+            preferred_wait=preferred_wait,
+            direct_to=direct_to,
         )
         return self._run(command, at, command_id)
 
@@ -358,6 +374,8 @@ class Router:
             offer_expires_at=i.offer_expires_at,
             declined_by=list(i.declined_by),
             ended_at=i.ended_at,
+            preferred_agents=list(i.preferred),
+            preferred_until=i.preferred_until,
         )
 
     def explain(self, interaction_id: str) -> Explanation:
@@ -573,11 +591,22 @@ def _canonical(state: RouterState) -> Any:
             i.offer_expires_at,
             i.declined_by,
             i.ended_at,
+            # Only when targeted: digests of logs without targeting stay as they were.
+            *((list(i.preferred), i.preferred_until) if i.preferred else ()),
         )
         for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
     ]
     queues = [
-        (q.name, q.waiting, sorted((list(sig), list(group)) for sig, group in q.groups.items()))
+        (
+            q.name,
+            q.waiting,
+            sorted((list(sig), list(group)) for sig, group in q.groups.items()),
+            *(
+                (sorted((repr(t), list(group)) for t, group in q.targeted.items()),)
+                if q.targeted
+                else ()
+            ),
+        )
         for q in sorted(state.queues.values(), key=lambda q: q.name)
         if q.waiting
     ]

@@ -97,6 +97,8 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     offer_expires_at: float | None
     declined_by: list[str]
     ended_at: float | None
+    preferred: list[str] = []  # targeted routing (trailing defaults: older payloads decode)
+    preferred_until: float | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -175,6 +177,8 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.offer_expires_at,
                 i.declined_by,
                 i.ended_at,
+                list(i.preferred),
+                i.preferred_until,
             )
             for i in state.interactions.values()
         ],
@@ -276,6 +280,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.offer_expires_at,
             list(i.declined_by),
             i.ended_at,
+            tuple(i.preferred),
+            i.preferred_until,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for

@@ -34,6 +34,8 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionTargeted,
+    InteractionTargetExpired,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
@@ -58,8 +60,11 @@ InteractionStatus: TypeAlias = Literal["queued", "offered", "connected", "comple
 Signature: TypeAlias = tuple[str, tuple[tuple[str, int], ...]]
 """An interaction's requirements: its channel and its sorted (skill, minimum) pairs."""
 QueueKey: TypeAlias = tuple[float, float, int, str]
+TargetedKey: TypeAlias = tuple[Signature, tuple[str, ...]]
+"""A targeted group: the requirement signature and the agents who alone may take the work."""
 Timer: TypeAlias = tuple[float, int, str, str]
-"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``, interaction)."""
+"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``,
+interaction)."""
 
 
 @attrs.define(eq=False)
@@ -135,6 +140,10 @@ class Interaction:
     declined_by: list[str] = attrs.Factory(list)
     """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
     ended_at: float | None = None
+    preferred: tuple[str, ...] = ()
+    """The only agents who may take it now (empty: anyone eligible)."""
+    preferred_until: float | None = None
+    """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
@@ -148,10 +157,15 @@ class QueueState:
 
     name: str
     groups: dict[Signature, SortedList] = attrs.Factory(dict)
+    targeted: dict[TargetedKey, SortedList] = attrs.Factory(dict)
+    """Waiting work only some agents may take, grouped by signature and those agents (apart
+    from ``groups``, so that a group's head is always takeable by every agent it fits)."""
     waiting: int = 0
 
     def iter_keys(self) -> Iterator[QueueKey]:
         for group in self.groups.values():
+            yield from group
+        for group in self.targeted.values():
             yield from group
 
 
@@ -346,6 +360,8 @@ class RouterState:
         agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
         agent.handled += 1
         agent.misses = 0
+        if interaction.preferred_until is not None:
+            self._cancel_timer("target", e.interaction_id)
         if self._dirty is None:
             self.table.set_fact(agent.slot, HANDLED, agent.handled)
         else:
@@ -397,6 +413,8 @@ class RouterState:
             self._release(agent, agent.offers, e.interaction_id, e.at)
         interaction.status, interaction.ended_at = "abandoned", e.at
         interaction.offer_expires_at = None
+        if interaction.preferred_until is not None:
+            self._cancel_timer("target", e.interaction_id)
         self._keys.pop(e.interaction_id, None)
 
     def _updated(self, e: InteractionUpdated) -> None:
@@ -419,6 +437,30 @@ class RouterState:
         if waiting:
             self._enqueue(interaction)
 
+    def _targeted(self, e: InteractionTargeted) -> None:
+        interaction = self.interactions[e.interaction_id]
+        waiting = interaction.status == "queued"
+        if waiting:
+            self._dequeue(interaction)
+        if interaction.preferred_until is not None:
+            self._cancel_timer("target", e.interaction_id)
+        interaction.preferred = tuple(sorted(set(e.agent_ids)))
+        interaction.preferred_until = e.until
+        if e.until is not None:
+            self._set_timer(e.until, e.seq, "target", e.interaction_id)
+        if waiting:
+            self._enqueue(interaction)
+
+    def _target_expired(self, e: InteractionTargetExpired) -> None:
+        interaction = self.interactions[e.interaction_id]
+        self._cancel_timer("target", e.interaction_id)
+        waiting = interaction.status == "queued"
+        if waiting:
+            self._dequeue(interaction)
+        interaction.preferred, interaction.preferred_until = (), None
+        if waiting:
+            self._enqueue(interaction)
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
@@ -433,6 +475,13 @@ class RouterState:
 
     def _add_to_group(self, interaction: Interaction) -> None:
         queue = self.queue(interaction.queue)
+        if interaction.preferred:
+            target = (interaction.signature, interaction.preferred)
+            group = queue.targeted.get(target)
+            if group is None:
+                group = queue.targeted[target] = SortedList()
+            group.add(self._keys[interaction.interaction_id])
+            return
         group = queue.groups.get(interaction.signature)
         if group is None:
             group = queue.groups[interaction.signature] = SortedList()
@@ -445,12 +494,19 @@ class RouterState:
         ):
             queue.waiting -= 1
             return
+        queue.waiting -= 1
+        if interaction.preferred:
+            target = (interaction.signature, interaction.preferred)
+            group = queue.targeted[target]
+            group.remove(self._keys[interaction.interaction_id])
+            if not group:
+                del queue.targeted[target]
+            return
         signature = interaction.signature
         group = queue.groups[signature]
         group.remove(self._keys[interaction.interaction_id])
         if not group:
             del queue.groups[signature]
-        queue.waiting -= 1
 
     def _release(
         self, agent: Agent, holder: dict[str, str], interaction_id: str, at: float
@@ -521,6 +577,16 @@ class RouterState:
                     interaction = self.interactions[key[3]]
                     assert interaction.signature == signature and interaction.queue == queue.name
                     assert self._keys[key[3]] == key
+                    assert not interaction.preferred
+                    queued.add(key[3])
+                    count += 1
+            for (signature, agents), group in queue.targeted.items():
+                assert group, "empty targeted groups are removed"
+                for key in group:
+                    interaction = self.interactions[key[3]]
+                    assert interaction.signature == signature and interaction.queue == queue.name
+                    assert interaction.preferred == agents and agents
+                    assert self._keys[key[3]] == key
                     queued.add(key[3])
                     count += 1
             assert queue.waiting == count, queue.name
@@ -534,6 +600,10 @@ class RouterState:
             has_offer_timer = ("offer", iid) in self.timer_of
             assert has_offer_timer == (
                 interaction.status == "offered" and interaction.offer_expires_at is not None
+            ), iid
+            assert (("target", iid) in self.timer_of) == (
+                interaction.status in ("queued", "offered")
+                and interaction.preferred_until is not None
             ), iid
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
@@ -556,4 +626,6 @@ _APPLY: dict[type[Any], Any] = {
     InteractionAbandoned: RouterState._abandoned,
     CommandRecorded: RouterState._command_recorded,
     InteractionUpdated: RouterState._updated,
+    InteractionTargeted: RouterState._targeted,
+    InteractionTargetExpired: RouterState._target_expired,
 }

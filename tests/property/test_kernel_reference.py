@@ -39,6 +39,13 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
     req_cols = draw(st.permutations(range(skills)))[:k]
     req_mins = draw(st.lists(st.integers(0, 4), min_size=k, max_size=k))
     excluded = draw(st.lists(st.integers(0, max(n - 1, 0)), unique=True, max_size=n)) if n else []
+    # Targeted routing: empty (anyone), some slots, or slots that do not exist (-1: nobody).
+    allowed = draw(
+        st.one_of(
+            st.just([]),
+            st.lists(st.integers(-1, max(n - 1, 0)), unique=True, min_size=1, max_size=n + 1),
+        )
+    )
     small = st.sampled_from([0.0, 0.5, 1.0, 2.0])
     return {
         "n": n,
@@ -47,6 +54,7 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
         "req_cols": np.array(req_cols, dtype=np.int64),
         "req_mins": np.array(req_mins, dtype=np.int16),
         "excluded": np.array(excluded, dtype=np.int64),
+        "allowed": np.array(allowed, dtype=np.int64),
         "strategy": CODES[draw(st.sampled_from(STRATEGIES))],
         "idle_since": np.array(draw(st.lists(small, min_size=n, max_size=n)), dtype=np.float64),
         "login_order": np.array(draw(st.permutations(range(1, n + 1))), dtype=np.int64),
@@ -75,6 +83,7 @@ def reference(p: dict[str, Any]) -> int:
         p["load"],
         p["round_robin_last"],
         p["u"],
+        p["allowed"],
     )
 
 
@@ -110,6 +119,7 @@ def kernel(p: dict[str, Any]) -> int:
             ready_prof,
             req,
             p["excluded"],
+            p["allowed"],
             ready_facts,
             p["strategy"],
             p["round_robin_last"],
@@ -169,6 +179,7 @@ updates = st.one_of(
             st.sampled_from(STRATEGIES),
             st.lists(st.integers(0, 40), max_size=3, unique=True),
             st.floats(0.0, 1.0, exclude_max=True),
+            st.lists(st.integers(-1, 40), max_size=3, unique=True),
         ),
         min_size=1,
         max_size=5,
@@ -194,12 +205,20 @@ def test_backends_agree_on_a_live_table(
             table.set_facts(slot % table.n, idle, idle / 2)
             table.set_fact(slot % table.n, agent_table.HANDLED, handled)
         table._check()
-    for channel, skills, strategy, excluded, u in queries:
+    for channel, skills, strategy, excluded, u, allowed in queries:
         excl = [s % table.n for s in excluded] if table.n else []
         excl = list(dict.fromkeys(excl))
+        allow = list(dict.fromkeys(s % table.n if s >= 0 and table.n else -1 for s in allowed))
         answers = {
             backend: select_agent(
-                table, channel, skills, strategy=strategy, excluded=excl, u=u, backend=backend
+                table,
+                channel,
+                skills,
+                strategy=strategy,
+                excluded=excl,
+                allowed=allow,
+                u=u,
+                backend=backend,
             )
             for backend in ("numba", "python")
         }

@@ -127,10 +127,29 @@ class RouterMachine(RuleBasedStateMachine):
         queue=st.sampled_from(QUEUES),
         skills=requirements,
         priority=st.sampled_from([0, 0, 1, 5]),
+        targeting=st.one_of(
+            st.just({}),
+            st.just({}),
+            st.fixed_dictionaries(
+                {
+                    "preferred_agents": st.lists(
+                        st.sampled_from([*AGENTS, "ghost"]), min_size=1, max_size=3
+                    ),
+                    "preferred_wait": st.sampled_from([None, 0.0, 2.0, 5.0]),
+                }
+            ),
+            st.fixed_dictionaries({"direct_to": st.sampled_from([*AGENTS, "ghost"])}),
+        ),
         step=dt,
     )
     def submit(
-        self, channel: str, queue: str, skills: dict[str, int], priority: int, step: float
+        self,
+        channel: str,
+        queue: str,
+        skills: dict[str, int],
+        priority: int,
+        targeting: dict[str, Any],
+        step: float,
     ) -> None:
         self.next_id += 1
         iid = f"i{self.next_id}"
@@ -142,6 +161,7 @@ class RouterMachine(RuleBasedStateMachine):
             skills=skills,
             priority=priority,
             at=self.tick(step),
+            **targeting,
         )
 
     @precondition(lambda self: self.next_id > 0)
@@ -215,6 +235,13 @@ class RouterMachine(RuleBasedStateMachine):
                 ("update", ("i1",), {"priority": float("nan")}),
                 ("update", ("i1",), {"skills": {"x": -3}}),
                 ("update", ("ghost",), {"priority": 1}),
+                ("submit", ("new3",), {"channel": "voice", "preferred_wait": 3.0}),
+                ("submit", ("new4",), {"channel": "voice", "direct_to": ""}),
+                (
+                    "submit",
+                    ("new5",),
+                    {"channel": "voice", "preferred_agents": ["a1"], "preferred_wait": -1.0},
+                ),
             ]
         )
     )
@@ -252,7 +279,8 @@ class RouterMachine(RuleBasedStateMachine):
         for interaction in state.waiting():
             for agent in state.agents.values():
                 eligible = (
-                    agent.presence == "ready"
+                    (not interaction.preferred or agent.agent_id in interaction.preferred)
+                    and agent.presence == "ready"
                     and agent.free(interaction.channel) > 0
                     and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())
                 )

@@ -44,6 +44,7 @@ def _better(p: float, s: float, o: float, bp: float, bs: float, bo: float) -> bo
 
 @numba.njit(cache=True, nogil=True)
 def _is_excluded(excluded: Array, slot: int) -> bool:
+    # Membership in a short slot list (the excluded or the allowed ones).
     # A plain loop, not any(<generator>): numba compiles loops best.
     for j in range(excluded.shape[0]):  # noqa: SIM110 (see above)
         if excluded[j] == slot:
@@ -59,6 +60,7 @@ def select_agent_kernel(
     ready_prof: Array,
     req: Array,
     excluded: Array,
+    allowed: Array,
     ready_facts: Array,
     strategy: int,
     round_robin_last: int,
@@ -74,6 +76,7 @@ def select_agent_kernel(
             ``ready[row, i]`` (blocks of ``B = ready_prof.shape[3]`` positions).
         req: the required skill columns, then their minimums (``2 k`` int64).
         excluded: slots chosen only when no one else is eligible.
+        allowed: the only slots eligible (targeted routing); empty: every slot.
         ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
             load, handled, login order (float64).
         strategy, round_robin_last, u: as for the reference.
@@ -101,6 +104,10 @@ def select_agent_kernel(
             part = mask[b * block : min(count, (b + 1) * block)]
             for i in range(part.shape[0]):
                 part[i] &= np.uint8(line[i] >= minimum)
+    if allowed.shape[0] > 0:  # targeted: only the allowed slots stay eligible
+        for i in range(count):
+            if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
+                mask[i] = 0
 
     if strategy == RANDOM:
         return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)

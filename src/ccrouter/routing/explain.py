@@ -17,7 +17,13 @@ from ccrouter.state import Agent, Interaction, RouterState
 __all__ = ["Candidate", "Explanation", "Reason", "explain_decision"]
 
 Reason: TypeAlias = Literal[
-    "logged_out", "missing_skill", "no_capacity", "not_ready", "busy", "declined"
+    "logged_out",
+    "not_preferred",
+    "missing_skill",
+    "no_capacity",
+    "not_ready",
+    "busy",
+    "declined",
 ]
 
 
@@ -28,7 +34,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
         agent_id: the agent.
         eligible: could take the interaction (``reason`` is ``None`` then).
         reason: why not, the first that applies in the order ``logged_out``,
-            ``missing_skill``, ``no_capacity`` (no capacity on the channel at all),
+            ``not_preferred`` (the interaction is targeted at other agents), ``missing_skill``,
+            ``no_capacity`` (no capacity on the channel at all),
             ``not_ready``, ``busy`` (capacity all in use), ``declined`` (declined or missed
             this interaction while another agent was eligible).
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
@@ -69,6 +76,8 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
 def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
     if agent.presence == "logged_out":
         return "logged_out"
+    if interaction.preferred and agent.agent_id not in interaction.preferred:
+        return "not_preferred"
     if any(agent.skills.get(s, -1) < level for s, level in interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:

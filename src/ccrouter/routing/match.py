@@ -36,6 +36,7 @@ def select_agent(
     *,
     strategy: str,
     excluded: Sequence[int] = (),
+    allowed: Sequence[int] = (),
     round_robin_last: int = 0,
     u: float = 0.0,
     backend: str = "numba",
@@ -44,7 +45,8 @@ def select_agent(
 
     Cost: ``numba``: one pass over the agents available on the channel per required skill
     (contiguous, vectorised), then the strategy over the eligible ones; ``python``: one pass
-    over every agent slot.
+    over every agent slot. ``allowed`` (targeted routing): the only slots that may be
+    chosen; empty: any (pass ``[-1]`` for "nobody").
     """
     row = table.channel_cols.get(channel)
     if row is None:
@@ -53,6 +55,7 @@ def select_agent(
     if req is None:  # nobody ever had one of these skills
         return -1
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
+    allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
     code = CODES[strategy]
     if backend == "python":
         k = req.shape[0] // 2
@@ -70,6 +73,7 @@ def select_agent(
             table.load,
             round_robin_last,
             u,
+            allow,
         )
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(
@@ -80,6 +84,7 @@ def select_agent(
             table.ready_prof,
             req,
             excl,
+            allow,
             table.ready_facts,
             code,
             round_robin_last,
@@ -96,4 +101,4 @@ def warmup() -> None:
     table.set_skills(slot, {"x": 1})
     table.set_available(table.ensure_channel("voice"), slot, True)
     for strategy in CODES:
-        select_agent(table, "voice", {"x": 1}, strategy=strategy, excluded=[slot])
+        select_agent(table, "voice", {"x": 1}, strategy=strategy, excluded=[slot], allowed=[slot])

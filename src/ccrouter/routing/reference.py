@@ -35,6 +35,7 @@ def select_agent_reference(
     load: npt.NDArray[np.float64],
     round_robin_last: int,
     u: float,
+    allowed: npt.NDArray[np.int64] | None = None,
 ) -> int:
     """The slot of the agent to offer to, or -1 when no agent is eligible.
 
@@ -50,10 +51,15 @@ def select_agent_reference(
             (login order and handled are whole numbers, possibly stored as float64).
         round_robin_last: login order of the agent the queue's last offer went to.
         u: a uniform number in [0, 1) for the ``random`` strategy.
+        allowed: the only slots that may be chosen (targeted routing); ``None`` or empty:
+            any slot.
     """
+    allowed_set = {int(s) for s in allowed} if allowed is not None else set()
     eligible = []
     for slot in range(n):
         if not avail[slot]:
+            continue
+        if allowed_set and slot not in allowed_set:
             continue
         if all(prof[req_cols[k], slot] >= req_mins[k] for k in range(len(req_cols))):
             eligible.append(slot)

@@ -40,6 +40,8 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionTargeted,
+    InteractionTargetExpired,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
@@ -471,6 +473,8 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     AgentLoggedOut: _Fold.logged_out,
     CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
+    InteractionTargeted: _ignore,  # who may take it: no statistic
+    InteractionTargetExpired: _ignore,
 }
 
 _EMPTY = _Counts()

@@ -33,6 +33,8 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionOffered,
     InteractionQueued,
+    InteractionTargeted,
+    InteractionTargetExpired,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
@@ -675,4 +677,6 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     AgentLoggedOut: RealtimeStats._logged_out,
     CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
+    InteractionTargeted: _ignore,  # who may take it: no statistic
+    InteractionTargetExpired: _ignore,
 }
