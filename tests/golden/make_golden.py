@@ -98,6 +98,15 @@ def scenario(router: Router) -> None:
                     router.ready(agent, at=t)
             except CCRouterError:
                 pass
+    if SCHEMA_VERSION >= 2:
+        # Event types added in schema 2: a recorded command id, targeted work, a mid-flight
+        # update and a target expiry.
+        t += 1
+        router.submit("v2-direct", channel="voice", direct_to="agent-0", command_id="cmd-1", at=t)
+        router.submit(
+            "v2-pref", channel="voice", preferred_agents=["agent-1"], preferred_wait=5, at=t
+        )
+        router.update("v2-pref", priority=3, attributes={"sentiment": "negative"}, at=t + 1)
     router.advance(at=t + 60)
 
 

@@ -79,7 +79,7 @@ def _rename_agents(raw: dict[str, Any]) -> dict[str, Any]:
 def test_older_records_go_through_the_upcasters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pretend the code is at schema 2 with an upcaster 1 -> 2: v1 logs read upcasted."""
+    """Pretend the code is one schema ahead with an upcaster: today's logs read upcasted."""
     path = tmp_path / "log.ccr"
     with FileEventLog(path) as log:
         log.append([AgentReady(seq=1, at=0.0, agent_id="ann")])
@@ -87,8 +87,9 @@ def test_older_records_go_through_the_upcasters(
     with SQLiteEventLog(db) as sq:
         sq.append([AgentReady(seq=1, at=0.0, agent_id="bob")])
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "UPCASTERS", {1: _rename_agents})
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "UPCASTERS", {**schema.UPCASTERS, current: _rename_agents})
     with FileEventLog(path, readonly=True) as log:
         assert list(log.read()) == [AgentReady(seq=1, at=0.0, agent_id="ANN")]
     with SQLiteEventLog(db, readonly=True) as sq:
