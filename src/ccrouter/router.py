@@ -404,10 +404,9 @@ class Router:
         before = self._fold(self._log.read(1, seq))
         decision = next(self._log.read(seq, seq + 1))
         assert isinstance(decision, InteractionOffered)
-        explanation = explain_decision(
-            before, before.interactions[interaction_id], decision.at, seq
+        return explain_decision(
+            before, before.interactions[interaction_id], decision.at, seq, chosen=decision.agent_id
         )
-        return msgspec.structs.replace(explanation, chosen=decision.agent_id)
 
     def state_digest(self) -> str:
         """A hash of the whole routing state: equal states, equal digests."""

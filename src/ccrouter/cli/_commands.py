@@ -6,6 +6,7 @@ One line per module: add yours here.
 from __future__ import annotations
 
 from ccrouter.cli import (
+    explain,  # noqa: F401  (registers `ccrouter explain`)
     report,  # noqa: F401  (registers `ccrouter report`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)

@@ -14,7 +14,7 @@ from ccrouter.routing.reference import selection_key
 from ccrouter.routing.strategies import CODES, RANDOM, uniform
 from ccrouter.state import Agent, Interaction, RouterState
 
-__all__ = ["Candidate", "Explanation", "Reason", "explain_decision"]
+__all__ = ["Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
 
 Reason: TypeAlias = Literal[
     "logged_out",
@@ -55,10 +55,35 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     skill_sum: int | None = None
 
 
+class Passed(msgspec.Struct, frozen=True, kw_only=True):
+    """An older interaction the chosen agent could also have taken, but that was passed over.
+
+    Attributes:
+        interaction_id: the older interaction (still waiting at the decision).
+        queue: its queue.
+        arrived_at: its arrival time (earlier than the explained interaction's).
+        effective_priority: its ``priority + aging_rate * waited`` at the decision time.
+        versus: the explained interaction's effective priority at the decision time.
+        reason: why it was passed over: ``"higher effective priority"`` (``versus`` is
+            higher), ``"declined"`` (the chosen agent declined or missed it before), or
+            ``"equal effective priority"`` / ``"lower effective priority"`` when neither
+            explains it (e.g. the agent was offered work by the interaction's arrival).
+    """
+
+    interaction_id: str
+    queue: str
+    arrived_at: float
+    effective_priority: float
+    versus: float
+    reason: str
+
+
 class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     """A routing decision and every agent's part in it.
 
     ``chosen`` is ``None`` when nobody could take the interaction (it waits).
+    ``ahead_of`` lists, oldest first, the waiting interactions that arrived before this one
+    and that the chosen agent could also have taken (empty when ``chosen`` is ``None``).
     """
 
     interaction_id: str
@@ -71,6 +96,7 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     chosen: str | None
     candidates: list[Candidate]
     tie_break: str
+    ahead_of: list[Passed] = msgspec.field(default_factory=list)
 
 
 def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
@@ -89,11 +115,61 @@ def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
     return None
 
 
+def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
+    rate = state.config.queue(interaction.queue).aging_rate
+    return interaction.priority + rate * (at - interaction.arrived_at)
+
+
+def _ahead_of(
+    state: RouterState, interaction: Interaction, agent: Agent, at: float
+) -> list[Passed]:
+    """The older waiting interactions ``agent`` could also have taken: one pass, O(waiting)."""
+    ours = _effective(state, interaction, at)
+    mine = (interaction.arrived_at, interaction.queued_seq)
+    passed: list[Passed] = []
+    for queue in state.queues.values():
+        for key in queue.iter_keys():
+            other = state.interactions[key[3]]
+            if other is interaction or other.status != "queued":
+                continue
+            if (other.arrived_at, other.queued_seq) >= mine or _reason(agent, other) is not None:
+                continue
+            theirs = _effective(state, other, at)
+            if agent.agent_id in other.declined_by:
+                why = "declined"
+            elif ours > theirs:
+                why = "higher effective priority"
+            elif ours == theirs:
+                why = "equal effective priority"
+            else:
+                why = "lower effective priority"
+            passed.append(
+                Passed(
+                    interaction_id=other.interaction_id,
+                    queue=other.queue,
+                    arrived_at=other.arrived_at,
+                    effective_priority=theirs,
+                    versus=ours,
+                    reason=why,
+                )
+            )
+    passed.sort(key=lambda p: (p.arrived_at, state.interactions[p.interaction_id].queued_seq))
+    return passed
+
+
 def explain_decision(
-    state: RouterState, interaction: Interaction, at: float, decision_seq: int | None
+    state: RouterState,
+    interaction: Interaction,
+    at: float,
+    decision_seq: int | None,
+    *,
+    chosen: str | None = None,
 ) -> Explanation:
     """Explain the decision for ``interaction`` made at ``at`` against ``state`` (as it was
-    just before the decision, whose event is ``decision_seq``; ``None`` for "now")."""
+    just before the decision, whose event is ``decision_seq``; ``None`` for "now").
+
+    ``chosen`` names the agent the decision actually went to (default: the rules' first);
+    ``ahead_of`` is computed for that agent."""
     queue = state.config.queue(interaction.queue)
     code = CODES[queue.strategy]
     rr_last = state.round_robin_last.get(interaction.queue, 0)
@@ -151,6 +227,8 @@ def explain_decision(
         )
         for a in agents
     ]
+    winner = chosen if chosen is not None else (ranked[0].agent_id if ranked else None)
+    agent = state.agents.get(winner) if winner is not None else None
     return Explanation(
         interaction_id=interaction.interaction_id,
         queue=interaction.queue,
@@ -159,9 +237,10 @@ def explain_decision(
         strategy=queue.strategy,
         at=at,
         decision_seq=decision_seq,
-        chosen=ranked[0].agent_id if ranked else None,
+        chosen=winner,
         candidates=candidates,
         tie_break=tie_break,
+        ahead_of=_ahead_of(state, interaction, agent, at) if agent is not None else [],
     )
 
 

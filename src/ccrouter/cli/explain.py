@@ -1,0 +1,104 @@
+"""``ccrouter explain LOG INTERACTION_ID``: why an interaction went to its agent.
+
+The log (any kind :func:`~ccrouter.cli.report.open_events` reads) is replayed; the decision is
+explained from the state just before it (see :meth:`ccrouter.Router.explain`): every agent
+with its eligibility, reason, score and rank, then the older waiting interactions the chosen
+agent took this one ahead of.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ccrouter.cli import main
+from ccrouter.cli.report import open_events
+from ccrouter.config import RouterConfig
+from ccrouter.errors import CCRouterError
+from ccrouter.router import Router
+from ccrouter.routing.explain import Explanation
+
+__all__ = ["explain", "format_explanation"]
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def format_explanation(ex: Explanation) -> str:
+    """A readable text rendering of an explanation."""
+    skills = ", ".join(f"{s}>={level}" for s, level in sorted(ex.skills.items())) or "none"
+    lines = [
+        f"Interaction {ex.interaction_id} (queue {ex.queue}, channel {ex.channel}, "
+        f"skills {skills})",
+        f"Decision at {ex.at:g}"
+        + (f" (event #{ex.decision_seq})" if ex.decision_seq else "")
+        + f", strategy {ex.strategy}",
+        f"Chosen agent: {ex.chosen if ex.chosen is not None else '(none: it waits)'}",
+        f"Tie-break: {ex.tie_break}",
+        "",
+    ]
+    rows = [
+        [
+            c.agent_id,
+            "yes" if c.eligible else "no",
+            c.reason or "-",
+            _num(c.score),
+            _num(c.rank),
+        ]
+        for c in sorted(ex.candidates, key=lambda c: (c.rank is None, c.rank or 0, c.agent_id))
+    ]
+    if rows:
+        lines += _table(["Agent", "Eligible", "Reason", "Score", "Rank"], rows)
+    else:
+        lines.append("No agents logged in.")
+    if ex.chosen is not None:
+        lines.append("")
+        if ex.ahead_of:
+            lines.append(f"Taken ahead of {len(ex.ahead_of)} older waiting interaction(s):")
+            lines += _table(
+                ["Interaction", "Queue", "Arrived", "Eff. priority", "This one", "Reason"],
+                [
+                    [
+                        p.interaction_id,
+                        p.queue,
+                        _num(p.arrived_at),
+                        f"{p.effective_priority:.3g}",
+                        f"{p.versus:.3g}",
+                        p.reason,
+                    ]
+                    for p in ex.ahead_of
+                ],
+            )
+        else:
+            lines.append("No older waiting interaction was passed over.")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("log", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("interaction_id")
+@click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None, help="The router.toml the log was written with (default: built-in defaults).",
+)  # fmt: skip
+@click.option("--stream", default="default", show_default=True, help="Stream of a SQLite log.")
+def explain(log: Path, interaction_id: str, config_path: Path | None, stream: str) -> None:
+    """Explain why INTERACTION_ID in LOG went to its agent, and ahead of which older work."""
+    try:
+        config = RouterConfig.from_toml(config_path) if config_path is not None else None
+        with open_events(log, stream=stream) as events:
+            router = Router.replay(list(events), config, backend="python")
+        explanation = router.explain(interaction_id)
+    except CCRouterError as exc:
+        raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+    click.echo(format_explanation(explanation))
