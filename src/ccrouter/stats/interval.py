@@ -346,7 +346,8 @@ class _Fold:
             if not self.by_agent:
                 c.waiting -= 1
 
-    def declined(self, e: OfferDeclined) -> None:
+    def returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> None:
+        """An offer ended without an answer: the agent's slot frees, the outcome is counted."""
         a = self.agents.get(e.agent_id)
         if a is None:
             a = self.agent(e.agent_id, e.at)
@@ -354,27 +355,8 @@ class _Fold:
         self.update(a, e.at)
         ix = self.ixs.get(e.interaction_id)
         if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.declined += 1
-
-    def timed_out(self, e: OfferTimedOut) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.offers -= 1
-        self.update(a, e.at)
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.timed_out += 1
-
-    def revoked(self, e: OfferRevoked) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.offers -= 1
-        self.update(a, e.at)
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.revoked += 1
+            counter = _RETURN_COUNTER[type(e)]
+            setattr(c, counter, getattr(c, counter) + 1)
 
     def completed(self, e: InteractionCompleted) -> None:
         at = e.at
@@ -457,13 +439,19 @@ def _ignore(_fold: Any, _event: Any) -> None:
     pass
 
 
+_RETURN_COUNTER: dict[type, str] = {
+    OfferDeclined: "declined",
+    OfferTimedOut: "timed_out",
+    OfferRevoked: "revoked",
+}
+
 _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionQueued: _Fold.queued,
     InteractionOffered: _Fold.offered,
     OfferAccepted: _Fold.accepted,
-    OfferDeclined: _Fold.declined,
-    OfferTimedOut: _Fold.timed_out,
-    OfferRevoked: _Fold.revoked,
+    OfferDeclined: _Fold.returned,
+    OfferTimedOut: _Fold.returned,
+    OfferRevoked: _Fold.returned,
     InteractionCompleted: _Fold.completed,
     WrapUpEnded: _Fold.wrap_up_ended,
     InteractionAbandoned: _Fold.abandoned,
