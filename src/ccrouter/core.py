@@ -16,7 +16,7 @@ mutation), so each decision sees the facts before it. Routing decisions are even
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ccrouter.commands import (
     Abandon,
@@ -411,39 +411,54 @@ def fire_due_timers(
     """Fire every timer due at or before ``at``, in due order, each at its due time."""
     while state.timers and state.timers[0][0] <= at:
         due, _, kind, iid = state.timers[0]
-        interaction = state.interactions[iid]
-        aid = interaction.agent_id
-        if kind == "offer":
-            assert aid is not None
-            _emit(
-                state,
-                OfferTimedOut(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=aid),
-                out,
-            )
-            agent = state.agents[aid]
-            if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
-                event = AgentNotReady(
-                    seq=state.last_seq + 1, at=due, agent_id=aid, reason=NO_ANSWER
-                )
-                _emit(state, event, out)
-            _route_interaction(state, iid, due, out, backend)
-            _route_agent(state, aid, due, out, backend)
-        elif kind == "target":
-            _emit(
-                state,
-                InteractionTargetExpired(seq=state.last_seq + 1, at=due, interaction_id=iid),
-                out,
-            )
-            _route_interaction(state, iid, due, out, backend)
-        else:
-            agent_id = interaction.agent_id  # kept after completion: who is wrapping it up
-            assert agent_id is not None
-            _emit(
-                state,
-                WrapUpEnded(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=agent_id),
-                out,
-            )
-            _route_agent(state, agent_id, due, out, backend)
+        _TIMERS[kind](state, state.interactions[iid], due, out, backend)
+
+
+def _offer_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    iid, aid = interaction.interaction_id, interaction.agent_id
+    assert aid is not None
+    _emit(
+        state, OfferTimedOut(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=aid), out
+    )
+    agent = state.agents[aid]
+    if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
+        event = AgentNotReady(seq=state.last_seq + 1, at=due, agent_id=aid, reason=NO_ANSWER)
+        _emit(state, event, out)
+    _route_interaction(state, iid, due, out, backend)
+    _route_agent(state, aid, due, out, backend)
+
+
+def _target_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    iid = interaction.interaction_id
+    _emit(state, InteractionTargetExpired(seq=state.last_seq + 1, at=due, interaction_id=iid), out)
+    _route_interaction(state, iid, due, out, backend)
+
+
+def _wrap_up_over(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    iid = interaction.interaction_id
+    agent_id = interaction.agent_id  # kept after completion: who is wrapping it up
+    assert agent_id is not None
+    _emit(
+        state,
+        WrapUpEnded(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=agent_id),
+        out,
+    )
+    _route_agent(state, agent_id, due, out, backend)
+
+
+_TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
+    "offer": _offer_expired,
+    "target": _target_expired,
+    "wrap": _wrap_up_over,
+}
+"""Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
+remove its timer (by applying an event whose ``apply`` cancels it)."""
 
 
 # --- routing -------------------------------------------------------------------------------
