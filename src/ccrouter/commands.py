@@ -60,6 +60,7 @@ class Submit(_Base, frozen=True, tag="submit"):
     preferred_agents: list[str] = []
     preferred_wait: float | None = None
     direct_to: str | None = None
+    deadline: float | None = None
 
 
 class Accept(_Base, frozen=True, tag="accept"):

@@ -24,7 +24,7 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-__all__ = ["STRATEGIES", "QueueConfig", "RouterConfig", "Strategy"]
+__all__ = ["EXIT_REASONS", "STRATEGIES", "QueueConfig", "RouterConfig", "Step", "Strategy"]
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -41,6 +41,44 @@ STRATEGIES: tuple[str, ...] = (
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 
+EXIT_REASONS: tuple[str, ...] = ("max_wait", "max_size")
+"""Why an interaction left its queue by an exit rule (the ``reason`` of ``InteractionExited``)."""
+
+
+class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One widening step of a queue: applies once an interaction has waited ``after`` seconds.
+
+    Attributes:
+        after: seconds since arrival in the queue.
+        skills: skill minimums to set (a new required skill, or a relaxed/raised minimum).
+        drop_skills: required skills to remove.
+        priority: the new priority (``None``: unchanged).
+        skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
+            could take the interaction under the step's requirement.
+    """
+
+    after: NonNegative
+    skills: dict[str, int] = msgspec.field(default_factory=dict)
+    drop_skills: list[str] = msgspec.field(default_factory=list)
+    priority: float | None = None
+    skip_if_nobody: bool = False
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.after) and self.after >= 0, "steps[].after", "a number >= 0")
+        for name, level in self.skills.items():
+            _check(
+                isinstance(name, str)
+                and bool(name)
+                and isinstance(level, int)
+                and not isinstance(level, bool)
+                and 0 <= level <= 32767,
+                "steps[].skills",
+                "a mapping of non-empty skill name to an integer from 0 to 32767",
+            )
+        _check(
+            self.priority is None or _finite(self.priority), "steps[].priority", "a finite number"
+        )
+
 
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one queue routes.
@@ -50,12 +88,32 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
         offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
         aging_rate: priority points gained per second waited.
+        steps: widening steps, in order of ``after`` (see :class:`Step`).
+        max_wait: seconds an interaction may wait before it exits (``None``: no limit).
+        max_size: how many may wait at once; a submit beyond it exits at once.
+        overflow_to: the queue an exiting interaction moves to (``None``: it ends, status
+            ``exited``).
+        keep_age: an overflowing interaction keeps its arrival time (its age and place).
+        deadline: seconds after arrival by which work is due (an SLA; ``None``: none unless
+            given on submit).
+        reminders: seconds before the deadline at which a reminder event is made.
+        overdue_priority: priority points added when the deadline passes.
+        overdue_queue: the queue overdue work moves to (it keeps its age).
     """
 
     strategy: Strategy = "longest_idle"
     wrap_up: NonNegative = 0.0
     offer_timeout: Positive | None = None
     aging_rate: NonNegative = 0.0
+    steps: list[Step] = msgspec.field(default_factory=list)
+    max_wait: Positive | None = None
+    max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    overflow_to: str | None = None
+    keep_age: bool = False
+    deadline: Positive | None = None
+    reminders: list[Positive] = msgspec.field(default_factory=list)
+    overdue_priority: float = 0.0
+    overdue_queue: str | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -67,6 +125,22 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "a number > 0 or None",
         )
         _check(_finite(self.aging_rate) and self.aging_rate >= 0, "aging_rate", "a number >= 0")
+        afters = [step.after for step in self.steps]
+        _check(afters == sorted(afters), "steps", "in order of `after`")
+        for limit in ("max_wait", "deadline"):
+            value = getattr(self, limit)
+            _check(value is None or (_finite(value) and value > 0), limit, "a number > 0 or None")
+        _check(
+            self.max_size is None
+            or (
+                (isinstance(self.max_size, int) and not isinstance(self.max_size, bool))
+                and self.max_size >= 0
+            ),
+            "max_size",
+            "an integer >= 0 or None",
+        )
+        _check(all(_finite(r) and r > 0 for r in self.reminders), "reminders", "numbers > 0")
+        _check(_finite(self.overdue_priority), "overdue_priority", "a finite number")
 
 
 class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -97,6 +171,14 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")
         # Frozen means no rebinding; filling in the default queue keeps configs total.
         self.queues.setdefault("default", QueueConfig())
+        for name, queue in self.queues.items():
+            for field in ("overflow_to", "overdue_queue"):
+                target = getattr(queue, field)
+                _check(
+                    target is None or target in self.queues,
+                    f"queues.{name}.{field}",
+                    "a configured queue name",
+                )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RouterConfig:

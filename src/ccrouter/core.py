@@ -47,6 +47,7 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionDeadlineSet,
     InteractionOffered,
     InteractionQueued,
     InteractionTargeted,
@@ -58,6 +59,7 @@ from ccrouter.events import (
     OfferTimedOut,
     WrapUpEnded,
 )
+from ccrouter.policies import exit_event, overdue_event, remind_event, size_exit, step_event
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -167,6 +169,10 @@ def validate(state: RouterState, command: Command, at: float) -> None:
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
         if not _is_number(command.priority):
             msg = f"priority must be a finite number, got {command.priority!r}"
+            raise InvalidArgument(msg)
+        deadline = command.deadline
+        if deadline is not None and not _is_number(deadline):
+            msg = f"deadline must be a finite time in seconds, got {deadline!r}"
             raise InvalidArgument(msg)
         if command.preferred_agents or command.direct_to is not None:
             _check_targets(command)
@@ -335,6 +341,10 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
     if isinstance(command, Submit):
+        deadline = command.deadline
+        after = state.config.queue(command.queue).deadline
+        if deadline is None and after is not None:
+            deadline = at + after
         queued: list[Event] = [
             InteractionQueued(
                 seq=seq(),
@@ -369,6 +379,18 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                     until=None if wait is None else at + float(wait),
                 )
             )
+        if deadline is not None:
+            queued.append(
+                InteractionDeadlineSet(
+                    seq=seq(),
+                    at=at,
+                    interaction_id=command.interaction_id,
+                    deadline=float(deadline),
+                )
+            )
+        exited = size_exit(state, command.queue, command.interaction_id, at, seq.next)
+        if exited is not None:
+            queued.append(exited)
         return queued
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
@@ -452,10 +474,29 @@ def _wrap_up_over(
     _route_agent(state, agent_id, due, out, backend)
 
 
+def _policy_timer(
+    decide_event: Callable[[RouterState, Interaction, float], Event],
+) -> Callable[[RouterState, Interaction, float, list[Event], str], None]:
+    """A timer handler that records a queue policy's decision, then routes the interaction
+    (a wider requirement, a new queue or a higher priority may let an agent take it now)."""
+
+    def fire(
+        state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+    ) -> None:
+        _emit(state, decide_event(state, interaction, due), out)
+        _route_interaction(state, interaction.interaction_id, due, out, backend)
+
+    return fire
+
+
 _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
+    "step": _policy_timer(step_event),
+    "exit": _policy_timer(exit_event),
+    "remind": _policy_timer(remind_event),
+    "overdue": _policy_timer(overdue_event),
 }
 """Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""

@@ -33,8 +33,13 @@ __all__ = [
     "EventBase",
     "InteractionAbandoned",
     "InteractionCompleted",
+    "InteractionDeadlineSet",
+    "InteractionExited",
     "InteractionOffered",
+    "InteractionOverdue",
     "InteractionQueued",
+    "InteractionReminded",
+    "InteractionStepped",
     "InteractionTargetExpired",
     "InteractionTargeted",
     "InteractionUpdated",
@@ -216,6 +221,63 @@ class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_e
     interaction_id: str
 
 
+# --- queue policies (steps, exits, deadlines) --------------------------------------------------
+
+
+class InteractionDeadlineSet(EventBase, frozen=True, tag="interaction_deadline_set"):
+    """The work is due by ``deadline`` (an SLA; absolute time): reminders before it and an
+    escalation after it follow (see ``QueueConfig.reminders`` / ``overdue_*``)."""
+
+    interaction_id: str
+    deadline: float
+
+
+class InteractionStepped(EventBase, frozen=True, tag="interaction_stepped"):
+    """A waiting interaction reached widening step ``step`` (0-based) of its queue.
+
+    ``skills`` and ``priority`` are its requirement and priority from now on; when ``skipped``
+    the step was passed over (no logged-in agent could have taken it) and nothing changed.
+    """
+
+    interaction_id: str
+    step: int
+    skills: dict[str, int]
+    priority: float
+    skipped: bool = False
+
+
+class InteractionExited(EventBase, frozen=True, tag="interaction_exited"):
+    """An exit rule took a waiting interaction out of its queue (``reason``: ``max_wait``,
+    ``max_size``).
+
+    With ``overflow_to`` it waits on in that queue (arrival time kept when ``keep_age``);
+    without, it ends with status ``exited``.
+    """
+
+    interaction_id: str
+    reason: str
+    overflow_to: str | None = None
+    keep_age: bool = False
+
+
+class InteractionReminded(EventBase, frozen=True, tag="interaction_reminded"):
+    """Work with a deadline is still waiting ``before`` seconds before it is due."""
+
+    interaction_id: str
+    deadline: float
+    before: float
+
+
+class InteractionOverdue(EventBase, frozen=True, tag="interaction_overdue"):
+    """Waiting work passed its deadline: it is escalated to ``priority`` and, when ``queue``
+    is given, moved to that queue (keeping its age)."""
+
+    interaction_id: str
+    deadline: float
+    priority: float
+    queue: str | None = None
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -249,6 +311,11 @@ Event: TypeAlias = (
     | InteractionUpdated
     | InteractionTargeted
     | InteractionTargetExpired
+    | InteractionDeadlineSet
+    | InteractionStepped
+    | InteractionExited
+    | InteractionReminded
+    | InteractionOverdue
     | CommandRecorded
 )
 """Every event type, as a tagged union."""

@@ -98,6 +98,12 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
+    deadline: float | None = None
+    """When the work is due (an SLA), if ever."""
+    step: int = 0
+    """Widening steps of its queue reached so far (applied or skipped)."""
+    exit_reason: str | None = None
+    """Why an exit rule ended it (status ``exited``)."""
 
 
 class Router:
@@ -191,9 +197,13 @@ class Router:
         preferred_agents: Iterable[str] | None = None,
         preferred_wait: float | None = None,
         direct_to: str | None = None,
+        deadline: float | None = None,
         command_id: str | None = None,
     ) -> list[Event]:
         """Queue a new interaction; ``skills`` maps each required skill to its minimum.
+
+        ``deadline`` is the absolute time the work is due by (default: the queue's
+        ``deadline`` seconds after ``at``, if set): reminders and escalation follow it.
 
         Targeted routing: with ``preferred_agents`` only those agents may take it until
         ``preferred_wait`` seconds have passed (``None``: for good), then any eligible agent;
@@ -211,6 +221,7 @@ class Router:
             preferred_agents=[] if preferred_agents is None else list(preferred_agents),
             preferred_wait=preferred_wait,
             direct_to=direct_to,
+            deadline=deadline,
         )
         return self._run(command, at, command_id)
 
@@ -376,6 +387,9 @@ class Router:
             ended_at=i.ended_at,
             preferred_agents=list(i.preferred),
             preferred_until=i.preferred_until,
+            deadline=i.deadline,
+            step=i.step,
+            exit_reason=i.exit_reason,
         )
 
     def explain(self, interaction_id: str) -> Explanation:
@@ -592,6 +606,12 @@ def _canonical(state: RouterState) -> Any:
             i.ended_at,
             # Only when targeted: digests of logs without targeting stay as they were.
             *((list(i.preferred), i.preferred_until) if i.preferred else ()),
+            # Only when a queue policy touched it, for the same reason.
+            *(
+                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason)
+                if i.deadline is not None or i.step or i.exit_reason is not None
+                else ()
+            ),
         )
         for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
     ]

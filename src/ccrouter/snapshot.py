@@ -99,6 +99,11 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     ended_at: float | None
     preferred: list[str] = []  # targeted routing (trailing defaults: older payloads decode)
     preferred_until: float | None = None
+    deadline: float | None = None  # queue policies (trailing defaults again)
+    step: int = 0
+    reminded: int = 0
+    overdue: bool = False
+    exit_reason: str | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -179,6 +184,11 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.ended_at,
                 list(i.preferred),
                 i.preferred_until,
+                i.deadline,
+                i.step,
+                i.reminded,
+                i.overdue,
+                i.exit_reason,
             )
             for i in state.interactions.values()
         ],
@@ -282,6 +292,11 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.ended_at,
             tuple(i.preferred),
             i.preferred_until,
+            i.deadline,
+            i.step,
+            i.reminded,
+            i.overdue,
+            i.exit_reason,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for

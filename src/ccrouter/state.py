@@ -32,8 +32,13 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionDeadlineSet,
+    InteractionExited,
     InteractionOffered,
+    InteractionOverdue,
     InteractionQueued,
+    InteractionReminded,
+    InteractionStepped,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionUpdated,
@@ -53,18 +58,23 @@ __all__ = [
     "RouterState",
     "Signature",
     "Timer",
+    "reminder_times",
 ]
 
 AgentStatus: TypeAlias = Literal["logged_out", "not_ready", "ready", "reserved", "busy", "wrap_up"]
-InteractionStatus: TypeAlias = Literal["queued", "offered", "connected", "completed", "abandoned"]
+InteractionStatus: TypeAlias = Literal[
+    "queued", "offered", "connected", "completed", "abandoned", "exited"
+]
 Signature: TypeAlias = tuple[str, tuple[tuple[str, int], ...]]
 """An interaction's requirements: its channel and its sorted (skill, minimum) pairs."""
 QueueKey: TypeAlias = tuple[float, float, int, str]
 TargetedKey: TypeAlias = tuple[Signature, tuple[str, ...]]
 """A targeted group: the requirement signature and the agents who alone may take the work."""
 Timer: TypeAlias = tuple[float, int, str, str]
-"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``,
-interaction)."""
+"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
+``step``/``exit``/``remind``/``overdue``, interaction)."""
+POLICY_TIMERS: tuple[str, ...] = ("exit", "overdue", "remind", "step")
+"""Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
 
 
 @attrs.define(eq=False)
@@ -144,6 +154,16 @@ class Interaction:
     """The only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
+    deadline: float | None = None
+    """When the work is due (an SLA), if ever."""
+    step: int = 0
+    """Widening steps of its queue reached so far (applied or skipped)."""
+    reminded: int = 0
+    """Deadline reminders of its queue made (or passed over) so far."""
+    overdue: bool = False
+    """Its deadline passed while it waited (it was escalated)."""
+    exit_reason: str | None = None
+    """Why an exit rule ended it (status ``exited``)."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
@@ -338,11 +358,13 @@ class RouterState:
         rate = self.config.queue(e.queue).aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
+        self._arm(interaction, e.at, e.seq)
 
     def _offered(self, e: InteractionOffered) -> None:
         interaction = self.interactions[e.interaction_id]
         agent = self.agents[e.agent_id]
         self._dequeue(interaction)
+        self._disarm(interaction)
         interaction.status, interaction.agent_id = "offered", e.agent_id
         interaction.offer_expires_at = e.expires_at
         agent.offers[e.interaction_id] = interaction.channel
@@ -386,6 +408,7 @@ class RouterState:
             agent.misses = 0
         self._release(agent, agent.offers, e.interaction_id, e.at)
         self._enqueue(interaction)
+        self._arm(interaction, e.at, e.seq)
 
     def _completed(self, e: InteractionCompleted) -> None:
         interaction = self.interactions[e.interaction_id]
@@ -407,6 +430,7 @@ class RouterState:
         interaction = self.interactions[e.interaction_id]
         if interaction.status == "queued":
             self._dequeue(interaction)
+            self._disarm(interaction)
         elif interaction.status == "offered" and interaction.agent_id is not None:
             self._cancel_timer("offer", e.interaction_id)
             agent = self.agents[interaction.agent_id]
@@ -461,10 +485,117 @@ class RouterState:
         if waiting:
             self._enqueue(interaction)
 
+    def _deadline_set(self, e: InteractionDeadlineSet) -> None:
+        interaction = self.interactions[e.interaction_id]
+        interaction.deadline = e.deadline
+        if interaction.status == "queued":
+            self._arm(interaction, e.at, e.seq)
+
+    def _stepped(self, e: InteractionStepped) -> None:
+        interaction = self.interactions[e.interaction_id]
+        self._cancel_timer("step", e.interaction_id)
+        interaction.step = e.step + 1
+        if not e.skipped:
+            self._requeue(interaction, priority=e.priority, skills=e.skills)
+        self._arm(interaction, e.at, e.seq)
+
+    def _exited(self, e: InteractionExited) -> None:
+        interaction = self.interactions[e.interaction_id]
+        self._dequeue(interaction)
+        self._disarm(interaction)
+        if e.overflow_to is None:
+            interaction.status, interaction.ended_at = "exited", e.at
+            interaction.exit_reason = e.reason
+            if interaction.preferred_until is not None:
+                self._cancel_timer("target", e.interaction_id)
+            del self._keys[e.interaction_id]
+            return
+        interaction.queue = e.overflow_to
+        interaction.step = 0
+        if not e.keep_age:  # a new arrival in the new queue
+            interaction.arrived_at, interaction.queued_seq = e.at, e.seq
+        self._rekey(interaction)
+        self._enqueue(interaction)
+        self._arm(interaction, e.at, e.seq)
+
+    def _reminded(self, e: InteractionReminded) -> None:
+        interaction = self.interactions[e.interaction_id]
+        self._cancel_timer("remind", e.interaction_id)
+        interaction.reminded += 1
+        self._arm(interaction, e.at, e.seq)
+
+    def _overdue(self, e: InteractionOverdue) -> None:
+        interaction = self.interactions[e.interaction_id]
+        self._dequeue(interaction)
+        self._disarm(interaction)
+        interaction.overdue = True
+        interaction.priority = e.priority
+        if e.queue is not None:
+            interaction.queue, interaction.step = e.queue, 0
+        self._rekey(interaction)
+        self._enqueue(interaction)
+        self._arm(interaction, e.at, e.seq)
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
     # --- helpers -----------------------------------------------------------------------------
+
+    def _requeue(
+        self, interaction: Interaction, *, priority: float, skills: dict[str, int]
+    ) -> None:
+        """Give a waiting interaction a new priority and requirement (new key and group)."""
+        self._dequeue(interaction)
+        interaction.priority = priority
+        interaction.skills = dict(skills)
+        interaction.signature = (interaction.channel, tuple(sorted(skills.items())))
+        self._rekey(interaction)
+        self._enqueue(interaction)
+
+    def _rekey(self, interaction: Interaction) -> None:
+        rate = self.config.queue(interaction.queue).aging_rate
+        arrived = interaction.arrived_at
+        self._keys[interaction.interaction_id] = (
+            -(interaction.priority - rate * arrived),
+            arrived,
+            interaction.queued_seq,
+            interaction.interaction_id,
+        )
+
+    def _arm(self, interaction: Interaction, at: float, seq: int) -> None:
+        """Set the policy timers of a waiting interaction that are not set yet.
+
+        Each is due at its nominal time (arrival + step ``after``, arrival + ``max_wait``,
+        deadline − reminder, deadline) or at ``at`` if that passed while it was offered. A
+        reminder whose time passed before the work came back is passed over (counted in
+        ``reminded``), not made late.
+        """
+        queue = self.config.queue(interaction.queue)
+        iid, arrived = interaction.interaction_id, interaction.arrived_at
+        timer_of = self.timer_of
+        if interaction.step < len(queue.steps) and ("step", iid) not in timer_of:
+            due = arrived + queue.steps[interaction.step].after
+            self._set_timer(max(due, at), seq, "step", iid)
+        if queue.max_wait is not None and ("exit", iid) not in timer_of:
+            self._set_timer(max(arrived + queue.max_wait, at), seq, "exit", iid)
+        deadline = interaction.deadline
+        if deadline is None or interaction.overdue:
+            return
+        if ("overdue", iid) not in timer_of:
+            self._set_timer(max(deadline, at), seq, "overdue", iid)
+        reminders = reminder_times(queue.reminders)
+        while interaction.reminded < len(reminders):
+            due = deadline - reminders[interaction.reminded]
+            if due >= at:
+                if ("remind", iid) not in timer_of:
+                    self._set_timer(due, seq, "remind", iid)
+                break
+            interaction.reminded += 1
+
+    def _disarm(self, interaction: Interaction) -> None:
+        iid = interaction.interaction_id
+        for kind in POLICY_TIMERS:
+            self._cancel_timer(kind, iid)
 
     def _enqueue(self, interaction: Interaction) -> None:
         if self._pending is not None:
@@ -605,9 +736,49 @@ class RouterState:
                 interaction.status in ("queued", "offered")
                 and interaction.preferred_until is not None
             ), iid
+            self._check_policy_timers(interaction)
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
             assert self.timer_of[(timer[2], timer[3])] == timer
+
+    def _check_policy_timers(self, interaction: Interaction) -> None:
+        iid, status = interaction.interaction_id, interaction.status
+        queue = self.config.queue(interaction.queue)
+        waiting = status == "queued"
+        deadline = interaction.deadline
+        live_deadline = waiting and deadline is not None and not interaction.overdue
+        reminders = reminder_times(queue.reminders)
+        expected = {
+            "step": (
+                waiting and interaction.step < len(queue.steps),
+                interaction.arrived_at + queue.steps[interaction.step].after
+                if interaction.step < len(queue.steps)
+                else 0.0,
+            ),
+            "exit": (
+                waiting and queue.max_wait is not None,
+                interaction.arrived_at + (queue.max_wait or 0.0),
+            ),
+            "overdue": (live_deadline, deadline or 0.0),
+            "remind": (
+                live_deadline and interaction.reminded < len(reminders),
+                (deadline or 0.0) - reminders[interaction.reminded]
+                if interaction.reminded < len(reminders)
+                else 0.0,
+            ),
+        }
+        for kind, (armed, nominal) in expected.items():
+            timer = self.timer_of.get((kind, iid))
+            assert (timer is not None) == armed, (iid, kind, status)
+            # Due at its nominal time, or later when that passed while the work was offered.
+            assert timer is None or timer[0] >= nominal, (iid, kind, timer, nominal)
+        assert interaction.step <= len(queue.steps), iid
+        assert (status == "exited") == (interaction.exit_reason is not None), iid
+
+
+def reminder_times(reminders: list[float]) -> list[float]:
+    """Seconds before the deadline, earliest reminder first."""
+    return sorted(reminders, reverse=True)
 
 
 _APPLY: dict[type[Any], Any] = {
@@ -628,4 +799,9 @@ _APPLY: dict[type[Any], Any] = {
     InteractionUpdated: RouterState._updated,
     InteractionTargeted: RouterState._targeted,
     InteractionTargetExpired: RouterState._target_expired,
+    InteractionDeadlineSet: RouterState._deadline_set,
+    InteractionStepped: RouterState._stepped,
+    InteractionExited: RouterState._exited,
+    InteractionReminded: RouterState._reminded,
+    InteractionOverdue: RouterState._overdue,
 }

@@ -31,8 +31,13 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionDeadlineSet,
+    InteractionExited,
     InteractionOffered,
+    InteractionOverdue,
     InteractionQueued,
+    InteractionReminded,
+    InteractionStepped,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionUpdated,
@@ -679,4 +684,9 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
     InteractionTargeted: _ignore,  # who may take it: no statistic
     InteractionTargetExpired: _ignore,
+    InteractionDeadlineSet: _ignore,
+    InteractionStepped: _ignore,  # a new requirement/priority: no statistic reads them
+    InteractionReminded: _ignore,
+    InteractionExited: _ignore,
+    InteractionOverdue: _ignore,
 }

@@ -1,0 +1,136 @@
+"""Queue policies driven by time: widening steps, exit rules and deadlines (decisions only).
+
+Each function looks at the state when a policy timer falls due (or when work is submitted)
+and returns the event that records what the policy decided; :mod:`ccrouter.core` applies it
+and routes. The timers themselves are set and cancelled by :class:`~ccrouter.state.RouterState`
+as events apply (``_arm``/``_disarm``): they run only while an interaction waits in its queue.
+
+>>> from ccrouter.config import QueueConfig, RouterConfig, Step
+>>> from ccrouter.state import RouterState
+>>> from ccrouter.events import InteractionQueued
+>>> cfg = RouterConfig(queues={"q": QueueConfig(steps=[Step(after=30, skills={"en": 1})])})
+>>> state = RouterState(cfg)
+>>> state.apply(InteractionQueued(seq=1, at=0.0, interaction_id="i", channel="voice",
+...                               queue="q", skills={"en": 5}))
+>>> state.next_timer()
+(30.0, 1, 'step', 'i')
+>>> e = step_event(state, state.interactions["i"], 30.0)
+>>> (e.seq, e.at, e.step, e.skills, e.skipped)
+(2, 30.0, 0, {'en': 1}, False)
+"""
+
+from __future__ import annotations
+
+from ccrouter.config import QueueConfig
+from ccrouter.events import (
+    InteractionExited,
+    InteractionOverdue,
+    InteractionReminded,
+    InteractionStepped,
+)
+from ccrouter.state import Interaction, RouterState, reminder_times
+
+__all__ = [
+    "anyone_could_take",
+    "exit_event",
+    "overdue_event",
+    "remind_event",
+    "size_exit",
+    "step_event",
+]
+
+
+def step_event(state: RouterState, interaction: Interaction, due: float) -> InteractionStepped:
+    """The widening step ``interaction.step`` of its queue, applied or skipped."""
+    step = state.config.queue(interaction.queue).steps[interaction.step]
+    skills = {k: v for k, v in interaction.skills.items() if k not in step.drop_skills}
+    skills.update(step.skills)
+    priority = interaction.priority if step.priority is None else float(step.priority)
+    skipped = step.skip_if_nobody and not anyone_could_take(state, interaction.channel, skills)
+    if skipped:
+        skills, priority = dict(interaction.skills), interaction.priority
+    return InteractionStepped(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        step=interaction.step,
+        skills=skills,
+        priority=priority,
+        skipped=skipped,
+    )
+
+
+def anyone_could_take(state: RouterState, channel: str, skills: dict[str, int]) -> bool:
+    """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with ``skills``.
+
+    Deliberately ignores presence and load: a step is worth taking if someone on shift could
+    ever answer it, not only someone idle this instant.
+    """
+    for agent in state.agents.values():
+        if agent.presence == "logged_out" or agent.capacity.get(channel, 0) <= 0:
+            continue
+        if all(agent.skills.get(skill, -1) >= level for skill, level in skills.items()):
+            return True
+    return False
+
+
+def exit_event(state: RouterState, interaction: Interaction, due: float) -> InteractionExited:
+    """``max_wait`` ran out: overflow or end, as the queue says."""
+    return _exit(state.config.queue(interaction.queue), interaction, due, state, "max_wait")
+
+
+def size_exit(
+    state: RouterState, queue_name: str, iid: str, at: float, seq: int
+) -> InteractionExited | None:
+    """The exit of a new arrival at a queue already holding ``max_size`` waiting ones."""
+    queue = state.config.queue(queue_name)
+    if queue.max_size is None or state.queue(queue_name).waiting < queue.max_size:
+        return None
+    return InteractionExited(
+        seq=seq,
+        at=at,
+        interaction_id=iid,
+        reason="max_size",
+        overflow_to=queue.overflow_to,
+        keep_age=queue.keep_age,
+    )
+
+
+def _exit(
+    queue: QueueConfig, interaction: Interaction, at: float, state: RouterState, reason: str
+) -> InteractionExited:
+    return InteractionExited(
+        seq=state.last_seq + 1,
+        at=at,
+        interaction_id=interaction.interaction_id,
+        reason=reason,
+        overflow_to=queue.overflow_to,
+        keep_age=queue.keep_age,
+    )
+
+
+def remind_event(state: RouterState, interaction: Interaction, due: float) -> InteractionReminded:
+    """The next reminder before ``interaction``'s deadline."""
+    reminders = reminder_times(state.config.queue(interaction.queue).reminders)
+    assert interaction.deadline is not None  # only work with a deadline has a remind timer
+    return InteractionReminded(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        deadline=interaction.deadline,
+        before=reminders[interaction.reminded],
+    )
+
+
+def overdue_event(state: RouterState, interaction: Interaction, due: float) -> InteractionOverdue:
+    """The escalation of work whose deadline passed: priority boost and/or another queue."""
+    queue = state.config.queue(interaction.queue)
+    assert interaction.deadline is not None
+    return InteractionOverdue(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        deadline=interaction.deadline,
+        priority=interaction.priority + queue.overdue_priority,
+        queue=queue.overdue_queue,
+    )

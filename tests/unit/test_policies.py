@@ -1,0 +1,304 @@
+"""Timer-driven queue policies (issue 6, points 1, 3 and 7): widening steps, exit rules and
+deadlines. Hand-worked timelines (exact events and times) on both backends; each router is
+replayed and checked against its own invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ccrouter import Router, RouterConfig
+from ccrouter.errors import ConfigError, InvalidArgument
+from ccrouter.events import Event
+
+
+def make(backend: str, **config: Any) -> Router:
+    return Router(RouterConfig.from_dict(config), backend=backend)
+
+
+def brief(events: list[Event]) -> list[tuple[Any, ...]]:
+    """(kind, at, interaction or agent, the fields that tell what the policy decided)."""
+    out: list[tuple[Any, ...]] = []
+    for e in events:
+        d = {k: getattr(e, k) for k in e.__struct_fields__ if k not in ("seq", "at")}
+        out.append((e.kind, e.at, *d.values()))
+    return out
+
+
+@pytest.fixture(params=["numba", "python"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def same_after_replay(router: Router) -> None:
+    router.check()
+    replayed = Router.replay(router.events, router.config, backend=router.backend)
+    assert replayed.state_digest() == router.state_digest()
+    replayed.check()
+
+
+# --- widening steps ------------------------------------------------------------------------
+
+STEPS = {
+    "steps": [
+        {"after": 10, "skills": {"fr": 3}},
+        {"after": 20, "drop_skills": ["fr"], "priority": 5},
+    ]
+}
+
+
+def test_steps_relax_then_drop_a_skill_and_raise_priority(backend: str) -> None:
+    router = make(backend, queues={"default": STEPS})
+    router.login("ann", skills={"fr": 3}, at=0)
+    router.login("bob", skills={}, at=0)
+    router.submit("c1", channel="voice", skills={"fr": 8}, at=0)
+    # t=10: step 0 relaxes fr 8 -> 3; ann could take it but is not ready.
+    assert brief(router.advance(at=15)) == [
+        ("interaction_stepped", 10.0, "c1", 0, {"fr": 3}, 0.0, False)
+    ]
+    assert router.state.next_timer() == (20.0, 4, "step", "c1")
+    router.ready("bob", at=16)  # bob has no fr: still waits
+    # t=20: step 1 drops fr and sets priority 5; bob takes it at once, at the step's time.
+    assert brief(router.advance(at=30)) == [
+        ("interaction_stepped", 20.0, "c1", 1, {}, 5.0, False),
+        ("interaction_offered", 20.0, "c1", "bob", None, 0),
+    ]
+    assert router.interaction("c1").step == 2
+    same_after_replay(router)
+
+
+def test_a_step_nobody_could_take_is_skipped(backend: str) -> None:
+    steps = {"steps": [{"after": 5, "skills": {"de": 1}, "skip_if_nobody": True}]}
+    router = make(backend, queues={"default": steps})
+    router.login("ann", skills={"en": 1}, at=0)  # logged in, not ready: still counts
+    router.submit("c1", channel="voice", skills={"en": 1, "vip": 1}, at=0)
+    # Step 0 would require de: nobody logged in has it, so the requirement stays.
+    assert brief(router.advance(at=6)) == [
+        ("interaction_stepped", 5.0, "c1", 0, {"en": 1, "vip": 1}, 0.0, True)
+    ]
+    assert router.interaction("c1").skills == {"en": 1, "vip": 1}
+    assert router.state.next_timer() is None
+    same_after_replay(router)
+
+
+def test_an_offer_holds_the_step_clock_and_a_return_fires_the_late_step_at_once(
+    backend: str,
+) -> None:
+    router = make(backend, queues={"default": {"steps": [{"after": 10, "priority": 9}]}})
+    router.login("ann", skills={}, at=0)
+    router.ready("ann", at=0)
+    router.submit("c1", channel="voice", at=1)  # offered to ann at once: no step timer
+    assert router.state.next_timer() is None
+    router.not_ready("ann", reason="break", at=5)  # the offer still rings
+    router.decline("c1", at=15)  # back in the queue after its step time (11)
+    assert router.state.next_timer() == (15.0, 6, "step", "c1")
+    events = router.advance(at=15)
+    assert brief(events) == [("interaction_stepped", 15.0, "c1", 0, {}, 9.0, False)]
+    same_after_replay(router)
+
+
+def test_a_priority_step_reorders_the_queue(backend: str) -> None:
+    q = {"steps": [{"after": 30, "priority": 10}]}
+    router = make(backend, queues={"slow": q, "default": {}})
+    router.login("ann", skills={}, at=0)
+    router.submit("a", channel="voice", priority=5, at=0)
+    router.submit("b", channel="voice", queue="slow", at=1)
+    router.advance(at=40)  # b stepped to priority 10 at t=31
+    assert [i.interaction_id for i in router.state.waiting()] == ["a", "b"]
+    assert [e[2] for e in brief(router.ready("ann", at=41)) if e[0] == "interaction_offered"] == [
+        "b"
+    ]
+    same_after_replay(router)
+
+
+# --- exit rules ----------------------------------------------------------------------------
+
+
+def test_max_wait_ends_the_interaction_with_a_reason(backend: str) -> None:
+    router = make(backend, queues={"default": {"max_wait": 60}})
+    router.submit("c1", channel="voice", at=5)
+    assert brief(router.advance(at=100)) == [
+        ("interaction_exited", 65.0, "c1", "max_wait", None, False)
+    ]
+    view = router.interaction("c1")
+    assert (view.status, view.ended_at, view.exit_reason) == ("exited", 65.0, "max_wait")
+    assert router.state.next_timer() is None
+    same_after_replay(router)
+
+
+def test_max_wait_overflows_keeping_age_and_routes_in_the_new_queue(backend: str) -> None:
+    router = make(
+        backend,
+        queues={
+            "front": {"max_wait": 30, "overflow_to": "back", "keep_age": True},
+            "back": {"max_wait": 100},
+        },
+    )
+    router.login("ann", skills={}, at=0)
+    router.submit("c1", channel="voice", queue="front", at=10)
+    assert brief(router.advance(at=40)) == [
+        ("interaction_exited", 40.0, "c1", "max_wait", "back", True)
+    ]
+    view = router.interaction("c1")
+    assert (view.status, view.queue, view.arrived_at) == ("queued", "back", 10.0)
+    # Its age is kept: back's max_wait counts from 10, not 40.
+    assert router.state.next_timer() == (110.0, 3, "exit", "c1")
+    assert brief(router.ready("ann", at=50)) == [
+        ("agent_ready", 50.0, "ann"),
+        ("interaction_offered", 50.0, "c1", "ann", None, 0),
+    ]
+    same_after_replay(router)
+
+
+def test_overflow_without_keep_age_is_a_new_arrival(backend: str) -> None:
+    router = make(backend, queues={"front": {"max_wait": 30, "overflow_to": "back"}, "back": {}})
+    router.submit("c1", channel="voice", queue="front", at=0)
+    router.submit("old", channel="voice", queue="back", at=20)
+    router.advance(at=30)
+    view = router.interaction("c1")
+    assert (view.queue, view.arrived_at) == ("back", 30.0)
+    assert [i.interaction_id for i in router.state.waiting()] == ["old", "c1"]
+    same_after_replay(router)
+
+
+def test_max_size_exits_the_new_arrival_on_submit(backend: str) -> None:
+    router = make(
+        backend, queues={"small": {"max_size": 2, "overflow_to": "default"}, "default": {}}
+    )
+    router.submit("c1", channel="voice", queue="small", at=0)
+    router.submit("c2", channel="voice", queue="small", at=1)
+    events = router.submit("c3", channel="voice", queue="small", at=2)
+    assert brief(events) == [
+        ("interaction_queued", 2.0, "c3", "voice", "small", {}, 0.0, None, {}),
+        ("interaction_exited", 2.0, "c3", "max_size", "default", False),
+    ]
+    assert router.interaction("c3").queue == "default"
+    router.abandon("c1", at=3)  # room again
+    assert router.interaction("c1").status == "abandoned"
+    events = router.submit("c4", channel="voice", queue="small", at=4)
+    assert [e.kind for e in events] == ["interaction_queued"]
+    same_after_replay(router)
+
+
+def test_max_size_zero_without_overflow_ends_at_once(backend: str) -> None:
+    router = make(backend, queues={"default": {"max_size": 0}})
+    router.login("ann", skills={}, at=0)
+    router.ready("ann", at=0)
+    events = router.submit("c1", channel="voice", at=1)
+    # The queue holds nothing: even with ann free, the arrival exits before routing.
+    assert [e.kind for e in events] == ["interaction_queued", "interaction_exited"]
+    assert router.interaction("c1").status == "exited"
+    same_after_replay(router)
+
+
+def test_abandon_and_offer_cancel_the_exit_timer(backend: str) -> None:
+    router = make(backend, queues={"default": {"max_wait": 10, "offer_timeout": 20}})
+    router.login("ann", skills={}, at=0)
+    router.submit("c1", channel="voice", at=0)
+    router.submit("c2", channel="voice", at=0)
+    router.abandon("c2", at=1)
+    router.ready("ann", at=2)  # c1 offered: its exit timer stops, the offer rings till 22
+    assert [t[2] for t in router.state.timers] == ["offer"]
+    # The offer times out at 22, after c1's max wait (10): it exits at once on return.
+    events = router.advance(at=22)
+    assert [(e.kind, e.at) for e in events] == [
+        ("offer_timed_out", 22.0),
+        ("agent_not_ready", 22.0),
+        ("interaction_exited", 22.0),
+    ]
+    same_after_replay(router)
+
+
+def test_exit_rule_config_errors() -> None:
+    with pytest.raises(ConfigError, match="overflow_to"):
+        RouterConfig.from_dict({"queues": {"a": {"overflow_to": "nowhere"}}})
+    with pytest.raises(ConfigError, match="steps"):
+        RouterConfig.from_dict({"queues": {"a": {"steps": [{"after": 5}, {"after": 1}]}}})
+    with pytest.raises(ConfigError, match="max_wait"):
+        RouterConfig.from_dict({"queues": {"a": {"max_wait": 0}}})
+
+
+# --- deadlines (deferred work) -------------------------------------------------------------
+
+EMAIL = {"deadline": 3600, "reminders": [600, 1800], "overdue_priority": 10}
+
+
+def test_reminders_then_overdue_escalation(backend: str) -> None:
+    router = make(backend, queues={"email": EMAIL, "default": {}})
+    events = router.submit("m1", channel="email", queue="email", at=100)
+    assert brief(events)[1] == ("interaction_deadline_set", 100.0, "m1", 3700.0)
+    assert brief(router.advance(at=5000)) == [
+        ("interaction_reminded", 1900.0, "m1", 3700.0, 1800.0),
+        ("interaction_reminded", 3100.0, "m1", 3700.0, 600.0),
+        ("interaction_overdue", 3700.0, "m1", 3700.0, 10.0, None),
+    ]
+    assert router.state.next_timer() is None
+    assert router.interaction("m1").priority == 10.0
+    same_after_replay(router)
+
+
+def test_an_explicit_deadline_and_a_move_when_overdue(backend: str) -> None:
+    q = {"reminders": [60], "overdue_queue": "escalated", "overdue_priority": 1}
+    router = make(backend, queues={"tickets": q, "escalated": {}})
+    router.login("sue", skills={}, at=0)
+    router.submit("t1", channel="email", queue="tickets", deadline=500, at=0)
+    router.ready("sue", at=1)  # sue has no email capacity: t1 waits
+    assert brief(router.advance(at=500)) == [
+        ("interaction_reminded", 440.0, "t1", 500.0, 60.0),
+        ("interaction_overdue", 500.0, "t1", 500.0, 1.0, "escalated"),
+    ]
+    view = router.interaction("t1")
+    assert (view.queue, view.arrived_at, view.priority) == ("escalated", 0.0, 1.0)
+    same_after_replay(router)
+
+
+def test_work_taken_before_its_deadline_has_no_more_timers(backend: str) -> None:
+    router = make(backend, queues={"default": EMAIL})
+    router.login("ann", skills={}, capacity={"email": 1}, at=0)
+    router.submit("m1", channel="email", at=0)
+    assert [t[2] for t in router.state.timers] == ["remind", "overdue"]
+    router.ready("ann", at=10)
+    router.accept("m1", at=11)
+    assert list(router.state.timers) == []
+    same_after_replay(router)
+
+
+def test_a_reminder_passed_while_offered_is_not_made_late(backend: str) -> None:
+    q = {"deadline": 100, "reminders": [50], "offer_timeout": 80}
+    router = make(backend, queues={"default": q})
+    router.login("ann", skills={}, capacity={"email": 1}, at=0)
+    router.ready("ann", at=0)
+    router.submit("m1", channel="email", at=0)  # offered at once, rings till 80
+    events = router.advance(at=100)
+    # Back at 80 (reminder time 50 passed: skipped), overdue at 100.
+    assert [(e.kind, e.at) for e in events] == [
+        ("offer_timed_out", 80.0),
+        ("agent_not_ready", 80.0),
+        ("interaction_overdue", 100.0),
+    ]
+    same_after_replay(router)
+
+
+def test_deadline_must_be_a_number(backend: str) -> None:
+    router = make(backend)
+    before = router.state_digest()
+    with pytest.raises(InvalidArgument, match="deadline"):
+        router.submit("m1", channel="email", deadline=float("nan"), at=0)
+    assert router.state_digest() == before
+
+
+def test_a_snapshot_carries_policy_state_and_timers(backend: str) -> None:
+    from ccrouter.log import MemoryEventLog
+    from ccrouter.snapshot import MemorySnapshotStore
+
+    config = RouterConfig.from_dict({"queues": {"default": {**EMAIL, **STEPS, "max_wait": 9e3}}})
+    log, store = MemoryEventLog(), MemorySnapshotStore()
+    router = Router(config, log=log, snapshots=store, backend=backend)
+    router.submit("m1", channel="email", skills={"fr": 5}, at=0)
+    router.advance(at=1850)  # two steps and one reminder made
+    router.snapshot()
+    restored = Router(config, log=MemoryEventLog(list(log.read())), snapshots=store)
+    restored.check()
+    assert restored.state_digest() == router.state_digest()
+    assert brief(restored.advance(at=4000)) == brief(router.advance(at=4000))
