@@ -179,6 +179,7 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                     f"queues.{name}.{field}",
                     "a configured queue name",
                 )
+        _check_overflow_cycles(self.queues)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RouterConfig:
@@ -239,6 +240,25 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
             msg = f"unknown queue {name!r}; configured queues: {', '.join(sorted(self.queues))}"
             raise UnknownQueue(msg) from None
+
+
+def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:
+    """Refuse an ``overflow_to`` cycle of queues that all keep age: a max wait passed in one
+    would still be passed in the next, and the work would circle at one instant for ever."""
+    for start in queues:
+        seen: list[str] = []
+        name: str | None = start
+        while name is not None and name not in seen:
+            seen.append(name)
+            name = queues[name].overflow_to
+        if name is None:
+            continue
+        cycle = seen[seen.index(name) :]
+        _check(
+            not all(queues[q].keep_age and queues[q].max_wait is not None for q in cycle),
+            f"queues.{start}.overflow_to",
+            "not a cycle of queues that all keep age (" + " -> ".join([*cycle, name]) + ")",
+        )
 
 
 def _convert(data: Any, kind: type[_T], path: str) -> _T:

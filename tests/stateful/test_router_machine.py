@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CCRouterError
-from ccrouter.events import InteractionAbandoned, InteractionCompleted
+from ccrouter.events import InteractionAbandoned, InteractionCompleted, InteractionExited
 
 AGENTS = [f"a{i}" for i in range(5)]
 CHANNELS = ["voice", "chat"]
@@ -39,22 +39,48 @@ dt = st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0])
 
 @st.composite
 def configs(draw: st.DrawFn) -> RouterConfig:
-    def queue() -> dict[str, Any]:
-        return {
+    def queue(other: str) -> dict[str, Any]:
+        settings: dict[str, Any] = {
             "strategy": draw(st.sampled_from(STRATEGIES)),
             "wrap_up": draw(st.sampled_from([0.0, 2.0])),
             "offer_timeout": draw(st.sampled_from([None, 4.0])),
             "aging_rate": draw(st.sampled_from([0.0, 0.5])),
         }
+        if draw(st.booleans()):  # queue policies (steps, exits, deadlines)
+            settings |= {
+                "steps": draw(st.lists(steps(), max_size=3)),
+                "max_wait": draw(st.sampled_from([None, 5.0, 12.0])),
+                "max_size": draw(st.sampled_from([None, 1, 3])),
+                "overflow_to": draw(st.sampled_from([None, other])),
+                # keep_age only towards vip: a keep-age cycle is refused by the config.
+                "keep_age": other == "vip" and draw(st.booleans()),
+                "deadline": draw(st.sampled_from([None, 8.0, 20.0])),
+                "reminders": draw(st.sampled_from([[], [3.0], [2.0, 6.0]])),
+                "overdue_priority": draw(st.sampled_from([0.0, 4.0])),
+                "overdue_queue": draw(st.sampled_from([None, other])),
+            }
+            settings["steps"].sort(key=lambda step: step["after"])
+        return settings
 
     return RouterConfig.from_dict(
         {
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
-            "queues": {name: queue() for name in QUEUES},
+            "queues": {name: queue(QUEUES[1 - i]) for i, name in enumerate(QUEUES)},
         }
     )
+
+
+@st.composite
+def steps(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "after": draw(st.sampled_from([0.0, 1.0, 4.0, 9.0])),
+        "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 4), max_size=1)),
+        "drop_skills": draw(st.lists(st.sampled_from(SKILLS), max_size=1)),
+        "priority": draw(st.sampled_from([None, 3.0])),
+        "skip_if_nobody": draw(st.booleans()),
+    }
 
 
 class RouterMachine(RuleBasedStateMachine):
@@ -140,6 +166,7 @@ class RouterMachine(RuleBasedStateMachine):
             ),
             st.fixed_dictionaries({"direct_to": st.sampled_from([*AGENTS, "ghost"])}),
         ),
+        deadline=st.sampled_from([None, None, 0.0, 6.0]),
         step=dt,
     )
     def submit(
@@ -149,6 +176,7 @@ class RouterMachine(RuleBasedStateMachine):
         skills: dict[str, int],
         priority: int,
         targeting: dict[str, Any],
+        deadline: float | None,
         step: float,
     ) -> None:
         self.next_id += 1
@@ -161,6 +189,8 @@ class RouterMachine(RuleBasedStateMachine):
             skills=skills,
             priority=priority,
             at=self.tick(step),
+            # A deadline relative to now (0: due at once).
+            deadline=None if deadline is None else self.now + deadline,
             **targeting,
         )
 
@@ -269,7 +299,9 @@ class RouterMachine(RuleBasedStateMachine):
     def every_interaction_ends_at_most_once(self) -> None:
         ended: set[str] = set()
         for event in self.router.events:
-            if isinstance(event, InteractionCompleted | InteractionAbandoned):
+            if isinstance(event, InteractionExited) and event.overflow_to is not None:
+                continue  # moved to another queue, not ended
+            if isinstance(event, InteractionCompleted | InteractionAbandoned | InteractionExited):
                 assert event.interaction_id not in ended, event
                 ended.add(event.interaction_id)
 

@@ -217,6 +217,15 @@ def test_exit_rule_config_errors() -> None:
         RouterConfig.from_dict({"queues": {"a": {"steps": [{"after": 5}, {"after": 1}]}}})
     with pytest.raises(ConfigError, match="max_wait"):
         RouterConfig.from_dict({"queues": {"a": {"max_wait": 0}}})
+    loop = {"max_wait": 5, "keep_age": True}
+    with pytest.raises(ConfigError, match=r"a -> b -> a"):
+        RouterConfig.from_dict(
+            {"queues": {"a": {**loop, "overflow_to": "b"}, "b": {**loop, "overflow_to": "a"}}}
+        )
+    # A cycle where one queue starts the clock again is fine: the work waits there anew.
+    RouterConfig.from_dict(
+        {"queues": {"a": {**loop, "overflow_to": "b"}, "b": {"max_wait": 5, "overflow_to": "a"}}}
+    )
 
 
 # --- deadlines (deferred work) -------------------------------------------------------------
