@@ -311,3 +311,38 @@ def test_a_snapshot_carries_policy_state_and_timers(backend: str) -> None:
     restored.check()
     assert restored.state_digest() == router.state_digest()
     assert brief(restored.advance(at=4000)) == brief(router.advance(at=4000))
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def test_reports_count_exits_overflows_and_overdue_work() -> None:
+    from ccrouter.stats import RealtimeStats, interval_report
+
+    router = make(
+        "python",
+        queues={
+            "front": {"max_wait": 30, "overflow_to": "back", "keep_age": True},
+            "back": {"max_wait": 100},
+            "email": {"deadline": 50, "overdue_priority": 1, "overdue_queue": "back"},
+        },
+    )
+    router.submit("c1", channel="voice", queue="front", at=0)  # -> back at 30, exits at 100
+    router.submit("c2", channel="voice", queue="front", at=10)  # -> back at 40
+    router.submit("m1", channel="email", queue="email", at=20)  # overdue at 70 -> back
+    router.advance(at=105)
+    rows = {r.queue: r for r in interval_report(router.events, interval=3600, by=("queue",))}
+    front, email = rows["front"], rows["email"]
+    # Counted where they arrived: c1 ended (exited) after its overflow, c2 still waits.
+    assert (front.offered, front.overflowed, front.exited, front.waiting) == (2, 2, 1, 1)
+    assert (email.offered, email.overdue, email.waiting) == (1, 1, 1)
+    live = RealtimeStats()
+    live.apply_all(router.events)
+    # Live: what waits where now (c2 voice and m1 email in back), flows counted per queue.
+    assert live.waiting("front") == 0 and live.waiting("back") == 2
+    back = live.queue("back", "voice", at=105)
+    assert (back.offered, back.exited, back.waiting) == (2, 1, 1)
+    # c2 kept its age (arrived 10): the oldest unanswered in back is 95 s old at 105.
+    assert back.longest_wait == 95.0
+    assert live.queue("front", at=105).overflowed == 2
+    assert live.queue("email", at=105).overflowed == 1

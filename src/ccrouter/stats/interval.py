@@ -144,6 +144,14 @@ class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
     occupancy: float | None
     """``handling_time / staffed_time``. Agents serve every queue and channel, so rows not grouped
     by agent all carry the whole center's occupancy for their interval."""
+    exited: int = 0
+    """Of these interactions, ended by an exit rule (``max_wait``, ``max_size``, no overflow);
+    they no longer count as ``waiting``. 0 in agent rows."""
+    overflowed: int = 0
+    """Of these interactions, sent to another queue by an exit rule (they stay counted in the
+    queue and interval they arrived in, like every later outcome). 0 in agent rows."""
+    overdue: int = 0
+    """Of these interactions, those whose deadline passed while they waited. 0 in agent rows."""
 
 
 ROW_FIELDS: tuple[str, ...] = IntervalRow.__struct_fields__
@@ -159,8 +167,11 @@ class _Counts:
         "abandoned",
         "answered",
         "declined",
+        "exited",
         "handled",
         "offered",
+        "overdue",
+        "overflowed",
         "revoked",
         "talk",
         "timed_out",
@@ -173,6 +184,7 @@ class _Counts:
     def __init__(self) -> None:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.handled = self.declined = self.timed_out = self.revoked = 0
+        self.exited = self.overflowed = self.overdue = 0
         self.wait = self.talk = self.wrap = 0.0
 
 
@@ -411,6 +423,24 @@ class _Fold:
             if not self.by_agent:
                 c.waiting -= 1
 
+    def exited(self, e: InteractionExited) -> None:
+        ix = self.ixs.get(e.interaction_id)
+        if ix is None or (c := self.target(ix, None)) is None:
+            if e.overflow_to is None:
+                self.ixs.pop(e.interaction_id, None)
+            return
+        if e.overflow_to is None:
+            del self.ixs[e.interaction_id]
+            c.exited += 1
+            c.waiting -= 1
+        else:
+            c.overflowed += 1
+
+    def overdue(self, e: InteractionOverdue) -> None:
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None and (c := self.target(ix, None)) is not None:
+            c.overdue += 1
+
     def logged_in(self, e: AgentLoggedIn) -> None:
         a = self.agents.get(e.agent_id)
         if a is None:
@@ -471,8 +501,8 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionDeadlineSet: _ignore,
     InteractionStepped: _ignore,  # a new requirement/priority: no statistic reads them
     InteractionReminded: _ignore,
-    InteractionExited: _ignore,
-    InteractionOverdue: _ignore,
+    InteractionExited: _Fold.exited,
+    InteractionOverdue: _Fold.overdue,
 }
 
 _EMPTY = _Counts()
@@ -608,6 +638,9 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
             staffed_time=staffed,
             handling_time=handling,
             occupancy=ratio(handling, staffed),
+            exited=c.exited,
+            overflowed=c.overflowed,
+            overdue=c.overdue,
         )
 
     zero = [0.0] * 6

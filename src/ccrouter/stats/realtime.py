@@ -118,6 +118,11 @@ class QueueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     estimated_wait: float | None
     """Estimated wait of an interaction arriving now (see :meth:`RealtimeStats.estimated_wait`);
     ``None`` when unknown or for aggregates over several queues or channels."""
+    exited: int = 0
+    """Interactions an exit rule ended here (``max_wait``, ``max_size`` without overflow)."""
+    overflowed: int = 0
+    """Interactions that left this queue for another (exit overflow or overdue escalation);
+    each also counts as ``offered`` in the queue it went to, where it waits from then on."""
 
 
 class AgentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,10 +150,12 @@ class _Queue:
         "abandoned",
         "answered",
         "declined",
+        "exited",
         "handled",
         "offered",
         "offering",
         "order",
+        "overflowed",
         "recent_answers",
         "recent_waits",
         "revoked",
@@ -164,6 +171,7 @@ class _Queue:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.offering = self.handled = 0
         self.declined = self.timed_out = self.revoked = 0
+        self.exited = self.overflowed = 0
         self.wait = self.talk = self.wrap = 0.0
         self.order: deque[_Live] = deque()
         """Unanswered interactions in arrival order, with lazily removed answered ones."""
@@ -174,10 +182,11 @@ class _Queue:
 class _Live:
     """An interaction not yet finished (unanswered, connected or in wrap-up)."""
 
-    __slots__ = ("accepted_at", "completed_at", "done", "queue", "queued_at", "ringing")
+    __slots__ = ("accepted_at", "channel", "completed_at", "done", "queue", "queued_at", "ringing")
 
-    def __init__(self, queue: _Queue, queued_at: float) -> None:
+    def __init__(self, queue: _Queue, queued_at: float, channel: str = "") -> None:
         self.queue = queue
+        self.channel = channel
         self.queued_at = queued_at
         self.ringing = False
         self.done = False
@@ -342,6 +351,8 @@ class RealtimeStats:
             declined=sum(q.declined for q in qs),
             timed_out=sum(q.timed_out for q in qs),
             revoked=sum(q.revoked for q in qs),
+            exited=sum(q.exited for q in qs),
+            overflowed=sum(q.overflowed for q in qs),
             estimated_wait=None
             if queue is None or channel is None
             else self.estimated_wait(queue, channel),
@@ -466,7 +477,7 @@ class RealtimeStats:
             q = self._queues[key] = _Queue(self.ewt_window)
         q.offered += 1
         q.waiting += 1
-        live = self._live[e.interaction_id] = _Live(q, e.at)
+        live = self._live[e.interaction_id] = _Live(q, e.at, e.channel)
         q.order.append(live)
 
     def _offered(self, e: InteractionOffered) -> None:
@@ -588,6 +599,46 @@ class RealtimeStats:
         a.wrap_time += wrap
         self._update(a, at)
 
+    def _exited(self, e: InteractionExited) -> None:
+        live = self._live.get(e.interaction_id)
+        if live is None or live.done:
+            return
+        q = live.queue
+        if e.overflow_to is None:
+            del self._live[e.interaction_id]
+            q.waiting -= 1
+            q.exited += 1
+            live.done = True
+            self._unlink(q)
+        else:
+            self._move(e.interaction_id, live, e.overflow_to, e.keep_age, e.at)
+
+    def _overdue(self, e: InteractionOverdue) -> None:
+        live = self._live.get(e.interaction_id)
+        if e.queue is not None and live is not None and not live.done:
+            self._move(e.interaction_id, live, e.queue, True, e.at)
+
+    def _move(self, iid: str, live: _Live, queue: str, keep_age: bool, at: float) -> None:
+        """A waiting interaction leaves its queue for ``queue``: it arrives there (keeping
+        its arrival time when ``keep_age``) and waits there from now on."""
+        old = live.queue
+        old.waiting -= 1
+        old.overflowed += 1
+        live.done = True  # lazily dropped from the old queue's order
+        self._unlink(old)
+        key = (queue, live.channel)
+        q = self._queues.get(key)
+        if q is None:
+            q = self._queues[key] = _Queue(self.ewt_window)
+        q.offered += 1
+        q.waiting += 1
+        moved = self._live[iid] = _Live(q, live.queued_at if keep_age else at, live.channel)
+        # Keep `order` in arrival order: an old arrival goes before younger ones.
+        order, i = q.order, len(q.order)
+        while i > 0 and order[i - 1].queued_at > moved.queued_at:
+            i -= 1
+        order.insert(i, moved)
+
     def _abandoned(self, e: InteractionAbandoned) -> None:
         at = e.at
         if e.agent_id is not None:
@@ -687,6 +738,6 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionDeadlineSet: _ignore,
     InteractionStepped: _ignore,  # a new requirement/priority: no statistic reads them
     InteractionReminded: _ignore,
-    InteractionExited: _ignore,
-    InteractionOverdue: _ignore,
+    InteractionExited: RealtimeStats._exited,
+    InteractionOverdue: RealtimeStats._overdue,
 }
