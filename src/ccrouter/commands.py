@@ -21,6 +21,7 @@ __all__ = [
     "Logout",
     "NotReady",
     "Ready",
+    "RequestCallback",
     "Submit",
     "Update",
 ]
@@ -88,6 +89,22 @@ class Update(_Base, frozen=True, tag="update"):
     attributes: dict[str, Any] | None = None
 
 
+class RequestCallback(_Base, frozen=True, tag="request_callback"):
+    """The waiting customer leaves the line and is called back when their turn comes."""
+
+    interaction_id: str
+
+
 Command: TypeAlias = (
-    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon | Update
+    Login
+    | Ready
+    | NotReady
+    | Logout
+    | Submit
+    | Accept
+    | Decline
+    | Complete
+    | Abandon
+    | Update
+    | RequestCallback
 )

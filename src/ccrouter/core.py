@@ -28,6 +28,7 @@ from ccrouter.commands import (
     Logout,
     NotReady,
     Ready,
+    RequestCallback,
     Submit,
     Update,
 )
@@ -44,6 +45,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CallbackRequested,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -194,8 +196,21 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
-        elif isinstance(command, Abandon) and status not in ("queued", "offered"):
-            _wrong_status(command, interaction, "queued or offered")
+        elif isinstance(command, Abandon):
+            if status not in ("queued", "offered"):
+                _wrong_status(command, interaction, "queued or offered")
+            if interaction.callback:
+                msg = (
+                    f"cannot abandon {interaction.interaction_id!r}: it is a callback (the "
+                    "customer already left the line); the agent completes it"
+                )
+                raise InvalidTransition(msg)
+        elif isinstance(command, RequestCallback):
+            if status != "queued":
+                _wrong_status(command, interaction, "queued")
+            if interaction.callback:
+                msg = f"{interaction.interaction_id!r} is already a callback"
+                raise InvalidTransition(msg)
         elif isinstance(command, Update):
             if status not in ("queued", "offered", "connected"):
                 _wrong_status(command, interaction, "queued, offered or connected")
@@ -407,6 +422,8 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 attributes=None if command.attributes is None else dict(command.attributes),
             )
         ]
+    if isinstance(command, RequestCallback):
+        return [CallbackRequested(seq=seq(), at=at, interaction_id=iid)]
     if isinstance(command, Abandon):
         return [InteractionAbandoned(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
     assert holder is not None  # validated: offered or connected

@@ -28,6 +28,7 @@ __all__ = [
     "AgentLoggedOut",
     "AgentNotReady",
     "AgentReady",
+    "CallbackRequested",
     "CommandRecorded",
     "Event",
     "EventBase",
@@ -278,6 +279,17 @@ class InteractionOverdue(EventBase, frozen=True, tag="interaction_overdue"):
     queue: str | None = None
 
 
+class CallbackRequested(EventBase, frozen=True, tag="callback_requested"):
+    """The waiting customer left the line for a callback (virtual hold).
+
+    The interaction keeps its place and age; when its turn comes it is offered like any other
+    and the agent calls the customer back. It can no longer be abandoned (nobody is on the
+    line to hang up) and the live-caller patience limit (``max_wait``) no longer applies.
+    """
+
+    interaction_id: str
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -316,6 +328,7 @@ Event: TypeAlias = (
     | InteractionExited
     | InteractionReminded
     | InteractionOverdue
+    | CallbackRequested
     | CommandRecorded
 )
 """Every event type, as a tagged union."""

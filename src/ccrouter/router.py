@@ -38,6 +38,7 @@ from ccrouter.commands import (
     Logout,
     NotReady,
     Ready,
+    RequestCallback,
     Submit,
     Update,
 )
@@ -104,6 +105,8 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """Widening steps of its queue reached so far (applied or skipped)."""
     exit_reason: str | None = None
     """Why an exit rule ended it (status ``exited``)."""
+    callback: bool = False
+    """The customer left the line to be called back (an offer of it is a callback)."""
 
 
 class Router:
@@ -249,6 +252,20 @@ class Router:
         """The customer left a queued or ringing interaction."""
         return self._run(Abandon(interaction_id=interaction_id), at, command_id)
 
+    def request_callback(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
+        """The waiting customer leaves the line to be called back (virtual hold).
+
+        The interaction keeps its place and age in its queue and is offered when its turn
+        comes (``interaction(...).callback`` says it is a callback). From then on it cannot be
+        abandoned and ``max_wait`` no longer applies; steps and deadlines still do.
+
+        Raises:
+            InvalidTransition: it is not waiting in a queue, or already a callback.
+        """
+        return self._run(RequestCallback(interaction_id=interaction_id), at, command_id)
+
     def update(
         self,
         interaction_id: str,
@@ -390,6 +407,7 @@ class Router:
             deadline=i.deadline,
             step=i.step,
             exit_reason=i.exit_reason,
+            callback=i.callback,
         )
 
     def explain(self, interaction_id: str) -> Explanation:
@@ -608,8 +626,8 @@ def _canonical(state: RouterState) -> Any:
             *((list(i.preferred), i.preferred_until) if i.preferred else ()),
             # Only when a queue policy touched it, for the same reason.
             *(
-                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason)
-                if i.deadline is not None or i.step or i.exit_reason is not None
+                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason, i.callback)
+                if i.deadline is not None or i.step or i.exit_reason is not None or i.callback
                 else ()
             ),
         )

@@ -104,6 +104,7 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     reminded: int = 0
     overdue: bool = False
     exit_reason: str | None = None
+    callback: bool = False
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -189,6 +190,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.reminded,
                 i.overdue,
                 i.exit_reason,
+                i.callback,
             )
             for i in state.interactions.values()
         ],
@@ -297,6 +299,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.reminded,
             i.overdue,
             i.exit_reason,
+            i.callback,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for

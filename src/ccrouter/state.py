@@ -28,6 +28,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CallbackRequested,
     CommandRecorded,
     Event,
     InteractionAbandoned,
@@ -164,6 +165,8 @@ class Interaction:
     """Its deadline passed while it waited (it was escalated)."""
     exit_reason: str | None = None
     """Why an exit rule ended it (status ``exited``)."""
+    callback: bool = False
+    """The customer left the line to be called back (virtual hold)."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
@@ -536,6 +539,11 @@ class RouterState:
         self._enqueue(interaction)
         self._arm(interaction, e.at, e.seq)
 
+    def _callback_requested(self, e: CallbackRequested) -> None:
+        interaction = self.interactions[e.interaction_id]
+        interaction.callback = True
+        self._cancel_timer("exit", e.interaction_id)  # no caller on the line to lose patience
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
@@ -576,7 +584,11 @@ class RouterState:
         if interaction.step < len(queue.steps) and ("step", iid) not in timer_of:
             due = arrived + queue.steps[interaction.step].after
             self._set_timer(max(due, at), seq, "step", iid)
-        if queue.max_wait is not None and ("exit", iid) not in timer_of:
+        if (
+            queue.max_wait is not None
+            and not interaction.callback
+            and ("exit", iid) not in timer_of
+        ):
             self._set_timer(max(arrived + queue.max_wait, at), seq, "exit", iid)
         deadline = interaction.deadline
         if deadline is None or interaction.overdue:
@@ -756,7 +768,7 @@ class RouterState:
                 else 0.0,
             ),
             "exit": (
-                waiting and queue.max_wait is not None,
+                waiting and queue.max_wait is not None and not interaction.callback,
                 interaction.arrived_at + (queue.max_wait or 0.0),
             ),
             "overdue": (live_deadline, deadline or 0.0),
@@ -804,4 +816,5 @@ _APPLY: dict[type[Any], Any] = {
     InteractionExited: RouterState._exited,
     InteractionReminded: RouterState._reminded,
     InteractionOverdue: RouterState._overdue,
+    CallbackRequested: RouterState._callback_requested,
 }

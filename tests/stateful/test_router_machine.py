@@ -14,7 +14,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CCRouterError
-from ccrouter.events import InteractionAbandoned, InteractionCompleted, InteractionExited
+from ccrouter.events import (
+    CallbackRequested,
+    InteractionAbandoned,
+    InteractionCompleted,
+    InteractionExited,
+)
 
 AGENTS = [f"a{i}" for i in range(5)]
 CHANNELS = ["voice", "chat"]
@@ -246,6 +251,14 @@ class RouterMachine(RuleBasedStateMachine):
             at=self.tick(step),
         )
 
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def request_callback(self, data: st.DataObject, step: float) -> None:
+        """A customer leaves the line for a callback (any status: refused alike unless
+        queued and not yet a callback)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do("request_callback", iid, at=self.tick(step))
+
     @rule(step=dt)
     def advance(self, step: float) -> None:
         self.do("advance", at=self.tick(step))
@@ -265,6 +278,8 @@ class RouterMachine(RuleBasedStateMachine):
                 ("update", ("i1",), {"priority": float("nan")}),
                 ("update", ("i1",), {"skills": {"x": -3}}),
                 ("update", ("ghost",), {"priority": 1}),
+                ("request_callback", ("ghost",), {}),
+                ("submit", ("new6",), {"channel": "voice", "deadline": float("inf")}),
                 ("submit", ("new3",), {"channel": "voice", "preferred_wait": 3.0}),
                 ("submit", ("new4",), {"channel": "voice", "direct_to": ""}),
                 (
@@ -317,6 +332,17 @@ class RouterMachine(RuleBasedStateMachine):
                     and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())
                 )
                 assert not eligible, (agent.agent_id, interaction.interaction_id)
+
+    @invariant()
+    def callbacks_are_never_abandoned_nor_exit_by_patience(self) -> None:
+        callbacks: set[str] = set()
+        for event in self.router.events:
+            if isinstance(event, CallbackRequested):
+                callbacks.add(event.interaction_id)
+            elif isinstance(event, InteractionAbandoned) or (
+                isinstance(event, InteractionExited) and event.reason == "max_wait"
+            ):
+                assert event.interaction_id not in callbacks, event
 
     @invariant()
     def replay_equals_live(self) -> None:

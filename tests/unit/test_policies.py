@@ -346,3 +346,70 @@ def test_reports_count_exits_overflows_and_overdue_work() -> None:
     assert back.longest_wait == 95.0
     assert live.queue("front", at=105).overflowed == 2
     assert live.queue("email", at=105).overflowed == 1
+
+
+# --- callbacks (virtual hold) --------------------------------------------------------------
+
+
+def test_a_callback_keeps_its_place_and_is_offered_in_turn(backend: str) -> None:
+    router = make(backend, queues={"default": {"max_wait": 60}})
+    router.login("ann", skills={}, at=0)
+    router.submit("c1", channel="voice", at=0)
+    router.submit("c2", channel="voice", at=5)
+    events = router.request_callback("c1", at=10)
+    assert brief(events) == [("callback_requested", 10.0, "c1")]
+    # c1 no longer has a patience limit; c2 (a live caller) still does.
+    assert [(t[0], t[2], t[3]) for t in router.state.timers] == [(65.0, "exit", "c2")]
+    assert [i.interaction_id for i in router.state.waiting()] == ["c1", "c2"]
+    assert [e[2] for e in brief(router.ready("ann", at=20)) if e[0] == "interaction_offered"] == [
+        "c1"
+    ]
+    view = router.interaction("c1")
+    assert (view.status, view.callback, view.arrived_at) == ("offered", True, 0.0)
+    same_after_replay(router)
+
+
+def test_a_callback_cannot_be_abandoned_nor_requested_twice(backend: str) -> None:
+    from ccrouter.errors import InvalidTransition
+
+    router = make(backend)
+    router.submit("c1", channel="voice", at=0)
+    router.request_callback("c1", at=1)
+    before = router.state_digest()
+    with pytest.raises(InvalidTransition, match="callback"):
+        router.abandon("c1", at=2)
+    with pytest.raises(InvalidTransition, match="already a callback"):
+        router.request_callback("c1", at=2)
+    assert router.state_digest() == before
+    router.login("ann", skills={}, at=3)
+    router.ready("ann", at=3)
+    router.accept("c1", at=4)
+    with pytest.raises(InvalidTransition, match="expected it queued"):
+        router.request_callback("c1", at=5)  # connected: nobody waits in line any more
+
+
+def test_a_declined_callback_goes_back_without_a_patience_limit(backend: str) -> None:
+    router = make(backend, queues={"default": {"max_wait": 5, "offer_timeout": 10}})
+    router.login("ann", skills={}, at=0)
+    router.submit("c1", channel="voice", at=0)
+    router.request_callback("c1", at=1)
+    router.ready("ann", at=2)
+    router.not_ready("ann", reason="break", at=3)
+    events = router.advance(at=100)  # the offer times out at 12; no exit ever
+    assert [e.kind for e in events] == ["offer_timed_out"]
+    assert router.interaction("c1").status == "queued"
+    same_after_replay(router)
+
+
+def test_reports_count_callbacks() -> None:
+    from ccrouter.stats import RealtimeStats, interval_report
+
+    router = make("python")
+    router.submit("c1", channel="voice", at=0)
+    router.submit("c2", channel="voice", at=1)
+    router.request_callback("c2", at=2)
+    (row,) = interval_report(router.events, interval=60, by=("queue",))
+    assert (row.offered, row.callbacks, row.waiting) == (2, 1, 2)
+    live = RealtimeStats()
+    live.apply_all(router.events)
+    assert live.queue("default", "voice", at=3).callbacks == 1

@@ -34,6 +34,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CallbackRequested,
     CommandRecorded,
     Event,
     InteractionAbandoned,
@@ -152,6 +153,9 @@ class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
     queue and interval they arrived in, like every later outcome). 0 in agent rows."""
     overdue: int = 0
     """Of these interactions, those whose deadline passed while they waited. 0 in agent rows."""
+    callbacks: int = 0
+    """Of these interactions, those whose customer left the line for a callback (they are
+    then answered or handled like any other, never abandoned). 0 in agent rows."""
 
 
 ROW_FIELDS: tuple[str, ...] = IntervalRow.__struct_fields__
@@ -166,6 +170,7 @@ class _Counts:
         "ab_within",
         "abandoned",
         "answered",
+        "callbacks",
         "declined",
         "exited",
         "handled",
@@ -184,7 +189,7 @@ class _Counts:
     def __init__(self) -> None:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.handled = self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = self.overdue = 0
+        self.exited = self.overflowed = self.overdue = self.callbacks = 0
         self.wait = self.talk = self.wrap = 0.0
 
 
@@ -441,6 +446,11 @@ class _Fold:
         if ix is not None and (c := self.target(ix, None)) is not None:
             c.overdue += 1
 
+    def callback(self, e: CallbackRequested) -> None:
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None and (c := self.target(ix, None)) is not None:
+            c.callbacks += 1
+
     def logged_in(self, e: AgentLoggedIn) -> None:
         a = self.agents.get(e.agent_id)
         if a is None:
@@ -503,6 +513,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionReminded: _ignore,
     InteractionExited: _Fold.exited,
     InteractionOverdue: _Fold.overdue,
+    CallbackRequested: _Fold.callback,
 }
 
 _EMPTY = _Counts()
@@ -641,6 +652,7 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
             exited=c.exited,
             overflowed=c.overflowed,
             overdue=c.overdue,
+            callbacks=c.callbacks,
         )
 
     zero = [0.0] * 6

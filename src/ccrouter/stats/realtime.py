@@ -27,6 +27,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    CallbackRequested,
     CommandRecorded,
     Event,
     InteractionAbandoned,
@@ -123,6 +124,8 @@ class QueueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     overflowed: int = 0
     """Interactions that left this queue for another (exit overflow or overdue escalation);
     each also counts as ``offered`` in the queue it went to, where it waits from then on."""
+    callbacks: int = 0
+    """Waiting customers who left the line for a callback so far."""
 
 
 class AgentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,6 +152,7 @@ class _Queue:
         "ab_within",
         "abandoned",
         "answered",
+        "callbacks",
         "declined",
         "exited",
         "handled",
@@ -171,7 +175,7 @@ class _Queue:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.offering = self.handled = 0
         self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = 0
+        self.exited = self.overflowed = self.callbacks = 0
         self.wait = self.talk = self.wrap = 0.0
         self.order: deque[_Live] = deque()
         """Unanswered interactions in arrival order, with lazily removed answered ones."""
@@ -353,6 +357,7 @@ class RealtimeStats:
             revoked=sum(q.revoked for q in qs),
             exited=sum(q.exited for q in qs),
             overflowed=sum(q.overflowed for q in qs),
+            callbacks=sum(q.callbacks for q in qs),
             estimated_wait=None
             if queue is None or channel is None
             else self.estimated_wait(queue, channel),
@@ -613,6 +618,11 @@ class RealtimeStats:
         else:
             self._move(e.interaction_id, live, e.overflow_to, e.keep_age, e.at)
 
+    def _callback(self, e: CallbackRequested) -> None:
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            live.queue.callbacks += 1
+
     def _overdue(self, e: InteractionOverdue) -> None:
         live = self._live.get(e.interaction_id)
         if e.queue is not None and live is not None and not live.done:
@@ -740,4 +750,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionReminded: _ignore,
     InteractionExited: RealtimeStats._exited,
     InteractionOverdue: RealtimeStats._overdue,
+    CallbackRequested: RealtimeStats._callback,
 }
