@@ -35,6 +35,7 @@ class Login(_Base, frozen=True, tag="login"):
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    groups: list[str] = []
 
 
 class Ready(_Base, frozen=True, tag="ready"):

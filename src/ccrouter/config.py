@@ -53,6 +53,8 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         skills: skill minimums to set (a new required skill, or a relaxed/raised minimum).
         drop_skills: required skills to remove.
         priority: the new priority (``None``: unchanged).
+        groups: agent groups added to those that may take the work (widening a queue that
+            names ``groups``; see :attr:`QueueConfig.groups`).
         skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
             could take the interaction under the step's requirement.
     """
@@ -61,6 +63,7 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     skills: dict[str, int] = msgspec.field(default_factory=dict)
     drop_skills: list[str] = msgspec.field(default_factory=list)
     priority: float | None = None
+    groups: list[str] = msgspec.field(default_factory=list)
     skip_if_nobody: bool = False
 
     def __post_init__(self) -> None:
@@ -88,6 +91,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
         offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
         aging_rate: priority points gained per second waited.
+        groups: agent groups whose members alone take this queue's work (empty: any agent
+            with the skills); widening steps may add groups.
         steps: widening steps, in order of ``after`` (see :class:`Step`).
         max_wait: seconds an interaction may wait before it exits (``None``: no limit).
         max_size: how many may wait at once; a submit beyond it exits at once.
@@ -105,6 +110,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     wrap_up: NonNegative = 0.0
     offer_timeout: Positive | None = None
     aging_rate: NonNegative = 0.0
+    groups: list[str] = msgspec.field(default_factory=list)
     steps: list[Step] = msgspec.field(default_factory=list)
     max_wait: Positive | None = None
     max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None

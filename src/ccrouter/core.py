@@ -149,6 +149,11 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             raise InvalidTransition(msg)
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
         _check_levels(command.capacity, "capacity", 1_000_000)
+        if not isinstance(command.groups, list | tuple):
+            msg = f"groups must be a list of group names, got {type(command.groups).__name__}"
+            raise InvalidArgument(msg)
+        for group in command.groups:
+            _check_id(group, "groups[]")
     elif isinstance(command, Ready | NotReady | Logout):
         agent = _agent(state, command.agent_id)
         if agent.presence == "logged_out":
@@ -331,6 +336,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 agent_id=command.agent_id,
                 skills=dict(command.skills),
                 capacity=dict(command.capacity),
+                groups=list(dict.fromkeys(command.groups)),
             )
         ]
     if isinstance(command, Ready):
@@ -561,7 +567,9 @@ def _route_interaction(
         interaction.skills,
         strategy=strategy,
         excluded=[state.agents[a].slot for a in declined] if declined else (),
-        allowed=_allowed_slots(state, interaction) if interaction.preferred else (),
+        allowed=_allowed_slots(state, interaction)
+        if interaction.preferred or interaction.groups
+        else (),
         round_robin_last=state.round_robin_last.get(interaction.queue, 0),
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
@@ -572,10 +580,19 @@ def _route_interaction(
 
 
 def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
-    """Slots of the agents an interaction is targeted at (``[-1]``, nobody, if none of them
-    ever logged in: an empty list would mean anyone)."""
+    """Slots of the agents an interaction is targeted at, or of the members of its agent
+    groups, or both (``[-1]``, nobody, if no such agent ever logged in: an empty list would
+    mean anyone). Groups thus reach the kernel as its ``allowed`` array: agent selection
+    stays in one place."""
     agents = state.agents
-    return [agents[a].slot for a in interaction.preferred if a in agents] or [-1]
+    if interaction.preferred:
+        candidates = [agents[a] for a in interaction.preferred if a in agents]
+    else:
+        candidates = list(agents.values())
+    groups = interaction.groups
+    if groups:
+        candidates = [a for a in candidates if not a.groups.isdisjoint(groups)]
+    return [a.slot for a in candidates] or [-1]
 
 
 def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
@@ -617,8 +634,11 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         if not queue.targeted:
             continue
         aid = agent.agent_id
-        for ((channel, skills), agents), group in queue.targeted.items():
-            if aid not in agents or agent.free(channel) <= 0:
+        for target, group in queue.targeted.items():
+            (channel, skills), agents = target[0], target[1]
+            if (agents and aid not in agents) or agent.free(channel) <= 0:
+                continue
+            if len(target) == 3 and agent.groups.isdisjoint(target[2]):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

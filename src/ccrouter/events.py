@@ -79,12 +79,16 @@ class EventBase(
 # --- agents -----------------------------------------------------------------------------------
 
 
-class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in"):
-    """An agent logged in (state ``not_ready``) with skills and per-channel capacity."""
+class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in", omit_defaults=True):
+    """An agent logged in (state ``not_ready``) with skills, per-channel capacity and the
+    agent groups it belongs to (for queues and widening steps that name groups)."""
 
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    # Left out of the encoding when empty (omit_defaults): logs from before groups existed
+    # encode exactly as they did.
+    groups: list[str] = []
 
 
 class AgentLoggedOut(EventBase, frozen=True, tag="agent_logged_out"):
@@ -245,6 +249,8 @@ class InteractionStepped(EventBase, frozen=True, tag="interaction_stepped"):
     skills: dict[str, int]
     priority: float
     skipped: bool = False
+    groups: list[str] = []
+    """The agent groups that may take it from now on (empty: any agent)."""
 
 
 class InteractionExited(EventBase, frozen=True, tag="interaction_exited"):

@@ -46,9 +46,13 @@ def step_event(state: RouterState, interaction: Interaction, due: float) -> Inte
     skills = {k: v for k, v in interaction.skills.items() if k not in step.drop_skills}
     skills.update(step.skills)
     priority = interaction.priority if step.priority is None else float(step.priority)
-    skipped = step.skip_if_nobody and not anyone_could_take(state, interaction.channel, skills)
+    groups = sorted({*interaction.groups, *step.groups}) if interaction.groups else []
+    skipped = step.skip_if_nobody and not anyone_could_take(
+        state, interaction.channel, skills, groups
+    )
     if skipped:
         skills, priority = dict(interaction.skills), interaction.priority
+        groups = list(interaction.groups)
     return InteractionStepped(
         seq=state.last_seq + 1,
         at=due,
@@ -57,17 +61,23 @@ def step_event(state: RouterState, interaction: Interaction, due: float) -> Inte
         skills=skills,
         priority=priority,
         skipped=skipped,
+        groups=groups,
     )
 
 
-def anyone_could_take(state: RouterState, channel: str, skills: dict[str, int]) -> bool:
-    """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with ``skills``.
+def anyone_could_take(
+    state: RouterState, channel: str, skills: dict[str, int], groups: list[str] | None = None
+) -> bool:
+    """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with ``skills``
+    (and, when ``groups`` are given, belongs to one of them).
 
     Deliberately ignores presence and load: a step is worth taking if someone on shift could
     ever answer it, not only someone idle this instant.
     """
     for agent in state.agents.values():
         if agent.presence == "logged_out" or agent.capacity.get(channel, 0) <= 0:
+            continue
+        if groups and agent.groups.isdisjoint(groups):
             continue
         if all(agent.skills.get(skill, -1) >= level for skill, level in skills.items()):
             return True

@@ -107,6 +107,8 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """Why an exit rule ended it (status ``exited``)."""
     callback: bool = False
     """The customer left the line to be called back (an offer of it is a callback)."""
+    groups: list[str] = []
+    """The agent groups whose members alone may take it (empty: any agent)."""
 
 
 class Router:
@@ -159,13 +161,21 @@ class Router:
         *,
         skills: Mapping[str, int],
         capacity: Mapping[str, int] | None = None,
+        groups: Iterable[str] = (),
         at: float,
         command_id: str | None = None,
     ) -> list[Event]:
-        """Log an agent in (status ``not_ready``) with proficiency per skill and capacity
-        per channel (default ``{"voice": 1}``)."""
+        """Log an agent in (status ``not_ready``) with proficiency per skill, capacity
+        per channel (default ``{"voice": 1}``) and the agent groups it belongs to (queues
+        and widening steps may limit work to groups)."""
         cap = {"voice": 1} if capacity is None else capacity
-        command = Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap))
+        command = Login(
+            agent_id=agent_id,
+            skills=_plain(skills),
+            capacity=_plain(cap),
+            # A bare string is passed on as is, to be refused (not split into letters).
+            groups=groups if isinstance(groups, str) else list(groups),  # type: ignore[arg-type]
+        )
         return self._run(command, at, command_id)
 
     def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
@@ -408,6 +418,7 @@ class Router:
             step=i.step,
             exit_reason=i.exit_reason,
             callback=i.callback,
+            groups=list(i.groups),
         )
 
     def explain(self, interaction_id: str) -> Explanation:
@@ -603,6 +614,7 @@ def _canonical(state: RouterState) -> Any:
             list(a.connected.items()),
             list(a.wrapping.items()),
             sorted(a.in_use.items()),
+            *((sorted(a.groups),) if a.groups else ()),  # only then: older digests unchanged
         )
         for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
     ]
@@ -626,8 +638,12 @@ def _canonical(state: RouterState) -> Any:
             *((list(i.preferred), i.preferred_until) if i.preferred else ()),
             # Only when a queue policy touched it, for the same reason.
             *(
-                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason, i.callback)
-                if i.deadline is not None or i.step or i.exit_reason is not None or i.callback
+                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason, i.callback, i.groups)
+                if i.deadline is not None
+                or i.step
+                or i.exit_reason is not None
+                or i.callback
+                or i.groups
                 else ()
             ),
         )

@@ -80,6 +80,7 @@ class _AgentData(msgspec.Struct, array_like=True, frozen=True):
     connected: list[tuple[str, str]]
     wrapping: list[tuple[str, str]]
     in_use: list[tuple[str, int]]
+    groups: list[str] = []  # trailing default: older payloads decode
 
 
 class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
@@ -105,6 +106,7 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     overdue: bool = False
     exit_reason: str | None = None
     callback: bool = False
+    groups: list[str] = []
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -164,6 +166,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 list(a.connected.items()),
                 list(a.wrapping.items()),
                 list(a.in_use.items()),
+                sorted(a.groups),
             )
             for a in state.agents.values()
         ],
@@ -191,6 +194,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.overdue,
                 i.exit_reason,
                 i.callback,
+                list(i.groups),
             )
             for i in state.interactions.values()
         ],
@@ -267,6 +271,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             dict(a.connected),
             dict(a.wrapping),
             dict(a.in_use),
+            frozenset(a.groups),
         )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
@@ -300,6 +305,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.overdue,
             i.exit_reason,
             i.callback,
+            tuple(i.groups),
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for

@@ -60,6 +60,7 @@ __all__ = [
     "Signature",
     "Timer",
     "reminder_times",
+    "restriction",
 ]
 
 AgentStatus: TypeAlias = Literal["logged_out", "not_ready", "ready", "reserved", "busy", "wrap_up"]
@@ -69,8 +70,11 @@ InteractionStatus: TypeAlias = Literal[
 Signature: TypeAlias = tuple[str, tuple[tuple[str, int], ...]]
 """An interaction's requirements: its channel and its sorted (skill, minimum) pairs."""
 QueueKey: TypeAlias = tuple[float, float, int, str]
-TargetedKey: TypeAlias = tuple[Signature, tuple[str, ...]]
-"""A targeted group: the requirement signature and the agents who alone may take the work."""
+TargetedKey: TypeAlias = (
+    tuple[Signature, tuple[str, ...]] | tuple[Signature, tuple[str, ...], tuple[str, ...]]
+)
+"""A restricted group: the requirement signature, the agents who alone may take the work
+(empty: any) and, for work limited to agent groups, those groups (see :func:`restriction`)."""
 Timer: TypeAlias = tuple[float, int, str, str]
 """A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
 ``step``/``exit``/``remind``/``overdue``, interaction)."""
@@ -104,6 +108,8 @@ class Agent:
     wrapping: dict[str, str] = attrs.Factory(dict)
     in_use: dict[str, int] = attrs.Factory(dict)
     """Units of capacity held per channel (offers + connected + wrap-up)."""
+    groups: frozenset[str] = frozenset()
+    """Agent groups given at login."""
 
     @property
     def status(self) -> AgentStatus:
@@ -167,6 +173,8 @@ class Interaction:
     """Why an exit rule ended it (status ``exited``)."""
     callback: bool = False
     """The customer left the line to be called back (virtual hold)."""
+    groups: tuple[str, ...] = ()
+    """Sorted agent groups whose members alone may take it (empty: any agent)."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
@@ -317,6 +325,7 @@ class RouterState:
         agent.logged_in_at = agent.idle_since = e.at
         agent.handled = agent.misses = 0
         agent.in_use = dict.fromkeys(e.capacity, 0)
+        agent.groups = frozenset(e.groups)
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
@@ -357,6 +366,9 @@ class RouterState:
             e.at,
             e.seq,
         )
+        groups = self.config.queue(e.queue).groups
+        if groups:
+            interaction.groups = tuple(sorted(set(groups)))
         self.interactions[e.interaction_id] = interaction
         rate = self.config.queue(e.queue).aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
@@ -499,7 +511,7 @@ class RouterState:
         self._cancel_timer("step", e.interaction_id)
         interaction.step = e.step + 1
         if not e.skipped:
-            self._requeue(interaction, priority=e.priority, skills=e.skills)
+            self._requeue(interaction, priority=e.priority, skills=e.skills, groups=tuple(e.groups))
         self._arm(interaction, e.at, e.seq)
 
     def _exited(self, e: InteractionExited) -> None:
@@ -515,6 +527,7 @@ class RouterState:
             return
         interaction.queue = e.overflow_to
         interaction.step = 0
+        interaction.groups = tuple(sorted(set(self.config.queue(e.overflow_to).groups)))
         if not e.keep_age:  # a new arrival in the new queue
             interaction.arrived_at, interaction.queued_seq = e.at, e.seq
         self._rekey(interaction)
@@ -535,6 +548,7 @@ class RouterState:
         interaction.priority = e.priority
         if e.queue is not None:
             interaction.queue, interaction.step = e.queue, 0
+            interaction.groups = tuple(sorted(set(self.config.queue(e.queue).groups)))
         self._rekey(interaction)
         self._enqueue(interaction)
         self._arm(interaction, e.at, e.seq)
@@ -550,10 +564,16 @@ class RouterState:
     # --- helpers -----------------------------------------------------------------------------
 
     def _requeue(
-        self, interaction: Interaction, *, priority: float, skills: dict[str, int]
+        self,
+        interaction: Interaction,
+        *,
+        priority: float,
+        skills: dict[str, int],
+        groups: tuple[str, ...],
     ) -> None:
         """Give a waiting interaction a new priority and requirement (new key and group)."""
         self._dequeue(interaction)
+        interaction.groups = tuple(sorted(set(groups)))
         interaction.priority = priority
         interaction.skills = dict(skills)
         interaction.signature = (interaction.channel, tuple(sorted(skills.items())))
@@ -618,8 +638,8 @@ class RouterState:
 
     def _add_to_group(self, interaction: Interaction) -> None:
         queue = self.queue(interaction.queue)
-        if interaction.preferred:
-            target = (interaction.signature, interaction.preferred)
+        if interaction.preferred or interaction.groups:
+            target = restriction(interaction)
             group = queue.targeted.get(target)
             if group is None:
                 group = queue.targeted[target] = SortedList()
@@ -638,8 +658,8 @@ class RouterState:
             queue.waiting -= 1
             return
         queue.waiting -= 1
-        if interaction.preferred:
-            target = (interaction.signature, interaction.preferred)
+        if interaction.preferred or interaction.groups:
+            target = restriction(interaction)
             group = queue.targeted[target]
             group.remove(self._keys[interaction.interaction_id])
             if not group:
@@ -720,15 +740,15 @@ class RouterState:
                     interaction = self.interactions[key[3]]
                     assert interaction.signature == signature and interaction.queue == queue.name
                     assert self._keys[key[3]] == key
-                    assert not interaction.preferred
+                    assert not interaction.preferred and not interaction.groups
                     queued.add(key[3])
                     count += 1
-            for (signature, agents), group in queue.targeted.items():
+            for target, group in queue.targeted.items():
                 assert group, "empty targeted groups are removed"
                 for key in group:
                     interaction = self.interactions[key[3]]
-                    assert interaction.signature == signature and interaction.queue == queue.name
-                    assert interaction.preferred == agents and agents
+                    assert restriction(interaction) == target and interaction.queue == queue.name
+                    assert interaction.preferred or interaction.groups
                     assert self._keys[key[3]] == key
                     queued.add(key[3])
                     count += 1
@@ -786,6 +806,15 @@ class RouterState:
             assert timer is None or timer[0] >= nominal, (iid, kind, timer, nominal)
         assert interaction.step <= len(queue.steps), iid
         assert (status == "exited") == (interaction.exit_reason is not None), iid
+
+
+def restriction(interaction: Interaction) -> TargetedKey:
+    """The restricted group a waiting interaction belongs to: its signature, its preferred
+    agents and, only when it has some, its agent groups (so keys of work without groups are
+    as they were before groups existed)."""
+    if interaction.groups:
+        return (interaction.signature, interaction.preferred, interaction.groups)
+    return (interaction.signature, interaction.preferred)
 
 
 def reminder_times(reminders: list[float]) -> list[float]:

@@ -35,6 +35,9 @@ def event_strategy(kind: type[ev.EventBase]) -> st.SearchStrategy[ev.EventBase]:
         "expires_at": st.none() | floats,
         "wrap_up_until": floats,
         "priority": floats,
+        "deadline": floats,
+        "before": floats,
+        "step": st.integers(0, 2**31),
     }
     fields = {f: overrides[f] for f in kind.__struct_fields__ if f in overrides}
     return st.builds(kind, **fields)

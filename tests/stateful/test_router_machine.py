@@ -53,6 +53,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
         }
         if draw(st.booleans()):  # queue policies (steps, exits, deadlines)
             settings |= {
+                "groups": draw(st.sampled_from([[], [], ["g1"], ["g1", "g2"]])),
                 "steps": draw(st.lists(steps(), max_size=3)),
                 "max_wait": draw(st.sampled_from([None, 5.0, 12.0])),
                 "max_size": draw(st.sampled_from([None, 1, 3])),
@@ -84,6 +85,7 @@ def steps(draw: st.DrawFn) -> dict[str, Any]:
         "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 4), max_size=1)),
         "drop_skills": draw(st.lists(st.sampled_from(SKILLS), max_size=1)),
         "priority": draw(st.sampled_from([None, 3.0])),
+        "groups": draw(st.sampled_from([[], ["g2"], ["g3"]])),
         "skip_if_nobody": draw(st.booleans()),
     }
 
@@ -106,6 +108,7 @@ class RouterMachine(RuleBasedStateMachine):
                 agent,
                 skills={"x": i + 1, "y": 3},
                 capacity={"voice": 1, "chat": 2},
+                groups=["g1"] if i % 2 else ["g2"],
                 at=0.0,
             )
             self.do("ready", agent, at=0.0)
@@ -133,11 +136,22 @@ class RouterMachine(RuleBasedStateMachine):
 
     # --- agents --------------------------------------------------------------------------
 
-    @rule(agent=st.sampled_from(AGENTS), skills=levels, capacity=capacities, step=dt)
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        skills=levels,
+        capacity=capacities,
+        groups=st.lists(st.sampled_from(["g1", "g2", "g3"]), max_size=2),
+        step=dt,
+    )
     def login(
-        self, agent: str, skills: dict[str, int], capacity: dict[str, int], step: float
+        self,
+        agent: str,
+        skills: dict[str, int],
+        capacity: dict[str, int],
+        groups: list[str],
+        step: float,
     ) -> None:
-        self.do("login", agent, skills=skills, capacity=capacity, at=self.tick(step))
+        self.do("login", agent, skills=skills, capacity=capacity, groups=groups, at=self.tick(step))
 
     @rule(agent=st.sampled_from(AGENTS), step=dt)
     def ready(self, agent: str, step: float) -> None:
@@ -279,6 +293,7 @@ class RouterMachine(RuleBasedStateMachine):
                 ("update", ("i1",), {"skills": {"x": -3}}),
                 ("update", ("ghost",), {"priority": 1}),
                 ("request_callback", ("ghost",), {}),
+                ("login", ("zz",), {"skills": {}, "groups": [""]}),
                 ("submit", ("new6",), {"channel": "voice", "deadline": float("inf")}),
                 ("submit", ("new3",), {"channel": "voice", "preferred_wait": 3.0}),
                 ("submit", ("new4",), {"channel": "voice", "direct_to": ""}),
@@ -327,6 +342,7 @@ class RouterMachine(RuleBasedStateMachine):
             for agent in state.agents.values():
                 eligible = (
                     (not interaction.preferred or agent.agent_id in interaction.preferred)
+                    and (not interaction.groups or not agent.groups.isdisjoint(interaction.groups))
                     and agent.presence == "ready"
                     and agent.free(interaction.channel) > 0
                     and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())

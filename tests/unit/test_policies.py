@@ -55,13 +55,13 @@ def test_steps_relax_then_drop_a_skill_and_raise_priority(backend: str) -> None:
     router.submit("c1", channel="voice", skills={"fr": 8}, at=0)
     # t=10: step 0 relaxes fr 8 -> 3; ann could take it but is not ready.
     assert brief(router.advance(at=15)) == [
-        ("interaction_stepped", 10.0, "c1", 0, {"fr": 3}, 0.0, False)
+        ("interaction_stepped", 10.0, "c1", 0, {"fr": 3}, 0.0, False, [])
     ]
     assert router.state.next_timer() == (20.0, 4, "step", "c1")
     router.ready("bob", at=16)  # bob has no fr: still waits
     # t=20: step 1 drops fr and sets priority 5; bob takes it at once, at the step's time.
     assert brief(router.advance(at=30)) == [
-        ("interaction_stepped", 20.0, "c1", 1, {}, 5.0, False),
+        ("interaction_stepped", 20.0, "c1", 1, {}, 5.0, False, []),
         ("interaction_offered", 20.0, "c1", "bob", None, 0),
     ]
     assert router.interaction("c1").step == 2
@@ -75,7 +75,7 @@ def test_a_step_nobody_could_take_is_skipped(backend: str) -> None:
     router.submit("c1", channel="voice", skills={"en": 1, "vip": 1}, at=0)
     # Step 0 would require de: nobody logged in has it, so the requirement stays.
     assert brief(router.advance(at=6)) == [
-        ("interaction_stepped", 5.0, "c1", 0, {"en": 1, "vip": 1}, 0.0, True)
+        ("interaction_stepped", 5.0, "c1", 0, {"en": 1, "vip": 1}, 0.0, True, [])
     ]
     assert router.interaction("c1").skills == {"en": 1, "vip": 1}
     assert router.state.next_timer() is None
@@ -94,7 +94,7 @@ def test_an_offer_holds_the_step_clock_and_a_return_fires_the_late_step_at_once(
     router.decline("c1", at=15)  # back in the queue after its step time (11)
     assert router.state.next_timer() == (15.0, 6, "step", "c1")
     events = router.advance(at=15)
-    assert brief(events) == [("interaction_stepped", 15.0, "c1", 0, {}, 9.0, False)]
+    assert brief(events) == [("interaction_stepped", 15.0, "c1", 0, {}, 9.0, False, [])]
     same_after_replay(router)
 
 
@@ -413,3 +413,66 @@ def test_reports_count_callbacks() -> None:
     live = RealtimeStats()
     live.apply_all(router.events)
     assert live.queue("default", "voice", at=3).callbacks == 1
+
+
+# --- agent groups --------------------------------------------------------------------------
+
+
+def test_a_step_adds_an_agent_group(backend: str) -> None:
+    q = {"groups": ["tier1"], "steps": [{"after": 30, "groups": ["tier2"]}]}
+    router = make(backend, queues={"default": q})
+    router.login("bob", skills={}, at=0)  # in no group: never takes this queue's work
+    router.login("ann", skills={}, groups=["tier2"], at=0)
+    router.ready("bob", at=0)
+    router.ready("ann", at=0)
+    assert [e.kind for e in router.submit("c1", channel="voice", at=1)] == ["interaction_queued"]
+    assert router.interaction("c1").groups == ["tier1"]
+    events = router.advance(at=40)
+    assert brief(events) == [
+        ("interaction_stepped", 31.0, "c1", 0, {}, 0.0, False, ["tier1", "tier2"]),
+        ("interaction_offered", 31.0, "c1", "ann", None, 0),
+    ]
+    reasons = {c.agent_id: c.reason for c in router.explain("c1").candidates}
+    assert reasons == {"ann": None, "bob": "not_in_group"}
+    same_after_replay(router)
+
+
+def test_a_group_member_becoming_ready_takes_group_work_first_come(backend: str) -> None:
+    router = make(backend, queues={"vip": {"groups": ["gold"]}, "default": {}})
+    router.login("ann", skills={}, groups=["gold", "silver"], at=0)
+    router.login("bob", skills={}, at=0)
+    router.submit("v1", channel="voice", queue="vip", at=1)
+    router.submit("d1", channel="voice", at=2)
+    router.ready("bob", at=3)  # bob may only take d1
+    assert router.interaction("d1").agent_id == "bob"
+    assert router.interaction("v1").status == "queued"
+    router.ready("ann", at=4)
+    assert router.interaction("v1").agent_id == "ann"
+    same_after_replay(router)
+
+
+def test_a_group_step_is_skipped_when_no_member_is_logged_in(backend: str) -> None:
+    q = {
+        "groups": ["a"],
+        "steps": [{"after": 5, "groups": ["b"], "priority": 3, "skip_if_nobody": True}],
+    }
+    router = make(backend, queues={"default": q})
+    router.login("x", skills={}, groups=["c"], at=0)
+    router.submit("c1", channel="voice", at=0)
+    (e,) = router.advance(at=6)
+    assert (e.kind, e.skipped, e.groups, e.priority) == ("interaction_stepped", True, ["a"], 0.0)
+    same_after_replay(router)
+
+
+def test_login_groups_are_validated_and_old_logins_encode_as_before(backend: str) -> None:
+    from ccrouter.events import AgentLoggedIn, encode_json
+
+    router = make(backend)
+    with pytest.raises(InvalidArgument, match="groups"):
+        router.login("ann", skills={}, groups="gold", at=0)
+    with pytest.raises(InvalidArgument, match="groups"):
+        router.login("ann", skills={}, groups=[""], at=0)
+    plain = AgentLoggedIn(seq=1, at=0.0, agent_id="a", skills={}, capacity={})
+    assert b"groups" not in encode_json(plain)
+    (e,) = router.login("ann", skills={}, groups=["gold", "gold"], at=0)
+    assert isinstance(e, AgentLoggedIn) and e.groups == ["gold"]

@@ -19,6 +19,7 @@ __all__ = ["Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
 Reason: TypeAlias = Literal[
     "logged_out",
     "not_preferred",
+    "not_in_group",
     "missing_skill",
     "no_capacity",
     "not_ready",
@@ -34,7 +35,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
         agent_id: the agent.
         eligible: could take the interaction (``reason`` is ``None`` then).
         reason: why not, the first that applies in the order ``logged_out``,
-            ``not_preferred`` (the interaction is targeted at other agents), ``missing_skill``,
+            ``not_preferred`` (the interaction is targeted at other agents), ``not_in_group``
+            (the agent is in none of the agent groups the work is limited to), ``missing_skill``,
             ``no_capacity`` (no capacity on the channel at all),
             ``not_ready``, ``busy`` (capacity all in use), ``declined`` (declined or missed
             this interaction while another agent was eligible).
@@ -104,6 +106,8 @@ def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
         return "logged_out"
     if interaction.preferred and agent.agent_id not in interaction.preferred:
         return "not_preferred"
+    if interaction.groups and agent.groups.isdisjoint(interaction.groups):
+        return "not_in_group"
     if any(agent.skills.get(s, -1) < level for s, level in interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:
