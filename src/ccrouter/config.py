@@ -41,7 +41,7 @@ STRATEGIES: tuple[str, ...] = (
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 
-EXIT_REASONS: tuple[str, ...] = ("max_wait", "max_size")
+EXIT_REASONS: tuple[str, ...] = ("max_wait", "max_wait_no_agents", "max_size")
 """Why an interaction left its queue by an exit rule (the ``reason`` of ``InteractionExited``)."""
 
 
@@ -95,6 +95,9 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             with the skills); widening steps may add groups.
         steps: widening steps, in order of ``after`` (see :class:`Step`).
         max_wait: seconds an interaction may wait before it exits (``None``: no limit).
+        max_wait_no_agents: seconds an interaction may wait while no logged-in agent could
+            take it (skills, channel capacity, groups; ready or not), counted from when that
+            last became so (at the earliest its arrival); then it exits.
         max_size: how many may wait at once; a submit beyond it exits at once.
         overflow_to: the queue an exiting interaction moves to (``None``: it ends, status
             ``exited``).
@@ -113,6 +116,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     groups: list[str] = msgspec.field(default_factory=list)
     steps: list[Step] = msgspec.field(default_factory=list)
     max_wait: Positive | None = None
+    max_wait_no_agents: NonNegative | None = None
     max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None
     overflow_to: str | None = None
     keep_age: bool = False
@@ -146,6 +150,12 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "an integer >= 0 or None",
         )
         _check(all(_finite(r) and r > 0 for r in self.reminders), "reminders", "numbers > 0")
+        no_agents = self.max_wait_no_agents
+        _check(
+            no_agents is None or (_finite(no_agents) and no_agents >= 0),
+            "max_wait_no_agents",
+            "a number >= 0 or None",
+        )
         _check(_finite(self.overdue_priority), "overdue_priority", "a finite number")
 
 

@@ -61,7 +61,14 @@ from ccrouter.events import (
     OfferTimedOut,
     WrapUpEnded,
 )
-from ccrouter.policies import exit_event, overdue_event, remind_event, size_exit, step_event
+from ccrouter.policies import (
+    empty_exit,
+    exit_event,
+    overdue_event,
+    remind_event,
+    size_exit,
+    step_event,
+)
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -518,6 +525,7 @@ _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str],
     "wrap": _wrap_up_over,
     "step": _policy_timer(step_event),
     "exit": _policy_timer(exit_event),
+    "empty": _policy_timer(empty_exit),
     "remind": _policy_timer(remind_event),
     "overdue": _policy_timer(overdue_event),
 }

@@ -32,6 +32,7 @@ from ccrouter.state import Interaction, RouterState, reminder_times
 
 __all__ = [
     "anyone_could_take",
+    "empty_exit",
     "exit_event",
     "overdue_event",
     "remind_event",
@@ -74,19 +75,18 @@ def anyone_could_take(
     Deliberately ignores presence and load: a step is worth taking if someone on shift could
     ever answer it, not only someone idle this instant.
     """
-    for agent in state.agents.values():
-        if agent.presence == "logged_out" or agent.capacity.get(channel, 0) <= 0:
-            continue
-        if groups and agent.groups.isdisjoint(groups):
-            continue
-        if all(agent.skills.get(skill, -1) >= level for skill, level in skills.items()):
-            return True
-    return False
+    return state.anyone_could_take(channel, skills, groups or ())
 
 
 def exit_event(state: RouterState, interaction: Interaction, due: float) -> InteractionExited:
     """``max_wait`` ran out: overflow or end, as the queue says."""
     return _exit(state.config.queue(interaction.queue), interaction, due, state, "max_wait")
+
+
+def empty_exit(state: RouterState, interaction: Interaction, due: float) -> InteractionExited:
+    """``max_wait_no_agents`` ran out with nobody logged in able to take the work."""
+    queue = state.config.queue(interaction.queue)
+    return _exit(queue, interaction, due, state, "max_wait_no_agents")
 
 
 def size_exit(

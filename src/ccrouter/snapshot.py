@@ -319,6 +319,9 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             state._keys[i.interaction_id] = key
         if interaction.status == "queued":
             state._enqueue(interaction)
+            limit = config.queue(i.queue).max_wait_no_agents
+            if limit is not None and not interaction.callback:
+                state.watched[i.interaction_id] = interaction
     state.timers = SortedList(data.timers)
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)

@@ -78,7 +78,7 @@ TargetedKey: TypeAlias = (
 Timer: TypeAlias = tuple[float, int, str, str]
 """A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
 ``step``/``exit``/``remind``/``overdue``, interaction)."""
-POLICY_TIMERS: tuple[str, ...] = ("exit", "overdue", "remind", "step")
+POLICY_TIMERS: tuple[str, ...] = ("empty", "exit", "overdue", "remind", "step")
 """Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
 
 
@@ -221,6 +221,9 @@ class RouterState:
     """Command id to (content fingerprint, seq of its first event, number of its events), from
     :class:`~ccrouter.events.CommandRecorded` events: what makes commands idempotent."""
     table: AgentTable = attrs.Factory(AgentTable)
+    watched: dict[str, Interaction] = attrs.Factory(dict)
+    """Waiting interactions of queues with ``max_wait_no_agents`` (not callbacks): the ones
+    whose ``empty`` timer an agent's login or logout may set or cancel. Derived."""
     _keys: dict[str, QueueKey] = attrs.Factory(dict)
     _dirty: dict[str, Agent] | None = None
     """While :meth:`apply_many` runs: agents whose matching arrays are not synced yet."""
@@ -333,11 +336,13 @@ class RouterState:
             self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
             self.table.set_fact(agent.slot, HANDLED, 0)
         self._sync(agent)
+        self._rewatch(e.at, e.seq)
 
     def _logout(self, e: AgentLoggedOut) -> None:
         agent = self.agents[e.agent_id]
         agent.presence, agent.reason = "logged_out", None
         self._sync(agent)
+        self._rewatch(e.at, e.seq)
 
     def _ready(self, e: AgentReady) -> None:
         agent = self.agents[e.agent_id]
@@ -475,6 +480,8 @@ class RouterState:
             self._keys[e.interaction_id] = (-(priority - rate * key[1]), key[1], key[2], key[3])
         if waiting:
             self._enqueue(interaction)
+            if e.interaction_id in self.watched:
+                self._watch(interaction, e.at, e.seq)
 
     def _targeted(self, e: InteractionTargeted) -> None:
         interaction = self.interactions[e.interaction_id]
@@ -556,7 +563,10 @@ class RouterState:
     def _callback_requested(self, e: CallbackRequested) -> None:
         interaction = self.interactions[e.interaction_id]
         interaction.callback = True
-        self._cancel_timer("exit", e.interaction_id)  # no caller on the line to lose patience
+        # No caller on the line to lose patience.
+        self._cancel_timer("exit", e.interaction_id)
+        self._cancel_timer("empty", e.interaction_id)
+        self.watched.pop(e.interaction_id, None)
 
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
@@ -610,6 +620,9 @@ class RouterState:
             and ("exit", iid) not in timer_of
         ):
             self._set_timer(max(arrived + queue.max_wait, at), seq, "exit", iid)
+        if queue.max_wait_no_agents is not None and not interaction.callback:
+            self.watched[iid] = interaction
+            self._watch(interaction, at, seq)
         deadline = interaction.deadline
         if deadline is None or interaction.overdue:
             return
@@ -628,6 +641,42 @@ class RouterState:
         iid = interaction.interaction_id
         for kind in POLICY_TIMERS:
             self._cancel_timer(kind, iid)
+        self.watched.pop(iid, None)
+
+    def _watch(self, interaction: Interaction, at: float, seq: int) -> None:
+        """Set the ``empty`` timer of a watched interaction nobody logged in could take (due
+        ``max_wait_no_agents`` from now), or cancel it when someone could."""
+        iid = interaction.interaction_id
+        nobody = not self.anyone_could_take(
+            interaction.channel, interaction.skills, interaction.groups
+        )
+        if nobody and ("empty", iid) not in self.timer_of:
+            limit = self.config.queue(interaction.queue).max_wait_no_agents
+            assert limit is not None
+            self._set_timer(at + limit, seq, "empty", iid)
+        elif not nobody:
+            self._cancel_timer("empty", iid)
+
+    def _rewatch(self, at: float, seq: int) -> None:
+        """An agent came or went: who can be served by nobody may have changed. O(watched ×
+        agents), only for queues with ``max_wait_no_agents``."""
+        for interaction in self.watched.values():
+            self._watch(interaction, at, seq)
+
+    def anyone_could_take(
+        self, channel: str, skills: dict[str, int], groups: Iterable[str] = ()
+    ) -> bool:
+        """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with
+        ``skills`` (and, when ``groups`` are given, belongs to one of them)."""
+        groups = tuple(groups)
+        for agent in self.agents.values():
+            if agent.presence == "logged_out" or agent.capacity.get(channel, 0) <= 0:
+                continue
+            if groups and agent.groups.isdisjoint(groups):
+                continue
+            if all(agent.skills.get(skill, -1) >= level for skill, level in skills.items()):
+                return True
+        return False
 
     def _enqueue(self, interaction: Interaction) -> None:
         if self._pending is not None:
@@ -799,6 +848,15 @@ class RouterState:
                 else 0.0,
             ),
         }
+        watched = waiting and queue.max_wait_no_agents is not None and not interaction.callback
+        assert (iid in self.watched) == watched, (iid, "watched")
+        nobody = not self.anyone_could_take(
+            interaction.channel, interaction.skills, interaction.groups
+        )
+        expected["empty"] = (
+            watched and nobody,
+            interaction.arrived_at + (queue.max_wait_no_agents or 0.0),
+        )
         for kind, (armed, nominal) in expected.items():
             timer = self.timer_of.get((kind, iid))
             assert (timer is not None) == armed, (iid, kind, status)

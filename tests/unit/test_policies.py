@@ -476,3 +476,46 @@ def test_login_groups_are_validated_and_old_logins_encode_as_before(backend: str
     assert b"groups" not in encode_json(plain)
     (e,) = router.login("ann", skills={}, groups=["gold", "gold"], at=0)
     assert isinstance(e, AgentLoggedIn) and e.groups == ["gold"]
+
+
+# --- max wait while nobody could take it ---------------------------------------------------
+
+
+def test_max_wait_no_agents_counts_only_while_nobody_logged_in_could_take_it(
+    backend: str,
+) -> None:
+    router = make(backend, queues={"default": {"max_wait_no_agents": 20}})
+    router.login("bob", skills={}, at=0)  # lacks the skill: counts as nobody
+    router.submit("c1", channel="voice", skills={"fr": 1}, at=0)
+    assert router.state.next_timer() == (20.0, 2, "empty", "c1")
+    router.login("ann", skills={"fr": 2}, at=10)  # logged in, not ready: could take it
+    assert router.state.next_timer() is None
+    router.logout("ann", at=15)  # nobody again: 20 s from now
+    assert router.state.next_timer() == (35.0, 4, "empty", "c1")
+    assert brief(router.advance(at=40)) == [
+        ("interaction_exited", 35.0, "c1", "max_wait_no_agents", None, False)
+    ]
+    same_after_replay(router)
+
+
+def test_max_wait_no_agents_zero_overflows_at_once_and_callbacks_are_exempt(
+    backend: str,
+) -> None:
+    q = {"max_wait_no_agents": 0, "overflow_to": "other"}
+    router = make(backend, queues={"default": q, "other": {}})
+    events = router.submit("c1", channel="voice", at=0)
+    # Due at once: fired by the next command or advance at that time.
+    assert [e.kind for e in events] == ["interaction_queued"]
+    events = router.advance(at=0)
+    assert brief(events) == [
+        ("interaction_exited", 0.0, "c1", "max_wait_no_agents", "other", False)
+    ]
+    router2 = make(backend, queues={"default": {"max_wait_no_agents": 10}})
+    router2.submit("c1", channel="voice", at=0)
+    router2.request_callback("c1", at=1)
+    assert router2.state.next_timer() is None
+    router2.login("ann", skills={}, at=2)
+    router2.logout("ann", at=3)
+    assert router2.advance(at=100) == []
+    same_after_replay(router)
+    same_after_replay(router2)
