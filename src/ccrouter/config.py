@@ -102,6 +102,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         overflow_to: the queue an exiting interaction moves to (``None``: it ends, status
             ``exited``).
         keep_age: an overflowing interaction keeps its arrival time (its age and place).
+        callback_after: seconds of wait after which a live caller is switched to a callback
+            (virtual hold offered automatically; ``None``: never).
         deadline: seconds after arrival by which work is due (an SLA; ``None``: none unless
             given on submit).
         reminders: seconds before the deadline at which a reminder event is made.
@@ -120,6 +122,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None
     overflow_to: str | None = None
     keep_age: bool = False
+    callback_after: NonNegative | None = None
     deadline: Positive | None = None
     reminders: list[Positive] = msgspec.field(default_factory=list)
     overdue_priority: float = 0.0
@@ -150,6 +153,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "an integer >= 0 or None",
         )
         _check(all(_finite(r) and r > 0 for r in self.reminders), "reminders", "numbers > 0")
+        after = self.callback_after
+        _check(after is None or (_finite(after) and after >= 0), "callback_after", "a number >= 0")
         no_agents = self.max_wait_no_agents
         _check(
             no_agents is None or (_finite(no_agents) and no_agents >= 0),

@@ -62,6 +62,7 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.policies import (
+    callback_event,
     empty_exit,
     exit_event,
     overdue_event,
@@ -526,6 +527,7 @@ _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str],
     "step": _policy_timer(step_event),
     "exit": _policy_timer(exit_event),
     "empty": _policy_timer(empty_exit),
+    "callback": _policy_timer(callback_event),
     "remind": _policy_timer(remind_event),
     "overdue": _policy_timer(overdue_event),
 }

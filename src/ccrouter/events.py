@@ -290,10 +290,13 @@ class CallbackRequested(EventBase, frozen=True, tag="callback_requested"):
 
     The interaction keeps its place and age; when its turn comes it is offered like any other
     and the agent calls the customer back. It can no longer be abandoned (nobody is on the
-    line to hang up) and the live-caller patience limit (``max_wait``) no longer applies.
+    line to hang up) and the live-caller patience limits (``max_wait``,
+    ``max_wait_no_agents``) no longer apply. ``automatic``: made by the queue's
+    ``callback_after`` rather than asked for.
     """
 
     interaction_id: str
+    automatic: bool = False
 
 
 # --- commands -----------------------------------------------------------------------------------

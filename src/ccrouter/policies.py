@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from ccrouter.config import QueueConfig
 from ccrouter.events import (
+    CallbackRequested,
     InteractionExited,
     InteractionOverdue,
     InteractionReminded,
@@ -32,6 +33,7 @@ from ccrouter.state import Interaction, RouterState, reminder_times
 
 __all__ = [
     "anyone_could_take",
+    "callback_event",
     "empty_exit",
     "exit_event",
     "overdue_event",
@@ -116,6 +118,13 @@ def _exit(
         reason=reason,
         overflow_to=queue.overflow_to,
         keep_age=queue.keep_age,
+    )
+
+
+def callback_event(state: RouterState, interaction: Interaction, due: float) -> CallbackRequested:
+    """``callback_after`` ran out: the live caller is switched to a callback."""
+    return CallbackRequested(
+        seq=state.last_seq + 1, at=due, interaction_id=interaction.interaction_id, automatic=True
     )
 
 

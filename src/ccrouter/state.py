@@ -78,7 +78,7 @@ TargetedKey: TypeAlias = (
 Timer: TypeAlias = tuple[float, int, str, str]
 """A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
 ``step``/``exit``/``remind``/``overdue``, interaction)."""
-POLICY_TIMERS: tuple[str, ...] = ("empty", "exit", "overdue", "remind", "step")
+POLICY_TIMERS: tuple[str, ...] = ("callback", "empty", "exit", "overdue", "remind", "step")
 """Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
 
 
@@ -566,6 +566,7 @@ class RouterState:
         # No caller on the line to lose patience.
         self._cancel_timer("exit", e.interaction_id)
         self._cancel_timer("empty", e.interaction_id)
+        self._cancel_timer("callback", e.interaction_id)
         self.watched.pop(e.interaction_id, None)
 
     def _command_recorded(self, e: CommandRecorded) -> None:
@@ -620,6 +621,12 @@ class RouterState:
             and ("exit", iid) not in timer_of
         ):
             self._set_timer(max(arrived + queue.max_wait, at), seq, "exit", iid)
+        if (
+            queue.callback_after is not None
+            and not interaction.callback
+            and ("callback", iid) not in timer_of
+        ):
+            self._set_timer(max(arrived + queue.callback_after, at), seq, "callback", iid)
         if queue.max_wait_no_agents is not None and not interaction.callback:
             self.watched[iid] = interaction
             self._watch(interaction, at, seq)
@@ -852,6 +859,10 @@ class RouterState:
         assert (iid in self.watched) == watched, (iid, "watched")
         nobody = not self.anyone_could_take(
             interaction.channel, interaction.skills, interaction.groups
+        )
+        expected["callback"] = (
+            waiting and queue.callback_after is not None and not interaction.callback,
+            interaction.arrived_at + (queue.callback_after or 0.0),
         )
         expected["empty"] = (
             watched and nobody,

@@ -57,6 +57,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
                 "steps": draw(st.lists(steps(), max_size=3)),
                 "max_wait": draw(st.sampled_from([None, 5.0, 12.0])),
                 "max_wait_no_agents": draw(st.sampled_from([None, 0.0, 6.0])),
+                "callback_after": draw(st.sampled_from([None, None, 3.0])),
                 "max_size": draw(st.sampled_from([None, 1, 3])),
                 "overflow_to": draw(st.sampled_from([None, other])),
                 # keep_age only towards vip: a keep-age cycle is refused by the config.

@@ -357,7 +357,7 @@ def test_a_callback_keeps_its_place_and_is_offered_in_turn(backend: str) -> None
     router.submit("c1", channel="voice", at=0)
     router.submit("c2", channel="voice", at=5)
     events = router.request_callback("c1", at=10)
-    assert brief(events) == [("callback_requested", 10.0, "c1")]
+    assert brief(events) == [("callback_requested", 10.0, "c1", False)]
     # c1 no longer has a patience limit; c2 (a live caller) still does.
     assert [(t[0], t[2], t[3]) for t in router.state.timers] == [(65.0, "exit", "c2")]
     assert [i.interaction_id for i in router.state.waiting()] == ["c1", "c2"]
@@ -519,3 +519,13 @@ def test_max_wait_no_agents_zero_overflows_at_once_and_callbacks_are_exempt(
     assert router2.advance(at=100) == []
     same_after_replay(router)
     same_after_replay(router2)
+
+
+def test_callback_after_switches_a_live_caller_to_a_callback(backend: str) -> None:
+    router = make(backend, queues={"default": {"callback_after": 60, "max_wait": 100}})
+    router.submit("c1", channel="voice", at=0)
+    router.submit("c2", channel="voice", at=50)
+    router.request_callback("c2", at=55)  # asked for one already: no automatic one
+    assert brief(router.advance(at=200)) == [("callback_requested", 60.0, "c1", True)]
+    assert router.interaction("c1").callback and router.interaction("c1").status == "queued"
+    same_after_replay(router)
