@@ -14,7 +14,6 @@ from typing import Any, Literal, TextIO
 import click
 
 from ccrouter.cli import main
-from ccrouter.cli.simulate import _table
 from ccrouter.cli.staffing import parse_fraction
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
@@ -67,6 +66,19 @@ def merge_targets(
             max_abandon=max_abandon if max_abandon is not None else old.max_abandon,
         )
     return targets
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """Columns in ``right`` (numbers) right-aligned, the others left-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def _judged(c: Candidate) -> str:
@@ -236,7 +248,7 @@ def staff_search_command(
         for c in result.path
     ]
     header = ["#", "phase", "staffing", "agents", "targets (mean ± 95 % CI)", "decision", "why"]
-    click.echo(_table(header, rows))
+    click.echo(_table(header, rows, right={0, 3}))
     final = result.final
     verdict = "meets every target" if result.feasible else "does NOT meet every target"
     click.echo(
