@@ -270,3 +270,25 @@ def test_cli_options_override_targets_and_report_infeasible(tmp_path: Path) -> N
     assert "answer: agents=6 (6 agents), does NOT meet every target" in result.output
     bad = CliRunner().invoke(main, ["staff-search", str(path), "--sl", "80"])
     assert bad.exit_code != 0 and "LEVEL/SECONDS" in bad.output
+
+
+@pytest.mark.slow
+def test_single_skill_search_matches_erlang_c_on_a_larger_line() -> None:
+    # 20 erlangs; Erlang C for 84.5 % in 20 s: 25 agents (0.880; 24 give 0.809).
+    answer = erlang.agents_for_service_level(20.0, 180.0, 20.0, 0.845)
+    assert answer == 25
+    scenario = mmc(25, 20 / 25, horizon=8 * 3600.0)
+    goal = {"default": QueueTarget(service_level=0.845)}
+    result = staff_search(scenario, goal, replications=20, seed=8, start={"agents": 22})
+    assert result.staffing == {"agents": answer}
+    assert [c.staffing["agents"] for c in result.path] == [22, 23, 24, 25, 24]
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from ccrouter.cli import search as cli_search
+    from ccrouter.sim import search, staffing_bound
+
+    for module in (search, staffing_bound, cli_search):
+        assert doctest.testmod(module).failed == 0, module.__name__

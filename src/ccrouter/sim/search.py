@@ -7,12 +7,9 @@ differ by their staffing, not by luck, and the search path is reproducible from 
 
 Algorithm (see ``docs/simulation.md``):
 
-1. **Start** from an Erlang lower bound. Each call type's traffic (arrival rate × (mean handle
-   time + wrap-up)) is sized with Erlang C (Erlang A when its callers have a patience), in
-   slots, divided by the channel capacity. A group gets the answer for the traffic only it can
-   serve; when the sum falls short of the answer for all targeted traffic pooled (as if every
-   agent could take every call), the gap is shared among the groups that can take the shared
-   traffic, in proportion to it.
+1. **Start** from an Erlang bound per group (:func:`~ccrouter.sim.staffing_bound.erlang_start`):
+   Erlang C or A for the traffic each group alone can serve, topped up to the answer for all
+   targeted traffic pooled.
 2. **Add**: while a target is missed, simulate one more agent in each group that can serve a
    queue missing its target, and keep the candidate with the smallest worst shortfall (then the
    smallest total shortfall, then the most slack, then the first group in scenario order).
@@ -49,21 +46,13 @@ from typing import Literal
 import msgspec
 import numpy as np
 
-from ccrouter import erlang
 from ccrouter.events import InteractionQueued, OfferAccepted
 from ccrouter.routing.match import warmup as warm_kernels
 from ccrouter.sim.confidence import Estimate, estimate
-from ccrouter.sim.distributions import mean_of
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
-from ccrouter.sim.scenario import (
-    AgentGroup,
-    CallType,
-    PoissonArrivals,
-    QueueTarget,
-    Scenario,
-    ScenarioError,
-)
+from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
+from ccrouter.sim.staffing_bound import eligible, erlang_start, target_threshold
 
 __all__ = [
     "Candidate",
@@ -190,120 +179,6 @@ def run_search_replication(
     return metrics, levels
 
 
-# --- the Erlang start -----------------------------------------------------------------------
-
-
-def _eligible(ct: CallType, group: AgentGroup) -> bool:
-    return ct.channel in group.capacity and all(
-        group.skills.get(skill, -1) >= level for skill, level in ct.skills.items()
-    )
-
-
-def _traffic(s: Scenario, ct: CallType, wrap_up: float) -> float:
-    """Erlangs offered by a call type over the horizon (mean rate × (handle + wrap-up))."""
-    if isinstance(ct.arrivals, PoissonArrivals):
-        rates = ct.arrivals.rates_per_hour
-        if len(rates) == 1:
-            per_second = rates[0] / 3600.0
-        else:
-            spans = [min(s.interval, s.horizon - k * s.interval) for k in range(len(rates))]
-            per_second = sum(r * w for r, w in zip(rates, spans, strict=True)) / 3600 / s.horizon
-    else:
-        per_second = sum(1 for t in ct.arrivals.times if t < s.horizon) / s.horizon
-    return per_second * (mean_of(ct.handle) + wrap_up)
-
-
-def _erlang_agents(
-    calls: Sequence[tuple[CallType, float]], target: QueueTarget, threshold: float, cap: int
-) -> int:
-    """Agents for the pooled traffic of ``calls`` ((call type, erlangs)) to meet ``target``,
-    as one Erlang C (or, when every caller has a patience, Erlang A) queue of slots."""
-    traffic = sum(a for _, a in calls)
-    if traffic <= 0.0:
-        return 0
-    aht = sum(a * (mean_of(ct.handle)) for ct, a in calls) / traffic
-    level = target.service_level or 0.0
-    patience = [mean_of(ct.patience) for ct, _ in calls if ct.patience is not None]
-    if len(patience) == len(calls):
-        mean_patience = sum(p * a for p, (_, a) in zip(patience, calls, strict=True)) / traffic
-        slots = int(
-            erlang.agents_for_erlang_a(
-                traffic, aht, mean_patience, threshold, level, max_abandon=target.max_abandon
-            )
-        )
-    elif target.service_level is not None:
-        slots = int(erlang.agents_for_service_level(traffic, aht, threshold, level))
-    else:  # no abandonment without patience: only stability is asked for
-        slots = math.floor(traffic) + 1
-    return math.ceil(slots / cap)
-
-
-def erlang_start(
-    scenario: Scenario, targets: Mapping[str, QueueTarget], groups: Sequence[str]
-) -> dict[str, int]:
-    """The search's starting staffing for ``groups`` (the module docstring's step 1).
-
-    >>> from ccrouter.sim import Scenario
-    >>> s = Scenario.from_dict({"horizon": 3600, "call_types": [{"name": "c",
-    ...     "arrivals": {"kind": "poisson", "rates_per_hour": [240]},
-    ...     "handle": {"kind": "exponential", "mean": 120}}],
-    ...     "agent_groups": [{"name": "a", "headcount": [1]}, {"name": "b", "headcount": [1]}]})
-    >>> erlang_start(s, {"default": QueueTarget(service_level=0.8)}, ["a", "b"])
-    {'a': 6, 'b': 5}
-    """
-    config = scenario.router_config()
-    by_name = {g.name: g for g in scenario.agent_groups}
-    searched = [by_name[g] for g in groups]
-    start = dict.fromkeys(groups, 0)
-    shared: dict[str, float] = dict.fromkeys(groups, 0.0)
-    pooled: list[tuple[CallType, float]] = []
-    exclusive: dict[str, list[tuple[CallType, float]]] = {g: [] for g in groups}
-    for ct in scenario.call_types:
-        if ct.queue not in targets:
-            continue
-        a = _traffic(scenario, ct, config.queues[ct.queue].wrap_up)
-        able = [g for g in searched if _eligible(ct, g)]
-        if not able:
-            continue
-        pooled.append((ct, a))
-        if len(able) == 1:
-            exclusive[able[0].name].append((ct, a))
-        else:
-            for g in able:
-                shared[g.name] += a / len(able)
-
-    def need(calls: list[tuple[CallType, float]], cap: int) -> int:
-        queues = {ct.queue for ct, _ in calls}
-        return max(
-            (
-                _erlang_agents(calls, targets[q], _threshold(scenario, targets[q]), cap)
-                for q in queues
-            ),
-            default=0,
-        )
-
-    for g in searched:
-        calls = exclusive[g.name]
-        start[g.name] = need(calls, max((g.capacity[ct.channel] for ct, _ in calls), default=1))
-    caps = [g.capacity[ct.channel] for ct, _ in pooled for g in searched if _eligible(ct, g)]
-    gap = need(pooled, max(caps, default=1)) - sum(start.values())
-    weight = sum(shared.values())
-    if gap > 0 and weight > 0:
-        # Largest remainder, ties to the earlier group: the split always sums to the gap.
-        quotas = {name: gap * w / weight for name, w in shared.items()}
-        extra = {name: math.floor(q) for name, q in quotas.items()}
-        order = sorted(groups, key=lambda name: (-(quotas[name] - extra[name]), groups.index(name)))
-        for name in order[: gap - sum(extra.values())]:
-            extra[name] += 1
-        for name in groups:
-            start[name] += extra[name]
-    return start
-
-
-def _threshold(scenario: Scenario, target: QueueTarget) -> float:
-    return scenario.threshold if target.threshold is None else target.threshold
-
-
 # --- the search -----------------------------------------------------------------------------
 
 
@@ -323,7 +198,7 @@ class _Evaluator:
     ) -> None:
         self.scenario = scenario
         self.targets = dict(targets)
-        self.thresholds = {q: _threshold(scenario, t) for q, t in targets.items()}
+        self.thresholds = {q: target_threshold(scenario, t) for q, t in targets.items()}
         self.replications = replications
         self.seed = seed
         self.executor = executor
@@ -381,7 +256,7 @@ class _Evaluator:
         for queue, target in self.targets.items():
             if target.service_level is not None:
                 est = estimate(levels[queue] for _, levels in runs)
-                judged = est.lower if self.judge == "ci" else est.mean
+                judged = _judged(est, self.judge, est.lower)
                 short = target.service_level - judged
                 checks.append(
                     _check(
@@ -398,12 +273,18 @@ class _Evaluator:
                 est = estimate(
                     r.overall.get(queue, {}).get("abandonment_rate", math.nan) for r, _ in runs
                 )
-                judged = est.upper if self.judge == "ci" else est.mean
+                judged = _judged(est, self.judge, est.upper)
                 short = judged - target.max_abandon
                 checks.append(
                     _check(queue, "abandonment_rate", target.max_abandon, None, est, judged, short)
                 )
         return checks, overall
+
+
+def _judged(est: Estimate, judge: Judge, bound: float) -> float:
+    """The CI end with ``judge="ci"`` when there is one (a queue that had arrivals in a single
+    run has none: its mean is judged), else the mean."""
+    return bound if judge == "ci" and not math.isnan(est.half_width) else est.mean
 
 
 def _check(
@@ -415,8 +296,7 @@ def _check(
     judged: float,
     short: float,
 ) -> Check:
-    if math.isnan(judged):  # no arrivals in the queue (or one replication and judge="ci")
-        short = 0.0 if math.isnan(est.mean) else short
+    # nan: the queue had no arrivals in any run, so there was nothing to miss.
     shortfall = max(0.0, short) if not math.isnan(short) else 0.0
     return Check(
         queue=queue,
@@ -496,13 +376,15 @@ def staff_search(
     targets = dict(scenario.targets if targets is None else targets)
     if not targets:
         raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
+    if max_agents < 1:
+        raise ValueError(f"max_agents must be >= 1, got {max_agents}")
     if replications < (2 if judge == "ci" else 1):
         raise ValueError(f"replications must be >= {2 if judge == 'ci' else 1}, got {replications}")
     scenario = scenario.replace(targets=targets)  # validates the queues
     names = [g.name for g in scenario.agent_groups]
     targeted = [ct for ct in scenario.call_types if ct.queue in targets]
     if groups is None:
-        groups = [g.name for g in scenario.agent_groups if any(_eligible(ct, g) for ct in targeted)]
+        groups = [g.name for g in scenario.agent_groups if any(eligible(ct, g) for ct in targeted)]
     for g in groups:
         if g not in names:
             raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
@@ -510,7 +392,7 @@ def staff_search(
     by_name = {g.name: g for g in scenario.agent_groups}
     for queue in targets:
         if not any(
-            _eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in groups
+            eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in groups
         ):
             raise ScenarioError(f"no searched agent group can serve queue {queue!r}")
     notes = [
@@ -523,8 +405,8 @@ def staff_search(
     evaluate = _Evaluator(scenario, targets, replications, seed, executor, judge, backend, progress)
     if start is None:
         start = erlang_start(scenario, targets, groups)
-    elif set(start) != set(groups):
-        raise ScenarioError(f"start must give every searched group: {', '.join(groups)}")
+    elif set(start) != set(groups) or min(start.values(), default=0) < 0:
+        raise ScenarioError(f"start must give >= 0 agents to each of: {', '.join(groups)}")
     start = {g: min(int(start[g]), max_agents) for g in groups}
     path: list[Candidate] = []
 
@@ -554,7 +436,7 @@ def staff_search(
             g
             for g in groups
             if current.staffing[g] < max_agents
-            and any(_eligible(ct, by_name[g]) for ct in targeted if ct.queue in unmet)
+            and any(eligible(ct, by_name[g]) for ct in targeted if ct.queue in unmet)
         ]
         if not able:
             feasible = False
