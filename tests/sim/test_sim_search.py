@@ -17,6 +17,8 @@ from typing import Any
 import msgspec
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from models import mmc
 
 from ccrouter import erlang
@@ -292,3 +294,66 @@ def test_doctests() -> None:
 
     for module in (search, staffing_bound, cli_search):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def _three_groups(rate_a: float, rate_b: float, able: tuple[bool, bool, bool]) -> Scenario:
+    """Calls `a` and `b`; group X takes a and b, Y takes b, Z (if able[2]) takes a; X and Y
+    can be switched off via ``able`` to vary which traffic is exclusive."""
+    call = {"handle": {"kind": "exponential", "mean": 180}}
+    return Scenario.from_dict({
+        "horizon": 5400, "interval": 1800,
+        "call_types": [
+            {"name": "a", "skills": {"a": 1}, **call,
+             "arrivals": {"kind": "poisson", "rates_per_hour": [rate_a, rate_a / 2, rate_a]}},
+            {"name": "b", "skills": {"b": 1}, **call,
+             "arrivals": {"kind": "poisson", "rates_per_hour": [rate_b]}},
+        ],
+        "agent_groups": [
+            {"name": "X", "skills": {"a": 1, "b": 1} if able[0] else {"z": 1}, "headcount": [0]},
+            {"name": "Y", "skills": {"b": 1} if able[1] else {"z": 1}, "headcount": [0]},
+            {"name": "Z", "skills": {"a": 1} if able[2] else {"z": 1}, "headcount": [0]},
+        ],
+    })  # fmt: skip
+
+
+@given(
+    rate_a=st.floats(min_value=1.0, max_value=400.0),
+    rate_b=st.floats(min_value=1.0, max_value=400.0),
+    able=st.tuples(st.booleans(), st.booleans(), st.booleans()).filter(
+        lambda t: (t[0] or t[1]) and (t[0] or t[2])  # every call type has some group
+    ),
+    level=st.floats(min_value=0.5, max_value=0.95),
+)
+@settings(max_examples=60, deadline=None)
+def test_erlang_start_is_at_least_each_exclusive_and_the_pooled_bound(
+    rate_a: float, rate_b: float, able: tuple[bool, bool, bool], level: float
+) -> None:
+    s = _three_groups(rate_a, rate_b, able)
+    goal = {"default": QueueTarget(service_level=level)}
+    start = erlang_start(s, goal, ["X", "Y", "Z"])
+    # Rates per hour averaged over the three half-hours (the middle one is half as busy).
+    a, b = rate_a * (2.5 / 3) * 180 / 3600, rate_b * 180 / 3600
+    pooled = erlang.agents_for_service_level(a + b, 180.0, 20.0, level)
+    only: dict[str, list[float]] = {"X": [], "Y": [], "Z": []}  # traffic only it can take
+    if not able[2]:
+        only["X"].append(a)
+    if not able[1]:
+        only["X"].append(b)
+    if not able[0]:
+        only["Y"].append(b)
+        only["Z"].append(a)
+    for group, loads in only.items():
+        if loads:
+            assert start[group] >= erlang.agents_for_service_level(sum(loads), 180.0, 20.0, level)
+        if (group == "X" and not able[0]) or (group == "Y" and not able[1]):
+            assert start[group] == 0
+        if group == "Z" and not able[2]:
+            assert start[group] == 0
+    # The total is the larger of the exclusive answers and the pooled one: the top-up to the
+    # pool is exact, and pooled traffic never needs more than its parts (Erlang economies).
+    exclusive = sum(
+        erlang.agents_for_service_level(sum(loads), 180.0, 20.0, level)
+        for loads in only.values()
+        if loads
+    )
+    assert sum(start.values()) == max(exclusive, pooled)
