@@ -32,6 +32,7 @@ import msgspec
 
 from ccrouter.config import RouterConfig
 from ccrouter.errors import ConfigError
+from ccrouter.sim.campaign import Campaign, validate_campaigns
 from ccrouter.sim.distributions import Distribution, Exponential, Uniform
 
 __all__ = [
@@ -141,6 +142,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         router: the router configuration (``RouterConfig.from_dict``); ``auto_accept`` defaults
             to true here unless a ``ring_delay`` is given.
         ring_delay: seconds between an offer and the agent's accept (none: accepted at once).
+        campaigns: outbound campaigns dialed on the same agents (``ccrouter.sim.campaign``).
     """
 
     horizon: Positive
@@ -152,6 +154,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     warmup: NonNegative = 0.0
     router: dict[str, Any] = {}
     ring_delay: Distribution | None = None
+    campaigns: list[Campaign] = []
 
     @property
     def n_intervals(self) -> int:
@@ -267,6 +270,14 @@ def _validate(s: Scenario) -> None:
         for field in ("handle", "patience", "retrial_delay"):
             _check_distribution(getattr(ct, field), f"{at}.{field}")
     _check_distribution(s.ring_delay, "$.ring_delay")
+    validate_campaigns(
+        s.campaigns,
+        horizon=s.horizon,
+        queues=config.queues,
+        inbound_queues={ct.queue for ct in s.call_types},
+        taken_names=names,
+        fail=_fail,
+    )
     names = set()
     for k, group in enumerate(s.agent_groups):
         at = f"$.agent_groups[{k}]"
