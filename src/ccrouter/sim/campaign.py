@@ -71,6 +71,8 @@ class Campaign(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         answer_time: dial → the right party answers.
         no_answer_time: dial → an attempt without right-party connect is given up.
         grace: seconds a connect may wait for an agent before it is dropped (abandon).
+        reserve: free agents the dialer leaves for inbound work (paces as if that many fewer
+            were free), so that blending does not take every idle moment from inbound.
         target_abandon_rate: abandons per connect the predictive pacing aims at.
         list_size: records to dial (each dialed once); none: no limit within the window.
         start, end: the dial window (``end`` defaults to the horizon).
@@ -86,6 +88,7 @@ class Campaign(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     answer_time: Distribution = Uniform(low=5.0, high=20.0)
     no_answer_time: Distribution = Deterministic(value=25.0)
     grace: NonNegative = 2.0
+    reserve: Annotated[int, msgspec.Meta(ge=0)] = 0
     target_abandon_rate: Probability = 0.03
     pacing: Pacing = Predictive()
     list_size: Annotated[int, msgspec.Meta(ge=1)] | None = None

@@ -108,7 +108,7 @@ class CampaignRun:
         """New dials to place now, given the campaign's agents and the work already waiting."""
         p = self.predictive
         if p is None or self.controller is None:
-            lines = progressive_lines(free=free, waiting=waiting)
+            lines = progressive_lines(free=free, waiting=waiting, reserve=self.campaign.reserve)
         else:
             lines = predictive_lines(
                 free=free,
@@ -119,6 +119,7 @@ class CampaignRun:
                 hit_rate=self.hit_rate.value,
                 gain=self.controller.gain,
                 cap=math.ceil(p.max_lines_per_agent * (free + busy)),
+                reserve=self.campaign.reserve,
             )
         n = lines_to_dial(lines, self.in_flight)
         size = self.campaign.list_size

@@ -4,17 +4,18 @@ two small estimators that are fed outcomes explicitly).
 The predictive rule (``docs/simulation.md``, "Outbound and blending")::
 
     expected_free = busy · min(1, d / h)                 # busy agents likely free within d
-    available     = max(0, free + expected_free − waiting)
+    available     = max(0, free + expected_free − waiting − reserve)
     lines         = min(cap, floor(g · available / p̂))   # lines to have in flight
     dial now      = max(0, lines − in_flight)
 
 with ``free`` the campaign's ready agents with spare capacity on its channel, ``busy`` its
 ready agents at full capacity, ``waiting`` the interactions already queued that those agents
 would take first (inbound of priority ≥ the campaign's, and the campaign's own connects),
-``d`` the mean time from dial to answer, ``h`` the mean handle time (talk + wrap-up), ``p̂``
+``reserve`` the free agents the campaign leaves to inbound work, ``d`` the mean time from
+dial to answer, ``h`` the mean handle time (talk + wrap-up), ``p̂``
 the observed right-party-connect rate (:class:`HitRate`) and ``g`` the gain of the abandon
 controller (:class:`AbandonController`). The progressive rule dials one line per available
-agent: ``lines = max(0, free − waiting)``.
+agent: ``lines = max(0, free − waiting − reserve)``.
 
 >>> predictive_lines(free=2, busy=6, waiting=0, connect_delay=15, handle_time=180,
 ...                  hit_rate=0.25, gain=1.0, cap=100)
@@ -70,6 +71,7 @@ def predictive_lines(
     hit_rate: float,
     gain: float,
     cap: int,
+    reserve: int = 0,
 ) -> int:
     """Lines the predictive dialer wants in flight (see the module docstring).
 
@@ -80,15 +82,20 @@ def predictive_lines(
     ...                  hit_rate=0.4, gain=1.0, cap=100)   # inbound waiting comes first
     0
     """
-    available = max(0.0, free + expected_free(busy, connect_delay, handle_time) - waiting)
+    soon_free = expected_free(busy, connect_delay, handle_time)
+    available = max(0.0, free + soon_free - waiting - reserve)
     p = max(MIN_HIT_RATE, hit_rate)
     # The small epsilon keeps a hand-exact product such as 2.0 · 1.0 / 0.4 from flooring to 4.
     return max(0, min(cap, math.floor(gain * available / p + 1e-9)))
 
 
-def progressive_lines(*, free: int, waiting: int) -> int:
-    """One line per free agent not already claimed by waiting work."""
-    return max(0, free - waiting)
+def progressive_lines(*, free: int, waiting: int, reserve: int = 0) -> int:
+    """One line per free agent not already claimed by waiting work or kept in reserve.
+
+    >>> progressive_lines(free=3, waiting=0, reserve=2), progressive_lines(free=1, waiting=0)
+    (1, 1)
+    """
+    return max(0, free - waiting - reserve)
 
 
 def lines_to_dial(lines: int, in_flight: int) -> int:
