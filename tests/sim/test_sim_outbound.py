@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from ccrouter.cli import main
 from ccrouter.events import InteractionAbandoned, InteractionOffered, InteractionQueued
 from ccrouter.sim import Engine, Scenario, ScenarioError, load_scenario, simulate
 
@@ -251,3 +253,20 @@ def _fields(struct: Any) -> dict[str, Any]:
 def test_campaign_errors_name_the_field(change: dict[str, Any], where: str) -> None:
     with pytest.raises(ScenarioError, match=re.escape(f"`{where}")):
         _blended(change)
+
+
+def test_cli_prints_campaign_and_utilisation_tables(tmp_path: Path) -> None:
+    report = tmp_path / "r.html"
+    scenario = SIMULATIONS / "blended_outbound.toml"
+    args = ["simulate", str(scenario), "-n", "2", "--seed", "1", "--quiet", "--report", str(report)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("campaign"))
+    assert header.split()[:4] == ["campaign", "dialed", "connects", "connect"]
+    row = next(line for line in lines if line.startswith("renewals"))
+    assert row.endswith("3.0 %")  # the target abandon rate
+    assert any(line.startswith("blended ") and line.endswith("%") for line in lines)
+    text = report.read_text()
+    assert "<h2>Outbound campaigns</h2>" in text and "<td>renewals</td>" in text
+    assert "<h2>Agent utilisation by group</h2>" in text
