@@ -59,6 +59,8 @@ def test_expected_free_is_busy_times_delay_over_handle_capped_at_one() -> None:
         ({"free": 3, "busy": 12, "reserve": 1}, 12),
         # all busy: 1 soon free / 0.4 = 2.5 -> 2 (never rounds up into an abandon)
         ({"busy": 12, "hit_rate": 0.4}, 2),
+        # a low gain trims the overdial but never below 1:1: 0.1 · 4 / 0.25 = 1.6 < 3 free
+        ({"free": 3, "busy": 12, "gain": 0.1}, 3),
         # the cap wins
         ({"free": 3, "busy": 12, "cap": 10}, 10),
         # more waiting than agents: nothing, never negative

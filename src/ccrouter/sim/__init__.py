@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from ccrouter.sim.campaign import Campaign, Predictive, Progressive
 from ccrouter.sim.confidence import Estimate, estimate, t_quantile
 from ccrouter.sim.distributions import (
     Deterministic,
@@ -24,7 +25,7 @@ from ccrouter.sim.distributions import (
     Uniform,
 )
 from ccrouter.sim.engine import Engine, source_rng
-from ccrouter.sim.metrics import METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
     AgentGroup,
@@ -39,10 +40,12 @@ from ccrouter.sim.scenario import (
 )
 
 __all__ = [
+    "CAMPAIGN_METRICS",
     "METRICS",
     "AgentGroup",
     "Break",
     "CallType",
+    "Campaign",
     "Deterministic",
     "Distribution",
     "Empirical",
@@ -52,6 +55,8 @@ __all__ = [
     "Gamma",
     "Lognormal",
     "PoissonArrivals",
+    "Predictive",
+    "Progressive",
     "ReplicationMetrics",
     "Scenario",
     "ScenarioError",

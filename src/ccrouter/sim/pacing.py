@@ -5,7 +5,7 @@ The predictive rule (``docs/simulation.md``, "Outbound and blending")::
 
     expected_free = busy · min(1, d / h)                 # busy agents likely free within d
     available     = max(0, free + expected_free − waiting − reserve)
-    lines         = min(cap, floor(g · available / p̂))   # lines to have in flight
+    lines         = min(cap, max(floor(g · available / p̂), free − waiting − reserve))
     dial now      = max(0, lines − in_flight)
 
 with ``free`` the campaign's ready agents with spare capacity on its channel, ``busy`` its
@@ -86,7 +86,11 @@ def predictive_lines(
     available = max(0.0, free + soon_free - waiting - reserve)
     p = max(MIN_HIT_RATE, hit_rate)
     # The small epsilon keeps a hand-exact product such as 2.0 · 1.0 / 0.4 from flooring to 4.
-    return max(0, min(cap, math.floor(gain * available / p + 1e-9)))
+    lines = math.floor(gain * available / p + 1e-9)
+    # Never fewer than progressive: a low gain trims the overdial, it does not leave agents idle.
+    return max(
+        0, min(cap, max(lines, progressive_lines(free=free, waiting=waiting, reserve=reserve)))
+    )
 
 
 def progressive_lines(*, free: int, waiting: int, reserve: int = 0) -> int:
