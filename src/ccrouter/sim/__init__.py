@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from ccrouter.sim.campaign import Campaign, Predictive, Progressive
 from ccrouter.sim.confidence import Estimate, estimate, t_quantile
 from ccrouter.sim.distributions import (
     Deterministic,
@@ -24,7 +25,7 @@ from ccrouter.sim.distributions import (
     Uniform,
 )
 from ccrouter.sim.engine import Engine, source_rng
-from ccrouter.sim.metrics import METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
     AgentGroup,
@@ -41,10 +42,12 @@ from ccrouter.sim.scenario import (
 from ccrouter.sim.search import Candidate, Check, SearchResult, erlang_start, staff_search
 
 __all__ = [
+    "CAMPAIGN_METRICS",
     "METRICS",
     "AgentGroup",
     "Break",
     "CallType",
+    "Campaign",
     "Candidate",
     "Check",
     "Deterministic",
@@ -56,6 +59,8 @@ __all__ = [
     "Gamma",
     "Lognormal",
     "PoissonArrivals",
+    "Predictive",
+    "Progressive",
     "QueueTarget",
     "ReplicationMetrics",
     "Scenario",

@@ -32,6 +32,7 @@ import msgspec
 
 from ccrouter.config import RouterConfig
 from ccrouter.errors import ConfigError
+from ccrouter.sim.campaign import Campaign, validate_campaigns
 from ccrouter.sim.distributions import Distribution, Exponential, Uniform
 
 __all__ = [
@@ -157,6 +158,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             to true here unless a ``ring_delay`` is given.
         ring_delay: seconds between an offer and the agent's accept (none: accepted at once).
         targets: per queue, the goals of the staffing search (``ccrouter.sim.search``).
+        campaigns: outbound campaigns dialed on the same agents (``ccrouter.sim.campaign``).
     """
 
     horizon: Positive
@@ -169,6 +171,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     router: dict[str, Any] = {}
     ring_delay: Distribution | None = None
     targets: dict[str, QueueTarget] = {}
+    campaigns: list[Campaign] = []
 
     @property
     def n_intervals(self) -> int:
@@ -290,6 +293,14 @@ def _validate(s: Scenario) -> None:
             _fail(f"$.targets.{queue}", f"queue {queue!r} is not in the router config ({known})")
         if target.service_level is None and target.max_abandon is None:
             _fail(f"$.targets.{queue}", "expected `service_level` and/or `max_abandon`")
+    validate_campaigns(
+        s.campaigns,
+        horizon=s.horizon,
+        queues=config.queues,
+        inbound_queues={ct.queue for ct in s.call_types},
+        taken_names=names,
+        fail=_fail,
+    )
     names = set()
     for k, group in enumerate(s.agent_groups):
         at = f"$.agent_groups[{k}]"
