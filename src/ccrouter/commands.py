@@ -21,6 +21,7 @@ __all__ = [
     "Logout",
     "NotReady",
     "Ready",
+    "Reconfigure",
     "RequestCallback",
     "Submit",
     "Update",
@@ -96,6 +97,12 @@ class RequestCallback(_Base, frozen=True, tag="request_callback"):
     interaction_id: str
 
 
+class Reconfigure(_Base, frozen=True, tag="reconfigure"):
+    """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
+
+    config: dict[str, Any]
+
+
 Command: TypeAlias = (
     Login
     | Ready
@@ -108,4 +115,5 @@ Command: TypeAlias = (
     | Abandon
     | Update
     | RequestCallback
+    | Reconfigure
 )

@@ -24,7 +24,16 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-__all__ = ["EXIT_REASONS", "STRATEGIES", "QueueConfig", "RouterConfig", "Step", "Strategy"]
+
+__all__ = [
+    "EXIT_REASONS",
+    "STRATEGIES",
+    "LastAgent",
+    "QueueConfig",
+    "RouterConfig",
+    "Step",
+    "Strategy",
+]
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -83,6 +92,30 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         )
 
 
+class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Last-agent routing: hold a returning customer's work for the agent who served them last.
+
+    Attributes:
+        wait: seconds only that agent may take the work; then anyone eligible may.
+        scope: ``"queue"``: the last agent who served the customer on this queue;
+            ``"any"``: on any queue.
+        within: only when that contact arrived at most this many seconds ago (``None``: ever).
+    """
+
+    wait: Positive
+    scope: Literal["queue", "any"] = "queue"
+    within: Positive | None = None
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.wait) and self.wait > 0, "last_agent.wait", "a number > 0")
+        _check(self.scope in ("queue", "any"), "last_agent.scope", "'queue' or 'any'")
+        _check(
+            self.within is None or (_finite(self.within) and self.within > 0),
+            "last_agent.within",
+            "a number > 0 or None",
+        )
+
+
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one queue routes.
 
@@ -109,6 +142,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         reminders: seconds before the deadline at which a reminder event is made.
         overdue_priority: priority points added when the deadline passes.
         overdue_queue: the queue overdue work moves to (it keeps its age).
+        last_agent: last-agent routing for customers who come back (``None``: off).
     """
 
     strategy: Strategy = "longest_idle"
@@ -127,6 +161,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     reminders: list[Positive] = msgspec.field(default_factory=list)
     overdue_priority: float = 0.0
     overdue_queue: str | None = None
+    last_agent: LastAgent | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -174,12 +209,15 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         max_no_answer: consecutive missed offers after which an agent goes ``not_ready``
             with reason ``no_answer``.
         seed: seed of the ``random`` strategy (decisions are reproducible).
+        customer_history: how many of a customer's earlier contacts an interaction shows
+            (``Router.interaction(id).customer_history``).
         queues: queue name to its settings.
     """
 
     auto_accept: bool = False
     max_no_answer: Annotated[int, msgspec.Meta(ge=1)] = 1
     seed: int = 0
+    customer_history: Annotated[int, msgspec.Meta(ge=0)] = 5
     queues: dict[str, QueueConfig] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -187,6 +225,11 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             isinstance(self.max_no_answer, int) and self.max_no_answer >= 1,
             "max_no_answer",
             "an integer >= 1",
+        )
+        _check(
+            isinstance(self.customer_history, int) and self.customer_history >= 0,
+            "customer_history",
+            "an integer >= 0",
         )
         for name, queue in self.queues.items():
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")

@@ -30,6 +30,7 @@ __all__ = [
     "AgentReady",
     "CallbackRequested",
     "CommandRecorded",
+    "ConfigChanged",
     "Event",
     "EventBase",
     "InteractionAbandoned",
@@ -299,6 +300,21 @@ class CallbackRequested(EventBase, frozen=True, tag="callback_requested"):
     automatic: bool = False
 
 
+# --- configuration ------------------------------------------------------------------------------
+
+
+class ConfigChanged(EventBase, frozen=True, tag="config_changed"):
+    """The routing configuration was replaced while running (``Router.reconfigure``).
+
+    ``config`` is the whole new configuration as plain data (``RouterConfig.to_dict()``) and
+    ``version`` its number: 1 for the first change, then 2, 3, ... (0 is the configuration the
+    router was created with). Every later offer records the version it was decided under.
+    """
+
+    version: int
+    config: dict[str, Any]
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -339,6 +355,7 @@ Event: TypeAlias = (
     | InteractionOverdue
     | CallbackRequested
     | CommandRecorded
+    | ConfigChanged
 )
 """Every event type, as a tagged union."""
 

@@ -30,6 +30,7 @@ from ccrouter.events import (
     AgentReady,
     CallbackRequested,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -205,6 +206,8 @@ class RouterState:
     """Everything the router knows, rebuilt by applying events in order."""
 
     config: RouterConfig = attrs.Factory(RouterConfig)
+    config_version: int = 0
+    """0 for the configuration the state started with, then one more per ``ConfigChanged``."""
     last_seq: int = 0
     now: float = float("-inf")
     agents: dict[str, Agent] = attrs.Factory(dict)
@@ -220,6 +223,8 @@ class RouterState:
     commands: dict[str, tuple[str, int, int]] = attrs.Factory(dict)
     """Command id to (content fingerprint, seq of its first event, number of its events), from
     :class:`~ccrouter.events.CommandRecorded` events: what makes commands idempotent."""
+    customers: dict[str, list[str]] = attrs.Factory(dict)
+    """Customer id to the interactions that customer started, in arrival order."""
     table: AgentTable = attrs.Factory(AgentTable)
     watched: dict[str, Interaction] = attrs.Factory(dict)
     """Waiting interactions of queues with ``max_wait_no_agents`` (not callbacks): the ones
@@ -375,6 +380,12 @@ class RouterState:
         if groups:
             interaction.groups = tuple(sorted(set(groups)))
         self.interactions[e.interaction_id] = interaction
+        if e.customer_id is not None:
+            contacts = self.customers.get(e.customer_id)
+            if contacts is None:
+                self.customers[e.customer_id] = [e.interaction_id]
+            else:
+                contacts.append(e.interaction_id)
         rate = self.config.queue(e.queue).aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
@@ -572,6 +583,30 @@ class RouterState:
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
+    def _config_changed(self, e: ConfigChanged) -> None:
+        old, self.config = self.config, RouterConfig.from_dict(e.config)
+        self.config_version = e.version
+        # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
+        for iid, key in list(self._keys.items()):
+            interaction = self.interactions[iid]
+            rate = self.config.queue(interaction.queue).aging_rate
+            if rate == old.queue(interaction.queue).aging_rate:
+                continue
+            waiting = interaction.status == "queued"
+            if waiting:
+                self._dequeue(interaction)
+            self._keys[iid] = (-(interaction.priority - rate * key[1]), key[1], key[2], iid)
+            if waiting:
+                self._enqueue(interaction)
+        # Queue policies follow the new settings at once: the waiting work's timers are set
+        # again (still counted from arrival; a time already past fires at once), keeping the
+        # steps it reached (within the new number of steps) and the reminders made.
+        for iid in list(self._keys):
+            interaction = self.interactions[iid]
+            if interaction.status == "queued":
+                self._disarm(interaction)
+                self._arm(interaction, e.at, e.seq)
+
     # --- helpers -----------------------------------------------------------------------------
 
     def _requeue(
@@ -612,6 +647,8 @@ class RouterState:
         queue = self.config.queue(interaction.queue)
         iid, arrived = interaction.interaction_id, interaction.arrived_at
         timer_of = self.timer_of
+        # A config change while it was offered may have left fewer steps.
+        interaction.step = min(interaction.step, len(queue.steps))
         if interaction.step < len(queue.steps) and ("step", iid) not in timer_of:
             due = arrived + queue.steps[interaction.step].after
             self._set_timer(max(due, at), seq, "step", iid)
@@ -825,14 +862,26 @@ class RouterState:
                 and interaction.preferred_until is not None
             ), iid
             self._check_policy_timers(interaction)
+        by_customer: dict[str, list[str]] = {}
+        for interaction in self.interactions.values():  # in submission order
+            if interaction.customer_id is not None:
+                by_customer.setdefault(interaction.customer_id, []).append(
+                    interaction.interaction_id
+                )
+        assert self.customers == by_customer
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
             assert self.timer_of[(timer[2], timer[3])] == timer
 
     def _check_policy_timers(self, interaction: Interaction) -> None:
         iid, status = interaction.interaction_id, interaction.status
+        assert (status == "exited") == (interaction.exit_reason is not None), iid
+        if status != "queued":  # (its queue may even be gone from the config by now)
+            assert all((kind, iid) not in self.timer_of for kind in POLICY_TIMERS), iid
+            assert iid not in self.watched, iid
+            return
         queue = self.config.queue(interaction.queue)
-        waiting = status == "queued"
+        waiting = True
         deadline = interaction.deadline
         live_deadline = waiting and deadline is not None and not interaction.overdue
         reminders = reminder_times(queue.reminders)
@@ -874,7 +923,6 @@ class RouterState:
             # Due at its nominal time, or later when that passed while the work was offered.
             assert timer is None or timer[0] >= nominal, (iid, kind, timer, nominal)
         assert interaction.step <= len(queue.steps), iid
-        assert (status == "exited") == (interaction.exit_reason is not None), iid
 
 
 def restriction(interaction: Interaction) -> TargetedKey:
@@ -915,4 +963,5 @@ _APPLY: dict[type[Any], Any] = {
     InteractionReminded: RouterState._reminded,
     InteractionOverdue: RouterState._overdue,
     CallbackRequested: RouterState._callback_requested,
+    ConfigChanged: RouterState._config_changed,
 }

@@ -19,6 +19,7 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionExited,
+    InteractionQueued,
 )
 
 AGENTS = [f"a{i}" for i in range(5)]
@@ -50,6 +51,11 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "wrap_up": draw(st.sampled_from([0.0, 2.0])),
             "offer_timeout": draw(st.sampled_from([None, 4.0])),
             "aging_rate": draw(st.sampled_from([0.0, 0.5])),
+            "last_agent": draw(
+                st.sampled_from(
+                    [None, {"wait": 3.0}, {"wait": 5.0, "scope": "any", "within": 20.0}]
+                )
+            ),
         }
         if draw(st.booleans()):  # queue policies (steps, exits, deadlines)
             settings |= {
@@ -75,6 +81,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
+            "customer_history": draw(st.integers(0, 3)),
             "queues": {name: queue(QUEUES[1 - i]) for i, name in enumerate(QUEUES)},
         }
     )
@@ -188,6 +195,7 @@ class RouterMachine(RuleBasedStateMachine):
             st.fixed_dictionaries({"direct_to": st.sampled_from([*AGENTS, "ghost"])}),
         ),
         deadline=st.sampled_from([None, None, 0.0, 6.0]),
+        customer=st.sampled_from([None, "kim", "lee"]),
         step=dt,
     )
     def submit(
@@ -198,6 +206,7 @@ class RouterMachine(RuleBasedStateMachine):
         priority: int,
         targeting: dict[str, Any],
         deadline: float | None,
+        customer: str | None,
         step: float,
     ) -> None:
         self.next_id += 1
@@ -209,6 +218,7 @@ class RouterMachine(RuleBasedStateMachine):
             queue=queue,
             skills=skills,
             priority=priority,
+            customer_id=customer,
             at=self.tick(step),
             # A deadline relative to now (0: due at once).
             deadline=None if deadline is None else self.now + deadline,
@@ -274,6 +284,11 @@ class RouterMachine(RuleBasedStateMachine):
         queued and not yet a callback)."""
         iid = f"i{data.draw(st.integers(1, self.next_id))}"
         self.do("request_callback", iid, at=self.tick(step))
+
+    @rule(config=configs(), step=dt)
+    def reconfigure(self, config: RouterConfig, step: float) -> None:
+        """Change the whole config while running (refused alike if it drops a busy queue)."""
+        self.do("reconfigure", config, at=self.tick(step))
 
     @rule(step=dt)
     def advance(self, step: float) -> None:
@@ -365,9 +380,27 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def replay_equals_live(self) -> None:
         router = self.router
-        replayed = Router.replay(router.events, router.config)
+        replayed = Router.replay(router.events, router.base_config)
         assert replayed.state_digest() == router.state_digest()
+        assert replayed.config == router.config
         replayed.check()  # the derived matching arrays too, not only the digested facts
+
+    @invariant()
+    def customer_context_matches_the_log(self) -> None:
+        for customer in ("kim", "lee"):
+            contacts = self.router.customer(customer).contacts
+            ids = [c.interaction_id for c in contacts]
+            expected = [
+                e.interaction_id
+                for e in self.router.events
+                if isinstance(e, InteractionQueued) and e.customer_id == customer
+            ]
+            assert ids == expected
+            for contact in contacts:
+                view = self.router.interaction(contact.interaction_id)
+                assert contact.outcome == view.status
+                served = view.status in ("connected", "completed")
+                assert contact.agent_id == (view.agent_id if served else None)
 
     @invariant()
     def explanations_agree_with_decisions(self) -> None:

@@ -31,7 +31,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "state": ("agent_table", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
     "policies": ("config", "events", "state"),
-    "core": ("commands", "config", "errors", "events", "policies", "routing.", "state"),
+    "customers": ("state",),
+    "core": (
+        "commands",
+        "config",
+        "customers",
+        "errors",
+        "events",
+        "policies",
+        "routing.",
+        "state",
+    ),
     "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
@@ -43,6 +53,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "commands",
         "config",
         "core",
+        "customers",
         "errors",
         "events",
         "log",
@@ -58,10 +69,21 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli.": ("*",),
     "demo": ("*",),
     "sim": ("sim.",),
+    "sim.pacing": (),
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "policies", "core", "routing.")
+PURE = (
+    "errors",
+    "commands",
+    "agent_table",
+    "events",
+    "state",
+    "policies",
+    "core",
+    "routing.",
+    "sim.pacing",
+)
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",

@@ -36,6 +36,7 @@ from ccrouter.events import (
     AgentReady,
     CallbackRequested,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -514,6 +515,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionExited: _Fold.exited,
     InteractionOverdue: _Fold.overdue,
     CallbackRequested: _Fold.callback,
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
 
 _EMPTY = _Counts()

@@ -29,6 +29,7 @@ from ccrouter.events import (
     AgentReady,
     CallbackRequested,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -751,4 +752,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionExited: RealtimeStats._exited,
     InteractionOverdue: RealtimeStats._overdue,
     CallbackRequested: RealtimeStats._callback,
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
