@@ -529,3 +529,29 @@ def test_callback_after_switches_a_live_caller_to_a_callback(backend: str) -> No
     assert brief(router.advance(at=200)) == [("callback_requested", 60.0, "c1", True)]
     assert router.interaction("c1").callback and router.interaction("c1").status == "queued"
     same_after_replay(router)
+
+
+# --- configuration changes -----------------------------------------------------------------
+
+
+def test_a_config_change_sets_the_waiting_work_timers_again(backend: str) -> None:
+    router = make(backend, queues={"default": {"steps": [{"after": 5}, {"after": 50}]}})
+    router.submit("c1", channel="voice", at=0)
+    router.advance(at=10)  # c1 reached step 1 (after 5)
+    router.submit("c2", channel="voice", at=30)  # its step 0 falls due at 35
+    # New rules at 40 (timers due by then fire first: c2's step 0 at 35): a 40 s max wait and
+    # a single step, which both have reached. c1 (waited 40) exits at once, c2 at 30 + 40.
+    router.reconfigure({"queues": {"default": {"max_wait": 40, "steps": [{"after": 5}]}}}, at=40)
+    assert [(t[0], t[2], t[3]) for t in router.state.timers] == [
+        (40.0, "exit", "c1"),
+        (70.0, "exit", "c2"),
+    ]
+    assert (router.interaction("c1").step, router.interaction("c2").step) == (1, 1)
+    events = router.advance(at=100)
+    assert [(e.kind, e.at, e.interaction_id) for e in events] == [
+        ("interaction_exited", 40.0, "c1"),
+        ("interaction_exited", 70.0, "c2"),
+    ]
+    router.check()
+    replayed = Router.replay(router.events, router.base_config, backend=backend)
+    assert replayed.state_digest() == router.state_digest()
