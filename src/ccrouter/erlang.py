@@ -19,7 +19,7 @@ rounding errors instead of amplifying them and never forms a factorial or a powe
 from B. Erlang A sums the birth–death chain of M/M/N+M with running products, rescaled so that
 nothing overflows, and the service level uses the exact law of the wait in queue (a Beta law
 for ``exp(-θ·wait)``; see docs/staffing.md). The kernels are compiled with Numba on first use
-(:func:`warmup` compiles them ahead). Results that underflow (below about 1e-308) become 0.
+(:func:`warmup` compiles them ahead). Results that underflow (below about 1e-300) become 0.
 
 >>> round(erlang_c(10.0, 12), 6)
 0.449388
