@@ -59,10 +59,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli.": ("*",),
     "demo": ("*",),
     "sim": ("sim.",),
+    "sim.pacing": (),
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.")
+PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.", "sim.pacing")
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
