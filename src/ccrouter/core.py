@@ -402,10 +402,10 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         data = config.to_dict()
         return [ConfigChanged(seq=seq(), at=at, version=state.config_version + 1, config=data)]
     if isinstance(command, Submit):
+        settings = state.config.queue(command.queue)
         deadline = command.deadline
-        after = state.config.queue(command.queue).deadline
-        if deadline is None and after is not None:
-            deadline = at + after
+        if deadline is None and settings.deadline is not None:
+            deadline = at + settings.deadline
         queued: list[Event] = [
             InteractionQueued(
                 seq=seq(),
@@ -463,9 +463,10 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                     deadline=float(deadline),
                 )
             )
-        exited = size_exit(state, command.queue, command.interaction_id, at, seq.next)
-        if exited is not None:
-            queued.append(exited)
+        if settings.max_size is not None:
+            exited = size_exit(state, command.queue, command.interaction_id, at, seq.next)
+            if exited is not None:
+                queued.append(exited)
         return queued
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id

@@ -376,9 +376,9 @@ class RouterState:
             e.at,
             e.seq,
         )
-        groups = self.config.queue(e.queue).groups
-        if groups:
-            interaction.groups = tuple(sorted(set(groups)))
+        settings = self.config.queue(e.queue)
+        if settings.groups:
+            interaction.groups = tuple(sorted(set(settings.groups)))
         self.interactions[e.interaction_id] = interaction
         if e.customer_id is not None:
             contacts = self.customers.get(e.customer_id)
@@ -386,10 +386,17 @@ class RouterState:
                 self.customers[e.customer_id] = [e.interaction_id]
             else:
                 contacts.append(e.interaction_id)
-        rate = self.config.queue(e.queue).aging_rate
+        rate = settings.aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
-        self._arm(interaction, e.at, e.seq)
+        # (No deadline yet: InteractionDeadlineSet, if any, comes next and arms its timers.)
+        if (
+            settings.steps
+            or settings.max_wait is not None
+            or settings.max_wait_no_agents is not None
+            or settings.callback_after is not None
+        ):
+            self._arm(interaction, e.at, e.seq)
 
     def _offered(self, e: InteractionOffered) -> None:
         interaction = self.interactions[e.interaction_id]
@@ -645,6 +652,15 @@ class RouterState:
         ``reminded``), not made late.
         """
         queue = self.config.queue(interaction.queue)
+        if (  # the common case, answered first: a queue without time-driven policies
+            not queue.steps
+            and queue.max_wait is None
+            and queue.max_wait_no_agents is None
+            and queue.callback_after is None
+            and interaction.deadline is None
+        ):
+            interaction.step = 0  # (a config change may have removed the steps)
+            return
         iid, arrived = interaction.interaction_id, interaction.arrived_at
         timer_of = self.timer_of
         # A config change while it was offered may have left fewer steps.
