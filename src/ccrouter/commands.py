@@ -14,14 +14,18 @@ import msgspec
 __all__ = [
     "Abandon",
     "Accept",
+    "AcceptTransfer",
+    "AddNote",
     "Command",
     "Complete",
     "Decline",
+    "DeclineTransfer",
     "Login",
     "Logout",
     "NotReady",
     "Ready",
     "Submit",
+    "Transfer",
     "Update",
 ]
 
@@ -87,6 +91,50 @@ class Update(_Base, frozen=True, tag="update"):
     attributes: dict[str, Any] | None = None
 
 
+class Transfer(_Base, frozen=True, tag="transfer"):
+    """Move a connected interaction to a queue and/or one agent (blind or consult)."""
+
+    interaction_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+    mode: str = "blind"
+    reason: str = "transfer"
+    note: str | None = None
+    timeout: float | None = None
+
+
+class AcceptTransfer(_Base, frozen=True, tag="accept_transfer"):
+    """The consulted agent takes the interaction."""
+
+    interaction_id: str
+
+
+class DeclineTransfer(_Base, frozen=True, tag="decline_transfer"):
+    """The consulted agent (or the first one, cancelling) ends the consult without transfer."""
+
+    interaction_id: str
+
+
+class AddNote(_Base, frozen=True, tag="add_note"):
+    """Add a note to a live interaction's context."""
+
+    interaction_id: str
+    text: str
+
+
 Command: TypeAlias = (
-    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon | Update
+    Login
+    | Ready
+    | NotReady
+    | Logout
+    | Submit
+    | Accept
+    | Decline
+    | Complete
+    | Abandon
+    | Update
+    | Transfer
+    | AcceptTransfer
+    | DeclineTransfer
+    | AddNote
 )

@@ -50,12 +50,15 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
         offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
         aging_rate: priority points gained per second waited.
+        escalate_to: the queue :meth:`Router.escalate <ccrouter.router.Router.escalate>`
+            sends this queue's interactions to (the next tier), when not given explicitly.
     """
 
     strategy: Strategy = "longest_idle"
     wrap_up: NonNegative = 0.0
     offer_timeout: Positive | None = None
     aging_rate: NonNegative = 0.0
+    escalate_to: str | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -95,6 +98,13 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         )
         for name, queue in self.queues.items():
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")
+        for name, queue in self.queues.items():
+            tier = queue.escalate_to
+            _check(
+                tier is None or ((tier in self.queues or tier == "default") and tier != name),
+                f"queues.{name}.escalate_to",
+                "another configured queue",
+            )
         # Frozen means no rebinding; filling in the default queue keeps configs total.
         self.queues.setdefault("default", QueueConfig())
 

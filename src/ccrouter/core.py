@@ -21,14 +21,18 @@ from collections.abc import Callable, Mapping
 from ccrouter.commands import (
     Abandon,
     Accept,
+    AcceptTransfer,
+    AddNote,
     Command,
     Complete,
     Decline,
+    DeclineTransfer,
     Login,
     Logout,
     NotReady,
     Ready,
     Submit,
+    Transfer,
     Update,
 )
 from ccrouter.errors import (
@@ -51,16 +55,20 @@ from ccrouter.events import (
     InteractionQueued,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
     WrapUpEnded,
 )
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.transfers import decide_transfer, validate_transfer
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -137,7 +145,9 @@ def validate(state: RouterState, command: Command, at: float) -> None:
     accepted).
     """
     _check_time(state, at)
-    if isinstance(command, Login):
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        validate_transfer(state, command, at)
+    elif isinstance(command, Login):
         _check_id(command.agent_id, "agent_id")
         agent = state.agents.get(command.agent_id)
         if agent is not None and agent.presence != "logged_out":
@@ -188,6 +198,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Complete) and interaction.consult is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: a consult with "
+                f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
+            )
+            raise InvalidTransition(msg)
         elif isinstance(command, Abandon) and status not in ("queued", "offered"):
             _wrong_status(command, interaction, "queued or offered")
         elif isinstance(command, Update):
@@ -332,6 +348,17 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
             WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
             for iid in agent.wrapping
         ]
+        events += [
+            TransferDeclined(
+                seq=seq(),
+                at=at,
+                interaction_id=iid,
+                agent_id=_holder(state, iid),
+                to_agent=aid,
+                outcome="revoked",
+            )
+            for iid in agent.consults
+        ]
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
     if isinstance(command, Submit):
@@ -370,6 +397,8 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 )
             )
         return queued
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        return decide_transfer(state, command, at)
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
     if isinstance(command, Update):
@@ -398,6 +427,12 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
             seq=seq(), at=at, interaction_id=iid, agent_id=holder, wrap_up_until=at + wrap_up
         )
     ]
+
+
+def _holder(state: RouterState, iid: str) -> str:
+    holder = state.interactions[iid].agent_id
+    assert holder is not None  # a consult is pending only on a connected interaction
+    return holder
 
 
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
@@ -452,10 +487,28 @@ def _wrap_up_over(
     _route_agent(state, agent_id, due, out, backend)
 
 
+def _consult_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    assert interaction.consult is not None and interaction.agent_id is not None
+    target = interaction.consult[0]
+    event = TransferDeclined(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        agent_id=interaction.agent_id,
+        to_agent=target,
+        outcome="timed_out",
+    )
+    _emit(state, event, out)
+    _route_agent(state, target, due, out, backend)
+
+
 _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
+    "consult": _consult_expired,
 }
 """Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""
@@ -482,6 +535,15 @@ def _route_after(
         aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
         _route_interaction(state, command.interaction_id, at, out, backend)
         _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Transfer | AcceptTransfer | DeclineTransfer):
+        for event in list(out):
+            if isinstance(event, InteractionTransferred):
+                _route_interaction(state, event.interaction_id, at, out, backend)
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferAccepted):
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferDeclined):
+                _route_agent(state, event.to_agent, at, out, backend)
     elif isinstance(command, Complete | Abandon):
         event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
         if event.agent_id is not None:

@@ -33,15 +33,20 @@ __all__ = [
     "EventBase",
     "InteractionAbandoned",
     "InteractionCompleted",
+    "InteractionNoteAdded",
     "InteractionOffered",
     "InteractionQueued",
     "InteractionTargetExpired",
     "InteractionTargeted",
+    "InteractionTransferred",
     "InteractionUpdated",
     "OfferAccepted",
     "OfferDeclined",
     "OfferRevoked",
     "OfferTimedOut",
+    "TransferAccepted",
+    "TransferDeclined",
+    "TransferOffered",
     "WrapUpEnded",
     "decode_json",
     "decode_json_many",
@@ -216,6 +221,70 @@ class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_e
     interaction_id: str
 
 
+# --- transfers --------------------------------------------------------------------------------
+
+
+class InteractionTransferred(EventBase, frozen=True, tag="interaction_transferred"):
+    """Blind transfer: ``agent_id`` is released at once (no wrap-up: the conversation goes on
+    elsewhere) and the interaction waits in ``queue``, for ``to_agent`` alone when given.
+
+    It keeps its arrival time (its age travels with it) and its requirement; ``from_queue``
+    is the queue it leaves, ``reason`` says why (``transfer``, ``escalation``, ...) and
+    ``note`` is added to its notes.
+    """
+
+    interaction_id: str
+    agent_id: str
+    from_queue: str
+    queue: str
+    to_agent: str | None = None
+    reason: str = "transfer"
+    note: str | None = None
+
+
+class TransferOffered(EventBase, frozen=True, tag="transfer_offered"):
+    """Consult: ``to_agent`` is offered the interaction (one unit of its capacity is held)
+    while ``agent_id`` stays connected; ``expires_at`` is when the consult times out."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    from_queue: str
+    queue: str
+    reason: str = "transfer"
+    note: str | None = None
+    expires_at: float | None = None
+
+
+class TransferAccepted(EventBase, frozen=True, tag="transfer_accepted"):
+    """The consulted agent took the interaction: ``agent_id`` is released (no wrap-up) and
+    ``to_agent`` is connected; the interaction now belongs to ``queue``."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    from_queue: str
+    queue: str
+    reason: str = "transfer"
+
+
+class TransferDeclined(EventBase, frozen=True, tag="transfer_declined"):
+    """The consult ended without a transfer (``outcome``: ``declined``, ``timed_out`` or
+    ``revoked``); the interaction stays with ``agent_id``."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    outcome: str = "declined"
+
+
+class InteractionNoteAdded(EventBase, frozen=True, tag="interaction_note_added"):
+    """A note was added to the interaction's context (it travels with transfers)."""
+
+    interaction_id: str
+    text: str
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -250,6 +319,11 @@ Event: TypeAlias = (
     | InteractionTargeted
     | InteractionTargetExpired
     | CommandRecorded
+    | InteractionTransferred
+    | TransferOffered
+    | TransferAccepted
+    | TransferDeclined
+    | InteractionNoteAdded
 )
 """Every event type, as a tagged union."""
 

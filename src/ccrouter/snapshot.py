@@ -40,7 +40,7 @@ from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.log.base import EventLog
-from ccrouter.state import Agent, Interaction, QueueState, RouterState
+from ccrouter.state import Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",
@@ -80,6 +80,7 @@ class _AgentData(msgspec.Struct, array_like=True, frozen=True):
     connected: list[tuple[str, str]]
     wrapping: list[tuple[str, str]]
     in_use: list[tuple[str, int]]
+    consults: list[tuple[str, str]] = []  # transfers (trailing defaults: older payloads decode)
 
 
 class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
@@ -99,6 +100,9 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     ended_at: float | None
     preferred: list[str] = []  # targeted routing (trailing defaults: older payloads decode)
     preferred_until: float | None = None
+    notes: list[str] = []
+    history: list[Segment] = []
+    consult: tuple[str, str, str, float | None] | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -158,6 +162,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 list(a.connected.items()),
                 list(a.wrapping.items()),
                 list(a.in_use.items()),
+                list(a.consults.items()),
             )
             for a in state.agents.values()
         ],
@@ -179,6 +184,9 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.ended_at,
                 list(i.preferred),
                 i.preferred_until,
+                i.notes,
+                i.history,
+                i.consult,
             )
             for i in state.interactions.values()
         ],
@@ -255,6 +263,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             dict(a.connected),
             dict(a.wrapping),
             dict(a.in_use),
+            dict(a.consults),
         )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
@@ -282,6 +291,9 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.ended_at,
             tuple(i.preferred),
             i.preferred_until,
+            list(i.notes),
+            list(i.history),
+            i.consult,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for

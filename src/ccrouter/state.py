@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 import attrs
+import msgspec
 from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
@@ -32,15 +33,20 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
     InteractionQueued,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 
@@ -51,6 +57,7 @@ __all__ = [
     "InteractionStatus",
     "QueueState",
     "RouterState",
+    "Segment",
     "Signature",
     "Timer",
 ]
@@ -63,8 +70,23 @@ QueueKey: TypeAlias = tuple[float, float, int, str]
 TargetedKey: TypeAlias = tuple[Signature, tuple[str, ...]]
 """A targeted group: the requirement signature and the agents who alone may take the work."""
 Timer: TypeAlias = tuple[float, int, str, str]
-"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``,
-interaction)."""
+"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
+``consult``, interaction)."""
+Consult: TypeAlias = tuple[str, str, str, float | None]
+"""A pending consult: (agent consulted, target queue, reason, expiry)."""
+
+
+class Segment(msgspec.Struct, frozen=True, array_like=True):
+    """One closed leg of an interaction: the queue it waited in, the agent who had it, when
+    the leg started (arrival or the transfer into it) and ended, and how (``transferred``),
+    with the transfer's reason."""
+
+    queue: str
+    agent_id: str | None
+    started_at: float
+    ended_at: float | None
+    outcome: str
+    reason: str
 
 
 @attrs.define(eq=False)
@@ -92,13 +114,15 @@ class Agent:
     connected: dict[str, str] = attrs.Factory(dict)
     wrapping: dict[str, str] = attrs.Factory(dict)
     in_use: dict[str, int] = attrs.Factory(dict)
-    """Units of capacity held per channel (offers + connected + wrap-up)."""
+    """Units of capacity held per channel (offers + connected + wrap-up + consults)."""
+    consults: dict[str, str] = attrs.Factory(dict)
+    """Interaction id to channel, for consult-transfers offered to this agent (ringing)."""
 
     @property
     def status(self) -> AgentStatus:
         if self.presence == "logged_out":
             return "logged_out"
-        if self.offers:
+        if self.offers or self.consults:
             return "reserved"
         if self.connected:
             return "busy"
@@ -112,7 +136,7 @@ class Agent:
 
     @property
     def work_in_hand(self) -> int:
-        return len(self.offers) + len(self.connected) + len(self.wrapping)
+        return len(self.offers) + len(self.connected) + len(self.wrapping) + len(self.consults)
 
     @property
     def load(self) -> float:
@@ -144,11 +168,28 @@ class Interaction:
     """The only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
+    notes: list[str] = attrs.Factory(list)
+    """Notes added to its context (:class:`~ccrouter.events.InteractionNoteAdded`, transfer
+    notes), oldest first."""
+    history: list[Segment] = attrs.Factory(list)
+    """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
+    since :attr:`segment_started_at`."""
+    consult: Consult | None = None
+    """The consult-transfer pending while its agent stays connected, if any."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
     def __attrs_post_init__(self) -> None:
         self.signature = (self.channel, tuple(sorted(self.skills.items())))
+
+    @property
+    def segment_started_at(self) -> float:
+        """When the current leg began: arrival, or the last transfer."""
+        if not self.history:
+            return self.arrived_at
+        end = self.history[-1].ended_at
+        assert end is not None  # closed legs have an end
+        return end
 
 
 @attrs.define(eq=False)
@@ -461,6 +502,75 @@ class RouterState:
         if waiting:
             self._enqueue(interaction)
 
+    # Transfers: the interaction's context (attributes, notes, history) stays on it.
+
+    def _close_segment(
+        self, interaction: Interaction, agent_id: str, at: float, reason: str
+    ) -> None:
+        start = interaction.segment_started_at
+        leg = Segment(interaction.queue, agent_id, start, at, "transferred", reason)
+        interaction.history.append(leg)
+
+    def _transferred(self, e: InteractionTransferred) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        self._close_segment(interaction, e.agent_id, e.at, e.reason)
+        if e.note is not None:
+            interaction.notes.append(e.note)
+        interaction.queue, interaction.status, interaction.agent_id = e.queue, "queued", None
+        interaction.declined_by = []
+        interaction.preferred = () if e.to_agent is None else (e.to_agent,)
+        interaction.preferred_until = None
+        # Its age travels with it: it waits under its original arrival, at the new queue's
+        # aging rate.
+        rate = self.config.queue(e.queue).aging_rate
+        arrived = interaction.arrived_at
+        self._keys[e.interaction_id] = (
+            -(interaction.priority - rate * arrived),
+            arrived,
+            interaction.queued_seq,
+            e.interaction_id,
+        )
+        self._release(agent, agent.connected, e.interaction_id, e.at)
+        self._enqueue(interaction)
+
+    def _transfer_offered(self, e: TransferOffered) -> None:
+        interaction = self.interactions[e.interaction_id]
+        target = self.agents[e.to_agent]
+        interaction.consult = (e.to_agent, e.queue, e.reason, e.expires_at)
+        if e.note is not None:
+            interaction.notes.append(e.note)
+        target.consults[e.interaction_id] = interaction.channel
+        target.in_use[interaction.channel] += 1
+        if e.expires_at is not None:
+            self._set_timer(e.expires_at, e.seq, "consult", e.interaction_id)
+        self._sync(target)
+
+    def _transfer_accepted(self, e: TransferAccepted) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent, target = self.agents[e.agent_id], self.agents[e.to_agent]
+        self._cancel_timer("consult", e.interaction_id)
+        self._close_segment(interaction, e.agent_id, e.at, e.reason)
+        interaction.queue, interaction.agent_id, interaction.consult = e.queue, e.to_agent, None
+        interaction.declined_by = []
+        target.connected[e.interaction_id] = target.consults.pop(e.interaction_id)
+        target.handled += 1
+        target.misses = 0
+        if self._dirty is None:
+            self.table.set_fact(target.slot, HANDLED, target.handled)
+        self._sync(target)
+        self._release(agent, agent.connected, e.interaction_id, e.at)
+
+    def _transfer_declined(self, e: TransferDeclined) -> None:
+        interaction = self.interactions[e.interaction_id]
+        target = self.agents[e.to_agent]
+        self._cancel_timer("consult", e.interaction_id)
+        interaction.consult = None
+        self._release(target, target.consults, e.interaction_id, e.at)
+
+    def _note_added(self, e: InteractionNoteAdded) -> None:
+        self.interactions[e.interaction_id].notes.append(e.text)
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
@@ -548,7 +658,7 @@ class RouterState:
             for channel, cap in agent.capacity.items():
                 held = sum(
                     1
-                    for work in (agent.offers, agent.connected, agent.wrapping)
+                    for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
                     for ch in work.values()
                     if ch == channel
                 )
@@ -563,6 +673,9 @@ class RouterState:
                 for interaction_id in work:
                     assert interaction_id not in holders, f"{interaction_id} held by two agents"
                     holders[interaction_id] = agent.agent_id
+            for interaction_id in agent.consults:
+                consult = self.interactions[interaction_id].consult
+                assert consult is not None and consult[0] == agent.agent_id, interaction_id
             if agent.presence == "logged_out":
                 assert agent.work_in_hand == 0, f"{agent.agent_id} logged out with work in hand"
             assert self.table.idle_since[agent.slot] == agent.idle_since
@@ -605,6 +718,17 @@ class RouterState:
                 interaction.status in ("queued", "offered")
                 and interaction.preferred_until is not None
             ), iid
+            consult = interaction.consult
+            if consult is not None:
+                assert interaction.status == "connected", iid
+                assert iid in self.agents[consult[0]].consults, iid
+            assert (("consult", iid) in self.timer_of) == (
+                consult is not None and consult[3] is not None
+            ), iid
+            start = interaction.arrived_at
+            for leg in interaction.history:
+                assert leg.ended_at is not None and leg.started_at == start <= leg.ended_at, iid
+                start = leg.ended_at
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
             assert self.timer_of[(timer[2], timer[3])] == timer
@@ -628,4 +752,9 @@ _APPLY: dict[type[Any], Any] = {
     InteractionUpdated: RouterState._updated,
     InteractionTargeted: RouterState._targeted,
     InteractionTargetExpired: RouterState._target_expired,
+    InteractionTransferred: RouterState._transferred,
+    TransferOffered: RouterState._transfer_offered,
+    TransferAccepted: RouterState._transfer_accepted,
+    TransferDeclined: RouterState._transfer_declined,
+    InteractionNoteAdded: RouterState._note_added,
 }

@@ -52,7 +52,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
-            "queues": {name: queue() for name in QUEUES},
+            "queues": {"default": {**queue(), "escalate_to": "vip"}, "vip": queue()},
         }
     )
 
@@ -182,7 +182,7 @@ class RouterMachine(RuleBasedStateMachine):
         status = self.router.interaction(iid).status
         options = {
             "offered": ["accept", "accept", "decline", "abandon"],
-            "connected": ["complete"],
+            "connected": ["complete", "decline_transfer", "accept_transfer"],
             "queued": ["abandon"],
         }.get(status, ["complete"])
         self.do(data.draw(st.sampled_from(options)), iid, at=self.tick(step))
@@ -216,6 +216,81 @@ class RouterMachine(RuleBasedStateMachine):
             at=self.tick(step),
         )
 
+    @precondition(lambda self: self.next_id > 0)
+    @rule(
+        data=st.data(),
+        mode=st.sampled_from(["blind", "blind", "consult"]),
+        to_queue=st.sampled_from([None, *QUEUES]),
+        to_agent=st.sampled_from([None, None, *AGENTS, "ghost"]),
+        reason=st.sampled_from(["transfer", "escalation"]),
+        note=st.sampled_from([None, "vip customer"]),
+        timeout=st.sampled_from([None, None, 2.0]),
+        step=dt,
+    )
+    def transfer(
+        self,
+        data: st.DataObject,
+        mode: str,
+        to_queue: str | None,
+        to_agent: str | None,
+        reason: str,
+        note: str | None,
+        timeout: float | None,
+        step: float,
+    ) -> None:
+        """Blind or consult transfers to a queue and/or an agent; connected ones are picked
+        more often so that runs reach transfers, any status must be refused alike."""
+        connected = [
+            i.interaction_id
+            for i in self.router.state.interactions.values()
+            if i.status == "connected"
+        ]
+        if connected and data.draw(st.booleans()):
+            iid = data.draw(st.sampled_from(connected))
+        else:
+            iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        if mode == "consult" and to_agent is None:
+            to_agent = data.draw(st.sampled_from(AGENTS))
+        self.do(
+            "transfer",
+            iid,
+            mode=mode,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            reason=reason,
+            note=note,
+            timeout=timeout if mode == "consult" else None,
+            at=self.tick(step),
+        )
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), answer=st.sampled_from(["accept_transfer", "decline_transfer"]), step=dt)
+    def answer_consult(self, data: st.DataObject, answer: str, step: float) -> None:
+        pending = [
+            i.interaction_id
+            for i in self.router.state.interactions.values()
+            if i.consult is not None
+        ]
+        iid = (
+            data.draw(st.sampled_from(pending))
+            if pending
+            else f"i{data.draw(st.integers(1, self.next_id))}"
+        )
+        self.do(answer, iid, at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def note(self, data: st.DataObject, step: float) -> None:
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do("add_note", iid, "called back", at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def escalate(self, data: st.DataObject, step: float) -> None:
+        """To the queue's ``escalate_to`` tier (``default`` has one, ``vip`` none)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do("escalate", iid, at=self.tick(step))
+
     @rule(step=dt)
     def advance(self, step: float) -> None:
         self.do("advance", at=self.tick(step))
@@ -233,6 +308,13 @@ class RouterMachine(RuleBasedStateMachine):
                 ("submit", ("new",), {"channel": "voice", "queue": "nope"}),
                 ("submit", ("new2",), {"channel": ""}),
                 ("update", ("i1",), {"priority": float("nan")}),
+                ("transfer", ("i1",), {}),
+                ("transfer", ("i1",), {"to_queue": "nope"}),
+                ("transfer", ("i1",), {"to_queue": "vip", "mode": "warm"}),
+                ("transfer", ("i1",), {"to_queue": "vip", "timeout": 3.0}),
+                ("transfer", ("i1",), {"to_queue": "vip", "mode": "consult"}),
+                ("add_note", ("i1", ""), {}),
+                ("accept_transfer", ("ghost",), {}),
                 ("update", ("i1",), {"skills": {"x": -3}}),
                 ("update", ("ghost",), {"priority": 1}),
                 ("submit", ("new3",), {"channel": "voice", "preferred_wait": 3.0}),

@@ -30,7 +30,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.match": ("agent_table", "routing."),
     "state": ("agent_table", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
-    "core": ("commands", "config", "errors", "events", "routing.", "state"),
+    "transfers": ("commands", "config", "errors", "events", "state"),
+    "core": ("commands", "config", "errors", "events", "routing.", "state", "transfers"),
     "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
@@ -60,7 +61,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.")
+PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.", "transfers")
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
