@@ -101,6 +101,7 @@ class Transfer(_Base, frozen=True, tag="transfer"):
     reason: str = "transfer"
     note: str | None = None
     timeout: float | None = None
+    skills: dict[str, int] | None = None
 
 
 class AcceptTransfer(_Base, frozen=True, tag="accept_transfer"):

@@ -240,6 +240,8 @@ class InteractionTransferred(EventBase, frozen=True, tag="interaction_transferre
     to_agent: str | None = None
     reason: str = "transfer"
     note: str | None = None
+    skills: dict[str, int] | None = None
+    """The new leg's requirement (``None``: unchanged)."""
 
 
 class TransferOffered(EventBase, frozen=True, tag="transfer_offered"):

@@ -293,6 +293,7 @@ class Router:
         reason: str = "transfer",
         note: str | None = None,
         timeout: float | None = None,
+        skills: Mapping[str, int] | None = None,
         command_id: str | None = None,
     ) -> list[Event]:
         """Move a connected interaction to ``to_queue`` and/or ``to_agent``.
@@ -304,6 +305,7 @@ class Router:
         seconds (default: the target queue's ``offer_timeout``); :meth:`accept_transfer`
         completes the move, :meth:`decline_transfer` or the timeout leave it where it is.
         ``note`` is added to the interaction's notes; ``reason`` is recorded in its history.
+        ``skills`` (blind only) replaces the requirement for the new leg.
 
         Raises:
             InvalidTransition: the interaction is not connected, or a consult is pending, or
@@ -319,6 +321,7 @@ class Router:
             reason=reason,
             note=note,
             timeout=timeout,
+            skills=None if skills is None else _plain(skills),
         )
         return self._run(command, at, command_id)
 
@@ -332,6 +335,7 @@ class Router:
         mode: str = "blind",
         note: str | None = None,
         timeout: float | None = None,
+        skills: Mapping[str, int] | None = None,
         command_id: str | None = None,
     ) -> list[Event]:
         """A transfer with ``reason="escalation"``; without a target, to the current queue's
@@ -359,6 +363,7 @@ class Router:
             reason="escalation",
             note=note,
             timeout=timeout,
+            skills=skills,
             command_id=command_id,
         )
 

@@ -519,6 +519,9 @@ class RouterState:
             interaction.notes.append(e.note)
         interaction.queue, interaction.status, interaction.agent_id = e.queue, "queued", None
         interaction.declined_by = []
+        if e.skills is not None:
+            interaction.skills = dict(e.skills)
+            interaction.signature = (interaction.channel, tuple(sorted(e.skills.items())))
         interaction.preferred = () if e.to_agent is None else (e.to_agent,)
         interaction.preferred_until = None
         # Its age travels with it: it waits under its original arrival, at the new queue's

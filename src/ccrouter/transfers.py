@@ -18,6 +18,7 @@ to the current queue's ``escalate_to`` tier.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from ccrouter.commands import AcceptTransfer, AddNote, DeclineTransfer, Transfer
 from ccrouter.errors import InvalidArgument, InvalidTransition, UnknownInteraction
@@ -57,6 +58,19 @@ def _check_text(value: object, field: str, *, optional: bool = False) -> None:
     if not isinstance(value, str) or not value or len(value) > MAX_NOTE:
         msg = f"{field} must be a non-empty string of at most {MAX_NOTE} characters, got {value!r}"
         raise InvalidArgument(msg)
+
+
+def _check_skills(skills: object) -> None:
+    if not isinstance(skills, Mapping):
+        msg = f"skills must be a mapping of skill to minimum, got {type(skills).__name__}"
+        raise InvalidArgument(msg)
+    for name, level in skills.items():
+        if not isinstance(name, str) or not name:
+            msg = f"skills names must be non-empty strings, got {name!r}"
+            raise InvalidArgument(msg)
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 32767:
+            msg = f"skills[{name!r}] must be an integer from 0 to 32767, got {level!r}"
+            raise InvalidArgument(msg)
 
 
 def target_queue(state: RouterState, command: Transfer, interaction: Interaction) -> str:
@@ -116,6 +130,10 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
         raise InvalidArgument(msg)
     if timeout is not None and command.mode != "consult":
         raise InvalidArgument("timeout applies to consult transfers only")
+    if command.skills is not None:
+        if command.mode != "blind":
+            raise InvalidArgument("skills (a new requirement) apply to blind transfers only")
+        _check_skills(command.skills)
     if status != "connected":
         msg = f"cannot transfer {iid!r}: expected it connected, but it is {status}"
         raise InvalidTransition(msg)
@@ -182,6 +200,7 @@ def decide_transfer(state: RouterState, command: TransferCommand, at: float) -> 
             to_agent=command.to_agent,
             reason=command.reason,
             note=command.note,
+            skills=None if command.skills is None else dict(command.skills),
         )
         return [blind]
     assert command.to_agent is not None  # validated

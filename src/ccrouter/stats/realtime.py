@@ -492,7 +492,7 @@ class RealtimeStats:
         a.seen = True
         self._update(a, e.at)
         live = self._live.get(e.interaction_id)
-        if live is not None and not live.ringing:
+        if live is not None and not live.ringing and not live.done:
             live.ringing = True
             live.queue.waiting -= 1
             live.queue.offering += 1
@@ -544,6 +544,8 @@ class RealtimeStats:
             a.revoked += 1
         self._update(a, e.at)
         live = self._live.get(e.interaction_id)
+        if live is not None and live.done:
+            return live.queue  # an offer of a transferred leg: counted, never waiting again
         if live is None or not live.ringing:
             return None
         live.ringing = False
