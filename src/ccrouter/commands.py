@@ -24,6 +24,7 @@ __all__ = [
     "Logout",
     "NotReady",
     "Ready",
+    "Reconfigure",
     "Submit",
     "Transfer",
     "Update",
@@ -123,6 +124,12 @@ class AddNote(_Base, frozen=True, tag="add_note"):
     text: str
 
 
+class Reconfigure(_Base, frozen=True, tag="reconfigure"):
+    """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
+
+    config: dict[str, Any]
+
+
 Command: TypeAlias = (
     Login
     | Ready
@@ -138,4 +145,5 @@ Command: TypeAlias = (
     | AcceptTransfer
     | DeclineTransfer
     | AddNote
+    | Reconfigure
 )

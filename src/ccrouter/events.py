@@ -29,6 +29,7 @@ __all__ = [
     "AgentNotReady",
     "AgentReady",
     "CommandRecorded",
+    "ConfigChanged",
     "Event",
     "EventBase",
     "InteractionAbandoned",
@@ -287,6 +288,21 @@ class InteractionNoteAdded(EventBase, frozen=True, tag="interaction_note_added")
     text: str
 
 
+# --- configuration ------------------------------------------------------------------------------
+
+
+class ConfigChanged(EventBase, frozen=True, tag="config_changed"):
+    """The routing configuration was replaced while running (``Router.reconfigure``).
+
+    ``config`` is the whole new configuration as plain data (``RouterConfig.to_dict()``) and
+    ``version`` its number: 1 for the first change, then 2, 3, ... (0 is the configuration the
+    router was created with). Every later offer records the version it was decided under.
+    """
+
+    version: int
+    config: dict[str, Any]
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -326,6 +342,7 @@ Event: TypeAlias = (
     | TransferAccepted
     | TransferDeclined
     | InteractionNoteAdded
+    | ConfigChanged
 )
 """Every event type, as a tagged union."""
 

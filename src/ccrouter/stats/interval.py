@@ -35,6 +35,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -555,6 +556,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     TransferOffered: _Fold.consulted,
     TransferDeclined: _Fold.consult_ended,
     InteractionNoteAdded: _ignore,  # context, no statistic
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
 
 _EMPTY = _Counts()

@@ -28,6 +28,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -751,4 +752,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     TransferOffered: RealtimeStats._consulted,
     TransferDeclined: RealtimeStats._consult_ended,
     InteractionNoteAdded: _ignore,  # context, no statistic
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
