@@ -35,10 +35,12 @@ class _Base(msgspec.Struct, frozen=True, kw_only=True, tag_field="command"):
     pass
 
 
-class Login(_Base, frozen=True, tag="login"):
+# omit_defaults: without a budget, a login's fingerprint is what it was before the field.
+class Login(_Base, frozen=True, tag="login", omit_defaults=True):
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    budget: int | None = None
 
 
 class Ready(_Base, frozen=True, tag="ready"):

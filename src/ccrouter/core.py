@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
@@ -57,7 +58,9 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionTransferred,
@@ -160,6 +163,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             raise InvalidTransition(msg)
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
         _check_levels(command.capacity, "capacity", 1_000_000)
+        budget = command.budget
+        if budget is not None and (
+            not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
+        ):
+            msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
+            raise InvalidArgument(msg)
     elif isinstance(command, Ready | NotReady | Logout):
         agent = _agent(state, command.agent_id)
         if agent.presence == "logged_out":
@@ -205,6 +214,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Complete) and interaction.paused_by is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: it is paused for "
+                f"{interaction.paused_by!r} and resumes when that ends"
+            )
+            raise InvalidTransition(msg)
         elif isinstance(command, Complete) and interaction.consult is not None:
             msg = (
                 f"cannot complete {interaction.interaction_id!r}: a consult with "
@@ -352,6 +367,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 agent_id=command.agent_id,
                 skills=dict(command.skills),
                 capacity=dict(command.capacity),
+                budget=command.budget,
             )
         ]
     if isinstance(command, Ready):
@@ -498,6 +514,53 @@ def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, fl
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
     state.apply(event)
     out.append(event)
+    if type(event) in _INTERRUPTS:
+        _interruptions(state, event, out)
+
+
+_INTERRUPTS = (OfferAccepted, TransferAccepted, InteractionCompleted, InteractionTransferred)
+
+
+def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
+    """Omnichannel rules: work that ends for an agent resumes what it had paused; work
+    connected on a channel that the rules would block unless interruptible work is paused
+    pauses that work (every connected, unpaused interaction of the agent on a channel
+    ``interruptible_by`` the new one's)."""
+    assert isinstance(
+        event, OfferAccepted | TransferAccepted | InteractionCompleted | InteractionTransferred
+    )
+    iid, at = event.interaction_id, event.at
+    if not isinstance(event, OfferAccepted):  # the agent who had it is done with it
+        # (whatever the rules are now: work paused under earlier rules resumes too)
+        agent = state.agents[event.agent_id]
+        for other in list(agent.connected):
+            if state.interactions[other].paused_by == iid:
+                resumed = InteractionResumed(
+                    seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=agent.agent_id
+                )
+                _emit(state, resumed, out)
+    if isinstance(event, InteractionCompleted | InteractionTransferred):
+        return
+    if not state.config.channels:
+        return
+    aid = event.agent_id if isinstance(event, OfferAccepted) else event.to_agent
+    agent = state.agents[aid]
+    channel = state.interactions[iid].channel
+    before = dict(agent.in_use)
+    before[channel] -= 1
+    config = state.config
+    if not blocked(config, before, channel, agent.budget):
+        return
+    for other, held in list(agent.connected.items()):
+        if (
+            other != iid
+            and state.interactions[other].paused_by is None
+            and interruptible(config, held, channel)
+        ):
+            paused = InteractionPaused(
+                seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=aid, by=iid
+            )
+            _emit(state, paused, out)
 
 
 def fire_due_timers(
@@ -666,12 +729,13 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     """
     best: Interaction | None = None
     best_key: tuple[float, float, int] | None = None
+    ruled = bool(state.config.channels) or agent.budget is not None
     for queue in state.queues.values():
         if not queue.waiting:
             continue
         rate = state.config.queue(queue.name).aging_rate
         for (channel, skills), group in queue.groups.items():
-            if agent.free(channel) <= 0:
+            if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue
@@ -688,6 +752,8 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         aid = agent.agent_id
         for ((channel, skills), agents), group in queue.targeted.items():
             if aid not in agents or agent.free(channel) <= 0:
+                continue
+            if ruled and not state.can_take(agent, channel):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

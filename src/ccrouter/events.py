@@ -36,7 +36,9 @@ __all__ = [
     "InteractionCompleted",
     "InteractionNoteAdded",
     "InteractionOffered",
+    "InteractionPaused",
     "InteractionQueued",
+    "InteractionResumed",
     "InteractionTargetExpired",
     "InteractionTargeted",
     "InteractionTransferred",
@@ -79,12 +81,18 @@ class EventBase(
 # --- agents -----------------------------------------------------------------------------------
 
 
-class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in"):
-    """An agent logged in (state ``not_ready``) with skills and per-channel capacity."""
+# omit_defaults: a login without a budget encodes as before the field existed.
+class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in", omit_defaults=True):
+    """An agent logged in (state ``not_ready``) with skills and per-channel capacity.
+
+    ``budget`` (omnichannel rules): the units of channel cost the agent may hold at once
+    (``None``: no shared budget, only the per-channel capacity).
+    """
 
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    budget: int | None = None
 
 
 class AgentLoggedOut(EventBase, frozen=True, tag="agent_logged_out"):
@@ -281,6 +289,22 @@ class TransferDeclined(EventBase, frozen=True, tag="transfer_declined"):
     outcome: str = "declined"
 
 
+class InteractionPaused(EventBase, frozen=True, tag="interaction_paused"):
+    """Connected work was paused because ``by`` (an interaction on a channel allowed to
+    interrupt it) was connected to the same agent; the paused time is not handle time."""
+
+    interaction_id: str
+    agent_id: str
+    by: str
+
+
+class InteractionResumed(EventBase, frozen=True, tag="interaction_resumed"):
+    """Paused work resumed: the interaction that interrupted it ended for this agent."""
+
+    interaction_id: str
+    agent_id: str
+
+
 class InteractionNoteAdded(EventBase, frozen=True, tag="interaction_note_added"):
     """A note was added to the interaction's context (it travels with transfers)."""
 
@@ -342,6 +366,8 @@ Event: TypeAlias = (
     | TransferAccepted
     | TransferDeclined
     | InteractionNoteAdded
+    | InteractionPaused
+    | InteractionResumed
     | ConfigChanged
 )
 """Every event type, as a tagged union."""

@@ -84,6 +84,8 @@ class AgentView(msgspec.Struct, frozen=True, kw_only=True):
     wrapping: list[str]
     consults: list[str] = []
     """Interactions offered to this agent by a consult transfer (ringing)."""
+    budget: int | None = None
+    """Channel cost units the agent may hold at once (``None``: no shared budget)."""
 
 
 class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +116,8 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     ``outcome`` its status)."""
     consulting: str | None = None
     """The agent a pending consult transfer is offered to, if any."""
+    paused_by: str | None = None
+    """While paused (omnichannel interruption): the interaction it is paused for."""
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""
@@ -170,13 +174,17 @@ class Router:
         *,
         skills: Mapping[str, int],
         capacity: Mapping[str, int] | None = None,
+        budget: int | None = None,
         at: float,
         command_id: str | None = None,
     ) -> list[Event]:
         """Log an agent in (status ``not_ready``) with proficiency per skill and capacity
-        per channel (default ``{"voice": 1}``)."""
+        per channel (default ``{"voice": 1}``); ``budget``: the channel cost units it may
+        hold at once (omnichannel rules, ``RouterConfig.channels``; ``None``: no budget)."""
         cap = {"voice": 1} if capacity is None else capacity
-        command = Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap))
+        command = Login(
+            agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap), budget=budget
+        )
         return self._run(command, at, command_id)
 
     def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
@@ -530,6 +538,7 @@ class Router:
             connected=list(agent.connected),
             wrapping=list(agent.wrapping),
             consults=list(agent.consults),
+            budget=agent.budget,
         )
 
     def interaction(self, interaction_id: str) -> InteractionView:
@@ -571,6 +580,7 @@ class Router:
                 ),
             ],
             consulting=None if i.consult is None else i.consult[0],
+            paused_by=i.paused_by,
             customer_history=recent_contacts(self._state, i),
         )
 
@@ -769,6 +779,7 @@ def _canonical(state: RouterState) -> Any:
             sorted(a.in_use.items()),
             # Only when consulted: digests of logs without transfers stay as they were.
             *((list(a.consults.items()),) if a.consults else ()),
+            *(("budget", a.budget) if a.budget is not None else ()),
         )
         for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
     ]

@@ -81,6 +81,7 @@ class _AgentData(msgspec.Struct, array_like=True, frozen=True):
     wrapping: list[tuple[str, str]]
     in_use: list[tuple[str, int]]
     consults: list[tuple[str, str]] = []  # transfers (trailing defaults: older payloads decode)
+    budget: int | None = None
 
 
 class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
@@ -103,6 +104,7 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     notes: list[str] = []
     history: list[Segment] = []
     consult: tuple[str, str, str, float | None] | None = None
+    paused_by: str | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -165,6 +167,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 list(a.wrapping.items()),
                 list(a.in_use.items()),
                 list(a.consults.items()),
+                a.budget,
             )
             for a in state.agents.values()
         ],
@@ -189,6 +192,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.notes,
                 i.history,
                 i.consult,
+                i.paused_by,
             )
             for i in state.interactions.values()
         ],
@@ -270,13 +274,13 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             dict(a.wrapping),
             dict(a.in_use),
             dict(a.consults),
+            a.budget,
         )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
         table.set_skills(slot, agent.skills)
         table.set_fact(slot, LOGIN_ORDER, agent.login_order)
         table.set_fact(slot, HANDLED, agent.handled)
-        state._sync(agent)
     for name in data.queues:
         state.queues[name] = QueueState(name)
     for i in data.interactions:
@@ -300,6 +304,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             list(i.notes),
             list(i.history),
             i.consult,
+            i.paused_by,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.customer_id is not None:
@@ -315,6 +320,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             state._keys[i.interaction_id] = key
         if interaction.status == "queued":
             state._enqueue(interaction)
+    for agent in state.agents.values():  # after the interactions: the channel rules read them
+        state._sync(agent)
     state.timers = SortedList(data.timers)
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)

@@ -22,6 +22,7 @@ import msgspec
 from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
+from ccrouter.channels import available
 from ccrouter.config import RouterConfig
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
@@ -36,7 +37,9 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionTransferred,
@@ -118,6 +121,8 @@ class Agent:
     """Units of capacity held per channel (offers + connected + wrap-up + consults)."""
     consults: dict[str, str] = attrs.Factory(dict)
     """Interaction id to channel, for consult-transfers offered to this agent (ringing)."""
+    budget: int | None = None
+    """Omnichannel rules: channel cost units the agent may hold at once (``None``: none)."""
 
     @property
     def status(self) -> AgentStatus:
@@ -176,6 +181,8 @@ class Interaction:
     """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
     since :attr:`segment_started_at`."""
     consult: Consult | None = None
+    paused_by: str | None = None
+    """The interaction (of the same agent) it is paused for, while paused."""
     """The consult-transfer pending while its agent stays connected, if any."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
@@ -340,6 +347,7 @@ class RouterState:
         agent.logged_in_at = agent.idle_since = e.at
         agent.handled = agent.misses = 0
         agent.in_use = dict.fromkeys(e.capacity, 0)
+        agent.budget = e.budget
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
@@ -420,6 +428,8 @@ class RouterState:
             self._dirty[agent.agent_id] = agent
         # A connected interaction never waits again, so its queue key is not needed.
         del self._keys[e.interaction_id]
+        if self.config.channels:  # connected work may be paused: the mask may change
+            self._sync(agent)
 
     def _returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> None:
         interaction = self.interactions[e.interaction_id]
@@ -591,6 +601,9 @@ class RouterState:
     def _config_changed(self, e: ConfigChanged) -> None:
         old, self.config = self.config, RouterConfig.from_dict(e.config)
         self.config_version = e.version
+        if old.channels != self.config.channels:  # new omnichannel rules: a new mask
+            for agent in self.agents.values():
+                self._sync(agent)
         # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
         for iid, key in list(self._keys.items()):
             interaction = self.interactions[iid]
@@ -675,8 +688,42 @@ class RouterState:
         table, slot = self.table, agent.slot
         ready = agent.presence == "ready"
         table.set_facts(slot, agent.idle_since, agent.load)  # first: joining copies them
+        if self.config.channels or agent.budget is not None:
+            for channel, col in table.channel_cols.items():
+                table.set_available(col, slot, self.can_take(agent, channel))
+            return
         for channel, col in table.channel_cols.items():
             table.set_available(col, slot, ready and agent.free(channel) > 0)
+
+    def pausable(self, agent: Agent) -> dict[str, int]:
+        """Per channel, the agent's connected work that is not paused (what an interruption
+        could pause)."""
+        counts: dict[str, int] = {}
+        interactions = self.interactions
+        for iid, channel in agent.connected.items():
+            if interactions[iid].paused_by is None:
+                counts[channel] = counts.get(channel, 0) + 1
+        return counts
+
+    def can_take(self, agent: Agent, channel: str) -> bool:
+        """Whether ``agent`` may be offered new work on ``channel`` now: ready, free capacity,
+        and the omnichannel rules (:mod:`ccrouter.channels`) allow it."""
+        if agent.presence != "ready" or agent.free(channel) <= 0:
+            return False
+        if not self.config.channels and agent.budget is None:
+            return True
+        pausable = self.pausable(agent) if agent.connected else None
+        return available(
+            self.config, True, agent.capacity, agent.in_use, channel, agent.budget, pausable
+        )
+
+    def _paused(self, e: InteractionPaused) -> None:
+        self.interactions[e.interaction_id].paused_by = e.by
+        self._sync(self.agents[e.agent_id])
+
+    def _resumed(self, e: InteractionResumed) -> None:
+        self.interactions[e.interaction_id].paused_by = None
+        self._sync(self.agents[e.agent_id])
 
     # --- invariants --------------------------------------------------------------------------
 
@@ -696,9 +743,35 @@ class RouterState:
                 assert 0 <= held <= cap, (
                     f"{agent.agent_id} holds {held} > capacity {cap} on {channel}"
                 )
-                col = self.table.channel_cols[channel]
-                expect = agent.presence == "ready" and held < cap
+            for channel, col in self.table.channel_cols.items():
+                # The mask equals the rules, recomputed here from scratch.
+                in_use = {
+                    ch: sum(
+                        1
+                        for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
+                        for c in work.values()
+                        if c == ch
+                    )
+                    for ch in agent.capacity
+                }
+                pausable: dict[str, int] = {}
+                for iid, ch in agent.connected.items():
+                    if self.interactions[iid].paused_by is None:
+                        pausable[ch] = pausable.get(ch, 0) + 1
+                expect = available(
+                    self.config,
+                    agent.presence == "ready",
+                    agent.capacity,
+                    in_use,
+                    channel,
+                    agent.budget,
+                    pausable,
+                )
                 assert bool(self.table.avail[col, agent.slot]) == expect, (agent.agent_id, channel)
+            for iid in agent.connected:
+                by = self.interactions[iid].paused_by
+                if by is not None:  # paused for work this agent is connected to
+                    assert by in agent.connected and self.interactions[by].paused_by is None, iid
             for work in (agent.offers, agent.connected, agent.wrapping):
                 for interaction_id in work:
                     assert interaction_id not in holders, f"{interaction_id} held by two agents"
@@ -748,6 +821,8 @@ class RouterState:
                 interaction.status in ("queued", "offered")
                 and interaction.preferred_until is not None
             ), iid
+            if interaction.paused_by is not None:
+                assert interaction.status == "connected", iid
             consult = interaction.consult
             if consult is not None:
                 assert interaction.status == "connected", iid
@@ -794,5 +869,7 @@ _APPLY: dict[type[Any], Any] = {
     TransferAccepted: RouterState._transfer_accepted,
     TransferDeclined: RouterState._transfer_declined,
     InteractionNoteAdded: RouterState._note_added,
+    InteractionPaused: RouterState._paused,
+    InteractionResumed: RouterState._resumed,
     ConfigChanged: RouterState._config_changed,
 }

@@ -102,6 +102,9 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
             what = "accept" if isinstance(command, AcceptTransfer) else "decline"
             msg = f"cannot {what} a transfer of {iid!r}: no consult is pending"
             raise InvalidTransition(msg)
+        if isinstance(command, AcceptTransfer) and interaction.paused_by is not None:
+            msg = f"cannot hand {iid!r} over while it is paused for {interaction.paused_by!r}"
+            raise InvalidTransition(msg)
         expires = consult[3]
         if expires is not None and expires <= at:
             msg = f"the consult of {iid!r} expired at {expires:g} (now {at:g})"
@@ -139,6 +142,9 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
         raise InvalidTransition(msg)
     if interaction.consult is not None:
         msg = f"cannot transfer {iid!r}: a consult with {interaction.consult[0]!r} is pending"
+        raise InvalidTransition(msg)
+    if interaction.paused_by is not None:
+        msg = f"cannot transfer {iid!r}: it is paused for {interaction.paused_by!r}"
         raise InvalidTransition(msg)
     if command.to_agent == interaction.agent_id:
         msg = f"cannot transfer {iid!r} to {command.to_agent!r}: it is already connected there"

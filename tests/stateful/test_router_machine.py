@@ -35,6 +35,13 @@ requirements = st.one_of(
 )
 capacities = st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1, max_size=2)
 dt = st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0])
+budgets = st.sampled_from([None, None, 1, 2, 3])
+CHANNEL_RULES: list[dict[str, Any]] = [
+    {},  # independent per-channel capacity
+    {"voice": {"blocks": ["chat"]}},  # a call blocks new chats
+    {"voice": {"cost": 2}, "chat": {"interruptible_by": ["voice"]}},  # budget, chats pausable
+    {"voice": {"blocks": ["chat"]}, "chat": {"blocks": ["voice"], "interruptible_by": ["voice"]}},
+]
 
 
 @st.composite
@@ -59,6 +66,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "seed": draw(st.integers(0, 3)),
             "customer_history": draw(st.integers(0, 3)),
             "queues": {"default": {**queue(), "escalate_to": "vip"}, "vip": queue()},
+            "channels": draw(st.sampled_from(CHANNEL_RULES)),
         }
     )
 
@@ -108,11 +116,22 @@ class RouterMachine(RuleBasedStateMachine):
 
     # --- agents --------------------------------------------------------------------------
 
-    @rule(agent=st.sampled_from(AGENTS), skills=levels, capacity=capacities, step=dt)
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        skills=levels,
+        capacity=capacities,
+        budget=budgets,
+        step=dt,
+    )
     def login(
-        self, agent: str, skills: dict[str, int], capacity: dict[str, int], step: float
+        self,
+        agent: str,
+        skills: dict[str, int],
+        capacity: dict[str, int],
+        budget: int | None,
+        step: float,
     ) -> None:
-        self.do("login", agent, skills=skills, capacity=capacity, at=self.tick(step))
+        self.do("login", agent, skills=skills, capacity=capacity, budget=budget, at=self.tick(step))
 
     @rule(agent=st.sampled_from(AGENTS), step=dt)
     def ready(self, agent: str, step: float) -> None:
@@ -258,8 +277,12 @@ class RouterMachine(RuleBasedStateMachine):
             iid = data.draw(st.sampled_from(connected))
         else:
             iid = f"i{data.draw(st.integers(1, self.next_id))}"
-        if mode == "consult" and to_agent is None:
-            to_agent = data.draw(st.sampled_from(AGENTS))
+        if mode == "consult" and (to_agent is None or data.draw(st.booleans())):
+            # Mostly an agent who can take it now, so that consults get answered.
+            state = self.router.state
+            channel = state.interactions[iid].channel if iid in state.interactions else "voice"
+            able = [a.agent_id for a in state.agents.values() if state.can_take(a, channel)]
+            to_agent = data.draw(st.sampled_from(able or AGENTS))
         self.do(
             "transfer",
             iid,
@@ -317,6 +340,7 @@ class RouterMachine(RuleBasedStateMachine):
                 ("accept", ("nobody",), {}),
                 ("ready", ("ghost",), {}),
                 ("login", ("a0",), {"skills": {"x": -1}}),
+                ("login", ("zz",), {"skills": {}, "budget": -1}),
                 ("login", ("zz",), {"skills": {"x": 1}, "capacity": {"voice": -2}}),
                 ("submit", ("i1",), {"channel": "voice"}),
                 ("submit", ("new",), {"channel": "voice", "queue": "nope"}),
@@ -378,9 +402,20 @@ class RouterMachine(RuleBasedStateMachine):
                     (not interaction.preferred or agent.agent_id in interaction.preferred)
                     and agent.presence == "ready"
                     and agent.free(interaction.channel) > 0
+                    and state.can_take(agent, interaction.channel)  # omnichannel rules
                     and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())
                 )
                 assert not eligible, (agent.agent_id, interaction.interaction_id)
+
+    @invariant()
+    def paused_work_waits_for_its_interrupter(self) -> None:
+        """Paused work is connected, and what paused it is connected to the same agent."""
+        state = self.router.state
+        for interaction in state.interactions.values():
+            if interaction.paused_by is not None:
+                by = state.interactions[interaction.paused_by]
+                assert interaction.status == by.status == "connected"
+                assert by.agent_id == interaction.agent_id
 
     @invariant()
     def replay_equals_live(self) -> None:

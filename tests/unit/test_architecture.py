@@ -28,13 +28,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
-    "state": ("agent_table", "config", "errors", "events"),
+    "state": ("agent_table", "channels", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
     "transfers": ("commands", "config", "errors", "events", "state"),
+    "channels": ("config",),
     "customers": ("state",),
     "core": (
         "commands",
         "config",
+        "channels",
         "customers",
         "errors",
         "events",
@@ -72,7 +74,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.", "transfers")
+PURE = (
+    "errors",
+    "commands",
+    "agent_table",
+    "events",
+    "state",
+    "core",
+    "routing.",
+    "transfers",
+    "channels",
+)
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",

@@ -33,6 +33,8 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionPaused,
+    InteractionResumed,
     InteractionTransferred,
     OfferAccepted,
     OfferDeclined,
@@ -209,6 +211,7 @@ def agent_report(
     agents: dict[str, AgentTally] = {}
     # interaction id -> [accepted at, completed at] while connected or in wrap-up
     work: dict[str, list[float]] = {}
+    paused: dict[str, float] = {}  # interaction id -> when it was paused
     last = lo
 
     def agent(agent_id: str, at: float) -> AgentTally:
@@ -289,6 +292,15 @@ def agent_report(
                 _update(t, at, lo, hi)
                 if counted:
                     t.seen = True
+        elif type(e) is InteractionPaused:
+            paused[e.interaction_id] = at
+            continue
+        elif type(e) is InteractionResumed:
+            since = paused.pop(e.interaction_id, None)
+            w = work.get(e.interaction_id)
+            if since is not None and w is not None:
+                w[0] += at - since  # paused time is not talk time
+            continue
         elif type(e) is TransferOffered or type(e) is TransferDeclined:
             a = agent(e.to_agent, at)
             a.offers += 1 if type(e) is TransferOffered else -1

@@ -41,7 +41,9 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionTransferred,
@@ -196,6 +198,7 @@ class _Ix:
         "channel",
         "completed_at",
         "counts",
+        "paused_at",
         "queued_at",
     )
 
@@ -209,6 +212,7 @@ class _Ix:
         self.completed_at = queued_at
         self.answered = False
         """Answered once: a transferred interaction is not answered (or abandoned) again."""
+        self.paused_at = queued_at
         self.channel = channel
 
 
@@ -484,6 +488,17 @@ class _Fold:
                 into.transfers_in += 1
         ix.accepted_at = at
 
+    def paused(self, e: InteractionPaused) -> None:
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None:
+            ix.paused_at = e.at
+
+    def resumed(self, e: InteractionResumed) -> None:
+        # Paused time is not handle time: the talk clock restarts where it stopped.
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None:
+            ix.accepted_at += e.at - ix.paused_at
+
     def consulted(self, e: TransferOffered) -> None:
         t = self.agent(e.to_agent, e.at)
         t.offers += 1
@@ -556,6 +571,8 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     TransferOffered: _Fold.consulted,
     TransferDeclined: _Fold.consult_ended,
     InteractionNoteAdded: _ignore,  # context, no statistic
+    InteractionPaused: _Fold.paused,
+    InteractionResumed: _Fold.resumed,
     ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
 

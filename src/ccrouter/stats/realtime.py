@@ -34,7 +34,9 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionTransferred,
@@ -185,7 +187,16 @@ class _Queue:
 class _Live:
     """An interaction not yet finished (unanswered, connected or in wrap-up)."""
 
-    __slots__ = ("accepted_at", "channel", "completed_at", "done", "queue", "queued_at", "ringing")
+    __slots__ = (
+        "accepted_at",
+        "channel",
+        "completed_at",
+        "done",
+        "paused_at",
+        "queue",
+        "queued_at",
+        "ringing",
+    )
 
     def __init__(self, queue: _Queue, queued_at: float, channel: str = "") -> None:
         self.queue = queue
@@ -196,6 +207,7 @@ class _Live:
         """Answered or abandoned: no longer waiting."""
         self.accepted_at = queued_at
         self.completed_at = queued_at
+        self.paused_at = queued_at
 
 
 class RealtimeStats:
@@ -663,6 +675,17 @@ class RealtimeStats:
             self._counter(e.queue, live.channel).transfers_in += 1
         self._update(a, at)
 
+    def _paused(self, e: InteractionPaused) -> None:
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            live.paused_at = e.at
+
+    def _resumed(self, e: InteractionResumed) -> None:
+        # Paused time is not handle time: the talk clock restarts where it stopped.
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            live.accepted_at += e.at - live.paused_at
+
     def _consulted(self, e: TransferOffered) -> None:
         t = self._tally(e.to_agent, e.at)
         t.offers += 1
@@ -752,5 +775,7 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     TransferOffered: RealtimeStats._consulted,
     TransferDeclined: RealtimeStats._consult_ended,
     InteractionNoteAdded: _ignore,  # context, no statistic
+    InteractionPaused: RealtimeStats._paused,
+    InteractionResumed: RealtimeStats._resumed,
     ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
