@@ -71,6 +71,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli.": ("*",),
     "demo": ("*",),
     "sim": ("sim.",),
+    "sim.pacing": (),
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
@@ -82,6 +83,7 @@ PURE = (
     "state",
     "core",
     "routing.",
+    "sim.pacing",
     "transfers",
     "channels",
 )
