@@ -651,8 +651,15 @@ def _route_after(
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)
     elif isinstance(command, Reconfigure):
-        # New rules may make waiting work routable: give every ready agent a look, in slot
-        # order so the pass is deterministic.
+        # New rules may make waiting work routable (new channel rules free several agents at
+        # once): waiting work first, most urgent first, each to the best agent for it, as an
+        # arrival would be; then every ready agent a look, in slot order.
+        def urgency(i: Interaction) -> tuple[float, float, int]:
+            rate = state.config.queue(i.queue).aging_rate
+            return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+
+        for interaction in sorted(state.waiting(), key=urgency):
+            _route_interaction(state, interaction.interaction_id, at, out, backend)
         for aid in state.slots:
             _route_agent(state, aid, at, out, backend)
     elif isinstance(command, Logout):
