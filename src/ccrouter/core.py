@@ -18,12 +18,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
+    AcceptTransfer,
+    AddNote,
     Command,
     Complete,
     Decline,
+    DeclineTransfer,
     Login,
     Logout,
     NotReady,
@@ -31,6 +35,7 @@ from ccrouter.commands import (
     Reconfigure,
     RequestCallback,
     Submit,
+    Transfer,
     Update,
 )
 from ccrouter.config import RouterConfig
@@ -56,14 +61,19 @@ from ccrouter.events import (
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
     WrapUpEnded,
 )
 from ccrouter.policies import (
@@ -78,6 +88,7 @@ from ccrouter.policies import (
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.transfers import decide_transfer, validate_transfer
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -154,7 +165,9 @@ def validate(state: RouterState, command: Command, at: float) -> None:
     accepted).
     """
     _check_time(state, at)
-    if isinstance(command, Login):
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        validate_transfer(state, command, at)
+    elif isinstance(command, Login):
         _check_id(command.agent_id, "agent_id")
         agent = state.agents.get(command.agent_id)
         if agent is not None and agent.presence != "logged_out":
@@ -167,6 +180,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             raise InvalidArgument(msg)
         for group in command.groups:
             _check_id(group, "groups[]")
+        budget = command.budget
+        if budget is not None and (
+            not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
+        ):
+            msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
+            raise InvalidArgument(msg)
     elif isinstance(command, Ready | NotReady | Logout):
         agent = _agent(state, command.agent_id)
         if agent.presence == "logged_out":
@@ -216,6 +235,18 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Complete) and interaction.paused_by is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: it is paused for "
+                f"{interaction.paused_by!r} and resumes when that ends"
+            )
+            raise InvalidTransition(msg)
+        elif isinstance(command, Complete) and interaction.consult is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: a consult with "
+                f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
+            )
+            raise InvalidTransition(msg)
         elif isinstance(command, Abandon):
             if status not in ("queued", "offered"):
                 _wrong_status(command, interaction, "queued or offered")
@@ -371,6 +402,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 skills=dict(command.skills),
                 capacity=dict(command.capacity),
                 groups=list(dict.fromkeys(command.groups)),
+                budget=command.budget,
             )
         ]
     if isinstance(command, Ready):
@@ -392,6 +424,17 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         events += [
             WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
             for iid in agent.wrapping
+        ]
+        events += [
+            TransferDeclined(
+                seq=seq(),
+                at=at,
+                interaction_id=iid,
+                agent_id=_holder(state, iid),
+                to_agent=aid,
+                outcome="revoked",
+            )
+            for iid in agent.consults
         ]
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
@@ -468,6 +511,8 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
             if exited is not None:
                 queued.append(exited)
         return queued
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        return decide_transfer(state, command, at)
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
     if isinstance(command, Update):
@@ -500,6 +545,12 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
     ]
 
 
+def _holder(state: RouterState, iid: str) -> str:
+    holder = state.interactions[iid].agent_id
+    assert holder is not None  # a consult is pending only on a connected interaction
+    return holder
+
+
 def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, float] | None:
     """Last-agent routing: the customer's last agent and how long to hold the work for them,
     when the queue asks for it and that agent is logged in (holding work for an absent agent
@@ -517,6 +568,53 @@ def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, fl
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
     state.apply(event)
     out.append(event)
+    if type(event) in _INTERRUPTS:
+        _interruptions(state, event, out)
+
+
+_INTERRUPTS = (OfferAccepted, TransferAccepted, InteractionCompleted, InteractionTransferred)
+
+
+def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
+    """Omnichannel rules: work that ends for an agent resumes what it had paused; work
+    connected on a channel that the rules would block unless interruptible work is paused
+    pauses that work (every connected, unpaused interaction of the agent on a channel
+    ``interruptible_by`` the new one's)."""
+    assert isinstance(
+        event, OfferAccepted | TransferAccepted | InteractionCompleted | InteractionTransferred
+    )
+    iid, at = event.interaction_id, event.at
+    if not isinstance(event, OfferAccepted):  # the agent who had it is done with it
+        # (whatever the rules are now: work paused under earlier rules resumes too)
+        agent = state.agents[event.agent_id]
+        for other in list(agent.connected):
+            if state.interactions[other].paused_by == iid:
+                resumed = InteractionResumed(
+                    seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=agent.agent_id
+                )
+                _emit(state, resumed, out)
+    if isinstance(event, InteractionCompleted | InteractionTransferred):
+        return
+    if not state.config.channels:
+        return
+    aid = event.agent_id if isinstance(event, OfferAccepted) else event.to_agent
+    agent = state.agents[aid]
+    channel = state.interactions[iid].channel
+    before = dict(agent.in_use)
+    before[channel] -= 1
+    config = state.config
+    if not blocked(config, before, channel, agent.budget):
+        return
+    for other, held in list(agent.connected.items()):
+        if (
+            other != iid
+            and state.interactions[other].paused_by is None
+            and interruptible(config, held, channel)
+        ):
+            paused = InteractionPaused(
+                seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=aid, by=iid
+            )
+            _emit(state, paused, out)
 
 
 def fire_due_timers(
@@ -581,6 +679,23 @@ def _policy_timer(
     return fire
 
 
+def _consult_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    assert interaction.consult is not None and interaction.agent_id is not None
+    target = interaction.consult[0]
+    event = TransferDeclined(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        agent_id=interaction.agent_id,
+        to_agent=target,
+        outcome="timed_out",
+    )
+    _emit(state, event, out)
+    _route_agent(state, target, due, out, backend)
+
+
 _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
@@ -591,6 +706,7 @@ _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str],
     "callback": _policy_timer(callback_event),
     "remind": _policy_timer(remind_event),
     "overdue": _policy_timer(overdue_event),
+    "consult": _consult_expired,
 }
 """Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""
@@ -610,8 +726,15 @@ def _route_after(
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)
     elif isinstance(command, Reconfigure):
-        # New rules may make waiting work routable: give every ready agent a look, in slot
-        # order so the pass is deterministic.
+        # New rules may make waiting work routable (new channel rules free several agents at
+        # once): waiting work first, most urgent first, each to the best agent for it, as an
+        # arrival would be; then every ready agent a look, in slot order.
+        def urgency(i: Interaction) -> tuple[float, float, int]:
+            rate = state.config.queue(i.queue).aging_rate
+            return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+
+        for interaction in sorted(state.waiting(), key=urgency):
+            _route_interaction(state, interaction.interaction_id, at, out, backend)
         for aid in state.slots:
             _route_agent(state, aid, at, out, backend)
     elif isinstance(command, Logout):
@@ -622,6 +745,15 @@ def _route_after(
         aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
         _route_interaction(state, command.interaction_id, at, out, backend)
         _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Transfer | AcceptTransfer | DeclineTransfer):
+        for event in list(out):
+            if isinstance(event, InteractionTransferred):
+                _route_interaction(state, event.interaction_id, at, out, backend)
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferAccepted):
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferDeclined):
+                _route_agent(state, event.to_agent, at, out, backend)
     elif isinstance(command, Complete | Abandon):
         event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
         if event.agent_id is not None:
@@ -690,12 +822,13 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     """
     best: Interaction | None = None
     best_key: tuple[float, float, int] | None = None
+    ruled = bool(state.config.channels) or agent.budget is not None
     for queue in state.queues.values():
         if not queue.waiting:
             continue
         rate = state.config.queue(queue.name).aging_rate
         for (channel, skills), group in queue.groups.items():
-            if agent.free(channel) <= 0:
+            if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue
@@ -715,6 +848,8 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
             if (agents and aid not in agents) or agent.free(channel) <= 0:
                 continue
             if len(target) == 3 and agent.groups.isdisjoint(target[2]):
+                continue
+            if ruled and not state.can_take(agent, channel):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

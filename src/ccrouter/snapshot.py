@@ -40,7 +40,7 @@ from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.log.base import EventLog
-from ccrouter.state import Agent, Interaction, QueueState, RouterState
+from ccrouter.state import Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",
@@ -81,6 +81,8 @@ class _AgentData(msgspec.Struct, array_like=True, frozen=True):
     wrapping: list[tuple[str, str]]
     in_use: list[tuple[str, int]]
     groups: list[str] = []  # trailing default: older payloads decode
+    consults: list[tuple[str, str]] = []  # transfers (trailing defaults: older payloads decode)
+    budget: int | None = None
 
 
 class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
@@ -107,6 +109,10 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     exit_reason: str | None = None
     callback: bool = False
     groups: list[str] = []
+    notes: list[str] = []
+    history: list[Segment] = []
+    consult: tuple[str, str, str, float | None] | None = None
+    paused_by: str | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -169,6 +175,8 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 list(a.wrapping.items()),
                 list(a.in_use.items()),
                 sorted(a.groups),
+                list(a.consults.items()),
+                a.budget,
             )
             for a in state.agents.values()
         ],
@@ -197,6 +205,10 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.exit_reason,
                 i.callback,
                 list(i.groups),
+                i.notes,
+                i.history,
+                i.consult,
+                i.paused_by,
             )
             for i in state.interactions.values()
         ],
@@ -278,13 +290,14 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             dict(a.wrapping),
             dict(a.in_use),
             frozenset(a.groups),
+            dict(a.consults),
+            a.budget,
         )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
         table.set_skills(slot, agent.skills)
         table.set_fact(slot, LOGIN_ORDER, agent.login_order)
         table.set_fact(slot, HANDLED, agent.handled)
-        state._sync(agent)
     for name in data.queues:
         state.queues[name] = QueueState(name)
     for i in data.interactions:
@@ -312,6 +325,10 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.exit_reason,
             i.callback,
             tuple(i.groups),
+            list(i.notes),
+            list(i.history),
+            i.consult,
+            i.paused_by,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.customer_id is not None:
@@ -330,6 +347,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             limit = config.queue(i.queue).max_wait_no_agents
             if limit is not None and not interaction.callback:
                 state.watched[i.interaction_id] = interaction
+    for agent in state.agents.values():  # after the interactions: the channel rules read them
+        state._sync(agent)
     state.timers = SortedList(data.timers)
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)

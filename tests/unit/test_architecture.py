@@ -28,19 +28,23 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
-    "state": ("agent_table", "config", "errors", "events"),
+    "state": ("agent_table", "channels", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
     "policies": ("config", "events", "state"),
+    "transfers": ("commands", "config", "errors", "events", "state"),
+    "channels": ("config",),
     "customers": ("state",),
     "core": (
         "commands",
         "config",
+        "channels",
         "customers",
         "errors",
         "events",
         "policies",
         "routing.",
         "state",
+        "transfers",
     ),
     "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
@@ -83,6 +87,8 @@ PURE = (
     "core",
     "routing.",
     "sim.pacing",
+    "transfers",
+    "channels",
 )
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
