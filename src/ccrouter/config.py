@@ -24,7 +24,7 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-__all__ = ["STRATEGIES", "QueueConfig", "RouterConfig", "Strategy"]
+__all__ = ["MATCHING", "STRATEGIES", "FairnessConfig", "QueueConfig", "RouterConfig", "Strategy"]
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -38,8 +38,33 @@ STRATEGIES: tuple[str, ...] = (
     "random",
 )
 
+MATCHING: tuple[str, ...] = ("greedy", "batch")
+
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
+
+
+class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The fairness ledger and its optional cap (see ``docs/routing.md``, *Fairness*).
+
+    Attributes:
+        window: seconds the ledger looks back (offers, handled, handle time, misses).
+        max_above_median: when set, an agent that handled more than this many above the
+            median of the logged-in agents within the window is offered new work only when
+            no agent under the cap could take it (the cap yields rather than starve work).
+    """
+
+    window: Positive = 3600.0
+    max_above_median: NonNegative | None = None
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.window) and self.window > 0, "fairness.window", "a number > 0")
+        _check(
+            self.max_above_median is None
+            or (_finite(self.max_above_median) and self.max_above_median >= 0),
+            "fairness.max_above_median",
+            "a number >= 0 or None",
+        )
 
 
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -80,18 +105,30 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             with reason ``no_answer``.
         seed: seed of the ``random`` strategy (decisions are reproducible).
         queues: queue name to its settings.
+        fairness: the per-agent ledger and its cap (``None``: no ledger, no cap).
+        matching: ``"greedy"`` (each decision as soon as work or an agent is free) or
+            ``"batch"`` (work waits for :meth:`~ccrouter.router.Router.match`, which
+            assigns all waiting work to all free agents in one optimal step).
     """
 
     auto_accept: bool = False
     max_no_answer: Annotated[int, msgspec.Meta(ge=1)] = 1
     seed: int = 0
     queues: dict[str, QueueConfig] = msgspec.field(default_factory=dict)
+    fairness: FairnessConfig | None = None
+    matching: Literal["greedy", "batch"] = "greedy"
 
     def __post_init__(self) -> None:
         _check(
             isinstance(self.max_no_answer, int) and self.max_no_answer >= 1,
             "max_no_answer",
             "an integer >= 1",
+        )
+        _check(self.matching in MATCHING, "matching", f"one of {', '.join(MATCHING)}")
+        _check(
+            self.fairness is None or isinstance(self.fairness, FairnessConfig),
+            "fairness",
+            "a FairnessConfig or None",
         )
         for name, queue in self.queues.items():
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")

@@ -58,6 +58,7 @@ from ccrouter.events import (
     OfferTimedOut,
     WrapUpEnded,
 )
+from ccrouter.fairness import over_cap
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -67,6 +68,7 @@ __all__ = [
     "NO_ANSWER",
     "advance",
     "best_interaction_for",
+    "capped_agents",
     "decide",
     "execute",
     "fire_due_timers",
@@ -497,12 +499,18 @@ def _route_interaction(
         return
     strategy = state.config.queue(interaction.queue).strategy
     declined = interaction.declined_by
+    excluded: list[int] | tuple[()] = [state.agents[a].slot for a in declined] if declined else ()
+    fairness = state.config.fairness
+    if fairness is not None and fairness.max_above_median is not None:
+        # Over-cap agents join the decliners: chosen only when no one else is eligible, so
+        # the cap yields instead of leaving work waiting (see docs/routing.md, Fairness).
+        excluded = [*excluded, *(state.agents[a].slot for a in capped_agents(state, at))]
     slot = select_agent(
         state.table,
         interaction.channel,
         interaction.skills,
         strategy=strategy,
-        excluded=[state.agents[a].slot for a in declined] if declined else (),
+        excluded=excluded,
         allowed=_allowed_slots(state, interaction) if interaction.preferred else (),
         round_robin_last=state.round_robin_last.get(interaction.queue, 0),
         # Only `random` reads u; the others skip the (pure-Python) hash.
@@ -511,6 +519,17 @@ def _route_interaction(
     )
     if slot >= 0:
         _offer(state, interaction, state.slots[slot], at, out)
+
+
+def capped_agents(state: RouterState, at: float) -> list[str]:
+    """The logged-in agents over the fairness cap at ``at``, in slot order (none when no cap
+    is configured)."""
+    fairness, ledger = state.config.fairness, state.ledger
+    if fairness is None or fairness.max_above_median is None or ledger is None:
+        return []
+    team = [a for a in state.slots if state.agents[a].presence != "logged_out"]
+    capped = over_cap(ledger, team, at, fairness.max_above_median)
+    return [a for a in team if a in capped]
 
 
 def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:

@@ -50,6 +50,7 @@ from ccrouter.errors import (
     UnknownInteraction,
 )
 from ccrouter.events import CommandRecorded, Event, InteractionOffered
+from ccrouter.fairness import FairnessLedger, LedgerView
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
@@ -378,6 +379,37 @@ class Router:
             preferred_until=i.preferred_until,
         )
 
+    def fairness(self, *, at: float | None = None) -> dict[str, LedgerView]:
+        """Every agent's fairness ledger over the window ending at ``at`` (default: now), in
+        login-slot order, with ``over_cap`` marking the logged-in agents over the cap.
+
+        Raises:
+            InvalidArgument: the config has no ``fairness`` section (no ledger is kept).
+        """
+        ledger = self._ledger()
+        when = self._state.now if at is None else float(at)
+        capped = set(core.capped_agents(self._state, when))
+        return {a: ledger.view(a, when, capped=a in capped) for a in self._state.slots}
+
+    def ledger(self, agent_id: str, *, at: float | None = None) -> LedgerView:
+        """One agent's fairness ledger (see :meth:`fairness`).
+
+        Raises:
+            UnknownAgent: (a ``KeyError``) no such agent ever logged in.
+            InvalidArgument: the config has no ``fairness`` section.
+        """
+        self._ledger()
+        if agent_id not in self._state.agents:
+            msg = f"unknown agent {agent_id!r}: it never logged in"
+            raise UnknownAgent(msg)
+        return self.fairness(at=at)[agent_id]
+
+    def _ledger(self) -> FairnessLedger:
+        if self._state.ledger is None:
+            msg = "no fairness ledger: set RouterConfig.fairness (e.g. {'window': 3600})"
+            raise InvalidArgument(msg)
+        return self._state.ledger
+
     def explain(self, interaction_id: str) -> Explanation:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
@@ -622,4 +654,6 @@ def _canonical(state: RouterState) -> Any:
     )
     if state.commands:  # only then: digests of logs without command ids stay as they were
         canonical += (sorted(state.commands.items()),)
+    if state.ledger is not None:  # only with fairness configured: other digests unchanged
+        canonical += (state.ledger.canonical(),)
     return canonical

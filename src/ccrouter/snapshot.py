@@ -39,6 +39,7 @@ from sortedcontainers import SortedList
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
+from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
 from ccrouter.state import Agent, Interaction, QueueState, RouterState
 
@@ -113,6 +114,9 @@ class _StateData(msgspec.Struct, frozen=True):
     commands: list[tuple[str, str, int, int]]
     skill_cols: list[str]  # matching-array columns, in column order
     channel_cols: list[str]
+    # Fairness ledger (window, entries, accepted-at) when the config keeps one; trailing
+    # default: older payloads decode.
+    ledger: tuple[float, Any] | None = None
 
 
 class _Envelope(msgspec.Struct, frozen=True):
@@ -188,6 +192,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
         commands=[(cid, *entry) for cid, entry in state.commands.items()],
         skill_cols=[name for name, _ in cols],
         channel_cols=[name for name, _ in chans],
+        ledger=None if state.ledger is None else (state.ledger.window, state.ledger.canonical()),
     )
     payload = _encoder.encode(data)
     envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload)
@@ -299,6 +304,12 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)
     state.commands = {cid: (fp, first, n) for cid, fp, first, n in data.commands}
+    if config.fairness is not None:
+        # A ledger kept under another window (or none) cannot be turned into this one.
+        if data.ledger is None or data.ledger[0] != config.fairness.window:
+            msg = "snapshot has no fairness ledger for this config's window"
+            raise ValueError(msg)
+        state.ledger = FairnessLedger.from_canonical(data.ledger[0], data.ledger[1])
     return state
 
 

@@ -43,6 +43,7 @@ from ccrouter.events import (
     OfferTimedOut,
     WrapUpEnded,
 )
+from ccrouter.fairness import FairnessLedger
 
 __all__ = [
     "Agent",
@@ -195,6 +196,12 @@ class RouterState:
     """While :meth:`apply_many` runs: agents whose matching arrays are not synced yet."""
     _pending: dict[str, Interaction] | None = None
     """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
+    ledger: FairnessLedger | None = None
+    """The fairness ledger, kept only when ``config.fairness`` is set."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.ledger is None and self.config.fairness is not None:
+            self.ledger = FairnessLedger(self.config.fairness.window)
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -226,6 +233,8 @@ class RouterState:
             msg = f"event seq {event.seq} does not follow {self.last_seq}; expected {expected}"
             raise InvalidArgument(msg)
         _APPLY[type(event)](self, event)
+        if self.ledger is not None:
+            self.ledger.observe(event)
         self.last_seq = event.seq
         if event.at > self.now:
             self.now = event.at
@@ -247,11 +256,14 @@ class RouterState:
             return
         self._dirty, self._pending = {}, {}
         handlers = _APPLY
+        ledger = self.ledger
         try:
             for event in events:
                 if event.seq != self.last_seq + 1:
                     self.apply(event)  # raises, naming the gap
                 handlers[type(event)](self, event)
+                if ledger is not None:
+                    ledger.observe(event)
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at

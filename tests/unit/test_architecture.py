@@ -28,10 +28,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
-    "state": ("agent_table", "config", "errors", "events"),
-    "routing.explain": ("routing.", "state"),
-    "core": ("commands", "config", "errors", "events", "routing.", "state"),
-    "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
+    "fairness": ("events",),
+    "state": ("agent_table", "config", "errors", "events", "fairness"),
+    "routing.explain": ("fairness", "routing.", "state"),
+    "core": ("commands", "config", "errors", "events", "fairness", "routing.", "state"),
+    "snapshot": ("agent_table", "config", "errors", "events", "fairness", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
     "stats": ("errors", "events", "stats."),
@@ -44,6 +45,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "core",
         "errors",
         "events",
+        "fairness",
         "log",
         "log.",
         "routing.",
@@ -52,7 +54,18 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "stats",
         "stats.",
     ),
-    "": ("config", "errors", "events", "log", "router", "routing.", "stats", "erlang", "log."),
+    "": (
+        "config",
+        "errors",
+        "events",
+        "fairness",
+        "log",
+        "router",
+        "routing.",
+        "stats",
+        "erlang",
+        "log.",
+    ),
     "cli": ("*",),
     "cli.": ("*",),
     "demo": ("*",),
@@ -60,7 +73,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.")
+PURE = ("errors", "commands", "agent_table", "events", "fairness", "state", "core", "routing.")
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
