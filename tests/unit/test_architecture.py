@@ -26,6 +26,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "erlang": ("errors",),
     "staffing": ("erlang", "errors"),
     "routing.reference": ("routing.strategies",),
+    "routing.batch": (),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
     "fairness": ("events",),
