@@ -59,6 +59,7 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.fairness import over_cap
+from ccrouter.routing.batch_match import batch_offers
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -72,6 +73,7 @@ __all__ = [
     "decide",
     "execute",
     "fire_due_timers",
+    "match",
     "validate",
 ]
 
@@ -115,6 +117,24 @@ def execute(
         for event in decide(state, command, at):
             _emit(state, event, out)
         _route_after(state, command, at, out, backend)
+    state.now = max(state.now, at)
+    return out
+
+
+def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
+    """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
+    optimal step (:func:`~ccrouter.routing.batch_match.batch_offers`); return the events made.
+
+    Meant for ``matching = "batch"`` (where nothing else routes), harmless in greedy mode
+    (where no free agent idles while work it could take waits, so it usually offers nothing).
+    """
+    _check_time(state, at)
+    at = float(at)
+    out: list[Event] = []
+    fire_due_timers(state, at, out, backend=backend)
+    capped = set(capped_agents(state, at))
+    for iid, aid in batch_offers(state, at, capped):
+        _offer(state, state.interactions[iid], aid, at, out)
     state.now = max(state.now, at)
     return out
 
@@ -495,7 +515,7 @@ def _route_interaction(
 ) -> None:
     """Offer a queued interaction to the best eligible agent, if there is one."""
     interaction = state.interactions[iid]
-    if interaction.status != "queued":
+    if interaction.status != "queued" or state.config.matching == "batch":
         return
     strategy = state.config.queue(interaction.queue).strategy
     declined = interaction.declined_by
@@ -541,6 +561,8 @@ def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
 
 def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
     """Let an agent take the best waiting work it is eligible for, while it has room."""
+    if state.config.matching == "batch":  # work waits for the next match()
+        return
     agent = state.agents[aid]
     while agent.presence == "ready":
         best = best_interaction_for(state, agent, at)

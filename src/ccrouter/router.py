@@ -275,6 +275,15 @@ class Router:
             lambda: core.advance(self._state, at, backend=self.backend), None, at, command_id
         )
 
+    def match(self, *, at: float, command_id: str | None = None) -> list[Event]:
+        """Fire due timers, then assign all waiting work to all free agents in one optimal
+        step (the ``matching = "batch"`` mode's routing; see docs/routing.md, *Batch
+        matching*). The offers are ``InteractionOffered`` events like any other.
+        """
+        return self._commit(
+            lambda: core.match(self._state, at, backend=self.backend), "match", at, command_id
+        )
+
     def execute(self, command: Command, *, at: float, command_id: str | None = None) -> list[Event]:
         """Run a command object (the methods above build these)."""
         return self._run(command, at, command_id)
@@ -500,7 +509,7 @@ class Router:
         )
 
     def _commit(
-        self, step: Any, command: Command | None, at: float, command_id: str | None
+        self, step: Any, command: Command | str | None, at: float, command_id: str | None
     ) -> list[Event]:
         version = self._state.last_seq
         if command_id is not None:
@@ -560,11 +569,14 @@ _SORTED_ENCODER = msgspec.msgpack.Encoder(order="sorted")
 _COMMAND_DECODER: msgspec.msgpack.Decoder[Command] = msgspec.msgpack.Decoder(Command)
 
 
-def _fingerprint(command: Command | None, at: Any) -> str:
-    """A hash of a command's content and time (``None``: advance), insensitive to the
-    spelling of equal values (``2`` or ``2.0`` for a float field, the order of a mapping)."""
+def _fingerprint(command: Command | str | None, at: Any) -> str:
+    """A hash of a command's content and time (``None``: advance; a string: that operation,
+    e.g. ``"match"``), insensitive to the spelling of equal values (``2`` or ``2.0`` for a
+    float field, the order of a mapping)."""
     if command is None:
         body: Any = "advance"
+    elif isinstance(command, str):
+        body = command
     else:
         try:
             body = _SORTED_ENCODER.encode(command)

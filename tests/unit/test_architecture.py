@@ -27,6 +27,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "staffing": ("erlang", "errors"),
     "routing.reference": ("routing.strategies",),
     "routing.batch": (),
+    "routing.batch_match": ("routing.", "state"),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
     "fairness": ("events",),
