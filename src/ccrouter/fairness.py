@@ -78,11 +78,12 @@ class FairnessLedger:
     """Per-agent counts over a sliding window of ``window`` seconds (entries with
     ``at > t - window`` count at time ``t``).
 
-    Cost: ``observe`` O(1) amortised; ``view`` / ``handled`` O(1) plus the entries that left
-    the window since the last event.
+    Cost: ``observe`` O(1) amortised; ``handled`` (what the cap reads, per agent per
+    decision) O(1) plus the entries that left the window since the agent's last entry;
+    ``view`` O(entries of the agent).
     """
 
-    __slots__ = ("_accepted_at", "entries", "window")
+    __slots__ = ("_accepted_at", "_handled", "entries", "window")
 
     def __init__(self, window: float) -> None:
         self.window = float(window)
@@ -90,6 +91,8 @@ class FairnessLedger:
         """Agent id to its entries in time order (agents appear at their first entry)."""
         self._accepted_at: dict[str, float] = {}
         """Connected interaction id to when it was accepted (for its handle time)."""
+        self._handled: dict[str, int] = {}
+        """Agent id to the number of ``HANDLED`` entries in its deque (derived)."""
 
     def observe(self, event: Event) -> None:
         """Fold one event (those that do not concern the ledger are ignored)."""
@@ -116,21 +119,32 @@ class FairnessLedger:
         entries = self.entries.get(agent_id)
         if entries is None:
             entries = self.entries[agent_id] = deque()
+            self._handled[agent_id] = 0
         # Only the agent touched is pruned (O(1) amortised, not O(agents) per event); the
         # others' stale entries are skipped by the queries. Either way the ledger is a
         # function of the events alone, so replays and snapshots agree.
         cutoff = entry[0] - self.window
         while entries and entries[0][0] <= cutoff:
-            entries.popleft()
+            if entries.popleft()[1] == HANDLED:
+                self._handled[agent_id] -= 1
         entries.append(entry)
+        if entry[1] == HANDLED:
+            self._handled[agent_id] += 1
 
     def handled(self, agent_id: str, at: float) -> int:
-        """Offers ``agent_id`` accepted in the window ending at ``at``."""
+        """Offers ``agent_id`` accepted in the window ending at ``at`` (``at`` not before
+        the latest event observed)."""
         entries = self.entries.get(agent_id)
         if not entries:
             return 0
         cutoff = at - self.window
-        return sum(1 for t, kind, _ in entries if kind == HANDLED and t > cutoff)
+        count = self._handled[agent_id]
+        for t, kind, _ in entries:  # the oldest first: stop at the first still in the window
+            if t > cutoff:
+                break
+            if kind == HANDLED:
+                count -= 1
+        return count
 
     def view(self, agent_id: str, at: float, *, capped: bool = False) -> LedgerView:
         """``agent_id``'s counts in the window ending at ``at`` (``capped`` is copied into
@@ -167,6 +181,7 @@ class FairnessLedger:
         assert isinstance(entries, list) and isinstance(accepted, list)
         for agent_id, rows in entries:
             ledger.entries[agent_id] = deque((float(t), int(k), float(v)) for t, k, v in rows)
+            ledger._handled[agent_id] = sum(1 for _, k, _ in rows if k == HANDLED)
         ledger._accepted_at = {iid: float(t) for iid, t in accepted}
         return ledger
 

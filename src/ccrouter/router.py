@@ -393,10 +393,15 @@ class Router:
         login-slot order, with ``over_cap`` marking the logged-in agents over the cap.
 
         Raises:
-            InvalidArgument: the config has no ``fairness`` section (no ledger is kept).
+            InvalidArgument: the config has no ``fairness`` section (no ledger is kept), or
+                ``at`` is before the router's time (entries that left the window by then are
+                forgotten, so the past cannot be read).
         """
         ledger = self._ledger()
         when = self._state.now if at is None else float(at)
+        if not when >= self._state.now:
+            msg = f"`at` must be a number >= the router's time {self._state.now:g}, got {at!r}"
+            raise InvalidArgument(msg)
         capped = set(core.capped_agents(self._state, when))
         return {a: ledger.view(a, when, capped=a in capped) for a in self._state.slots}
 

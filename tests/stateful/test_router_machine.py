@@ -351,6 +351,8 @@ class RouterMachine(RuleBasedStateMachine):
                 completed,
             ), agent_id
             assert abs(view.handle_time - handle_time) < 1e-9, agent_id
+            ledger = router.state.ledger
+            assert ledger is not None and ledger.handled(agent_id, at) == handled, agent_id
 
     @invariant()
     def replay_equals_live(self) -> None:

@@ -143,6 +143,9 @@ def test_the_ledger_needs_the_config_and_a_known_agent() -> None:
     router = make("python", fairness={})
     with pytest.raises(UnknownAgent):
         router.ledger("nobody")
+    router.login("ann", skills={}, at=5)
+    with pytest.raises(InvalidArgument, match="router's time"):
+        router.fairness(at=4)
     with pytest.raises(ConfigError, match=r"fairness\.max_above_median"):
         RouterConfig.from_dict({"fairness": {"max_above_median": -1}})
 
