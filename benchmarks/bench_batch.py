@@ -17,6 +17,9 @@ Two scenarios, each run with the same seeded arrivals and handle times under bot
   ``tick`` seconds in batch mode. Reported per queue: served, mean and 90th-percentile wait;
   and the cost of routing (seconds spent in router calls per offer made).
 
+Also: the solver alone by instance size, and what the fairness ledger and cap add to a
+greedy ``submit``.
+
     python -m benchmarks.run --only batch [--smoke]
 """
 
@@ -162,6 +165,31 @@ def solver_cost(*, size: int, repeat: int) -> dict[str, Any]:
     return {"median_ms": round(median * 1e3, 3), "us_per_item": round(median / size * 1e6, 1)}
 
 
+def fairness_cost(*, agents: int, calls: int) -> dict[str, Any]:
+    """Median ``submit`` (offered at once) with no ledger, a ledger, and a ledger with a cap:
+    the cap reads every logged-in agent's count and the median on each decision."""
+    out: dict[str, Any] = {}
+    for label, fairness in (
+        ("off", None),
+        ("ledger_only", {"window": 3600.0}),
+        ("cap", {"window": 3600.0, "max_above_median": 2}),
+    ):
+        config = RouterConfig.from_dict({"auto_accept": True, "fairness": fairness})
+        router = Router(config)
+        for k in range(agents):
+            router.login(f"a{k}", skills={}, at=0.0)
+            router.ready(f"a{k}", at=0.0)
+        samples = []
+        for k in range(calls):
+            at = 1.0 + k
+            start = time.perf_counter_ns()
+            router.submit(f"c{k}", channel="voice", at=at)
+            samples.append(time.perf_counter_ns() - start)
+            router.complete(f"c{k}", at=at + 0.5)
+        out[label] = {"submit_median_us": round(statistics.median(samples) / 1e3, 1)}
+    return out
+
+
 def run(smoke: bool) -> dict[str, Any]:
     """Greedy vs batch on the same arrivals; ``smoke`` shortens the shift."""
     match.warmup()  # compile the greedy kernel before anything is timed
@@ -197,4 +225,8 @@ def run(smoke: bool) -> dict[str, Any]:
         "open_backlog": backlog,
         "steady": shift,
         "solver": {str(n): solver_cost(size=n, repeat=5 if smoke else 20) for n in sizes},
+        "fairness": {
+            str(n): fairness_cost(agents=n, calls=200 if smoke else 2_000)
+            for n in ((100,) if smoke else (100, 1_000))
+        },
     }
