@@ -21,9 +21,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CCRouterError
 from ccrouter.events import (
+    ConfigChanged,
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionQueued,
     OfferAccepted,
     OfferTimedOut,
 )
@@ -57,6 +59,11 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "wrap_up": draw(st.sampled_from([0.0, 2.0])),
             "offer_timeout": draw(st.sampled_from([None, 4.0])),
             "aging_rate": draw(st.sampled_from([0.0, 0.5])),
+            "last_agent": draw(
+                st.sampled_from(
+                    [None, {"wait": 3.0}, {"wait": 5.0, "scope": "any", "within": 20.0}]
+                )
+            ),
         }
 
     fairness = draw(
@@ -75,6 +82,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
+            "customer_history": draw(st.integers(0, 3)),
             "queues": {name: queue() for name in QUEUES},
             "fairness": fairness,
             "matching": draw(st.sampled_from(["greedy", "greedy", "batch"])),
@@ -167,6 +175,7 @@ class RouterMachine(RuleBasedStateMachine):
             ),
             st.fixed_dictionaries({"direct_to": st.sampled_from([*AGENTS, "ghost"])}),
         ),
+        customer=st.sampled_from([None, "kim", "lee"]),
         step=dt,
     )
     def submit(
@@ -176,6 +185,7 @@ class RouterMachine(RuleBasedStateMachine):
         skills: dict[str, int],
         priority: int,
         targeting: dict[str, Any],
+        customer: str | None,
         step: float,
     ) -> None:
         self.next_id += 1
@@ -187,6 +197,7 @@ class RouterMachine(RuleBasedStateMachine):
             queue=queue,
             skills=skills,
             priority=priority,
+            customer_id=customer,
             at=self.tick(step),
             **targeting,
         )
@@ -242,6 +253,11 @@ class RouterMachine(RuleBasedStateMachine):
             attributes=attributes,
             at=self.tick(step),
         )
+
+    @rule(config=configs(), step=dt)
+    def reconfigure(self, config: RouterConfig, step: float) -> None:
+        """Change the whole config while running (refused alike if it drops a busy queue)."""
+        self.do("reconfigure", config, at=self.tick(step))
 
     @rule(step=dt)
     def advance(self, step: float) -> None:
@@ -321,16 +337,32 @@ class RouterMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledger_matches_a_recount(self) -> None:
+        """The ledger equals a count over the log: since fairness was last turned on (a
+        config change starts an empty ledger), skipped after a window change (entries pruned
+        under the old window are gone by design)."""
         router = self.router
         if router.config.fairness is None:
             return
+        fairness = router.base_config.fairness
+        start = 0
+        for e in router.events:
+            if isinstance(e, ConfigChanged):
+                new = RouterConfig.from_dict(e.config).fairness
+                if new is not None and fairness is None:
+                    start = e.seq
+                elif new is not None and fairness is not None and new.window != fairness.window:
+                    return
+                fairness = new
+        events = [e for e in router.events if e.seq > start]
         window = router.config.fairness.window
         at = router.now
-        accepted: dict[str, float] = {}
+        ledger = router.state.ledger
+        assert ledger is not None
         for agent_id, view in router.fairness().items():
             offers = handled = misses = completed = 0
             handle_time = 0.0
-            for e in router.events:
+            accepted: dict[str, float] = {}
+            for e in events:
                 if isinstance(e, OfferAccepted):
                     accepted[e.interaction_id] = e.at
                 if getattr(e, "agent_id", None) != agent_id or e.at <= at - window:
@@ -343,7 +375,7 @@ class RouterMachine(RuleBasedStateMachine):
                     misses += 1
                 elif isinstance(e, InteractionCompleted):
                     completed += 1
-                    handle_time += e.at - accepted[e.interaction_id]
+                    handle_time += e.at - accepted.get(e.interaction_id, e.at)
             assert (view.offers, view.handled, view.misses, view.completed) == (
                 offers,
                 handled,
@@ -351,15 +383,32 @@ class RouterMachine(RuleBasedStateMachine):
                 completed,
             ), agent_id
             assert abs(view.handle_time - handle_time) < 1e-9, agent_id
-            ledger = router.state.ledger
-            assert ledger is not None and ledger.handled(agent_id, at) == handled, agent_id
+            assert ledger.handled(agent_id, at) == handled, agent_id
 
     @invariant()
     def replay_equals_live(self) -> None:
         router = self.router
-        replayed = Router.replay(router.events, router.config)
+        replayed = Router.replay(router.events, router.base_config)
         assert replayed.state_digest() == router.state_digest()
+        assert replayed.config == router.config
         replayed.check()  # the derived matching arrays too, not only the digested facts
+
+    @invariant()
+    def customer_context_matches_the_log(self) -> None:
+        for customer in ("kim", "lee"):
+            contacts = self.router.customer(customer).contacts
+            ids = [c.interaction_id for c in contacts]
+            expected = [
+                e.interaction_id
+                for e in self.router.events
+                if isinstance(e, InteractionQueued) and e.customer_id == customer
+            ]
+            assert ids == expected
+            for contact in contacts:
+                view = self.router.interaction(contact.interaction_id)
+                assert contact.outcome == view.status
+                served = view.status in ("connected", "completed")
+                assert contact.agent_id == (view.agent_id if served else None)
 
     @invariant()
     def explanations_agree_with_decisions(self) -> None:

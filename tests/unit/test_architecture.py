@@ -33,7 +33,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "fairness": ("events",),
     "state": ("agent_table", "config", "errors", "events", "fairness"),
     "routing.explain": ("fairness", "routing.", "state"),
-    "core": ("commands", "config", "errors", "events", "fairness", "routing.", "state"),
+    "customers": ("state",),
+    "core": (
+        "commands",
+        "config",
+        "customers",
+        "errors",
+        "events",
+        "fairness",
+        "routing.",
+        "state",
+    ),
     "snapshot": ("agent_table", "config", "errors", "events", "fairness", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
@@ -45,6 +55,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "commands",
         "config",
         "core",
+        "customers",
         "errors",
         "events",
         "fairness",
@@ -72,10 +83,21 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli.": ("*",),
     "demo": ("*",),
     "sim": ("sim.",),
+    "sim.pacing": (),
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "fairness", "state", "core", "routing.")
+PURE = (
+    "errors",
+    "commands",
+    "agent_table",
+    "events",
+    "fairness",
+    "state",
+    "core",
+    "routing.",
+    "sim.pacing",
+)
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",

@@ -161,3 +161,23 @@ def test_match_is_idempotent_with_a_command_id(backend: str) -> None:
     first = router.match(at=2, command_id="tick-2")
     assert router.match(at=2, command_id="tick-2") == first
     assert offers(first) == [("c", "ann")]
+
+
+def test_switching_back_to_greedy_routes_the_waiting_work(backend: str) -> None:
+    # Under batch, work waits with agents free; reconfiguring to greedy offers each waiting
+    # interaction (most urgent first) to the agent its strategy picks, as a submit would.
+    router = make(backend, queues={"default": {"strategy": "most_skilled"}})
+    for name, level in (("ann", 1), ("bob", 4)):
+        router.login(name, skills={"x": level}, at=0)
+        router.ready(name, at=0)
+    router.submit("low", channel="voice", skills={"x": 1}, priority=0, at=1)
+    router.submit("high", channel="voice", skills={"x": 1}, priority=3, at=2)
+    events = router.reconfigure({**router.config.to_dict(), "matching": "greedy"}, at=3)
+    assert offers(events) == [("high", "bob"), ("low", "ann")]
+    same_after_replay_from(router)
+
+
+def same_after_replay_from(router: Router) -> None:
+    router.check()
+    replayed = Router.replay(router.events, router.base_config, backend=router.backend)
+    assert replayed.state_digest() == router.state_digest()

@@ -185,3 +185,21 @@ def test_snapshots_carry_the_ledger(backend: str) -> None:
         warnings.simplefilter("always")
         Router(other, log=router.log, backend=backend, snapshots=store)
     assert any(issubclass(w.category, SnapshotWarning) for w in caught)
+
+
+def test_the_ledger_follows_config_changes(backend: str) -> None:
+    router = make(backend, auto_accept=True)
+    router.login("ann", skills={}, at=0)
+    router.ready("ann", at=0)
+    router.submit("a", channel="voice", at=1)
+    router.reconfigure({**router.config.to_dict(), "fairness": {"window": 100.0}}, at=2)
+    assert router.ledger("ann").handled == 0  # turned on now: it starts empty
+    router.complete("a", at=5)  # accepted before the ledger existed: no handle time known
+    router.submit("b", channel="voice", at=6)
+    view = router.ledger("ann")
+    assert (view.offers, view.handled, view.completed, view.handle_time) == (1, 1, 1, 0.0)
+    same = Router.replay(router.events, router.base_config, backend=backend)
+    assert same.state_digest() == router.state_digest()
+    router.reconfigure({**router.config.to_dict(), "fairness": None}, at=7)
+    with pytest.raises(InvalidArgument, match="fairness"):
+        router.fairness()
