@@ -18,18 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
+    AcceptTransfer,
+    AddNote,
     Command,
     Complete,
     Decline,
+    DeclineTransfer,
     Login,
     Logout,
     NotReady,
     Ready,
     Reconfigure,
     Submit,
+    Transfer,
     Update,
 )
 from ccrouter.config import RouterConfig
@@ -53,14 +58,19 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
     WrapUpEnded,
 )
 from ccrouter.fairness import over_cap
@@ -68,6 +78,7 @@ from ccrouter.routing.batch_match import batch_offers
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.transfers import decide_transfer, validate_transfer
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -139,7 +150,15 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
     fire_due_timers(state, at, out, backend=backend)
     capped = set(capped_agents(state, at))
     for iid, aid in batch_offers(state, at, capped):
-        _offer(state, state.interactions[iid], aid, at, out)
+        interaction = state.interactions[iid]
+        # Omnichannel rules couple an agent's channels (a voice call may block chats, a
+        # budget is shared), which the assignment does not model: a pair the rules refuse
+        # once earlier offers are made is skipped, and the agents left free get a greedy
+        # pass below. Without channel rules every pair holds and the pass finds nothing.
+        if state.can_take(state.agents[aid], interaction.channel):
+            _offer(state, interaction, aid, at, out)
+    for aid in state.slots:
+        _take_work(state, aid, at, out)
     state.now = max(state.now, at)
     return out
 
@@ -164,7 +183,9 @@ def validate(state: RouterState, command: Command, at: float) -> None:
     accepted).
     """
     _check_time(state, at)
-    if isinstance(command, Login):
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        validate_transfer(state, command, at)
+    elif isinstance(command, Login):
         _check_id(command.agent_id, "agent_id")
         agent = state.agents.get(command.agent_id)
         if agent is not None and agent.presence != "logged_out":
@@ -172,6 +193,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             raise InvalidTransition(msg)
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
         _check_levels(command.capacity, "capacity", 1_000_000)
+        budget = command.budget
+        if budget is not None and (
+            not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
+        ):
+            msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
+            raise InvalidArgument(msg)
     elif isinstance(command, Ready | NotReady | Logout):
         agent = _agent(state, command.agent_id)
         if agent.presence == "logged_out":
@@ -217,6 +244,18 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Complete) and interaction.paused_by is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: it is paused for "
+                f"{interaction.paused_by!r} and resumes when that ends"
+            )
+            raise InvalidTransition(msg)
+        elif isinstance(command, Complete) and interaction.consult is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: a consult with "
+                f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
+            )
+            raise InvalidTransition(msg)
         elif isinstance(command, Abandon) and status not in ("queued", "offered"):
             _wrong_status(command, interaction, "queued or offered")
         elif isinstance(command, Update):
@@ -358,6 +397,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 agent_id=command.agent_id,
                 skills=dict(command.skills),
                 capacity=dict(command.capacity),
+                budget=command.budget,
             )
         ]
     if isinstance(command, Ready):
@@ -379,6 +419,17 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         events += [
             WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
             for iid in agent.wrapping
+        ]
+        events += [
+            TransferDeclined(
+                seq=seq(),
+                at=at,
+                interaction_id=iid,
+                agent_id=_holder(state, iid),
+                to_agent=aid,
+                outcome="revoked",
+            )
+            for iid in agent.consults
         ]
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
@@ -438,6 +489,8 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                     )
                 )
         return queued
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        return decide_transfer(state, command, at)
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
     if isinstance(command, Update):
@@ -468,6 +521,12 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
     ]
 
 
+def _holder(state: RouterState, iid: str) -> str:
+    holder = state.interactions[iid].agent_id
+    assert holder is not None  # a consult is pending only on a connected interaction
+    return holder
+
+
 def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, float] | None:
     """Last-agent routing: the customer's last agent and how long to hold the work for them,
     when the queue asks for it and that agent is logged in (holding work for an absent agent
@@ -485,6 +544,53 @@ def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, fl
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
     state.apply(event)
     out.append(event)
+    if type(event) in _INTERRUPTS:
+        _interruptions(state, event, out)
+
+
+_INTERRUPTS = (OfferAccepted, TransferAccepted, InteractionCompleted, InteractionTransferred)
+
+
+def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
+    """Omnichannel rules: work that ends for an agent resumes what it had paused; work
+    connected on a channel that the rules would block unless interruptible work is paused
+    pauses that work (every connected, unpaused interaction of the agent on a channel
+    ``interruptible_by`` the new one's)."""
+    assert isinstance(
+        event, OfferAccepted | TransferAccepted | InteractionCompleted | InteractionTransferred
+    )
+    iid, at = event.interaction_id, event.at
+    if not isinstance(event, OfferAccepted):  # the agent who had it is done with it
+        # (whatever the rules are now: work paused under earlier rules resumes too)
+        agent = state.agents[event.agent_id]
+        for other in list(agent.connected):
+            if state.interactions[other].paused_by == iid:
+                resumed = InteractionResumed(
+                    seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=agent.agent_id
+                )
+                _emit(state, resumed, out)
+    if isinstance(event, InteractionCompleted | InteractionTransferred):
+        return
+    if not state.config.channels:
+        return
+    aid = event.agent_id if isinstance(event, OfferAccepted) else event.to_agent
+    agent = state.agents[aid]
+    channel = state.interactions[iid].channel
+    before = dict(agent.in_use)
+    before[channel] -= 1
+    config = state.config
+    if not blocked(config, before, channel, agent.budget):
+        return
+    for other, held in list(agent.connected.items()):
+        if (
+            other != iid
+            and state.interactions[other].paused_by is None
+            and interruptible(config, held, channel)
+        ):
+            paused = InteractionPaused(
+                seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=aid, by=iid
+            )
+            _emit(state, paused, out)
 
 
 def fire_due_timers(
@@ -534,10 +640,28 @@ def _wrap_up_over(
     _route_agent(state, agent_id, due, out, backend)
 
 
+def _consult_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    assert interaction.consult is not None and interaction.agent_id is not None
+    target = interaction.consult[0]
+    event = TransferDeclined(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        agent_id=interaction.agent_id,
+        to_agent=target,
+        outcome="timed_out",
+    )
+    _emit(state, event, out)
+    _route_agent(state, target, due, out, backend)
+
+
 _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
+    "consult": _consult_expired,
 }
 """Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""
@@ -557,20 +681,15 @@ def _route_after(
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)
     elif isinstance(command, Reconfigure):
-        # Leaving batch matching, work may wait while agents are free: each waiting
-        # interaction, most urgent first, gets the agent its queue's strategy picks (as a
-        # submit would). Then, as new rules may make waiting work routable, every ready agent
-        # gets a look, in slot order so the pass is deterministic.
-        if state.config.matching == "greedy" and any(q.waiting for q in state.queues.values()):
-            for interaction in sorted(
-                state.waiting(),
-                key=lambda i: (
-                    -(i.priority + state.config.queue(i.queue).aging_rate * (at - i.arrived_at)),
-                    i.arrived_at,
-                    i.queued_seq,
-                ),
-            ):
-                _route_interaction(state, interaction.interaction_id, at, out, backend)
+        # New rules may make waiting work routable (new channel rules free several agents at
+        # once): waiting work first, most urgent first, each to the best agent for it, as an
+        # arrival would be; then every ready agent a look, in slot order.
+        def urgency(i: Interaction) -> tuple[float, float, int]:
+            rate = state.config.queue(i.queue).aging_rate
+            return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+
+        for interaction in sorted(state.waiting(), key=urgency):
+            _route_interaction(state, interaction.interaction_id, at, out, backend)
         for aid in state.slots:
             _route_agent(state, aid, at, out, backend)
     elif isinstance(command, Logout):
@@ -581,6 +700,15 @@ def _route_after(
         aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
         _route_interaction(state, command.interaction_id, at, out, backend)
         _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Transfer | AcceptTransfer | DeclineTransfer):
+        for event in list(out):
+            if isinstance(event, InteractionTransferred):
+                _route_interaction(state, event.interaction_id, at, out, backend)
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferAccepted):
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferDeclined):
+                _route_agent(state, event.to_agent, at, out, backend)
     elif isinstance(command, Complete | Abandon):
         event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
         if event.agent_id is not None:
@@ -640,6 +768,10 @@ def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], back
     """Let an agent take the best waiting work it is eligible for, while it has room."""
     if state.config.matching == "batch":  # work waits for the next match()
         return
+    _take_work(state, aid, at, out)
+
+
+def _take_work(state: RouterState, aid: str, at: float, out: list[Event]) -> None:
     agent = state.agents[aid]
     while agent.presence == "ready":
         best = best_interaction_for(state, agent, at)
@@ -657,12 +789,13 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     """
     best: Interaction | None = None
     best_key: tuple[float, float, int] | None = None
+    ruled = bool(state.config.channels) or agent.budget is not None
     for queue in state.queues.values():
         if not queue.waiting:
             continue
         rate = state.config.queue(queue.name).aging_rate
         for (channel, skills), group in queue.groups.items():
-            if agent.free(channel) <= 0:
+            if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue
@@ -679,6 +812,8 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         aid = agent.agent_id
         for ((channel, skills), agents), group in queue.targeted.items():
             if aid not in agents or agent.free(channel) <= 0:
+                continue
+            if ruled and not state.can_take(agent, channel):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

@@ -31,18 +31,22 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
     "fairness": ("events",),
-    "state": ("agent_table", "config", "errors", "events", "fairness"),
+    "state": ("agent_table", "channels", "config", "errors", "events", "fairness"),
     "routing.explain": ("fairness", "routing.", "state"),
+    "transfers": ("commands", "config", "errors", "events", "state"),
+    "channels": ("config",),
     "customers": ("state",),
     "core": (
         "commands",
         "config",
+        "channels",
         "customers",
         "errors",
         "events",
         "fairness",
         "routing.",
         "state",
+        "transfers",
     ),
     "snapshot": ("agent_table", "config", "errors", "events", "fairness", "log.", "state"),
     "log": ("errors", "events", "log."),
@@ -97,6 +101,8 @@ PURE = (
     "core",
     "routing.",
     "sim.pacing",
+    "transfers",
+    "channels",
 )
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {

@@ -3,8 +3,10 @@
 :func:`batch_offers` lays out every waiting interaction (rows) against every unit of free
 capacity of every ready agent (columns), then calls :func:`ccrouter.routing.batch.assign`:
 
-* **allowed**: the channel matches, the agent meets every required skill minimum, and the
-  interaction is not targeted at other agents;
+* **allowed**: the channel matches, the agent may take work on it now (free capacity and
+  the omnichannel rules, ``RouterState.can_take``), meets every required skill minimum, and
+  the interaction is not targeted at other agents (channel rules that couple an agent's
+  channels are checked again as the offers are made: see :func:`ccrouter.core.match`);
 * **level**: the rank of the interaction's effective priority (``priority + aging_rate *
   waited``) among the waiting ones: a more urgent item is never left waiting while an agent
   able to take it serves less urgent work;
@@ -43,8 +45,10 @@ def batch_offers(state: RouterState, at: float, capped: set[str]) -> list[tuple[
     columns: list[tuple[Agent, str]] = []
     for agent in agents:
         for channel in sorted(agent.capacity):
+            if not state.can_take(agent, channel):  # capacity and omnichannel rules
+                continue
             # More units than items could never all be used (capacity may be large).
-            columns += [(agent, channel)] * min(max(agent.free(channel), 0), len(work))
+            columns += [(agent, channel)] * min(agent.free(channel), len(work))
     if not columns:
         return []
     n_work, n_cols = len(work), len(columns)
