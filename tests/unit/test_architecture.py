@@ -52,6 +52,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "stats",
         "stats.",
     ),
+    "whatif": ("commands", "config", "errors", "events", "router", "stats"),
     "": ("config", "errors", "events", "log", "router", "routing.", "stats", "erlang", "log."),
     "cli": ("*",),
     "cli.": ("*",),
@@ -60,7 +61,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.")
+PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.", "whatif")
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
