@@ -10,4 +10,5 @@ from ccrouter.cli import (
     report,  # noqa: F401  (registers `ccrouter report`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)
+    whatif,  # noqa: F401  (registers `ccrouter whatif`)
 )
