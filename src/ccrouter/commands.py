@@ -21,6 +21,7 @@ __all__ = [
     "Logout",
     "NotReady",
     "Ready",
+    "Reconfigure",
     "Submit",
     "Update",
 ]
@@ -87,6 +88,22 @@ class Update(_Base, frozen=True, tag="update"):
     attributes: dict[str, Any] | None = None
 
 
+class Reconfigure(_Base, frozen=True, tag="reconfigure"):
+    """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
+
+    config: dict[str, Any]
+
+
 Command: TypeAlias = (
-    Login | Ready | NotReady | Logout | Submit | Accept | Decline | Complete | Abandon | Update
+    Login
+    | Ready
+    | NotReady
+    | Logout
+    | Submit
+    | Accept
+    | Decline
+    | Complete
+    | Abandon
+    | Update
+    | Reconfigure
 )

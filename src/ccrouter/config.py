@@ -24,7 +24,7 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-__all__ = ["STRATEGIES", "QueueConfig", "RouterConfig", "Strategy"]
+__all__ = ["STRATEGIES", "LastAgent", "QueueConfig", "RouterConfig", "Strategy"]
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -42,6 +42,30 @@ NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 
 
+class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Last-agent routing: hold a returning customer's work for the agent who served them last.
+
+    Attributes:
+        wait: seconds only that agent may take the work; then anyone eligible may.
+        scope: ``"queue"``: the last agent who served the customer on this queue;
+            ``"any"``: on any queue.
+        within: only when that contact arrived at most this many seconds ago (``None``: ever).
+    """
+
+    wait: Positive
+    scope: Literal["queue", "any"] = "queue"
+    within: Positive | None = None
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.wait) and self.wait > 0, "last_agent.wait", "a number > 0")
+        _check(self.scope in ("queue", "any"), "last_agent.scope", "'queue' or 'any'")
+        _check(
+            self.within is None or (_finite(self.within) and self.within > 0),
+            "last_agent.within",
+            "a number > 0 or None",
+        )
+
+
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one queue routes.
 
@@ -50,12 +74,14 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
         offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
         aging_rate: priority points gained per second waited.
+        last_agent: last-agent routing for customers who come back (``None``: off).
     """
 
     strategy: Strategy = "longest_idle"
     wrap_up: NonNegative = 0.0
     offer_timeout: Positive | None = None
     aging_rate: NonNegative = 0.0
+    last_agent: LastAgent | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -79,12 +105,15 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         max_no_answer: consecutive missed offers after which an agent goes ``not_ready``
             with reason ``no_answer``.
         seed: seed of the ``random`` strategy (decisions are reproducible).
+        customer_history: how many of a customer's earlier contacts an interaction shows
+            (``Router.interaction(id).customer_history``).
         queues: queue name to its settings.
     """
 
     auto_accept: bool = False
     max_no_answer: Annotated[int, msgspec.Meta(ge=1)] = 1
     seed: int = 0
+    customer_history: Annotated[int, msgspec.Meta(ge=0)] = 5
     queues: dict[str, QueueConfig] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -92,6 +121,11 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             isinstance(self.max_no_answer, int) and self.max_no_answer >= 1,
             "max_no_answer",
             "an integer >= 1",
+        )
+        _check(
+            isinstance(self.customer_history, int) and self.customer_history >= 0,
+            "customer_history",
+            "an integer >= 0",
         )
         for name, queue in self.queues.items():
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")

@@ -28,10 +28,14 @@ from ccrouter.commands import (
     Logout,
     NotReady,
     Ready,
+    Reconfigure,
     Submit,
     Update,
 )
+from ccrouter.config import RouterConfig
+from ccrouter.customers import last_agent
 from ccrouter.errors import (
+    ConfigError,
     DuplicateId,
     InvalidArgument,
     InvalidTransition,
@@ -44,6 +48,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -157,6 +162,8 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             busy = ", ".join(sorted(agent.connected))
             msg = f"agent {command.agent_id!r} is connected to {busy}; complete it before logout"
             raise InvalidTransition(msg)
+    elif isinstance(command, Reconfigure):
+        _check_reconfigure(state, command)
     elif isinstance(command, Submit):
         _check_id(command.interaction_id, "interaction_id")
         if command.interaction_id in state.interactions:
@@ -202,6 +209,25 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             if attributes is not None and not isinstance(attributes, Mapping):
                 msg = f"attributes must be a mapping, got {type(attributes).__name__}"
                 raise InvalidArgument(msg)
+
+
+def _check_reconfigure(state: RouterState, command: Reconfigure) -> RouterConfig:
+    """The new configuration, validated; a queue that still holds live work must stay."""
+    config = RouterConfig.from_dict(command.config)
+    live = sorted(
+        {
+            i.queue
+            for i in state.interactions.values()
+            if i.status in ("queued", "offered", "connected") and i.queue not in config.queues
+        }
+    )
+    if live:
+        msg = (
+            f"invalid router config: queue(s) {', '.join(map(repr, live))} still hold live "
+            "interactions and cannot be removed"
+        )
+        raise ConfigError(msg)
+    return config
 
 
 def _check_targets(command: Submit) -> None:
@@ -334,6 +360,12 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         ]
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
+    if isinstance(command, Reconfigure):
+        config = RouterConfig.from_dict(command.config)
+        if config == state.config:
+            return []
+        data = config.to_dict()
+        return [ConfigChanged(seq=seq(), at=at, version=state.config_version + 1, config=data)]
     if isinstance(command, Submit):
         queued: list[Event] = [
             InteractionQueued(
@@ -369,6 +401,20 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                     until=None if wait is None else at + float(wait),
                 )
             )
+        elif command.customer_id is not None and not command.preferred_agents:
+            previous = _last_agent(state, command, at)
+            if previous is not None:
+                aid, wait = previous
+                queued.append(
+                    InteractionTargeted(
+                        seq=seq(),
+                        at=at,
+                        interaction_id=command.interaction_id,
+                        agent_ids=[aid],
+                        until=at + wait,
+                        reason="last_agent",
+                    )
+                )
         return queued
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
@@ -398,6 +444,20 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
             seq=seq(), at=at, interaction_id=iid, agent_id=holder, wrap_up_until=at + wrap_up
         )
     ]
+
+
+def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, float] | None:
+    """Last-agent routing: the customer's last agent and how long to hold the work for them,
+    when the queue asks for it and that agent is logged in (holding work for an absent agent
+    helps nobody)."""
+    rule = state.config.queue(command.queue).last_agent
+    if rule is None or command.customer_id is None:
+        return None
+    scope = command.queue if rule.scope == "queue" else None
+    aid = last_agent(state, command.customer_id, scope, at, rule.within)
+    if aid is None or state.agents[aid].presence == "logged_out":
+        return None
+    return aid, rule.wait
 
 
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
@@ -474,6 +534,11 @@ def _route_after(
         _route_interaction(state, command.interaction_id, at, out, backend)
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)
+    elif isinstance(command, Reconfigure):
+        # New rules may make waiting work routable: give every ready agent a look, in slot
+        # order so the pass is deterministic.
+        for aid in state.slots:
+            _route_agent(state, aid, at, out, backend)
     elif isinstance(command, Logout):
         for event in out:
             if isinstance(event, OfferRevoked):
@@ -585,7 +650,12 @@ def _offer(
     _emit(
         state,
         InteractionOffered(
-            seq=state.last_seq + 1, at=at, interaction_id=iid, agent_id=aid, expires_at=expires
+            seq=state.last_seq + 1,
+            at=at,
+            interaction_id=iid,
+            agent_id=aid,
+            expires_at=expires,
+            config_version=state.config_version,
         ),
         out,
     )

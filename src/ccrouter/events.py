@@ -29,6 +29,7 @@ __all__ = [
     "AgentNotReady",
     "AgentReady",
     "CommandRecorded",
+    "ConfigChanged",
     "Event",
     "EventBase",
     "InteractionAbandoned",
@@ -216,6 +217,21 @@ class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_e
     interaction_id: str
 
 
+# --- configuration ------------------------------------------------------------------------------
+
+
+class ConfigChanged(EventBase, frozen=True, tag="config_changed"):
+    """The routing configuration was replaced while running (``Router.reconfigure``).
+
+    ``config`` is the whole new configuration as plain data (``RouterConfig.to_dict()``) and
+    ``version`` its number: 1 for the first change, then 2, 3, ... (0 is the configuration the
+    router was created with). Every later offer records the version it was decided under.
+    """
+
+    version: int
+    config: dict[str, Any]
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -250,6 +266,7 @@ Event: TypeAlias = (
     | InteractionTargeted
     | InteractionTargetExpired
     | CommandRecorded
+    | ConfigChanged
 )
 """Every event type, as a tagged union."""
 

@@ -38,10 +38,12 @@ from ccrouter.commands import (
     Logout,
     NotReady,
     Ready,
+    Reconfigure,
     Submit,
     Update,
 )
 from ccrouter.config import RouterConfig
+from ccrouter.customers import CustomerContact, CustomerView, customer_view, recent_contacts
 from ccrouter.errors import (
     IdempotencyConflict,
     InvalidArgument,
@@ -98,6 +100,9 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
+    customer_history: list[CustomerContact] = []
+    """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
+    first), so the agent offered this interaction never has to ask twice."""
 
 
 class Router:
@@ -131,10 +136,11 @@ class Router:
         backend: str | None = None,
         snapshots: SnapshotStore | None = None,
     ) -> None:
-        self.config = config if config is not None else RouterConfig()
-        if not isinstance(self.config, RouterConfig):
-            msg = f"config must be a RouterConfig, got {type(self.config).__name__}"
+        base = config if config is not None else RouterConfig()
+        if not isinstance(base, RouterConfig):
+            msg = f"config must be a RouterConfig, got {type(base).__name__}"
             raise InvalidArgument(msg)
+        self._base_config = base
         self.backend = resolve_backend(backend)
         self._log: EventLog = log if log is not None else MemoryEventLog()
         self._snapshots = snapshots
@@ -291,7 +297,65 @@ class Router:
         self._snapshots.save(encode_snapshot(self._state, anchor_of(last)))
         return version
 
+    def reconfigure(
+        self,
+        config: RouterConfig | Mapping[str, Any],
+        *,
+        at: float,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Replace the routing configuration while running; the change is a ``ConfigChanged``
+        event, so a replay makes it at the same point.
+
+        What changes for work already in the router (see docs/routing.md): waiting
+        interactions keep their arrival time and priority and are re-ordered by the new
+        aging rate; the next decision uses the new strategy; ringing offers keep their expiry
+        and wrap-ups their end; ``complete`` uses the new wrap-up. Ready agents then get a
+        routing pass. A config equal to the current one changes nothing (no event).
+
+        >>> r = Router(RouterConfig.from_dict({"queues": {"sales": {}}}))
+        >>> new = RouterConfig.from_dict({"queues": {"sales": {"strategy": "most_skilled"}}})
+        >>> [e.kind for e in r.reconfigure(new, at=10)], r.config_version
+        (['config_changed'], 1)
+        >>> r.config.queues["sales"].strategy
+        'most_skilled'
+
+        Raises:
+            ConfigError: the config is invalid, or drops a queue that still holds live work.
+        """
+        if isinstance(config, RouterConfig):
+            data = config.to_dict()
+        elif isinstance(config, Mapping):
+            data = RouterConfig.from_dict(dict(config)).to_dict()
+        else:
+            msg = f"config must be a RouterConfig or a mapping, got {type(config).__name__}"
+            raise InvalidArgument(msg)
+        return self._run(Reconfigure(config=data), at, command_id)
+
     # --- queries -------------------------------------------------------------------------
+
+    @property
+    def config(self) -> RouterConfig:
+        """The configuration in force now (the last ``reconfigure``, else the one given)."""
+        return self._state.config
+
+    @property
+    def base_config(self) -> RouterConfig:
+        """The configuration the log starts from (what ``Router.replay`` needs)."""
+        return self._base_config
+
+    @property
+    def config_version(self) -> int:
+        """How many times the configuration changed (0: never); offers record it."""
+        return self._state.config_version
+
+    def customer(self, customer_id: str) -> CustomerView:
+        """Every contact of a customer across channels, oldest first: channel, queue, agent,
+        outcome, notes (an empty list for a customer never seen)."""
+        if not isinstance(customer_id, str) or not customer_id:
+            msg = f"customer_id must be a non-empty string, got {customer_id!r}"
+            raise InvalidArgument(msg)
+        return customer_view(self._state, customer_id)
 
     @property
     def events(self) -> list[Event]:
@@ -376,6 +440,7 @@ class Router:
             ended_at=i.ended_at,
             preferred_agents=list(i.preferred),
             preferred_until=i.preferred_until,
+            customer_history=recent_contacts(self._state, i),
         )
 
     def explain(self, interaction_id: str) -> Explanation:
@@ -435,7 +500,7 @@ class Router:
     def _open(self) -> RouterState:
         """The log's state: from the snapshot plus the log's tail when one is usable."""
         if self._snapshots is not None:
-            state = restore(self._snapshots, self._log, self.config)
+            state = restore(self._snapshots, self._log, self._base_config)
             if state is not None:
                 try:
                     return self._fold(self._log.read(state.last_seq + 1), state)
@@ -446,7 +511,7 @@ class Router:
         return self._fold(self._log.read())
 
     def _fold(self, events: Iterable[Event], state: RouterState | None = None) -> RouterState:
-        state = RouterState(self.config) if state is None else state
+        state = RouterState(self._base_config) if state is None else state
         # A fold allocates many long-lived objects and no garbage cycles: the cyclic
         # collector would only walk them again and again (a third of a replay's time), so
         # it pauses meanwhile.
@@ -622,4 +687,6 @@ def _canonical(state: RouterState) -> Any:
     )
     if state.commands:  # only then: digests of logs without command ids stay as they were
         canonical += (sorted(state.commands.items()),)
+    if state.config_version:  # likewise for logs without config changes
+        canonical += (state.config_version, _SORTED_ENCODER.encode(state.config))
     return canonical

@@ -113,6 +113,8 @@ class _StateData(msgspec.Struct, frozen=True):
     commands: list[tuple[str, str, int, int]]
     skill_cols: list[str]  # matching-array columns, in column order
     channel_cols: list[str]
+    config_version: int = 0  # config changes (trailing defaults: older payloads decode)
+    config: dict[str, Any] | None = None  # the config in force, when it was changed
 
 
 class _Envelope(msgspec.Struct, frozen=True):
@@ -188,6 +190,8 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
         commands=[(cid, *entry) for cid, entry in state.commands.items()],
         skill_cols=[name for name, _ in cols],
         channel_cols=[name for name, _ in chans],
+        config_version=state.config_version,
+        config=state.config.to_dict() if state.config_version else None,
     )
     payload = _encoder.encode(data)
     envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload)
@@ -228,7 +232,9 @@ def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int
 
 
 def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
-    state = RouterState(config)
+    if data.config is not None:  # changed while running: the log's config, not the caller's
+        config = RouterConfig.from_dict(data.config)
+    state = RouterState(config, data.config_version)
     state.last_seq, state.now, state.logins = data.last_seq, data.now, data.logins
     table = state.table
     for channel in data.channel_cols:
@@ -284,6 +290,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.preferred_until,
         )
         state.interactions[i.interaction_id] = interaction
+        if interaction.customer_id is not None:
+            state.customers.setdefault(interaction.customer_id, []).append(i.interaction_id)
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for
             rate = config.queue(i.queue).aging_rate
             key = (

@@ -29,6 +29,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -174,6 +175,8 @@ class RouterState:
     """Everything the router knows, rebuilt by applying events in order."""
 
     config: RouterConfig = attrs.Factory(RouterConfig)
+    config_version: int = 0
+    """0 for the configuration the state started with, then one more per ``ConfigChanged``."""
     last_seq: int = 0
     now: float = float("-inf")
     agents: dict[str, Agent] = attrs.Factory(dict)
@@ -189,6 +192,8 @@ class RouterState:
     commands: dict[str, tuple[str, int, int]] = attrs.Factory(dict)
     """Command id to (content fingerprint, seq of its first event, number of its events), from
     :class:`~ccrouter.events.CommandRecorded` events: what makes commands idempotent."""
+    customers: dict[str, list[str]] = attrs.Factory(dict)
+    """Customer id to the interactions that customer started, in arrival order."""
     table: AgentTable = attrs.Factory(AgentTable)
     _keys: dict[str, QueueKey] = attrs.Factory(dict)
     _dirty: dict[str, Agent] | None = None
@@ -335,6 +340,12 @@ class RouterState:
             e.seq,
         )
         self.interactions[e.interaction_id] = interaction
+        if e.customer_id is not None:
+            contacts = self.customers.get(e.customer_id)
+            if contacts is None:
+                self.customers[e.customer_id] = [e.interaction_id]
+            else:
+                contacts.append(e.interaction_id)
         rate = self.config.queue(e.queue).aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
@@ -463,6 +474,22 @@ class RouterState:
 
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
+
+    def _config_changed(self, e: ConfigChanged) -> None:
+        old, self.config = self.config, RouterConfig.from_dict(e.config)
+        self.config_version = e.version
+        # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
+        for iid, key in list(self._keys.items()):
+            interaction = self.interactions[iid]
+            rate = self.config.queue(interaction.queue).aging_rate
+            if rate == old.queue(interaction.queue).aging_rate:
+                continue
+            waiting = interaction.status == "queued"
+            if waiting:
+                self._dequeue(interaction)
+            self._keys[iid] = (-(interaction.priority - rate * key[1]), key[1], key[2], iid)
+            if waiting:
+                self._enqueue(interaction)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -605,6 +632,13 @@ class RouterState:
                 interaction.status in ("queued", "offered")
                 and interaction.preferred_until is not None
             ), iid
+        by_customer: dict[str, list[str]] = {}
+        for interaction in self.interactions.values():  # in submission order
+            if interaction.customer_id is not None:
+                by_customer.setdefault(interaction.customer_id, []).append(
+                    interaction.interaction_id
+                )
+        assert self.customers == by_customer
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
             assert self.timer_of[(timer[2], timer[3])] == timer
@@ -628,4 +662,5 @@ _APPLY: dict[type[Any], Any] = {
     InteractionUpdated: RouterState._updated,
     InteractionTargeted: RouterState._targeted,
     InteractionTargetExpired: RouterState._target_expired,
+    ConfigChanged: RouterState._config_changed,
 }

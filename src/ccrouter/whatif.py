@@ -45,6 +45,7 @@ from ccrouter.commands import (
     Logout,
     NotReady,
     Ready,
+    Reconfigure,
     Submit,
     Update,
 )
@@ -56,6 +57,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -76,6 +78,7 @@ from ccrouter.stats import interval_report
 __all__ = [
     "EVENT_ROLES",
     "LOGOUT_PENDING",
+    "ConfigChanges",
     "InteractionDiff",
     "Outcome",
     "Role",
@@ -87,7 +90,8 @@ __all__ = [
     "whatif",
 ]
 
-Role: TypeAlias = Literal["input", "reaction", "decision", "consequence", "bookkeeping"]
+Role: TypeAlias = Literal["input", "reaction", "decision", "consequence", "config", "bookkeeping"]
+ConfigChanges: TypeAlias = Literal["drop", "replay"]
 
 EVENT_ROLES: dict[type, Role] = {
     AgentLoggedIn: "input",
@@ -96,7 +100,8 @@ EVENT_ROLES: dict[type, Role] = {
     AgentNotReady: "input",
     AgentLoggedOut: "input",
     InteractionQueued: "input",
-    InteractionTargeted: "input",  # part of the submit it follows
+    # Part of the submit it follows; reason `last_agent` (a queue rule): a consequence.
+    InteractionTargeted: "input",
     InteractionUpdated: "input",
     InteractionAbandoned: "input",  # patience: applied only if still waiting
     OfferAccepted: "reaction",
@@ -107,6 +112,7 @@ EVENT_ROLES: dict[type, Role] = {
     OfferRevoked: "consequence",
     WrapUpEnded: "consequence",
     InteractionTargetExpired: "consequence",
+    ConfigChanged: "config",  # dropped or replayed: see `config_changes`
     CommandRecorded: "bookkeeping",
 }
 """What each event type is to what-if replay.
@@ -114,7 +120,9 @@ EVENT_ROLES: dict[type, Role] = {
 ``input``: came from outside, re-run at its recorded time; ``reaction``: an agent's answer to
 a decision (accept, decline, complete), re-timed relative to the new decision; ``decision``:
 an offer, made again by the router; ``consequence``: made by the router's timers or by a
-logout, made again; ``bookkeeping``: command ids (kept so sequence numbers line up).
+logout, made again; ``config``: a recorded config change, dropped (the what-if config stays
+in force) or re-applied, as ``config_changes`` says; ``bookkeeping``: command ids (kept so
+sequence numbers line up).
 An event type missing here makes :func:`whatif` raise
 :class:`~ccrouter.errors.UnsupportedInput`: a new event type must be classified here first.
 """
@@ -265,6 +273,10 @@ class _Recording:
         self.accepted: dict[str, tuple[float, float, int]] = {}  # iid -> (offer at, at, seq)
         self.completed: dict[str, tuple[float, int]] = {}
         self.reaction_ids: dict[int, str] = {}  # seq of a reaction -> its command id
+        self.own_timers: dict[float, float] = {}
+        """Seq of an input or reaction whose command (with an id) fired due timers in its own
+        batch -> the due time of the first: the run lets it fire those again (the earlier
+        ones were fired before it), so that the batches match."""
         self._read()
 
     def _read(self) -> None:
@@ -272,6 +284,7 @@ class _Recording:
         submits: dict[str, _Input] = {}
         ringing: dict[str, _Response] = {}
         offer_seq: dict[str, int] = {}
+        answers: dict[int, int] = {}  # seq of an accept/decline -> seq of its offer
         prev: Event | None = None
         for e in self.events:
             t = type(e)
@@ -288,8 +301,17 @@ class _Recording:
                 self.queued[e.interaction_id] = e
                 inp = _Input(e.seq, e.at, "submit", _submit(e, None))
                 submits[e.interaction_id] = inp
+            elif t is InteractionTargeted and e.reason == "last_agent":  # type: ignore[union-attr]
+                pass  # the queue's last-agent rule: re-derived under the new config
             elif t is InteractionTargeted:
                 assert isinstance(e, InteractionTargeted)
+                if e.reason not in ("preferred", "direct"):
+                    msg = (
+                        f"interaction_targeted (seq {e.seq}) with reason {e.reason!r}: what-if "
+                        "replay knows 'preferred' and 'direct' (inputs) and 'last_agent' "
+                        "(re-derived)"
+                    )
+                    raise UnsupportedInput(msg)
                 sub = submits.get(e.interaction_id)
                 if sub is None or prev is None or prev.seq != sub.seq:
                     msg = (
@@ -338,6 +360,7 @@ class _Recording:
                 offer_seq[e.interaction_id] = e.seq
             elif t is OfferAccepted or t is OfferDeclined:
                 assert isinstance(e, OfferAccepted | OfferDeclined)
+                answers[e.seq] = offer_seq.get(e.interaction_id, 0)
                 answered = ringing.pop(e.interaction_id, None)
                 if answered is not None:
                     answered.kind = "accept" if t is OfferAccepted else "decline"
@@ -347,9 +370,12 @@ class _Recording:
             elif t is InteractionCompleted:
                 assert isinstance(e, InteractionCompleted)
                 self.completed[e.interaction_id] = (e.at, e.seq)
+            elif t is ConfigChanged:
+                assert isinstance(e, ConfigChanged)
+                inp = _Input(e.seq, e.at, "reconfigure", Reconfigure(config=e.config))
             elif t is CommandRecorded:
                 assert isinstance(e, CommandRecorded)
-                self._command_id(e, by_seq, offer_seq)
+                self._command_id(e, by_seq, answers)
             if inp is not None:
                 self.inputs.append(inp)
                 by_seq[inp.seq] = inp
@@ -358,7 +384,7 @@ class _Recording:
             prev = e
 
     def _command_id(
-        self, marker: CommandRecorded, by_seq: dict[int, _Input], offer_seq: dict[str, int]
+        self, marker: CommandRecorded, by_seq: dict[int, _Input], answers: dict[int, int]
     ) -> None:
         """Give the command of ``marker``'s batch its id again, so that the what-if log's
         sequence numbers line up with the recorded ones (the ``random`` strategy reads them)."""
@@ -367,19 +393,28 @@ class _Recording:
         inputs = [by_seq[s] for s in batch if s in by_seq]
         if inputs:
             inputs[0].command_id = marker.command_id
+            if first < inputs[0].seq:
+                self.own_timers[inputs[0].seq] = self._at(first)
             return
         base = self.events[0].seq
         for e in self.events[first - base : marker.seq - base]:
-            if type(e) in (OfferAccepted, OfferDeclined, InteractionCompleted):
-                iid = e.interaction_id  # type: ignore[union-attr]
-                # An accept made by the router itself (auto-accept) shares its offer's batch.
-                if type(e) is InteractionCompleted or offer_seq.get(iid, 0) < first:
-                    self.reaction_ids[e.seq] = marker.command_id
-                    return
+            # An accept made by the router itself (auto-accept) shares its offer's batch.
+            if type(e) is InteractionCompleted or (
+                type(e) in (OfferAccepted, OfferDeclined) and answers.get(e.seq, 0) < first
+            ):
+                self.reaction_ids[e.seq] = marker.command_id
+                if first < e.seq:
+                    self.own_timers[e.seq] = self._at(first)
+                return
         # An advance (or a command that changed nothing) carried the id.
         adv = _Input(first, marker.at, "advance", None)
         adv.command_id = marker.command_id
+        if marker.events:
+            self.own_timers[first] = self._at(first)
         self.inputs.append(adv)
+
+    def _at(self, seq: int) -> float:
+        return self.events[seq - self.events[0].seq].at
 
     # --- behaviour --------------------------------------------------------------------------
 
@@ -456,11 +491,15 @@ class _Run:
     """
 
     def __init__(
-        self, rec: _Recording, config: RouterConfig, until: float, backend: str | None
+        self,
+        rec: _Recording,
+        config: RouterConfig,
+        until: float,
+        backend: str | None,
+        config_changes: ConfigChanges,
     ) -> None:
-        self.rec, self.until = rec, until
+        self.rec, self.until, self.config_changes = rec, until, config_changes
         self.router = Router(config, backend=backend)
-        self.auto = config.auto_accept
         self.heap: list[tuple[float, float, int, tuple[object, ...]]] = []
         self.counter = 0
         self.offers_made: dict[tuple[str, str], int] = {}
@@ -484,9 +523,10 @@ class _Run:
             t_action = heap[0][0] if heap else _INF
             if min(t_timer, t_action) > until:
                 break
-            # A command that carried an id fires the timers due by its time itself, as it did
-            # when recorded: they belong to its batch (CommandRecorded counts them).
-            if t_timer <= t_action and not (t_action <= until and _has_id(heap[0][3])):
+            # A command that carried an id and fired due timers when recorded fires them
+            # itself again: they belong to its batch (CommandRecorded counts them).
+            own = self.rec.own_timers.get(heap[0][1]) if t_action <= until else None
+            if t_timer <= t_action and (own is None or t_timer < own):
                 self.react(router.advance(at=t_timer))
             else:
                 at, _, _, action = heapq.heappop(heap)
@@ -524,6 +564,9 @@ class _Run:
         if cmd is None:
             return r.advance(at=at, command_id=inp.command_id)
         state = r.state
+        if isinstance(cmd, Reconfigure) and self.config_changes == "drop":
+            self.skip(inp, "config change dropped: the what-if config stays in force")
+            return []
         if isinstance(cmd, Abandon):
             waiting = state.interactions.get(cmd.interaction_id)
             if waiting is None or waiting.status not in ("queued", "offered"):
@@ -589,7 +632,7 @@ class _Run:
         key = (iid, aid)
         k = self.offers_made.get(key, 0)
         self.offers_made[key] = k + 1
-        if self.auto:
+        if self.router.config.auto_accept:
             return
         recorded = self.rec.responses.get(key, [])
         if k < len(recorded):
@@ -680,12 +723,6 @@ def _totals(events: list[Event], until: float, threshold: float) -> Totals:
     )
 
 
-def _has_id(action: tuple[object, ...]) -> bool:
-    if action[0] == "input":
-        return action[1].command_id is not None  # type: ignore[attr-defined]
-    return action[3] is not None
-
-
 def _finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -697,6 +734,7 @@ def whatif(
     until: float | None = None,
     threshold: float = 20.0,
     backend: str | None = None,
+    config_changes: ConfigChanges = "drop",
 ) -> WhatIfResult:
     """Re-run the inputs of ``events`` (a log from its start) under ``config`` and compare.
 
@@ -707,6 +745,10 @@ def whatif(
             are compared up to it.
         threshold: service-level threshold in seconds.
         backend: selection backend of the what-if router (see :class:`~ccrouter.Router`).
+        config_changes: what to do with the log's ``config_changed`` events: ``"drop"``
+            (``config`` is in force for the whole run; each change is listed in
+            ``skipped``) or ``"replay"`` (``config`` replaces the starting config only; the
+            recorded changes are made again at their time).
 
     Returns:
         Per interaction, the recorded and the what-if outcome; service totals of both logs;
@@ -728,7 +770,15 @@ def whatif(
         msg = f"threshold must be a finite number of seconds >= 0, got {threshold!r}"
         raise InvalidArgument(msg)
     rec = _Recording(list(events))
-    missing = sorted({q.queue for q in rec.queued.values()} - set(config.queues))
+    if config_changes not in ("drop", "replay"):
+        msg = f"config_changes must be 'drop' or 'replay', got {config_changes!r}"
+        raise InvalidArgument(msg)
+    queues = set(config.queues)
+    if config_changes == "replay":
+        for e in rec.events:
+            if isinstance(e, ConfigChanged):
+                queues.update(e.config.get("queues", {}))
+    missing = sorted({q.queue for q in rec.queued.values()} - queues)
     if missing:
         msg = (
             f"the log routes to queue(s) {', '.join(missing)} that the what-if config does "
@@ -736,7 +786,7 @@ def whatif(
         )
         raise ConfigError(msg)
     end = rec.end if until is None else float(until)
-    run = _Run(rec, config, end, backend)
+    run = _Run(rec, config, end, backend, config_changes)
     after = run.go()
     before_out = _outcomes(rec.events, end)
     after_out = _outcomes(after, end)

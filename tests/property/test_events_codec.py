@@ -32,6 +32,8 @@ def event_strategy(kind: type[ev.EventBase]) -> st.SearchStrategy[ev.EventBase]:
         "skills": st.dictionaries(names, st.integers(0, 32767), max_size=3),
         "capacity": st.dictionaries(names, st.integers(0, 9), max_size=3),
         "attributes": st.dictionaries(names, json_values, max_size=3),
+        "config": st.dictionaries(names, json_values, max_size=3),
+        "version": st.integers(0, 2**62),
         "expires_at": st.none() | floats,
         "wrap_up_until": floats,
         "priority": floats,
@@ -76,4 +78,4 @@ def test_decode_error_says_what_and_where() -> None:
 
 def test_every_event_type_has_a_distinct_tag() -> None:
     tags = [t.__struct_config__.tag for t in EVENT_TYPES]
-    assert len(set(tags)) == len(tags) == 17
+    assert len(set(tags)) == len(tags) == 18

@@ -2,10 +2,11 @@
 
 Hypothesis makes small histories on a live router (offer timeouts, declines, misses and the
 ``no_answer`` not-ready, abandons while queued and while ringing, wrap-up, logouts that
-revoke offers and end wrap-up, targeted submissions, updates, idle ``advance``s, commands
-with ``command_id``s, every strategy). Re-running the log's inputs and recorded behaviour
-under the same config must make every decision again: the same agent at the same time for
-every offer, and in fact the very same event log, with nothing skipped.
+revoke offers and end wrap-up, targeted submissions, last-agent routing, updates, idle
+``advance``s, commands with ``command_id``s, every strategy, config changes while running).
+Re-running the log's inputs and recorded behaviour under the same config must make every
+decision again: the same agent at the same time for every offer, and in fact the very same
+event log, with nothing skipped (config changes are replayed: ``config_changes="replay"``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import given, settings
+from hypothesis import given, note, settings
 
 from ccrouter import Router, RouterConfig
 from ccrouter.config import STRATEGIES
@@ -24,30 +25,62 @@ from ccrouter.whatif import decisions, whatif
 AGENTS = ["a0", "a1", "a2"]
 ITEMS = [f"c{i}" for i in range(6)]
 
-command = st.one_of(
-    st.tuples(st.just("login"), st.sampled_from(AGENTS), st.integers(0, 3), st.integers(1, 2)),
-    st.tuples(st.just("ready"), st.sampled_from(AGENTS)),
-    st.tuples(st.just("not_ready"), st.sampled_from(AGENTS), st.sampled_from(["break", "lunch"])),
-    st.tuples(st.just("logout"), st.sampled_from(AGENTS)),
-    st.tuples(
-        st.just("submit"),
-        st.sampled_from(ITEMS),
-        st.integers(0, 2),
-        st.integers(0, 2),
-        st.sampled_from([None, "pref", "direct"]),
-        st.sampled_from(AGENTS),
-    ),
-    st.tuples(
-        st.sampled_from(["accept", "decline", "complete", "abandon"]), st.sampled_from(ITEMS)
-    ),
-    st.tuples(st.just("update"), st.sampled_from(ITEMS), st.integers(0, 3)),
-    st.tuples(st.just("advance")),
-)
+KINDS = (
+    ["submit"] * 3 + ["accept"] * 3 + ["ready"] * 4 + ["complete"] * 2 + ["login"] * 2
+    + ["decline"] * 2 + ["advance", "not_ready", "logout", "abandon", "update", "reconfigure"]
+)  # fmt: skip
+
+
+def draw_command(data: st.DataObject, router: Router) -> tuple[Any, ...]:
+    """A command that mostly fits the router's state (so that histories get somewhere)."""
+    state = router.state
+    kind = data.draw(st.sampled_from(KINDS))
+    live = [a for a in AGENTS if a in state.agents and state.agents[a].presence != "logged_out"]
+    by_status: dict[str, list[str]] = {}
+    for i in state.interactions.values():
+        by_status.setdefault(i.status, []).append(i.interaction_id)
+    if kind == "login":
+        free = [a for a in AGENTS if a not in live]
+        if free:
+            aid = data.draw(st.sampled_from(free))
+            return ("login", aid, data.draw(st.integers(0, 3)), data.draw(st.integers(1, 2)))
+    elif kind in ("ready", "not_ready", "logout") and live:
+        aid = data.draw(st.sampled_from(live))
+        return (
+            ("not_ready", aid, data.draw(st.sampled_from(["break", "lunch"])))
+            if (kind == "not_ready")
+            else (kind, aid)
+        )
+    elif kind == "submit":
+        target = data.draw(st.sampled_from([None] * 6 + ["pref", "direct"]))
+        iid = f"c{len(state.interactions)}"
+        return ("submit", iid, data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)),
+                target, data.draw(st.sampled_from(AGENTS)),
+                data.draw(st.sampled_from([None, "u0", "u1"])))  # fmt: skip
+    elif kind in ("accept", "decline", "complete", "abandon", "update"):
+        wanted = {"accept": ["offered"], "decline": ["offered"], "complete": ["connected"],
+                  "abandon": ["queued", "offered"],
+                  "update": ["queued", "offered", "connected"]}[kind]  # fmt: skip
+        ids = [iid for status in wanted for iid in by_status.get(status, [])]
+        if ids:
+            iid = data.draw(st.sampled_from(sorted(ids)))
+            return (
+                ("update", iid, data.draw(st.integers(0, 3))) if kind == "update" else (kind, iid)
+            )
+    elif kind == "reconfigure":
+        return ("reconfigure", data.draw(st.sampled_from(STRATEGIES)),
+                data.draw(st.sampled_from([0.0, 1.0])))  # fmt: skip
+    return ("advance",)
 
 
 def run(router: Router, cmd: tuple[Any, ...], at: float, cid: str | None) -> None:
     name, *args = cmd
     try:
+        if name == "reconfigure":
+            data = router.config.to_dict()
+            data["queues"]["default"].update(strategy=args[0], wrap_up=args[1])
+            router.reconfigure(data, at=at, command_id=cid)
+            return
         if name == "login":
             aid, level, cap = args
             router.login(aid, skills={"en": level}, capacity={"voice": cap}, at=at, command_id=cid)
@@ -56,8 +89,8 @@ def run(router: Router, cmd: tuple[Any, ...], at: float, cid: str | None) -> Non
         elif name == "not_ready":
             router.not_ready(args[0], reason=args[1], at=at, command_id=cid)
         elif name == "submit":
-            iid, level, priority, target, aid = args
-            extra: dict[str, Any] = {}
+            iid, level, priority, target, aid, customer = args
+            extra: dict[str, Any] = {"customer_id": customer}
             if target == "pref":
                 extra = {"preferred_agents": [aid], "preferred_wait": 2.5}
             elif target == "direct":
@@ -85,7 +118,7 @@ def _without_fingerprints(events: list[Event]) -> list[Any]:
     ]
 
 
-@settings(max_examples=150)
+@settings(max_examples=200)
 @given(
     strategy=st.sampled_from(STRATEGIES),
     offer_timeout=st.sampled_from([None, 2.0, 3.5]),
@@ -93,9 +126,9 @@ def _without_fingerprints(events: list[Event]) -> list[Any]:
     auto_accept=st.booleans(),
     max_no_answer=st.integers(1, 2),
     aging=st.sampled_from([0.0, 0.5]),
-    steps=st.lists(
-        st.tuples(command, st.sampled_from([0.0, 0.5, 1.0, 2.0]), st.booleans()), max_size=40
-    ),
+    last_agent=st.sampled_from([None, {"wait": 2.0}, {"wait": 1.5, "scope": "any"}]),
+    n_steps=st.integers(5, 40),
+    data=st.data(),
 )
 def test_same_config_reproduces_the_log(
     strategy: str,
@@ -104,9 +137,13 @@ def test_same_config_reproduces_the_log(
     auto_accept: bool,
     max_no_answer: int,
     aging: float,
-    steps: list[tuple[tuple[Any, ...], float, bool]],
+    last_agent: dict[str, Any] | None,
+    n_steps: int,
+    data: st.DataObject,
 ) -> None:
-    queue = {"strategy": strategy, "wrap_up": wrap_up, "aging_rate": aging}
+    queue: dict[str, Any] = {"strategy": strategy, "wrap_up": wrap_up, "aging_rate": aging}
+    if last_agent is not None:
+        queue["last_agent"] = last_agent
     if offer_timeout is not None:
         queue["offer_timeout"] = offer_timeout
     config = RouterConfig.from_dict(
@@ -114,13 +151,17 @@ def test_same_config_reproduces_the_log(
          "queues": {"default": queue}}
     )  # fmt: skip
     router = Router(config, backend="python")
+    note(f"config={config.to_dict()}")
     at = 0.0
-    for n, (cmd, dt, with_id) in enumerate(steps):
-        at += dt
+    for n in range(n_steps):
+        cmd = draw_command(data, router)
+        at += data.draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+        with_id = data.draw(st.sampled_from([False, False, False, True]))
+        note(f"{cmd} at={at} id={with_id}")
         run(router, cmd, at, f"cmd-{n}" if with_id else None)
     recorded = router.events
 
-    result = whatif(recorded, config, backend="python")
+    result = whatif(recorded, config, backend="python", config_changes="replay")
 
     assert decisions(result.events) == decisions(recorded)
     assert result.same_decisions

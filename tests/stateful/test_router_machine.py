@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CCRouterError
-from ccrouter.events import InteractionAbandoned, InteractionCompleted
+from ccrouter.events import InteractionAbandoned, InteractionCompleted, InteractionQueued
 
 AGENTS = [f"a{i}" for i in range(5)]
 CHANNELS = ["voice", "chat"]
@@ -45,6 +45,11 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "wrap_up": draw(st.sampled_from([0.0, 2.0])),
             "offer_timeout": draw(st.sampled_from([None, 4.0])),
             "aging_rate": draw(st.sampled_from([0.0, 0.5])),
+            "last_agent": draw(
+                st.sampled_from(
+                    [None, {"wait": 3.0}, {"wait": 5.0, "scope": "any", "within": 20.0}]
+                )
+            ),
         }
 
     return RouterConfig.from_dict(
@@ -52,6 +57,7 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
+            "customer_history": draw(st.integers(0, 3)),
             "queues": {name: queue() for name in QUEUES},
         }
     )
@@ -140,6 +146,7 @@ class RouterMachine(RuleBasedStateMachine):
             ),
             st.fixed_dictionaries({"direct_to": st.sampled_from([*AGENTS, "ghost"])}),
         ),
+        customer=st.sampled_from([None, "kim", "lee"]),
         step=dt,
     )
     def submit(
@@ -149,6 +156,7 @@ class RouterMachine(RuleBasedStateMachine):
         skills: dict[str, int],
         priority: int,
         targeting: dict[str, Any],
+        customer: str | None,
         step: float,
     ) -> None:
         self.next_id += 1
@@ -160,6 +168,7 @@ class RouterMachine(RuleBasedStateMachine):
             queue=queue,
             skills=skills,
             priority=priority,
+            customer_id=customer,
             at=self.tick(step),
             **targeting,
         )
@@ -215,6 +224,11 @@ class RouterMachine(RuleBasedStateMachine):
             attributes=attributes,
             at=self.tick(step),
         )
+
+    @rule(config=configs(), step=dt)
+    def reconfigure(self, config: RouterConfig, step: float) -> None:
+        """Change the whole config while running (refused alike if it drops a busy queue)."""
+        self.do("reconfigure", config, at=self.tick(step))
 
     @rule(step=dt)
     def advance(self, step: float) -> None:
@@ -289,9 +303,27 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def replay_equals_live(self) -> None:
         router = self.router
-        replayed = Router.replay(router.events, router.config)
+        replayed = Router.replay(router.events, router.base_config)
         assert replayed.state_digest() == router.state_digest()
+        assert replayed.config == router.config
         replayed.check()  # the derived matching arrays too, not only the digested facts
+
+    @invariant()
+    def customer_context_matches_the_log(self) -> None:
+        for customer in ("kim", "lee"):
+            contacts = self.router.customer(customer).contacts
+            ids = [c.interaction_id for c in contacts]
+            expected = [
+                e.interaction_id
+                for e in self.router.events
+                if isinstance(e, InteractionQueued) and e.customer_id == customer
+            ]
+            assert ids == expected
+            for contact in contacts:
+                view = self.router.interaction(contact.interaction_id)
+                assert contact.outcome == view.status
+                served = view.status in ("connected", "completed")
+                assert contact.agent_id == (view.agent_id if served else None)
 
     @invariant()
     def explanations_agree_with_decisions(self) -> None:

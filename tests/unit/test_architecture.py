@@ -30,7 +30,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.match": ("agent_table", "routing."),
     "state": ("agent_table", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
-    "core": ("commands", "config", "errors", "events", "routing.", "state"),
+    "customers": ("state",),
+    "core": ("commands", "config", "customers", "errors", "events", "routing.", "state"),
     "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
@@ -42,6 +43,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "commands",
         "config",
         "core",
+        "customers",
         "errors",
         "events",
         "log",
@@ -58,10 +60,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli.": ("*",),
     "demo": ("*",),
     "sim": ("sim.",),
+    "sim.pacing": (),
     "sim.": ("config", "erlang", "errors", "events", "router", "routing.match", "stats", "sim."),
 }
 
-PURE = ("errors", "commands", "agent_table", "events", "state", "core", "routing.", "whatif")
+PURE = (
+    "errors", "commands", "agent_table", "events", "state", "core", "routing.", "sim.pacing",
+    "whatif",
+)  # fmt: skip
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ccrouter.cli import (
     explain,  # noqa: F401  (registers `ccrouter explain`)
     report,  # noqa: F401  (registers `ccrouter report`)
+    search,  # noqa: F401  (registers `ccrouter staff-search`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)
     whatif,  # noqa: F401  (registers `ccrouter whatif`)

@@ -11,7 +11,14 @@ import click
 from ccrouter.cli import main
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import load_scenario, simulate
-from ccrouter.sim.report import SUMMARY_METRICS, summary_rows, write_report
+from ccrouter.sim.report import (
+    CAMPAIGN_COLUMNS,
+    SUMMARY_METRICS,
+    campaign_rows,
+    summary_rows,
+    utilisation_rows,
+    write_report,
+)
 
 __all__ = ["simulate_command"]
 
@@ -82,5 +89,10 @@ def simulate_command(
         f"(seed {seed}); means ± 95 % CI half-width, SL threshold {model.threshold:g} s"
     )
     click.echo(_table(["scope", *(t for _, t, _ in SUMMARY_METRICS)], summary_rows(result)))
+    if result.campaigns:
+        header = ["campaign", *(t for _, t, _ in CAMPAIGN_COLUMNS), "target abandon"]
+        click.echo("\n" + _table(header, campaign_rows(result)))
+    if result.group_utilisation:
+        click.echo("\n" + _table(["group", "utilisation"], utilisation_rows(result)))
     if report_path is not None:
         click.echo(f"wrote {write_report(result, report_path)}")

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from ccrouter.sim.campaign import Campaign, Predictive, Progressive
 from ccrouter.sim.confidence import Estimate, estimate, t_quantile
 from ccrouter.sim.distributions import (
     Deterministic,
@@ -24,25 +25,31 @@ from ccrouter.sim.distributions import (
     Uniform,
 )
 from ccrouter.sim.engine import Engine, source_rng
-from ccrouter.sim.metrics import METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
     AgentGroup,
     Break,
     CallType,
     PoissonArrivals,
+    QueueTarget,
     Scenario,
     ScenarioError,
     Shift,
     TraceArrivals,
     load_scenario,
 )
+from ccrouter.sim.search import Candidate, Check, SearchResult, erlang_start, staff_search
 
 __all__ = [
+    "CAMPAIGN_METRICS",
     "METRICS",
     "AgentGroup",
     "Break",
     "CallType",
+    "Campaign",
+    "Candidate",
+    "Check",
     "Deterministic",
     "Distribution",
     "Empirical",
@@ -52,19 +59,25 @@ __all__ = [
     "Gamma",
     "Lognormal",
     "PoissonArrivals",
+    "Predictive",
+    "Progressive",
+    "QueueTarget",
     "ReplicationMetrics",
     "Scenario",
     "ScenarioError",
+    "SearchResult",
     "Shift",
     "SimulationResult",
     "TraceArrivals",
     "Uniform",
     "compute_metrics",
+    "erlang_start",
     "estimate",
     "load_scenario",
     "run_replication",
     "simulate",
     "source_rng",
+    "staff_search",
     "summarize",
     "t_quantile",
 ]

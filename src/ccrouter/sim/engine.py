@@ -6,6 +6,12 @@ timer and status is the router's, reached only through its public commands (``lo
 ``submit``, ``accept`` after the ring delay, ``complete``, ``abandon`` when patience runs out,
 ``advance`` to fire the router's own timers). What happened is the router's event log.
 
+Outbound campaigns (``ccrouter.sim.dialer``) dial from the engine: attempts that do not reach
+the right party never reach the router; a right-party connect is ``submit``-ted to the
+campaign's queue, taken by an agent at once when offered (the dialer connects it, no ringing),
+and ``abandon``-ed if still queued after the campaign's grace time. The dialer is paced after
+every step, from the router's live state (which agents are ready and free, what is waiting).
+
 Random numbers come from one :class:`numpy.random.Generator` per *source* (arrivals, handle
 times, patience of each call type; retrials; ring delays), each derived from the replication's
 :class:`numpy.random.SeedSequence` with a spawn key named after the source. The customers of a
@@ -30,14 +36,17 @@ from ccrouter.events import (
 )
 from ccrouter.router import Router
 from ccrouter.sim.calendar import Calendar
+from ccrouter.sim.campaign import Campaign
+from ccrouter.sim.dialer import CampaignRun
 from ccrouter.sim.distributions import sample
-from ccrouter.sim.scenario import AgentGroup, PoissonArrivals, Scenario
+from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, Scenario
 
 __all__ = ["Engine", "RunOutput", "source_rng"]
 
 # Calendar action kinds.
 (_ARRIVE, _RETRY, _PATIENCE, _ACCEPT, _COMPLETE, _STAFF, _LOGIN, _BREAK, _BREAK_END, _LEAVE,
- _RECOVER) = range(11)  # fmt: skip
+ _RECOVER, _CAMPAIGN, _DIAL_END, _GRACE) = range(14)  # fmt: skip
+_DIALER = (_CAMPAIGN, _DIAL_END, _GRACE)
 RONA_RECOVERY = 60.0
 """Seconds after a ring-no-answer ``not_ready`` until the agent is made ready again."""
 
@@ -72,14 +81,22 @@ def arrival_times(scenario: Scenario, index: int, rng: np.random.Generator) -> n
 
 
 class RunOutput:
-    """What one run produced: the router's events and which group each agent belonged to."""
+    """What one run produced: the router's events, which group each agent belonged to, and
+    the dialer's attempts per campaign (``(dial time, right-party connect)``)."""
 
-    __slots__ = ("agent_group", "customers", "events")
+    __slots__ = ("agent_group", "customers", "dials", "events")
 
-    def __init__(self, events: list[Event], agent_group: dict[str, str], customers: int) -> None:
+    def __init__(
+        self,
+        events: list[Event],
+        agent_group: dict[str, str],
+        customers: int,
+        dials: dict[str, list[tuple[float, bool]]] | None = None,
+    ) -> None:
         self.events = events
         self.agent_group = agent_group
         self.customers = customers
+        self.dials = dials if dials is not None else {}
 
 
 class Engine:
@@ -103,6 +120,7 @@ class Engine:
         self.seed = seed
         config = scenario.router_config()
         self.auto_accept = config.auto_accept
+        self.config = config
         self.router = Router(config, backend=backend)
         self.calendar = Calendar()
         self.agent_group: dict[str, str] = {}
@@ -116,6 +134,10 @@ class Engine:
         self._retrial = source_rng(seed, "retrials")
         self._ring = source_rng(seed, "ring_delay")
         self._customers = 0
+        self._campaigns: list[CampaignRun] = []
+        self._eligible: list[list[str]] = []  # per campaign: agent groups that can take it
+        self._competing: list[list[str]] = []  # per campaign: queues served before a connect
+        self._outbound: dict[str, tuple[int, float]] = {}  # iid -> (campaign, handle time)
 
     # --- set-up ----------------------------------------------------------------------------
 
@@ -145,6 +167,27 @@ class Engine:
                         self.calendar.schedule(start, _BREAK, agent_id)
                         self.calendar.schedule(start + brk.length, _BREAK_END, agent_id)
                     self.calendar.schedule(shift.end, _LEAVE, agent_id)
+        for i, camp in enumerate(s.campaigns):
+            streams = {
+                part: source_rng(self.seed, f"campaign/{camp.name}/{part}")
+                for part in ("rpc", "answer", "no_answer", "handle")
+            }
+            wrap_up = self.config.queue(camp.queue).wrap_up
+            self._campaigns.append(
+                CampaignRun(camp, horizon=s.horizon, wrap_up=wrap_up, streams=streams)
+            )
+            self._eligible.append([g.name for g in s.agent_groups if _serves(g, camp)])
+            groups = [g for g in s.agent_groups if g.name in self._eligible[i]]
+            work: list[CallType | Campaign] = [*s.call_types, *s.campaigns]
+            competing = {
+                w.queue
+                for w in work
+                if w is not camp
+                and w.priority >= camp.priority
+                and any(_serves(g, w) for g in groups)
+            }
+            self._competing.append(sorted(competing | {camp.queue}))
+            self.calendar.schedule(self._campaigns[i].start, _CAMPAIGN, i)
 
     def _new_agent(self, group: AgentGroup) -> str:
         agent_id = f"{group.name}-{len(self.agent_group) + 1:04d}"
@@ -158,6 +201,7 @@ class Engine:
         self._setup()
         router, calendar = self.router, self.calendar
         handle, react = self._handle_action, self._react
+        dialer = bool(self._campaigns)
         while True:
             timer = router.state.next_timer()
             due = calendar.peek_time()
@@ -165,12 +209,16 @@ class Engine:
                 at, _, kind, a, b = calendar.pop()
                 events = handle(at, kind, a, b)
             elif timer is not None:
-                events = router.advance(at=timer[0])
+                at, kind = timer[0], -1
+                events = router.advance(at=at)
             else:
                 break
             if events:
                 react(events)
-        return RunOutput(router.events, dict(self.agent_group), self._customers)
+            if dialer and (events or kind in _DIALER):
+                self._pace(at)
+        dials = {run.campaign.name: run.dials for run in self._campaigns}
+        return RunOutput(router.events, dict(self.agent_group), self._customers, dials)
 
     def _handle_action(self, at: float, kind: int, a: object, b: object) -> list[Event]:
         r = self.router
@@ -194,6 +242,17 @@ class Engine:
             return self._arrive(at, a, int(b[0]), int(b[1]))
         if kind == _STAFF:
             return self._staff(at, str(a), int(b))  # type: ignore[call-overload]
+        if kind == _DIAL_END:
+            assert isinstance(a, int) and isinstance(b, tuple)
+            return self._attempt_ended(at, a, *b)
+        if kind == _GRACE:
+            iid = str(a)
+            if r.state.interactions[iid].status == "queued":
+                self._campaigns[self._outbound[iid][0]].connect_ended(abandoned=True)
+                return r.abandon(iid, at=at)
+            return []
+        if kind == _CAMPAIGN:
+            return []  # the window opens: the pacing after this step places the first dials
         agent_id = str(a)
         if kind == _LOGIN:
             group = next(g for g in self.scenario.agent_groups if g.name == b)
@@ -266,12 +325,58 @@ class Engine:
             events += r.logout(agent_id, at=at)
         return events
 
+    # --- outbound ----------------------------------------------------------------------------
+
+    def _pace(self, at: float) -> None:
+        """Place the dials each campaign's pacing asks for, from the router's live state."""
+        state = self.router.state
+        for i, run in enumerate(self._campaigns):
+            if not run.dialing(at):
+                continue
+            channel = run.campaign.channel
+            free = busy = 0
+            for group in self._eligible[i]:
+                for agent_id in self._active[group]:
+                    agent = state.agents[agent_id]
+                    if agent.presence == "ready":
+                        if agent.free(channel) > 0:
+                            free += 1
+                        else:
+                            busy += 1
+            waiting = 0
+            for name in self._competing[i]:
+                queue = state.queues.get(name)  # not state.queue(): a query must not create
+                waiting += queue.waiting if queue is not None else 0
+            for _ in range(run.wanted(free=free, busy=busy, waiting=waiting)):
+                k, connected, delay, handle = run.dial(at)
+                self.calendar.schedule(at + delay, _DIAL_END, i, (k, connected, handle))
+
+    def _attempt_ended(
+        self, at: float, i: int, k: int, connected: bool, handle: float
+    ) -> list[Event]:
+        run = self._campaigns[i]
+        run.attempt_ended(connected)
+        if not connected:
+            return []
+        c = run.campaign
+        iid = f"out:{c.name}-{k}"
+        self._outbound[iid] = (i, handle)
+        self.calendar.schedule(at + c.grace, _GRACE, iid)
+        return self.router.submit(
+            iid, channel=c.channel, queue=c.queue, skills=c.skills, priority=c.priority, at=at
+        )
+
     def _react(self, events: list[Event]) -> None:
         """Schedule what customers and agents do about the router's new events."""
         calendar = self.calendar
+        outbound = self._outbound
         for e in events:
             t = type(e)
-            if t is OfferAccepted:
+            if t is OfferAccepted and e.interaction_id in outbound:  # type: ignore[union-attr]
+                i, talk = outbound[e.interaction_id]  # type: ignore[union-attr]
+                self._campaigns[i].connect_ended(abandoned=False)
+                calendar.schedule(e.at + talk, _COMPLETE, e.interaction_id)  # type: ignore[union-attr]
+            elif t is OfferAccepted:
                 c, k, _ = self._customer[e.interaction_id]  # type: ignore[union-attr]
                 at = e.at + float(self._handle[c][k])
                 calendar.schedule(at, _COMPLETE, e.interaction_id)  # type: ignore[union-attr]
@@ -280,7 +385,12 @@ class Engine:
                     assert isinstance(e, InteractionOffered)
                     self._offer_seq[e.interaction_id] = e.seq
                     delay = self.scenario.ring_delay
-                    wait = 0.0 if delay is None else float(sample(delay, self._ring, 1)[0])
+                    # A connect is put through to the agent by the dialer: no ringing.
+                    wait = (
+                        0.0
+                        if delay is None or e.interaction_id in outbound
+                        else float(sample(delay, self._ring, 1)[0])
+                    )
                     calendar.schedule(e.at + wait, _ACCEPT, e.interaction_id, e.seq)
             elif t is InteractionCompleted or t is WrapUpEnded:
                 assert isinstance(e, InteractionCompleted | WrapUpEnded)
@@ -290,7 +400,8 @@ class Engine:
                     self._try_logout(e.agent_id, e.at)
             elif t is InteractionAbandoned:
                 assert isinstance(e, InteractionAbandoned)
-                self._maybe_retry(e.interaction_id, e.at)
+                if e.interaction_id not in outbound:
+                    self._maybe_retry(e.interaction_id, e.at)
             elif t is AgentNotReady:
                 assert isinstance(e, AgentNotReady)
                 if e.reason == "no_answer":
@@ -310,3 +421,10 @@ class Engine:
         if float(self._retrial.random()) < ct.retrial_probability:
             delay = float(sample(ct.retrial_delay, self._retrial, 1)[0])
             self.calendar.schedule(at + delay, _RETRY, c, (k, attempt + 1))
+
+
+def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:
+    """Whether the group's agents can take ``work`` (channel capacity and every skill)."""
+    if group.capacity.get(work.channel, 0) < 1:
+        return False
+    return all(group.skills.get(skill, -1) >= level for skill, level in work.skills.items())

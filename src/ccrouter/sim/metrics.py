@@ -7,6 +7,11 @@ figures that report does not carry — the probability of waiting, the time-aver
 the wait distribution — are read from the same events in one more pass. Interactions count in
 the interval they arrived in; runs go on until every interaction has ended, so no outcome is
 cut off.
+
+Outbound campaigns keep their own queue; the queue scopes and ``"all"`` are inbound only. A
+campaign's connects, answers, abandons and handle time are the interval report's rows of its
+queue; only the attempts (dials, and with them the no-answers), which never reach the router,
+come from the engine.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from ccrouter.events import Event, InteractionAbandoned, InteractionQueued, Offe
 from ccrouter.sim.scenario import Scenario
 from ccrouter.stats import interval_report
 
-__all__ = ["METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
+__all__ = ["CAMPAIGN_METRICS", "METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
 
 METRICS: tuple[str, ...] = (
     "offered",
@@ -42,6 +47,22 @@ the mean wait of the answered interactions (as in the interval report); ``mean_w
 all arrivals, abandoned ones included (Erlang A's "ASA"); ``p_wait`` the share of arrivals
 that waited at all; ``queue_length`` the time-average number waiting; ``staffed_agents`` the
 average number of agents ready or working."""
+
+CAMPAIGN_METRICS: tuple[str, ...] = (
+    "dialed",
+    "no_answers",
+    "connects",
+    "connect_rate",
+    "answered",
+    "abandoned",
+    "abandon_rate",
+    "aht",
+)
+"""Per campaign over the horizon (after warm-up): attempts ``dialed`` (engine), of which
+``no_answers`` did not reach the right party; ``connects`` (interactions queued), ``answered``
+(reached an agent), ``abandoned`` (dropped after the grace time), ``connect_rate`` =
+connects / dialed, ``abandon_rate`` = abandoned / connects (the figure regulators cap),
+``aht`` = talk + wrap-up per handled connect."""
 
 WAIT_EDGES: tuple[float, ...] = (0.0, 1e-9, *(5.0 * k for k in range(1, 121)), math.inf)
 """Bins of the wait histogram of answered interactions: zero, then 5 s bins up to 600 s."""
@@ -71,6 +92,10 @@ class ReplicationMetrics(msgspec.Struct, frozen=True, kw_only=True):
     """Answered interactions per ``WAIT_EDGES`` bin (after warm-up)."""
     customers: int
     events: int
+    campaigns: dict[str, dict[str, float]] = {}
+    """Campaign → ``CAMPAIGN_METRICS`` → value over the horizon (after warm-up)."""
+    group_utilisation: dict[str, float] = {}
+    """Agent group → busy, reserved and wrap-up time over staffed time, whole horizon."""
 
 
 def _ratio(a: float, b: float) -> float:
@@ -99,8 +124,10 @@ def compute_metrics(
     events: Sequence[Event],
     agent_group: dict[str, str],
     customers: int,
+    dials: dict[str, list[tuple[float, bool]]] | None = None,
 ) -> ReplicationMetrics:
-    """The figures of one run (``events``: its whole log, in order)."""
+    """The figures of one run (``events``: its whole log, in order; ``dials``: the engine's
+    attempts per campaign, ``(dial time, right-party connect)``)."""
     s = scenario
     n = s.n_intervals
     width = s.interval
@@ -111,17 +138,24 @@ def compute_metrics(
     keys = (*_SUMS, "waited", "queue_time", "staffed_time", "handling_time")
     counts = {q: [dict.fromkeys(keys, 0.0) for _ in range(n)] for q in scopes}
 
+    campaign_of = {c.queue: c.name for c in s.campaigns}
+    outbound = {c.name: dict.fromkeys(_SUMS, 0.0) for c in s.campaigns}
     report = interval_report(events, width, threshold=s.threshold, start=warmup, by=("queue",))
     for row in report:
         k = int(row.start // width)
-        if k < n and row.queue in counts:
+        if row.queue in campaign_of:  # a connect just after the horizon still counts
+            for key in _SUMS:
+                outbound[campaign_of[row.queue]][key] += float(getattr(row, key))
+        if k >= n:
+            continue
+        for scope in scopes:  # center-wide in every row: take it once per interval
+            counts[scope][k]["staffed_time"] = row.staffed_time
+            counts[scope][k]["handling_time"] = row.handling_time
+        if row.queue in counts:
             for key in _SUMS:
                 value = float(getattr(row, key))
                 counts[row.queue][k][key] += value
                 counts["all"][k][key] += value
-            for scope in scopes:  # center-wide in every row: take it once per interval
-                counts[scope][k]["staffed_time"] = row.staffed_time
-                counts[scope][k]["handling_time"] = row.handling_time
 
     # One pass for what the report does not carry: who waited, total time in queue, waits.
     arrived: dict[str, tuple[float, str]] = {}
@@ -131,7 +165,7 @@ def compute_metrics(
         t = type(e)
         if t is InteractionQueued:
             assert isinstance(e, InteractionQueued)
-            if warmup <= e.at < s.horizon:
+            if warmup <= e.at < s.horizon and e.queue in counts:
                 arrived[e.interaction_id] = (e.at, e.queue)
         elif t is OfferAccepted or t is InteractionAbandoned:
             got = arrived.pop(e.interaction_id, None)  # type: ignore[union-attr]
@@ -159,9 +193,11 @@ def compute_metrics(
         overall[scope] = _derive(total, total_length)
 
     group_occupancy: dict[str, list[float]] = {}
+    group_utilisation: dict[str, float] = {}
     groups = sorted({g.name for g in s.agent_groups})
     if len(groups) == 1:
         group_occupancy[groups[0]] = per_interval["all"]["occupancy"]
+        group_utilisation[groups[0]] = overall["all"]["occupancy"]
     else:
         staffed = {g: [0.0] * n for g in groups}
         handling = {g: [0.0] * n for g in groups}
@@ -175,6 +211,7 @@ def compute_metrics(
             group_occupancy[g] = [
                 _ratio(h, st) for h, st in zip(handling[g], staffed[g], strict=True)
             ]
+            group_utilisation[g] = _ratio(sum(handling[g]), sum(staffed[g]))
     return ReplicationMetrics(
         per_interval=per_interval,
         overall=overall,
@@ -182,4 +219,23 @@ def compute_metrics(
         wait_histogram=[int(x) for x in histogram],
         customers=customers,
         events=len(events),
+        campaigns={
+            name: _campaign(sums, [d for d in (dials or {}).get(name, []) if d[0] >= warmup])
+            for name, sums in outbound.items()
+        },
+        group_utilisation=group_utilisation,
     )
+
+
+def _campaign(c: dict[str, float], dials: list[tuple[float, bool]]) -> dict[str, float]:
+    dialed = float(len(dials))
+    return {
+        "dialed": dialed,
+        "no_answers": dialed - sum(1 for _, connected in dials if connected),
+        "connects": c["offered"],
+        "connect_rate": _ratio(c["offered"], dialed),
+        "answered": c["answered"],
+        "abandoned": c["abandoned"],
+        "abandon_rate": _ratio(c["abandoned"], c["offered"]),
+        "aht": _ratio(c["total_talk_time"] + c["total_wrap_up_time"], c["handled"]),
+    }

@@ -19,7 +19,7 @@ import numpy as np
 from ccrouter.routing.match import warmup as warm_kernels
 from ccrouter.sim.confidence import Estimate, estimate
 from ccrouter.sim.engine import Engine
-from ccrouter.sim.metrics import METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["SimulationResult", "run_replication", "simulate", "summarize"]
@@ -39,6 +39,10 @@ class SimulationResult(msgspec.Struct, frozen=True, kw_only=True):
     wait_histogram: list[int]
     """Answered interactions per wait bin, summed over replications."""
     runs: list[ReplicationMetrics]
+    campaigns: dict[str, dict[str, Estimate]] = {}
+    """Outbound campaign → metric (``CAMPAIGN_METRICS``) → estimate over the horizon."""
+    group_utilisation: dict[str, Estimate] = {}
+    """Agent group → utilisation (handling over staffed time) over the horizon."""
 
     @property
     def replications(self) -> int:
@@ -55,7 +59,7 @@ def run_replication(
     """Run replication ``index`` of ``scenario`` (a top-level function: executors pickle it)."""
     stream = np.random.SeedSequence(seed, spawn_key=(index,))
     out = Engine(scenario, stream, backend=backend).run()
-    return compute_metrics(scenario, out.events, out.agent_group, out.customers)
+    return compute_metrics(scenario, out.events, out.agent_group, out.customers, out.dials)
 
 
 def summarize(
@@ -79,6 +83,13 @@ def summarize(
         for g, values in first.group_occupancy.items()
     }
     histogram = np.sum([r.wait_histogram for r in runs], axis=0).astype(int).tolist()
+    campaigns = {
+        name: {m: estimate(r.campaigns[name][m] for r in runs) for m in CAMPAIGN_METRICS}
+        for name in first.campaigns
+    }
+    utilisation = {
+        g: estimate(r.group_utilisation[g] for r in runs) for g in first.group_utilisation
+    }
     return SimulationResult(
         scenario=scenario,
         seed=seed,
@@ -88,6 +99,8 @@ def summarize(
         group_occupancy=occupancy,
         wait_histogram=histogram,
         runs=list(runs),
+        campaigns=campaigns,
+        group_utilisation=utilisation,
     )
 
 

@@ -14,7 +14,15 @@ from ccrouter.sim.confidence import Estimate
 from ccrouter.sim.metrics import WAIT_EDGES
 from ccrouter.sim.replications import SimulationResult
 
-__all__ = ["SUMMARY_METRICS", "format_estimate", "summary_rows", "write_report"]
+__all__ = [
+    "CAMPAIGN_COLUMNS",
+    "SUMMARY_METRICS",
+    "campaign_rows",
+    "format_estimate",
+    "summary_rows",
+    "utilisation_rows",
+    "write_report",
+]
 
 SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("offered", "offered", "count"),
@@ -26,6 +34,18 @@ SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("occupancy", "occupancy", "pct"),
     ("queue_length", "avg queue", "num"),
 )
+
+
+CAMPAIGN_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("dialed", "dialed", "count"),
+    ("connects", "connects", "count"),
+    ("connect_rate", "connect rate", "pct"),
+    ("answered", "answered", "count"),
+    ("abandoned", "abandoned", "count"),
+    ("abandon_rate", "abandon rate", "pct"),
+    ("aht", "AHT s", "sec"),
+)
+"""The campaign table's columns (then the target abandon rate)."""
 
 
 def format_estimate(est: Estimate, kind: str) -> str:
@@ -46,6 +66,34 @@ def summary_rows(result: SimulationResult) -> list[list[str]]:
         [scope, *(format_estimate(metrics[m], kind) for m, _, kind in SUMMARY_METRICS)]
         for scope, metrics in result.overall.items()
     ]
+
+
+def campaign_rows(result: SimulationResult) -> list[list[str]]:
+    """One row per outbound campaign: ``CAMPAIGN_COLUMNS`` as ``mean ± half-width``, then
+    the target abandon rate."""
+    targets = {c.name: c.target_abandon_rate for c in result.scenario.campaigns}
+    return [
+        [
+            name,
+            *(format_estimate(metrics[m], kind) for m, _, kind in CAMPAIGN_COLUMNS),
+            f"{targets[name] * 100:.1f} %",
+        ]
+        for name, metrics in result.campaigns.items()
+    ]
+
+
+def utilisation_rows(result: SimulationResult) -> list[list[str]]:
+    """One row per agent group: its utilisation (handling over staffed time) over the
+    horizon."""
+    return [[g, format_estimate(est, "pct")] for g, est in result.group_utilisation.items()]
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _png(fig: Any) -> str:
@@ -112,6 +160,16 @@ def write_report(result: SimulationResult, path: str | Path) -> Path:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
         for row in summary_rows(result)
     )
+    extra = ""
+    if result.campaigns:
+        extra += "<h2>Outbound campaigns</h2>" + _html_table(
+            ["campaign", *(t for _, t, _ in CAMPAIGN_COLUMNS), "target abandon"],
+            campaign_rows(result),
+        )
+    if result.group_utilisation:
+        extra += "<h2>Agent utilisation by group</h2>" + _html_table(
+            ["group", "utilisation"], utilisation_rows(result)
+        )
     images = "".join(
         f'<h2>{html.escape(title)}</h2><img alt="{html.escape(title)}" '
         f'src="data:image/png;base64,{data}">'
@@ -129,6 +187,7 @@ warm-up {s.warmup:g} s, service-level threshold {s.threshold:g} s.
 Figures are means over replications ± the half-width of a 95 % Student-t confidence
 interval.</p>
 <table><tr>{header}</tr>{body}</table>
+{extra}
 {images}
 </body></html>
 """

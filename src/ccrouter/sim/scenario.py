@@ -32,6 +32,7 @@ import msgspec
 
 from ccrouter.config import RouterConfig
 from ccrouter.errors import ConfigError
+from ccrouter.sim.campaign import Campaign, validate_campaigns
 from ccrouter.sim.distributions import Distribution, Exponential, Uniform
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Break",
     "CallType",
     "PoissonArrivals",
+    "QueueTarget",
     "Scenario",
     "ScenarioError",
     "Shift",
@@ -129,6 +131,20 @@ class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     shifts: list[Shift] | None = None
 
 
+class QueueTarget(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A queue's goals for the staffing search (``[targets.QUEUE]``), over the whole horizon.
+
+    Attributes:
+        service_level: fraction of arrivals to answer within ``threshold``, in (0, 1).
+        threshold: seconds (default: the scenario's ``threshold``).
+        max_abandon: highest acceptable share of arrivals that abandon, in (0, 1].
+    """
+
+    service_level: Annotated[float, msgspec.Meta(gt=0.0, lt=1.0)] | None = None
+    threshold: NonNegative | None = None
+    max_abandon: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] | None = None
+
+
 class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A whole simulation model.
 
@@ -141,6 +157,8 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         router: the router configuration (``RouterConfig.from_dict``); ``auto_accept`` defaults
             to true here unless a ``ring_delay`` is given.
         ring_delay: seconds between an offer and the agent's accept (none: accepted at once).
+        targets: per queue, the goals of the staffing search (``ccrouter.sim.search``).
+        campaigns: outbound campaigns dialed on the same agents (``ccrouter.sim.campaign``).
     """
 
     horizon: Positive
@@ -152,6 +170,8 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     warmup: NonNegative = 0.0
     router: dict[str, Any] = {}
     ring_delay: Distribution | None = None
+    targets: dict[str, QueueTarget] = {}
+    campaigns: list[Campaign] = []
 
     @property
     def n_intervals(self) -> int:
@@ -267,6 +287,20 @@ def _validate(s: Scenario) -> None:
         for field in ("handle", "patience", "retrial_delay"):
             _check_distribution(getattr(ct, field), f"{at}.{field}")
     _check_distribution(s.ring_delay, "$.ring_delay")
+    for queue, target in s.targets.items():
+        if queue not in config.queues:
+            known = ", ".join(sorted(config.queues))
+            _fail(f"$.targets.{queue}", f"queue {queue!r} is not in the router config ({known})")
+        if target.service_level is None and target.max_abandon is None:
+            _fail(f"$.targets.{queue}", "expected `service_level` and/or `max_abandon`")
+    validate_campaigns(
+        s.campaigns,
+        horizon=s.horizon,
+        queues=config.queues,
+        inbound_queues={ct.queue for ct in s.call_types},
+        taken_names=names,
+        fail=_fail,
+    )
     names = set()
     for k, group in enumerate(s.agent_groups):
         at = f"$.agent_groups[{k}]"

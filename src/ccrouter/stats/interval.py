@@ -35,6 +35,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -463,6 +464,7 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
     InteractionTargeted: _ignore,  # who may take it: no statistic
     InteractionTargetExpired: _ignore,
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
 
 _EMPTY = _Counts()

@@ -28,6 +28,7 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CommandRecorded,
+    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -679,4 +680,5 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
     InteractionTargeted: _ignore,  # who may take it: no statistic
     InteractionTargetExpired: _ignore,
+    ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }

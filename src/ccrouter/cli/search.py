@@ -1,0 +1,263 @@
+"""``ccrouter staff-search SCENARIO``: the fewest agents per group meeting the queues' targets."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import sys
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import click
+
+from ccrouter.cli import main
+from ccrouter.cli.staffing import parse_fraction
+from ccrouter.errors import CCRouterError
+from ccrouter.sim import QueueTarget, Scenario, load_scenario
+from ccrouter.sim.search import Candidate, SearchResult, staff_search
+
+__all__ = ["merge_targets", "parse_target_sl", "staff_search_command", "write_path_csv"]
+
+_SL = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*/\s*(\d+(?:\.\d*)?)\s*s?\s*$")
+
+
+def parse_target_sl(text: str) -> tuple[float, float]:
+    """``"0.8/20"``, ``"80/20"`` or ``"80%/20s"`` (80 % within 20 s) to ``(0.8, 20.0)``.
+
+    >>> parse_target_sl("0.8/20"), parse_target_sl("90%/15s")
+    ((0.8, 20.0), (0.9, 15.0))
+    """
+    m = _SL.match(text)
+    if m is None:
+        raise ValueError(f"expected LEVEL/SECONDS like 0.8/20 or 80/20, got {text!r}")
+    level = float(m.group(1))
+    if m.group(2) or level > 1.0:
+        level /= 100.0
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"the level must be in (0, 1) or (0 %, 100 %), got {text!r}")
+    return level, float(m.group(3))
+
+
+def merge_targets(
+    scenario: Scenario, sl: tuple[float, float] | None, max_abandon: float | None
+) -> dict[str, QueueTarget]:
+    """The scenario's ``[targets]``, with ``--sl`` / ``--max-abandon`` set on every queue that
+    has calls (the options win over the file).
+
+    >>> from ccrouter.sim import Scenario
+    >>> s = Scenario.from_dict({"horizon": 60, "call_types": [{"name": "c",
+    ...     "arrivals": {"kind": "poisson", "rates_per_hour": [1]},
+    ...     "handle": {"kind": "exponential", "mean": 1}}], "agent_groups": [],
+    ...     "targets": {"default": {"max_abandon": 0.1}}})
+    >>> merge_targets(s, (0.8, 30.0), None)
+    {'default': QueueTarget(service_level=0.8, threshold=30.0, max_abandon=0.1)}
+    """
+    targets = dict(scenario.targets)
+    if sl is None and max_abandon is None:
+        return targets
+    for queue in dict.fromkeys(ct.queue for ct in scenario.call_types):
+        old = targets.get(queue, QueueTarget())
+        targets[queue] = QueueTarget(
+            service_level=sl[0] if sl else old.service_level,
+            threshold=sl[1] if sl else old.threshold,
+            max_abandon=max_abandon if max_abandon is not None else old.max_abandon,
+        )
+    return targets
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """Columns in ``right`` (numbers) right-aligned, the others left-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _judged(c: Candidate) -> str:
+    parts = []
+    for check in c.checks:
+        est = check.estimate
+        name = "SL" if check.metric == "service_level" else "abandon"
+        value = "-" if math.isnan(est.mean) else f"{est.mean * 100:.1f}"
+        if not math.isnan(est.half_width):
+            value += f"±{est.half_width * 100:.1f}"
+        parts.append(f"{check.queue} {name} {value}%{'' if check.met else ' ✗'}")
+    return ", ".join(parts)
+
+
+def _staffing(staffing: dict[str, int]) -> str:
+    return " ".join(f"{g}={n}" for g, n in staffing.items())
+
+
+def write_path_csv(result: SearchResult, out: TextIO) -> None:
+    """One row per candidate and target: staffing, estimate with its CI, verdict."""
+    writer = csv.writer(out)
+    groups = list(result.staffing)
+    writer.writerow(
+        [
+            "candidate",
+            "phase",
+            *groups,
+            "agents",
+            "queue",
+            "metric",
+            "goal",
+            "threshold",
+            "mean",
+            "half_width",
+            "judged",
+            "met",
+            "decision",
+            "reason",
+        ]
+    )
+    for c in result.path:
+        for check in c.checks:
+            est = check.estimate
+            writer.writerow(
+                [
+                    c.index,
+                    c.phase,
+                    *(c.staffing[g] for g in groups),
+                    c.agents,
+                    check.queue,
+                    check.metric,
+                    check.goal,
+                    check.threshold or "",
+                    est.mean,
+                    est.half_width,
+                    check.judged,
+                    check.met,
+                    c.decision,
+                    c.reason,
+                ]
+            )
+
+
+def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+    if quiet:
+        return None
+
+    def show(label: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done == total else ""
+        click.echo(f"\r{label:<40} [{bar}] {done}/{total}", nl=False, err=True)
+        click.echo(end, nl=False, err=True)
+
+    return show
+
+
+@main.command("staff-search")
+@click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--replications", "-n", default=10, show_default=True, help="Runs per candidate.")
+@click.option(
+    "--seed", default=0, show_default=True, help="Root seed (the same for every candidate)."
+)
+@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--sl", metavar="LEVEL/SEC", help="Service-level target for every queue: 0.8/20 or 80/20."
+)
+@click.option(
+    "--max-abandon", metavar="FRACTION", help="Abandonment cap for every queue: 0.05 or 5%."
+)
+@click.option("--group", "groups", multiple=True, help="Search only this group (repeatable).")
+@click.option("--max-agents", default=500, show_default=True, help="Most agents in one group.")
+@click.option(
+    "--judge",
+    type=click.Choice(["mean", "ci"]),
+    default="mean",
+    show_default=True,
+    help="Meet targets with the replication mean, or with the pessimistic 95 % CI end.",
+)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write the search path.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def staff_search_command(
+    scenario: Path,
+    replications: int,
+    seed: int,
+    jobs: int,
+    sl: str | None,
+    max_abandon: str | None,
+    groups: tuple[str, ...],
+    max_agents: int,
+    judge: str,
+    csv_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
+    [targets] table, or --sl / --max-abandon), by simulation with common random numbers.
+
+    Each searched group gets a constant headcount over the horizon. The search path depends
+    only on the seed and the replication count, not on --jobs.
+    """
+    try:
+        goal = parse_target_sl(sl) if sl is not None else None
+        cap = parse_fraction(max_abandon) if max_abandon is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    executor: Executor | None = None
+    try:
+        model = load_scenario(scenario)
+        targets = merge_targets(model, goal, cap)
+        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
+        options: dict[str, Any] = {"groups": list(groups)} if groups else {}
+        result = staff_search(
+            model,
+            targets,
+            replications=replications,
+            seed=seed,
+            executor=executor,
+            max_agents=max_agents,
+            judge=rule,
+            progress=_progress(quiet),
+            **options,
+        )
+    except (CCRouterError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    name = model.name or scenario.stem
+    click.echo(
+        f"{name}: {len(result.path)} candidates, {replications} replications each "
+        f"(seed {seed}), judged on the {'mean' if judge == 'mean' else '95 % CI bound'}"
+    )
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    rows = [
+        [
+            str(c.index),
+            c.phase,
+            _staffing(c.staffing),
+            str(c.agents),
+            _judged(c),
+            c.decision,
+            c.reason,
+        ]
+        for c in result.path
+    ]
+    header = ["#", "phase", "staffing", "agents", "targets (mean ± 95 % CI)", "decision", "why"]
+    click.echo(_table(header, rows, right={0, 3}))
+    final = result.final
+    verdict = "meets every target" if result.feasible else "does NOT meet every target"
+    click.echo(
+        f"answer: {_staffing(result.staffing)} ({final.agents} agents), {verdict}; "
+        f"Erlang start {_staffing(result.lower_bound)}"
+    )
+    if csv_path is not None:
+        with csv_path.open("w", newline="") as out:
+            write_path_csv(result, out)
+        click.echo(f"wrote {csv_path}")
+    if not result.feasible:
+        sys.exit(1)
