@@ -129,3 +129,28 @@ def test_help_names_the_rules() -> None:
     assert "whatif [OPTIONS] LOG" in text
     assert "--base-config FILE" in text and "--csv" in text
     assert 'See "What-if replay" in docs/routing.md' in text
+
+
+def test_config_changes_option(tmp_path: Path) -> None:
+    path = tmp_path / "changed.jsonl"
+    r = Router(backend="python")
+    r.login("ann", skills={"en": 1}, at=0)
+    r.login("bob", skills={"en": 5}, at=0)
+    r.ready("ann", at=0)
+    r.ready("bob", at=1)
+    r.reconfigure({"queues": {"default": {"strategy": "most_skilled"}}}, at=5)
+    r.submit("c1", channel="voice", at=10)  # bob
+    path.write_bytes(b"".join(encode_json(e) + b"\n" for e in r.events))
+    _, _, base = _files(tmp_path)
+    code, lines = _run(str(path), "--config", str(base))
+    assert code == 0
+    assert lines[-3:] == [
+        "",
+        "1 recorded input(s) could not apply as recorded:",
+        "  #5 reconfigure at 5: config change dropped: the what-if config stays in force",
+    ]
+    code, lines = _run(str(path), "--config", str(base), "--config-changes", "replay",
+                       "--base-config", str(base))  # fmt: skip
+    assert code == 0
+    assert lines[1].startswith("Model check: under the base config the re-run makes every")
+    assert lines[-1] == "No interaction changed."

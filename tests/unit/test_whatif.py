@@ -235,3 +235,57 @@ def test_empty_log() -> None:
 def test_offered_event_is_a_decision_not_an_input() -> None:
     assert EVENT_ROLES[InteractionOffered] == "decision"
     assert EVENT_ROLES[OfferAccepted] == "reaction"
+
+
+def _reconfigured() -> Router:
+    r = _two_agents()
+    r.reconfigure(SKILLED, at=5)
+    r.submit("c1", channel="voice", skills={"en": 1}, at=10)  # most_skilled by now: bob
+    r.accept("c1", at=11)
+    return r
+
+
+def test_config_changes_are_dropped_by_default() -> None:
+    r = _reconfigured()
+    result = whatif(r.events, RouterConfig(), backend="python")
+    assert _offers(result.events) == [("c1", "ann", 10.0)]  # longest_idle throughout
+    [skip] = result.skipped
+    assert (skip.kind, skip.at, skip.seq) == ("reconfigure", 5.0, 5)
+    assert "what-if config stays in force" in skip.reason
+
+
+def test_config_changes_can_be_replayed() -> None:
+    r = _reconfigured()
+    result = whatif(r.events, RouterConfig(), backend="python", config_changes="replay")
+    assert result.events == r.events and result.skipped == []
+    with pytest.raises(InvalidArgument, match="config_changes"):
+        whatif(r.events, RouterConfig(), config_changes="keep")  # type: ignore[arg-type]
+
+
+def test_last_agent_targeting_is_re_derived_not_replayed() -> None:
+    sticky = RouterConfig.from_dict({"queues": {"default": {"last_agent": {"wait": 30}}}})
+    r = Router(sticky, backend="python")
+    r.login("ann", skills={}, at=0)
+    r.login("bob", skills={}, at=0)
+    r.ready("ann", at=0)
+    r.submit("c1", channel="voice", customer_id="u", at=1)  # ann
+    r.accept("c1", at=1)
+    r.complete("c1", at=5)
+    r.ready("bob", at=6)
+    r.submit("c2", channel="voice", customer_id="u", at=7)  # held for ann until 37
+    assert any(isinstance(e, InteractionTargeted) and e.reason == "last_agent"
+               for e in r.events)  # fmt: skip
+    assert whatif(r.events, sticky, backend="python").events == r.events
+    plain = whatif(r.events, RouterConfig(), backend="python")  # no rule: anyone, at once
+    assert _offers(plain.events)[-1] == ("c2", "ann", 7.0)
+    assert not any(isinstance(e, InteractionTargeted) for e in plain.events)
+
+
+def test_unknown_targeting_reason_is_a_typed_error() -> None:
+    r = _two_agents()
+    r.submit("c1", channel="voice", at=2)
+    odd = InteractionTargeted(seq=r.state.last_seq + 1, at=2.0, interaction_id="c1",
+                              agent_ids=["bob"], reason="vip")  # fmt: skip
+    events = [*r.events, odd]
+    with pytest.raises(UnsupportedInput, match="reason 'vip'"):
+        whatif(events, RouterConfig())

@@ -129,7 +129,7 @@ def whatif_csv(result: WhatIfResult) -> str:
 
 
 def _check_line(recorded: list[Event], base: RouterConfig, until: float | None) -> str:
-    check = whatif(recorded, base, until=until, backend="python")
+    check = whatif(recorded, base, until=until, backend="python", config_changes="replay")
     if check.same_decisions:
         return "Model check: under the base config the re-run makes every recorded decision."
     return (
@@ -149,8 +149,8 @@ def _check_line(recorded: list[Event], base: RouterConfig, until: float | None) 
 @click.option(
     "--base-config", "base_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The router.toml the log was written with: the re-run under it is checked to "
-    "reproduce the log (a model check line is printed).",
+    help="The router.toml the log was written with (its start): the re-run under it, with "
+    "the log's config changes, is checked to reproduce the log (a model check line).",
 )  # fmt: skip
 @click.option(
     "--threshold", "-t", metavar="DURATION", default="20s", callback=_duration,
@@ -159,6 +159,12 @@ def _check_line(recorded: list[Event], base: RouterConfig, until: float | None) 
 @click.option(
     "--until", type=float, default=None, metavar="SECONDS",
     help="Stop both logs here (seconds; default: the log's last event).",
+)  # fmt: skip
+@click.option(
+    "--config-changes", type=click.Choice(["drop", "replay"]), default="drop",
+    show_default=True,
+    help="The log's config changes: drop them (--config is in force throughout) or make them "
+    "again at their time (--config replaces the starting config only).",
 )  # fmt: skip
 @click.option("--all", "show_all", is_flag=True, help="List unchanged interactions too.")
 @click.option(
@@ -172,6 +178,7 @@ def whatif_command(
     base_path: Path | None,
     threshold: float,
     until: float | None,
+    config_changes: str,
     show_all: bool,
     as_csv: bool,
     stream: str,
@@ -189,7 +196,14 @@ def whatif_command(
         base = RouterConfig.from_toml(base_path) if base_path is not None else None
         with open_events(log, stream=stream) as events:
             recorded = list(events)
-        result = whatif(recorded, config, until=until, threshold=threshold, backend="python")
+        result = whatif(
+            recorded,
+            config,
+            until=until,
+            threshold=threshold,
+            backend="python",
+            config_changes=config_changes,  # type: ignore[arg-type]
+        )
         check = _check_line(recorded, base, until) if base is not None else None
     except CCRouterError as exc:
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
