@@ -18,7 +18,8 @@ from ccrouter.events import (
     InteractionTargeted,
     OfferAccepted,
 )
-from ccrouter.whatif import EVENT_ROLES, LOGOUT_PENDING, _wait_to, decisions, whatif
+from ccrouter.whatif import EVENT_ROLES, LOGOUT_PENDING, decisions, whatif
+from ccrouter.whatif_model import _wait_to
 
 SKILLED = RouterConfig.from_dict({"queues": {"default": {"strategy": "most_skilled"}}})
 
