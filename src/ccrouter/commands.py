@@ -14,15 +14,19 @@ import msgspec
 __all__ = [
     "Abandon",
     "Accept",
+    "AcceptTransfer",
+    "AddNote",
     "Command",
     "Complete",
     "Decline",
+    "DeclineTransfer",
     "Login",
     "Logout",
     "NotReady",
     "Ready",
     "Reconfigure",
     "Submit",
+    "Transfer",
     "Update",
 ]
 
@@ -31,10 +35,12 @@ class _Base(msgspec.Struct, frozen=True, kw_only=True, tag_field="command"):
     pass
 
 
-class Login(_Base, frozen=True, tag="login"):
+# omit_defaults: without a budget, a login's fingerprint is what it was before the field.
+class Login(_Base, frozen=True, tag="login", omit_defaults=True):
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    budget: int | None = None
 
 
 class Ready(_Base, frozen=True, tag="ready"):
@@ -88,6 +94,38 @@ class Update(_Base, frozen=True, tag="update"):
     attributes: dict[str, Any] | None = None
 
 
+class Transfer(_Base, frozen=True, tag="transfer"):
+    """Move a connected interaction to a queue and/or one agent (blind or consult)."""
+
+    interaction_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+    mode: str = "blind"
+    reason: str = "transfer"
+    note: str | None = None
+    timeout: float | None = None
+    skills: dict[str, int] | None = None
+
+
+class AcceptTransfer(_Base, frozen=True, tag="accept_transfer"):
+    """The consulted agent takes the interaction."""
+
+    interaction_id: str
+
+
+class DeclineTransfer(_Base, frozen=True, tag="decline_transfer"):
+    """The consulted agent (or the first one, cancelling) ends the consult without transfer."""
+
+    interaction_id: str
+
+
+class AddNote(_Base, frozen=True, tag="add_note"):
+    """Add a note to a live interaction's context."""
+
+    interaction_id: str
+    text: str
+
+
 class Reconfigure(_Base, frozen=True, tag="reconfigure"):
     """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
 
@@ -105,5 +143,9 @@ Command: TypeAlias = (
     | Complete
     | Abandon
     | Update
+    | Transfer
+    | AcceptTransfer
+    | DeclineTransfer
+    | AddNote
     | Reconfigure
 )

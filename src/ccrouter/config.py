@@ -24,7 +24,7 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-__all__ = ["STRATEGIES", "LastAgent", "QueueConfig", "RouterConfig", "Strategy"]
+__all__ = ["STRATEGIES", "ChannelConfig", "LastAgent", "QueueConfig", "RouterConfig", "Strategy"]
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -66,6 +66,37 @@ class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         )
 
 
+class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Cross-channel rules of one channel (see "Omnichannel rules" in ``docs/routing.md``).
+
+    Attributes:
+        cost: units of an agent's login ``budget`` one interaction on this channel takes.
+        blocks: channels on which an agent holding work on this channel is offered nothing
+            new (e.g. ``voice`` blocks ``chat``).
+        interruptible_by: channels whose offers may reach an agent whose only obstacle is
+            connected work on this channel (blocks or budget); that work is paused while the
+            interrupting interaction is connected and resumes after.
+    """
+
+    cost: Annotated[int, msgspec.Meta(ge=0)] = 1
+    blocks: list[str] = msgspec.field(default_factory=list)
+    interruptible_by: list[str] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check(
+            isinstance(self.cost, int) and not isinstance(self.cost, bool) and self.cost >= 0,
+            "cost",
+            "an integer >= 0",
+        )
+        for field in ("blocks", "interruptible_by"):
+            names = getattr(self, field)
+            _check(
+                isinstance(names, list) and all(isinstance(n, str) and n for n in names),
+                field,
+                "a list of channel names",
+            )
+
+
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one queue routes.
 
@@ -74,6 +105,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
         offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
         aging_rate: priority points gained per second waited.
+        escalate_to: the queue :meth:`Router.escalate <ccrouter.router.Router.escalate>`
+            sends this queue's interactions to (the next tier), when not given explicitly.
         last_agent: last-agent routing for customers who come back (``None``: off).
     """
 
@@ -81,6 +114,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     wrap_up: NonNegative = 0.0
     offer_timeout: Positive | None = None
     aging_rate: NonNegative = 0.0
+    escalate_to: str | None = None
     last_agent: LastAgent | None = None
 
     def __post_init__(self) -> None:
@@ -115,6 +149,8 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     seed: int = 0
     customer_history: Annotated[int, msgspec.Meta(ge=0)] = 5
     queues: dict[str, QueueConfig] = msgspec.field(default_factory=dict)
+    channels: dict[str, ChannelConfig] = msgspec.field(default_factory=dict)
+    """Cross-channel rules per channel (absent: cost 1, blocks nothing, never interrupted)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -129,6 +165,15 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         )
         for name, queue in self.queues.items():
             _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")
+        for name, channel in self.channels.items():
+            _check(isinstance(channel, ChannelConfig), f"channels.{name}", "a ChannelConfig")
+        for name, queue in self.queues.items():
+            tier = queue.escalate_to
+            _check(
+                tier is None or ((tier in self.queues or tier == "default") and tier != name),
+                f"queues.{name}.escalate_to",
+                "another configured queue",
+            )
         # Frozen means no rebinding; filling in the default queue keeps configs total.
         self.queues.setdefault("default", QueueConfig())
 
@@ -152,8 +197,16 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         queues = {
             name: _convert(q, QueueConfig, f"$.queues.{name}") for name, q in raw_queues.items()
         }
+        raw_channels = fields.pop("channels", {})
+        if not isinstance(raw_channels, dict):
+            msg = "invalid router config: Expected `object` - at `$.channels`"
+            raise ConfigError(msg)
+        channels = {
+            name: _convert(c, ChannelConfig, f"$.channels.{name}")
+            for name, c in raw_channels.items()
+        }
         base = _convert(fields, cls, "$")
-        return msgspec.structs.replace(base, queues={**base.queues, **queues})
+        return msgspec.structs.replace(base, queues={**base.queues, **queues}, channels=channels)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RouterConfig:

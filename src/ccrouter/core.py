@@ -18,18 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
+    AcceptTransfer,
+    AddNote,
     Command,
     Complete,
     Decline,
+    DeclineTransfer,
     Login,
     Logout,
     NotReady,
     Ready,
     Reconfigure,
     Submit,
+    Transfer,
     Update,
 )
 from ccrouter.config import RouterConfig
@@ -53,19 +58,25 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
     WrapUpEnded,
 )
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.transfers import decide_transfer, validate_transfer
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -142,7 +153,9 @@ def validate(state: RouterState, command: Command, at: float) -> None:
     accepted).
     """
     _check_time(state, at)
-    if isinstance(command, Login):
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        validate_transfer(state, command, at)
+    elif isinstance(command, Login):
         _check_id(command.agent_id, "agent_id")
         agent = state.agents.get(command.agent_id)
         if agent is not None and agent.presence != "logged_out":
@@ -150,6 +163,12 @@ def validate(state: RouterState, command: Command, at: float) -> None:
             raise InvalidTransition(msg)
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
         _check_levels(command.capacity, "capacity", 1_000_000)
+        budget = command.budget
+        if budget is not None and (
+            not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
+        ):
+            msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
+            raise InvalidArgument(msg)
     elif isinstance(command, Ready | NotReady | Logout):
         agent = _agent(state, command.agent_id)
         if agent.presence == "logged_out":
@@ -195,6 +214,18 @@ def validate(state: RouterState, command: Command, at: float) -> None:
                 raise InvalidTransition(msg)
         elif isinstance(command, Complete) and status != "connected":
             _wrong_status(command, interaction, "connected")
+        elif isinstance(command, Complete) and interaction.paused_by is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: it is paused for "
+                f"{interaction.paused_by!r} and resumes when that ends"
+            )
+            raise InvalidTransition(msg)
+        elif isinstance(command, Complete) and interaction.consult is not None:
+            msg = (
+                f"cannot complete {interaction.interaction_id!r}: a consult with "
+                f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
+            )
+            raise InvalidTransition(msg)
         elif isinstance(command, Abandon) and status not in ("queued", "offered"):
             _wrong_status(command, interaction, "queued or offered")
         elif isinstance(command, Update):
@@ -336,6 +367,7 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                 agent_id=command.agent_id,
                 skills=dict(command.skills),
                 capacity=dict(command.capacity),
+                budget=command.budget,
             )
         ]
     if isinstance(command, Ready):
@@ -357,6 +389,17 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
         events += [
             WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
             for iid in agent.wrapping
+        ]
+        events += [
+            TransferDeclined(
+                seq=seq(),
+                at=at,
+                interaction_id=iid,
+                agent_id=_holder(state, iid),
+                to_agent=aid,
+                outcome="revoked",
+            )
+            for iid in agent.consults
         ]
         events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
         return events
@@ -416,6 +459,8 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
                     )
                 )
         return queued
+    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
+        return decide_transfer(state, command, at)
     interaction = state.interactions[command.interaction_id]
     iid, holder = interaction.interaction_id, interaction.agent_id
     if isinstance(command, Update):
@@ -446,6 +491,12 @@ def decide(state: RouterState, command: Command, at: float) -> list[Event]:
     ]
 
 
+def _holder(state: RouterState, iid: str) -> str:
+    holder = state.interactions[iid].agent_id
+    assert holder is not None  # a consult is pending only on a connected interaction
+    return holder
+
+
 def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, float] | None:
     """Last-agent routing: the customer's last agent and how long to hold the work for them,
     when the queue asks for it and that agent is logged in (holding work for an absent agent
@@ -463,6 +514,53 @@ def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, fl
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
     state.apply(event)
     out.append(event)
+    if type(event) in _INTERRUPTS:
+        _interruptions(state, event, out)
+
+
+_INTERRUPTS = (OfferAccepted, TransferAccepted, InteractionCompleted, InteractionTransferred)
+
+
+def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
+    """Omnichannel rules: work that ends for an agent resumes what it had paused; work
+    connected on a channel that the rules would block unless interruptible work is paused
+    pauses that work (every connected, unpaused interaction of the agent on a channel
+    ``interruptible_by`` the new one's)."""
+    assert isinstance(
+        event, OfferAccepted | TransferAccepted | InteractionCompleted | InteractionTransferred
+    )
+    iid, at = event.interaction_id, event.at
+    if not isinstance(event, OfferAccepted):  # the agent who had it is done with it
+        # (whatever the rules are now: work paused under earlier rules resumes too)
+        agent = state.agents[event.agent_id]
+        for other in list(agent.connected):
+            if state.interactions[other].paused_by == iid:
+                resumed = InteractionResumed(
+                    seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=agent.agent_id
+                )
+                _emit(state, resumed, out)
+    if isinstance(event, InteractionCompleted | InteractionTransferred):
+        return
+    if not state.config.channels:
+        return
+    aid = event.agent_id if isinstance(event, OfferAccepted) else event.to_agent
+    agent = state.agents[aid]
+    channel = state.interactions[iid].channel
+    before = dict(agent.in_use)
+    before[channel] -= 1
+    config = state.config
+    if not blocked(config, before, channel, agent.budget):
+        return
+    for other, held in list(agent.connected.items()):
+        if (
+            other != iid
+            and state.interactions[other].paused_by is None
+            and interruptible(config, held, channel)
+        ):
+            paused = InteractionPaused(
+                seq=state.last_seq + 1, at=at, interaction_id=other, agent_id=aid, by=iid
+            )
+            _emit(state, paused, out)
 
 
 def fire_due_timers(
@@ -512,10 +610,28 @@ def _wrap_up_over(
     _route_agent(state, agent_id, due, out, backend)
 
 
+def _consult_expired(
+    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+) -> None:
+    assert interaction.consult is not None and interaction.agent_id is not None
+    target = interaction.consult[0]
+    event = TransferDeclined(
+        seq=state.last_seq + 1,
+        at=due,
+        interaction_id=interaction.interaction_id,
+        agent_id=interaction.agent_id,
+        to_agent=target,
+        outcome="timed_out",
+    )
+    _emit(state, event, out)
+    _route_agent(state, target, due, out, backend)
+
+
 _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
+    "consult": _consult_expired,
 }
 """Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""
@@ -535,8 +651,15 @@ def _route_after(
     elif isinstance(command, Ready):
         _route_agent(state, command.agent_id, at, out, backend)
     elif isinstance(command, Reconfigure):
-        # New rules may make waiting work routable: give every ready agent a look, in slot
-        # order so the pass is deterministic.
+        # New rules may make waiting work routable (new channel rules free several agents at
+        # once): waiting work first, most urgent first, each to the best agent for it, as an
+        # arrival would be; then every ready agent a look, in slot order.
+        def urgency(i: Interaction) -> tuple[float, float, int]:
+            rate = state.config.queue(i.queue).aging_rate
+            return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+
+        for interaction in sorted(state.waiting(), key=urgency):
+            _route_interaction(state, interaction.interaction_id, at, out, backend)
         for aid in state.slots:
             _route_agent(state, aid, at, out, backend)
     elif isinstance(command, Logout):
@@ -547,6 +670,15 @@ def _route_after(
         aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
         _route_interaction(state, command.interaction_id, at, out, backend)
         _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Transfer | AcceptTransfer | DeclineTransfer):
+        for event in list(out):
+            if isinstance(event, InteractionTransferred):
+                _route_interaction(state, event.interaction_id, at, out, backend)
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferAccepted):
+                _route_agent(state, event.agent_id, at, out, backend)
+            elif isinstance(event, TransferDeclined):
+                _route_agent(state, event.to_agent, at, out, backend)
     elif isinstance(command, Complete | Abandon):
         event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
         if event.agent_id is not None:
@@ -604,12 +736,13 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     """
     best: Interaction | None = None
     best_key: tuple[float, float, int] | None = None
+    ruled = bool(state.config.channels) or agent.budget is not None
     for queue in state.queues.values():
         if not queue.waiting:
             continue
         rate = state.config.queue(queue.name).aging_rate
         for (channel, skills), group in queue.groups.items():
-            if agent.free(channel) <= 0:
+            if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue
@@ -626,6 +759,8 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         aid = agent.agent_id
         for ((channel, skills), agents), group in queue.targeted.items():
             if aid not in agents or agent.free(channel) <= 0:
+                continue
+            if ruled and not state.can_take(agent, channel):
                 continue
             if any(agent.skills.get(skill, -1) < level for skill, level in skills):
                 continue

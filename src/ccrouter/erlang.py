@@ -19,7 +19,7 @@ rounding errors instead of amplifying them and never forms a factorial or a powe
 from B. Erlang A sums the birth–death chain of M/M/N+M with running products, rescaled so that
 nothing overflows, and the service level uses the exact law of the wait in queue (a Beta law
 for ``exp(-θ·wait)``; see docs/staffing.md). The kernels are compiled with Numba on first use
-(:func:`warmup` compiles them ahead). Results that underflow (below about 1e-308) become 0.
+(:func:`warmup` compiles them ahead). Results that underflow (below about 1e-300) become 0.
 
 >>> round(erlang_c(10.0, 12), 6)
 0.449388
@@ -214,6 +214,12 @@ def _agents_c_kernel(
             out_asa[i] = _asa_from_c(ai, n, c, aht[i])
 
 
+# Erlang A sums: a tail below _TAIL_FLOOR (absolute, as a probability) is dropped, and no loop
+# runs past _MAX_TERMS terms (never reached in practice: the chain needs about y + 9·sqrt(y)).
+_TAIL_FLOOR = 1e-300
+_MAX_TERMS = 100_000_000
+
+
 @_jit
 def _erlang_a1(
     a: float, n: int, b: float, aht: float, patience: float, t: float
@@ -284,7 +290,7 @@ def _erlang_a1(
         rho = r * (j + 1.0) / j
         if rho < 1.0 and w / (1.0 - rho) < 1e-17 * s_ab:
             break
-        if w == 0.0 or j > 100_000_000:
+        if w == 0.0 or j > _MAX_TERMS:
             break
     if last_cdf >= 0.5:
         # Past the median, 1 − cdf cancels; sum the tails P(K > j) backwards instead, from the
@@ -297,7 +303,15 @@ def _erlang_a1(
             k += 1
             ratio = (x + k) * one_minus_z / k
             p *= ratio
-            if ratio < 1.0 and p / (1.0 - ratio) < 1e-17 * tail:
+            # The ratios fall with k, so p / (1 − ratio) bounds what is left. The absolute floor
+            # is what makes this end: far beyond the pmf's bulk p reaches the smallest
+            # subnormal, where p·ratio rounds back to p for any ratio above 1/2, and 1e-17·tail
+            # underflows to 0, so the relative test alone never passes. Below the floor the
+            # tail is underflow by the module's convention. k − j is capped like the main loop
+            # (a 1 − z rounded to 1 would keep the ratio above 1).
+            if ratio < 1.0 and p / (1.0 - ratio) < max(1e-17 * tail, _TAIL_FLOOR):
+                break
+            if k - j > _MAX_TERMS:
                 break
         s_sl = 0.0
         for i in range(j - 1, -1, -1):
@@ -315,6 +329,10 @@ def _erlang_a1(
     p_ab = s_ab / total
     miss = s_miss / total
     sl = 1.0 - miss if miss < 0.5 else (rest + s_sl) / total
+    if sl < _TAIL_FLOOR:
+        # What is left is rounding of subnormal pmf values, not a service level (the true one
+        # is far smaller, e.g. 1e-2220 with one agent for 300 erlangs): report the underflow.
+        sl = 0.0
     return min(1.0, p_wait), min(1.0, p_ab), min(1.0, max(0.0, sl))
 
 

@@ -34,15 +34,22 @@ __all__ = [
     "EventBase",
     "InteractionAbandoned",
     "InteractionCompleted",
+    "InteractionNoteAdded",
     "InteractionOffered",
+    "InteractionPaused",
     "InteractionQueued",
+    "InteractionResumed",
     "InteractionTargetExpired",
     "InteractionTargeted",
+    "InteractionTransferred",
     "InteractionUpdated",
     "OfferAccepted",
     "OfferDeclined",
     "OfferRevoked",
     "OfferTimedOut",
+    "TransferAccepted",
+    "TransferDeclined",
+    "TransferOffered",
     "WrapUpEnded",
     "decode_json",
     "decode_json_many",
@@ -74,12 +81,18 @@ class EventBase(
 # --- agents -----------------------------------------------------------------------------------
 
 
-class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in"):
-    """An agent logged in (state ``not_ready``) with skills and per-channel capacity."""
+# omit_defaults: a login without a budget encodes as before the field existed.
+class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in", omit_defaults=True):
+    """An agent logged in (state ``not_ready``) with skills and per-channel capacity.
+
+    ``budget`` (omnichannel rules): the units of channel cost the agent may hold at once
+    (``None``: no shared budget, only the per-channel capacity).
+    """
 
     agent_id: str
     skills: dict[str, int]
     capacity: dict[str, int]
+    budget: int | None = None
 
 
 class AgentLoggedOut(EventBase, frozen=True, tag="agent_logged_out"):
@@ -217,6 +230,88 @@ class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_e
     interaction_id: str
 
 
+# --- transfers --------------------------------------------------------------------------------
+
+
+class InteractionTransferred(EventBase, frozen=True, tag="interaction_transferred"):
+    """Blind transfer: ``agent_id`` is released at once (no wrap-up: the conversation goes on
+    elsewhere) and the interaction waits in ``queue``, for ``to_agent`` alone when given.
+
+    It keeps its arrival time (its age travels with it) and its requirement; ``from_queue``
+    is the queue it leaves, ``reason`` says why (``transfer``, ``escalation``, ...) and
+    ``note`` is added to its notes.
+    """
+
+    interaction_id: str
+    agent_id: str
+    from_queue: str
+    queue: str
+    to_agent: str | None = None
+    reason: str = "transfer"
+    note: str | None = None
+    skills: dict[str, int] | None = None
+    """The new leg's requirement (``None``: unchanged)."""
+
+
+class TransferOffered(EventBase, frozen=True, tag="transfer_offered"):
+    """Consult: ``to_agent`` is offered the interaction (one unit of its capacity is held)
+    while ``agent_id`` stays connected; ``expires_at`` is when the consult times out."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    from_queue: str
+    queue: str
+    reason: str = "transfer"
+    note: str | None = None
+    expires_at: float | None = None
+
+
+class TransferAccepted(EventBase, frozen=True, tag="transfer_accepted"):
+    """The consulted agent took the interaction: ``agent_id`` is released (no wrap-up) and
+    ``to_agent`` is connected; the interaction now belongs to ``queue``."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    from_queue: str
+    queue: str
+    reason: str = "transfer"
+
+
+class TransferDeclined(EventBase, frozen=True, tag="transfer_declined"):
+    """The consult ended without a transfer (``outcome``: ``declined``, ``timed_out`` or
+    ``revoked``); the interaction stays with ``agent_id``."""
+
+    interaction_id: str
+    agent_id: str
+    to_agent: str
+    outcome: str = "declined"
+
+
+class InteractionPaused(EventBase, frozen=True, tag="interaction_paused"):
+    """Connected work was paused because ``by`` (an interaction on a channel allowed to
+    interrupt it) was connected to the same agent; the paused time is not handle time."""
+
+    interaction_id: str
+    agent_id: str
+    by: str
+
+
+class InteractionResumed(EventBase, frozen=True, tag="interaction_resumed"):
+    """Paused work resumed: the interaction that interrupted it ended for this agent."""
+
+    interaction_id: str
+    agent_id: str
+
+
+class InteractionNoteAdded(EventBase, frozen=True, tag="interaction_note_added"):
+    """A note was added to the interaction's context (it travels with transfers)."""
+
+    interaction_id: str
+    text: str
+
+
 # --- configuration ------------------------------------------------------------------------------
 
 
@@ -266,6 +361,13 @@ Event: TypeAlias = (
     | InteractionTargeted
     | InteractionTargetExpired
     | CommandRecorded
+    | InteractionTransferred
+    | TransferOffered
+    | TransferAccepted
+    | TransferDeclined
+    | InteractionNoteAdded
+    | InteractionPaused
+    | InteractionResumed
     | ConfigChanged
 )
 """Every event type, as a tagged union."""

@@ -31,15 +31,19 @@ from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
     Abandon,
     Accept,
+    AcceptTransfer,
+    AddNote,
     Command,
     Complete,
     Decline,
+    DeclineTransfer,
     Login,
     Logout,
     NotReady,
     Ready,
     Reconfigure,
     Submit,
+    Transfer,
     Update,
 )
 from ccrouter.config import RouterConfig
@@ -56,10 +60,10 @@ from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
 from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
-from ccrouter.state import AgentStatus, InteractionStatus, RouterState
+from ccrouter.state import AgentStatus, InteractionStatus, RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
 
-__all__ = ["AgentView", "InteractionView", "Router"]
+__all__ = ["AgentView", "InteractionView", "Router", "Segment"]
 
 
 class AgentView(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,6 +82,10 @@ class AgentView(msgspec.Struct, frozen=True, kw_only=True):
     offers: list[str]
     connected: list[str]
     wrapping: list[str]
+    consults: list[str] = []
+    """Interactions offered to this agent by a consult transfer (ringing)."""
+    budget: int | None = None
+    """Channel cost units the agent may hold at once (``None``: no shared budget)."""
 
 
 class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,6 +108,16 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
+    notes: list[str] = []
+    """Notes of its context, oldest first (they travel with transfers)."""
+    history: list[Segment] = []
+    """Its legs, oldest first: one per transfer (``outcome="transferred"``) and the current
+    one last (``ended_at`` is ``ended_at`` of the interaction or ``None`` while it lasts,
+    ``outcome`` its status)."""
+    consulting: str | None = None
+    """The agent a pending consult transfer is offered to, if any."""
+    paused_by: str | None = None
+    """While paused (omnichannel interruption): the interaction it is paused for."""
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""
@@ -156,13 +174,17 @@ class Router:
         *,
         skills: Mapping[str, int],
         capacity: Mapping[str, int] | None = None,
+        budget: int | None = None,
         at: float,
         command_id: str | None = None,
     ) -> list[Event]:
         """Log an agent in (status ``not_ready``) with proficiency per skill and capacity
-        per channel (default ``{"voice": 1}``)."""
+        per channel (default ``{"voice": 1}``); ``budget``: the channel cost units it may
+        hold at once (omnichannel rules, ``RouterConfig.channels``; ``None``: no budget)."""
         cap = {"voice": 1} if capacity is None else capacity
-        command = Login(agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap))
+        command = Login(
+            agent_id=agent_id, skills=_plain(skills), capacity=_plain(cap), budget=budget
+        )
         return self._run(command, at, command_id)
 
     def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
@@ -273,6 +295,109 @@ class Router:
             attributes=None if attributes is None else dict(attributes),
         )
         return self._run(command, at, command_id)
+
+    def transfer(
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        mode: str = "blind",
+        reason: str = "transfer",
+        note: str | None = None,
+        timeout: float | None = None,
+        skills: Mapping[str, int] | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Move a connected interaction to ``to_queue`` and/or ``to_agent``.
+
+        ``mode="blind"``: the agent is released at once (no wrap-up) and the interaction
+        waits in ``to_queue`` (default: its current queue), for ``to_agent`` alone when given,
+        keeping its arrival time. ``mode="consult"``: ``to_agent`` (ready, with free capacity
+        on the channel) is offered it while the first agent stays connected, for ``timeout``
+        seconds (default: the target queue's ``offer_timeout``); :meth:`accept_transfer`
+        completes the move, :meth:`decline_transfer` or the timeout leave it where it is.
+        ``note`` is added to the interaction's notes; ``reason`` is recorded in its history.
+        ``skills`` (blind only) replaces the requirement for the new leg.
+
+        Raises:
+            InvalidTransition: the interaction is not connected, or a consult is pending, or
+                the consulted agent cannot take it now.
+            InvalidArgument: no target, a bad mode, reason, note or timeout.
+            UnknownQueue: ``to_queue`` is not configured.
+        """
+        command = Transfer(
+            interaction_id=interaction_id,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            mode=mode,
+            reason=reason,
+            note=note,
+            timeout=timeout,
+            skills=None if skills is None else _plain(skills),
+        )
+        return self._run(command, at, command_id)
+
+    def escalate(
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        mode: str = "blind",
+        note: str | None = None,
+        timeout: float | None = None,
+        skills: Mapping[str, int] | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """A transfer with ``reason="escalation"``; without a target, to the current queue's
+        ``escalate_to`` tier.
+
+        Raises:
+            InvalidArgument: no target given and the queue has no ``escalate_to``.
+        """
+        if to_queue is None and to_agent is None:
+            interaction = self._state.interactions.get(interaction_id)
+            if interaction is not None:
+                to_queue = self.config.queue(interaction.queue).escalate_to
+                if to_queue is None:
+                    msg = (
+                        f"cannot escalate {interaction_id!r}: queue {interaction.queue!r} has "
+                        "no escalate_to tier; give to_queue or to_agent"
+                    )
+                    raise InvalidArgument(msg)
+        return self.transfer(
+            interaction_id,
+            at=at,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            mode=mode,
+            reason="escalation",
+            note=note,
+            timeout=timeout,
+            skills=skills,
+            command_id=command_id,
+        )
+
+    def accept_transfer(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
+        """The consulted agent takes the interaction: the first agent is released."""
+        return self._run(AcceptTransfer(interaction_id=interaction_id), at, command_id)
+
+    def decline_transfer(
+        self, interaction_id: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
+        """End a pending consult without transfer: the interaction stays where it is."""
+        return self._run(DeclineTransfer(interaction_id=interaction_id), at, command_id)
+
+    def add_note(
+        self, interaction_id: str, text: str, *, at: float, command_id: str | None = None
+    ) -> list[Event]:
+        """Add a note to a live interaction's context (it travels with transfers)."""
+        return self._run(AddNote(interaction_id=interaction_id, text=text), at, command_id)
 
     def advance(self, *, at: float, command_id: str | None = None) -> list[Event]:
         """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""
@@ -412,6 +537,8 @@ class Router:
             offers=list(agent.offers),
             connected=list(agent.connected),
             wrapping=list(agent.wrapping),
+            consults=list(agent.consults),
+            budget=agent.budget,
         )
 
     def interaction(self, interaction_id: str) -> InteractionView:
@@ -440,6 +567,20 @@ class Router:
             ended_at=i.ended_at,
             preferred_agents=list(i.preferred),
             preferred_until=i.preferred_until,
+            notes=list(i.notes),
+            history=[
+                *i.history,
+                Segment(
+                    i.queue,
+                    i.agent_id,
+                    i.segment_started_at,
+                    i.ended_at,
+                    i.status,
+                    "",
+                ),
+            ],
+            consulting=None if i.consult is None else i.consult[0],
+            paused_by=i.paused_by,
             customer_history=recent_contacts(self._state, i),
         )
 
@@ -636,6 +777,9 @@ def _canonical(state: RouterState) -> Any:
             list(a.connected.items()),
             list(a.wrapping.items()),
             sorted(a.in_use.items()),
+            # Only when consulted: digests of logs without transfers stay as they were.
+            *((list(a.consults.items()),) if a.consults else ()),
+            *(("budget", a.budget) if a.budget is not None else ()),
         )
         for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
     ]
@@ -657,6 +801,7 @@ def _canonical(state: RouterState) -> Any:
             i.ended_at,
             # Only when targeted: digests of logs without targeting stay as they were.
             *((list(i.preferred), i.preferred_until) if i.preferred else ()),
+            *((i.notes, i.history, i.consult) if i.notes or i.history or i.consult else ()),
         )
         for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
     ]

@@ -40,7 +40,7 @@ from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.log.base import EventLog
-from ccrouter.state import Agent, Interaction, QueueState, RouterState
+from ccrouter.state import Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",
@@ -80,6 +80,8 @@ class _AgentData(msgspec.Struct, array_like=True, frozen=True):
     connected: list[tuple[str, str]]
     wrapping: list[tuple[str, str]]
     in_use: list[tuple[str, int]]
+    consults: list[tuple[str, str]] = []  # transfers (trailing defaults: older payloads decode)
+    budget: int | None = None
 
 
 class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
@@ -99,6 +101,10 @@ class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
     ended_at: float | None
     preferred: list[str] = []  # targeted routing (trailing defaults: older payloads decode)
     preferred_until: float | None = None
+    notes: list[str] = []
+    history: list[Segment] = []
+    consult: tuple[str, str, str, float | None] | None = None
+    paused_by: str | None = None
 
 
 class _StateData(msgspec.Struct, frozen=True):
@@ -160,6 +166,8 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 list(a.connected.items()),
                 list(a.wrapping.items()),
                 list(a.in_use.items()),
+                list(a.consults.items()),
+                a.budget,
             )
             for a in state.agents.values()
         ],
@@ -181,6 +189,10 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.ended_at,
                 list(i.preferred),
                 i.preferred_until,
+                i.notes,
+                i.history,
+                i.consult,
+                i.paused_by,
             )
             for i in state.interactions.values()
         ],
@@ -261,13 +273,14 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             dict(a.connected),
             dict(a.wrapping),
             dict(a.in_use),
+            dict(a.consults),
+            a.budget,
         )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
         table.set_skills(slot, agent.skills)
         table.set_fact(slot, LOGIN_ORDER, agent.login_order)
         table.set_fact(slot, HANDLED, agent.handled)
-        state._sync(agent)
     for name in data.queues:
         state.queues[name] = QueueState(name)
     for i in data.interactions:
@@ -288,6 +301,10 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.ended_at,
             tuple(i.preferred),
             i.preferred_until,
+            list(i.notes),
+            list(i.history),
+            i.consult,
+            i.paused_by,
         )
         state.interactions[i.interaction_id] = interaction
         if interaction.customer_id is not None:
@@ -303,6 +320,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             state._keys[i.interaction_id] = key
         if interaction.status == "queued":
             state._enqueue(interaction)
+    for agent in state.agents.values():  # after the interactions: the channel rules read them
+        state._sync(agent)
     state.timers = SortedList(data.timers)
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)

@@ -18,9 +18,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 import attrs
+import msgspec
 from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
+from ccrouter.channels import available
 from ccrouter.config import RouterConfig
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
@@ -33,15 +35,22 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 
@@ -52,6 +61,7 @@ __all__ = [
     "InteractionStatus",
     "QueueState",
     "RouterState",
+    "Segment",
     "Signature",
     "Timer",
 ]
@@ -64,8 +74,23 @@ QueueKey: TypeAlias = tuple[float, float, int, str]
 TargetedKey: TypeAlias = tuple[Signature, tuple[str, ...]]
 """A targeted group: the requirement signature and the agents who alone may take the work."""
 Timer: TypeAlias = tuple[float, int, str, str]
-"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``,
-interaction)."""
+"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
+``consult``, interaction)."""
+Consult: TypeAlias = tuple[str, str, str, float | None]
+"""A pending consult: (agent consulted, target queue, reason, expiry)."""
+
+
+class Segment(msgspec.Struct, frozen=True, array_like=True):
+    """One closed leg of an interaction: the queue it waited in, the agent who had it, when
+    the leg started (arrival or the transfer into it) and ended, and how (``transferred``),
+    with the transfer's reason."""
+
+    queue: str
+    agent_id: str | None
+    started_at: float
+    ended_at: float | None
+    outcome: str
+    reason: str
 
 
 @attrs.define(eq=False)
@@ -93,13 +118,17 @@ class Agent:
     connected: dict[str, str] = attrs.Factory(dict)
     wrapping: dict[str, str] = attrs.Factory(dict)
     in_use: dict[str, int] = attrs.Factory(dict)
-    """Units of capacity held per channel (offers + connected + wrap-up)."""
+    """Units of capacity held per channel (offers + connected + wrap-up + consults)."""
+    consults: dict[str, str] = attrs.Factory(dict)
+    """Interaction id to channel, for consult-transfers offered to this agent (ringing)."""
+    budget: int | None = None
+    """Omnichannel rules: channel cost units the agent may hold at once (``None``: none)."""
 
     @property
     def status(self) -> AgentStatus:
         if self.presence == "logged_out":
             return "logged_out"
-        if self.offers:
+        if self.offers or self.consults:
             return "reserved"
         if self.connected:
             return "busy"
@@ -113,7 +142,7 @@ class Agent:
 
     @property
     def work_in_hand(self) -> int:
-        return len(self.offers) + len(self.connected) + len(self.wrapping)
+        return len(self.offers) + len(self.connected) + len(self.wrapping) + len(self.consults)
 
     @property
     def load(self) -> float:
@@ -145,11 +174,30 @@ class Interaction:
     """The only agents who may take it now (empty: anyone eligible)."""
     preferred_until: float | None = None
     """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
+    notes: list[str] = attrs.Factory(list)
+    """Notes added to its context (:class:`~ccrouter.events.InteractionNoteAdded`, transfer
+    notes), oldest first."""
+    history: list[Segment] = attrs.Factory(list)
+    """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
+    since :attr:`segment_started_at`."""
+    consult: Consult | None = None
+    paused_by: str | None = None
+    """The interaction (of the same agent) it is paused for, while paused."""
+    """The consult-transfer pending while its agent stays connected, if any."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
     def __attrs_post_init__(self) -> None:
         self.signature = (self.channel, tuple(sorted(self.skills.items())))
+
+    @property
+    def segment_started_at(self) -> float:
+        """When the current leg began: arrival, or the last transfer."""
+        if not self.history:
+            return self.arrived_at
+        end = self.history[-1].ended_at
+        assert end is not None  # closed legs have an end
+        return end
 
 
 @attrs.define(eq=False)
@@ -299,6 +347,7 @@ class RouterState:
         agent.logged_in_at = agent.idle_since = e.at
         agent.handled = agent.misses = 0
         agent.in_use = dict.fromkeys(e.capacity, 0)
+        agent.budget = e.budget
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
@@ -379,6 +428,8 @@ class RouterState:
             self._dirty[agent.agent_id] = agent
         # A connected interaction never waits again, so its queue key is not needed.
         del self._keys[e.interaction_id]
+        if self.config.channels:  # connected work may be paused: the mask may change
+            self._sync(agent)
 
     def _returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> None:
         interaction = self.interactions[e.interaction_id]
@@ -472,12 +523,87 @@ class RouterState:
         if waiting:
             self._enqueue(interaction)
 
+    # Transfers: the interaction's context (attributes, notes, history) stays on it.
+
+    def _close_segment(
+        self, interaction: Interaction, agent_id: str, at: float, reason: str
+    ) -> None:
+        start = interaction.segment_started_at
+        leg = Segment(interaction.queue, agent_id, start, at, "transferred", reason)
+        interaction.history.append(leg)
+
+    def _transferred(self, e: InteractionTransferred) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent = self.agents[e.agent_id]
+        self._close_segment(interaction, e.agent_id, e.at, e.reason)
+        if e.note is not None:
+            interaction.notes.append(e.note)
+        interaction.queue, interaction.status, interaction.agent_id = e.queue, "queued", None
+        interaction.declined_by = []
+        if e.skills is not None:
+            interaction.skills = dict(e.skills)
+            interaction.signature = (interaction.channel, tuple(sorted(e.skills.items())))
+        interaction.preferred = () if e.to_agent is None else (e.to_agent,)
+        interaction.preferred_until = None
+        # Its age travels with it: it waits under its original arrival, at the new queue's
+        # aging rate.
+        rate = self.config.queue(e.queue).aging_rate
+        arrived = interaction.arrived_at
+        self._keys[e.interaction_id] = (
+            -(interaction.priority - rate * arrived),
+            arrived,
+            interaction.queued_seq,
+            e.interaction_id,
+        )
+        self._release(agent, agent.connected, e.interaction_id, e.at)
+        self._enqueue(interaction)
+
+    def _transfer_offered(self, e: TransferOffered) -> None:
+        interaction = self.interactions[e.interaction_id]
+        target = self.agents[e.to_agent]
+        interaction.consult = (e.to_agent, e.queue, e.reason, e.expires_at)
+        if e.note is not None:
+            interaction.notes.append(e.note)
+        target.consults[e.interaction_id] = interaction.channel
+        target.in_use[interaction.channel] += 1
+        if e.expires_at is not None:
+            self._set_timer(e.expires_at, e.seq, "consult", e.interaction_id)
+        self._sync(target)
+
+    def _transfer_accepted(self, e: TransferAccepted) -> None:
+        interaction = self.interactions[e.interaction_id]
+        agent, target = self.agents[e.agent_id], self.agents[e.to_agent]
+        self._cancel_timer("consult", e.interaction_id)
+        self._close_segment(interaction, e.agent_id, e.at, e.reason)
+        interaction.queue, interaction.agent_id, interaction.consult = e.queue, e.to_agent, None
+        interaction.declined_by = []
+        target.connected[e.interaction_id] = target.consults.pop(e.interaction_id)
+        target.handled += 1
+        target.misses = 0
+        if self._dirty is None:
+            self.table.set_fact(target.slot, HANDLED, target.handled)
+        self._sync(target)
+        self._release(agent, agent.connected, e.interaction_id, e.at)
+
+    def _transfer_declined(self, e: TransferDeclined) -> None:
+        interaction = self.interactions[e.interaction_id]
+        target = self.agents[e.to_agent]
+        self._cancel_timer("consult", e.interaction_id)
+        interaction.consult = None
+        self._release(target, target.consults, e.interaction_id, e.at)
+
+    def _note_added(self, e: InteractionNoteAdded) -> None:
+        self.interactions[e.interaction_id].notes.append(e.text)
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
     def _config_changed(self, e: ConfigChanged) -> None:
         old, self.config = self.config, RouterConfig.from_dict(e.config)
         self.config_version = e.version
+        if old.channels != self.config.channels:  # new omnichannel rules: a new mask
+            for agent in self.agents.values():
+                self._sync(agent)
         # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
         for iid, key in list(self._keys.items()):
             interaction = self.interactions[iid]
@@ -562,8 +688,42 @@ class RouterState:
         table, slot = self.table, agent.slot
         ready = agent.presence == "ready"
         table.set_facts(slot, agent.idle_since, agent.load)  # first: joining copies them
+        if self.config.channels or agent.budget is not None:
+            for channel, col in table.channel_cols.items():
+                table.set_available(col, slot, self.can_take(agent, channel))
+            return
         for channel, col in table.channel_cols.items():
             table.set_available(col, slot, ready and agent.free(channel) > 0)
+
+    def pausable(self, agent: Agent) -> dict[str, int]:
+        """Per channel, the agent's connected work that is not paused (what an interruption
+        could pause)."""
+        counts: dict[str, int] = {}
+        interactions = self.interactions
+        for iid, channel in agent.connected.items():
+            if interactions[iid].paused_by is None:
+                counts[channel] = counts.get(channel, 0) + 1
+        return counts
+
+    def can_take(self, agent: Agent, channel: str) -> bool:
+        """Whether ``agent`` may be offered new work on ``channel`` now: ready, free capacity,
+        and the omnichannel rules (:mod:`ccrouter.channels`) allow it."""
+        if agent.presence != "ready" or agent.free(channel) <= 0:
+            return False
+        if not self.config.channels and agent.budget is None:
+            return True
+        pausable = self.pausable(agent) if agent.connected else None
+        return available(
+            self.config, True, agent.capacity, agent.in_use, channel, agent.budget, pausable
+        )
+
+    def _paused(self, e: InteractionPaused) -> None:
+        self.interactions[e.interaction_id].paused_by = e.by
+        self._sync(self.agents[e.agent_id])
+
+    def _resumed(self, e: InteractionResumed) -> None:
+        self.interactions[e.interaction_id].paused_by = None
+        self._sync(self.agents[e.agent_id])
 
     # --- invariants --------------------------------------------------------------------------
 
@@ -575,7 +735,7 @@ class RouterState:
             for channel, cap in agent.capacity.items():
                 held = sum(
                     1
-                    for work in (agent.offers, agent.connected, agent.wrapping)
+                    for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
                     for ch in work.values()
                     if ch == channel
                 )
@@ -583,13 +743,42 @@ class RouterState:
                 assert 0 <= held <= cap, (
                     f"{agent.agent_id} holds {held} > capacity {cap} on {channel}"
                 )
-                col = self.table.channel_cols[channel]
-                expect = agent.presence == "ready" and held < cap
+            for channel, col in self.table.channel_cols.items():
+                # The mask equals the rules, recomputed here from scratch.
+                in_use = {
+                    ch: sum(
+                        1
+                        for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
+                        for c in work.values()
+                        if c == ch
+                    )
+                    for ch in agent.capacity
+                }
+                pausable: dict[str, int] = {}
+                for iid, ch in agent.connected.items():
+                    if self.interactions[iid].paused_by is None:
+                        pausable[ch] = pausable.get(ch, 0) + 1
+                expect = available(
+                    self.config,
+                    agent.presence == "ready",
+                    agent.capacity,
+                    in_use,
+                    channel,
+                    agent.budget,
+                    pausable,
+                )
                 assert bool(self.table.avail[col, agent.slot]) == expect, (agent.agent_id, channel)
+            for iid in agent.connected:
+                by = self.interactions[iid].paused_by
+                if by is not None:  # paused for work this agent is connected to
+                    assert by in agent.connected and self.interactions[by].paused_by is None, iid
             for work in (agent.offers, agent.connected, agent.wrapping):
                 for interaction_id in work:
                     assert interaction_id not in holders, f"{interaction_id} held by two agents"
                     holders[interaction_id] = agent.agent_id
+            for interaction_id in agent.consults:
+                consult = self.interactions[interaction_id].consult
+                assert consult is not None and consult[0] == agent.agent_id, interaction_id
             if agent.presence == "logged_out":
                 assert agent.work_in_hand == 0, f"{agent.agent_id} logged out with work in hand"
             assert self.table.idle_since[agent.slot] == agent.idle_since
@@ -632,6 +821,19 @@ class RouterState:
                 interaction.status in ("queued", "offered")
                 and interaction.preferred_until is not None
             ), iid
+            if interaction.paused_by is not None:
+                assert interaction.status == "connected", iid
+            consult = interaction.consult
+            if consult is not None:
+                assert interaction.status == "connected", iid
+                assert iid in self.agents[consult[0]].consults, iid
+            assert (("consult", iid) in self.timer_of) == (
+                consult is not None and consult[3] is not None
+            ), iid
+            start = interaction.arrived_at
+            for leg in interaction.history:
+                assert leg.ended_at is not None and leg.started_at == start <= leg.ended_at, iid
+                start = leg.ended_at
         by_customer: dict[str, list[str]] = {}
         for interaction in self.interactions.values():  # in submission order
             if interaction.customer_id is not None:
@@ -662,5 +864,12 @@ _APPLY: dict[type[Any], Any] = {
     InteractionUpdated: RouterState._updated,
     InteractionTargeted: RouterState._targeted,
     InteractionTargetExpired: RouterState._target_expired,
+    InteractionTransferred: RouterState._transferred,
+    TransferOffered: RouterState._transfer_offered,
+    TransferAccepted: RouterState._transfer_accepted,
+    TransferDeclined: RouterState._transfer_declined,
+    InteractionNoteAdded: RouterState._note_added,
+    InteractionPaused: RouterState._paused,
+    InteractionResumed: RouterState._resumed,
     ConfigChanged: RouterState._config_changed,
 }

@@ -17,6 +17,7 @@ import msgspec
 
 from ccrouter.commands import (
     Abandon,
+    AddNote,
     Command,
     Login,
     Logout,
@@ -38,15 +39,22 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 from ccrouter.router import Router
@@ -61,7 +69,9 @@ __all__ = [
     "SkippedInput",
 ]
 
-Role: TypeAlias = Literal["input", "reaction", "decision", "consequence", "config", "bookkeeping"]
+Role: TypeAlias = Literal[
+    "input", "reaction", "decision", "consequence", "config", "bookkeeping", "unsupported"
+]
 ConfigChanges: TypeAlias = Literal["drop", "replay"]
 
 EVENT_ROLES: dict[type, Role] = {
@@ -75,6 +85,7 @@ EVENT_ROLES: dict[type, Role] = {
     InteractionTargeted: "input",
     InteractionUpdated: "input",
     InteractionAbandoned: "input",  # patience: applied only if still waiting
+    InteractionNoteAdded: "input",
     OfferAccepted: "reaction",
     OfferDeclined: "reaction",
     InteractionCompleted: "reaction",
@@ -83,6 +94,13 @@ EVENT_ROLES: dict[type, Role] = {
     OfferRevoked: "consequence",
     WrapUpEnded: "consequence",
     InteractionTargetExpired: "consequence",
+    InteractionPaused: "consequence",  # channel rules: interrupting work connected
+    InteractionResumed: "consequence",
+    # An agent's transfer depends on who holds the interaction when: not modelled yet.
+    InteractionTransferred: "unsupported",
+    TransferOffered: "unsupported",
+    TransferAccepted: "unsupported",
+    TransferDeclined: "unsupported",
     ConfigChanged: "config",  # dropped or replayed: see `config_changes`
     CommandRecorded: "bookkeeping",
 }
@@ -93,7 +111,7 @@ a decision (accept, decline, complete), re-timed relative to the new decision; `
 an offer, made again by the router; ``consequence``: made by the router's timers or by a
 logout, made again; ``config``: a recorded config change, dropped (the what-if config stays
 in force) or re-applied, as ``config_changes`` says; ``bookkeeping``: command ids (kept so
-sequence numbers line up).
+sequence numbers line up); ``unsupported``: not modelled (transfers), the log is refused.
 An event type missing here makes :func:`whatif` raise
 :class:`~ccrouter.errors.UnsupportedInput`: a new event type must be classified here first.
 """
@@ -172,6 +190,13 @@ class Recording:
                     "classify it in ccrouter.whatif.EVENT_ROLES"
                 )
                 raise UnsupportedInput(msg)
+            if role == "unsupported":
+                msg = (
+                    f"what-if replay does not model {e.kind!r} events yet (seq {e.seq}): "
+                    "a transfer depends on who holds the interaction, which the new config "
+                    "changes; the log cannot be re-run"
+                )
+                raise UnsupportedInput(msg)
             inp: _Input | None = None
             if t is InteractionQueued:
                 assert isinstance(e, InteractionQueued)
@@ -199,7 +224,12 @@ class Recording:
                 sub.command = _submit(self.queued[e.interaction_id], e)
             elif t is AgentLoggedIn:
                 assert isinstance(e, AgentLoggedIn)
-                login = Login(agent_id=e.agent_id, skills=dict(e.skills), capacity=dict(e.capacity))
+                login = Login(
+                    agent_id=e.agent_id,
+                    skills=dict(e.skills),
+                    capacity=dict(e.capacity),
+                    budget=e.budget,
+                )
                 inp = _Input(e.seq, e.at, "login", login)
             elif t is AgentReady:
                 assert isinstance(e, AgentReady)
@@ -247,6 +277,10 @@ class Recording:
             elif t is InteractionCompleted:
                 assert isinstance(e, InteractionCompleted)
                 self.completed[e.interaction_id] = (e.at, e.seq)
+            elif t is InteractionNoteAdded:
+                assert isinstance(e, InteractionNoteAdded)
+                note = AddNote(interaction_id=e.interaction_id, text=e.text)
+                inp = _Input(e.seq, e.at, "add_note", note)
             elif t is ConfigChanged:
                 assert isinstance(e, ConfigChanged)
                 inp = _Input(e.seq, e.at, "reconfigure", Reconfigure(config=e.config))

@@ -3,10 +3,17 @@ agreement with a 50-digit mpmath reference for random sizes up to 10,000 agents.
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import mpmath as mp
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ccrouter import erlang
@@ -115,3 +122,53 @@ def test_erlang_a_required_agents_are_minimal(
 
     assert ok(n)
     assert n == 0 or not ok(n - 1)
+
+
+# The corners of the ranges where the Erlang A chain is longest and its negative-binomial tail is
+# summed furthest beyond its bulk: heavy load, few agents, callers patient compared with the AHT,
+# a target near or above the patience. One such draw used to hang a worker forever, and a hang
+# inside compiled code cannot be interrupted, so the calls run in a child process on a clock.
+corner_traffic = st.one_of(st.sampled_from([300.0, 1000.0]), st.floats(50.0, 1000.0))
+corner_agents = st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 400))
+corner_aht = st.one_of(st.just(10.0), st.floats(10.0, 1200.0))
+corner_patience = st.one_of(st.sampled_from([5.0, 386.3703814392433, 3000.0]), patience)
+corner_target = st.one_of(st.just(300.0), st.floats(150.0, 300.0))
+corner = st.tuples(corner_traffic, corner_agents, corner_aht, corner_patience, corner_target)
+
+_CHILD = """
+import json, sys
+from ccrouter import erlang
+out = []
+for a, n, h, p, t in json.load(sys.stdin):
+    r = erlang.erlang_a(a, n, h, p, t)
+    k = erlang.agents_for_erlang_a(a, h, p, t, 0.8, max_abandon=0.05)
+    out.append([r.p_wait, r.p_abandon, r.service_level, k])
+json.dump(out, sys.stdout)
+"""
+
+
+@given(cases=st.lists(corner, min_size=1, max_size=12))
+@example(cases=[(300.0, n, 10.0, 386.3703814392433, 300.0) for n in (0, 1, 50, 99, 100)])
+# No shrinking: each attempt on a hang would cost the whole timeout.
+@settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+def test_erlang_a_finishes_at_the_corners(
+    cases: list[tuple[float, int, float, float, float]],
+) -> None:
+    src = str(Path(erlang.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    # Normally well under 5 s with Numba's cache; a hang runs into the timeout and fails.
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    for (a, n, _, _, _), (p_wait, p_ab, sl, k) in zip(cases, json.loads(done.stdout), strict=True):
+        assert 0.0 <= sl <= 1.0 - p_ab + 1e-12 and 0.0 <= p_ab <= p_wait <= 1.0
+        # At most n agents carry load: a·(1 − P(abandon)) <= n.
+        assert p_ab >= 1.0 - n / a - 1e-12
+        assert n > 0 or (p_wait, p_ab, sl) == (1.0, 1.0, 0.0)
+        assert k >= math.floor(0.95 * a)  # abandonment <= 5 % needs that much carried load

@@ -44,14 +44,37 @@ commands = st.one_of(
     submit,
     st.tuples(st.sampled_from(["accept", "decline", "complete", "abandon"]), work),
     st.tuples(st.just("advance")),
+    # transfers (blind and consult, to a queue or an agent) and their context
+    st.tuples(
+        st.just("transfer"),
+        work,
+        st.sampled_from([None, "default", "vip"]),
+        st.sampled_from([None, *AGENTS]),
+        st.sampled_from(["blind", "blind", "consult"]),
+    ),
+    st.tuples(st.sampled_from(["accept_transfer", "decline_transfer", "add_note"]), work),
+    st.tuples(st.just("login"), agent, levels, capacity, st.integers(0, 3)),  # with a budget
 )
+CHANNEL_RULES: list[dict[str, Any]] = [
+    {},
+    {"voice": {"blocks": ["chat"]}, "chat": {"cost": 2}},
+    {"chat": {"blocks": ["voice"], "interruptible_by": ["voice"]}},
+]
 
 
 def run(router: Router, command: tuple[Any, ...], at: float) -> list[Any]:
     name, *args = command
     try:
         if name == "login":
-            return router.login(args[0], skills=args[1], capacity=args[2], at=at)
+            budget = args[3] if len(args) > 3 else None
+            return router.login(args[0], skills=args[1], capacity=args[2], budget=budget, at=at)
+        if name == "transfer":
+            iid, to_queue, to_agent, mode = args
+            if mode == "consult" and to_agent is None:
+                to_agent = AGENTS[0]
+            return router.transfer(iid, to_queue=to_queue, to_agent=to_agent, mode=mode, at=at)
+        if name == "add_note":
+            return router.add_note(args[0], "note", at=at)
         if name == "not_ready":
             return router.not_ready(args[0], reason="break", at=at)
         if name == "submit":
@@ -86,6 +109,7 @@ def assert_same_arrays(live: Router, replayed: Router) -> None:
     wrap_up=st.sampled_from([0.0, 2.0]),
     timeout=st.sampled_from([None, 3.0]),
     auto_accept=st.booleans(),
+    channels=st.sampled_from(CHANNEL_RULES),
     team=st.lists(st.tuples(levels, capacity), min_size=1, max_size=len(AGENTS)),
     history=st.lists(st.tuples(commands, st.sampled_from([0.0, 0.5, 2.0])), max_size=60),
     future=st.lists(st.tuples(commands, st.sampled_from([0.0, 1.0])), max_size=15),
@@ -95,6 +119,7 @@ def test_replay_rebuilds_the_matching_arrays(
     wrap_up: float,
     timeout: float | None,
     auto_accept: bool,
+    channels: dict[str, Any],
     team: list[tuple[dict[str, int], dict[str, int]]],
     history: list[tuple[tuple[Any, ...], float]],
     future: list[tuple[tuple[Any, ...], float]],
@@ -104,6 +129,7 @@ def test_replay_rebuilds_the_matching_arrays(
         {
             "auto_accept": auto_accept,
             "queues": {"default": queue, "vip": {**queue, "aging_rate": 1}},
+            "channels": channels,
         }
     )
     live = Router(config)

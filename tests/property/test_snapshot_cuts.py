@@ -16,7 +16,15 @@ from typing import Any
 
 import hypothesis.strategies as st
 from hypothesis import given, settings
-from test_replay_arrays import AGENTS, assert_same_arrays, capacity, commands, levels, run
+from test_replay_arrays import (
+    AGENTS,
+    CHANNEL_RULES,
+    assert_same_arrays,
+    capacity,
+    commands,
+    levels,
+    run,
+)
 
 from ccrouter import Router, RouterConfig
 from ccrouter.log import MemoryEventLog
@@ -60,6 +68,7 @@ def run_with_id(router: Router, command: tuple[Any, ...], at: float, cid: str | 
     strategy=st.sampled_from(["longest_idle", "most_skilled", "round_robin", "random"]),
     timeout=st.sampled_from([None, 3.0]),
     wrap_up=st.sampled_from([0.0, 2.0]),
+    channels=st.sampled_from(CHANNEL_RULES),
     team=st.lists(st.tuples(levels, capacity), min_size=1, max_size=len(AGENTS)),
     history=st.lists(
         st.tuples(commands, st.sampled_from([0.0, 0.5, 2.0]), st.none() | st.integers(0, 5)),
@@ -72,6 +81,7 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_cut(
     strategy: str,
     timeout: float | None,
     wrap_up: float,
+    channels: dict[str, Any],
     team: list[tuple[dict[str, int], dict[str, int]]],
     history: list[tuple[tuple[Any, ...], float, int | None]],
     future: list[tuple[tuple[Any, ...], float]],
@@ -79,7 +89,7 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_cut(
 ) -> None:
     queue = {"strategy": strategy, "wrap_up": wrap_up, "offer_timeout": timeout}
     config = RouterConfig.from_dict(
-        {"queues": {"default": queue, "vip": {**queue, "aging_rate": 1}}}
+        {"queues": {"default": queue, "vip": {**queue, "aging_rate": 1}}, "channels": channels}
     )
     log = MemoryEventLog()
     live_store = MemorySnapshotStore()

@@ -39,7 +39,11 @@ CONFIG = RouterConfig.from_dict(
 _capacity = st.sampled_from([{"voice": 1}, {"chat": 2}, {"voice": 1, "chat": 3}] * 2)
 _dt = st.sampled_from([0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 9.0])
 _interaction_op = st.tuples(
-    st.sampled_from(["accept"] * 3 + ["complete"] * 3 + ["decline", "abandon"]),
+    st.sampled_from(
+        ["accept"] * 3
+        + ["complete"] * 3
+        + ["decline", "abandon", "transfer", "escalate", "consult", "accept_transfer"]
+    ),
     st.integers(0, 30),
 )
 _command = st.one_of(
@@ -72,6 +76,10 @@ _FITS = {
     "decline": ("offered",),
     "complete": ("connected",),
     "abandon": ("queued", "offered"),
+    "transfer": ("connected",),
+    "escalate": ("connected",),
+    "consult": ("connected",),
+    "accept_transfer": ("connected",),
 }
 
 
@@ -98,6 +106,14 @@ def _run(router: Router, step: tuple[Any, ...], at: float, submitted: list[str])
         if not candidates:
             return []
         iid = candidates[args[0] % len(candidates)]
+        if op == "transfer":  # blind, to the other queue
+            other = QUEUES[1 - QUEUES.index(router.interaction(iid).queue)]
+            return router.transfer(iid, to_queue=other, at=at)
+        if op == "escalate":
+            return router.escalate(iid, to_queue="sales", at=at)
+        if op == "consult":
+            agent = AGENTS[args[0] % len(AGENTS)]
+            return router.transfer(iid, to_agent=agent, mode="consult", timeout=3.0, at=at)
         return getattr(router, op)(iid, at=at)  # type: ignore[no-any-return]
     except CCRouterError:
         return []  # refused: nothing changed

@@ -27,7 +27,8 @@ ITEMS = [f"c{i}" for i in range(6)]
 
 KINDS = (
     ["submit"] * 3 + ["accept"] * 3 + ["ready"] * 4 + ["complete"] * 2 + ["login"] * 2
-    + ["decline"] * 2 + ["advance", "not_ready", "logout", "abandon", "update", "reconfigure"]
+    + ["decline"] * 2
+    + ["advance", "not_ready", "logout", "abandon", "update", "reconfigure", "note"]
 )  # fmt: skip
 
 
@@ -43,7 +44,8 @@ def draw_command(data: st.DataObject, router: Router) -> tuple[Any, ...]:
         free = [a for a in AGENTS if a not in live]
         if free:
             aid = data.draw(st.sampled_from(free))
-            return ("login", aid, data.draw(st.integers(0, 3)), data.draw(st.integers(1, 2)))
+            return ("login", aid, data.draw(st.integers(0, 3)), data.draw(st.integers(1, 2)),
+                    data.draw(st.sampled_from([None, None, 1])))  # fmt: skip
     elif kind in ("ready", "not_ready", "logout") and live:
         aid = data.draw(st.sampled_from(live))
         return (
@@ -57,16 +59,17 @@ def draw_command(data: st.DataObject, router: Router) -> tuple[Any, ...]:
         return ("submit", iid, data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)),
                 target, data.draw(st.sampled_from(AGENTS)),
                 data.draw(st.sampled_from([None, "u0", "u1"])))  # fmt: skip
-    elif kind in ("accept", "decline", "complete", "abandon", "update"):
+    elif kind in ("accept", "decline", "complete", "abandon", "update", "note"):
         wanted = {"accept": ["offered"], "decline": ["offered"], "complete": ["connected"],
                   "abandon": ["queued", "offered"],
-                  "update": ["queued", "offered", "connected"]}[kind]  # fmt: skip
+                  "update": ["queued", "offered", "connected"],
+                  "note": ["queued", "offered", "connected"]}[kind]  # fmt: skip
         ids = [iid for status in wanted for iid in by_status.get(status, [])]
         if ids:
             iid = data.draw(st.sampled_from(sorted(ids)))
-            return (
-                ("update", iid, data.draw(st.integers(0, 3))) if kind == "update" else (kind, iid)
-            )
+            if kind == "update":
+                return ("update", iid, data.draw(st.integers(0, 3)))
+            return (kind, iid)
     elif kind == "reconfigure":
         return ("reconfigure", data.draw(st.sampled_from(STRATEGIES)),
                 data.draw(st.sampled_from([0.0, 1.0])))  # fmt: skip
@@ -82,8 +85,9 @@ def run(router: Router, cmd: tuple[Any, ...], at: float, cid: str | None) -> Non
             router.reconfigure(data, at=at, command_id=cid)
             return
         if name == "login":
-            aid, level, cap = args
-            router.login(aid, skills={"en": level}, capacity={"voice": cap}, at=at, command_id=cid)
+            aid, level, cap, budget = args
+            router.login(aid, skills={"en": level}, capacity={"voice": cap}, budget=budget,
+                         at=at, command_id=cid)  # fmt: skip
         elif name in ("ready", "logout"):
             getattr(router, name)(args[0], at=at, command_id=cid)
         elif name == "not_ready":
@@ -101,6 +105,8 @@ def run(router: Router, cmd: tuple[Any, ...], at: float, cid: str | None) -> Non
             )  # fmt: skip
         elif name == "update":
             router.update(args[0], priority=args[1], at=at, command_id=cid)
+        elif name == "note":
+            router.add_note(args[0], "called back", at=at, command_id=cid)
         elif name == "advance":
             router.advance(at=at, command_id=cid)
         else:

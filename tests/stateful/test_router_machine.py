@@ -35,6 +35,13 @@ requirements = st.one_of(
 )
 capacities = st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1, max_size=2)
 dt = st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0])
+budgets = st.sampled_from([None, None, 1, 2, 3])
+CHANNEL_RULES: list[dict[str, Any]] = [
+    {},  # independent per-channel capacity
+    {"voice": {"blocks": ["chat"]}},  # a call blocks new chats
+    {"voice": {"cost": 2}, "chat": {"interruptible_by": ["voice"]}},  # budget, chats pausable
+    {"voice": {"blocks": ["chat"]}, "chat": {"blocks": ["voice"], "interruptible_by": ["voice"]}},
+]
 
 
 @st.composite
@@ -58,7 +65,8 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "max_no_answer": draw(st.integers(1, 2)),
             "seed": draw(st.integers(0, 3)),
             "customer_history": draw(st.integers(0, 3)),
-            "queues": {name: queue() for name in QUEUES},
+            "queues": {"default": {**queue(), "escalate_to": "vip"}, "vip": queue()},
+            "channels": draw(st.sampled_from(CHANNEL_RULES)),
         }
     )
 
@@ -108,11 +116,22 @@ class RouterMachine(RuleBasedStateMachine):
 
     # --- agents --------------------------------------------------------------------------
 
-    @rule(agent=st.sampled_from(AGENTS), skills=levels, capacity=capacities, step=dt)
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        skills=levels,
+        capacity=capacities,
+        budget=budgets,
+        step=dt,
+    )
     def login(
-        self, agent: str, skills: dict[str, int], capacity: dict[str, int], step: float
+        self,
+        agent: str,
+        skills: dict[str, int],
+        capacity: dict[str, int],
+        budget: int | None,
+        step: float,
     ) -> None:
-        self.do("login", agent, skills=skills, capacity=capacity, at=self.tick(step))
+        self.do("login", agent, skills=skills, capacity=capacity, budget=budget, at=self.tick(step))
 
     @rule(agent=st.sampled_from(AGENTS), step=dt)
     def ready(self, agent: str, step: float) -> None:
@@ -191,7 +210,7 @@ class RouterMachine(RuleBasedStateMachine):
         status = self.router.interaction(iid).status
         options = {
             "offered": ["accept", "accept", "decline", "abandon"],
-            "connected": ["complete"],
+            "connected": ["complete", "decline_transfer", "accept_transfer"],
             "queued": ["abandon"],
         }.get(status, ["complete"])
         self.do(data.draw(st.sampled_from(options)), iid, at=self.tick(step))
@@ -225,6 +244,85 @@ class RouterMachine(RuleBasedStateMachine):
             at=self.tick(step),
         )
 
+    @precondition(lambda self: self.next_id > 0)
+    @rule(
+        data=st.data(),
+        mode=st.sampled_from(["blind", "blind", "consult"]),
+        to_queue=st.sampled_from([None, *QUEUES]),
+        to_agent=st.sampled_from([None, None, *AGENTS, "ghost"]),
+        reason=st.sampled_from(["transfer", "escalation"]),
+        note=st.sampled_from([None, "vip customer"]),
+        timeout=st.sampled_from([None, None, 2.0]),
+        step=dt,
+    )
+    def transfer(
+        self,
+        data: st.DataObject,
+        mode: str,
+        to_queue: str | None,
+        to_agent: str | None,
+        reason: str,
+        note: str | None,
+        timeout: float | None,
+        step: float,
+    ) -> None:
+        """Blind or consult transfers to a queue and/or an agent; connected ones are picked
+        more often so that runs reach transfers, any status must be refused alike."""
+        connected = [
+            i.interaction_id
+            for i in self.router.state.interactions.values()
+            if i.status == "connected"
+        ]
+        if connected and data.draw(st.booleans()):
+            iid = data.draw(st.sampled_from(connected))
+        else:
+            iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        if mode == "consult" and (to_agent is None or data.draw(st.booleans())):
+            # Mostly an agent who can take it now, so that consults get answered.
+            state = self.router.state
+            channel = state.interactions[iid].channel if iid in state.interactions else "voice"
+            able = [a.agent_id for a in state.agents.values() if state.can_take(a, channel)]
+            to_agent = data.draw(st.sampled_from(able or AGENTS))
+        self.do(
+            "transfer",
+            iid,
+            mode=mode,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            reason=reason,
+            note=note,
+            timeout=timeout if mode == "consult" else None,
+            at=self.tick(step),
+        )
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), answer=st.sampled_from(["accept_transfer", "decline_transfer"]), step=dt)
+    def answer_consult(self, data: st.DataObject, answer: str, step: float) -> None:
+        pending = [
+            i.interaction_id
+            for i in self.router.state.interactions.values()
+            if i.consult is not None
+        ]
+        iid = (
+            data.draw(st.sampled_from(pending))
+            if pending
+            else f"i{data.draw(st.integers(1, self.next_id))}"
+        )
+        self.do(answer, iid, at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def note(self, data: st.DataObject, step: float) -> None:
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do("add_note", iid, "called back", at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), step=dt)
+    def escalate(self, data: st.DataObject, step: float) -> None:
+        """To the queue's ``escalate_to`` tier (``default`` has one, ``vip`` none)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        self.do("escalate", iid, at=self.tick(step))
+
     @rule(config=configs(), step=dt)
     def reconfigure(self, config: RouterConfig, step: float) -> None:
         """Change the whole config while running (refused alike if it drops a busy queue)."""
@@ -242,11 +340,19 @@ class RouterMachine(RuleBasedStateMachine):
                 ("accept", ("nobody",), {}),
                 ("ready", ("ghost",), {}),
                 ("login", ("a0",), {"skills": {"x": -1}}),
+                ("login", ("zz",), {"skills": {}, "budget": -1}),
                 ("login", ("zz",), {"skills": {"x": 1}, "capacity": {"voice": -2}}),
                 ("submit", ("i1",), {"channel": "voice"}),
                 ("submit", ("new",), {"channel": "voice", "queue": "nope"}),
                 ("submit", ("new2",), {"channel": ""}),
                 ("update", ("i1",), {"priority": float("nan")}),
+                ("transfer", ("i1",), {}),
+                ("transfer", ("i1",), {"to_queue": "nope"}),
+                ("transfer", ("i1",), {"to_queue": "vip", "mode": "warm"}),
+                ("transfer", ("i1",), {"to_queue": "vip", "timeout": 3.0}),
+                ("transfer", ("i1",), {"to_queue": "vip", "mode": "consult"}),
+                ("add_note", ("i1", ""), {}),
+                ("accept_transfer", ("ghost",), {}),
                 ("update", ("i1",), {"skills": {"x": -3}}),
                 ("update", ("ghost",), {"priority": 1}),
                 ("submit", ("new3",), {"channel": "voice", "preferred_wait": 3.0}),
@@ -296,9 +402,20 @@ class RouterMachine(RuleBasedStateMachine):
                     (not interaction.preferred or agent.agent_id in interaction.preferred)
                     and agent.presence == "ready"
                     and agent.free(interaction.channel) > 0
+                    and state.can_take(agent, interaction.channel)  # omnichannel rules
                     and all(agent.skills.get(s, -1) >= m for s, m in interaction.skills.items())
                 )
                 assert not eligible, (agent.agent_id, interaction.interaction_id)
+
+    @invariant()
+    def paused_work_waits_for_its_interrupter(self) -> None:
+        """Paused work is connected, and what paused it is connected to the same agent."""
+        state = self.router.state
+        for interaction in state.interactions.values():
+            if interaction.paused_by is not None:
+                by = state.interactions[interaction.paused_by]
+                assert interaction.status == by.status == "connected"
+                assert by.agent_id == interaction.agent_id
 
     @invariant()
     def replay_equals_live(self) -> None:

@@ -28,10 +28,22 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "routing.reference": ("routing.strategies",),
     "routing._kernels": ("routing.strategies",),
     "routing.match": ("agent_table", "routing."),
-    "state": ("agent_table", "config", "errors", "events"),
+    "state": ("agent_table", "channels", "config", "errors", "events"),
     "routing.explain": ("routing.", "state"),
+    "transfers": ("commands", "config", "errors", "events", "state"),
+    "channels": ("config",),
     "customers": ("state",),
-    "core": ("commands", "config", "customers", "errors", "events", "routing.", "state"),
+    "core": (
+        "commands",
+        "config",
+        "channels",
+        "customers",
+        "errors",
+        "events",
+        "routing.",
+        "state",
+        "transfers",
+    ),
     "snapshot": ("agent_table", "config", "errors", "events", "log.", "state"),
     "log": ("errors", "events", "log."),
     "log.": ("errors", "events", "log."),
@@ -66,9 +78,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 PURE = (
-    "errors", "commands", "agent_table", "events", "state", "core", "routing.", "sim.pacing",
-    "whatif", "whatif_model",
-)  # fmt: skip
+    "errors",
+    "commands",
+    "agent_table",
+    "events",
+    "state",
+    "core",
+    "routing.",
+    "sim.pacing",
+    "transfers",
+    "channels",
+    "whatif",
+    "whatif_model",
+)
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",

@@ -468,3 +468,72 @@ def test_erlang_a_tiny_service_level_keeps_relative_precision(
         ref = erlang_a_closed_form(*case)[2]
     assert ref < 1e-16
     assert rel(erlang.erlang_a(*case).service_level, ref) < 1e-12
+
+
+# Far fewer agents than the load and very patient callers: the chain runs ~10,000 terms past the
+# negative binomial's bulk, where its pmf sits at the smallest subnormal; this used to hang.
+OVERLOADED = (300.0, 10.0, 386.3703814392433, 300.0)  # traffic, aht, patience, target
+
+
+def erlang_a_interval_form(
+    traffic: float, agents: int, aht: float, patience: float, target: float
+) -> tuple[mp.mpf, mp.mpf, mp.mpf]:
+    """The closed forms with the answered-in-time part as one incomplete gamma over [y·z, y].
+
+    ``mpmath.gammainc(s, a, b)`` integrates over the interval, so nothing cancels and 60 digits
+    are plenty even for a service level of 1e-2220 (checked against 400 digits).
+    """
+    with mp.workdps(60):
+        x = agents * mp.mpf(patience) / aht
+        y = mp.mpf(traffic) * patience / aht
+        z = mp.exp(-mp.mpf(target) / patience)
+
+        def scaled(s: mp.mpf, low: mp.mpf, high: mp.mpf) -> mp.mpf:
+            return mp.exp(mp.log(x) + y - s * mp.log(y)) * mp.gammainc(s, low, high)
+
+        at_or_above = scaled(x, mp.mpf(0), y)
+        answered_queue = scaled(x + 1, mp.mpf(0), y)
+        total = 1 / b_ref(traffic, agents) - 1 + at_or_above
+        return (
+            at_or_above / total,
+            (at_or_above - answered_queue) / total,
+            (1 / b_ref(traffic, agents) - 1 + scaled(x + 1, y * z, y)) / total,
+        )
+
+
+def test_erlang_a_without_agents_everybody_abandons() -> None:
+    # No agent: every caller waits and hangs up, nobody is answered (exact, not a limit).
+    res = erlang.erlang_a(OVERLOADED[0], 0, *OVERLOADED[1:])
+    assert (res.p_wait, res.p_abandon, res.service_level) == (1.0, 1.0, 0.0)
+    assert res.asa == OVERLOADED[2] and res.occupancy == 1.0
+
+
+@pytest.mark.parametrize(
+    ("agents", "sl_exponent"), [(1, -2220), (50, -628), (99, -105), (100, -100)]
+)
+def test_erlang_a_far_below_the_load_matches_mpmath(agents: int, sl_exponent: int) -> None:
+    traffic, aht, patience, target = OVERLOADED
+    res = erlang.erlang_a(traffic, agents, aht, patience, target)
+    p_wait, p_ab, sl = erlang_a_interval_form(traffic, agents, aht, patience, target)
+    assert res.p_wait == 1.0 and rel(res.p_wait, p_wait) < 1e-15
+    assert rel(res.p_abandon, p_ab) < 1e-14
+    # The fluid limit: every agent is always busy, so the carried load is the agent count.
+    assert res.p_abandon == pytest.approx(1.0 - agents / traffic, rel=1e-14)
+    assert res.asa == pytest.approx(patience * (1.0 - agents / traffic), rel=1e-14)
+    # Hardly anyone reaches an agent within 300 s: 1e-2220 and 1e-628 underflow to exactly 0,
+    # 1e-105 and 1e-100 keep their relative precision.
+    assert int(mp.floor(mp.log10(sl))) == sl_exponent
+    if sl < TINY:
+        assert res.service_level == 0.0
+    else:
+        assert rel(res.service_level, sl) < 1e-11
+
+
+def test_agents_for_erlang_a_far_below_the_load_finishes_and_is_minimal() -> None:
+    traffic, aht, patience, target = OVERLOADED
+    counts = np.arange(0, 400)
+    r = erlang.erlang_a(traffic, counts, aht, patience, target)
+    for level, cap in ((0.8, None), (0.0, 0.05), (0.5, 0.2)):
+        got = erlang.agents_for_erlang_a(traffic, aht, patience, target, level, max_abandon=cap)
+        ok = (r.service_level >= level) & (r.p_abandon <= (1.0 if cap is None else cap))
+        assert got == _first_meeting(ok, counts), (level, cap)

@@ -14,6 +14,7 @@ from ccrouter.events import (
     Event,
     EventBase,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
     InteractionTargeted,
     OfferAccepted,
@@ -290,3 +291,22 @@ def test_unknown_targeting_reason_is_a_typed_error() -> None:
     events = [*r.events, odd]
     with pytest.raises(UnsupportedInput, match="reason 'vip'"):
         whatif(events, RouterConfig())
+
+
+def test_a_log_with_transfers_is_refused_with_a_typed_error() -> None:
+    r = _two_agents()
+    r.submit("c1", channel="voice", at=2)
+    r.accept("c1", at=3)
+    r.transfer("c1", to_agent="bob", at=4)
+    with pytest.raises(UnsupportedInput, match="'interaction_transferred' events yet"):
+        whatif(r.events, RouterConfig())
+
+
+def test_notes_are_inputs() -> None:
+    r = _two_agents()
+    r.submit("c1", channel="voice", skills={"en": 1}, at=2)  # ann
+    r.accept("c1", at=3)
+    r.add_note("c1", "asked for a refund", at=4)
+    r.complete("c1", at=5)
+    assert whatif(r.events, RouterConfig(), backend="python").events == r.events
+    assert EVENT_ROLES[InteractionNoteAdded] == "input"

@@ -24,6 +24,7 @@ Reason: TypeAlias = Literal[
     "not_ready",
     "busy",
     "declined",
+    "channel_rules",
 ]
 
 
@@ -99,7 +100,7 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     ahead_of: list[Passed] = msgspec.field(default_factory=list)
 
 
-def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
+def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reason | None:
     if agent.presence == "logged_out":
         return "logged_out"
     if interaction.preferred and agent.agent_id not in interaction.preferred:
@@ -112,6 +113,8 @@ def _reason(agent: Agent, interaction: Interaction) -> Reason | None:
         return "not_ready"
     if agent.free(interaction.channel) <= 0:
         return "busy"
+    if not state.can_take(agent, interaction.channel):
+        return "channel_rules"  # a held channel blocks this one, or the budget is spent
     return None
 
 
@@ -132,7 +135,9 @@ def _ahead_of(
             other = state.interactions[key[3]]
             if other is interaction or other.status != "queued":
                 continue
-            if (other.arrived_at, other.queued_seq) >= mine or _reason(agent, other) is not None:
+            if (other.arrived_at, other.queued_seq) >= mine or _reason(
+                state, agent, other
+            ) is not None:
                 continue
             theirs = _effective(state, other, at)
             if agent.agent_id in other.declined_by:
@@ -174,7 +179,7 @@ def explain_decision(
     code = CODES[queue.strategy]
     rr_last = state.round_robin_last.get(interaction.queue, 0)
     agents = [state.agents[agent_id] for agent_id in state.slots]
-    reasons = {a.agent_id: _reason(a, interaction) for a in agents}
+    reasons = {a.agent_id: _reason(state, a, interaction) for a in agents}
     eligible = [a for a in agents if reasons[a.agent_id] is None]
     preferred = [a for a in eligible if a.agent_id not in interaction.declined_by]
     if preferred:

@@ -33,10 +33,16 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionOffered,
+    InteractionPaused,
+    InteractionResumed,
+    InteractionTransferred,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 from ccrouter.stats._common import (
@@ -205,6 +211,7 @@ def agent_report(
     agents: dict[str, AgentTally] = {}
     # interaction id -> [accepted at, completed at] while connected or in wrap-up
     work: dict[str, list[float]] = {}
+    paused: dict[str, float] = {}  # interaction id -> when it was paused
     last = lo
 
     def agent(agent_id: str, at: float) -> AgentTally:
@@ -270,6 +277,33 @@ def agent_report(
             a = agent(e.agent_id, at)
             a.offers -= 1
             a.abandoned += counted
+        elif type(e) is InteractionTransferred or type(e) is TransferAccepted:
+            a = agent(e.agent_id, at)
+            a.busy -= 1
+            w = work.get(e.interaction_id)
+            if w is not None:
+                if counted:
+                    a.talk += at - w[0]  # the transferring agent's leg
+                w[0] = w[1] = at
+            if type(e) is TransferAccepted:
+                t = agent(e.to_agent, at)
+                t.offers -= 1
+                t.busy += 1
+                _update(t, at, lo, hi)
+                if counted:
+                    t.seen = True
+        elif type(e) is InteractionPaused:
+            paused[e.interaction_id] = at
+            continue
+        elif type(e) is InteractionResumed:
+            since = paused.pop(e.interaction_id, None)
+            w = work.get(e.interaction_id)
+            if since is not None and w is not None:
+                w[0] += at - since  # paused time is not talk time
+            continue
+        elif type(e) is TransferOffered or type(e) is TransferDeclined:
+            a = agent(e.to_agent, at)
+            a.offers += 1 if type(e) is TransferOffered else -1
         elif type(e) is AgentLoggedIn:
             a = agent(e.agent_id, at)
             a.presence, a.reason = NOT_READY, NO_REASON

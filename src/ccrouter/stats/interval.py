@@ -39,15 +39,22 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 from ccrouter.stats._common import (
@@ -131,7 +138,8 @@ class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
     revoked: int
     """Offers of these interactions that the router withdrew."""
     transfers: int
-    """Transfers of these interactions; 0 until the router emits transfer events."""
+    """Transfers out of this row's queue (blind, or consults accepted) of these interactions
+    (agent rows: transfers made by the agent)."""
     staffed_time: float
     """Agent time in the interval in ready, reserved, busy or wrap-up (not-ready excluded):
     the agent's own in agent rows, all agents' together otherwise."""
@@ -140,6 +148,10 @@ class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
     occupancy: float | None
     """``handling_time / staffed_time``. Agents serve every queue and channel, so rows not grouped
     by agent all carry the whole center's occupancy for their interval."""
+    transfers_in: int = 0
+    """Transfers into this row's queue of these interactions (not counted in ``offered``)."""
+    escalations: int = 0
+    """Of ``transfers``, those with reason ``escalation``."""
 
 
 ROW_FIELDS: tuple[str, ...] = IntervalRow.__struct_fields__
@@ -155,11 +167,14 @@ class _Counts:
         "abandoned",
         "answered",
         "declined",
+        "escalations",
         "handled",
         "offered",
         "revoked",
         "talk",
         "timed_out",
+        "transfers",
+        "transfers_in",
         "wait",
         "waiting",
         "within",
@@ -169,20 +184,36 @@ class _Counts:
     def __init__(self) -> None:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.handled = self.declined = self.timed_out = self.revoked = 0
+        self.transfers = self.transfers_in = self.escalations = 0
         self.wait = self.talk = self.wrap = 0.0
 
 
 class _Ix:
     """One interaction: arrival, interval (``None``: arrived outside the window), counters."""
 
-    __slots__ = ("accepted_at", "bucket", "completed_at", "counts", "queued_at")
+    __slots__ = (
+        "accepted_at",
+        "answered",
+        "bucket",
+        "channel",
+        "completed_at",
+        "counts",
+        "paused_at",
+        "queued_at",
+    )
 
-    def __init__(self, queued_at: float, bucket: int | None, counts: _Counts | None) -> None:
+    def __init__(
+        self, queued_at: float, bucket: int | None, counts: _Counts | None, channel: str = ""
+    ) -> None:
         self.queued_at = queued_at
         self.bucket = bucket
         self.counts = counts
         self.accepted_at = queued_at
         self.completed_at = queued_at
+        self.answered = False
+        """Answered once: a transferred interaction is not answered (or abandoned) again."""
+        self.paused_at = queued_at
+        self.channel = channel
 
 
 class _Agent(AgentTrack):
@@ -304,7 +335,7 @@ class _Fold:
             return
         b = math.floor((at - self.origin) / self.interval)
         if self.by_agent:
-            self.ixs[e.interaction_id] = _Ix(at, b, None)
+            self.ixs[e.interaction_id] = _Ix(at, b, None, e.channel)
             return
         key = (b, e.queue if self.by_queue else None, e.channel if self.by_channel else None, None)
         c = self.counts.get(key)
@@ -312,7 +343,7 @@ class _Fold:
             c = self.counts[key] = _Counts()
         c.offered += 1
         c.waiting += 1
-        self.ixs[e.interaction_id] = _Ix(at, b, c)
+        self.ixs[e.interaction_id] = _Ix(at, b, c, e.channel)
 
     def offered(self, e: InteractionOffered) -> None:
         a = self.agents.get(e.agent_id)
@@ -337,6 +368,9 @@ class _Fold:
         if ix is None:
             return
         ix.accepted_at = at
+        if ix.answered:  # after a blind transfer: answered once, in its first queue
+            return
+        ix.answered = True
         c = self.target(ix, e.agent_id)
         if c is not None:
             wait = at - ix.queued_at
@@ -400,12 +434,80 @@ class _Fold:
             a.offers -= 1
             self.update(a, at)
         ix = self.ixs.pop(e.interaction_id, None)
+        if ix is not None and ix.answered:
+            return  # left while waiting after a transfer: it was answered, not abandoned
         if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
             c.abandoned += 1
             if at - ix.queued_at <= self.threshold:
                 c.ab_within += 1
             if not self.by_agent:
                 c.waiting -= 1
+
+    def row(self, ix: _Ix, queue: str) -> _Counts | None:
+        """The queue/channel row of ``queue`` in ``ix``'s arrival interval (None: uncounted)."""
+        if ix.bucket is None or self.by_agent:
+            return None
+        key = (
+            ix.bucket,
+            queue if self.by_queue else None,
+            ix.channel if self.by_channel else None,
+            None,
+        )
+        c = self.counts.get(key)
+        if c is None:
+            c = self.counts[key] = _Counts()
+        return c
+
+    def moved(self, e: InteractionTransferred | TransferAccepted) -> None:
+        """A transfer: the first agent's leg ends (its talk counts), the queues count it."""
+        at = e.at
+        a = self.agent(e.agent_id, at)
+        a.busy -= 1
+        self.update(a, at)
+        if isinstance(e, TransferAccepted):
+            t = self.agent(e.to_agent, at)
+            t.offers -= 1
+            t.busy += 1
+            self.update(t, at)
+        ix = self.ixs.get(e.interaction_id)
+        if ix is None:
+            return
+        escalation = e.reason == "escalation"
+        if self.by_agent:
+            if (c := self.target(ix, e.agent_id)) is not None:
+                c.talk += at - ix.accepted_at
+                c.transfers += 1
+                c.escalations += escalation
+        else:
+            if ix.counts is not None:
+                ix.counts.talk += at - ix.accepted_at
+            if (out := self.row(ix, e.from_queue)) is not None:
+                out.transfers += 1
+                out.escalations += escalation
+            if (into := self.row(ix, e.queue)) is not None:
+                into.transfers_in += 1
+        ix.accepted_at = at
+
+    def paused(self, e: InteractionPaused) -> None:
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None:
+            ix.paused_at = e.at
+
+    def resumed(self, e: InteractionResumed) -> None:
+        # Paused time is not handle time: the talk clock restarts where it stopped.
+        ix = self.ixs.get(e.interaction_id)
+        if ix is not None:
+            ix.accepted_at += e.at - ix.paused_at
+
+    def consulted(self, e: TransferOffered) -> None:
+        t = self.agent(e.to_agent, e.at)
+        t.offers += 1
+        self.update(t, e.at)
+
+    def consult_ended(self, e: TransferDeclined) -> None:
+        t = self.agent(e.to_agent, e.at)
+        t.offers -= 1
+        self.update(t, e.at)
 
     def logged_in(self, e: AgentLoggedIn) -> None:
         a = self.agents.get(e.agent_id)
@@ -464,6 +566,13 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
     InteractionTargeted: _ignore,  # who may take it: no statistic
     InteractionTargetExpired: _ignore,
+    InteractionTransferred: _Fold.moved,
+    TransferAccepted: _Fold.moved,
+    TransferOffered: _Fold.consulted,
+    TransferDeclined: _Fold.consult_ended,
+    InteractionNoteAdded: _ignore,  # context, no statistic
+    InteractionPaused: _Fold.paused,
+    InteractionResumed: _Fold.resumed,
     ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
 
@@ -596,10 +705,12 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
             declined=c.declined,
             timed_out=c.timed_out,
             revoked=c.revoked,
-            transfers=0,
+            transfers=c.transfers,
             staffed_time=staffed,
             handling_time=handling,
             occupancy=ratio(handling, staffed),
+            transfers_in=c.transfers_in,
+            escalations=c.escalations,
         )
 
     zero = [0.0] * 6

@@ -32,15 +32,22 @@ from ccrouter.events import (
     Event,
     InteractionAbandoned,
     InteractionCompleted,
+    InteractionNoteAdded,
     InteractionOffered,
+    InteractionPaused,
     InteractionQueued,
+    InteractionResumed,
     InteractionTargeted,
     InteractionTargetExpired,
+    InteractionTransferred,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    TransferAccepted,
+    TransferDeclined,
+    TransferOffered,
     WrapUpEnded,
 )
 from ccrouter.stats._common import (
@@ -114,6 +121,12 @@ class QueueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     estimated_wait: float | None
     """Estimated wait of an interaction arriving now (see :meth:`RealtimeStats.estimated_wait`);
     ``None`` when unknown or for aggregates over several queues or channels."""
+    transfers_out: int = 0
+    """Transfers out of this queue so far (blind, or consults accepted)."""
+    transfers_in: int = 0
+    """Transfers into this queue so far (not counted in ``offered``)."""
+    escalations: int = 0
+    """Of ``transfers_out``, those with reason ``escalation``."""
 
 
 class AgentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,6 +154,7 @@ class _Queue:
         "abandoned",
         "answered",
         "declined",
+        "escalations",
         "handled",
         "offered",
         "offering",
@@ -150,6 +164,8 @@ class _Queue:
         "revoked",
         "talk",
         "timed_out",
+        "transfers_in",
+        "transfers_out",
         "wait",
         "waiting",
         "within",
@@ -160,6 +176,7 @@ class _Queue:
         self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
         self.waiting = self.offering = self.handled = 0
         self.declined = self.timed_out = self.revoked = 0
+        self.transfers_out = self.transfers_in = self.escalations = 0
         self.wait = self.talk = self.wrap = 0.0
         self.order: deque[_Live] = deque()
         """Unanswered interactions in arrival order, with lazily removed answered ones."""
@@ -170,16 +187,27 @@ class _Queue:
 class _Live:
     """An interaction not yet finished (unanswered, connected or in wrap-up)."""
 
-    __slots__ = ("accepted_at", "completed_at", "done", "queue", "queued_at", "ringing")
+    __slots__ = (
+        "accepted_at",
+        "channel",
+        "completed_at",
+        "done",
+        "paused_at",
+        "queue",
+        "queued_at",
+        "ringing",
+    )
 
-    def __init__(self, queue: _Queue, queued_at: float) -> None:
+    def __init__(self, queue: _Queue, queued_at: float, channel: str = "") -> None:
         self.queue = queue
+        self.channel = channel
         self.queued_at = queued_at
         self.ringing = False
         self.done = False
         """Answered or abandoned: no longer waiting."""
         self.accepted_at = queued_at
         self.completed_at = queued_at
+        self.paused_at = queued_at
 
 
 class RealtimeStats:
@@ -341,6 +369,9 @@ class RealtimeStats:
             estimated_wait=None
             if queue is None or channel is None
             else self.estimated_wait(queue, channel),
+            transfers_out=sum(q.transfers_out for q in qs),
+            transfers_in=sum(q.transfers_in for q in qs),
+            escalations=sum(q.escalations for q in qs),
         )
 
     # --- queries: agents ---------------------------------------------------------------------
@@ -462,7 +493,7 @@ class RealtimeStats:
             q = self._queues[key] = _Queue(self.ewt_window)
         q.offered += 1
         q.waiting += 1
-        live = self._live[e.interaction_id] = _Live(q, e.at)
+        live = self._live[e.interaction_id] = _Live(q, e.at, e.channel)
         q.order.append(live)
 
     def _offered(self, e: InteractionOffered) -> None:
@@ -474,7 +505,7 @@ class RealtimeStats:
         a.seen = True
         self._update(a, e.at)
         live = self._live.get(e.interaction_id)
-        if live is not None and not live.ringing:
+        if live is not None and not live.ringing and not live.done:
             live.ringing = True
             live.queue.waiting -= 1
             live.queue.offering += 1
@@ -490,7 +521,10 @@ class RealtimeStats:
         a.seen = True
         self._update(a, at)
         live = self._live.get(e.interaction_id)
-        if live is None or live.done:
+        if live is None:
+            return
+        if live.done:  # answered again after a blind transfer: its next leg starts
+            live.accepted_at = at
             return
         q = live.queue
         if live.ringing:
@@ -523,6 +557,8 @@ class RealtimeStats:
             a.revoked += 1
         self._update(a, e.at)
         live = self._live.get(e.interaction_id)
+        if live is not None and live.done:
+            return live.queue  # an offer of a transferred leg: counted, never waiting again
         if live is None or not live.ringing:
             return None
         live.ringing = False
@@ -608,6 +644,60 @@ class RealtimeStats:
             q.ab_within += 1
         self._unlink(q)
 
+    def _counter(self, queue: str, channel: str) -> _Queue:
+        q = self._queues.get((queue, channel))
+        if q is None:
+            q = self._queues[(queue, channel)] = _Queue(self.ewt_window)
+        return q
+
+    def _moved(self, e: InteractionTransferred | TransferAccepted) -> None:
+        at = e.at
+        a = self._tally(e.agent_id, at)
+        a.busy -= 1
+        a.seen = True
+        if isinstance(e, TransferAccepted):
+            t = self._tally(e.to_agent, at)
+            t.offers -= 1
+            t.busy += 1
+            t.seen = True
+            self._update(t, at)
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            # The leg's talk counts (in the queue the interaction arrived in, like its other
+            # figures); it is answered once, so it is neither offered nor waiting again here.
+            talk = at - live.accepted_at
+            live.queue.talk += talk
+            a.talk += talk
+            live.accepted_at = at
+            out = self._counter(e.from_queue, live.channel)
+            out.transfers_out += 1
+            out.escalations += e.reason == "escalation"
+            self._counter(e.queue, live.channel).transfers_in += 1
+        self._update(a, at)
+
+    def _paused(self, e: InteractionPaused) -> None:
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            live.paused_at = e.at
+
+    def _resumed(self, e: InteractionResumed) -> None:
+        # Paused time is not handle time: the talk clock restarts where it stopped.
+        live = self._live.get(e.interaction_id)
+        if live is not None:
+            live.accepted_at += e.at - live.paused_at
+
+    def _consulted(self, e: TransferOffered) -> None:
+        t = self._tally(e.to_agent, e.at)
+        t.offers += 1
+        t.seen = True
+        self._update(t, e.at)
+
+    def _consult_ended(self, e: TransferDeclined) -> None:
+        t = self._tally(e.to_agent, e.at)
+        t.offers -= 1
+        t.seen = True
+        self._update(t, e.at)
+
     def _logged_in(self, e: AgentLoggedIn) -> None:
         a = self._agents.get(e.agent_id)
         if a is None:
@@ -680,5 +770,12 @@ _DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
     InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
     InteractionTargeted: _ignore,  # who may take it: no statistic
     InteractionTargetExpired: _ignore,
+    InteractionTransferred: RealtimeStats._moved,
+    TransferAccepted: RealtimeStats._moved,
+    TransferOffered: RealtimeStats._consulted,
+    TransferDeclined: RealtimeStats._consult_ended,
+    InteractionNoteAdded: _ignore,  # context, no statistic
+    InteractionPaused: RealtimeStats._paused,
+    InteractionResumed: RealtimeStats._resumed,
     ConfigChanged: _ignore,  # statistics do not depend on the routing config
 }
