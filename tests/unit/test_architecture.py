@@ -71,6 +71,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "stats",
         "stats.",
     ),
+    "whatif_model": ("commands", "config", "errors", "events", "router"),
+    "whatif": ("config", "errors", "events", "stats", "whatif_model"),
     "": (
         "config",
         "errors",
@@ -103,6 +105,8 @@ PURE = (
     "sim.pacing",
     "transfers",
     "channels",
+    "whatif",
+    "whatif_model",
 )
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {
