@@ -310,3 +310,9 @@ def test_notes_are_inputs() -> None:
     r.complete("c1", at=5)
     assert whatif(r.events, RouterConfig(), backend="python").events == r.events
     assert EVENT_ROLES[InteractionNoteAdded] == "input"
+
+
+def test_batch_matching_is_refused() -> None:
+    batch = RouterConfig.from_dict({"matching": "batch"})
+    with pytest.raises(InvalidArgument, match="batch matching"):
+        whatif(_two_agents().events, batch)
