@@ -10,8 +10,9 @@
 """
 
 from ccrouter import errors, events
-from ccrouter.config import QueueConfig, RouterConfig
+from ccrouter.config import FairnessConfig, QueueConfig, RouterConfig
 from ccrouter.errors import CCRouterError
+from ccrouter.fairness import LedgerView
 from ccrouter.log import EventLog, MemoryEventLog
 from ccrouter.router import AgentView, InteractionView, Router
 from ccrouter.routing.explain import Candidate, Explanation
@@ -24,7 +25,9 @@ __all__ = [
     "Candidate",
     "EventLog",
     "Explanation",
+    "FairnessConfig",
     "InteractionView",
+    "LedgerView",
     "MemoryEventLog",
     "QueueConfig",
     "Router",

@@ -24,18 +24,18 @@ from ccrouter.errors import ConfigError
 
 _T = TypeVar("_T")
 
-
 __all__ = [
     "EXIT_REASONS",
+    "MATCHING",
     "STRATEGIES",
     "ChannelConfig",
+    "FairnessConfig",
     "LastAgent",
     "QueueConfig",
     "RouterConfig",
     "Step",
     "Strategy",
 ]
-
 
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
@@ -48,6 +48,8 @@ STRATEGIES: tuple[str, ...] = (
     "round_robin",
     "random",
 )
+
+MATCHING: tuple[str, ...] = ("greedy", "batch")
 
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
@@ -91,6 +93,29 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             )
         _check(
             self.priority is None or _finite(self.priority), "steps[].priority", "a finite number"
+        )
+
+
+class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The fairness ledger and its optional cap (see ``docs/routing.md``, *Fairness*).
+
+    Attributes:
+        window: seconds the ledger looks back (offers, handled, handle time, misses).
+        max_above_median: when set, an agent that handled more than this many above the
+            median of the logged-in agents within the window is offered new work only when
+            no agent under the cap could take it (the cap yields rather than starve work).
+    """
+
+    window: Positive = 3600.0
+    max_above_median: NonNegative | None = None
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.window) and self.window > 0, "fairness.window", "a number > 0")
+        _check(
+            self.max_above_median is None
+            or (_finite(self.max_above_median) and self.max_above_median >= 0),
+            "fairness.max_above_median",
+            "a number >= 0 or None",
         )
 
 
@@ -248,6 +273,10 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         customer_history: how many of a customer's earlier contacts an interaction shows
             (``Router.interaction(id).customer_history``).
         queues: queue name to its settings.
+        fairness: the per-agent ledger and its cap (``None``: no ledger, no cap).
+        matching: ``"greedy"`` (each decision as soon as work or an agent is free) or
+            ``"batch"`` (work waits for :meth:`~ccrouter.router.Router.match`, which
+            assigns all waiting work to all free agents in one optimal step).
     """
 
     auto_accept: bool = False
@@ -257,12 +286,20 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     queues: dict[str, QueueConfig] = msgspec.field(default_factory=dict)
     channels: dict[str, ChannelConfig] = msgspec.field(default_factory=dict)
     """Cross-channel rules per channel (absent: cost 1, blocks nothing, never interrupted)."""
+    fairness: FairnessConfig | None = None
+    matching: Literal["greedy", "batch"] = "greedy"
 
     def __post_init__(self) -> None:
         _check(
             isinstance(self.max_no_answer, int) and self.max_no_answer >= 1,
             "max_no_answer",
             "an integer >= 1",
+        )
+        _check(self.matching in MATCHING, "matching", f"one of {', '.join(MATCHING)}")
+        _check(
+            self.fairness is None or isinstance(self.fairness, FairnessConfig),
+            "fairness",
+            "a FairnessConfig or None",
         )
         _check(
             isinstance(self.customer_history, int) and self.customer_history >= 0,

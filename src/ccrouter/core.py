@@ -76,6 +76,7 @@ from ccrouter.events import (
     TransferDeclined,
     WrapUpEnded,
 )
+from ccrouter.fairness import over_cap
 from ccrouter.policies import (
     callback_event,
     empty_exit,
@@ -85,6 +86,7 @@ from ccrouter.policies import (
     size_exit,
     step_event,
 )
+from ccrouter.routing.batch_match import batch_offers
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -95,9 +97,11 @@ __all__ = [
     "NO_ANSWER",
     "advance",
     "best_interaction_for",
+    "capped_agents",
     "decide",
     "execute",
     "fire_due_timers",
+    "match",
     "validate",
 ]
 
@@ -141,6 +145,32 @@ def execute(
         for event in decide(state, command, at):
             _emit(state, event, out)
         _route_after(state, command, at, out, backend)
+    state.now = max(state.now, at)
+    return out
+
+
+def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
+    """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
+    optimal step (:func:`~ccrouter.routing.batch_match.batch_offers`); return the events made.
+
+    Meant for ``matching = "batch"`` (where nothing else routes), harmless in greedy mode
+    (where no free agent idles while work it could take waits, so it usually offers nothing).
+    """
+    _check_time(state, at)
+    at = float(at)
+    out: list[Event] = []
+    fire_due_timers(state, at, out, backend=backend)
+    capped = set(capped_agents(state, at))
+    for iid, aid in batch_offers(state, at, capped):
+        interaction = state.interactions[iid]
+        # Omnichannel rules couple an agent's channels (a voice call may block chats, a
+        # budget is shared), which the assignment does not model: a pair the rules refuse
+        # once earlier offers are made is skipped, and the agents left free get a greedy
+        # pass below. Without channel rules every pair holds and the pass finds nothing.
+        if state.can_take(state.agents[aid], interaction.channel):
+            _offer(state, interaction, aid, at, out)
+    for aid in state.slots:
+        _take_work(state, aid, at, out)
     state.now = max(state.now, at)
     return out
 
@@ -765,16 +795,22 @@ def _route_interaction(
 ) -> None:
     """Offer a queued interaction to the best eligible agent, if there is one."""
     interaction = state.interactions[iid]
-    if interaction.status != "queued":
+    if interaction.status != "queued" or state.config.matching == "batch":
         return
     strategy = state.config.queue(interaction.queue).strategy
     declined = interaction.declined_by
+    excluded: list[int] | tuple[()] = [state.agents[a].slot for a in declined] if declined else ()
+    fairness = state.config.fairness
+    if fairness is not None and fairness.max_above_median is not None:
+        # Over-cap agents join the decliners: chosen only when no one else is eligible, so
+        # the cap yields instead of leaving work waiting (see docs/routing.md, Fairness).
+        excluded = [*excluded, *(state.agents[a].slot for a in capped_agents(state, at))]
     slot = select_agent(
         state.table,
         interaction.channel,
         interaction.skills,
         strategy=strategy,
-        excluded=[state.agents[a].slot for a in declined] if declined else (),
+        excluded=excluded,
         allowed=_allowed_slots(state, interaction)
         if interaction.preferred or interaction.groups
         else (),
@@ -785,6 +821,17 @@ def _route_interaction(
     )
     if slot >= 0:
         _offer(state, interaction, state.slots[slot], at, out)
+
+
+def capped_agents(state: RouterState, at: float) -> list[str]:
+    """The logged-in agents over the fairness cap at ``at``, in slot order (none when no cap
+    is configured)."""
+    fairness, ledger = state.config.fairness, state.ledger
+    if fairness is None or fairness.max_above_median is None or ledger is None:
+        return []
+    team = [a for a in state.slots if state.agents[a].presence != "logged_out"]
+    capped = over_cap(ledger, team, at, fairness.max_above_median)
+    return [a for a in team if a in capped]
 
 
 def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
@@ -805,6 +852,12 @@ def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
 
 def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
     """Let an agent take the best waiting work it is eligible for, while it has room."""
+    if state.config.matching == "batch":  # work waits for the next match()
+        return
+    _take_work(state, aid, at, out)
+
+
+def _take_work(state: RouterState, aid: str, at: float, out: list[Event]) -> None:
     agent = state.agents[aid]
     while agent.presence == "ready":
         best = best_interaction_for(state, agent, at)

@@ -28,6 +28,7 @@ __all__ = [
     "UnknownId",
     "UnknownInteraction",
     "UnknownQueue",
+    "UnsupportedInput",
     "WriterLocked",
     "WriterPoisoned",
 ]
@@ -132,3 +133,8 @@ class StorageFull(LogError, OSError):
 
 class LeaseLost(LogError, RuntimeError):
     """This writer no longer holds its partition lease (its session ended), so it may not append."""
+
+
+class UnsupportedInput(CCRouterError, ValueError):
+    """A recorded event that what-if replay cannot re-run (an event type it does not know, or
+    an input in a shape it cannot rebuild); the message names the event and its ``seq``."""

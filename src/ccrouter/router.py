@@ -57,6 +57,7 @@ from ccrouter.errors import (
     UnknownInteraction,
 )
 from ccrouter.events import CommandRecorded, Event, InteractionOffered
+from ccrouter.fairness import FairnessLedger, LedgerView
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
@@ -443,6 +444,15 @@ class Router:
             lambda: core.advance(self._state, at, backend=self.backend), None, at, command_id
         )
 
+    def match(self, *, at: float, command_id: str | None = None) -> list[Event]:
+        """Fire due timers, then assign all waiting work to all free agents in one optimal
+        step (the ``matching = "batch"`` mode's routing; see docs/routing.md, *Batch
+        matching*). The offers are ``InteractionOffered`` events like any other.
+        """
+        return self._commit(
+            lambda: core.match(self._state, at, backend=self.backend), "match", at, command_id
+        )
+
     def execute(self, command: Command, *, at: float, command_id: str | None = None) -> list[Event]:
         """Run a command object (the methods above build these)."""
         return self._run(command, at, command_id)
@@ -627,6 +637,42 @@ class Router:
             customer_history=recent_contacts(self._state, i),
         )
 
+    def fairness(self, *, at: float | None = None) -> dict[str, LedgerView]:
+        """Every agent's fairness ledger over the window ending at ``at`` (default: now), in
+        login-slot order, with ``over_cap`` marking the logged-in agents over the cap.
+
+        Raises:
+            InvalidArgument: the config has no ``fairness`` section (no ledger is kept), or
+                ``at`` is before the router's time (entries that left the window by then are
+                forgotten, so the past cannot be read).
+        """
+        ledger = self._ledger()
+        when = self._state.now if at is None else float(at)
+        if not when >= self._state.now:
+            msg = f"`at` must be a number >= the router's time {self._state.now:g}, got {at!r}"
+            raise InvalidArgument(msg)
+        capped = set(core.capped_agents(self._state, when))
+        return {a: ledger.view(a, when, capped=a in capped) for a in self._state.slots}
+
+    def ledger(self, agent_id: str, *, at: float | None = None) -> LedgerView:
+        """One agent's fairness ledger (see :meth:`fairness`).
+
+        Raises:
+            UnknownAgent: (a ``KeyError``) no such agent ever logged in.
+            InvalidArgument: the config has no ``fairness`` section.
+        """
+        self._ledger()
+        if agent_id not in self._state.agents:
+            msg = f"unknown agent {agent_id!r}: it never logged in"
+            raise UnknownAgent(msg)
+        return self.fairness(at=at)[agent_id]
+
+    def _ledger(self) -> FairnessLedger:
+        if self._state.ledger is None:
+            msg = "no fairness ledger: set RouterConfig.fairness (e.g. {'window': 3600})"
+            raise InvalidArgument(msg)
+        return self._state.ledger
+
     def explain(self, interaction_id: str) -> Explanation:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
@@ -717,7 +763,7 @@ class Router:
         )
 
     def _commit(
-        self, step: Any, command: Command | None, at: float, command_id: str | None
+        self, step: Any, command: Command | str | None, at: float, command_id: str | None
     ) -> list[Event]:
         version = self._state.last_seq
         if command_id is not None:
@@ -777,11 +823,14 @@ _SORTED_ENCODER = msgspec.msgpack.Encoder(order="sorted")
 _COMMAND_DECODER: msgspec.msgpack.Decoder[Command] = msgspec.msgpack.Decoder(Command)
 
 
-def _fingerprint(command: Command | None, at: Any) -> str:
-    """A hash of a command's content and time (``None``: advance), insensitive to the
-    spelling of equal values (``2`` or ``2.0`` for a float field, the order of a mapping)."""
+def _fingerprint(command: Command | str | None, at: Any) -> str:
+    """A hash of a command's content and time (``None``: advance; a string: that operation,
+    e.g. ``"match"``), insensitive to the spelling of equal values (``2`` or ``2.0`` for a
+    float field, the order of a mapping)."""
     if command is None:
         body: Any = "advance"
+    elif isinstance(command, str):
+        body = command
     else:
         try:
             body = _SORTED_ENCODER.encode(command)
@@ -888,4 +937,6 @@ def _canonical(state: RouterState) -> Any:
         canonical += (sorted(state.commands.items()),)
     if state.config_version:  # likewise for logs without config changes
         canonical += (state.config_version, _SORTED_ENCODER.encode(state.config))
+    if state.ledger is not None:  # only with fairness configured: other digests unchanged
+        canonical += (state.ledger.canonical(),)
     return canonical

@@ -39,6 +39,7 @@ from sortedcontainers import SortedList
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
+from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
 from ccrouter.state import Agent, Interaction, QueueState, RouterState, Segment
 
@@ -129,6 +130,9 @@ class _StateData(msgspec.Struct, frozen=True):
     channel_cols: list[str]
     config_version: int = 0  # config changes (trailing defaults: older payloads decode)
     config: dict[str, Any] | None = None  # the config in force, when it was changed
+    # Fairness ledger (window, entries, accepted-at) when the config keeps one; trailing
+    # default: older payloads decode.
+    ledger: tuple[float, Any] | None = None
 
 
 class _Envelope(msgspec.Struct, frozen=True):
@@ -220,6 +224,7 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
         channel_cols=[name for name, _ in chans],
         config_version=state.config_version,
         config=state.config.to_dict() if state.config_version else None,
+        ledger=None if state.ledger is None else (state.ledger.window, state.ledger.canonical()),
     )
     payload = _encoder.encode(data)
     envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload)
@@ -353,6 +358,12 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
     state.round_robin_last = dict(data.round_robin_last)
     state.commands = {cid: (fp, first, n) for cid, fp, first, n in data.commands}
+    if config.fairness is not None:
+        # A ledger kept under another window (or none) cannot be turned into this one.
+        if data.ledger is None or data.ledger[0] != config.fairness.window:
+            msg = "snapshot has no fairness ledger for this config's window"
+            raise ValueError(msg)
+        state.ledger = FairnessLedger.from_canonical(data.ledger[0], data.ledger[1])
     return state
 
 

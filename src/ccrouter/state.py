@@ -59,6 +59,7 @@ from ccrouter.events import (
     TransferOffered,
     WrapUpEnded,
 )
+from ccrouter.fairness import FairnessLedger
 
 __all__ = [
     "Agent",
@@ -283,6 +284,12 @@ class RouterState:
     """While :meth:`apply_many` runs: agents whose matching arrays are not synced yet."""
     _pending: dict[str, Interaction] | None = None
     """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
+    ledger: FairnessLedger | None = None
+    """The fairness ledger, kept only when ``config.fairness`` is set."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.ledger is None and self.config.fairness is not None:
+            self.ledger = FairnessLedger(self.config.fairness.window)
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -314,6 +321,8 @@ class RouterState:
             msg = f"event seq {event.seq} does not follow {self.last_seq}; expected {expected}"
             raise InvalidArgument(msg)
         _APPLY[type(event)](self, event)
+        if self.ledger is not None:
+            self.ledger.observe(event)
         self.last_seq = event.seq
         if event.at > self.now:
             self.now = event.at
@@ -340,6 +349,8 @@ class RouterState:
                 if event.seq != self.last_seq + 1:
                     self.apply(event)  # raises, naming the gap
                 handlers[type(event)](self, event)
+                if self.ledger is not None:  # read each time: a config change may set it
+                    self.ledger.observe(event)
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at
@@ -724,6 +735,15 @@ class RouterState:
         if old.channels != self.config.channels:  # new omnichannel rules: a new mask
             for agent in self.agents.values():
                 self._sync(agent)
+        # The fairness ledger follows the config: turned on, it starts empty now; turned off,
+        # it is dropped; a new window applies from now on to the entries still kept.
+        fairness = self.config.fairness
+        if fairness is None:
+            self.ledger = None
+        elif self.ledger is None:
+            self.ledger = FairnessLedger(fairness.window)
+        else:
+            self.ledger.window = fairness.window
         # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
         for iid, key in list(self._keys.items()):
             interaction = self.interactions[iid]

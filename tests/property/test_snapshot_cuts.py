@@ -76,6 +76,7 @@ def run_with_id(router: Router, command: tuple[Any, ...], at: float, cid: str | 
     ),
     future=st.lists(st.tuples(commands, st.sampled_from([0.0, 1.0])), max_size=10),
     restart_at=st.integers(0, 40),
+    fairness=st.sampled_from([None, {"window": 3.0, "max_above_median": 0}]),
 )
 def test_snapshot_plus_tail_equals_full_replay_at_every_cut(
     strategy: str,
@@ -86,10 +87,15 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_cut(
     history: list[tuple[tuple[Any, ...], float, int | None]],
     future: list[tuple[tuple[Any, ...], float]],
     restart_at: int,
+    fairness: dict[str, float] | None,
 ) -> None:
     queue = {"strategy": strategy, "wrap_up": wrap_up, "offer_timeout": timeout}
     config = RouterConfig.from_dict(
-        {"queues": {"default": queue, "vip": {**queue, "aging_rate": 1}}, "channels": channels}
+        {
+            "queues": {"default": queue, "vip": {**queue, "aging_rate": 1}},
+            "channels": channels,
+            "fairness": fairness,
+        }
     )
     log = MemoryEventLog()
     live_store = MemorySnapshotStore()

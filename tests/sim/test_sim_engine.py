@@ -6,10 +6,12 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 from models import mmc
 
+from ccrouter.errors import ConfigError
 from ccrouter.events import AgentLoggedOut, AgentNotReady, InteractionQueued, OfferAccepted
 from ccrouter.sim import (
     Engine,
@@ -202,3 +204,10 @@ def test_t_quantile_matches_tables() -> None:
     assert t_quantile(0.975, 1) == pytest.approx(12.7062047, rel=1e-7)
     assert t_quantile(0.975, 4) == pytest.approx(2.7764451, rel=1e-7)
     assert t_quantile(0.995, 29) == pytest.approx(2.7563859, rel=1e-7)
+
+
+def test_batch_matching_is_refused_rather_than_serving_nobody() -> None:
+    base = _small()
+    scenario = msgspec.structs.replace(base, router={**base.router, "matching": "batch"})
+    with pytest.raises(ConfigError, match="greedy matching only"):
+        Engine(scenario, np.random.SeedSequence(0))

@@ -2,6 +2,12 @@
 
 Two routers run side by side on the same commands, one on the Numba kernel and one on the
 pure-Python reference; they must emit identical events.
+
+Configs are drawn with and without a fairness ledger and cap, and in greedy or batch
+matching. In batch mode work waits for ``match()`` by design, so "no eligible ready agent
+idles while work waits" is checked right after a ``match`` (an optimal batch step is
+maximal: an idle eligible pair left over would be a better assignment), and explanations
+(which rank by the greedy rules) are compared with decisions in greedy mode only.
 """
 
 from __future__ import annotations
@@ -16,10 +22,14 @@ from ccrouter import Router, RouterConfig
 from ccrouter.errors import CCRouterError
 from ccrouter.events import (
     CallbackRequested,
+    ConfigChanged,
     InteractionAbandoned,
     InteractionCompleted,
     InteractionExited,
+    InteractionOffered,
     InteractionQueued,
+    OfferAccepted,
+    OfferTimedOut,
 )
 
 AGENTS = [f"a{i}" for i in range(5)]
@@ -83,6 +93,17 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             settings["steps"].sort(key=lambda step: step["after"])
         return settings
 
+    fairness = draw(
+        st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {
+                    "window": st.sampled_from([5.0, 30.0]),
+                    "max_above_median": st.sampled_from([None, 0, 1]),
+                }
+            ),
+        )
+    )
     return RouterConfig.from_dict(
         {
             "auto_accept": draw(st.booleans()),
@@ -91,6 +112,8 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             "customer_history": draw(st.integers(0, 3)),
             "queues": {"default": {**queue("vip"), "escalate_to": "vip"}, "vip": queue("default")},
             "channels": draw(st.sampled_from(CHANNEL_RULES)),
+            "fairness": fairness,
+            "matching": draw(st.sampled_from(["greedy", "greedy", "batch"])),
         }
     )
 
@@ -113,6 +136,7 @@ class RouterMachine(RuleBasedStateMachine):
         self.now = 0.0
         self.next_id = 0
         self.routers: list[Router] = []
+        self.last_command = ""
 
     @initialize(config=configs(), staffed=st.integers(0, 4))
     def start(self, config: RouterConfig, staffed: int) -> None:
@@ -136,6 +160,7 @@ class RouterMachine(RuleBasedStateMachine):
 
     def do(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Run a command on both routers; both must agree on events or on the error type."""
+        self.last_command = name
         outcomes = []
         for router in self.routers:
             before = (router.log.version, router.state_digest())
@@ -391,6 +416,10 @@ class RouterMachine(RuleBasedStateMachine):
     def advance(self, step: float) -> None:
         self.do("advance", at=self.tick(step))
 
+    @rule(step=dt)
+    def match(self, step: float) -> None:
+        self.do("match", at=self.tick(step))
+
     # --- bad input -----------------------------------------------------------------------
 
     @rule(
@@ -460,6 +489,8 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def no_eligible_agent_idles_while_work_waits(self) -> None:
         state = self.router.state
+        if state.config.matching == "batch" and self.last_command != "match":
+            return  # work waits for the next match() by design
         for interaction in state.waiting():
             for agent in state.agents.values():
                 eligible = (
@@ -483,6 +514,56 @@ class RouterMachine(RuleBasedStateMachine):
             ):
                 assert event.interaction_id not in callbacks, event
 
+    def ledger_matches_a_recount(self) -> None:
+        """The ledger equals a count over the log: since fairness was last turned on (a
+        config change starts an empty ledger), skipped after a window change (entries pruned
+        under the old window are gone by design)."""
+        router = self.router
+        if router.config.fairness is None:
+            return
+        fairness = router.base_config.fairness
+        start = 0
+        for e in router.events:
+            if isinstance(e, ConfigChanged):
+                new = RouterConfig.from_dict(e.config).fairness
+                if new is not None and fairness is None:
+                    start = e.seq
+                elif new is not None and fairness is not None and new.window != fairness.window:
+                    return
+                fairness = new
+        events = [e for e in router.events if e.seq > start]
+        window = router.config.fairness.window
+        at = router.now
+        ledger = router.state.ledger
+        assert ledger is not None
+        for agent_id, view in router.fairness().items():
+            offers = handled = misses = completed = 0
+            handle_time = 0.0
+            accepted: dict[str, float] = {}
+            for e in events:
+                if isinstance(e, OfferAccepted):
+                    accepted[e.interaction_id] = e.at
+                if getattr(e, "agent_id", None) != agent_id or e.at <= at - window:
+                    continue
+                if isinstance(e, InteractionOffered):
+                    offers += 1
+                elif isinstance(e, OfferAccepted):
+                    handled += 1
+                elif isinstance(e, OfferTimedOut):
+                    misses += 1
+                elif isinstance(e, InteractionCompleted):
+                    completed += 1
+                    handle_time += e.at - accepted.get(e.interaction_id, e.at)
+            assert (view.offers, view.handled, view.misses, view.completed) == (
+                offers,
+                handled,
+                misses,
+                completed,
+            ), agent_id
+            assert abs(view.handle_time - handle_time) < 1e-9, agent_id
+            assert ledger.handled(agent_id, at) == handled, agent_id
+
+    @invariant()
     def paused_work_waits_for_its_interrupter(self) -> None:
         """Paused work is connected, and what paused it is connected to the same agent."""
         state = self.router.state
@@ -520,6 +601,8 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def explanations_agree_with_decisions(self) -> None:
         state = self.router.state
+        if state.config.matching == "batch":
+            return  # a batch step may give the greedy first choice to more urgent work
         for interaction in list(state.interactions.values())[-3:]:
             if interaction.status == "offered":
                 explanation = self.router.explain(interaction.interaction_id)

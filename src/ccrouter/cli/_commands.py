@@ -11,4 +11,5 @@ from ccrouter.cli import (
     search,  # noqa: F401  (registers `ccrouter staff-search`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)
+    whatif,  # noqa: F401  (registers `ccrouter whatif`)
 )

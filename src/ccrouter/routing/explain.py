@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
+from ccrouter.fairness import over_cap
 from ccrouter.routing.reference import selection_key
 from ccrouter.routing.strategies import CODES, RANDOM, uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -25,6 +26,7 @@ Reason: TypeAlias = Literal[
     "not_ready",
     "busy",
     "declined",
+    "over_cap",
     "channel_rules",
 ]
 
@@ -40,7 +42,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
             (the agent is in none of the agent groups the work is limited to), ``missing_skill``,
             ``no_capacity`` (no capacity on the channel at all),
             ``not_ready``, ``busy`` (capacity all in use), ``declined`` (declined or missed
-            this interaction while another agent was eligible).
+            this interaction while another agent was eligible), ``over_cap`` (over the
+            fairness cap while an agent under it was eligible).
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
             proficiency sum for ``most_skilled``, minus the share in use for
             ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
@@ -122,6 +125,15 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
     return None
 
 
+def _capped(state: RouterState, at: float) -> set[str]:
+    """Agents over the fairness cap at ``at`` (as the core computes them)."""
+    fairness, ledger = state.config.fairness, state.ledger
+    if fairness is None or fairness.max_above_median is None or ledger is None:
+        return set()
+    team = [a for a in state.slots if state.agents[a].presence != "logged_out"]
+    return over_cap(ledger, team, at, fairness.max_above_median)
+
+
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
     rate = state.config.queue(interaction.queue).aging_rate
     return interaction.priority + rate * (at - interaction.arrived_at)
@@ -185,11 +197,18 @@ def explain_decision(
     agents = [state.agents[agent_id] for agent_id in state.slots]
     reasons = {a.agent_id: _reason(state, a, interaction) for a in agents}
     eligible = [a for a in agents if reasons[a.agent_id] is None]
-    preferred = [a for a in eligible if a.agent_id not in interaction.declined_by]
+    capped = _capped(state, at)
+    preferred = [
+        a
+        for a in eligible
+        if a.agent_id not in interaction.declined_by and a.agent_id not in capped
+    ]
     if preferred:
         for a in eligible:
             if a.agent_id in interaction.declined_by:
                 reasons[a.agent_id] = "declined"
+            elif a.agent_id in capped:
+                reasons[a.agent_id] = "over_cap"
     pool = preferred or eligible
 
     def skill_sum(agent: Agent) -> int | None:

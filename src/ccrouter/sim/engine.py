@@ -25,6 +25,7 @@ import zlib
 
 import numpy as np
 
+from ccrouter.errors import ConfigError
 from ccrouter.events import (
     AgentNotReady,
     Event,
@@ -119,6 +120,11 @@ class Engine:
         self.scenario = scenario
         self.seed = seed
         config = scenario.router_config()
+        if config.matching != "greedy":
+            # Nothing would route: batch mode waits for match() ticks, which the engine has
+            # no schedule for yet. Refuse rather than report a run where nobody is served.
+            msg = "the simulator drives greedy matching only; set router.matching = 'greedy'"
+            raise ConfigError(msg)
         self.auto_accept = config.auto_accept
         self.config = config
         self.router = Router(config, backend=backend)
