@@ -838,9 +838,26 @@ def _fingerprint(command: Command | str | None, at: Any) -> str:
             body = repr(command)
         # A typed round trip: an int given for a float field becomes that float.
         with contextlib.suppress(msgspec.DecodeError, TypeError):
-            body = _SORTED_ENCODER.encode(_COMMAND_DECODER.decode(body))
+            body = _SORTED_ENCODER.encode(_without_later_defaults(_COMMAND_DECODER.decode(body)))
     when = float(at) if isinstance(at, int | float) and not math.isnan(at) else repr(at)
     return hashlib.sha256(_SORTED_ENCODER.encode([body, when])).hexdigest()[:32]
+
+
+_LATER_FIELDS: dict[type, dict[str, Any]] = {Submit: {"deadline": None}}
+"""Fields added to a command after command ids were recorded, with their defaults: left out
+of the fingerprint while at the default, so a command id recorded by an older version still
+matches the same command retried after an upgrade."""
+
+
+def _without_later_defaults(command: Command) -> Any:
+    later = _LATER_FIELDS.get(type(command))
+    if not later:
+        return command
+    data = msgspec.to_builtins(command)
+    for name, default in later.items():
+        if data.get(name, default) == default:
+            data.pop(name, None)
+    return data
 
 
 def _plain(levels: Mapping[str, int]) -> dict[str, int]:

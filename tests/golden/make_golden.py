@@ -107,7 +107,55 @@ def scenario(router: Router) -> None:
             "v2-pref", channel="voice", preferred_agents=["agent-1"], preferred_wait=5, at=t
         )
         router.update("v2-pref", priority=3, attributes={"sentiment": "negative"}, at=t + 1)
+    if SCHEMA_VERSION >= 3:
+        t = v3_features(router, t + 2)
     router.advance(at=t + 60)
+
+
+def v3_features(router: Router, t: float) -> float:
+    """Event types added in schema 3: a config change, customer context with last-agent
+    routing, channel rules (pause/resume), notes, consult and blind transfers, escalation,
+    widening steps, exits with overflow, deadlines with reminders and overdue, callbacks."""
+    config = router.config.to_dict()
+    config["channels"] = {"phone": {"cost": 2}, "email": {"cost": 1, "interruptible_by": ["phone"]}}
+    config["queues"]["default"].update(last_agent={"wait": 10.0}, escalate_to="tier2")
+    config["queues"]["tier2"] = {"steps": [{"after": 5.0, "priority": 2.0}]}
+    config["queues"]["line"] = {"max_wait": 30.0, "overflow_to": "tier2", "keep_age": True}
+    config["queues"]["mail"] = {"deadline": 60.0, "reminders": [20.0], "overdue_priority": 5.0}
+    config["queues"]["hold"] = {"callback_after": 15.0}
+    router.reconfigure(config, at=t)
+    # The x- agents and work use their own channels, apart from the work still waiting.
+    for agent in [f"agent-{i}" for i in range(5)]:
+        view = router.agent(agent)
+        if view.status != "logged_out" and not view.connected:
+            router.logout(agent, at=t)
+    router.login("x-ann", skills={}, capacity={"phone": 1, "email": 1}, budget=2, at=t)
+    router.login("x-bob", skills={}, capacity={"phone": 1}, groups=["gold"], at=t)
+    router.ready("x-ann", at=t)
+    router.submit("x-mail", channel="email", queue="mail", customer_id="kim", at=t + 1)
+    router.accept("x-mail", at=t + 1)
+    router.submit("x-call", channel="phone", customer_id="kim", direct_to="x-ann", at=t + 2)
+    router.accept("x-call", at=t + 2)  # the email is paused
+    router.add_note("x-call", "wants a refund", at=t + 3)
+    router.ready("x-bob", at=t + 3)
+    router.transfer("x-call", to_agent="x-bob", mode="consult", timeout=20, at=t + 4)
+    router.decline_transfer("x-call", at=t + 4)
+    router.transfer("x-call", to_agent="x-bob", mode="consult", timeout=20, at=t + 4)
+    router.accept_transfer("x-call", at=t + 5)  # the email resumes
+    router.escalate("x-call", at=t + 6)  # blind, to tier2
+    router.complete("x-mail", at=t + 7)
+    # Nobody is free for these: they step, overflow, come due, go to callback.
+    router.not_ready("x-ann", reason="break", at=t + 8)
+    router.not_ready("x-bob", reason="break", at=t + 8)
+    router.submit("x-wait", channel="phone", queue="line", at=t + 8)
+    router.submit("x-due", channel="email", queue="mail", at=t + 8)
+    router.submit("x-hold", channel="phone", queue="hold", at=t + 8)
+    router.submit("x-back", channel="phone", queue="default", customer_id="kim", at=t + 9)
+    router.advance(at=t + 120)
+    router.ready("x-ann", at=t + 121)
+    router.ready("x-bob", at=t + 121)
+    router.logout("x-bob", at=t + 122)  # its ringing offer is revoked
+    return t + 130
 
 
 def write(version_dir: Path) -> None:

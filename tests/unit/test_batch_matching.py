@@ -123,6 +123,18 @@ def test_targeted_work_goes_only_to_its_agents(backend: str) -> None:
     assert offers(router.match(at=2)) == [("c", "bob")]
 
 
+def test_grouped_work_goes_only_to_group_members(backend: str) -> None:
+    router = make(backend, queues={"vip": {"groups": ["gold"]}})
+    router.login("ann", skills={}, at=0)
+    router.login("bob", skills={}, groups=["gold"], at=0)
+    router.ready("ann", at=0)  # the longest idle, but not in the group
+    router.submit("c", channel="voice", queue="vip", at=1)
+    assert offers(router.match(at=2)) == []
+    router.ready("bob", at=3)
+    assert offers(router.match(at=4)) == [("c", "bob")]
+    same_after_replay(router)
+
+
 def test_the_fairness_cap_applies_in_batch_mode(backend: str) -> None:
     router = make(
         backend,

@@ -143,3 +143,25 @@ def test_the_digest_covers_command_ids() -> None:
 def test_command_id_must_be_a_non_empty_string(bad: object) -> None:
     with pytest.raises(InvalidArgument, match="command_id"):
         Router().advance(at=1, command_id=bad)  # type: ignore[arg-type]
+
+
+def test_a_command_id_recorded_by_an_older_version_still_matches_after_an_upgrade() -> None:
+    """Golden schema-2 log: `submit("v2-direct", direct_to="agent-0", command_id="cmd-1")`.
+    Fields added to `submit` since (``deadline``) must not change its fingerprint."""
+    import json
+    from pathlib import Path
+
+    from ccrouter import RouterConfig
+    from ccrouter.log import FileEventLog
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / "v2"
+    config = RouterConfig.from_dict(json.loads((golden / "config.json").read_text()))
+    with FileEventLog(golden / "events.ccr", readonly=True) as log:
+        events = list(log.read())
+    router = Router.replay(events, config)
+    queued = next(e for e in events if getattr(e, "interaction_id", None) == "v2-direct")
+    again = router.submit(
+        "v2-direct", channel="voice", direct_to="agent-0", command_id="cmd-1", at=queued.at
+    )
+    assert [e.seq for e in again] == [queued.seq, queued.seq + 1]
+    assert router.log.version == len(events)

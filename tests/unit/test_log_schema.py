@@ -19,7 +19,7 @@ import pytest
 import ccrouter.log.schema as schema
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CorruptLog
-from ccrouter.events import AgentReady, decode_json
+from ccrouter.events import AgentReady, Event, decode_json
 from ccrouter.log import FileEventLog, SQLiteEventLog
 from ccrouter.log.file import _batch_header, _file_header
 
@@ -35,7 +35,9 @@ def test_there_is_a_golden_log_for_every_schema_version() -> None:
 def test_golden_logs_replay_to_their_digests(version_dir: Path, tmp_path: Path) -> None:
     digests = json.loads((version_dir / "digests.json").read_text())
     config = RouterConfig.from_dict(json.loads((version_dir / "config.json").read_text()))
-    as_json = [decode_json(line) for line in (version_dir / "events.jsonl").read_bytes().split()]
+    as_json = [
+        decode_json(line) for line in (version_dir / "events.jsonl").read_bytes().splitlines()
+    ]
 
     with FileEventLog(version_dir / "events.ccr", readonly=True) as log:
         from_file = list(log.read())
@@ -106,3 +108,11 @@ def test_records_from_a_newer_ccrouter_are_refused_by_name(tmp_path: Path) -> No
     path.write_bytes(_file_header() + _batch_header(payload, 1, 1, 7) + payload)
     with FileEventLog(path, readonly=True) as log, pytest.raises(CorruptLog, match="version 7"):
         list(log.read())
+
+
+def test_the_newest_golden_log_holds_every_event_type() -> None:
+    """So that a reader of every event type is pinned by a stored log of this version."""
+    newest = GOLDEN / f"v{schema.SCHEMA_VERSION}" / "events.jsonl"
+    seen = {json.loads(line)["type"] for line in newest.read_text().splitlines()}
+    every = {t.__struct_config__.tag for t in Event.__args__}  # type: ignore[attr-defined]
+    assert every - seen == set()

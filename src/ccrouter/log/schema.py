@@ -47,12 +47,18 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema version this code writes.
 
 1: the first stored schema. 2: adds the event types ``command_recorded``,
 ``interaction_updated``, ``interaction_targeted`` and ``interaction_target_expired`` (a
 schema-1 reader refuses a schema-2 log as newer instead of misreading a tag it does not know).
+3: adds ``config_changed``; transfers (``interaction_transferred``, ``transfer_offered``,
+``transfer_accepted``, ``transfer_declined``, ``interaction_note_added``); channel rules
+(``interaction_paused``, ``interaction_resumed``); queue policies (``interaction_stepped``,
+``interaction_exited``, ``callback_requested``, ``interaction_deadline_set``,
+``interaction_reminded``, ``interaction_overdue``); and optional fields with defaults
+(``AgentLoggedIn.groups``/``budget``, left out of the encoding when unset).
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
@@ -64,7 +70,12 @@ def _v1_to_v2(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2}
+def _v2_to_v3(event: dict[str, Any]) -> dict[str, Any]:
+    # Schema 3 added event types and defaulted fields; every schema-2 event reads unchanged.
+    return event
+
+
+UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3}
 """Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``)."""
 
 _ARRAY32 = struct.Struct(">BI")

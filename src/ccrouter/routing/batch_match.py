@@ -84,6 +84,8 @@ def _effective(state: RouterState, interaction: Interaction, at: float) -> float
 def _fits(agent: Agent, interaction: Interaction) -> bool:
     if interaction.preferred and agent.agent_id not in interaction.preferred:
         return False
+    if interaction.groups and agent.groups.isdisjoint(interaction.groups):
+        return False
     return all(agent.skills.get(s, -1) >= level for s, level in interaction.skills.items())
 
 
