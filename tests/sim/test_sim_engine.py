@@ -211,3 +211,39 @@ def test_batch_matching_is_refused_rather_than_serving_nobody() -> None:
     scenario = msgspec.structs.replace(base, router={**base.router, "matching": "batch"})
     with pytest.raises(ConfigError, match="greedy matching only"):
         Engine(scenario, np.random.SeedSequence(0))
+
+
+def test_callers_who_take_a_callback_never_abandon_and_are_served_later() -> None:
+    """One agent, three calls at once, 30 s handle; patience 5 s; callback offered after 1 s
+    and always taken: the two waiting callers become callbacks (no abandon) and are served
+    one after the other; with acceptance 0 they abandon at 5 s."""
+    from ccrouter.events import CallbackRequested, InteractionAbandoned, InteractionCompleted
+    from ccrouter.sim import Scenario
+    from ccrouter.sim.engine import Engine
+
+    def run(acceptance: float) -> list[object]:
+        scenario = Scenario.from_dict(
+            {
+                "horizon": 100.0,
+                "interval": 100.0,
+                "call_types": [
+                    {
+                        "name": "c",
+                        "arrivals": {"kind": "trace", "times": [0.0, 0.0, 0.0]},
+                        "handle": {"kind": "deterministic", "value": 30.0},
+                        "patience": {"kind": "deterministic", "value": 5.0},
+                        "callback": {"after": 1.0, "acceptance": acceptance},
+                    }
+                ],
+                "agent_groups": [{"name": "g", "headcount": [1]}],
+            }
+        )
+        return list(Engine(scenario, np.random.SeedSequence(1)).run().events)
+
+    taken = run(1.0)
+    assert [e.at for e in taken if isinstance(e, CallbackRequested)] == [1.0, 1.0]
+    assert not any(isinstance(e, InteractionAbandoned) for e in taken)
+    assert [e.at for e in taken if isinstance(e, InteractionCompleted)] == [30.0, 60.0, 90.0]
+    refused = run(0.0)
+    assert not any(isinstance(e, CallbackRequested) for e in refused)
+    assert [e.at for e in refused if isinstance(e, InteractionAbandoned)] == [5.0, 5.0]

@@ -46,7 +46,7 @@ __all__ = ["Engine", "RunOutput", "source_rng"]
 
 # Calendar action kinds.
 (_ARRIVE, _RETRY, _PATIENCE, _ACCEPT, _COMPLETE, _STAFF, _LOGIN, _BREAK, _BREAK_END, _LEAVE,
- _RECOVER, _CAMPAIGN, _DIAL_END, _GRACE) = range(14)  # fmt: skip
+ _RECOVER, _CAMPAIGN, _DIAL_END, _GRACE, _CALLBACK) = range(15)  # fmt: skip
 _DIALER = (_CAMPAIGN, _DIAL_END, _GRACE)
 RONA_RECOVERY = 60.0
 """Seconds after a ring-no-answer ``not_ready`` until the agent is made ready again."""
@@ -138,6 +138,7 @@ class Engine:
         self._handle: list[np.ndarray] = []
         self._patience: list[np.ndarray | None] = []
         self._retrial = source_rng(seed, "retrials")
+        self._callbacks = [source_rng(seed, f"callbacks/{ct.name}") for ct in scenario.call_types]
         self._ring = source_rng(seed, "ring_delay")
         self._customers = 0
         self._campaigns: list[CampaignRun] = []
@@ -240,8 +241,15 @@ class Engine:
             return []
         if kind == _PATIENCE:
             iid = str(a)
-            if r.state.interactions[iid].status in ("queued", "offered"):
+            inter = r.state.interactions[iid]
+            if inter.status in ("queued", "offered") and not inter.callback:
                 return r.abandon(iid, at=at)
+            return []
+        if kind == _CALLBACK:
+            iid = str(a)
+            inter = r.state.interactions[iid]
+            if inter.status == "queued" and not inter.callback and bool(b):
+                return r.request_callback(iid, at=at)
             return []
         if kind == _RETRY:
             assert isinstance(a, int) and isinstance(b, tuple)
@@ -295,6 +303,10 @@ class Engine:
         self._customer[iid] = (c, k, attempt)
         if wait is not None:
             self.calendar.schedule(at + wait, _PATIENCE, iid)
+        if ct.callback is not None:
+            # Drawn for every caller, taken or not, so the stream stays aligned across variants.
+            takes = float(self._callbacks[c].random()) < ct.callback.acceptance
+            self.calendar.schedule(at + ct.callback.after, _CALLBACK, iid, takes)
         return self.router.submit(
             iid, channel=ct.channel, queue=ct.queue, skills=ct.skills, priority=ct.priority, at=at
         )

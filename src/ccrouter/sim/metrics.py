@@ -41,12 +41,17 @@ METRICS: tuple[str, ...] = (
     "occupancy",
     "queue_length",
     "staffed_agents",
+    "callbacks",
+    "exited",
+    "overdue",
 )
 """Per scope (each queue, and ``"all"``), per interval and over the whole horizon. ``asa`` is
 the mean wait of the answered interactions (as in the interval report); ``mean_wait`` that of
 all arrivals, abandoned ones included (Erlang A's "ASA"); ``p_wait`` the share of arrivals
 that waited at all; ``queue_length`` the time-average number waiting; ``staffed_agents`` the
-average number of agents ready or working."""
+average number of agents ready or working; ``callbacks`` (callers who took a callback),
+``exited`` (left by an exit rule) and ``overdue`` (work past its deadline) are counts from the
+queue policies (``ccrouter.policies``)."""
 
 CAMPAIGN_METRICS: tuple[str, ...] = (
     "dialed",
@@ -76,6 +81,9 @@ _SUMS = (
     "handled",
     "total_talk_time",
     "total_wrap_up_time",
+    "callbacks",
+    "exited",
+    "overdue",
 )
 
 
@@ -116,6 +124,9 @@ def _derive(c: dict[str, float], length: float) -> dict[str, float]:
         "occupancy": _ratio(c["handling_time"], c["staffed_time"]),
         "queue_length": _ratio(c["queue_time"], length),
         "staffed_agents": _ratio(c["staffed_time"], length),
+        "callbacks": c["callbacks"],
+        "exited": c["exited"],
+        "overdue": c["overdue"],
     }
 
 

@@ -33,6 +33,8 @@ SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("aht", "AHT s", "sec"),
     ("occupancy", "occupancy", "pct"),
     ("queue_length", "avg queue", "num"),
+    ("callbacks", "callbacks", "count"),
+    ("overdue", "overdue", "count"),
 )
 
 

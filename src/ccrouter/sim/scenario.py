@@ -80,6 +80,15 @@ class TraceArrivals(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 Arrivals: TypeAlias = PoissonArrivals | TraceArrivals
 
 
+class CallbackOffer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Virtual hold: a caller still waiting after ``after`` seconds is offered a callback and
+    takes it with probability ``acceptance`` (``Router.request_callback``: the call keeps its
+    place in line and the caller's patience no longer applies)."""
+
+    after: NonNegative
+    acceptance: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+
+
 class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One kind of contact: where it goes, when it arrives, how long it takes, how patient.
 
@@ -87,6 +96,7 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         patience: time a caller waits before hanging up (none: waits forever).
         retrial_probability: chance that a caller who abandoned calls again, after
             ``retrial_delay``, with fresh patience and the same handle time.
+        callback: a callback offered to callers who wait long (none: never offered).
     """
 
     name: Name
@@ -99,6 +109,7 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     patience: Distribution | None = None
     retrial_probability: Probability = 0.0
     retrial_delay: Distribution = Exponential(mean=300.0)
+    callback: CallbackOffer | None = None
 
 
 class Break(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
