@@ -209,8 +209,8 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
                 i.exit_reason,
                 i.callback,
                 list(i.groups),
-                i.notes,
-                i.history,
+                list(i.notes),
+                list(i.history),
                 i.consult,
                 i.paused_by,
             )
@@ -330,8 +330,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             i.exit_reason,
             i.callback,
             tuple(i.groups),
-            list(i.notes),
-            list(i.history),
+            tuple(i.notes),
+            tuple(i.history),
             i.consult,
             i.paused_by,
         )

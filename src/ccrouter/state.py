@@ -207,16 +207,16 @@ class Interaction:
     """The customer left the line to be called back (virtual hold)."""
     groups: tuple[str, ...] = ()
     """Sorted agent groups whose members alone may take it (empty: any agent)."""
-    notes: list[str] = attrs.Factory(list)
+    notes: tuple[str, ...] = ()
     """Notes added to its context (:class:`~ccrouter.events.InteractionNoteAdded`, transfer
     notes), oldest first."""
-    history: list[Segment] = attrs.Factory(list)
+    history: tuple[Segment, ...] = ()
     """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
     since :attr:`segment_started_at`."""
     consult: Consult | None = None
+    """The consult-transfer pending while its agent stays connected, if any."""
     paused_by: str | None = None
     """The interaction (of the same agent) it is paused for, while paused."""
-    """The consult-transfer pending while its agent stays connected, if any."""
     signature: Signature = attrs.field(init=False)
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
@@ -657,14 +657,14 @@ class RouterState:
     ) -> None:
         start = interaction.segment_started_at
         leg = Segment(interaction.queue, agent_id, start, at, "transferred", reason)
-        interaction.history.append(leg)
+        interaction.history += (leg,)
 
     def _transferred(self, e: InteractionTransferred) -> None:
         interaction = self.interactions[e.interaction_id]
         agent = self.agents[e.agent_id]
         self._close_segment(interaction, e.agent_id, e.at, e.reason)
         if e.note is not None:
-            interaction.notes.append(e.note)
+            interaction.notes += (e.note,)
         interaction.queue, interaction.status, interaction.agent_id = e.queue, "queued", None
         interaction.declined_by = []
         if e.skills is not None:
@@ -694,7 +694,7 @@ class RouterState:
         target = self.agents[e.to_agent]
         interaction.consult = (e.to_agent, e.queue, e.reason, e.expires_at)
         if e.note is not None:
-            interaction.notes.append(e.note)
+            interaction.notes += (e.note,)
         target.consults[e.interaction_id] = interaction.channel
         target.in_use[interaction.channel] += 1
         if e.expires_at is not None:
@@ -724,7 +724,7 @@ class RouterState:
         self._release(target, target.consults, e.interaction_id, e.at)
 
     def _note_added(self, e: InteractionNoteAdded) -> None:
-        self.interactions[e.interaction_id].notes.append(e.text)
+        self.interactions[e.interaction_id].notes += (e.text,)
 
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
