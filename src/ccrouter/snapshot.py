@@ -41,7 +41,7 @@ from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
-from ccrouter.state import Agent, Interaction, QueueState, RouterState, Segment
+from ccrouter.state import POLICY_TIMERS, Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",
@@ -356,6 +356,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
         state._sync(agent)
     state.timers = SortedList(data.timers)
     state.timer_of = {(t[2], t[3]): t for t in data.timers}
+    state.armed = {t[3] for t in data.timers if t[2] in POLICY_TIMERS}
     state.round_robin_last = dict(data.round_robin_last)
     state.commands = {cid: (fp, first, n) for cid, fp, first, n in data.commands}
     if config.fairness is not None:

@@ -273,6 +273,9 @@ class RouterState:
     commands: dict[str, tuple[str, int, int]] = attrs.Factory(dict)
     """Command id to (content fingerprint, seq of its first event, number of its events), from
     :class:`~ccrouter.events.CommandRecorded` events: what makes commands idempotent."""
+    armed: set[str] = attrs.Factory(set)
+    """Interactions that may hold policy timers (a superset; derived, not digested): the
+    others skip the cancelling when they leave the queue."""
     customers: dict[str, list[str]] = attrs.Factory(dict)
     """Customer id to the interactions that customer started, in arrival order."""
     table: AgentTable = attrs.Factory(AgentTable)
@@ -850,9 +853,12 @@ class RouterState:
 
     def _disarm(self, interaction: Interaction) -> None:
         iid = interaction.interaction_id
+        self.watched.pop(iid, None)
+        if iid not in self.armed:  # the common case: no policy timer was ever set for it
+            return
+        self.armed.discard(iid)
         for kind in POLICY_TIMERS:
             self._cancel_timer(kind, iid)
-        self.watched.pop(iid, None)
 
     def _watch(self, interaction: Interaction, at: float, seq: int) -> None:
         """Set the ``empty`` timer of a watched interaction nobody logged in could take (due
@@ -944,6 +950,8 @@ class RouterState:
         timer: Timer = (due, seq, kind, interaction_id)
         self.timers.add(timer)
         self.timer_of[(kind, interaction_id)] = timer
+        if kind in POLICY_TIMERS:
+            self.armed.add(interaction_id)
 
     def _cancel_timer(self, kind: str, interaction_id: str) -> None:
         timer = self.timer_of.pop((kind, interaction_id), None)
@@ -1115,6 +1123,8 @@ class RouterState:
                     interaction.interaction_id
                 )
         assert self.customers == by_customer
+        for kind, iid in self.timer_of:
+            assert kind not in POLICY_TIMERS or iid in self.armed, (kind, iid)
         assert len(self.timers) == len(self.timer_of)
         for timer in self.timers:
             assert self.timer_of[(timer[2], timer[3])] == timer
