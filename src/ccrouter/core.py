@@ -767,6 +767,13 @@ def _route_after(
             _route_interaction(state, interaction.interaction_id, at, out, backend)
         for aid in state.slots:
             _route_agent(state, aid, at, out, backend)
+    elif isinstance(command, Accept):
+        # Ringing work cannot be paused, connected work can: accepting interruptible work
+        # may let its agent take an interrupting channel now.
+        interaction = state.interactions[command.interaction_id]
+        rule = state.config.channels.get(interaction.channel)
+        if rule is not None and rule.interruptible_by and interaction.agent_id is not None:
+            _route_agent(state, interaction.agent_id, at, out, backend)
     elif isinstance(command, Logout):
         for event in out:
             if isinstance(event, OfferRevoked):

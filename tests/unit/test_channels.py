@@ -124,6 +124,26 @@ def test_an_email_is_paused_for_a_call_and_resumes_after() -> None:
     assert Router.replay(log, cfg).state_digest() == r.state_digest()
 
 
+@pytest.mark.parametrize("backend", ["python", "numba"])
+def test_accepting_interruptible_work_lets_a_waiting_call_in(backend: str) -> None:
+    """A call that arrived while the email still rang waits (ringing work cannot be paused);
+    the email's accept is what lets the call reach the agent, in the same command."""
+    cfg = RouterConfig.from_dict(
+        {"channels": {"email": {"blocks": ["voice"], "interruptible_by": ["voice"]}}}
+    )
+    r = Router(cfg, backend=backend)
+    _agent(r)
+    r.submit("e1", channel="email", at=0)
+    r.submit("v1", channel="voice", at=1)
+    assert r.interaction("v1").status == "queued"
+    events = r.accept("e1", at=2)
+    assert [(e.kind, e.interaction_id) for e in events] == [
+        ("offer_accepted", "e1"),
+        ("interaction_offered", "v1"),
+    ]
+    assert Router.replay(r.events, cfg).state_digest() == r.state_digest()
+
+
 def test_snapshot_carries_budget_and_pauses() -> None:
     cfg = RouterConfig.from_dict(
         {"channels": {"chat": {"blocks": ["voice"], "interruptible_by": ["voice"]}}}
