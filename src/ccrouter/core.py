@@ -15,59 +15,36 @@ mutation), so each decision sees the facts before it. Routing decisions are even
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import Any
 
 from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
     AcceptTransfer,
-    AddNote,
     Command,
     Complete,
     Decline,
     DeclineTransfer,
-    Login,
     Logout,
-    NotReady,
     Ready,
     Reconfigure,
-    RequestCallback,
     Submit,
     Transfer,
     Update,
 )
-from ccrouter.config import RouterConfig
-from ccrouter.customers import last_agent
-from ccrouter.errors import (
-    ConfigError,
-    DuplicateId,
-    InvalidArgument,
-    InvalidTransition,
-    TimeWentBackwards,
-    UnknownAgent,
-    UnknownInteraction,
-)
+from ccrouter.decisions import decide
 from ccrouter.events import (
-    AgentLoggedIn,
-    AgentLoggedOut,
     AgentNotReady,
-    AgentReady,
-    CallbackRequested,
-    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
-    InteractionDeadlineSet,
     InteractionOffered,
     InteractionPaused,
-    InteractionQueued,
     InteractionResumed,
-    InteractionTargeted,
     InteractionTargetExpired,
     InteractionTransferred,
-    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -83,14 +60,13 @@ from ccrouter.policies import (
     exit_event,
     overdue_event,
     remind_event,
-    size_exit,
     step_event,
 )
 from ccrouter.routing.batch_match import batch_offers
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
-from ccrouter.transfers import decide_transfer, validate_transfer
+from ccrouter.validation import MAX_PROFICIENCY, check_time, validate
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -107,8 +83,6 @@ __all__ = [
 
 NO_ANSWER = "no_answer"
 """The not-ready reason given after ``max_no_answer`` consecutive missed offers."""
-MAX_PROFICIENCY = 32767
-"""Proficiencies are stored as 16-bit integers."""
 
 
 def execute(
@@ -156,7 +130,7 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
     Meant for ``matching = "batch"`` (where nothing else routes), harmless in greedy mode
     (where no free agent idles while work it could take waits, so it usually offers nothing).
     """
-    _check_time(state, at)
+    check_time(state, at)
     at = float(at)
     out: list[Event] = []
     fire_due_timers(state, at, out, backend=backend)
@@ -177,422 +151,12 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
 
 def advance(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
     """Fire every timer due at or before ``at``; return the events made."""
-    _check_time(state, at)
+    check_time(state, at)
     at = float(at)
     out: list[Event] = []
     fire_due_timers(state, at, out, backend=backend)
     state.now = max(state.now, at)
     return out
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def validate(state: RouterState, command: Command, at: float) -> None:
-    """Raise the error ``command`` would meet at ``at``; change nothing.
-
-    Timers due by ``at`` are taken into account (an offer that will have expired cannot be
-    accepted).
-    """
-    _check_time(state, at)
-    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
-        validate_transfer(state, command, at)
-    elif isinstance(command, Login):
-        _check_id(command.agent_id, "agent_id")
-        agent = state.agents.get(command.agent_id)
-        if agent is not None and agent.presence != "logged_out":
-            msg = f"agent {command.agent_id!r} is already logged in (status {agent.status!r})"
-            raise InvalidTransition(msg)
-        _check_levels(command.skills, "skills", MAX_PROFICIENCY)
-        _check_levels(command.capacity, "capacity", 1_000_000)
-        if not isinstance(command.groups, list | tuple):
-            msg = f"groups must be a list of group names, got {type(command.groups).__name__}"
-            raise InvalidArgument(msg)
-        for group in command.groups:
-            _check_id(group, "groups[]")
-        budget = command.budget
-        if budget is not None and (
-            not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
-        ):
-            msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
-            raise InvalidArgument(msg)
-    elif isinstance(command, Ready | NotReady | Logout):
-        agent = _agent(state, command.agent_id)
-        if agent.presence == "logged_out":
-            what = type(command).__name__.lower()
-            msg = f"agent {command.agent_id!r} is logged out; log in before {what}"
-            raise InvalidTransition(msg)
-        if isinstance(command, NotReady):
-            _check_id(command.reason, "reason")
-        if isinstance(command, Logout) and agent.connected:
-            busy = ", ".join(sorted(agent.connected))
-            msg = f"agent {command.agent_id!r} is connected to {busy}; complete it before logout"
-            raise InvalidTransition(msg)
-    elif isinstance(command, Reconfigure):
-        _check_reconfigure(state, command)
-    elif isinstance(command, Submit):
-        _check_id(command.interaction_id, "interaction_id")
-        if command.interaction_id in state.interactions:
-            msg = f"interaction id {command.interaction_id!r} was already submitted"
-            raise DuplicateId(msg)
-        _check_id(command.channel, "channel")
-        state.config.queue(command.queue)
-        _check_levels(command.skills, "skills", MAX_PROFICIENCY)
-        if not _is_number(command.priority):
-            msg = f"priority must be a finite number, got {command.priority!r}"
-            raise InvalidArgument(msg)
-        deadline = command.deadline
-        if deadline is not None and not _is_number(deadline):
-            msg = f"deadline must be a finite time in seconds, got {deadline!r}"
-            raise InvalidArgument(msg)
-        if command.preferred_agents or command.direct_to is not None:
-            _check_targets(command)
-        elif command.preferred_wait is not None:
-            msg = "preferred_wait needs preferred_agents"
-            raise InvalidArgument(msg)
-    else:
-        interaction = _interaction(state, command.interaction_id)
-        status = interaction.status
-        if isinstance(command, Accept | Decline):
-            if status != "offered":
-                _wrong_status(command, interaction, "offered")
-            expires = interaction.offer_expires_at
-            if expires is not None and expires <= at:
-                msg = (
-                    f"cannot {type(command).__name__.lower()} {interaction.interaction_id!r}: "
-                    f"its offer expired at {expires:g} (now {at:g})"
-                )
-                raise InvalidTransition(msg)
-        elif isinstance(command, Complete) and status != "connected":
-            _wrong_status(command, interaction, "connected")
-        elif isinstance(command, Complete) and interaction.paused_by is not None:
-            msg = (
-                f"cannot complete {interaction.interaction_id!r}: it is paused for "
-                f"{interaction.paused_by!r} and resumes when that ends"
-            )
-            raise InvalidTransition(msg)
-        elif isinstance(command, Complete) and interaction.consult is not None:
-            msg = (
-                f"cannot complete {interaction.interaction_id!r}: a consult with "
-                f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
-            )
-            raise InvalidTransition(msg)
-        elif isinstance(command, Abandon):
-            if status not in ("queued", "offered"):
-                _wrong_status(command, interaction, "queued or offered")
-            if interaction.callback:
-                msg = (
-                    f"cannot abandon {interaction.interaction_id!r}: it is a callback (the "
-                    "customer already left the line); the agent completes it"
-                )
-                raise InvalidTransition(msg)
-        elif isinstance(command, RequestCallback):
-            if status != "queued":
-                _wrong_status(command, interaction, "queued")
-            if interaction.callback:
-                msg = f"{interaction.interaction_id!r} is already a callback"
-                raise InvalidTransition(msg)
-        elif isinstance(command, Update):
-            if status not in ("queued", "offered", "connected"):
-                _wrong_status(command, interaction, "queued, offered or connected")
-            if command.priority is not None and not _is_number(command.priority):
-                msg = f"priority must be a finite number, got {command.priority!r}"
-                raise InvalidArgument(msg)
-            if command.skills is not None:
-                _check_levels(command.skills, "skills", MAX_PROFICIENCY)
-            attributes = command.attributes
-            if attributes is not None and not isinstance(attributes, Mapping):
-                msg = f"attributes must be a mapping, got {type(attributes).__name__}"
-                raise InvalidArgument(msg)
-
-
-def _check_reconfigure(state: RouterState, command: Reconfigure) -> RouterConfig:
-    """The new configuration, validated; a queue that still holds live work must stay."""
-    config = RouterConfig.from_dict(command.config)
-    live = sorted(
-        {
-            i.queue
-            for i in state.interactions.values()
-            if i.status in ("queued", "offered", "connected") and i.queue not in config.queues
-        }
-    )
-    if live:
-        msg = (
-            f"invalid router config: queue(s) {', '.join(map(repr, live))} still hold live "
-            "interactions and cannot be removed"
-        )
-        raise ConfigError(msg)
-    return config
-
-
-def _check_targets(command: Submit) -> None:
-    if command.direct_to is not None:
-        _check_id(command.direct_to, "direct_to")
-        if command.preferred_agents or command.preferred_wait is not None:
-            msg = "direct_to is preferred for good: give it without preferred_agents/_wait"
-            raise InvalidArgument(msg)
-        return
-    agents = command.preferred_agents
-    if not isinstance(agents, list | tuple):
-        msg = f"preferred_agents must be a list of agent ids, got {type(agents).__name__}"
-        raise InvalidArgument(msg)
-    for agent_id in agents:
-        _check_id(agent_id, "preferred_agents[]")
-    wait = command.preferred_wait
-    if wait is not None and (not _is_number(wait) or wait < 0):
-        msg = f"preferred_wait must be a finite number of seconds >= 0, got {wait!r}"
-        raise InvalidArgument(msg)
-
-
-def _check_time(state: RouterState, at: float) -> None:
-    if not _is_number(at):
-        msg = f"`at` must be a finite number of seconds, got {at!r}"
-        raise InvalidArgument(msg)
-    if at < state.now:
-        msg = f"time went backwards: at={at:g} is before the router's current time {state.now:g}"
-        raise TimeWentBackwards(msg)
-
-
-def _is_number(x: object) -> bool:
-    if type(x) is float:  # the common case, answered first
-        return math.isfinite(x)
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _check_id(value: object, field: str) -> None:
-    if not isinstance(value, str) or not value:
-        msg = f"{field} must be a non-empty string, got {value!r}"
-        raise InvalidArgument(msg)
-
-
-def _check_levels(levels: object, field: str, maximum: int) -> None:
-    if type(levels) is not dict and not isinstance(levels, Mapping):
-        msg = f"{field} must be a mapping of name to integer, got {type(levels).__name__}"
-        raise InvalidArgument(msg)
-    for name, level in levels.items():
-        if not isinstance(name, str) or not name:
-            msg = f"{field} names must be non-empty strings, got {name!r}"
-            raise InvalidArgument(msg)
-        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= maximum:
-            msg = f"{field}[{name!r}] must be an integer from 0 to {maximum}, got {level!r}"
-            raise InvalidArgument(msg)
-
-
-def _agent(state: RouterState, agent_id: str) -> Agent:
-    agent = state.agents.get(agent_id)
-    if agent is None:
-        msg = f"unknown agent {agent_id!r}: it never logged in"
-        raise UnknownAgent(msg)
-    return agent
-
-
-def _interaction(state: RouterState, interaction_id: str) -> Interaction:
-    interaction = state.interactions.get(interaction_id)
-    if interaction is None:
-        msg = f"unknown interaction {interaction_id!r}: it was never submitted"
-        raise UnknownInteraction(msg)
-    return interaction
-
-
-def _wrong_status(command: Command, interaction: Interaction, expected: str) -> None:
-    msg = (
-        f"cannot {type(command).__name__.lower()} {interaction.interaction_id!r}: "
-        f"expected it {expected}, but it is {interaction.status}"
-    )
-    raise InvalidTransition(msg)
-
-
-# --- decisions -----------------------------------------------------------------------------
-
-
-class _Seq:
-    """Numbers the events of one decision after the state's last sequence number."""
-
-    def __init__(self, state: RouterState) -> None:
-        self.next = state.last_seq + 1
-
-    def __call__(self) -> int:
-        self.next += 1
-        return self.next - 1
-
-
-def decide(state: RouterState, command: Command, at: float) -> list[Event]:
-    """The events ``command`` causes by itself (routing comes after); pure.
-
-    Assumes :func:`validate` passed and due timers have fired. Returns an empty list for a
-    command that changes nothing (``ready`` when already ready).
-    """
-    seq = _Seq(state)
-    if isinstance(command, Login):
-        return [
-            AgentLoggedIn(
-                seq=seq(),
-                at=at,
-                agent_id=command.agent_id,
-                skills=dict(command.skills),
-                capacity=dict(command.capacity),
-                groups=list(dict.fromkeys(command.groups)),
-                budget=command.budget,
-            )
-        ]
-    if isinstance(command, Ready):
-        if state.agents[command.agent_id].presence == "ready":
-            return []
-        return [AgentReady(seq=seq(), at=at, agent_id=command.agent_id)]
-    if isinstance(command, NotReady):
-        agent = state.agents[command.agent_id]
-        if agent.presence == "not_ready" and agent.reason == command.reason:
-            return []
-        return [AgentNotReady(seq=seq(), at=at, agent_id=command.agent_id, reason=command.reason)]
-    if isinstance(command, Logout):
-        agent = state.agents[command.agent_id]
-        aid = agent.agent_id
-        events: list[Event] = [
-            OfferRevoked(seq=seq(), at=at, interaction_id=iid, agent_id=aid, reason="logged_out")
-            for iid in agent.offers
-        ]
-        events += [
-            WrapUpEnded(seq=seq(), at=at, interaction_id=iid, agent_id=aid)
-            for iid in agent.wrapping
-        ]
-        events += [
-            TransferDeclined(
-                seq=seq(),
-                at=at,
-                interaction_id=iid,
-                agent_id=_holder(state, iid),
-                to_agent=aid,
-                outcome="revoked",
-            )
-            for iid in agent.consults
-        ]
-        events.append(AgentLoggedOut(seq=seq(), at=at, agent_id=aid))
-        return events
-    if isinstance(command, Reconfigure):
-        config = RouterConfig.from_dict(command.config)
-        if config == state.config:
-            return []
-        data = config.to_dict()
-        return [ConfigChanged(seq=seq(), at=at, version=state.config_version + 1, config=data)]
-    if isinstance(command, Submit):
-        settings = state.config.queue(command.queue)
-        deadline = command.deadline
-        if deadline is None and settings.deadline is not None:
-            deadline = at + settings.deadline
-        queued: list[Event] = [
-            InteractionQueued(
-                seq=seq(),
-                at=at,
-                interaction_id=command.interaction_id,
-                channel=command.channel,
-                queue=command.queue,
-                skills=dict(command.skills),
-                priority=float(command.priority),
-                customer_id=command.customer_id,
-                attributes=dict(command.attributes),
-            )
-        ]
-        if command.direct_to is not None:
-            queued.append(
-                InteractionTargeted(
-                    seq=seq(),
-                    at=at,
-                    interaction_id=command.interaction_id,
-                    agent_ids=[command.direct_to],
-                    reason="direct",
-                )
-            )
-        elif command.preferred_agents and command.preferred_wait != 0:
-            wait = command.preferred_wait
-            queued.append(
-                InteractionTargeted(
-                    seq=seq(),
-                    at=at,
-                    interaction_id=command.interaction_id,
-                    agent_ids=list(dict.fromkeys(command.preferred_agents)),
-                    until=None if wait is None else at + float(wait),
-                )
-            )
-        elif command.customer_id is not None and not command.preferred_agents:
-            previous = _last_agent(state, command, at)
-            if previous is not None:
-                aid, wait = previous
-                queued.append(
-                    InteractionTargeted(
-                        seq=seq(),
-                        at=at,
-                        interaction_id=command.interaction_id,
-                        agent_ids=[aid],
-                        until=at + wait,
-                        reason="last_agent",
-                    )
-                )
-        if deadline is not None:
-            queued.append(
-                InteractionDeadlineSet(
-                    seq=seq(),
-                    at=at,
-                    interaction_id=command.interaction_id,
-                    deadline=float(deadline),
-                )
-            )
-        if settings.max_size is not None:
-            exited = size_exit(state, command.queue, command.interaction_id, at, seq.next)
-            if exited is not None:
-                queued.append(exited)
-        return queued
-    if isinstance(command, Transfer | AcceptTransfer | DeclineTransfer | AddNote):
-        return decide_transfer(state, command, at)
-    interaction = state.interactions[command.interaction_id]
-    iid, holder = interaction.interaction_id, interaction.agent_id
-    if isinstance(command, Update):
-        if command.priority is None and command.skills is None and command.attributes is None:
-            return []
-        return [
-            InteractionUpdated(
-                seq=seq(),
-                at=at,
-                interaction_id=iid,
-                priority=None if command.priority is None else float(command.priority),
-                skills=None if command.skills is None else dict(command.skills),
-                attributes=None if command.attributes is None else dict(command.attributes),
-            )
-        ]
-    if isinstance(command, RequestCallback):
-        return [CallbackRequested(seq=seq(), at=at, interaction_id=iid)]
-    if isinstance(command, Abandon):
-        return [InteractionAbandoned(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
-    assert holder is not None  # validated: offered or connected
-    if isinstance(command, Accept):
-        return [OfferAccepted(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
-    if isinstance(command, Decline):
-        return [OfferDeclined(seq=seq(), at=at, interaction_id=iid, agent_id=holder)]
-    wrap_up = state.config.queue(interaction.queue).wrap_up
-    return [
-        InteractionCompleted(
-            seq=seq(), at=at, interaction_id=iid, agent_id=holder, wrap_up_until=at + wrap_up
-        )
-    ]
-
-
-def _holder(state: RouterState, iid: str) -> str:
-    holder = state.interactions[iid].agent_id
-    assert holder is not None  # a consult is pending only on a connected interaction
-    return holder
-
-
-def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, float] | None:
-    """Last-agent routing: the customer's last agent and how long to hold the work for them,
-    when the queue asks for it and that agent is logged in (holding work for an absent agent
-    helps nobody)."""
-    rule = state.config.queue(command.queue).last_agent
-    if rule is None or command.customer_id is None:
-        return None
-    scope = command.queue if rule.scope == "queue" else None
-    aid = last_agent(state, command.customer_id, scope, at, rule.within)
-    if aid is None or state.agents[aid].presence == "logged_out":
-        return None
-    return aid, rule.wait
 
 
 def _emit(state: RouterState, event: Event, out: list[Event]) -> None:
@@ -748,53 +312,109 @@ remove its timer (by applying an event whose ``apply`` cancels it)."""
 def _route_after(
     state: RouterState, command: Command, at: float, out: list[Event], backend: str
 ) -> None:
-    """Offer what became routable through ``command``."""
-    if isinstance(command, Submit | Update):
-        # An update can only make the updated interaction routable (a new requirement); no
-        # other: agents idle only when no waiting work fits them, and that is unchanged.
-        _route_interaction(state, command.interaction_id, at, out, backend)
-    elif isinstance(command, Ready):
-        _route_agent(state, command.agent_id, at, out, backend)
-    elif isinstance(command, Reconfigure):
-        # New rules may make waiting work routable (new channel rules free several agents at
-        # once): waiting work first, most urgent first, each to the best agent for it, as an
-        # arrival would be; then every ready agent a look, in slot order.
-        def urgency(i: Interaction) -> tuple[float, float, int]:
-            rate = state.config.queue(i.queue).aging_rate
-            return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+    """Offer what became routable through ``command`` (nothing, for the commands without an
+    entry in :data:`_AFTER`: a login, not-ready, callback request or note frees no work)."""
+    route = _AFTER.get(type(command))
+    if route is not None:
+        route(state, command, at, out, backend)
 
-        for interaction in sorted(state.waiting(), key=urgency):
-            _route_interaction(state, interaction.interaction_id, at, out, backend)
-        for aid in state.slots:
-            _route_agent(state, aid, at, out, backend)
-    elif isinstance(command, Accept):
-        # Ringing work cannot be paused, connected work can: accepting interruptible work
-        # may let its agent take an interrupting channel now.
-        interaction = state.interactions[command.interaction_id]
-        rule = state.config.channels.get(interaction.channel)
-        if rule is not None and rule.interruptible_by and interaction.agent_id is not None:
-            _route_agent(state, interaction.agent_id, at, out, backend)
-    elif isinstance(command, Logout):
-        for event in out:
-            if isinstance(event, OfferRevoked):
-                _route_interaction(state, event.interaction_id, at, out, backend)
-    elif isinstance(command, Decline):
-        aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
-        _route_interaction(state, command.interaction_id, at, out, backend)
+
+def _after_arrival(
+    state: RouterState, command: Submit | Update, at: float, out: list[Event], backend: str
+) -> None:
+    # An update can only make the updated interaction routable (a new requirement); no
+    # other: agents idle only when no waiting work fits them, and that is unchanged.
+    _route_interaction(state, command.interaction_id, at, out, backend)
+
+
+def _after_ready(
+    state: RouterState, command: Ready, at: float, out: list[Event], backend: str
+) -> None:
+    _route_agent(state, command.agent_id, at, out, backend)
+
+
+def _after_reconfigure(
+    state: RouterState, command: Reconfigure, at: float, out: list[Event], backend: str
+) -> None:
+    # New rules may make waiting work routable (new channel rules free several agents at
+    # once): waiting work first, most urgent first, each to the best agent for it, as an
+    # arrival would be; then every ready agent a look, in slot order.
+    def urgency(i: Interaction) -> tuple[float, float, int]:
+        rate = state.config.queue(i.queue).aging_rate
+        return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+
+    for interaction in sorted(state.waiting(), key=urgency):
+        _route_interaction(state, interaction.interaction_id, at, out, backend)
+    for aid in state.slots:
         _route_agent(state, aid, at, out, backend)
-    elif isinstance(command, Transfer | AcceptTransfer | DeclineTransfer):
-        for event in list(out):
-            if isinstance(event, InteractionTransferred):
-                _route_interaction(state, event.interaction_id, at, out, backend)
-                _route_agent(state, event.agent_id, at, out, backend)
-            elif isinstance(event, TransferAccepted):
-                _route_agent(state, event.agent_id, at, out, backend)
-            elif isinstance(event, TransferDeclined):
-                _route_agent(state, event.to_agent, at, out, backend)
-    elif isinstance(command, Complete | Abandon):
-        event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
-        if event.agent_id is not None:
+
+
+def _after_accept(
+    state: RouterState, command: Accept, at: float, out: list[Event], backend: str
+) -> None:
+    # Ringing work cannot be paused, connected work can: accepting interruptible work may
+    # let its agent take an interrupting channel now.
+    interaction = state.interactions[command.interaction_id]
+    rule = state.config.channels.get(interaction.channel)
+    if rule is not None and rule.interruptible_by and interaction.agent_id is not None:
+        _route_agent(state, interaction.agent_id, at, out, backend)
+
+
+def _after_logout(
+    state: RouterState, command: Logout, at: float, out: list[Event], backend: str
+) -> None:
+    for event in out:
+        if isinstance(event, OfferRevoked):
+            _route_interaction(state, event.interaction_id, at, out, backend)
+
+
+def _after_decline(
+    state: RouterState, command: Decline, at: float, out: list[Event], backend: str
+) -> None:
+    aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
+    _route_interaction(state, command.interaction_id, at, out, backend)
+    _route_agent(state, aid, at, out, backend)
+
+
+def _after_transfer(
+    state: RouterState,
+    command: Transfer | AcceptTransfer | DeclineTransfer,
+    at: float,
+    out: list[Event],
+    backend: str,
+) -> None:
+    for event in list(out):
+        if isinstance(event, InteractionTransferred):
+            _route_interaction(state, event.interaction_id, at, out, backend)
             _route_agent(state, event.agent_id, at, out, backend)
+        elif isinstance(event, TransferAccepted):
+            _route_agent(state, event.agent_id, at, out, backend)
+        elif isinstance(event, TransferDeclined):
+            _route_agent(state, event.to_agent, at, out, backend)
+
+
+def _after_end(
+    state: RouterState, command: Complete | Abandon, at: float, out: list[Event], backend: str
+) -> None:
+    event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
+    if event.agent_id is not None:
+        _route_agent(state, event.agent_id, at, out, backend)
+
+
+_AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event], str], None]] = {
+    Submit: _after_arrival,
+    Update: _after_arrival,
+    Ready: _after_ready,
+    Reconfigure: _after_reconfigure,
+    Accept: _after_accept,
+    Logout: _after_logout,
+    Decline: _after_decline,
+    Transfer: _after_transfer,
+    AcceptTransfer: _after_transfer,
+    DeclineTransfer: _after_transfer,
+    Complete: _after_end,
+    Abandon: _after_end,
+}
 
 
 def _route_interaction(
