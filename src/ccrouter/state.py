@@ -15,10 +15,9 @@ re-sorting as time passes. An agent looking for work only checks each group's he
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import attrs
-import msgspec
 from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
@@ -60,8 +59,24 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.fairness import FairnessLedger
+from ccrouter.invariants import check_state
+from ccrouter.records import (
+    POLICY_TIMERS,
+    Agent,
+    AgentStatus,
+    Interaction,
+    InteractionStatus,
+    QueueKey,
+    QueueState,
+    Segment,
+    Signature,
+    Timer,
+    reminder_times,
+    restriction,
+)
 
 __all__ = [
+    "POLICY_TIMERS",
     "Agent",
     "AgentStatus",
     "Interaction",
@@ -74,181 +89,6 @@ __all__ = [
     "reminder_times",
     "restriction",
 ]
-
-AgentStatus: TypeAlias = Literal["logged_out", "not_ready", "ready", "reserved", "busy", "wrap_up"]
-InteractionStatus: TypeAlias = Literal[
-    "queued", "offered", "connected", "completed", "abandoned", "exited"
-]
-Signature: TypeAlias = tuple[str, tuple[tuple[str, int], ...]]
-"""An interaction's requirements: its channel and its sorted (skill, minimum) pairs."""
-QueueKey: TypeAlias = tuple[float, float, int, str]
-TargetedKey: TypeAlias = (
-    tuple[Signature, tuple[str, ...]] | tuple[Signature, tuple[str, ...], tuple[str, ...]]
-)
-"""A restricted group: the requirement signature, the agents who alone may take the work
-(empty: any) and, for work limited to agent groups, those groups (see :func:`restriction`)."""
-Timer: TypeAlias = tuple[float, int, str, str]
-"""A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
-``consult``/``step``/``exit``/``empty``/``callback``/``remind``/``overdue``, interaction)."""
-POLICY_TIMERS: tuple[str, ...] = ("callback", "empty", "exit", "overdue", "remind", "step")
-"""Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
-Consult: TypeAlias = tuple[str, str, str, float | None]
-"""A pending consult: (agent consulted, target queue, reason, expiry)."""
-
-
-class Segment(msgspec.Struct, frozen=True, array_like=True):
-    """One closed leg of an interaction: the queue it waited in, the agent who had it, when
-    the leg started (arrival or the transfer into it) and ended, and how (``transferred``),
-    with the transfer's reason."""
-
-    queue: str
-    agent_id: str | None
-    started_at: float
-    ended_at: float | None
-    outcome: str
-    reason: str
-
-
-@attrs.define(eq=False)
-class Agent:
-    """One agent as the router sees it.
-
-    ``presence`` is what the agent asked for (``logged_out``, ``not_ready``, ``ready``);
-    ``status`` adds the work in hand: ``reserved`` (an offer rings), ``busy`` (connected) or
-    ``wrap_up`` take precedence over presence while the agent is logged in.
-    """
-
-    agent_id: str
-    slot: int
-    skills: dict[str, int]
-    capacity: dict[str, int]
-    presence: Literal["logged_out", "not_ready", "ready"] = "not_ready"
-    reason: str | None = None
-    login_order: int = 0
-    logged_in_at: float = 0.0
-    idle_since: float = 0.0
-    handled: int = 0
-    misses: int = 0
-    offers: dict[str, str] = attrs.Factory(dict)
-    """Interaction id to channel, for offers that ring now (insertion-ordered)."""
-    connected: dict[str, str] = attrs.Factory(dict)
-    wrapping: dict[str, str] = attrs.Factory(dict)
-    in_use: dict[str, int] = attrs.Factory(dict)
-    """Units of capacity held per channel (offers + connected + wrap-up)."""
-    groups: frozenset[str] = frozenset()
-    """Agent groups given at login."""
-    """Units of capacity held per channel (offers + connected + wrap-up + consults)."""
-    consults: dict[str, str] = attrs.Factory(dict)
-    """Interaction id to channel, for consult-transfers offered to this agent (ringing)."""
-    budget: int | None = None
-    """Omnichannel rules: channel cost units the agent may hold at once (``None``: none)."""
-
-    @property
-    def status(self) -> AgentStatus:
-        if self.presence == "logged_out":
-            return "logged_out"
-        if self.offers or self.consults:
-            return "reserved"
-        if self.connected:
-            return "busy"
-        if self.wrapping:
-            return "wrap_up"
-        return self.presence
-
-    def free(self, channel: str) -> int:
-        """Free capacity on ``channel`` (0 for a channel the agent does not serve)."""
-        return self.capacity.get(channel, 0) - self.in_use.get(channel, 0)
-
-    @property
-    def work_in_hand(self) -> int:
-        return len(self.offers) + len(self.connected) + len(self.wrapping) + len(self.consults)
-
-    @property
-    def load(self) -> float:
-        """Share of the agent's total capacity in use (0 for an agent with no capacity)."""
-        total = sum(self.capacity.values())
-        return sum(self.in_use.values()) / total if total else 0.0
-
-
-@attrs.define(eq=False)
-class Interaction:
-    """One interaction (call, chat, email, ...) and where it stands."""
-
-    interaction_id: str
-    channel: str
-    queue: str
-    skills: dict[str, int]
-    priority: float
-    customer_id: str | None
-    attributes: dict[str, Any]
-    arrived_at: float
-    queued_seq: int
-    status: InteractionStatus = "queued"
-    agent_id: str | None = None
-    offer_expires_at: float | None = None
-    declined_by: list[str] = attrs.Factory(list)
-    """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
-    ended_at: float | None = None
-    preferred: tuple[str, ...] = ()
-    """The only agents who may take it now (empty: anyone eligible)."""
-    preferred_until: float | None = None
-    """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
-    deadline: float | None = None
-    """When the work is due (an SLA), if ever."""
-    step: int = 0
-    """Widening steps of its queue reached so far (applied or skipped)."""
-    reminded: int = 0
-    """Deadline reminders of its queue made (or passed over) so far."""
-    overdue: bool = False
-    """Its deadline passed while it waited (it was escalated)."""
-    exit_reason: str | None = None
-    """Why an exit rule ended it (status ``exited``)."""
-    callback: bool = False
-    """The customer left the line to be called back (virtual hold)."""
-    groups: tuple[str, ...] = ()
-    """Sorted agent groups whose members alone may take it (empty: any agent)."""
-    notes: tuple[str, ...] = ()
-    """Notes added to its context (:class:`~ccrouter.events.InteractionNoteAdded`, transfer
-    notes), oldest first."""
-    history: tuple[Segment, ...] = ()
-    """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
-    since :attr:`segment_started_at`."""
-    consult: Consult | None = None
-    """The consult-transfer pending while its agent stays connected, if any."""
-    paused_by: str | None = None
-    """The interaction (of the same agent) it is paused for, while paused."""
-    signature: Signature = attrs.field(init=False)
-    """Channel and sorted requirements (recomputed when an update changes the skills)."""
-
-    def __attrs_post_init__(self) -> None:
-        self.signature = (self.channel, tuple(sorted(self.skills.items())))
-
-    @property
-    def segment_started_at(self) -> float:
-        """When the current leg began: arrival, or the last transfer."""
-        if not self.history:
-            return self.arrived_at
-        end = self.history[-1].ended_at
-        assert end is not None  # closed legs have an end
-        return end
-
-
-@attrs.define(eq=False)
-class QueueState:
-    """The waiting interactions of one queue, grouped by signature."""
-
-    name: str
-    groups: dict[Signature, SortedList] = attrs.Factory(dict)
-    targeted: dict[TargetedKey, SortedList] = attrs.Factory(dict)
-    """Waiting work only some agents may take, grouped by signature and those agents (apart
-    from ``groups``, so that a group's head is always takeable by every agent it fits)."""
-    waiting: int = 0
-
-    def iter_keys(self) -> Iterator[QueueKey]:
-        for group in self.groups.values():
-            yield from group
-        for group in self.targeted.values():
-            yield from group
 
 
 @attrs.define(eq=False)
@@ -1006,193 +846,9 @@ class RouterState:
     # --- invariants --------------------------------------------------------------------------
 
     def _check(self) -> None:
-        """Verify the state's internal invariants; raise ``AssertionError`` on the first broken."""
-        holders: dict[str, str] = {}
-        for agent in self.agents.values():
-            assert self.slots[agent.slot] == agent.agent_id
-            for channel, cap in agent.capacity.items():
-                held = sum(
-                    1
-                    for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
-                    for ch in work.values()
-                    if ch == channel
-                )
-                assert agent.in_use.get(channel, 0) == held, (agent.agent_id, channel)
-                assert 0 <= held <= cap, (
-                    f"{agent.agent_id} holds {held} > capacity {cap} on {channel}"
-                )
-            for channel, col in self.table.channel_cols.items():
-                # The mask equals the rules, recomputed here from scratch.
-                in_use = {
-                    ch: sum(
-                        1
-                        for work in (agent.offers, agent.connected, agent.wrapping, agent.consults)
-                        for c in work.values()
-                        if c == ch
-                    )
-                    for ch in agent.capacity
-                }
-                pausable: dict[str, int] = {}
-                for iid, ch in agent.connected.items():
-                    if self.interactions[iid].paused_by is None:
-                        pausable[ch] = pausable.get(ch, 0) + 1
-                expect = available(
-                    self.config,
-                    agent.presence == "ready",
-                    agent.capacity,
-                    in_use,
-                    channel,
-                    agent.budget,
-                    pausable,
-                )
-                assert bool(self.table.avail[col, agent.slot]) == expect, (agent.agent_id, channel)
-            for iid in agent.connected:
-                by = self.interactions[iid].paused_by
-                if by is not None:  # paused for work this agent is connected to
-                    assert by in agent.connected and self.interactions[by].paused_by is None, iid
-            for work in (agent.offers, agent.connected, agent.wrapping):
-                for interaction_id in work:
-                    assert interaction_id not in holders, f"{interaction_id} held by two agents"
-                    holders[interaction_id] = agent.agent_id
-            for interaction_id in agent.consults:
-                consult = self.interactions[interaction_id].consult
-                assert consult is not None and consult[0] == agent.agent_id, interaction_id
-            if agent.presence == "logged_out":
-                assert agent.work_in_hand == 0, f"{agent.agent_id} logged out with work in hand"
-            assert self.table.idle_since[agent.slot] == agent.idle_since
-            assert self.table.login_order[agent.slot] == agent.login_order
-        self.table._check()
-        queued = set()
-        for queue in self.queues.values():
-            count = 0
-            for signature, group in queue.groups.items():
-                assert group, "empty groups are removed"
-                for key in group:
-                    interaction = self.interactions[key[3]]
-                    assert interaction.signature == signature and interaction.queue == queue.name
-                    assert self._keys[key[3]] == key
-                    assert not interaction.preferred and not interaction.groups
-                    queued.add(key[3])
-                    count += 1
-            for target, group in queue.targeted.items():
-                assert group, "empty targeted groups are removed"
-                for key in group:
-                    interaction = self.interactions[key[3]]
-                    assert restriction(interaction) == target and interaction.queue == queue.name
-                    assert interaction.preferred or interaction.groups
-                    assert self._keys[key[3]] == key
-                    queued.add(key[3])
-                    count += 1
-            assert queue.waiting == count, queue.name
-        for interaction in self.interactions.values():
-            iid = interaction.interaction_id
-            assert (interaction.status == "queued") == (iid in queued), iid
-            if interaction.status in ("offered", "connected"):
-                assert holders.get(iid) == interaction.agent_id, iid
-            elif interaction.status == "queued":
-                assert interaction.agent_id is None and iid not in holders, iid
-            has_offer_timer = ("offer", iid) in self.timer_of
-            assert has_offer_timer == (
-                interaction.status == "offered" and interaction.offer_expires_at is not None
-            ), iid
-            assert (("target", iid) in self.timer_of) == (
-                interaction.status in ("queued", "offered")
-                and interaction.preferred_until is not None
-            ), iid
-            self._check_policy_timers(interaction)
-            if interaction.paused_by is not None:
-                assert interaction.status == "connected", iid
-            consult = interaction.consult
-            if consult is not None:
-                assert interaction.status == "connected", iid
-                assert iid in self.agents[consult[0]].consults, iid
-            assert (("consult", iid) in self.timer_of) == (
-                consult is not None and consult[3] is not None
-            ), iid
-            # An overflow without keep_age is a new arrival: the first leg may start earlier.
-            history = interaction.history
-            start = history[0].started_at if history else interaction.arrived_at
-            assert start <= interaction.arrived_at or not history, iid
-            for leg in history:
-                assert leg.ended_at is not None and leg.started_at == start <= leg.ended_at, iid
-                start = leg.ended_at
-        by_customer: dict[str, list[str]] = {}
-        for interaction in self.interactions.values():  # in submission order
-            if interaction.customer_id is not None:
-                by_customer.setdefault(interaction.customer_id, []).append(
-                    interaction.interaction_id
-                )
-        assert self.customers == by_customer
-        for kind, iid in self.timer_of:
-            assert kind not in POLICY_TIMERS or iid in self.armed, (kind, iid)
-        assert len(self.timers) == len(self.timer_of)
-        for timer in self.timers:
-            assert self.timer_of[(timer[2], timer[3])] == timer
-
-    def _check_policy_timers(self, interaction: Interaction) -> None:
-        iid, status = interaction.interaction_id, interaction.status
-        assert (status == "exited") == (interaction.exit_reason is not None), iid
-        if status != "queued":  # (its queue may even be gone from the config by now)
-            assert all((kind, iid) not in self.timer_of for kind in POLICY_TIMERS), iid
-            assert iid not in self.watched, iid
-            return
-        queue = self.config.queue(interaction.queue)
-        waiting = True
-        deadline = interaction.deadline
-        live_deadline = waiting and deadline is not None and not interaction.overdue
-        reminders = reminder_times(queue.reminders)
-        expected = {
-            "step": (
-                waiting and interaction.step < len(queue.steps),
-                interaction.arrived_at + queue.steps[interaction.step].after
-                if interaction.step < len(queue.steps)
-                else 0.0,
-            ),
-            "exit": (
-                waiting and queue.max_wait is not None and not interaction.callback,
-                interaction.arrived_at + (queue.max_wait or 0.0),
-            ),
-            "overdue": (live_deadline, deadline or 0.0),
-            "remind": (
-                live_deadline and interaction.reminded < len(reminders),
-                (deadline or 0.0) - reminders[interaction.reminded]
-                if interaction.reminded < len(reminders)
-                else 0.0,
-            ),
-        }
-        watched = waiting and queue.max_wait_no_agents is not None and not interaction.callback
-        assert (iid in self.watched) == watched, (iid, "watched")
-        nobody = not self.anyone_could_take(
-            interaction.channel, interaction.skills, interaction.groups
-        )
-        expected["callback"] = (
-            waiting and queue.callback_after is not None and not interaction.callback,
-            interaction.arrived_at + (queue.callback_after or 0.0),
-        )
-        expected["empty"] = (
-            watched and nobody,
-            interaction.arrived_at + (queue.max_wait_no_agents or 0.0),
-        )
-        for kind, (armed, nominal) in expected.items():
-            timer = self.timer_of.get((kind, iid))
-            assert (timer is not None) == armed, (iid, kind, status)
-            # Due at its nominal time, or later when that passed while the work was offered.
-            assert timer is None or timer[0] >= nominal, (iid, kind, timer, nominal)
-        assert interaction.step <= len(queue.steps), iid
-
-
-def restriction(interaction: Interaction) -> TargetedKey:
-    """The restricted group a waiting interaction belongs to: its signature, its preferred
-    agents and, only when it has some, its agent groups (so keys of work without groups are
-    as they were before groups existed)."""
-    if interaction.groups:
-        return (interaction.signature, interaction.preferred, interaction.groups)
-    return (interaction.signature, interaction.preferred)
-
-
-def reminder_times(reminders: list[float]) -> list[float]:
-    """Seconds before the deadline, earliest reminder first."""
-    return sorted(reminders, reverse=True)
+        """Verify the state's internal invariants; raise ``AssertionError`` on the first broken
+        (:func:`ccrouter.invariants.check_state`)."""
+        check_state(self)
 
 
 _APPLY: dict[type[Any], Any] = {
