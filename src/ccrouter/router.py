@@ -17,14 +17,9 @@ appended, including the offers it caused::
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import hashlib
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-import msgspec
 
 from ccrouter import core
 from ccrouter.backend import resolve_backend
@@ -48,7 +43,8 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.customers import CustomerContact, CustomerView, customer_view, recent_contacts
+from ccrouter.customers import CustomerView, customer_view
+from ccrouter.digest import fingerprint, state_digest
 from ccrouter.errors import (
     IdempotencyConflict,
     InvalidArgument,
@@ -62,77 +58,11 @@ from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
 from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
-from ccrouter.state import AgentStatus, InteractionStatus, RouterState, Segment
+from ccrouter.state import RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
+from ccrouter.views import AgentView, InteractionView, agent_view, interaction_view
 
 __all__ = ["AgentView", "InteractionView", "Router", "Segment"]
-
-
-class AgentView(msgspec.Struct, frozen=True, kw_only=True):
-    """A read-only snapshot of one agent."""
-
-    agent_id: str
-    status: AgentStatus
-    presence: str
-    reason: str | None
-    skills: dict[str, int]
-    capacity: dict[str, int]
-    in_use: dict[str, int]
-    idle_since: float
-    handled: int
-    misses: int
-    offers: list[str]
-    connected: list[str]
-    wrapping: list[str]
-    consults: list[str] = []
-    """Interactions offered to this agent by a consult transfer (ringing)."""
-    budget: int | None = None
-    """Channel cost units the agent may hold at once (``None``: no shared budget)."""
-
-
-class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
-    """A read-only snapshot of one interaction."""
-
-    interaction_id: str
-    status: InteractionStatus
-    agent_id: str | None
-    channel: str
-    queue: str
-    skills: dict[str, int]
-    priority: float
-    customer_id: str | None
-    attributes: dict[str, Any]
-    arrived_at: float
-    offer_expires_at: float | None
-    declined_by: list[str]
-    ended_at: float | None
-    preferred_agents: list[str] = []
-    """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
-    preferred_until: float | None = None
-    """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
-    deadline: float | None = None
-    """When the work is due (an SLA), if ever."""
-    step: int = 0
-    """Widening steps of its queue reached so far (applied or skipped)."""
-    exit_reason: str | None = None
-    """Why an exit rule ended it (status ``exited``)."""
-    callback: bool = False
-    """The customer left the line to be called back (an offer of it is a callback)."""
-    groups: list[str] = []
-    """The agent groups whose members alone may take it (empty: any agent)."""
-    notes: list[str] = []
-    """Notes of its context, oldest first (they travel with transfers)."""
-    history: list[Segment] = []
-    """Its legs, oldest first: one per transfer (``outcome="transferred"``) and the current
-    one last (``ended_at`` is ``ended_at`` of the interaction or ``None`` while it lasts,
-    ``outcome`` its status)."""
-    consulting: str | None = None
-    """The agent a pending consult transfer is offered to, if any."""
-    paused_by: str | None = None
-    """While paused (omnichannel interruption): the interaction it is paused for."""
-    customer_history: list[CustomerContact] = []
-    """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
-    first), so the agent offered this interaction never has to ask twice."""
 
 
 class Router:
@@ -567,27 +497,7 @@ class Router:
         Raises:
             UnknownAgent: (a ``KeyError``) no such agent ever logged in.
         """
-        agent = self._state.agents.get(agent_id)
-        if agent is None:
-            msg = f"unknown agent {agent_id!r}: it never logged in"
-            raise UnknownAgent(msg)
-        return AgentView(
-            agent_id=agent.agent_id,
-            status=agent.status,
-            presence=agent.presence,
-            reason=agent.reason,
-            skills=dict(agent.skills),
-            capacity=dict(agent.capacity),
-            in_use=dict(agent.in_use),
-            idle_since=agent.idle_since,
-            handled=agent.handled,
-            misses=agent.misses,
-            offers=list(agent.offers),
-            connected=list(agent.connected),
-            wrapping=list(agent.wrapping),
-            consults=list(agent.consults),
-            budget=agent.budget,
-        )
+        return agent_view(self._state, agent_id)
 
     def interaction(self, interaction_id: str) -> InteractionView:
         """A snapshot of one interaction.
@@ -595,47 +505,7 @@ class Router:
         Raises:
             UnknownInteraction: (a ``KeyError``) no such interaction was ever submitted.
         """
-        i = self._state.interactions.get(interaction_id)
-        if i is None:
-            msg = f"unknown interaction {interaction_id!r}: it was never submitted"
-            raise UnknownInteraction(msg)
-        return InteractionView(
-            interaction_id=i.interaction_id,
-            status=i.status,
-            agent_id=i.agent_id,
-            channel=i.channel,
-            queue=i.queue,
-            skills=dict(i.skills),
-            priority=i.priority,
-            customer_id=i.customer_id,
-            attributes=dict(i.attributes),
-            arrived_at=i.arrived_at,
-            offer_expires_at=i.offer_expires_at,
-            declined_by=list(i.declined_by),
-            ended_at=i.ended_at,
-            preferred_agents=list(i.preferred),
-            preferred_until=i.preferred_until,
-            deadline=i.deadline,
-            step=i.step,
-            exit_reason=i.exit_reason,
-            callback=i.callback,
-            groups=list(i.groups),
-            notes=list(i.notes),
-            history=[
-                *i.history,
-                Segment(
-                    i.queue,
-                    i.agent_id,
-                    i.segment_started_at,
-                    i.ended_at,
-                    i.status,
-                    "",
-                ),
-            ],
-            consulting=None if i.consult is None else i.consult[0],
-            paused_by=i.paused_by,
-            customer_history=recent_contacts(self._state, i),
-        )
+        return interaction_view(self._state, interaction_id)
 
     def fairness(self, *, at: float | None = None) -> dict[str, LedgerView]:
         """Every agent's fairness ledger over the window ending at ``at`` (default: now), in
@@ -705,7 +575,7 @@ class Router:
 
     def state_digest(self) -> str:
         """A hash of the whole routing state: equal states, equal digests."""
-        return hashlib.sha256(_ENCODER.encode(_canonical(self._state))).hexdigest()
+        return state_digest(self._state)
 
     @classmethod
     def replay(
@@ -772,7 +642,7 @@ class Router:
                 raise InvalidArgument(msg)
             known = self._state.commands.get(command_id)
             if known is not None:
-                return self._recall(command_id, known, _fingerprint(command, at))
+                return self._recall(command_id, known, fingerprint(command, at))
         try:
             events: list[Event] = step()
             batch = events
@@ -781,7 +651,7 @@ class Router:
                     seq=self._state.last_seq + 1,
                     at=self._state.now,
                     command_id=command_id,
-                    fingerprint=_fingerprint(command, at),
+                    fingerprint=fingerprint(command, at),
                     events=len(events),
                 )
                 self._state.apply(marker)
@@ -818,142 +688,8 @@ class Router:
         return list(self._log.read(first, first + count))
 
 
-_ENCODER = msgspec.msgpack.Encoder()
-_SORTED_ENCODER = msgspec.msgpack.Encoder(order="sorted")
-_COMMAND_DECODER: msgspec.msgpack.Decoder[Command] = msgspec.msgpack.Decoder(Command)
-
-
-def _fingerprint(command: Command | str | None, at: Any) -> str:
-    """A hash of a command's content and time (``None``: advance; a string: that operation,
-    e.g. ``"match"``), insensitive to the spelling of equal values (``2`` or ``2.0`` for a
-    float field, the order of a mapping)."""
-    if command is None:
-        body: Any = "advance"
-    elif isinstance(command, str):
-        body = command
-    else:
-        try:
-            body = _SORTED_ENCODER.encode(command)
-        except (TypeError, ValueError):  # attributes msgspec cannot encode
-            body = repr(command)
-        # A typed round trip: an int given for a float field becomes that float.
-        with contextlib.suppress(msgspec.DecodeError, TypeError):
-            body = _SORTED_ENCODER.encode(_without_later_defaults(_COMMAND_DECODER.decode(body)))
-    when = float(at) if isinstance(at, int | float) and not math.isnan(at) else repr(at)
-    return hashlib.sha256(_SORTED_ENCODER.encode([body, when])).hexdigest()[:32]
-
-
-_LATER_FIELDS: dict[type, dict[str, Any]] = {Submit: {"deadline": None}}
-"""Fields added to a command after command ids were recorded, with their defaults: left out
-of the fingerprint while at the default, so a command id recorded by an older version still
-matches the same command retried after an upgrade."""
-
-
-def _without_later_defaults(command: Command) -> Any:
-    later = _LATER_FIELDS.get(type(command))
-    if not later:
-        return command
-    data = msgspec.to_builtins(command)
-    for name, default in later.items():
-        if data.get(name, default) == default:
-            data.pop(name, None)
-    return data
-
-
 def _plain(levels: Mapping[str, int]) -> dict[str, int]:
     if type(levels) is not dict and not isinstance(levels, Mapping):
         msg = f"expected a mapping of name to integer, got {type(levels).__name__}"
         raise InvalidArgument(msg)
     return dict(levels)
-
-
-def _canonical(state: RouterState) -> Any:
-    """The state as plain, ordered data (derived arrays left out: `_check` ties them)."""
-    agents = [
-        (
-            a.agent_id,
-            a.slot,
-            sorted(a.skills.items()),
-            sorted(a.capacity.items()),
-            a.presence,
-            a.reason,
-            a.login_order,
-            a.logged_in_at,
-            a.idle_since,
-            a.handled,
-            a.misses,
-            list(a.offers.items()),
-            list(a.connected.items()),
-            list(a.wrapping.items()),
-            sorted(a.in_use.items()),
-            *((sorted(a.groups),) if a.groups else ()),  # only then: older digests unchanged
-            # Only when consulted: digests of logs without transfers stay as they were.
-            *((list(a.consults.items()),) if a.consults else ()),
-            *(("budget", a.budget) if a.budget is not None else ()),
-        )
-        for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
-    ]
-    interactions = [
-        (
-            i.interaction_id,
-            i.channel,
-            i.queue,
-            sorted(i.skills.items()),
-            i.priority,
-            i.customer_id,
-            msgspec.json.encode(i.attributes, order="sorted"),
-            i.arrived_at,
-            i.queued_seq,
-            i.status,
-            i.agent_id,
-            i.offer_expires_at,
-            i.declined_by,
-            i.ended_at,
-            # Only when targeted: digests of logs without targeting stay as they were.
-            *((list(i.preferred), i.preferred_until) if i.preferred else ()),
-            # Only when a queue policy touched it, for the same reason.
-            *(
-                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason, i.callback, i.groups)
-                if i.deadline is not None
-                or i.step
-                or i.exit_reason is not None
-                or i.callback
-                or i.groups
-                else ()
-            ),
-            *((i.notes, i.history, i.consult) if i.notes or i.history or i.consult else ()),
-        )
-        for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
-    ]
-    queues = [
-        (
-            q.name,
-            q.waiting,
-            sorted((list(sig), list(group)) for sig, group in q.groups.items()),
-            *(
-                (sorted((repr(t), list(group)) for t, group in q.targeted.items()),)
-                if q.targeted
-                else ()
-            ),
-        )
-        for q in sorted(state.queues.values(), key=lambda q: q.name)
-        if q.waiting
-    ]
-    # `now` is left out: a command that changes nothing moves a live router's clock but
-    # leaves no event, so a replay cannot know it.
-    canonical: tuple[Any, ...] = (
-        state.last_seq,
-        agents,
-        interactions,
-        queues,
-        list(state.timers),
-        sorted(state.round_robin_last.items()),
-        state.logins,
-    )
-    if state.commands:  # only then: digests of logs without command ids stay as they were
-        canonical += (sorted(state.commands.items()),)
-    if state.config_version:  # likewise for logs without config changes
-        canonical += (state.config_version, _SORTED_ENCODER.encode(state.config))
-    if state.ledger is not None:  # only with fairness configured: other digests unchanged
-        canonical += (state.ledger.canonical(),)
-    return canonical
