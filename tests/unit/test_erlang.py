@@ -15,7 +15,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from ccrouter import erlang
+from ccrouter import erlang, erlang_a
 from ccrouter.errors import CCRouterError, InvalidArgument
 
 mp.mp.dps = 50
@@ -435,14 +435,14 @@ def test_python_run_of_the_erlang_a_kernels_agrees() -> None:
     h, p, t = np.full(4, 240.0), np.full(4, 90.0), np.full(4, 20.0)
     fast = [np.empty(4) for _ in range(3)]
     slow = [np.empty(4) for _ in range(3)]
-    erlang._a_kernel(a, n, h, p, t, *fast)
-    erlang._a_kernel.py_func(a, n, h, p, t, *slow)
+    erlang_a._a_kernel(a, n, h, p, t, *fast)
+    erlang_a._a_kernel.py_func(a, n, h, p, t, *slow)
     for x, y in zip(fast, slow, strict=True):
         assert np.allclose(x, y, rtol=1e-14, atol=0)
     out = [np.empty(4, dtype=np.int64) for _ in range(2)]
     args = (a, h, p, t, np.full(4, 0.8), np.full(4, 0.05), np.full(4, 0.95))
-    erlang._agents_a_kernel(*args, out[0])
-    erlang._agents_a_kernel.py_func(*args, out[1])
+    erlang_a._agents_a_kernel(*args, out[0])
+    erlang_a._agents_a_kernel.py_func(*args, out[1])
     assert out[0].tolist() == out[1].tolist()
 
 
