@@ -53,7 +53,6 @@ from ccrouter.events import (
     TransferDeclined,
     WrapUpEnded,
 )
-from ccrouter.fairness import over_cap
 from ccrouter.policies import (
     callback_event,
     empty_exit,
@@ -456,9 +455,13 @@ def capped_agents(state: RouterState, at: float) -> list[str]:
     fairness, ledger = state.config.fairness, state.ledger
     if fairness is None or fairness.max_above_median is None or ledger is None:
         return []
-    team = [a for a in state.slots if state.agents[a].presence != "logged_out"]
-    capped = over_cap(ledger, team, at, fairness.max_above_median)
-    return [a for a in team if a in capped]
+    agents = state.agents
+
+    def team() -> list[str]:
+        return [a for a in state.slots if agents[a].presence != "logged_out"]
+
+    capped = ledger.over_cap(team, at, fairness.max_above_median)
+    return sorted(capped, key=lambda a: agents[a].slot)
 
 
 def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:

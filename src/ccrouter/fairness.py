@@ -30,12 +30,17 @@ Counted per agent, each at the time of its event:
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Callable, Iterable
 from statistics import median
 
 import msgspec
+from sortedcontainers import SortedList
 
 from ccrouter.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
@@ -83,7 +88,7 @@ class FairnessLedger:
     ``view`` O(entries of the agent).
     """
 
-    __slots__ = ("_accepted_at", "_handled", "entries", "window")
+    __slots__ = ("_accepted_at", "_handled", "_index", "entries", "window")
 
     def __init__(self, window: float) -> None:
         self.window = float(window)
@@ -93,6 +98,8 @@ class FairnessLedger:
         """Connected interaction id to when it was accepted (for its handle time)."""
         self._handled: dict[str, int] = {}
         """Agent id to the number of ``HANDLED`` entries in its deque (derived)."""
+        self._index: _CapIndex | None = None
+        """The team's counts kept sorted for :meth:`over_cap` (derived, built on first use)."""
 
     def observe(self, event: Event) -> None:
         """Fold one event (those that do not concern the ledger are ignored)."""
@@ -114,6 +121,30 @@ class FairnessLedger:
         elif kind is InteractionAbandoned:
             assert isinstance(event, InteractionAbandoned)
             self._accepted_at.pop(event.interaction_id, None)
+        elif self._index is not None and (kind is AgentLoggedIn or kind is AgentLoggedOut):
+            assert isinstance(event, AgentLoggedIn | AgentLoggedOut)
+            self._index.set_member(event.agent_id, kind is AgentLoggedIn)
+
+    def set_window(self, window: float) -> None:
+        """A new window from now on, for the entries still kept (a config change)."""
+        self.window = float(window)
+        self._index = None
+
+    def over_cap(
+        self, team: Callable[[], Iterable[str]], at: float, max_above_median: float
+    ) -> set[str]:
+        """What :func:`over_cap` answers for ``team()`` (the logged-in agents), in
+        O(log n + agents over the cap) per call instead of O(n log n): the team's counts are
+        kept sorted as events arrive and entries leave the window. ``team`` is called only
+        when that index is (re)built: the first time, after a window change, or when asked
+        about an earlier time than before."""
+        cutoff = at - self.window
+        index = self._index
+        if index is None or cutoff < index.cutoff:
+            index = self._index = _CapIndex(self, team(), cutoff)
+        else:
+            index.expire(cutoff)
+        return index.over(max_above_median)
 
     def _add(self, agent_id: str, entry: Entry) -> None:
         entries = self.entries.get(agent_id)
@@ -130,6 +161,8 @@ class FairnessLedger:
         entries.append(entry)
         if entry[1] == HANDLED:
             self._handled[agent_id] += 1
+            if self._index is not None:
+                self._index.add(agent_id, entry[0])
 
     def handled(self, agent_id: str, at: float) -> int:
         """Offers ``agent_id`` accepted in the window ending at ``at`` (``at`` not before
@@ -204,3 +237,67 @@ def over_cap(
     counts = {a: ledger.handled(a, at) for a in team}
     mid = median(counts.values())
     return {a for a, n in counts.items() if n > mid + max_above_median}
+
+
+class _CapIndex:
+    """The team's handled counts in the window ending at the latest query, kept sorted.
+
+    A cache of the ledger (never digested nor snapshotted): it is built from the ledger's
+    entries, then follows the ``HANDLED`` entries as they arrive, expires them in time
+    order as the queried time moves on, and follows logins and logouts.
+    """
+
+    __slots__ = ("counts", "cutoff", "expiry", "ranked", "team")
+
+    def __init__(self, ledger: FairnessLedger, team: Iterable[str], cutoff: float) -> None:
+        self.cutoff = cutoff
+        live = sorted(
+            (t, agent_id)
+            for agent_id, entries in ledger.entries.items()
+            for t, kind, _ in entries
+            if kind == HANDLED and t > cutoff
+        )
+        self.expiry: deque[tuple[float, str]] = deque(live)
+        self.counts: dict[str, int] = {}
+        for _, agent_id in live:
+            self.counts[agent_id] = self.counts.get(agent_id, 0) + 1
+        self.team = set(team)
+        self.ranked = SortedList((self.counts.get(a, 0), a) for a in self.team)
+
+    def _bump(self, agent_id: str, by: int) -> None:
+        old = self.counts.get(agent_id, 0)
+        self.counts[agent_id] = old + by
+        if agent_id in self.team:
+            self.ranked.remove((old, agent_id))
+            self.ranked.add((old + by, agent_id))
+
+    def add(self, agent_id: str, t: float) -> None:
+        # Events arrive in time order, so the expiry queue stays sorted.
+        self.expiry.append((t, agent_id))
+        self._bump(agent_id, 1)
+
+    def expire(self, cutoff: float) -> None:
+        expiry = self.expiry
+        while expiry and expiry[0][0] <= cutoff:
+            self._bump(expiry.popleft()[1], -1)
+        self.cutoff = cutoff
+
+    def set_member(self, agent_id: str, member: bool) -> None:
+        if member == (agent_id in self.team):
+            return
+        key = (self.counts.get(agent_id, 0), agent_id)
+        if member:
+            self.team.add(agent_id)
+            self.ranked.add(key)
+        else:
+            self.team.discard(agent_id)
+            self.ranked.remove(key)
+
+    def over(self, max_above_median: float) -> set[str]:
+        ranked, n = self.ranked, len(self.ranked)
+        if not n:
+            return set()
+        mid = (ranked[(n - 1) // 2][0] + ranked[n // 2][0]) / 2
+        # Counts are integers: above the threshold means at least its floor plus one.
+        lowest = math.floor(mid + max_above_median) + 1
+        return {agent_id for _, agent_id in ranked.irange((lowest, ""))}

@@ -586,7 +586,7 @@ class RouterState:
         elif self.ledger is None:
             self.ledger = FairnessLedger(fairness.window)
         else:
-            self.ledger.window = fairness.window
+            self.ledger.set_window(fairness.window)
         # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
         for iid, key in list(self._keys.items()):
             interaction = self.interactions[iid]

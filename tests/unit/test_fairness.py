@@ -6,11 +6,14 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given
 
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import ConfigError, InvalidArgument, UnknownAgent
-from ccrouter.events import InteractionOffered
+from ccrouter.events import AgentLoggedIn, AgentLoggedOut, InteractionOffered, OfferAccepted
+from ccrouter.fairness import FairnessLedger, over_cap
 from ccrouter.snapshot import MemorySnapshotStore, SnapshotWarning
 
 
@@ -203,3 +206,46 @@ def test_the_ledger_follows_config_changes(backend: str) -> None:
     router.reconfigure({**router.config.to_dict(), "fairness": None}, at=7)
     with pytest.raises(InvalidArgument, match="fairness"):
         router.fairness()
+
+
+# --- the cap's index against the plain definition ---------------------------------------------
+
+_AGENTS = ["a", "b", "c", "d", "e"]
+_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["login", "logout", "accept", "query", "window"]),
+        st.sampled_from(_AGENTS),
+        st.sampled_from([0.0, 0.5, 3.0, 10.0]),  # time step
+        st.sampled_from([0, 1, 2.5]),  # cap, for queries
+    ),
+    max_size=80,
+)
+
+
+@given(steps=_steps, window=st.sampled_from([5.0, 20.0]))
+def test_the_cap_index_answers_what_the_definition_says(
+    steps: list[tuple[str, str, float, float]], window: float
+) -> None:
+    """The ledger's sorted index (followed through accepts, window expiry, logins, logouts
+    and window changes) names the same agents as ``over_cap`` recomputed from scratch; a
+    query may go back in time (the index is rebuilt then)."""
+    ledger = FairnessLedger(window)
+    team: set[str] = set()
+    t = 0.0
+    for seq, (action, agent, step, cap) in enumerate(steps, 1):
+        t += step
+        if action == "login" and agent not in team:
+            team.add(agent)
+            ledger.observe(AgentLoggedIn(seq=seq, at=t, agent_id=agent, skills={}, capacity={}))
+        elif action == "logout" and agent in team:
+            team.discard(agent)
+            ledger.observe(AgentLoggedOut(seq=seq, at=t, agent_id=agent))
+        elif action == "accept":
+            ledger.observe(OfferAccepted(seq=seq, at=t, interaction_id=f"i{seq}", agent_id=agent))
+        elif action == "window":
+            ledger.set_window(window if ledger.window != window else window * 2)
+        else:
+            at = t - step / 2 if cap == 2.5 else t  # now and then a look back
+            members = sorted(team)
+            expected = over_cap(ledger, members, at, cap)
+            assert ledger.over_cap(lambda m=members: m, at, cap) == expected
