@@ -1,13 +1,26 @@
-"""Pieces shared by the statistics projections: agent status codes, the service-level formula and
-argument checks. Private: the public names are re-exported by :mod:`ccrouter.stats`.
+"""Pieces shared by the statistics projections: agent status codes, the service-level formula,
+argument checks and the events no statistic reads. Private: the public names are re-exported by
+:mod:`ccrouter.stats`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ccrouter.errors import InvalidArgument
+from ccrouter.events import (
+    CommandRecorded,
+    ConfigChanged,
+    Event,
+    InteractionDeadlineSet,
+    InteractionNoteAdded,
+    InteractionReminded,
+    InteractionStepped,
+    InteractionTargeted,
+    InteractionTargetExpired,
+    InteractionUpdated,
+)
 
 __all__ = [
     "BUSY",
@@ -15,6 +28,7 @@ __all__ = [
     "LOGGED_OUT",
     "NOT_READY",
     "NO_REASON",
+    "NO_STATISTIC",
     "READY",
     "RESERVED",
     "SL_DEFINITIONS",
@@ -24,6 +38,7 @@ __all__ = [
     "SlDefinition",
     "check_sl_definition",
     "check_threshold",
+    "ignore",
     "ratio",
     "service_level",
 ]
@@ -48,6 +63,25 @@ HANDLING: tuple[int, ...] = (RESERVED, BUSY, WRAP_UP)
 NO_REASON = "unspecified"
 """Reason code reported for not-ready time without a reason (after login, before any
 ``AgentNotReady``)."""
+
+
+NO_STATISTIC: tuple[type[Event], ...] = (
+    CommandRecorded,  # bookkeeping of command ids
+    InteractionUpdated,  # priority/requirement/attributes: no statistic reads them
+    InteractionTargeted,  # who may take it
+    InteractionTargetExpired,
+    InteractionDeadlineSet,
+    InteractionStepped,  # a new requirement/priority: no statistic reads them
+    InteractionReminded,
+    InteractionNoteAdded,  # context
+    ConfigChanged,  # statistics do not depend on the routing config
+)
+"""Event types that change no statistic. The projections' dispatch tables map them to
+:func:`ignore`; a type in neither a table nor this list raises ``KeyError`` when folded in."""
+
+
+def ignore(_fold: Any, _event: Any) -> None:
+    """Dispatch entry for the events in :data:`NO_STATISTIC`."""
 
 
 class AgentTrack:

@@ -35,25 +35,16 @@ from ccrouter.events import (
     AgentNotReady,
     AgentReady,
     CallbackRequested,
-    CommandRecorded,
-    ConfigChanged,
     Event,
     InteractionAbandoned,
     InteractionCompleted,
-    InteractionDeadlineSet,
     InteractionExited,
-    InteractionNoteAdded,
     InteractionOffered,
     InteractionOverdue,
     InteractionPaused,
     InteractionQueued,
-    InteractionReminded,
     InteractionResumed,
-    InteractionStepped,
-    InteractionTargeted,
-    InteractionTargetExpired,
     InteractionTransferred,
-    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferRevoked,
@@ -67,6 +58,7 @@ from ccrouter.stats._common import (
     BUSY,
     LOGGED_OUT,
     NO_REASON,
+    NO_STATISTIC,
     NOT_READY,
     READY,
     RESERVED,
@@ -75,6 +67,7 @@ from ccrouter.stats._common import (
     SlDefinition,
     check_sl_definition,
     check_threshold,
+    ignore,
     ratio,
     service_level,
 )
@@ -583,10 +576,6 @@ class _Fold:
         self.update(a, e.at)
 
 
-def _ignore(_fold: Any, _event: Any) -> None:
-    pass
-
-
 _RETURN_COUNTER: dict[type, str] = {
     OfferDeclined: "declined",
     OfferTimedOut: "timed_out",
@@ -607,13 +596,6 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     AgentReady: _Fold.ready,
     AgentNotReady: _Fold.not_ready,
     AgentLoggedOut: _Fold.logged_out,
-    CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
-    InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
-    InteractionTargeted: _ignore,  # who may take it: no statistic
-    InteractionTargetExpired: _ignore,
-    InteractionDeadlineSet: _ignore,
-    InteractionStepped: _ignore,  # a new requirement/priority: no statistic reads them
-    InteractionReminded: _ignore,
     InteractionExited: _Fold.exited,
     InteractionOverdue: _Fold.overdue,
     CallbackRequested: _Fold.callback,
@@ -621,10 +603,9 @@ _DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
     TransferAccepted: _Fold.moved,
     TransferOffered: _Fold.consulted,
     TransferDeclined: _Fold.consult_ended,
-    InteractionNoteAdded: _ignore,  # context, no statistic
     InteractionPaused: _Fold.paused,
     InteractionResumed: _Fold.resumed,
-    ConfigChanged: _ignore,  # statistics do not depend on the routing config
+    **dict.fromkeys(NO_STATISTIC, ignore),
 }
 
 _EMPTY = _Counts()

@@ -5,6 +5,10 @@ current time take it as ``at`` (the projection never reads a clock). The same fi
 recomputed from the log: ``interval_report(events, end=at)`` summed over its intervals equals the
 counters here (a property test holds them to it).
 
+This module is the public face: :class:`RealtimeStats`, its queries and the snapshots they
+return. How each event changes the state is in :mod:`ccrouter.stats._live_fold`; the per-queue
+and per-agent state in :mod:`ccrouter.stats._live_queues` and :mod:`ccrouter.stats._live_agents`.
+
 >>> from ccrouter.events import InteractionQueued
 >>> stats = RealtimeStats(threshold=20.0)
 >>> stats.apply(InteractionQueued(seq=1, at=5.0, interaction_id="c1", channel="voice",
@@ -15,64 +19,26 @@ counters here (a property test holds them to it).
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import msgspec
 
-from ccrouter.errors import InvalidArgument, TimeWentBackwards, UnknownAgent
-from ccrouter.events import (
-    AgentLoggedIn,
-    AgentLoggedOut,
-    AgentNotReady,
-    AgentReady,
-    CallbackRequested,
-    CommandRecorded,
-    ConfigChanged,
-    Event,
-    InteractionAbandoned,
-    InteractionCompleted,
-    InteractionDeadlineSet,
-    InteractionExited,
-    InteractionNoteAdded,
-    InteractionOffered,
-    InteractionOverdue,
-    InteractionPaused,
-    InteractionQueued,
-    InteractionReminded,
-    InteractionResumed,
-    InteractionStepped,
-    InteractionTargeted,
-    InteractionTargetExpired,
-    InteractionTransferred,
-    InteractionUpdated,
-    OfferAccepted,
-    OfferDeclined,
-    OfferRevoked,
-    OfferTimedOut,
-    TransferAccepted,
-    TransferDeclined,
-    TransferOffered,
-    WrapUpEnded,
-)
+from ccrouter.errors import InvalidArgument, TimeWentBackwards
+from ccrouter.events import Event
 from ccrouter.stats._common import (
-    BUSY,
     HANDLING,
-    LOGGED_OUT,
-    NO_REASON,
-    NOT_READY,
     READY,
-    RESERVED,
     STATUS_NAMES,
-    WRAP_UP,
     SlDefinition,
     check_sl_definition,
     check_threshold,
     ratio,
     service_level,
 )
-from ccrouter.stats.agents import AgentRow, AgentTally, make_row
+from ccrouter.stats._live_agents import row_so_far
+from ccrouter.stats._live_fold import DISPATCH, LiveFold
+from ccrouter.stats._live_queues import QueueCounters, wait_estimate
+from ccrouter.stats.agents import AgentRow
 
 __all__ = ["AgentSnapshot", "QueueSnapshot", "RealtimeStats"]
 
@@ -159,75 +125,7 @@ class AgentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """Agents reserved, busy or in wrap-up now over agents in those statuses or ready now."""
 
 
-class _Queue:
-    """Counters of one (queue, channel)."""
-
-    __slots__ = (
-        "ab_within",
-        "abandoned",
-        "answered",
-        "callbacks",
-        "declined",
-        "escalations",
-        "exited",
-        "handled",
-        "offered",
-        "offering",
-        "order",
-        "overflowed",
-        "recent_answers",
-        "recent_waits",
-        "revoked",
-        "talk",
-        "timed_out",
-        "transfers_in",
-        "transfers_out",
-        "wait",
-        "waiting",
-        "within",
-        "wrap",
-    )
-
-    def __init__(self, window: int) -> None:
-        self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
-        self.waiting = self.offering = self.handled = 0
-        self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = self.callbacks = 0
-        self.transfers_out = self.transfers_in = self.escalations = 0
-        self.wait = self.talk = self.wrap = 0.0
-        self.order: deque[_Live] = deque()
-        """Unanswered interactions in arrival order, with lazily removed answered ones."""
-        self.recent_answers: deque[float] = deque(maxlen=window)
-        self.recent_waits: deque[float] = deque(maxlen=window)
-
-
-class _Live:
-    """An interaction not yet finished (unanswered, connected or in wrap-up)."""
-
-    __slots__ = (
-        "accepted_at",
-        "channel",
-        "completed_at",
-        "done",
-        "paused_at",
-        "queue",
-        "queued_at",
-        "ringing",
-    )
-
-    def __init__(self, queue: _Queue, queued_at: float, channel: str = "") -> None:
-        self.queue = queue
-        self.channel = channel
-        self.queued_at = queued_at
-        self.ringing = False
-        self.done = False
-        """Answered or abandoned: no longer waiting."""
-        self.accepted_at = queued_at
-        self.completed_at = queued_at
-        self.paused_at = queued_at
-
-
-class RealtimeStats:
+class RealtimeStats(LiveFold):
     """Live counters per queue and channel and per agent, updated by :meth:`apply`.
 
     Args:
@@ -252,20 +150,9 @@ class RealtimeStats:
         if not isinstance(ewt_window, int) or ewt_window < 2:
             msg = f"ewt_window must be an int >= 2; got {ewt_window!r}"
             raise InvalidArgument(msg)
-        self.threshold = float(threshold)
+        super().__init__(float(threshold), ewt_window)
         self.sl_definition: SlDefinition = sl_definition
-        self.ewt_window = ewt_window
-        self._queues: dict[tuple[str, str], _Queue] = {}
-        self._live: dict[str, _Live] = {}
-        self._agents: dict[str, AgentTally] = {}
         self._as_of: float | None = None
-        # Agent time per status, O(1) to update: closed segments, plus for the open ones the
-        # number of agents in the status and the sum of their segment starts (relative to t0,
-        # to keep the numbers small).
-        self._t0 = 0.0
-        self._closed = [0.0] * 6
-        self._count = [0] * 6
-        self._since_sum = [0.0] * 6
 
     # --- feeding -----------------------------------------------------------------------------
 
@@ -277,9 +164,9 @@ class RealtimeStats:
     def apply(self, event: Event) -> None:
         """Fold one event in. O(1) amortized."""
         if self._as_of is None:
-            self._t0 = event.at
+            self._agents.t0 = event.at
         self._as_of = event.at
-        _DISPATCH[type(event)](self, event)
+        DISPATCH[type(event)](self, event)
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Fold several events in, in order."""
@@ -292,7 +179,7 @@ class RealtimeStats:
         """The (queue, channel) pairs seen so far, sorted."""
         return sorted(self._queues)
 
-    def _select(self, queue: str | None, channel: str | None) -> list[_Queue]:
+    def _select(self, queue: str | None, channel: str | None) -> list[QueueCounters]:
         return [
             q
             for (name, ch), q in self._queues.items()
@@ -334,15 +221,7 @@ class RealtimeStats:
         O(ewt_window).
         """
         q = self._queues.get((queue, channel))
-        if q is None:
-            return None
-        ahead = q.waiting + q.offering
-        if ahead == 0:
-            return sum(q.recent_waits) / len(q.recent_waits) if q.recent_waits else None
-        k = len(q.recent_answers)
-        if k < 2:
-            return None
-        return (ahead + 1) * (q.recent_answers[-1] - q.recent_answers[0]) / (k - 1)
+        return None if q is None else wait_estimate(q)
 
     def queue(
         self, queue: str | None = None, channel: str | None = None, *, at: float
@@ -402,35 +281,31 @@ class RealtimeStats:
         Raises:
             UnknownAgent: no event ever named this agent.
         """
-        return STATUS_NAMES[self._agent(agent_id).status]
+        return STATUS_NAMES[self._agents.find(agent_id).status]
 
     def agents_by_status(self) -> dict[str, int]:
         """Number of known agents in each displayed status. O(1)."""
-        return dict(zip(STATUS_NAMES, self._count, strict=True))
-
-    def _status_time(self, status: int, at: float) -> float:
-        open_time = self._count[status] * (at - self._t0) - self._since_sum[status]
-        return self._closed[status] + open_time
+        return self._agents.by_status()
 
     def occupancy(self, *, at: float) -> float | None:
         """Occupancy so far: (reserved + busy + wrap-up time) / (those + ready time). O(1)."""
         self._check_at(at)
-        handling = sum(self._status_time(s, at) for s in HANDLING)
-        return ratio(handling, handling + self._status_time(READY, at))
+        handling, staffed = self._agents.handling_and_staffed(at)
+        return ratio(handling, staffed)
 
     def agents(self, *, at: float) -> AgentSnapshot:
         """Agents by status, and occupancy so far and now. O(1)."""
         self._check_at(at)
-        handling = sum(self._status_time(s, at) for s in HANDLING)
-        staffed = handling + self._status_time(READY, at)
-        working = sum(self._count[s] for s in HANDLING)
+        handling, staffed = self._agents.handling_and_staffed(at)
+        count = self._agents.count
+        working = sum(count[s] for s in HANDLING)
         return AgentSnapshot(
             at=at,
             by_status=self.agents_by_status(),
             staffed_time=staffed,
             handling_time=handling,
             occupancy=ratio(handling, staffed),
-            occupancy_now=ratio(working, working + self._count[READY]),
+            occupancy_now=ratio(working, working + count[READY]),
         )
 
     def agent(self, agent_id: str, *, at: float) -> AgentRow:
@@ -440,413 +315,10 @@ class RealtimeStats:
             UnknownAgent: no event ever named this agent.
             TimeWentBackwards: ``at`` is before the last event applied.
         """
-        a = self._agent(agent_id)
+        a = self._agents.find(agent_id)
         self._check_at(at)
-        times = list(a.times)
-        nr = dict(a.nr)
-        if a.status != LOGGED_OUT:
-            times[a.status] += at - a.since
-            if a.status == NOT_READY:
-                nr[a.seg_reason] = nr.get(a.seg_reason, 0.0) + (at - a.since)
-        return make_row(agent_id, times, nr, a)
+        return row_so_far(agent_id, a, at)
 
     def agent_ids(self) -> list[str]:
         """Every agent named by an event so far, sorted."""
-        return sorted(self._agents)
-
-    def _agent(self, agent_id: str) -> AgentTally:
-        a = self._agents.get(agent_id)
-        if a is None:
-            msg = f"no event named agent {agent_id!r}"
-            raise UnknownAgent(msg)
-        return a
-
-    # --- folding -----------------------------------------------------------------------------
-
-    def _tally(self, agent_id: str, at: float) -> AgentTally:
-        a = self._agents.get(agent_id)
-        if a is None:
-            a = self._agents[agent_id] = AgentTally(at)
-            self._count[LOGGED_OUT] += 1
-            self._since_sum[LOGGED_OUT] += at - self._t0
-        return a
-
-    def _update(self, a: AgentTally, at: float) -> None:
-        # AgentTrack.derive, inlined: this runs for almost every event.
-        if a.presence == LOGGED_OUT:
-            status = LOGGED_OUT
-        elif a.offers > 0:
-            status = RESERVED
-        elif a.busy > 0:
-            status = BUSY
-        elif a.wrap > 0:
-            status = WRAP_UP
-        else:
-            status = a.presence
-        old = a.status
-        if status == old and (status != NOT_READY or a.reason == a.seg_reason):
-            return
-        since = a.since
-        d = at - since
-        if old != LOGGED_OUT:
-            a.times[old] += d
-            if old == NOT_READY:
-                a.nr[a.seg_reason] = a.nr.get(a.seg_reason, 0.0) + d
-        t0 = self._t0
-        count, since_sum = self._count, self._since_sum
-        self._closed[old] += d
-        count[old] -= 1
-        since_sum[old] -= since - t0
-        count[status] += 1
-        since_sum[status] += at - t0
-        a.status, a.seg_reason, a.since = status, a.reason, at
-
-    def _unlink(self, q: _Queue) -> None:
-        order = q.order
-        while order and order[0].done:
-            order.popleft()
-
-    def _queued(self, e: InteractionQueued) -> None:
-        key = (e.queue, e.channel)
-        q = self._queues.get(key)
-        if q is None:
-            q = self._queues[key] = _Queue(self.ewt_window)
-        q.offered += 1
-        q.waiting += 1
-        live = self._live[e.interaction_id] = _Live(q, e.at, e.channel)
-        q.order.append(live)
-
-    def _offered(self, e: InteractionOffered) -> None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.offers += 1
-        a.offered += 1
-        a.seen = True
-        self._update(a, e.at)
-        live = self._live.get(e.interaction_id)
-        if live is not None and not live.ringing and not live.done:
-            live.ringing = True
-            live.queue.waiting -= 1
-            live.queue.offering += 1
-
-    def _accepted(self, e: OfferAccepted) -> None:
-        at = e.at
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, at)
-        a.offers -= 1
-        a.busy += 1
-        a.accepted += 1
-        a.seen = True
-        self._update(a, at)
-        live = self._live.get(e.interaction_id)
-        if live is None:
-            return
-        if live.done:  # answered again after a blind transfer: its next leg starts
-            live.accepted_at = at
-            return
-        q = live.queue
-        if live.ringing:
-            q.offering -= 1
-        else:
-            q.waiting -= 1
-        live.ringing = False
-        live.done = True
-        live.accepted_at = at
-        wait = at - live.queued_at
-        q.answered += 1
-        q.wait += wait
-        if wait <= self.threshold:
-            q.within += 1
-        q.recent_answers.append(at)
-        q.recent_waits.append(wait)
-        self._unlink(q)
-
-    def _returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> _Queue | None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.offers -= 1
-        a.seen = True
-        if type(e) is OfferDeclined:
-            a.declined += 1
-        elif type(e) is OfferTimedOut:
-            a.misses += 1
-        else:
-            a.revoked += 1
-        self._update(a, e.at)
-        live = self._live.get(e.interaction_id)
-        if live is not None and live.done:
-            return live.queue  # an offer of a transferred leg: counted, never waiting again
-        if live is None or not live.ringing:
-            return None
-        live.ringing = False
-        live.queue.offering -= 1
-        live.queue.waiting += 1
-        return live.queue
-
-    def _declined(self, e: OfferDeclined) -> None:
-        if (q := self._returned(e)) is not None:
-            q.declined += 1
-
-    def _timed_out(self, e: OfferTimedOut) -> None:
-        if (q := self._returned(e)) is not None:
-            q.timed_out += 1
-
-    def _revoked(self, e: OfferRevoked) -> None:
-        if (q := self._returned(e)) is not None:
-            q.revoked += 1
-
-    def _completed(self, e: InteractionCompleted) -> None:
-        at = e.at
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, at)
-        a.busy -= 1
-        a.seen = True
-        live = self._live.get(e.interaction_id)
-        if e.wrap_up_until > at:
-            a.wrap += 1
-            if live is not None:
-                live.completed_at = at
-        elif live is not None:
-            del self._live[e.interaction_id]
-            talk = at - live.accepted_at
-            live.queue.handled += 1
-            live.queue.talk += talk
-            a.handled += 1
-            a.talk += talk
-        self._update(a, at)
-
-    def _wrap_up_ended(self, e: WrapUpEnded) -> None:
-        at = e.at
-        live = self._live.pop(e.interaction_id, None)
-        if live is None:
-            return
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, at)
-        a.wrap -= 1
-        a.seen = True
-        talk = live.completed_at - live.accepted_at
-        wrap = at - live.completed_at
-        q = live.queue
-        q.handled += 1
-        q.talk += talk
-        q.wrap += wrap
-        a.handled += 1
-        a.talk += talk
-        a.wrap_time += wrap
-        self._update(a, at)
-
-    def _exited(self, e: InteractionExited) -> None:
-        live = self._live.get(e.interaction_id)
-        if live is None or live.done:
-            return
-        q = live.queue
-        if e.overflow_to is None:
-            del self._live[e.interaction_id]
-            q.waiting -= 1
-            q.exited += 1
-            live.done = True
-            self._unlink(q)
-        else:
-            self._move(e.interaction_id, live, e.overflow_to, e.keep_age, e.at)
-
-    def _callback(self, e: CallbackRequested) -> None:
-        live = self._live.get(e.interaction_id)
-        if live is not None:
-            live.queue.callbacks += 1
-
-    def _overdue(self, e: InteractionOverdue) -> None:
-        live = self._live.get(e.interaction_id)
-        if e.queue is not None and live is not None and not live.done:
-            self._move(e.interaction_id, live, e.queue, True, e.at)
-
-    def _move(self, iid: str, live: _Live, queue: str, keep_age: bool, at: float) -> None:
-        """A waiting interaction leaves its queue for ``queue``: it arrives there (keeping
-        its arrival time when ``keep_age``) and waits there from now on."""
-        old = live.queue
-        old.waiting -= 1
-        old.overflowed += 1
-        live.done = True  # lazily dropped from the old queue's order
-        self._unlink(old)
-        key = (queue, live.channel)
-        q = self._queues.get(key)
-        if q is None:
-            q = self._queues[key] = _Queue(self.ewt_window)
-        q.offered += 1
-        q.waiting += 1
-        moved = self._live[iid] = _Live(q, live.queued_at if keep_age else at, live.channel)
-        # Keep `order` in arrival order: an old arrival goes before younger ones.
-        order, i = q.order, len(q.order)
-        while i > 0 and order[i - 1].queued_at > moved.queued_at:
-            i -= 1
-        order.insert(i, moved)
-
-    def _abandoned(self, e: InteractionAbandoned) -> None:
-        at = e.at
-        if e.agent_id is not None:
-            a = self._agents.get(e.agent_id)
-            if a is None:
-                a = self._tally(e.agent_id, at)
-            a.offers -= 1
-            a.abandoned += 1
-            a.seen = True
-            self._update(a, at)
-        live = self._live.pop(e.interaction_id, None)
-        if live is None or live.done:
-            return
-        q = live.queue
-        if live.ringing:
-            q.offering -= 1
-        else:
-            q.waiting -= 1
-        live.done = True
-        q.abandoned += 1
-        if at - live.queued_at <= self.threshold:
-            q.ab_within += 1
-        self._unlink(q)
-
-    def _counter(self, queue: str, channel: str) -> _Queue:
-        q = self._queues.get((queue, channel))
-        if q is None:
-            q = self._queues[(queue, channel)] = _Queue(self.ewt_window)
-        return q
-
-    def _moved(self, e: InteractionTransferred | TransferAccepted) -> None:
-        at = e.at
-        a = self._tally(e.agent_id, at)
-        a.busy -= 1
-        a.seen = True
-        if isinstance(e, TransferAccepted):
-            t = self._tally(e.to_agent, at)
-            t.offers -= 1
-            t.busy += 1
-            t.seen = True
-            self._update(t, at)
-        live = self._live.get(e.interaction_id)
-        if live is not None:
-            # The leg's talk counts (in the queue the interaction arrived in, like its other
-            # figures); it is answered once, so it is neither offered nor waiting again here.
-            talk = at - live.accepted_at
-            live.queue.talk += talk
-            a.talk += talk
-            live.accepted_at = at
-            out = self._counter(e.from_queue, live.channel)
-            out.transfers_out += 1
-            out.escalations += e.reason == "escalation"
-            self._counter(e.queue, live.channel).transfers_in += 1
-        self._update(a, at)
-
-    def _paused(self, e: InteractionPaused) -> None:
-        live = self._live.get(e.interaction_id)
-        if live is not None:
-            live.paused_at = e.at
-
-    def _resumed(self, e: InteractionResumed) -> None:
-        # Paused time is not handle time: the talk clock restarts where it stopped.
-        live = self._live.get(e.interaction_id)
-        if live is not None:
-            live.accepted_at += e.at - live.paused_at
-
-    def _consulted(self, e: TransferOffered) -> None:
-        t = self._tally(e.to_agent, e.at)
-        t.offers += 1
-        t.seen = True
-        self._update(t, e.at)
-
-    def _consult_ended(self, e: TransferDeclined) -> None:
-        t = self._tally(e.to_agent, e.at)
-        t.offers -= 1
-        t.seen = True
-        self._update(t, e.at)
-
-    def _logged_in(self, e: AgentLoggedIn) -> None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.presence, a.reason = NOT_READY, NO_REASON
-        a.logins += 1
-        a.seen = True
-        self._update(a, e.at)
-
-    def _ready(self, e: AgentReady) -> None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.presence = READY
-        a.seen = True
-        self._update(a, e.at)
-
-    def _not_ready(self, e: AgentNotReady) -> None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.presence, a.reason = NOT_READY, e.reason
-        a.seen = True
-        self._update(a, e.at)
-
-    def _logged_out(self, e: AgentLoggedOut) -> None:
-        a = self._agents.get(e.agent_id)
-        if a is None:
-            a = self._tally(e.agent_id, e.at)
-        a.presence = LOGGED_OUT
-        a.seen = True
-        self._update(a, e.at)
-
-    def _check(self) -> None:
-        """Verify internal invariants (for tests). O(state)."""
-        for q in self._queues.values():
-            unanswered = [x for x in q.order if not x.done]
-            assert len(unanswered) == q.waiting + q.offering, (len(unanswered), q.waiting)
-            assert sum(x.ringing for x in unanswered) == q.offering
-            assert not q.order or not q.order[0].done
-            times = [x.queued_at for x in q.order]
-            assert times == sorted(times)
-        counts = [0] * 6
-        for a in self._agents.values():
-            assert a.status == a.derive(), (a.status, a.derive())
-            counts[a.status] += 1
-            assert min(a.offers, a.busy, a.wrap) >= 0
-        assert counts == self._count, (counts, self._count)
-
-
-def _ignore(_fold: Any, _event: Any) -> None:
-    pass
-
-
-_DISPATCH: dict[type[Any], Callable[[RealtimeStats, Any], None]] = {
-    InteractionQueued: RealtimeStats._queued,
-    InteractionOffered: RealtimeStats._offered,
-    OfferAccepted: RealtimeStats._accepted,
-    OfferDeclined: RealtimeStats._declined,
-    OfferTimedOut: RealtimeStats._timed_out,
-    OfferRevoked: RealtimeStats._revoked,
-    InteractionCompleted: RealtimeStats._completed,
-    WrapUpEnded: RealtimeStats._wrap_up_ended,
-    InteractionAbandoned: RealtimeStats._abandoned,
-    AgentLoggedIn: RealtimeStats._logged_in,
-    AgentReady: RealtimeStats._ready,
-    AgentNotReady: RealtimeStats._not_ready,
-    AgentLoggedOut: RealtimeStats._logged_out,
-    CommandRecorded: _ignore,  # bookkeeping of command ids, no statistic
-    InteractionUpdated: _ignore,  # priority/requirement/attributes: no statistic reads them
-    InteractionTargeted: _ignore,  # who may take it: no statistic
-    InteractionTargetExpired: _ignore,
-    InteractionDeadlineSet: _ignore,
-    InteractionStepped: _ignore,  # a new requirement/priority: no statistic reads them
-    InteractionReminded: _ignore,
-    InteractionExited: RealtimeStats._exited,
-    InteractionOverdue: RealtimeStats._overdue,
-    CallbackRequested: RealtimeStats._callback,
-    InteractionTransferred: RealtimeStats._moved,
-    TransferAccepted: RealtimeStats._moved,
-    TransferOffered: RealtimeStats._consulted,
-    TransferDeclined: RealtimeStats._consult_ended,
-    InteractionNoteAdded: _ignore,  # context, no statistic
-    InteractionPaused: RealtimeStats._paused,
-    InteractionResumed: RealtimeStats._resumed,
-    ConfigChanged: _ignore,  # statistics do not depend on the routing config
-}
+        return sorted(self._agents.tallies)
