@@ -36,6 +36,7 @@ __all__ = [
     "callback_event",
     "empty_exit",
     "exit_event",
+    "is_full",
     "overdue_event",
     "remind_event",
     "size_exit",
@@ -96,16 +97,39 @@ def size_exit(
 ) -> InteractionExited | None:
     """The exit of a new arrival at a queue already holding ``max_size`` waiting ones."""
     queue = state.config.queue(queue_name)
-    if queue.max_size is None or state.queue(queue_name).waiting < queue.max_size:
+    if not is_full(state, queue_name):
         return None
     return InteractionExited(
         seq=seq,
         at=at,
         interaction_id=iid,
         reason="max_size",
-        overflow_to=queue.overflow_to,
+        overflow_to=_overflow_target(state, queue_name, None),
         keep_age=queue.keep_age,
     )
+
+
+def is_full(state: RouterState, queue_name: str, leaving: str | None = None) -> bool:
+    """Whether ``queue_name`` already holds its ``max_size`` waiting interactions (not
+    counting one about to leave ``leaving``, the queue it waits in)."""
+    cap = state.config.queue(queue_name).max_size
+    if cap is None:
+        return False
+    return state.queue(queue_name).waiting - (queue_name == leaving) >= cap
+
+
+def _overflow_target(state: RouterState, queue_name: str, leaving: str | None) -> str | None:
+    """Where work leaving ``queue_name`` overflows: along the ``overflow_to`` chain, the first
+    queue that is not full (``None``: no overflow, or every queue on the chain is full, and
+    the work ends ``exited``). ``leaving``: the queue the work waits in now, if it does."""
+    full: set[str] = set()
+    target = state.config.queue(queue_name).overflow_to
+    while target is not None and is_full(state, target, leaving):
+        if target in full:  # round the chain: nowhere has room
+            return None
+        full.add(target)
+        target = state.config.queue(target).overflow_to
+    return target
 
 
 def _exit(
@@ -116,7 +140,7 @@ def _exit(
         at=at,
         interaction_id=interaction.interaction_id,
         reason=reason,
-        overflow_to=queue.overflow_to,
+        overflow_to=_overflow_target(state, interaction.queue, interaction.queue),
         keep_age=queue.keep_age,
     )
 

@@ -30,6 +30,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
 )
+from ccrouter.policies import is_full
 from ccrouter.state import Interaction, RouterState
 
 __all__ = ["MODES", "TransferCommand", "decide_transfer", "validate_transfer"]
@@ -86,7 +87,8 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
         UnknownQueue: ``to_queue`` is not configured.
         InvalidArgument: a bad mode, reason, note, timeout or target.
         InvalidTransition: the interaction is not connected, a consult is (or is not)
-            pending, or the consulted agent cannot take it now.
+            pending, the consulted agent cannot take it now, or a blind transfer's queue is
+            full (its ``max_size``).
     """
     interaction = _interaction(state, command.interaction_id)
     iid, status = interaction.interaction_id, interaction.status
@@ -163,6 +165,15 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
             msg = (
                 f"cannot consult {command.to_agent!r} about {iid!r}: the agent is not ready "
                 f"with free capacity on {interaction.channel!r}"
+            )
+            raise InvalidTransition(msg)
+    else:
+        queue = interaction.queue if command.to_queue is None else command.to_queue
+        if is_full(state, queue):
+            cap = state.config.queue(queue).max_size
+            msg = (
+                f"cannot transfer {iid!r} to queue {queue!r}: it is full ({cap} waiting, its "
+                "max_size); the agent keeps the interaction"
             )
             raise InvalidTransition(msg)
 

@@ -47,7 +47,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "routing.explain": ("fairness", "routing.", "state"),
     "policies": ("config", "events", "state"),
-    "transfers": ("commands", "config", "errors", "events", "state"),
+    "transfers": ("commands", "config", "errors", "events", "policies", "state"),
     "channels": ("config",),
     "customers": ("state",),
     "validation": ("commands", "config", "errors", "state", "transfers"),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ccrouter import Router, RouterConfig
-from ccrouter.errors import ConfigError, InvalidArgument
+from ccrouter.errors import ConfigError, InvalidArgument, InvalidTransition
 from ccrouter.events import Event
 
 
@@ -189,6 +189,73 @@ def test_max_size_zero_without_overflow_ends_at_once(backend: str) -> None:
     # The queue holds nothing: even with ann free, the arrival exits before routing.
     assert [e.kind for e in events] == ["interaction_queued", "interaction_exited"]
     assert router.interaction("c1").status == "exited"
+    same_after_replay(router)
+
+
+def test_an_overflow_skips_full_queues_along_its_chain(backend: str) -> None:
+    """front overflows to middle (full: max_size 1), which overflows to back: the work goes
+    on to back. Once back is full too, the next exit has nowhere to go and ends."""
+    router = make(
+        backend,
+        queues={
+            "front": {"max_wait": 10, "overflow_to": "middle"},
+            "middle": {"max_size": 1, "overflow_to": "back"},
+            "back": {"max_size": 1},
+        },
+    )
+    router.submit("m1", channel="voice", queue="middle", at=0)
+    router.submit("f1", channel="voice", queue="front", at=0)
+    router.submit("f2", channel="voice", queue="front", at=1)
+    events = router.advance(at=20)
+    assert brief(events) == [
+        ("interaction_exited", 10.0, "f1", "max_wait", "back", False),
+        ("interaction_exited", 11.0, "f2", "max_wait", None, False),
+    ]
+    assert router.interaction("f1").queue == "back"
+    assert (router.interaction("f2").status, router.interaction("f2").exit_reason) == (
+        "exited",
+        "max_wait",
+    )
+    same_after_replay(router)
+
+
+def test_a_full_queue_overflowing_into_itself_still_takes_its_own_work_back(
+    backend: str,
+) -> None:
+    """The work leaving a queue does not count against that queue's room: with a queue
+    overflowing into itself, a max-wait exit re-arrives there (its age starts again)."""
+    router = make(
+        backend, queues={"default": {"max_wait": 10, "max_size": 1, "overflow_to": "default"}}
+    )
+    router.submit("c1", channel="voice", at=0)
+    (exited,) = router.advance(at=10)
+    assert (exited.reason, exited.overflow_to) == ("max_wait", "default")
+    assert (router.interaction("c1").status, router.interaction("c1").arrived_at) == (
+        "queued",
+        10.0,
+    )
+    same_after_replay(router)
+
+
+def test_a_blind_transfer_into_a_full_queue_is_refused(backend: str) -> None:
+    """The agent keeps the customer (nothing changes); a consult, which waits in no queue,
+    and a transfer once there is room go through."""
+    router = make(backend, queues={"default": {}, "tier2": {"max_size": 1}})
+    for agent in ("ann", "bob"):
+        router.login(agent, skills={}, at=0)
+    router.ready("ann", at=0)
+    router.submit("c1", channel="voice", at=1)
+    router.accept("c1", at=2)
+    router.submit("w1", channel="voice", queue="tier2", at=3)  # nobody ready: tier2 is full
+    before = (router.log.version, router.state_digest())
+    with pytest.raises(InvalidTransition, match="full"):
+        router.transfer("c1", to_queue="tier2", at=4)
+    with pytest.raises(InvalidTransition, match="full"):
+        router.escalate("c1", to_queue="tier2", at=4)
+    assert (router.log.version, router.state_digest()) == before
+    router.abandon("w1", at=5)
+    (moved, *_) = router.transfer("c1", to_queue="tier2", at=6)
+    assert (moved.kind, router.interaction("c1").queue) == ("interaction_transferred", "tier2")
     same_after_replay(router)
 
 
