@@ -69,6 +69,10 @@ def _erlang_a1(
     """(p_wait, p_abandon, service_level) of M/M/n+M given b = ErlangB(a, n)."""
     if a == 0.0:
         return 0.0, 0.0, 1.0
+    if n == 0:
+        # Nobody to answer: everyone waits and abandons. Exact here, where the sums below
+        # would give 1 - 1e-16 (w·(j+1)/(j+1) need not round back to w).
+        return 1.0, 1.0, 0.0
     if b == 0.0:
         # B underflowed: n is so far above a that nobody waits (to double precision).
         return 0.0, 0.0, 1.0

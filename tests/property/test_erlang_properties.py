@@ -149,6 +149,8 @@ json.dump(out, sys.stdout)
 
 @given(cases=st.lists(corner, min_size=1, max_size=12))
 @example(cases=[(300.0, n, 10.0, 386.3703814392433, 300.0) for n in (0, 1, 50, 99, 100)])
+# No agents gave P(abandon) = 1 - 1e-16 here before n = 0 was answered exactly.
+@example(cases=[(115.30899285410217, 0, 10.0, 2391.394544790098, 150.00000000000003)])
 # No shrinking: each attempt on a hang would cost the whole timeout.
 @settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 def test_erlang_a_finishes_at_the_corners(
