@@ -119,16 +119,14 @@ def is_full(state: RouterState, queue_name: str, leaving: str | None = None) -> 
 
 
 def _overflow_target(state: RouterState, queue_name: str, leaving: str | None) -> str | None:
-    """Where work leaving ``queue_name`` overflows: along the ``overflow_to`` chain, the first
-    queue that is not full (``None``: no overflow, or every queue on the chain is full, and
-    the work ends ``exited``). ``leaving``: the queue the work waits in now, if it does."""
-    full: set[str] = set()
+    """Where work leaving ``queue_name`` overflows: its ``overflow_to``, unless that queue is
+    full (then nowhere: the work ends ``exited``). Full queues are not skipped along the
+    chain: a skip would add a move the config never named, and could close a loop of
+    age-keeping queues that config validation refuses. ``leaving``: the queue the work waits
+    in now, if it does (it does not count against that queue's room)."""
     target = state.config.queue(queue_name).overflow_to
-    while target is not None and is_full(state, target, leaving):
-        if target in full:  # round the chain: nowhere has room
-            return None
-        full.add(target)
-        target = state.config.queue(target).overflow_to
+    if target is None or is_full(state, target, leaving):
+        return None
     return target
 
 

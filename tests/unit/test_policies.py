@@ -192,30 +192,32 @@ def test_max_size_zero_without_overflow_ends_at_once(backend: str) -> None:
     same_after_replay(router)
 
 
-def test_an_overflow_skips_full_queues_along_its_chain(backend: str) -> None:
-    """front overflows to middle (full: max_size 1), which overflows to back: the work goes
-    on to back. Once back is full too, the next exit has nowhere to go and ends."""
+def test_an_overflow_into_a_full_queue_ends_the_work(backend: str) -> None:
+    """front overflows to middle; while middle is full (max_size 1) an exit from front has
+    nowhere to go and ends (middle's own overflow is not followed); with room, it moves."""
     router = make(
         backend,
         queues={
             "front": {"max_wait": 10, "overflow_to": "middle"},
             "middle": {"max_size": 1, "overflow_to": "back"},
-            "back": {"max_size": 1},
+            "back": {},
         },
     )
     router.submit("m1", channel="voice", queue="middle", at=0)
     router.submit("f1", channel="voice", queue="front", at=0)
-    router.submit("f2", channel="voice", queue="front", at=1)
-    events = router.advance(at=20)
-    assert brief(events) == [
-        ("interaction_exited", 10.0, "f1", "max_wait", "back", False),
-        ("interaction_exited", 11.0, "f2", "max_wait", None, False),
+    router.submit("f2", channel="voice", queue="front", at=5)
+    assert brief(router.advance(at=10)) == [
+        ("interaction_exited", 10.0, "f1", "max_wait", None, False),
     ]
-    assert router.interaction("f1").queue == "back"
-    assert (router.interaction("f2").status, router.interaction("f2").exit_reason) == (
+    assert (router.interaction("f1").status, router.interaction("f1").exit_reason) == (
         "exited",
         "max_wait",
     )
+    router.abandon("m1", at=12)
+    assert brief(router.advance(at=15)) == [
+        ("interaction_exited", 15.0, "f2", "max_wait", "middle", False),
+    ]
+    assert router.interaction("f2").queue == "middle"
     same_after_replay(router)
 
 
