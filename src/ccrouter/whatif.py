@@ -263,7 +263,8 @@ def whatif(
 
     Returns:
         Per interaction, the recorded and the what-if outcome; service totals of both logs;
-        whether every decision is the recorded one; inputs that could not apply as recorded;
+        whether every decision is the recorded one; inputs and agent actions (transfers)
+        that could not apply as recorded;
         the what-if log.
 
     Raises:
