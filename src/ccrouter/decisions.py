@@ -211,6 +211,7 @@ def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
                 at=at,
                 interaction_id=command.interaction_id,
                 deadline=float(deadline),
+                explicit=command.deadline is not None,
             )
         )
     if settings.max_size is not None:

@@ -243,12 +243,18 @@ class InteractionTargetExpired(EventBase, frozen=True, tag="interaction_target_e
 # --- queue policies (steps, exits, deadlines) --------------------------------------------------
 
 
-class InteractionDeadlineSet(EventBase, frozen=True, tag="interaction_deadline_set"):
+# omit_defaults: a queue deadline encodes as before `explicit` existed (schema 3).
+class InteractionDeadlineSet(
+    EventBase, frozen=True, tag="interaction_deadline_set", omit_defaults=True
+):
     """The work is due by ``deadline`` (an SLA; absolute time): reminders before it and an
     escalation after it follow (see ``QueueConfig.reminders`` / ``overdue_*``)."""
 
     interaction_id: str
     deadline: float
+    explicit: bool = False
+    """The submission gave the deadline (``submit(deadline=...)``); ``False``: the queue's
+    ``deadline`` setting did. Logs of schema 3 and older do not say: they read ``False``."""
 
 
 class InteractionStepped(EventBase, frozen=True, tag="interaction_stepped"):

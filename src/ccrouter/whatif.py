@@ -2,10 +2,11 @@
 
 A replay (:meth:`ccrouter.Router.replay`) applies the recorded decisions and never decides
 again. What-if replay does decide again: it reads from the log only what came from outside
-the router (logins, ready / not-ready / logout, submissions with their targeting, updates,
-abandons) and how agents and customers behaved (ring delays, declines, talk times,
-patience), feeds them to a fresh router under ``config`` in time order, and compares its
-decisions and service with the recorded ones. The rules are in ``docs/routing.md``
+the router (logins, ready / not-ready / logout, submissions with their targeting and explicit
+deadline, updates, notes, abandons, customers' callback requests) and how agents and
+customers behaved (ring delays, declines, talk times, transfers and consults, patience),
+feeds them to a fresh router under ``config`` in time order, and compares its decisions and
+service with the recorded ones. The rules are in ``docs/routing.md``
 ("What-if replay").
 
 >>> from ccrouter import Router, RouterConfig
@@ -48,15 +49,8 @@ from ccrouter.events import (
     OfferAccepted,
 )
 from ccrouter.stats import interval_report
-from ccrouter.whatif_model import (
-    EVENT_ROLES,
-    LOGOUT_PENDING,
-    ConfigChanges,
-    Recording,
-    Role,
-    Run,
-    SkippedInput,
-)
+from ccrouter.whatif_model import EVENT_ROLES, ConfigChanges, Recording, Role, SkippedInput
+from ccrouter.whatif_run import LOGOUT_PENDING, Run
 
 __all__ = [
     "EVENT_ROLES",
@@ -83,9 +77,10 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     """How one interaction fared in one log (up to the what-if's end time)."""
 
     outcome: OutcomeKind
-    """``answered`` (an offer was accepted), ``abandoned``, or ``waiting`` at the end."""
+    """``answered`` (an offer was accepted), ``abandoned``, or ``waiting`` at the end. An
+    interaction is answered once: what follows a transfer does not change it."""
     agent_id: str | None
-    """Who answered it (``None`` unless answered)."""
+    """Who answered it first (``None`` unless answered)."""
     offered_at: float | None
     """When the answered offer was made; else when its last offer was made (if any)."""
     answered_at: float | None
@@ -189,6 +184,8 @@ def _outcomes(events: Iterable[Event], until: float) -> dict[str, Outcome]:
             last_offer[iid] = e.at
         elif t is OfferAccepted or t is InteractionAbandoned:
             iid = e.interaction_id  # type: ignore[union-attr]
+            if iid in done:
+                continue  # as in the reports: a leg after a transfer is not a new contact
             answered = t is OfferAccepted
             done[iid] = Outcome(
                 outcome="answered" if answered else "abandoned",
@@ -266,12 +263,15 @@ def whatif(
 
     Returns:
         Per interaction, the recorded and the what-if outcome; service totals of both logs;
-        whether every decision is the recorded one; inputs that could not apply as recorded;
+        whether every decision is the recorded one; inputs and agent actions (transfers)
+        that could not apply as recorded;
         the what-if log.
 
     Raises:
-        UnsupportedInput: the log holds an event type what-if replay does not know.
-        ConfigError: a queue of the log is not in ``config``.
+        UnsupportedInput: the log holds an event type what-if replay does not know, or a
+            part of a submission (targeting, explicit deadline) apart from its submission.
+        ConfigError: a queue the log's work arrives in or is transferred to is not in
+            ``config``.
         InvalidArgument: ``until`` or ``threshold`` is not a finite number (>= 0), or the
             config (or a replayed change) uses batch matching.
     """
@@ -300,7 +300,7 @@ def whatif(
         # of their own: the run could not know when to call it.
         msg = "what-if replay does not drive batch matching (matching = 'batch') yet"
         raise InvalidArgument(msg)
-    missing = sorted({q.queue for q in rec.queued.values()} - queues)
+    missing = sorted(rec.queues - queues)
     if missing:
         msg = (
             f"the log routes to queue(s) {', '.join(missing)} that the what-if config does "

@@ -109,6 +109,10 @@ def scenario(router: Router) -> None:
         router.update("v2-pref", priority=3, attributes={"sentiment": "negative"}, at=t + 1)
     if SCHEMA_VERSION >= 3:
         t = v3_features(router, t + 2)
+    if SCHEMA_VERSION >= 4:
+        # Schema 4: a deadline the submission gave (`explicit`), beside the queue's own.
+        router.submit("y-due", channel="email", queue="mail", deadline=t + 30, at=t)
+        router.submit("y-mail", channel="email", queue="mail", at=t)
     router.advance(at=t + 60)
 
 

@@ -90,8 +90,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "stats.",
         "views",
     ),
-    "whatif_model": ("commands", "config", "errors", "events", "router"),
-    "whatif": ("config", "errors", "events", "stats", "whatif_model"),
+    "whatif_model": ("commands", "errors", "events"),
+    "whatif_run": ("commands", "config", "errors", "events", "router", "whatif_model"),
+    "whatif": ("config", "errors", "events", "stats", "whatif_model", "whatif_run"),
     "": (
         "config",
         "errors",
@@ -133,6 +134,7 @@ PURE = (
     "channels",
     "whatif",
     "whatif_model",
+    "whatif_run",
 )
 """Modules of the functional core: no clock, randomness, environment or file system."""
 IMPURE_STDLIB = {

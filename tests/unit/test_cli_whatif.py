@@ -146,7 +146,7 @@ def test_config_changes_option(tmp_path: Path) -> None:
     assert code == 0
     assert lines[-3:] == [
         "",
-        "1 recorded input(s) could not apply as recorded:",
+        "1 recorded input(s) or agent action(s) could not apply as recorded:",
         "  #5 reconfigure at 5: config change dropped: the what-if config stays in force",
     ]
     code, lines = _run(str(path), "--config", str(base), "--config-changes", "replay",
@@ -154,3 +154,28 @@ def test_config_changes_option(tmp_path: Path) -> None:
     assert code == 0
     assert lines[1].startswith("Model check: under the base config the re-run makes every")
     assert lines[-1] == "No interaction changed."
+
+
+def test_a_log_with_a_transfer_lists_the_skipped_consult(tmp_path: Path) -> None:
+    path = tmp_path / "consult.log"
+    with FileEventLog(path, durability="none") as log:
+        r = Router(log=log, backend="python")
+        r.login("ann", skills={"en": 1}, at=0)
+        r.login("bob", skills={"fr": 1}, at=0)
+        r.login("dave", skills={"fr": 5}, at=0)
+        r.ready("ann", at=0)
+        r.ready("bob", at=1)
+        r.ready("dave", at=2)
+        r.submit("c1", channel="voice", skills={"en": 1}, at=3)  # ann
+        r.submit("c2", channel="voice", skills={"fr": 1}, at=4)  # bob
+        r.accept("c1", at=4)
+        r.accept("c2", at=5)
+        r.transfer("c1", to_agent="dave", mode="consult", at=10)
+        r.accept_transfer("c1", at=12)
+        r.complete("c1", at=30)
+        r.complete("c2", at=40)
+    _, skilled, _ = _files(tmp_path)
+    code, lines = _run(str(path), "--config", str(skilled))
+    assert code == 0, lines
+    assert lines[-2] == "1 recorded input(s) or agent action(s) could not apply as recorded:"
+    assert lines[-1].startswith("  #13 consult_transfer at 10: cannot consult 'dave' about 'c1'")

@@ -19,7 +19,7 @@ import pytest
 import ccrouter.log.schema as schema
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CorruptLog
-from ccrouter.events import AgentReady, Event, decode_json
+from ccrouter.events import AgentReady, Event, InteractionDeadlineSet, decode_json
 from ccrouter.log import FileEventLog, SQLiteEventLog
 from ccrouter.log.file import _batch_header, _file_header
 
@@ -116,3 +116,20 @@ def test_the_newest_golden_log_holds_every_event_type() -> None:
     seen = {json.loads(line)["type"] for line in newest.read_text().splitlines()}
     every = {t.__struct_config__.tag for t in Event.__args__}  # type: ignore[attr-defined]
     assert every - seen == set()
+
+
+def test_schema_3_deadlines_read_as_queue_defaults() -> None:
+    """Schema 4 added ``InteractionDeadlineSet.explicit``: older logs read ``False`` (the
+    queue's deadline), the newest golden log holds both kinds."""
+
+    def deadlines(version: int) -> list[InteractionDeadlineSet]:
+        with FileEventLog(GOLDEN / f"v{version}" / "events.ccr", readonly=True) as log:
+            return [e for e in log.read() if isinstance(e, InteractionDeadlineSet)]
+
+    assert deadlines(3) and not any(e.explicit for e in deadlines(3))
+    assert {e.explicit for e in deadlines(4)} == {True, False}
+    r = Router(RouterConfig.from_dict({"queues": {"mail": {"deadline": 60}}}))
+    r.submit("own", channel="email", queue="mail", deadline=500, at=1)
+    r.submit("queue", channel="email", queue="mail", at=2)
+    got = [(e.deadline, e.explicit) for e in r.events if isinstance(e, InteractionDeadlineSet)]
+    assert got == [(500.0, True), (62.0, False)]

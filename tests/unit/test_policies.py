@@ -305,7 +305,7 @@ EMAIL = {"deadline": 3600, "reminders": [600, 1800], "overdue_priority": 10}
 def test_reminders_then_overdue_escalation(backend: str) -> None:
     router = make(backend, queues={"email": EMAIL, "default": {}})
     events = router.submit("m1", channel="email", queue="email", at=100)
-    assert brief(events)[1] == ("interaction_deadline_set", 100.0, "m1", 3700.0)
+    assert brief(events)[1] == ("interaction_deadline_set", 100.0, "m1", 3700.0, False)
     assert brief(router.advance(at=5000)) == [
         ("interaction_reminded", 1900.0, "m1", 3700.0, 1800.0),
         ("interaction_reminded", 3100.0, "m1", 3700.0, 600.0),

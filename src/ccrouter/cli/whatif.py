@@ -99,7 +99,10 @@ def format_whatif(result: WhatIfResult, *, show_all: bool = False) -> str:
         lines.append("No interaction changed.")
     if result.skipped:
         lines.append("")
-        lines.append(f"{len(result.skipped)} recorded input(s) could not apply as recorded:")
+        lines.append(
+            f"{len(result.skipped)} recorded input(s) or agent action(s) could not apply as "
+            "recorded:"
+        )
         lines += [f"  #{k.seq} {k.kind} at {k.at:g}: {k.reason}" for k in result.skipped]
     return "\n".join(lines)
 

@@ -47,7 +47,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema version this code writes.
 
 1: the first stored schema. 2: adds the event types ``command_recorded``,
@@ -59,6 +59,9 @@ schema-1 reader refuses a schema-2 log as newer instead of misreading a tag it d
 ``interaction_exited``, ``callback_requested``, ``interaction_deadline_set``,
 ``interaction_reminded``, ``interaction_overdue``); and optional fields with defaults
 (``AgentLoggedIn.groups``/``budget``, left out of the encoding when unset).
+4: adds ``InteractionDeadlineSet.explicit`` (the submission gave the deadline, rather than the
+queue's ``deadline`` setting; left out of the encoding when ``False``). Schema-3 events read
+with ``explicit=False``: an explicit deadline of an old log is taken for a queue default.
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
@@ -75,7 +78,13 @@ def _v2_to_v3(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(event: dict[str, Any]) -> dict[str, Any]:
+    # Schema 4 added a defaulted field (`explicit`, False): every schema-3 event reads
+    # unchanged. A schema-3 log does not say which deadlines the submission gave.
+    return event
+
+
+UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 """Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``)."""
 
 _ARRAY32 = struct.Struct(">BI")
