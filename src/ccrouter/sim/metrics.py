@@ -22,7 +22,13 @@ from collections.abc import Sequence
 import msgspec
 import numpy as np
 
-from ccrouter.events import Event, InteractionAbandoned, InteractionQueued, OfferAccepted
+from ccrouter.events import (
+    Event,
+    InteractionAbandoned,
+    InteractionOffered,
+    InteractionQueued,
+    OfferAccepted,
+)
 from ccrouter.sim.scenario import Scenario
 from ccrouter.stats import interval_report
 
@@ -48,10 +54,11 @@ METRICS: tuple[str, ...] = (
 """Per scope (each queue, and ``"all"``), per interval and over the whole horizon. ``asa`` is
 the mean wait of the answered interactions (as in the interval report); ``mean_wait`` that of
 all arrivals, abandoned ones included (Erlang A's "ASA"); ``p_wait`` the share of arrivals
-that waited at all; ``queue_length`` the time-average number waiting; ``staffed_agents`` the
-average number of agents ready or working; ``callbacks`` (callers who took a callback),
-``exited`` (left by an exit rule) and ``overdue`` (work past its deadline) are counts from the
-queue policies (``ccrouter.policies``)."""
+that waited in queue at all (not offered on arrival: ring time is not queueing);
+``queue_length`` the time-average number waiting; ``staffed_agents`` the average number of
+agents ready or working; ``callbacks`` (callers who took a callback), ``exited`` (left by an
+exit rule) and ``overdue`` (work past its deadline) are counts from the queue policies
+(``ccrouter.policies``)."""
 
 CAMPAIGN_METRICS: tuple[str, ...] = (
     "dialed",
@@ -170,6 +177,9 @@ def compute_metrics(
 
     # One pass for what the report does not carry: who waited, total time in queue, waits.
     arrived: dict[str, tuple[float, str]] = {}
+    # Queued before its first offer (ringing is not queueing: with a ring delay every answer
+    # comes after the arrival, yet a call offered at once never waited in queue).
+    queued_first: dict[str, bool] = {}
     hist_edges = np.asarray(WAIT_EDGES)
     answered_waits: list[float] = []
     for e in events:
@@ -178,16 +188,22 @@ def compute_metrics(
             assert isinstance(e, InteractionQueued)
             if warmup <= e.at < s.horizon and e.queue in counts:
                 arrived[e.interaction_id] = (e.at, e.queue)
+        elif t is InteractionOffered:
+            assert isinstance(e, InteractionOffered)
+            got = arrived.get(e.interaction_id)
+            if got is not None and e.interaction_id not in queued_first:
+                queued_first[e.interaction_id] = e.at > got[0]
         elif t is OfferAccepted or t is InteractionAbandoned:
             got = arrived.pop(e.interaction_id, None)  # type: ignore[union-attr]
             if got is None:
                 continue
             wait = e.at - got[0]
+            waited = queued_first.pop(e.interaction_id, wait > 0)  # type: ignore[union-attr]
             k = min(n - 1, int(got[0] // width))
             for scope in (got[1], "all"):
                 bucket = counts[scope][k]
                 bucket["queue_time"] += wait
-                if wait > 0:
+                if waited:
                     bucket["waited"] += 1
             if t is OfferAccepted:
                 answered_waits.append(wait)
