@@ -45,6 +45,7 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, TypeAlias
@@ -91,7 +92,10 @@ MAX_PAYLOAD = 1 << 30
 """Largest batch payload accepted (1 GiB); a header claiming more is damage."""
 
 _READ_CHUNK = 1 << 20
-_DECODE_EVENTS = 8192
+# Events decoded per call: few enough that they are still in the CPU cache when the caller
+# applies them and when they are freed (replaying the routing benchmark's log took about a
+# fifth less time than with 8192), enough that the per-call cost vanishes.
+_DECODE_EVENTS = 1024
 _NONE_BUFFER = 1 << 20
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -542,7 +546,7 @@ class FileEventLog:
         """Return the events with ``start <= seq < stop`` in order, verifying every checksum.
 
         Sees the log as it is when called (later appends are not included). Reads the file
-        once, in 1 MiB chunks, and decodes up to 8192 events per call: O(events read), plus
+        once, in 1 MiB chunks, and decodes up to 1024 events per call: O(events read), plus
         O(log n) to find the first batch. A read-only handle verifies and indexes new batches
         as it reads them (replay touches the file once).
 
@@ -572,11 +576,12 @@ class FileEventLog:
             pos, seq = known_end, known_next
         else:
             return iter(())
-        return self._read_from(pos, seq, start, stop_seq, known_end, file_end)
+        # Events leave as whole decoded chunks: no generator step per event.
+        return chain.from_iterable(self._read_from(pos, seq, start, stop_seq, known_end, file_end))
 
     def _read_from(
         self, pos: int, seq: int, start: int, stop_seq: int, known_end: int, file_end: int
-    ) -> Iterator[Event]:
+    ) -> Iterator[list[Event]]:
         stop = _Stop(pos, seq)
         parts: list[memoryview] = []
         count = 0
@@ -591,9 +596,12 @@ class FileEventLog:
                 finished = False
                 break
             if parts and (bschema != schema or count >= _DECODE_EVENTS):
-                yield from self._decode(
-                    parts, count, schema, chunk_at, chunk_first, start, stop_seq
-                )
+                events = self._decode(parts, count, schema, chunk_at, chunk_first, start, stop_seq)
+                yield events
+                # The caller is done with this chunk (it holds on to the events it keeps):
+                # freeing the rest now lets the next chunk reuse their memory while it is
+                # still in the CPU cache.
+                events.clear()
                 if new_offsets:
                     self._learn(new_offsets, new_firsts, offset, first)
                     new_offsets, new_firsts = [], []
@@ -608,7 +616,7 @@ class FileEventLog:
             parts.append(body)
             count += n
         if parts:
-            yield from self._decode(parts, count, schema, chunk_at, chunk_first, start, stop_seq)
+            yield self._decode(parts, count, schema, chunk_at, chunk_first, start, stop_seq)
         if not finished:
             return
         if new_offsets:
