@@ -22,7 +22,7 @@ from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
 from ccrouter.channels import available
-from ccrouter.config import RouterConfig
+from ccrouter.config import QueueConfig, RouterConfig
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
     AgentLoggedIn,
@@ -123,6 +123,9 @@ class RouterState:
     """Waiting interactions of queues with ``max_wait_no_agents`` (not callbacks): the ones
     whose ``empty`` timer an agent's login or logout may set or cancel. Derived."""
     _keys: dict[str, QueueKey] = attrs.Factory(dict)
+    _arrival_rules: dict[str, tuple[float, tuple[str, ...], bool]] = attrs.Factory(dict)
+    """Per queue, what an arrival reads of its config (see :func:`_arrival_rules`); derived,
+    cleared when the config changes."""
     _dirty: dict[str, Agent] | None = None
     """While :meth:`apply_many` runs: agents whose matching arrays are not synced yet."""
     _pending: dict[str, Interaction] | None = None
@@ -280,9 +283,12 @@ class RouterState:
             e.at,
             e.seq,
         )
-        settings = self.config.queue(e.queue)
-        if settings.groups:
-            interaction.groups = tuple(sorted(set(settings.groups)))
+        rules = self._arrival_rules.get(e.queue)
+        if rules is None:
+            rules = self._arrival_rules[e.queue] = _arrival_rules(self.config.queue(e.queue))
+        rate, groups, timed = rules
+        if groups:
+            interaction.groups = groups
         self.interactions[e.interaction_id] = interaction
         if e.customer_id is not None:
             contacts = self.customers.get(e.customer_id)
@@ -290,23 +296,18 @@ class RouterState:
                 self.customers[e.customer_id] = [e.interaction_id]
             else:
                 contacts.append(e.interaction_id)
-        rate = settings.aging_rate
         self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
         # (No deadline yet: InteractionDeadlineSet, if any, comes next and arms its timers.)
-        if (
-            settings.steps
-            or settings.max_wait is not None
-            or settings.max_wait_no_agents is not None
-            or settings.callback_after is not None
-        ):
+        if timed:
             self._arm(interaction, e.at, e.seq)
 
     def _offered(self, e: InteractionOffered) -> None:
         interaction = self.interactions[e.interaction_id]
         agent = self.agents[e.agent_id]
         self._dequeue(interaction)
-        self._disarm(interaction)
+        if self.armed or self.watched:  # some work has policy timers: maybe this one
+            self._disarm(interaction)
         interaction.status, interaction.agent_id = "offered", e.agent_id
         interaction.offer_expires_at = e.expires_at
         agent.offers[e.interaction_id] = interaction.channel
@@ -574,6 +575,7 @@ class RouterState:
 
     def _config_changed(self, e: ConfigChanged) -> None:
         old, self.config = self.config, RouterConfig.from_dict(e.config)
+        self._arrival_rules.clear()
         self.config_version = e.version
         if old.channels != self.config.channels:  # new omnichannel rules: a new mask
             for agent in self.agents.values():
@@ -782,7 +784,8 @@ class RouterState:
     ) -> None:
         channel = holder.pop(interaction_id)
         agent.in_use[channel] -= 1
-        if agent.work_in_hand == 0:
+        # (work_in_hand == 0, without counting: the first non-empty holder answers)
+        if not (agent.offers or agent.connected or agent.wrapping or agent.consults):
             agent.idle_since = at
         self._sync(agent)
 
@@ -849,6 +852,18 @@ class RouterState:
         """Verify the state's internal invariants; raise ``AssertionError`` on the first broken
         (:func:`ccrouter.invariants.check_state`)."""
         check_state(self)
+
+
+def _arrival_rules(settings: QueueConfig) -> tuple[float, tuple[str, ...], bool]:
+    """A queue's aging rate, its agent groups (sorted) and whether its work has policy
+    timers to arm on arrival (steps, max wait, the no-agent wait or a callback offer)."""
+    timed = bool(
+        settings.steps
+        or settings.max_wait is not None
+        or settings.max_wait_no_agents is not None
+        or settings.callback_after is not None
+    )
+    return settings.aging_rate, tuple(sorted(set(settings.groups))), timed
 
 
 _APPLY: dict[type[Any], Any] = {
