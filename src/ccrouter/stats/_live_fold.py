@@ -44,6 +44,7 @@ from ccrouter.stats._live_queues import (
     drop_answered,
     insert_by_arrival,
 )
+from ccrouter.stats.agents import AgentTally
 
 __all__ = ["DISPATCH", "LiveFold"]
 
@@ -339,42 +340,35 @@ class LiveFold:
         t.seen = True
         agents.update(t, e.at)
 
-    def _logged_in(self, e: AgentLoggedIn) -> None:
+    def _seen(self, agent_id: str, at: float) -> AgentTally:
+        """The agent's tally (made at its first event), marked seen."""
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
+        a = agents.tallies.get(agent_id)
         if a is None:
-            a = agents.tally(e.agent_id, e.at)
+            a = agents.tally(agent_id, at)
+        a.seen = True
+        return a
+
+    def _logged_in(self, e: AgentLoggedIn) -> None:
+        a = self._seen(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, NO_REASON
         a.logins += 1
-        a.seen = True
-        agents.update(a, e.at)
+        self._agents.update(a, e.at)
 
     def _ready(self, e: AgentReady) -> None:
-        agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, e.at)
+        a = self._seen(e.agent_id, e.at)
         a.presence = READY
-        a.seen = True
-        agents.update(a, e.at)
+        self._agents.update(a, e.at)
 
     def _not_ready(self, e: AgentNotReady) -> None:
-        agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, e.at)
+        a = self._seen(e.agent_id, e.at)
         a.presence, a.reason = NOT_READY, e.reason
-        a.seen = True
-        agents.update(a, e.at)
+        self._agents.update(a, e.at)
 
     def _logged_out(self, e: AgentLoggedOut) -> None:
-        agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, e.at)
+        a = self._seen(e.agent_id, e.at)
         a.presence = LOGGED_OUT
-        a.seen = True
-        agents.update(a, e.at)
+        self._agents.update(a, e.at)
 
     def _check(self) -> None:
         """Verify internal invariants (for tests). O(state)."""
