@@ -292,7 +292,8 @@ class Router:
 
         Raises:
             InvalidTransition: the interaction is not connected, or a consult is pending, or
-                the consulted agent cannot take it now.
+                the consulted agent cannot take it now, or (blind) the queue it would wait in
+                is full (``max_size``): the agent keeps it.
             InvalidArgument: no target, a bad mode, reason, note or timeout.
             UnknownQueue: ``to_queue`` is not configured.
         """
