@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
@@ -35,6 +37,7 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.decisions import decide
+from ccrouter.errors import InvalidTransition
 from ccrouter.events import (
     AgentNotReady,
     Event,
@@ -73,6 +76,7 @@ __all__ = [
     "advance",
     "best_interaction_for",
     "capped_agents",
+    "consult_target",
     "decide",
     "execute",
     "fire_due_timers",
@@ -104,6 +108,8 @@ def execute(
         # command invalid (a logout now connected): check again. This raises after the
         # timers changed the state; the router then rebuilds its state from the log.
         validate(state, command, at)
+    if type(command) is Transfer and command.mode == "consult" and command.to_agent is None:
+        command = _consult_in_queue(state, command, at, backend)
     if isinstance(command, Submit):
         # Between queuing the new interaction and routing it nothing reads the queue groups:
         # it is filed in its group only if it still waits.
@@ -447,6 +453,49 @@ def _route_interaction(
     )
     if slot >= 0:
         _offer(state, interaction, state.slots[slot], at, out)
+
+
+def consult_target(
+    state: RouterState, interaction: Interaction, queue: str, at: float, backend: str
+) -> str | None:
+    """The agent a consult of ``interaction`` to ``queue`` rings: the one ``queue``'s strategy
+    would offer it now (ready with room on its channel, its requirement met, in the queue's
+    agent groups if it has any, the fairness cap respected as in routing), never the agent
+    who holds it; ``None`` when nobody can take it now."""
+    settings = state.config.queue(queue)
+    holder = interaction.agent_id
+    allowed = [
+        a.slot
+        for a in state.agents.values()
+        if a.agent_id != holder
+        and (not settings.groups or not a.groups.isdisjoint(settings.groups))
+    ]
+    slot = select_agent(
+        state.table,
+        interaction.channel,
+        interaction.skills,
+        strategy=settings.strategy,
+        excluded=[state.agents[a].slot for a in capped_agents(state, at)],
+        allowed=allowed or [-1],
+        round_robin_last=state.round_robin_last.get(queue, 0),
+        u=uniform(state.config.seed, state.last_seq + 1) if settings.strategy == "random" else 0.0,
+        backend=backend,
+    )
+    return None if slot < 0 else state.slots[slot]
+
+
+def _consult_in_queue(state: RouterState, command: Transfer, at: float, backend: str) -> Transfer:
+    """``command`` (a consult naming a queue, no agent) with the agent it rings filled in."""
+    interaction = state.interactions[command.interaction_id]
+    queue = interaction.queue if command.to_queue is None else command.to_queue
+    agent = consult_target(state, interaction, queue, at, backend)
+    if agent is None:
+        msg = (
+            f"cannot consult queue {queue!r} about {interaction.interaction_id!r}: nobody "
+            f"there is ready with free capacity on {interaction.channel!r} and the skills"
+        )
+        raise InvalidTransition(msg)
+    return msgspec.structs.replace(command, to_agent=agent)
 
 
 def capped_agents(state: RouterState, at: float) -> list[str]:

@@ -88,7 +88,8 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
         InvalidArgument: a bad mode, reason, note, timeout or target.
         InvalidTransition: the interaction is not connected, a consult is (or is not)
             pending, the consulted agent cannot take it now, or a blind transfer's queue is
-            full (its ``max_size``).
+            full (its ``max_size``). (A consult to a queue, without ``to_agent``, is refused
+            by the core when nobody there can take it: see ``core.consult_target``.)
     """
     interaction = _interaction(state, command.interaction_id)
     iid, status = interaction.interaction_id, interaction.status
@@ -153,7 +154,9 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
         raise InvalidArgument(msg)
     if command.mode == "consult":
         if command.to_agent is None:
-            raise InvalidArgument("a consult transfer needs to_agent (the agent consulted)")
+            # A consult to a queue: the core picks the agent (its strategy, after the due
+            # timers) and refuses when nobody there can take the interaction then.
+            return
         target = state.agents.get(command.to_agent)
         col = state.table.channel_col(interaction.channel)
         if (

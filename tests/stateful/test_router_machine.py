@@ -361,7 +361,9 @@ class RouterMachine(RuleBasedStateMachine):
             iid = data.draw(st.sampled_from(connected))
         else:
             iid = f"i{data.draw(st.integers(1, self.next_id))}"
-        if mode == "consult" and (to_agent is None or data.draw(st.booleans())):
+        if mode == "consult" and to_queue is not None and data.draw(st.booleans()):
+            to_agent = None  # a consult to the queue: the router picks whom to ring
+        elif mode == "consult" and (to_agent is None or data.draw(st.booleans())):
             # Mostly an agent who can take it now, so that consults get answered.
             state = self.router.state
             channel = state.interactions[iid].channel if iid in state.interactions else "voice"

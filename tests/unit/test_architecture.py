@@ -56,6 +56,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "channels",
         "commands",
         "decisions",
+        "errors",
         "events",
         "fairness",
         "policies",

@@ -171,7 +171,8 @@ def test_bad_transfers_are_refused_and_change_nothing() -> None:
         (UnknownQueue, lambda: r.transfer("c1", to_queue="nope", at=4)),
         (InvalidArgument, lambda: r.transfer("c1", to_queue="basic", mode="warm", at=4)),
         (InvalidArgument, lambda: r.transfer("c1", to_agent="ann", at=4)),
-        (InvalidArgument, lambda: r.transfer("c1", to_queue="advanced", mode="consult", at=4)),
+        # A consult to a queue where nobody is ready (bob is not).
+        (InvalidTransition, lambda: r.transfer("c1", to_queue="advanced", mode="consult", at=4)),
         (InvalidArgument, lambda: r.transfer("c1", to_queue="basic", timeout=5, at=4)),
         (InvalidTransition, lambda: r.transfer("c2", to_queue="advanced", at=4)),
         (InvalidTransition, lambda: r.transfer("c1", to_agent="bob", mode="consult", at=4)),
@@ -272,3 +273,38 @@ def test_an_offer_after_a_transfer_is_a_new_offer_of_the_same_interaction() -> N
     accepted = r.accept("c1", at=5)
     assert [type(e) for e in accepted] == [OfferAccepted]
     assert [e.kind for e in events] == ["interaction_transferred", "interaction_offered"]
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_a_consult_to_a_queue_rings_whom_its_strategy_picks(backend: str) -> None:
+    """The experts queue routes most-skilled within its group: of dan (level 3), eve (5) and
+    fay (7, not in the group), eve is rung; the consulting agent (ann, with a free chat
+    unit) is never picked; with eve busy dan is next; with nobody able it is refused and
+    nothing changes."""
+    cfg = RouterConfig.from_dict(
+        {"queues": {"front": {}, "experts": {"strategy": "most_skilled", "groups": ["xp"]}}}
+    )
+    r = Router(cfg, backend=backend)
+    r.login("ann", skills={"x": 9}, capacity={"chat": 2}, groups=["xp"], at=0)
+    for agent, level, groups in (("dan", 3, ["xp"]), ("eve", 5, ["xp"]), ("fay", 7, [])):
+        r.login(agent, skills={"x": level}, capacity={"chat": 2}, groups=groups, at=0)
+    r.ready("ann", at=0)
+    r.submit("c1", channel="chat", queue="front", skills={"x": 1}, at=1)
+    r.accept("c1", at=2)
+    for agent in ("dan", "eve", "fay"):
+        r.ready(agent, at=3)
+    (offered,) = r.transfer("c1", to_queue="experts", mode="consult", at=4)
+    assert isinstance(offered, TransferOffered)
+    assert (offered.to_agent, offered.queue) == ("eve", "experts")
+    r.decline_transfer("c1", at=5)
+    r.not_ready("eve", reason="break", at=6)
+    (offered,) = r.transfer("c1", to_queue="experts", mode="consult", at=7)
+    assert offered.to_agent == "dan"
+    r.decline_transfer("c1", at=8)
+    r.not_ready("dan", reason="break", at=9)
+    before = (r.log.version, r.state_digest())
+    with pytest.raises(InvalidTransition, match="nobody there"):
+        r.transfer("c1", to_queue="experts", mode="consult", at=10)
+    assert (r.log.version, r.state_digest()) == before
+    r.check()
+    assert Router.replay(r.events, cfg, backend=backend).state_digest() == r.state_digest()
