@@ -284,16 +284,19 @@ class Router:
         ``mode="blind"``: the agent is released at once (no wrap-up) and the interaction
         waits in ``to_queue`` (default: its current queue), for ``to_agent`` alone when given,
         keeping its arrival time. ``mode="consult"``: ``to_agent`` (ready, with free capacity
-        on the channel) is offered it while the first agent stays connected, for ``timeout``
-        seconds (default: the target queue's ``offer_timeout``); :meth:`accept_transfer`
-        completes the move, :meth:`decline_transfer` or the timeout leave it where it is.
+        on the channel; without ``to_agent``, the agent ``to_queue``'s strategy picks among
+        those who can take it now) is offered it while the first agent stays connected, for
+        ``timeout`` seconds (default: the target queue's ``offer_timeout``);
+        :meth:`accept_transfer` completes the move, :meth:`decline_transfer` or the timeout
+        leave it where it is.
         ``note`` is added to the interaction's notes; ``reason`` is recorded in its history.
         ``skills`` (blind only) replaces the requirement for the new leg.
 
         Raises:
             InvalidTransition: the interaction is not connected, or a consult is pending, or
-                the consulted agent cannot take it now, or (blind) the queue it would wait in
-                is full (``max_size``): the agent keeps it.
+                the consulted agent (or, consulting a queue, anyone there) cannot take it
+                now, or (blind) the queue it would wait in is full (``max_size``): the agent
+                keeps it.
             InvalidArgument: no target, a bad mode, reason, note or timeout.
             UnknownQueue: ``to_queue`` is not configured.
         """
