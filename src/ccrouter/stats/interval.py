@@ -23,54 +23,25 @@ or of a live router's events. The rules (documented in ``docs/statistics.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
 from ccrouter.errors import InvalidArgument
-from ccrouter.events import (
-    AgentLoggedIn,
-    AgentLoggedOut,
-    AgentNotReady,
-    AgentReady,
-    CallbackRequested,
-    Event,
-    InteractionAbandoned,
-    InteractionCompleted,
-    InteractionExited,
-    InteractionOffered,
-    InteractionOverdue,
-    InteractionPaused,
-    InteractionQueued,
-    InteractionResumed,
-    InteractionTransferred,
-    OfferAccepted,
-    OfferDeclined,
-    OfferRevoked,
-    OfferTimedOut,
-    TransferAccepted,
-    TransferDeclined,
-    TransferOffered,
-    WrapUpEnded,
-)
+from ccrouter.events import Event
 from ccrouter.stats._common import (
     BUSY,
-    LOGGED_OUT,
-    NO_REASON,
-    NO_STATISTIC,
-    NOT_READY,
     READY,
     RESERVED,
     WRAP_UP,
-    AgentTrack,
     SlDefinition,
     check_sl_definition,
     check_threshold,
-    ignore,
     ratio,
     service_level,
 )
+from ccrouter.stats._interval_fold import DISPATCH, IntervalFold
+from ccrouter.stats._interval_records import EMPTY, Counts
 
 __all__ = ["GROUPINGS", "IntervalRow", "interval_report"]
 
@@ -166,450 +137,6 @@ class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
 
 ROW_FIELDS: tuple[str, ...] = IntervalRow.__struct_fields__
 
-_Key: TypeAlias = tuple[int, str | None, str | None, str | None]
-
-
-class _Counts:
-    """Counters of one (interval, group)."""
-
-    __slots__ = (
-        "ab_within",
-        "abandoned",
-        "answered",
-        "callbacks",
-        "declined",
-        "escalations",
-        "exited",
-        "handled",
-        "offered",
-        "overdue",
-        "overflowed",
-        "revoked",
-        "talk",
-        "timed_out",
-        "transfers",
-        "transfers_in",
-        "wait",
-        "waiting",
-        "within",
-        "wrap",
-    )
-
-    def __init__(self) -> None:
-        self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
-        self.waiting = self.handled = self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = self.overdue = self.callbacks = 0
-        self.transfers = self.transfers_in = self.escalations = 0
-        self.wait = self.talk = self.wrap = 0.0
-
-
-class _Ix:
-    """One interaction: arrival, interval (``None``: arrived outside the window), counters."""
-
-    __slots__ = (
-        "accepted_at",
-        "answered",
-        "bucket",
-        "channel",
-        "completed_at",
-        "counts",
-        "paused_at",
-        "queued_at",
-    )
-
-    def __init__(
-        self, queued_at: float, bucket: int | None, counts: _Counts | None, channel: str = ""
-    ) -> None:
-        self.queued_at = queued_at
-        self.bucket = bucket
-        self.counts = counts
-        self.accepted_at = queued_at
-        self.completed_at = queued_at
-        self.answered = False
-        """Answered once: a transferred interaction is not answered (or abandoned) again."""
-        self.paused_at = queued_at
-        self.channel = channel
-
-
-class _Agent(AgentTrack):
-    """An agent's status plus its time per interval; ``acc`` caches the times of the interval
-    ``[acc_start, acc_end)`` touched last (most segments fall inside it)."""
-
-    __slots__ = ("acc", "acc_end", "acc_start", "agent_id", "buckets")
-
-    def __init__(self, agent_id: str, at: float) -> None:
-        super().__init__(at)
-        self.agent_id = agent_id
-        self.buckets: dict[int, list[float]] = {}
-        self.acc = [0.0] * 6
-        self.acc_start = self.acc_end = math.inf
-
-
-_STAFFED = tuple(s not in (LOGGED_OUT, NOT_READY) for s in range(6))
-"""Statuses that count towards staffed time, indexed by status code."""
-
-
-class _Fold:
-    """The report's state while the events are folded in (one method per event type)."""
-
-    def __init__(
-        self,
-        interval: float,
-        threshold: float,
-        lo: float,
-        hi: float,
-        origin: float,
-        by: frozenset[str],
-    ) -> None:
-        self.interval = interval
-        self.threshold = threshold
-        self.lo = lo
-        self.hi = hi
-        self.origin = origin
-        self.by_queue = "queue" in by
-        self.by_channel = "channel" in by
-        self.by_agent = "agent" in by
-        self.counts: dict[_Key, _Counts] = {}
-        self.ixs: dict[str, _Ix] = {}
-        self.agents: dict[str, _Agent] = {}
-
-    # --- helpers -----------------------------------------------------------------------------
-
-    def target(self, ix: _Ix, agent_id: str | None) -> _Counts | None:
-        """The counters an event about ``ix`` (involving ``agent_id``) goes to, if counted."""
-        if not self.by_agent:
-            return ix.counts
-        if ix.bucket is None or agent_id is None:
-            return None
-        key = (ix.bucket, None, None, agent_id)
-        c = self.counts.get(key)
-        if c is None:
-            c = self.counts[key] = _Counts()
-        return c
-
-    def agent(self, agent_id: str, at: float) -> _Agent:
-        a = self.agents.get(agent_id)
-        if a is None:
-            a = self.agents[agent_id] = _Agent(agent_id, at)
-        return a
-
-    def update(self, a: _Agent, at: float) -> None:
-        """Re-derive ``a``'s status after a change; on a new status, account the old segment.
-
-        (``AgentTrack.derive`` inlined: this runs for almost every event.)
-        """
-        if a.presence == LOGGED_OUT:
-            status = LOGGED_OUT
-        elif a.offers > 0:
-            status = RESERVED
-        elif a.busy > 0:
-            status = BUSY
-        elif a.wrap > 0:
-            status = WRAP_UP
-        else:
-            status = a.presence
-        if status != a.status:
-            if _STAFFED[a.status]:
-                self.close(a, at)
-            a.status, a.since = status, at
-
-    def close(self, a: _Agent, at: float) -> None:
-        """Add ``a``'s current status segment up to ``at`` to its per-interval times."""
-        status = a.status
-        if not _STAFFED[status]:
-            return  # not ready and logged out do not count towards staffed time
-        t0 = a.since if a.since > self.lo else self.lo
-        t1 = at if at < self.hi else self.hi
-        if t1 <= t0:
-            return
-        if a.acc_start <= t0 and t1 <= a.acc_end:
-            a.acc[status] += t1 - t0
-            return
-        interval, origin, buckets = self.interval, self.origin, a.buckets
-        b = math.floor((t0 - origin) / interval)
-        while True:
-            acc = buckets.get(b)
-            if acc is None:
-                acc = buckets[b] = [0.0] * 6
-            bstart = origin + b * interval
-            bend = bstart + interval
-            if t1 <= bend:
-                acc[status] += t1 - t0
-                a.acc, a.acc_start, a.acc_end = acc, bstart, bend
-                return
-            acc[status] += bend - t0
-            t0 = bend
-            b += 1
-
-    # --- one method per event type -----------------------------------------------------------
-
-    def queued(self, e: InteractionQueued) -> None:
-        at = e.at
-        if at < self.lo:
-            self.ixs[e.interaction_id] = _Ix(at, None, None)
-            return
-        b = math.floor((at - self.origin) / self.interval)
-        if self.by_agent:
-            self.ixs[e.interaction_id] = _Ix(at, b, None, e.channel)
-            return
-        key = (b, e.queue if self.by_queue else None, e.channel if self.by_channel else None, None)
-        c = self.counts.get(key)
-        if c is None:
-            c = self.counts[key] = _Counts()
-        c.offered += 1
-        c.waiting += 1
-        self.ixs[e.interaction_id] = _Ix(at, b, c, e.channel)
-
-    def offered(self, e: InteractionOffered) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.offers += 1
-        self.update(a, e.at)
-        if self.by_agent:
-            ix = self.ixs.get(e.interaction_id)
-            if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-                c.offered += 1
-
-    def accepted(self, e: OfferAccepted) -> None:
-        at = e.at
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, at)
-        a.offers -= 1
-        a.busy += 1
-        self.update(a, at)
-        ix = self.ixs.get(e.interaction_id)
-        if ix is None:
-            return
-        ix.accepted_at = at
-        if ix.answered:  # after a blind transfer: answered once, in its first queue
-            return
-        ix.answered = True
-        c = self.target(ix, e.agent_id)
-        if c is not None:
-            wait = at - ix.queued_at
-            c.answered += 1
-            c.wait += wait
-            if wait <= self.threshold:
-                c.within += 1
-            if not self.by_agent:
-                c.waiting -= 1
-
-    def returned(self, e: OfferDeclined | OfferTimedOut | OfferRevoked) -> None:
-        """An offer ended without an answer: the agent's slot frees, the outcome is counted."""
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.offers -= 1
-        self.update(a, e.at)
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            counter = _RETURN_COUNTER[type(e)]
-            setattr(c, counter, getattr(c, counter) + 1)
-
-    def completed(self, e: InteractionCompleted) -> None:
-        at = e.at
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, at)
-        a.busy -= 1
-        if e.wrap_up_until > at:
-            a.wrap += 1
-            self.update(a, at)
-            ix = self.ixs.get(e.interaction_id)
-            if ix is not None:
-                ix.completed_at = at
-            return
-        self.update(a, at)
-        ix = self.ixs.pop(e.interaction_id, None)
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.handled += 1
-            c.talk += at - ix.accepted_at
-
-    def wrap_up_ended(self, e: WrapUpEnded) -> None:
-        at = e.at
-        ix = self.ixs.pop(e.interaction_id, None)
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, at)
-        a.wrap -= 1
-        self.update(a, at)
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.handled += 1
-            c.talk += ix.completed_at - ix.accepted_at
-            c.wrap += at - ix.completed_at
-
-    def abandoned(self, e: InteractionAbandoned) -> None:
-        at = e.at
-        if e.agent_id is not None:
-            a = self.agents.get(e.agent_id)
-            if a is None:
-                a = self.agent(e.agent_id, at)
-            a.offers -= 1
-            self.update(a, at)
-        ix = self.ixs.pop(e.interaction_id, None)
-        if ix is not None and ix.answered:
-            return  # left while waiting after a transfer: it was answered, not abandoned
-        if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            c.abandoned += 1
-            if at - ix.queued_at <= self.threshold:
-                c.ab_within += 1
-            if not self.by_agent:
-                c.waiting -= 1
-
-    def exited(self, e: InteractionExited) -> None:
-        ix = self.ixs.get(e.interaction_id)
-        if ix is None or (c := self.target(ix, None)) is None:
-            if e.overflow_to is None:
-                self.ixs.pop(e.interaction_id, None)
-            return
-        if e.overflow_to is None:
-            del self.ixs[e.interaction_id]
-            c.exited += 1
-            c.waiting -= 1
-        else:
-            c.overflowed += 1
-
-    def overdue(self, e: InteractionOverdue) -> None:
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, None)) is not None:
-            c.overdue += 1
-
-    def callback(self, e: CallbackRequested) -> None:
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, None)) is not None:
-            c.callbacks += 1
-
-    def row(self, ix: _Ix, queue: str) -> _Counts | None:
-        """The queue/channel row of ``queue`` in ``ix``'s arrival interval (None: uncounted)."""
-        if ix.bucket is None or self.by_agent:
-            return None
-        key = (
-            ix.bucket,
-            queue if self.by_queue else None,
-            ix.channel if self.by_channel else None,
-            None,
-        )
-        c = self.counts.get(key)
-        if c is None:
-            c = self.counts[key] = _Counts()
-        return c
-
-    def moved(self, e: InteractionTransferred | TransferAccepted) -> None:
-        """A transfer: the first agent's leg ends (its talk counts), the queues count it."""
-        at = e.at
-        a = self.agent(e.agent_id, at)
-        a.busy -= 1
-        self.update(a, at)
-        if isinstance(e, TransferAccepted):
-            t = self.agent(e.to_agent, at)
-            t.offers -= 1
-            t.busy += 1
-            self.update(t, at)
-        ix = self.ixs.get(e.interaction_id)
-        if ix is None:
-            return
-        escalation = e.reason == "escalation"
-        if self.by_agent:
-            if (c := self.target(ix, e.agent_id)) is not None:
-                c.talk += at - ix.accepted_at
-                c.transfers += 1
-                c.escalations += escalation
-        else:
-            if ix.counts is not None:
-                ix.counts.talk += at - ix.accepted_at
-            if (out := self.row(ix, e.from_queue)) is not None:
-                out.transfers += 1
-                out.escalations += escalation
-            if (into := self.row(ix, e.queue)) is not None:
-                into.transfers_in += 1
-        ix.accepted_at = at
-
-    def paused(self, e: InteractionPaused) -> None:
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None:
-            ix.paused_at = e.at
-
-    def resumed(self, e: InteractionResumed) -> None:
-        # Paused time is not handle time: the talk clock restarts where it stopped.
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None:
-            ix.accepted_at += e.at - ix.paused_at
-
-    def consulted(self, e: TransferOffered) -> None:
-        t = self.agent(e.to_agent, e.at)
-        t.offers += 1
-        self.update(t, e.at)
-
-    def consult_ended(self, e: TransferDeclined) -> None:
-        t = self.agent(e.to_agent, e.at)
-        t.offers -= 1
-        self.update(t, e.at)
-
-    def logged_in(self, e: AgentLoggedIn) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.presence, a.reason = NOT_READY, NO_REASON
-        self.update(a, e.at)
-
-    def ready(self, e: AgentReady) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.presence = READY
-        self.update(a, e.at)
-
-    def not_ready(self, e: AgentNotReady) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.presence, a.reason = NOT_READY, e.reason
-        self.update(a, e.at)
-
-    def logged_out(self, e: AgentLoggedOut) -> None:
-        a = self.agents.get(e.agent_id)
-        if a is None:
-            a = self.agent(e.agent_id, e.at)
-        a.presence = LOGGED_OUT
-        self.update(a, e.at)
-
-
-_RETURN_COUNTER: dict[type, str] = {
-    OfferDeclined: "declined",
-    OfferTimedOut: "timed_out",
-    OfferRevoked: "revoked",
-}
-
-_DISPATCH: dict[type[Any], Callable[[_Fold, Any], None]] = {
-    InteractionQueued: _Fold.queued,
-    InteractionOffered: _Fold.offered,
-    OfferAccepted: _Fold.accepted,
-    OfferDeclined: _Fold.returned,
-    OfferTimedOut: _Fold.returned,
-    OfferRevoked: _Fold.returned,
-    InteractionCompleted: _Fold.completed,
-    WrapUpEnded: _Fold.wrap_up_ended,
-    InteractionAbandoned: _Fold.abandoned,
-    AgentLoggedIn: _Fold.logged_in,
-    AgentReady: _Fold.ready,
-    AgentNotReady: _Fold.not_ready,
-    AgentLoggedOut: _Fold.logged_out,
-    InteractionExited: _Fold.exited,
-    InteractionOverdue: _Fold.overdue,
-    CallbackRequested: _Fold.callback,
-    InteractionTransferred: _Fold.moved,
-    TransferAccepted: _Fold.moved,
-    TransferOffered: _Fold.consulted,
-    TransferDeclined: _Fold.consult_ended,
-    InteractionPaused: _Fold.paused,
-    InteractionResumed: _Fold.resumed,
-    **dict.fromkeys(NO_STATISTIC, ignore),
-}
-
-_EMPTY = _Counts()
-
 
 def _check_by(by: Sequence[str]) -> frozenset[str]:
     if isinstance(by, str):
@@ -676,8 +203,8 @@ def interval_report(
         msg = f"end ({end}) is before start ({start})"
         raise InvalidArgument(msg)
 
-    fold = _Fold(float(interval), float(threshold), lo, hi, float(origin), names)
-    dispatch = _DISPATCH
+    fold = IntervalFold(float(interval), float(threshold), lo, hi, float(origin), names)
+    dispatch = DISPATCH
     it = iter(events)
     e: Event | None = next(it, None)
     if e is None or e.at > hi:
@@ -694,7 +221,7 @@ def interval_report(
     return _rows(fold, ws, we, sl_definition)
 
 
-def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[IntervalRow]:
+def _rows(fold: IntervalFold, ws: float, we: float, sl_definition: str) -> list[IntervalRow]:
     interval, origin = fold.interval, fold.origin
     for a in fold.agents.values():
         fold.close(a, we)
@@ -707,7 +234,7 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
         b_last = max(b_last, max(k[0] for k in fold.counts))
 
     def row(
-        b: int, group: tuple[str | None, str | None, str | None], c: _Counts, times: list[float]
+        b: int, group: tuple[str | None, str | None, str | None], c: Counts, times: list[float]
     ) -> IntervalRow:
         handling = times[RESERVED] + times[BUSY] + times[WRAP_UP]
         staffed = handling + times[READY]
@@ -757,7 +284,7 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
             keys.update((b, a.agent_id) for b, acc in a.buckets.items() if any(acc))
         for b, agent_id in sorted(keys):
             times = fold.agents[agent_id].buckets.get(b, zero)
-            c = fold.counts.get((b, None, None, agent_id), _EMPTY)
+            c = fold.counts.get((b, None, None, agent_id), EMPTY)
             rows.append(row(b, (None, None, agent_id), c, times))
         return rows
 
@@ -779,6 +306,6 @@ def _rows(fold: _Fold, ws: float, we: float, sl_definition: str) -> list[Interva
     for b in range(b_first, b_last + 1):
         times = center.get(b, zero)
         for q, ch in groups:
-            c = fold.counts.get((b, q, ch, None), _EMPTY)
+            c = fold.counts.get((b, q, ch, None), EMPTY)
             rows.append(row(b, (q, ch, None), c, times))
     return rows
