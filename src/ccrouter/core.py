@@ -487,7 +487,8 @@ def consult_target(
 def _consult_in_queue(state: RouterState, command: Transfer, at: float, backend: str) -> Transfer:
     """``command`` (a consult naming a queue, no agent) with the agent it rings filled in."""
     interaction = state.interactions[command.interaction_id]
-    queue = interaction.queue if command.to_queue is None else command.to_queue
+    queue = command.to_queue
+    assert queue is not None  # validated: a transfer names a queue or an agent
     agent = consult_target(state, interaction, queue, at, backend)
     if agent is None:
         msg = (
