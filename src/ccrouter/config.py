@@ -399,8 +399,10 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
 
 def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:
-    """Refuse an ``overflow_to`` cycle of queues that all keep age: a max wait passed in one
-    would still be passed in the next, and the work would circle at one instant for ever."""
+    """Refuse an ``overflow_to`` cycle in which every queue may pass work on at the very
+    instant it arrives: the work would circle at one instant for ever. A queue does when its
+    ``max_wait_no_agents`` is 0 (nobody able to take it is logged in), or when it has a
+    ``max_wait`` and the queue before it in the cycle keeps the age (the wait has passed)."""
     for start in queues:
         seen: list[str] = []
         name: str | None = start
@@ -410,10 +412,16 @@ def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:
         if name is None:
             continue
         cycle = seen[seen.index(name) :]
+        at_once = all(
+            queues[q].max_wait_no_agents == 0
+            or (queues[q].max_wait is not None and queues[cycle[i - 1]].keep_age)
+            for i, q in enumerate(cycle)
+        )
         _check(
-            not all(queues[q].keep_age and queues[q].max_wait is not None for q in cycle),
+            not at_once,
             f"queues.{start}.overflow_to",
-            "not a cycle of queues that all keep age (" + " -> ".join([*cycle, name]) + ")",
+            "not a cycle of queues that each pass work on at once, with max_wait and the age "
+            "kept, or max_wait_no_agents = 0 (" + " -> ".join([*cycle, name]) + ")",
         )
 
 

@@ -79,7 +79,6 @@ def configs(draw: st.DrawFn) -> RouterConfig:
                 "groups": draw(st.sampled_from([[], [], ["g1"], ["g1", "g2"]])),
                 "steps": draw(st.lists(steps(), max_size=3)),
                 "max_wait": draw(st.sampled_from([None, 5.0, 12.0])),
-                "max_wait_no_agents": draw(st.sampled_from([None, 0.0, 6.0])),
                 "callback_after": draw(st.sampled_from([None, None, 3.0])),
                 "max_size": draw(st.sampled_from([None, 1, 3])),
                 "overflow_to": draw(st.sampled_from([None, other])),
@@ -91,6 +90,12 @@ def configs(draw: st.DrawFn) -> RouterConfig:
                 "overdue_queue": draw(st.sampled_from([None, other])),
             }
             settings["steps"].sort(key=lambda step: step["after"])
+            # A zero no-agent wait only in default without keep_age (vip never has one): a
+            # cycle of queues that each pass work on at once is refused by the config.
+            zero = other == "vip" and not settings["keep_age"]
+            settings["max_wait_no_agents"] = draw(
+                st.sampled_from([None, 0.0, 6.0] if zero else [None, 6.0])
+            )
         return settings
 
     fairness = draw(
@@ -363,6 +368,8 @@ class RouterMachine(RuleBasedStateMachine):
             iid = f"i{data.draw(st.integers(1, self.next_id))}"
         if mode == "consult" and to_queue is not None and data.draw(st.booleans()):
             to_agent = None  # a consult to the queue: the router picks whom to ring
+            if connected:  # mostly of a connected one, so that some are made
+                iid = data.draw(st.sampled_from(connected))
         elif mode == "consult" and (to_agent is None or data.draw(st.booleans())):
             # Mostly an agent who can take it now, so that consults get answered.
             state = self.router.state

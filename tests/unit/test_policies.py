@@ -295,6 +295,31 @@ def test_exit_rule_config_errors() -> None:
     RouterConfig.from_dict(
         {"queues": {"a": {**loop, "overflow_to": "b"}, "b": {"max_wait": 5, "overflow_to": "a"}}}
     )
+    # A zero no-agent wait passes work on at once too: with nobody logged in, work would
+    # circle a <-> b at one instant for ever (the stateful test once hung on this config).
+    empty = {"max_wait_no_agents": 0}
+    with pytest.raises(ConfigError, match=r"a -> b -> a"):
+        RouterConfig.from_dict(
+            {"queues": {"a": {**empty, "overflow_to": "b"}, "b": {**empty, "overflow_to": "a"}}}
+        )
+    with pytest.raises(ConfigError, match=r"a -> b -> a"):
+        RouterConfig.from_dict(
+            {
+                "queues": {
+                    "a": {**empty, "keep_age": True, "overflow_to": "b"},
+                    "b": {"max_wait": 5, "overflow_to": "a"},
+                }
+            }
+        )
+    # With a wait counted from the move somewhere on the cycle, the work stops there.
+    RouterConfig.from_dict(
+        {
+            "queues": {
+                "a": {**empty, "overflow_to": "b"},
+                "b": {"max_wait_no_agents": 6, "overflow_to": "a"},
+            }
+        }
+    )
 
 
 # --- deadlines (deferred work) -------------------------------------------------------------
