@@ -92,12 +92,9 @@ class LiveFold:
 
     def _offered(self, e: InteractionOffered) -> None:
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, e.at)
+        a = self._seen(e.agent_id, e.at)
         a.offers += 1
         a.offered += 1
-        a.seen = True
         agents.update(a, e.at)
         live = self._live.get(e.interaction_id)
         if live is not None and not live.ringing and not live.done:
@@ -108,13 +105,10 @@ class LiveFold:
     def _accepted(self, e: OfferAccepted) -> None:
         at = e.at
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, at)
+        a = self._seen(e.agent_id, at)
         a.offers -= 1
         a.busy += 1
         a.accepted += 1
-        a.seen = True
         agents.update(a, at)
         live = self._live.get(e.interaction_id)
         if live is None:
@@ -143,11 +137,8 @@ class LiveFold:
         """An offer ended unanswered: count it for the agent, put the interaction back to
         waiting, and return the queue to count the outcome in (``None``: not counted)."""
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, e.at)
+        a = self._seen(e.agent_id, e.at)
         a.offers -= 1
-        a.seen = True
         if type(e) is OfferDeclined:
             a.declined += 1
         elif type(e) is OfferTimedOut:
@@ -180,11 +171,8 @@ class LiveFold:
     def _completed(self, e: InteractionCompleted) -> None:
         at = e.at
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, at)
+        a = self._seen(e.agent_id, at)
         a.busy -= 1
-        a.seen = True
         live = self._live.get(e.interaction_id)
         if e.wrap_up_until > at:
             a.wrap += 1
@@ -205,11 +193,8 @@ class LiveFold:
         if live is None:
             return
         agents = self._agents
-        a = agents.tallies.get(e.agent_id)
-        if a is None:
-            a = agents.tally(e.agent_id, at)
+        a = self._seen(e.agent_id, at)
         a.wrap -= 1
-        a.seen = True
         talk = live.completed_at - live.accepted_at
         wrap = at - live.completed_at
         q = live.queue
@@ -268,12 +253,9 @@ class LiveFold:
         at = e.at
         if e.agent_id is not None:
             agents = self._agents
-            a = agents.tallies.get(e.agent_id)
-            if a is None:
-                a = agents.tally(e.agent_id, at)
+            a = self._seen(e.agent_id, at)
             a.offers -= 1
             a.abandoned += 1
-            a.seen = True
             agents.update(a, at)
         live = self._live.pop(e.interaction_id, None)
         if live is None or live.done:
@@ -292,14 +274,12 @@ class LiveFold:
     def _moved(self, e: InteractionTransferred | TransferAccepted) -> None:
         at = e.at
         agents = self._agents
-        a = agents.tally(e.agent_id, at)
+        a = self._seen(e.agent_id, at)
         a.busy -= 1
-        a.seen = True
         if isinstance(e, TransferAccepted):
-            t = agents.tally(e.to_agent, at)
+            t = self._seen(e.to_agent, at)
             t.offers -= 1
             t.busy += 1
-            t.seen = True
             agents.update(t, at)
         live = self._live.get(e.interaction_id)
         if live is not None:
@@ -327,25 +307,18 @@ class LiveFold:
             live.accepted_at += e.at - live.paused_at
 
     def _consulted(self, e: TransferOffered) -> None:
-        agents = self._agents
-        t = agents.tally(e.to_agent, e.at)
+        t = self._seen(e.to_agent, e.at)
         t.offers += 1
-        t.seen = True
-        agents.update(t, e.at)
+        self._agents.update(t, e.at)
 
     def _consult_ended(self, e: TransferDeclined) -> None:
-        agents = self._agents
-        t = agents.tally(e.to_agent, e.at)
+        t = self._seen(e.to_agent, e.at)
         t.offers -= 1
-        t.seen = True
-        agents.update(t, e.at)
+        self._agents.update(t, e.at)
 
     def _seen(self, agent_id: str, at: float) -> AgentTally:
         """The agent's tally (made at its first event), marked seen."""
-        agents = self._agents
-        a = agents.tallies.get(agent_id)
-        if a is None:
-            a = agents.tally(agent_id, at)
+        a = self._agents.tally(agent_id, at)
         a.seen = True
         return a
 
