@@ -429,7 +429,6 @@ def _route_interaction(
     interaction = state.interactions[iid]
     if interaction.status != "queued" or state.config.matching == "batch":
         return
-    strategy = state.config.queue(interaction.queue).strategy
     declined = interaction.declined_by
     excluded: list[int] | tuple[()] = [state.agents[a].slot for a in declined] if declined else ()
     fairness = state.config.fairness
@@ -437,22 +436,36 @@ def _route_interaction(
         # Over-cap agents join the decliners: chosen only when no one else is eligible, so
         # the cap yields instead of leaving work waiting (see docs/routing.md, Fairness).
         excluded = [*excluded, *(state.agents[a].slot for a in capped_agents(state, at))]
-    slot = select_agent(
+    allowed = (
+        _allowed_slots(state, interaction) if interaction.preferred or interaction.groups else ()
+    )
+    slot = _select(state, interaction, interaction.queue, excluded, allowed, backend)
+    if slot >= 0:
+        _offer(state, interaction, state.slots[slot], at, out)
+
+
+def _select(
+    state: RouterState,
+    interaction: Interaction,
+    queue: str,
+    excluded: list[int] | tuple[()],
+    allowed: list[int] | tuple[()],
+    backend: str,
+) -> int:
+    """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
+    strategy = state.config.queue(queue).strategy
+    return select_agent(
         state.table,
         interaction.channel,
         interaction.skills,
         strategy=strategy,
         excluded=excluded,
-        allowed=_allowed_slots(state, interaction)
-        if interaction.preferred or interaction.groups
-        else (),
-        round_robin_last=state.round_robin_last.get(interaction.queue, 0),
+        allowed=allowed,
+        round_robin_last=state.round_robin_last.get(queue, 0),
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         backend=backend,
     )
-    if slot >= 0:
-        _offer(state, interaction, state.slots[slot], at, out)
 
 
 def consult_target(
@@ -462,25 +475,15 @@ def consult_target(
     would offer it now (ready with room on its channel, its requirement met, in the queue's
     agent groups if it has any, the fairness cap respected as in routing), never the agent
     who holds it; ``None`` when nobody can take it now."""
-    settings = state.config.queue(queue)
+    groups = state.config.queue(queue).groups
     holder = interaction.agent_id
     allowed = [
         a.slot
         for a in state.agents.values()
-        if a.agent_id != holder
-        and (not settings.groups or not a.groups.isdisjoint(settings.groups))
+        if a.agent_id != holder and (not groups or not a.groups.isdisjoint(groups))
     ]
-    slot = select_agent(
-        state.table,
-        interaction.channel,
-        interaction.skills,
-        strategy=settings.strategy,
-        excluded=[state.agents[a].slot for a in capped_agents(state, at)],
-        allowed=allowed or [-1],
-        round_robin_last=state.round_robin_last.get(queue, 0),
-        u=uniform(state.config.seed, state.last_seq + 1) if settings.strategy == "random" else 0.0,
-        backend=backend,
-    )
+    capped = [state.agents[a].slot for a in capped_agents(state, at)]
+    slot = _select(state, interaction, queue, capped, allowed or [-1], backend)
     return None if slot < 0 else state.slots[slot]
 
 
