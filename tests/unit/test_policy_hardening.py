@@ -255,3 +255,18 @@ def test_an_update_that_changes_nothing_appends_nothing(backend: str) -> None:
     [event] = r.update("c", attributes={"a": True}, at=3)
     assert event.attributes == {"a": True}  # type: ignore[attr-defined]
     same_after_replay(r)
+
+
+def test_the_cli_rendering_shows_the_batch_step() -> None:
+    from ccrouter.cli.explain import format_explanation
+
+    r = make("python", matching="batch")
+    for i, agent in enumerate(("ann", "bob")):
+        r.login(agent, skills={}, at=i)
+        r.ready(agent, at=i)
+    r.submit("low", channel="voice", at=2)
+    r.submit("high", channel="voice", priority=5, at=3)
+    r.match(at=4)
+    text = format_explanation(r.explain("low"))
+    assert "Batch step from event #7: 2 waiting, 2 free unit(s), 2 matched" in text
+    assert "matched_elsewhere" in text and "Step gave it" in text
