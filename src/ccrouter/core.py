@@ -252,8 +252,35 @@ def _offer_expired(
     if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
         event = AgentNotReady(seq=state.last_seq + 1, at=due, agent_id=aid, reason=NO_ANSWER)
         _emit(state, event, out)
+    # Back in its queue: a step or limit whose time passed while it rang is due now and
+    # fires before anyone is offered it (a max_wait passed exits, docs/routing.md).
+    _fire_own_policy_timers(state, iid, due, out, backend)
     _route_interaction(state, iid, due, out, backend)
     _route_agent(state, aid, due, out, backend)
+
+
+_POLICY_KINDS = ("step", "exit", "empty", "callback", "remind", "overdue")
+
+
+def _fire_own_policy_timers(
+    state: RouterState, iid: str, at: float, out: list[Event], backend: str
+) -> None:
+    """Fire the policy timers of interaction ``iid`` due by ``at``, earliest first.
+
+    Bounded: each handler's event cancels its timer; new ones due by ``at`` come only from
+    the next widening step (finitely many) or an overflow into a queue whose limit has
+    passed, and a cycle of such queues is refused by config validation."""
+    timer_of = state.timer_of
+    while True:
+        due = [
+            timer_of[(kind, iid)]
+            for kind in _POLICY_KINDS
+            if (kind, iid) in timer_of and timer_of[(kind, iid)][0] <= at
+        ]
+        if not due:
+            return
+        when, _, kind, _ = min(due)
+        _TIMERS[kind](state, state.interactions[iid], when, out, backend)
 
 
 def _target_expired(

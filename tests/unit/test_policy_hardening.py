@@ -238,6 +238,27 @@ def test_blind_transfer_fires_a_step_already_due(backend: str) -> None:
     same_after_replay(r)
 
 
+def test_work_that_rang_past_its_max_wait_exits_when_it_comes_back(backend: str) -> None:
+    """Missed (offer timeout), declined or revoked after its max_wait: it exits at once
+    instead of being offered to the next agent (docs/routing.md, timers)."""
+    for how in ("timeout", "decline", "logout"):
+        r = make(backend, queues={"default": {"max_wait": 10, "offer_timeout": 15}})
+        r.login("ann", skills={}, at=0)
+        r.ready("ann", at=0)
+        r.submit("c", channel="voice", at=0)
+        r.login("bob", skills={}, at=1)
+        r.ready("bob", at=1)
+        if how == "timeout":
+            events = r.advance(at=20)
+        elif how == "decline":
+            events = r.decline("c", at=12)
+        else:
+            events = r.logout("ann", at=12)
+        assert not offers(events), (how, events)
+        assert (r.interaction("c").status, r.interaction("c").exit_reason) == ("exited", "max_wait")
+        same_after_replay(r)
+
+
 # --- 9: an update that changes nothing ----------------------------------------------------------
 
 
