@@ -89,6 +89,22 @@ def test_explain_describes_a_batch_decision_as_the_step_made_it(backend: str) ->
     assert again.explain("c2") == r.explain("c2")
 
 
+def test_a_batch_decision_is_still_explained_as_such_after_a_switch_to_greedy(
+    backend: str,
+) -> None:
+    """The history the stateful test once found: least_occupied, a match, reconfigures; the
+    explanation ranked a0 first while the router had offered to a1."""
+    r = two_chats_least_occupied(backend)
+    r.match(at=2)
+    config = r.config.to_dict()
+    config["matching"] = "greedy"
+    r.reconfigure(config, at=3)
+    r.reconfigure(r.config.to_dict() | {"seed": 5}, at=4)
+    ex = r.explain("c2")
+    assert ex.batch is not None
+    assert [c.agent_id for c in ex.candidates if c.rank == 1] == [ex.chosen] == ["ann"]
+
+
 def test_explain_names_the_work_a_batch_gave_the_greedy_first_choice(backend: str) -> None:
     """ann is longest idle (the strategy's first choice for both calls) but can take only one;
     the urgent call gets her, the other goes to bob, whose explanation says ann was matched
