@@ -64,7 +64,7 @@ from ccrouter.policies import (
     remind_event,
     step_event,
 )
-from ccrouter.routing.batch_match import batch_offers
+from ccrouter.routing.batch_match import solve_batch
 from ccrouter.routing.match import select_agent
 from ccrouter.routing.strategies import uniform
 from ccrouter.state import Agent, Interaction, RouterState
@@ -123,14 +123,26 @@ def execute(
     else:
         for event in decide(state, command, at):
             _emit(state, event, out)
+        # The command may have set timers already due: a blind transfer into a queue whose
+        # max_wait (counted from the arrival, which travels with the work) has passed, a
+        # reconfigure whose new limits or steps are behind the waiting work, work back from
+        # a declined or revoked offer. They fire now, before routing, so that work that
+        # has to exit does, instead of being offered first (docs/routing.md).
+        fire_due_timers(state, at, out, backend=backend)
         _route_after(state, command, at, out, backend)
+    # Whatever is due now fires with the command that made it due (a widening step at 0 s
+    # of a new arrival, an empty queue's exit after the last able agent logs out), not at
+    # the next command: queries in between see the state the rules say.
+    fire_due_timers(state, at, out, backend=backend)
     state.now = max(state.now, at)
     return out
 
 
 def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
     """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
-    optimal step (:func:`~ccrouter.routing.batch_match.batch_offers`); return the events made.
+    optimal step (:func:`~ccrouter.routing.batch_match.solve_batch`); return the events made.
+    The step's offers record it (``InteractionOffered.batch_seq``); those of the greedy pass
+    after it (see below) do not.
 
     Meant for ``matching = "batch"`` (where nothing else routes), harmless in greedy mode
     (where no free agent idles while work it could take waits, so it usually offers nothing).
@@ -140,14 +152,17 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
     out: list[Event] = []
     fire_due_timers(state, at, out, backend=backend)
     capped = set(capped_agents(state, at))
-    for iid, aid in batch_offers(state, at, capped):
+    step = solve_batch(state, at, capped)
+    first = state.last_seq + 1  # the step's first offer: its batch_seq
+    for iid, aid in step.offers() if step is not None else []:
         interaction = state.interactions[iid]
         # Omnichannel rules couple an agent's channels (a voice call may block chats, a
         # budget is shared), which the assignment does not model: a pair the rules refuse
         # once earlier offers are made is skipped, and the agents left free get a greedy
         # pass below. Without channel rules every pair holds and the pass finds nothing.
         if state.can_take(state.agents[aid], interaction.channel):
-            _offer(state, interaction, aid, at, out)
+            # batch_seq: explain solves the step again from the state before its first offer.
+            _offer(state, interaction, aid, at, out, batch_seq=first)
     for aid in state.slots:
         _take_work(state, aid, at, out)
     state.now = max(state.now, at)
@@ -237,8 +252,35 @@ def _offer_expired(
     if agent.misses >= state.config.max_no_answer and agent.presence == "ready":
         event = AgentNotReady(seq=state.last_seq + 1, at=due, agent_id=aid, reason=NO_ANSWER)
         _emit(state, event, out)
+    # Back in its queue: a step or limit whose time passed while it rang is due now and
+    # fires before anyone is offered it (a max_wait passed exits, docs/routing.md).
+    _fire_own_policy_timers(state, iid, due, out, backend)
     _route_interaction(state, iid, due, out, backend)
     _route_agent(state, aid, due, out, backend)
+
+
+_POLICY_KINDS = ("step", "exit", "empty", "callback", "remind", "overdue")
+
+
+def _fire_own_policy_timers(
+    state: RouterState, iid: str, at: float, out: list[Event], backend: str
+) -> None:
+    """Fire the policy timers of interaction ``iid`` due by ``at``, earliest first.
+
+    Bounded: each handler's event cancels its timer; new ones due by ``at`` come only from
+    the next widening step (finitely many) or an overflow into a queue whose limit has
+    passed, and a cycle of such queues is refused by config validation."""
+    timer_of = state.timer_of
+    while True:
+        due = [
+            timer_of[(kind, iid)]
+            for kind in _POLICY_KINDS
+            if (kind, iid) in timer_of and timer_of[(kind, iid)][0] <= at
+        ]
+        if not due:
+            return
+        when, _, kind, _ = min(due)
+        _TIMERS[kind](state, state.interactions[iid], when, out, backend)
 
 
 def _target_expired(
@@ -601,7 +643,13 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
 
 
 def _offer(
-    state: RouterState, interaction: Interaction, aid: str, at: float, out: list[Event]
+    state: RouterState,
+    interaction: Interaction,
+    aid: str,
+    at: float,
+    out: list[Event],
+    *,
+    batch_seq: int | msgspec.UnsetType = msgspec.UNSET,
 ) -> None:
     config = state.config
     timeout = config.queue(interaction.queue).offer_timeout
@@ -616,6 +664,7 @@ def _offer(
             agent_id=aid,
             expires_at=expires,
             config_version=state.config_version,
+            batch_seq=batch_seq,
         ),
         out,
     )

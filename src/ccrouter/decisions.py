@@ -235,17 +235,46 @@ def _last_agent(state: RouterState, command: Submit, at: float) -> tuple[str, fl
     return aid, rule.wait
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal and of the same type, all the way down (``1``, ``1.0`` and ``True`` are equal
+    in Python but encode differently: changing one for another is a change)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
 def _update(state: RouterState, command: Update, at: float) -> list[Event]:
-    if command.priority is None and command.skills is None and command.attributes is None:
+    # Only what changes is recorded; an update that changes nothing appends no event
+    # (docs/routing.md), whatever parts it names.
+    interaction = state.interactions[command.interaction_id]
+    priority = None if command.priority is None else float(command.priority)
+    if priority is not None and _same(priority, interaction.priority):
+        priority = None
+    skills = None if command.skills is None else dict(command.skills)
+    if skills is not None and _same(skills, interaction.skills):
+        skills = None
+    attributes = None
+    if command.attributes is not None:
+        old = interaction.attributes
+        attributes = {
+            k: v for k, v in command.attributes.items() if k not in old or not _same(v, old[k])
+        } or None
+    if priority is None and skills is None and attributes is None:
         return []
     return [
         InteractionUpdated(
             seq=state.last_seq + 1,
             at=at,
             interaction_id=command.interaction_id,
-            priority=None if command.priority is None else float(command.priority),
-            skills=None if command.skills is None else dict(command.skills),
-            attributes=None if command.attributes is None else dict(command.attributes),
+            priority=priority,
+            skills=skills,
+            attributes=attributes,
         )
     ]
 

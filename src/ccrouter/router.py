@@ -21,6 +21,8 @@ import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
+
 from ccrouter import core
 from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
@@ -57,6 +59,7 @@ from ccrouter.fairness import FairnessLedger, LedgerView
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
+from ccrouter.routing.explain_batch import explain_batch
 from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
 from ccrouter.state import RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
@@ -551,7 +554,9 @@ class Router:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are
-        evaluated again in plain Python. For an interaction never offered, the explanation
+        evaluated again in plain Python. A decision of a batch step (``match``) is explained
+        as the step made it (``Explanation.batch``): the step is solved again from the state
+        before its first offer. For an interaction never offered, the explanation
         is of the current state: why nobody can take it now (``chosen`` is ``None``).
         """
         interaction = self._state.interactions.get(interaction_id)
@@ -570,9 +575,20 @@ class Router:
             )
         if seq is None:
             return explain_decision(self._state, interaction, self._state.now, None)
-        before = self._fold(self._log.read(1, seq))
         decision = next(self._log.read(seq, seq + 1))
         assert isinstance(decision, InteractionOffered)
+        if decision.batch_seq is not msgspec.UNSET:
+            # A batch step's decision: solved again from the state before its first offer.
+            start = self._fold(self._log.read(1, decision.batch_seq))
+            return explain_batch(
+                start,
+                start.interactions[interaction_id],
+                decision.at,
+                seq,
+                chosen=decision.agent_id,
+                batch_seq=decision.batch_seq,
+            )
+        before = self._fold(self._log.read(1, seq))
         return explain_decision(
             before, before.interactions[interaction_id], decision.at, seq, chosen=decision.agent_id
         )

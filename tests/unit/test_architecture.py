@@ -45,6 +45,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "invariants",
         "records",
     ),
+    "routing.explain_batch": ("routing.", "state"),
     "routing.explain": ("fairness", "routing.", "state"),
     "policies": ("config", "events", "state"),
     "transfers": ("commands", "config", "errors", "events", "policies", "state"),

@@ -19,7 +19,13 @@ import pytest
 import ccrouter.log.schema as schema
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CorruptLog
-from ccrouter.events import AgentReady, Event, InteractionDeadlineSet, decode_json
+from ccrouter.events import (
+    AgentReady,
+    Event,
+    InteractionDeadlineSet,
+    InteractionOffered,
+    decode_json,
+)
 from ccrouter.log import FileEventLog, SQLiteEventLog
 from ccrouter.log.file import _batch_header, _file_header
 
@@ -133,3 +139,20 @@ def test_schema_3_deadlines_read_as_queue_defaults() -> None:
     r.submit("queue", channel="email", queue="mail", at=2)
     got = [(e.deadline, e.explicit) for e in r.events if isinstance(e, InteractionDeadlineSet)]
     assert got == [(500.0, True), (62.0, False)]
+
+
+def test_schema_4_offers_read_as_greedy_decisions() -> None:
+    """Schema 5 added ``InteractionOffered.batch_seq``: older offers read unset (greedy), the
+    newest golden log holds both kinds, and a greedy offer encodes as it did in schema 4."""
+
+    def offers(version: int) -> list[InteractionOffered]:
+        with FileEventLog(GOLDEN / f"v{version}" / "events.ccr", readonly=True) as log:
+            return [e for e in log.read() if isinstance(e, InteractionOffered)]
+
+    assert offers(4) and not any(e.batch for e in offers(4))
+    newest = offers(5)
+    assert {e.batch for e in newest} == {True, False}
+    batch = [e for e in newest if e.batch]
+    assert {e.batch_seq for e in batch} == {batch[0].seq}  # one step: its first offer
+    greedy = offers(4)[0]
+    assert b"batch_seq" not in msgspec.json.encode(greedy)

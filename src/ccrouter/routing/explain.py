@@ -15,7 +15,7 @@ from ccrouter.routing.reference import selection_key
 from ccrouter.routing.strategies import CODES, RANDOM, uniform
 from ccrouter.state import Agent, Interaction, RouterState
 
-__all__ = ["Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
+__all__ = ["BatchSummary", "Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
 
 Reason: TypeAlias = Literal[
     "logged_out",
@@ -28,6 +28,7 @@ Reason: TypeAlias = Literal[
     "declined",
     "over_cap",
     "channel_rules",
+    "matched_elsewhere",
 ]
 
 
@@ -43,7 +44,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
             ``no_capacity`` (no capacity on the channel at all),
             ``not_ready``, ``busy`` (capacity all in use), ``declined`` (declined or missed
             this interaction while another agent was eligible), ``over_cap`` (over the
-            fairness cap while an agent under it was eligible).
+            fairness cap while an agent under it was eligible), ``matched_elsewhere`` (a
+            batch decision: the same step gave all the agent's free units on the channel to
+            other work, listed in ``assigned``).
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
             proficiency sum for ``most_skilled``, minus the share in use for
             ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
@@ -59,6 +62,31 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     score: float | None = None
     rank: int | None = None
     skill_sum: int | None = None
+    assigned: list[str] = msgspec.field(default_factory=list)
+    """A batch decision: the interactions the same step offered this agent (empty for greedy
+    decisions)."""
+
+
+class BatchSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The batch step (``Router.match``) a decision was part of, and what it optimised.
+
+    Attributes:
+        first_seq: the ``seq`` of the step's first offer (the state just before it is the one
+            the step solved).
+        waiting: interactions waiting at the step.
+        free_units: units of free capacity of ready agents at the step (one per agent,
+            channel and free unit).
+        matched: interactions the step offered.
+        level: this interaction's priority level among the waiting ones (0: least urgent).
+        objective: what the step maximised, in order.
+    """
+
+    first_seq: int
+    waiting: int
+    free_units: int
+    matched: int
+    level: int
+    objective: str
 
 
 class Passed(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,8 +116,11 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     """A routing decision and every agent's part in it.
 
     ``chosen`` is ``None`` when nobody could take the interaction (it waits).
-    ``ahead_of`` lists, oldest first, the waiting interactions that arrived before this one
-    and that the chosen agent could also have taken (empty when ``chosen`` is ``None``).
+    ``batch`` is set when a batch step made the decision (then ``rank`` follows the step's
+    preference for this interaction: 1 for the chosen agent, and ``tie_break`` says how the
+    step ranked the agents). ``ahead_of`` lists, oldest first, the waiting interactions that
+    arrived before this one and that the chosen agent could also have taken (empty when
+    ``chosen`` is ``None``).
     """
 
     interaction_id: str
@@ -103,6 +134,7 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     candidates: list[Candidate]
     tie_break: str
     ahead_of: list[Passed] = msgspec.field(default_factory=list)
+    batch: BatchSummary | None = None
 
 
 def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reason | None:
