@@ -3,7 +3,7 @@
 ``chain(0) = GENESIS`` (16 zero bytes) and ``chain(v) = H(chain(v - 1) || data(v))`` where
 ``data(v)`` is event ``v`` as the store holds it (its MessagePack encoding, exactly the bytes
 :func:`ccrouter.log.schema.encode_payload` writes for it) and ``H`` is BLAKE2b with a 16-byte
-digest and the personalisation ``b"ccrouter-chain"``. The value at ``v`` is a function of the
+digest and the personalisation ``b"ccr-history-v1"``. The value at ``v`` is a function of the
 whole history ``1..v`` and of nothing else: not of how the events were batched, nor of the
 store. Two logs agree on ``chain(v)`` only if their first ``v`` events are the same (but for
 a 2^-128 accident).
@@ -53,7 +53,7 @@ GENESIS = bytes(CHAIN_SIZE)
 """The chain of the empty history (version 0)."""
 
 # A prepared hasher copied per step: cheaper than building one with keyword arguments.
-_H0 = hashlib.blake2b(digest_size=CHAIN_SIZE, person=b"ccrouter-chain")
+_H0 = hashlib.blake2b(digest_size=CHAIN_SIZE, person=b"ccr-history-v1")
 _raw_list = msgspec.msgpack.Decoder(list[msgspec.Raw])
 _ARRAY32 = b"\xdd"
 
