@@ -22,6 +22,7 @@ import ccrouter.log.file as file_mod
 from ccrouter import Router
 from ccrouter.errors import CorruptLog
 from ccrouter.log import FileEventLog
+from ccrouter.log.file import _file_header
 from ccrouter.log.framing import V1, V2, BatchFormat
 
 
@@ -43,32 +44,39 @@ def forged_header(first: int, bf: BatchFormat = V2, *, length: int = 0x30, count
 FIRSTS = [0x41, 0x4141, 0x41414141]
 
 
-def busy_log(path: Path, firsts: list[int]) -> tuple[list[int], list[int]]:
-    """A router log whose batches carry forged headers; return each batch's end and version."""
+def busy_log(path: Path, firsts: list[int], fmt: int = 2) -> tuple[list[int], list[int]]:
+    """A router log whose batches carry forged headers; return each batch's end and version.
+
+    ``fmt=1``: a file of the older format (its batches get format-1 headers).
+    """
     ends, versions = [], []
+    if fmt == 1:
+        path.write_bytes(_file_header(1))
     with FileEventLog(path, durability="os") as log:
         router = Router(log=log)
         router.login("ann", skills={"sales": 3}, at=0)
         ends.append(path.stat().st_size)
         versions.append(log.version)
         for i, first in enumerate(firsts):
-            forged = forged_header(first, V2) + forged_header(log.version + 1 + i % 2, V2)
+            bf = V2 if fmt == 2 else V1
+            forged = forged_header(first, bf) + forged_header(log.version + 1 + i % 2, bf)
             router.submit(
                 f"c{i}",
                 channel="voice",
                 at=1 + i,
-                attributes={"note": forged, "legacy": forged_header(first, V1)},
+                attributes={"note": forged, "other": forged_header(first, V1 if fmt == 2 else V2)},
             )
             ends.append(path.stat().st_size)
             versions.append(log.version)
     return ends, versions
 
 
-def test_a_torn_tail_after_a_header_shaped_payload_reopens(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", [2, 1])
+def test_a_torn_tail_after_a_header_shaped_payload_reopens(tmp_path: Path, fmt: int) -> None:
     path = tmp_path / "log.ccr"
-    ends, versions = busy_log(path, FIRSTS)
+    ends, versions = busy_log(path, FIRSTS, fmt)
     data = path.read_bytes()
-    assert forged_header(FIRSTS[-1]).encode() in data
+    assert forged_header(FIRSTS[-1], V2 if fmt == 2 else V1).encode() in data
     cut_path = tmp_path / "cut.ccr"
     offsets = 0
     # Every cut inside the last batch (a crash in the middle of its write).
@@ -80,7 +88,7 @@ def test_a_torn_tail_after_a_header_shaped_payload_reopens(tmp_path: Path) -> No
             assert log.version == versions[-2], cut
             assert log.recovery is not None and log.recovery.offset == ends[-2]
         offsets += 1
-    figures("header-shaped-torn-tail", offsets=offsets, forged_headers=3 * len(FIRSTS))
+    figures("header-shaped-torn-tail", format=fmt, offsets=offsets, forged=3 * len(FIRSTS))
 
 
 def test_a_follower_never_fails_on_an_intact_log_with_header_shaped_payloads(
@@ -120,11 +128,12 @@ def test_a_follower_never_fails_on_an_intact_log_with_header_shaped_payloads(
     figures("header-shaped-follower", looks=looks)
 
 
-def test_damage_before_the_tail_is_still_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", [2, 1])
+def test_damage_before_the_tail_is_still_refused(tmp_path: Path, fmt: int) -> None:
     """Header-shaped payloads do not hide real damage: a flipped byte in any batch but the
     last, header or payload, is still CorruptLog at that batch's offset."""
     path = tmp_path / "log.ccr"
-    ends, _versions = busy_log(path, FIRSTS)
+    ends, _versions = busy_log(path, FIRSTS, fmt)
     data = path.read_bytes()
     damaged_path = tmp_path / "damaged.ccr"
     flips = 0
@@ -137,4 +146,4 @@ def test_damage_before_the_tail_is_still_refused(tmp_path: Path) -> None:
             FileEventLog(damaged_path, durability="none")
         assert info.value.offset == batch_start, pos
         flips += 1
-    figures("header-shaped-damage-before-tail", flips=flips)
+    figures("header-shaped-damage-before-tail", format=fmt, flips=flips)
