@@ -1,11 +1,15 @@
 """An event log in SQLite: one row per event, a checksum per row, WAL journal.
 
-Table ``ccrouter_events(stream, version, schema, crc, data)`` with primary key
+Table ``ccrouter_events(stream, version, schema, crc, data, chain)`` with primary key
 ``(stream, version)``; several streams (partitions) may share one database file. ``data`` is
 the event in MessagePack and ``crc`` a CRC-32 over the stream name, version, schema and data:
 SQLite does not checksum its pages, so a flipped bit on disk would otherwise come back as a
 silently different event. A row that fails its checksum raises
 :class:`~ccrouter.errors.CorruptLog` whose ``offset`` is the row's version (= ``seq``).
+
+Column ``chain`` holds the history chain (:mod:`ccrouter.log.chain`) after the row, computed
+at append, so a snapshot's check is one row read; it is added to older databases on open
+(their rows stay NULL and are hashed from their data when needed).
 
 Table ``ccrouter_heads(stream, version, crc)`` holds each stream's version, updated in the
 same transaction as the rows. It is the authority on how many events exist: damage that makes
@@ -334,8 +338,9 @@ class SQLiteEventLog:
     # --- the history chain (ccrouter.log.chain): one column, filled at append -------------
 
     def _add_chain_column(self) -> None:
-        """Databases made before the history chain get its column (rows stay NULL: their
-        chain is computed from their data when asked for, once per handle)."""
+        """Databases made before the history chain get its column. Their rows stay NULL: the
+        chain over them is hashed from their data when asked for, until the first append,
+        whose rows carry it from then on."""
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(ccrouter_events)")}
         if "chain" not in columns:
             self._conn.execute("ALTER TABLE ccrouter_events ADD COLUMN chain BLOB")
