@@ -42,8 +42,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, TypeAlias
 
-import attrs
-
 from ccrouter.errors import (
     CorruptLog,
     DecodeError,
@@ -71,12 +69,14 @@ from ccrouter.log.framing import (
     Stop,
     batch_header,
     batches,
+    chain_from_bytes,
     file_header,
     later_batch,
-    parse_header,
     pread_all,
+    read_batch,
     scan,
 )
+from ccrouter.log.repair import Recovery, fsync_dir, repair
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload
 
 __all__ = [
@@ -116,26 +116,7 @@ def _fsync(fd: int) -> None:
 _file_header = file_header
 _batch_header = batch_header
 _pread_all = pread_all
-
-
-@attrs.frozen
-class Recovery:
-    """What opening (or :func:`repair`) dropped from the end of a log."""
-
-    offset: int
-    """Byte offset where the valid log ends (the file was cut here)."""
-    dropped_bytes: int
-    """How many bytes after ``offset`` were removed."""
-    reason: str
-    """Why the bytes at ``offset`` were not valid."""
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir
 
 
 class FileEventLog:
@@ -465,32 +446,18 @@ class FileEventLog:
 
     def _batch_at(self, i: int, *, payload: bool) -> tuple[bytes, int, bytes]:
         """Batch ``i``'s chain, event count and (if asked for) payload, checksums verified."""
-        bf = self._bf
-        offset = self._offsets[i]
-        buf = _pread_all(self._fd_of(), bf.size, offset)
-        header = parse_header(buf, 0, bf)
-        if header is None or header[1] != self._firsts[i]:
-            raise self._damaged(offset, "batch header fails its checksum on a second read")
-        length, _first, count, _schema, pcrc, chain = header
-        body = b""
-        if payload:
-            body = _pread_all(self._fd_of(), length, offset + bf.size)
-            if len(body) != length or zlib.crc32(body) != pcrc:
-                raise self._damaged(offset, "batch payload fails its checksum on a second read")
-        return chain or GENESIS, count, body
+        found = read_batch(self._fd_of(), self._offsets[i], self._firsts[i], self._bf, payload)
+        if isinstance(found, str):
+            raise self._damaged(self._offsets[i], found)
+        return found
 
     def _chain_from_bytes(self, i: int, version: int) -> bytes:
         """Format 1: hash the events of batches ``0..i`` (up to ``version``) from the file."""
         end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._size
-        stop = Stop(FILE_HEADER_SIZE, 1, None)
-        value = GENESIS
-        for _offset, first, count, _schema, body, _c in batches(
-            self._fd_of, FILE_HEADER_SIZE, 1, end, stop, self._bf
-        ):
-            value = extend(value, split_payload(body, count)[: version - first + 1])
-        if stop.problem is not None or stop.next_seq <= version:
-            raise self._damaged(stop.end, stop.problem or "batches end before the version")
-        return value
+        found = chain_from_bytes(self._fd_of, end, version, self._bf)
+        if isinstance(found, Stop):
+            raise self._damaged(found.end, found.problem or "batches end before the version")
+        return found
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, verifying every checksum.
@@ -705,50 +672,3 @@ class FileEventLog:
     def __repr__(self) -> str:
         mode = "readonly" if self.readonly else self.durability
         return f"FileEventLog({str(self.path)!r}, {mode}, version={self._next_seq - 1})"
-
-
-def repair(path: str | os.PathLike[str]) -> Recovery | None:
-    """Cut a damaged log back to its longest valid prefix, on purpose.
-
-    Everything from the first damaged batch on is moved to ``<path>.damaged-<offset>`` (so
-    nothing is destroyed), then the log is truncated and fsynced. Use it after
-    :class:`~ccrouter.errors.CorruptLog`, knowing that batches after the damage are dropped.
-
-    Returns:
-        What was cut, or ``None`` if the log was already valid.
-
-    Raises:
-        WriterLocked: a writer holds the file.
-        CorruptLog: the file header itself is damaged (not a ccrouter log).
-    """
-    p = Path(path)
-    fd = os.open(p, os.O_RDWR | os.O_CLOEXEC)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise WriterLocked(f"{p} is open for writing; close it before repairing") from None
-        head = _pread_all(fd, FILE_HEADER_SIZE, 0)
-        bf = next((f for n, f in FORMATS.items() if head == _file_header(n)), None)
-        if bf is None:
-            raise CorruptLog(f"{p} has no valid ccrouter file header", offset=0)
-        size = os.fstat(fd).st_size
-        stop = scan(fd, FILE_HEADER_SIZE, 1, size, GENESIS, bf).stop
-        if stop.problem is None:
-            return None
-        side = p.with_name(f"{p.name}.damaged-{stop.end}")
-        with open(side, "wb") as out:
-            pos = stop.end
-            while pos < size:
-                chunk = _pread_all(fd, _READ_CHUNK, pos)
-                out.write(chunk)
-                pos += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.ftruncate(fd, stop.end)
-        os.fsync(fd)
-        _fsync_dir(p)
-        log.warning("%s: cut at offset %d (%s)", p, stop.end, stop.problem)
-        return Recovery(stop.end, size - stop.end, stop.problem)
-    finally:
-        os.close(fd)

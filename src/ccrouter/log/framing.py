@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
-from ccrouter.log.chain import GENESIS
+from ccrouter.log.chain import GENESIS, extend, split_payload
 
 __all__ = [
     "BATCH_HEADER_SIZE",
@@ -50,9 +50,11 @@ __all__ = [
     "Stop",
     "batch_header",
     "batches",
+    "chain_from_bytes",
     "file_header",
     "later_batch",
     "pread_all",
+    "read_batch",
     "scan",
 ]
 
@@ -291,3 +293,38 @@ def later_batch(fd: int, stop: Stop, file_size: int, bf: BatchFormat) -> int | N
             i = buf.find(bf.magic, i + 1)
         pos += READ_CHUNK
     return None
+
+
+def read_batch(
+    fd: int, offset: int, first: int, bf: BatchFormat, payload: bool
+) -> tuple[bytes, int, bytes] | str:
+    """The batch at ``offset`` (known to start at seq ``first``) read again: its chain (format
+    2), event count and, if asked for, payload, checksums verified; or why it is not valid."""
+    buf = pread_all(fd, bf.size, offset)
+    header = parse_header(buf, 0, bf)
+    if header is None or header[1] != first:
+        return "batch header fails its checksum on a second read"
+    length, _first, count, _schema, pcrc, chain = header
+    body = b""
+    if payload:
+        body = pread_all(fd, length, offset + bf.size)
+        if len(body) != length or zlib.crc32(body) != pcrc:
+            return "batch payload fails its checksum on a second read"
+    return chain or GENESIS, count, body
+
+
+def chain_from_bytes(
+    fd_of: Callable[[], int], end: int, version: int, bf: BatchFormat
+) -> bytes | Stop:
+    """The history chain at ``version`` hashed from the events in the file's batches up to
+    ``end`` (format 1 files, whose headers hold none); the :class:`Stop` if they are damaged
+    or end before ``version``."""
+    stop = Stop(FILE_HEADER_SIZE, 1, None)
+    value = GENESIS
+    for _offset, first, count, _schema, body, _chain in batches(
+        fd_of, FILE_HEADER_SIZE, 1, end, stop, bf
+    ):
+        value = extend(value, split_payload(body, count)[: version - first + 1])
+    if stop.problem is not None or stop.next_seq <= version:
+        return stop
+    return value
