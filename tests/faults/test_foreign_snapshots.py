@@ -254,3 +254,30 @@ def test_a_legacy_sqlite_database_gets_its_chain(tmp_path: Path) -> None:
         tenant(Router(log=other), 2)
         common_tail(Router(log=other))
         expect_refused(other, blob, "legacy-sqlite")
+
+
+def test_a_legacy_postgres_table_gets_its_chain(pg_dsn: str) -> None:
+    """A table made before the chain column: old rows are hashed from their data, a writer's
+    open adds the column, new rows carry the chain, foreign snapshots are refused."""
+    import psycopg
+
+    from ccrouter.log import PostgresEventLog
+
+    table = f"legacy_{uuid.uuid4().hex[:12]}"
+    with PostgresEventLog(pg_dsn, stream="a", table=table) as log:
+        tenant(Router(log=log), 3)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN chain")
+    with PostgresEventLog(pg_dsn, stream="a", table=table, readonly=True) as reader:
+        legacy = history_chain(reader, reader.version)
+        assert legacy == extend_events(GENESIS, reader.read())
+    with PostgresEventLog(pg_dsn, stream="a", table=table) as log:
+        assert history_chain(log, log.version) == legacy
+        blob = snapshot_of(log)
+        common_tail(Router(log=log))
+        expect_used(log, blob)
+        assert history_chain(log, log.version) == extend_events(GENESIS, log.read())
+    with PostgresEventLog(pg_dsn, stream="b", table=table) as other:
+        tenant(Router(log=other), 2)
+        common_tail(Router(log=other))
+        expect_refused(other, blob, "legacy-postgres")

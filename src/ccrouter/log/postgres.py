@@ -148,11 +148,18 @@ class PostgresEventLog:
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
                 self._conn.execute(ddl)
                 # Tables made before the history chain get its column (old rows stay NULL).
-                self._conn.execute(
-                    sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS chain bytea").format(
-                        t=self._t
+                # Looked up first: ALTER TABLE would lock the table out on every open.
+                has_chain = self._conn.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = %s AND column_name = 'chain'",
+                    (self.table,),
+                ).fetchone()
+                if has_chain is None:
+                    self._conn.execute(
+                        sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS chain bytea").format(
+                            t=self._t
+                        )
                     )
-                )
         except psycopg.Error as exc:
             raise self._translate(exc) from exc
 
