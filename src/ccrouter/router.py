@@ -60,7 +60,7 @@ from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.routing.explain import Explanation, explain_decision
 from ccrouter.routing.explain_batch import explain_batch
-from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
+from ccrouter.snapshot import SnapshotStore, restore, snapshot_of, unusable
 from ccrouter.state import RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
 from ccrouter.views import AgentView, InteractionView, agent_view, interaction_view
@@ -403,8 +403,7 @@ class Router:
         if self._snapshots is None:
             raise InvalidArgument("this router has no snapshot store (pass snapshots=...)")
         version = self._state.last_seq
-        last = next(iter(self._log.read(version, version + 1)), None) if version else None
-        self._snapshots.save(encode_snapshot(self._state, anchor_of(last)))
+        self._snapshots.save(snapshot_of(self._state, self._log))
         return version
 
     def reconfigure(

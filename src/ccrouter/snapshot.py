@@ -2,14 +2,17 @@
 
 A snapshot holds the state's authoritative facts (the ones :meth:`Router.state_digest
 <ccrouter.router.Router.state_digest>` hashes) encoded with msgspec, wrapped in an envelope
-with a format version, the log version it was taken at, the CRC-32 of the log's event at that
-version (its *anchor*: a snapshot of another log is recognised) and a CRC-32 over the payload.
+with a format version, the log version it was taken at, the log's *history chain* at that
+version (:mod:`ccrouter.log.chain`: a hash over every event up to it, so a snapshot of another
+history is recognised even when the event at its version is the same), the CRC-32 of that
+event (its *anchor*) and a CRC-32 over the payload.
 Derived structures (the matching arrays, the queues' sorted groups, the timer index) are
 rebuilt on restore exactly as a replay builds them.
 
 A snapshot is an optimisation, never a source of truth: :func:`restore` returns ``None`` and
 warns (:class:`SnapshotWarning`) for a snapshot that is missing, damaged, of another format,
-ahead of the log or of another log, and the router then replays the whole log.
+ahead of the log or of another history (:class:`ForeignSnapshotWarning`), and the router then
+replays the whole log.
 
 >>> from ccrouter import Router
 >>> from ccrouter.log import MemoryEventLog
@@ -26,6 +29,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import warnings
@@ -41,11 +45,13 @@ from ccrouter.config import RouterConfig
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
+from ccrouter.log.chain import CHAIN_SIZE, history_chain
 from ccrouter.state import POLICY_TIMERS, Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",
     "FileSnapshotStore",
+    "ForeignSnapshotWarning",
     "MemorySnapshotStore",
     "SnapshotStore",
     "SnapshotWarning",
@@ -53,16 +59,29 @@ __all__ = [
     "decode_snapshot",
     "encode_snapshot",
     "restore",
+    "snapshot_of",
     "unusable",
 ]
 
-FORMAT = 1
-"""The snapshot format this code writes and reads (another one is ignored, with a warning)."""
+FORMAT = 2
+"""The snapshot format this code writes and reads (another one is ignored, with a warning).
+
+2: the envelope records the log's history chain at the snapshot's version. Format-1
+snapshots (which only had the anchor) are refused: they cannot tell another history apart.
+"""
 MAGIC = b"CCRSNAP\x00"
+
+logger = logging.getLogger(__name__)
 
 
 class SnapshotWarning(UserWarning):
     """A snapshot could not be used; the router replayed the whole log instead."""
+
+
+class ForeignSnapshotWarning(SnapshotWarning):
+    """The snapshot was taken from another history than the log's (another tenant's log, a
+    log repaired and re-written since, a longer or shorter history): the log's history chain
+    at the snapshot's version differs. The router replayed the whole log instead."""
 
 
 class _AgentData(msgspec.Struct, array_like=True, frozen=True):
@@ -141,6 +160,7 @@ class _Envelope(msgspec.Struct, frozen=True):
     anchor: int
     checksum: int
     payload: bytes
+    chain: bytes = b""  # the log's history chain at ``version`` (format 2)
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -153,8 +173,12 @@ def anchor_of(event: Event | None) -> int:
     return 0 if event is None else zlib.crc32(encode_msgpack(event))
 
 
-def encode_snapshot(state: RouterState, anchor: int) -> bytes:
-    """Encode ``state`` (at version ``state.last_seq``) with the ``anchor`` of that event."""
+def encode_snapshot(state: RouterState, anchor: int, *, chain: bytes = b"") -> bytes:
+    """Encode ``state`` (at version ``state.last_seq``) with the ``anchor`` of that event and
+    the log's history ``chain`` at that version (:func:`ccrouter.log.chain.history_chain`).
+
+    A snapshot without a chain is refused on restore: it cannot show whose history it is.
+    """
     cols = sorted(state.table.skill_cols.items(), key=lambda kv: kv[1])
     chans = sorted(state.table.channel_cols.items(), key=lambda kv: kv[1])
     data = _StateData(
@@ -227,8 +251,17 @@ def encode_snapshot(state: RouterState, anchor: int) -> bytes:
         ledger=None if state.ledger is None else (state.ledger.window, state.ledger.canonical()),
     )
     payload = _encoder.encode(data)
-    envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload)
+    envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload, chain)
     return MAGIC + _encoder.encode(envelope)
+
+
+def snapshot_of(state: RouterState, log: EventLog) -> bytes:
+    """Encode ``state``, taken at ``log``'s version ``state.last_seq``, with that version's
+    anchor and history chain (what :meth:`Router.snapshot <ccrouter.router.Router.snapshot>`
+    saves)."""
+    version = state.last_seq
+    last = next(iter(log.read(version, version + 1)), None) if version else None
+    return encode_snapshot(state, anchor_of(last), chain=history_chain(log, version))
 
 
 def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int]:
@@ -237,6 +270,11 @@ def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int
     Raises:
         ValueError: the bytes are not an intact snapshot of this format (the message says why).
     """
+    state, anchor, _chain = _decode(blob, config)
+    return state, anchor
+
+
+def _decode(blob: bytes, config: RouterConfig) -> tuple[RouterState, int, bytes]:
     if not blob.startswith(MAGIC):
         raise ValueError("not a ccrouter snapshot (bad magic)")
     try:
@@ -247,6 +285,8 @@ def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int
         raise ValueError(f"snapshot format {envelope.format}; this code reads format {FORMAT}")
     if zlib.crc32(envelope.payload) != envelope.checksum:
         raise ValueError("snapshot payload fails its checksum")
+    if len(envelope.chain) != CHAIN_SIZE:
+        raise ValueError("snapshot records no history chain (it cannot show whose history it is)")
     try:
         data = _state_decoder.decode(envelope.payload)
     except msgspec.DecodeError as exc:
@@ -261,7 +301,7 @@ def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int
     except Exception as exc:  # checksummed but inconsistent: a writer's bug, still unusable
         msg = f"snapshot does not rebuild a consistent state: {type(exc).__name__}: {exc}"
         raise ValueError(msg) from exc
-    return state, envelope.anchor
+    return state, envelope.anchor, envelope.chain
 
 
 def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
@@ -372,9 +412,15 @@ def restore(store: SnapshotStore, log: EventLog, config: RouterConfig) -> Router
     """The state of the snapshot in ``store``, if it is usable with ``log``; else ``None``.
 
     Usable means: present, intact (magic, format, checksum, decodes, passes the state's
-    invariants), not ahead of the log, and taken from this log (the event at its version has
-    the recorded anchor). Otherwise a :class:`SnapshotWarning` says why (no warning for a
-    missing snapshot of an empty log) and the caller replays the whole log.
+    invariants), not ahead of the log, and taken from this log's history: the log's history
+    chain at the snapshot's version (one look-up in the stores, no re-reading) equals the one
+    the snapshot recorded, and so does the event at that version. Otherwise a
+    :class:`SnapshotWarning` says why (a :class:`ForeignSnapshotWarning` for another history;
+    no warning for a missing snapshot of an empty log), the reason is logged, and the caller
+    replays the whole log.
+
+    Raises:
+        LogError: the log is damaged where the check reads it (replay would fail there too).
     """
     try:
         blob = store.load()
@@ -387,27 +433,42 @@ def restore(store: SnapshotStore, log: EventLog, config: RouterConfig) -> Router
             unusable("no snapshot")
         return None
     try:
-        state, anchor = decode_snapshot(blob, config)
+        state, anchor, chain = _decode(blob, config)
     except ValueError as exc:
         unusable(str(exc))
         return None
     if state.last_seq > version:
-        unusable(f"snapshot at version {state.last_seq} is ahead of the log ({version})")
+        unusable(
+            f"snapshot at version {state.last_seq} is ahead of the log ({version}): taken from "
+            "a longer history",
+            ForeignSnapshotWarning,
+        )
+        return None
+    if history_chain(log, state.last_seq) != chain:
+        unusable(
+            f"snapshot at version {state.last_seq} was taken from another history (the log's "
+            f"history chain up to version {state.last_seq} differs: another log, or this log "
+            "re-written since)",
+            ForeignSnapshotWarning,
+        )
         return None
     if state.last_seq:
         event = next(iter(log.read(state.last_seq, state.last_seq + 1)), None)
         if anchor_of(event) != anchor:
             unusable(
                 f"snapshot at version {state.last_seq} was taken from another log "
-                "(the event at that version differs)"
+                "(the event at that version differs)",
+                ForeignSnapshotWarning,
             )
             return None
     return state
 
 
-def unusable(why: str) -> None:
-    """Warn that a snapshot cannot be used (:class:`SnapshotWarning`)."""
-    warnings.warn(f"{why}; replaying the whole log instead", SnapshotWarning, stacklevel=4)
+def unusable(why: str, category: type[SnapshotWarning] = SnapshotWarning) -> None:
+    """Warn that a snapshot cannot be used (``category``, a :class:`SnapshotWarning`) and log
+    the reason."""
+    logger.warning("snapshot not used: %s; replaying the whole log instead", why)
+    warnings.warn(f"{why}; replaying the whole log instead", category, stacklevel=4)
 
 
 class SnapshotStore(Protocol):

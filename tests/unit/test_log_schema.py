@@ -27,7 +27,9 @@ from ccrouter.events import (
     decode_json,
 )
 from ccrouter.log import FileEventLog, SQLiteEventLog
+from ccrouter.log.chain import GENESIS, extend_events
 from ccrouter.log.file import _batch_header, _file_header
+from ccrouter.log.framing import V1
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 VERSIONS = sorted(GOLDEN.glob("v*"), key=lambda p: int(p.name[1:]))
@@ -65,17 +67,33 @@ def test_golden_logs_replay_to_their_digests(version_dir: Path, tmp_path: Path) 
     )
 
 
-def test_current_version_writes_byte_identical_files() -> None:
-    """The file format is stable: rewriting the newest golden events gives the same bytes."""
+def test_current_version_writes_byte_identical_files(tmp_path: Path) -> None:
+    """The file format is stable: rewriting the newest golden events gives the same bytes.
+
+    The golden logs are file format 1 (before the history chain): the format-1 framing must
+    not change. The same events appended today make a format-2 file whose headers carry the
+    history chain after each batch, and whose events read back the same.
+    """
     newest = GOLDEN / f"v{schema.SCHEMA_VERSION}"
     with FileEventLog(newest / "events.ccr", readonly=True) as log:
+        assert log.format == 1
         events = list(log.read())
         firsts = [*log._firsts, len(events) + 1]
-    data = bytearray(_file_header())
+        golden_chain = log.chain_at(len(events))
+    data = bytearray(_file_header(1))
+    v2 = bytearray(_file_header())
+    chain = GENESIS
     for a, b in itertools.pairwise(firsts):
         payload = schema.encode_payload(events[a - 1 : b - 1])
-        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION) + payload
+        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, bf=V1) + payload
+        chain = extend_events(chain, events[a - 1 : b - 1])
+        v2 += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, chain) + payload
     assert bytes(data) == (newest / "events.ccr").read_bytes()
+    assert chain == golden_chain  # computed from a format-1 file's bytes: the same chain
+    with FileEventLog(tmp_path / "today.ccr", durability="none") as log:
+        for a, b in itertools.pairwise(firsts):
+            log.append(events[a - 1 : b - 1])
+    assert (tmp_path / "today.ccr").read_bytes() == bytes(v2)
 
 
 def _rename_agents(raw: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ One table holds every stream (partition, e.g. a tenant)::
     schema    smallint          event schema version (see ccrouter.log.schema)
     crc       bigint            CRC-32 over stream, version, schema and data
     data      bytea             the event in MessagePack
+    chain     bytea             the history chain after this row (ccrouter.log.chain;
+                                NULL in rows written before the column existed)
 
 An append is one transaction: ``LOCK TABLE … IN EXCLUSIVE MODE`` (readers go on; appenders
 queue), read the stream's version, check ``expected_version``, insert the rows, commit.
@@ -50,6 +52,7 @@ from ccrouter.errors import (
 )
 from ccrouter.events import Event
 from ccrouter.log.base import check_batch
+from ccrouter.log.chain import CHAIN_SIZE, GENESIS, chain_of_parts, extend
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload, row_checksum
 
 __all__ = ["PostgresEventLog", "lease_key"]
@@ -144,6 +147,19 @@ class PostgresEventLog:
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
                 self._conn.execute(ddl)
+                # Tables made before the history chain get its column (old rows stay NULL).
+                # Looked up first: ALTER TABLE would lock the table out on every open.
+                has_chain = self._conn.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = %s AND column_name = 'chain'",
+                    (self.table,),
+                ).fetchone()
+                if has_chain is None:
+                    self._conn.execute(
+                        sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS chain bytea").format(
+                            t=self._t
+                        )
+                    )
         except psycopg.Error as exc:
             raise self._translate(exc) from exc
 
@@ -225,7 +241,8 @@ class PostgresEventLog:
                 crc = row_checksum(self.stream, event.seq, SCHEMA_VERSION, data)
                 rows.append((self.stream, event.seq, SCHEMA_VERSION, crc, data))
             insert = sql.SQL(
-                "INSERT INTO {t} (stream, version, schema, crc, data) VALUES (%s, %s, %s, %s, %s)"
+                "INSERT INTO {t} (stream, version, schema, crc, data, chain) "
+                "VALUES (%s, %s, %s, %s, %s, %s)"
             ).format(t=self._t)
             conn = self._conn
             version = -1
@@ -245,8 +262,11 @@ class PostgresEventLog:
                             raise ConcurrencyConflict(msg, expected=self._fence, actual=version)
                     check_batch(events, version, expected_version)
                     if rows:
+                        chains = chain_of_parts(self._chain_at(version), [r[4] for r in rows])
                         with conn.cursor() as cur:
-                            cur.executemany(insert, rows)
+                            cur.executemany(
+                                insert, [(*r, c) for r, c in zip(rows, chains, strict=True)]
+                            )
             except psycopg.errors.UniqueViolation as exc:
                 msg = f"another writer appended to stream {self.stream!r} first ({exc})"
                 raise ConcurrencyConflict(msg, expected=version, actual=self.version) from exc
@@ -342,6 +362,74 @@ class PostgresEventLog:
                     raise CorruptLog(msg, offset=position) from exc
                 yield position, stream, event
                 after = position
+
+    # --- the history chain (ccrouter.log.chain): one column, filled at append -------------
+
+    def chain_at(self, version: int) -> bytes:
+        """The history chain of the stream's first ``version`` events.
+
+        One row read: each row holds the chain after it (rows written before the column
+        existed are hashed from their data instead, from the last row that has one).
+
+        Raises:
+            InvalidArgument: ``version`` is negative or beyond the stream.
+            CorruptLog: a row read for it is damaged.
+        """
+        with self._lock:
+            current = self.version
+            if not 0 <= version <= current:
+                msg = f"version must be in 0..{current} (the stream's version), got {version}"
+                raise InvalidArgument(msg)
+            try:
+                return self._chain_at(version)
+            except psycopg.errors.UndefinedColumn:
+                pass  # a read-only handle on a table from before the chain column
+            except psycopg.Error as exc:
+                raise self._translate(exc) from exc
+            return self._hashed_chain(0, GENESIS, version)
+
+    def _chain_at(self, version: int) -> bytes:
+        if version == 0:
+            return GENESIS
+        row = self._conn.execute(
+            sql.SQL("SELECT version, chain FROM {t} WHERE stream = %s AND version = %s").format(
+                t=self._t
+            ),
+            (self.stream, version),
+        ).fetchone()
+        if row is None or row[1] is None:  # rows from before the chain: from the last with one
+            row = self._conn.execute(
+                sql.SQL(
+                    "SELECT version, chain FROM {t} WHERE stream = %s AND version <= %s "
+                    "AND chain IS NOT NULL ORDER BY version DESC LIMIT 1"
+                ).format(t=self._t),
+                (self.stream, version),
+            ).fetchone()
+        start, chain = (0, GENESIS) if row is None else (row[0], bytes(row[1]))
+        if len(chain) != CHAIN_SIZE:
+            msg = f"row {self.stream!r} version {start} holds a damaged chain"
+            raise CorruptLog(msg, offset=start)
+        return chain if start == version else self._hashed_chain(start, chain, version)
+
+    def _hashed_chain(self, start: int, chain: bytes, version: int) -> bytes:
+        """Extend ``chain`` (at ``start``) over the rows up to ``version``, read and checked."""
+        query = sql.SQL(
+            "SELECT version, schema, crc, data FROM {t} WHERE stream = %s AND version >= %s "
+            "AND version < %s ORDER BY version LIMIT %s"
+        ).format(t=self._t)
+        expect = start + 1
+        while expect <= version:
+            rows = self._fetch(query, (self.stream, expect, version + 1, _PAGE))
+            for row_version, schema, crc, data in rows or [(None, 0, 0, b"")]:
+                if row_version != expect:
+                    msg = f"stream {self.stream!r} has no row for version {expect}"
+                    raise CorruptLog(msg, offset=expect)
+                if row_checksum(self.stream, row_version, schema, data) != crc:
+                    msg = f"row {self.stream!r} version {row_version} fails its checksum"
+                    raise CorruptLog(msg, offset=row_version)
+                chain = extend(chain, (data,))
+                expect += 1
+        return chain
 
     def release_lease(self) -> None:
         """Give the partition's lease up (another router may take it); the handle stays open."""

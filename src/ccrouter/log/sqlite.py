@@ -1,11 +1,15 @@
 """An event log in SQLite: one row per event, a checksum per row, WAL journal.
 
-Table ``ccrouter_events(stream, version, schema, crc, data)`` with primary key
+Table ``ccrouter_events(stream, version, schema, crc, data, chain)`` with primary key
 ``(stream, version)``; several streams (partitions) may share one database file. ``data`` is
 the event in MessagePack and ``crc`` a CRC-32 over the stream name, version, schema and data:
 SQLite does not checksum its pages, so a flipped bit on disk would otherwise come back as a
 silently different event. A row that fails its checksum raises
 :class:`~ccrouter.errors.CorruptLog` whose ``offset`` is the row's version (= ``seq``).
+
+Column ``chain`` holds the history chain (:mod:`ccrouter.log.chain`) after the row, computed
+at append, so a snapshot's check is one row read; it is added to older databases on open
+(their rows stay NULL and are hashed from their data when needed).
 
 Table ``ccrouter_heads(stream, version, crc)`` holds each stream's version, updated in the
 same transaction as the rows. It is the authority on how many events exist: damage that makes
@@ -41,6 +45,7 @@ from ccrouter.errors import (
 )
 from ccrouter.events import Event
 from ccrouter.log.base import check_batch
+from ccrouter.log.chain import CHAIN_SIZE, GENESIS, chain_of_parts, extend
 from ccrouter.log.file import Durability
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload, row_checksum
 
@@ -57,6 +62,7 @@ CREATE TABLE IF NOT EXISTS ccrouter_events (
     schema  INTEGER NOT NULL,
     crc     INTEGER NOT NULL,
     data    BLOB    NOT NULL,
+    chain   BLOB,
     PRIMARY KEY (stream, version)
 ) WITHOUT ROWID
 """,
@@ -137,6 +143,7 @@ class SQLiteEventLog:
                 self._conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
                 for ddl in _DDL:
                     self._conn.execute(ddl)
+                self._add_chain_column()
         except (sqlite3.Error, UnicodeDecodeError) as exc:
             self._conn.close()
             self._closed = True
@@ -241,10 +248,11 @@ class SQLiteEventLog:
                 try:
                     version = self._current_version()
                     check_batch(events, version, expected_version)
+                    chains = chain_of_parts(self._chain_at(version), [r[4] for r in rows])
                     conn.executemany(
-                        "INSERT INTO ccrouter_events (stream, version, schema, crc, data) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        rows,
+                        "INSERT INTO ccrouter_events (stream, version, schema, crc, data, chain) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(*row, c) for row, c in zip(rows, chains, strict=True)],
                     )
                     if rows:
                         new = version + len(rows)
@@ -326,6 +334,95 @@ class SQLiteEventLog:
                 msg = f"{self.path}: event seq numbers do not match their rows from {first}"
                 raise CorruptLog(msg, offset=first)
             yield from events
+
+    # --- the history chain (ccrouter.log.chain): one column, filled at append -------------
+
+    def _add_chain_column(self) -> None:
+        """Databases made before the history chain get its column. Their rows stay NULL: the
+        chain over them is hashed from their data when asked for, until the first append,
+        whose rows carry it from then on."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(ccrouter_events)")}
+        if "chain" not in columns:
+            self._conn.execute("ALTER TABLE ccrouter_events ADD COLUMN chain BLOB")
+
+    def chain_at(self, version: int) -> bytes:
+        """The history chain of the stream's first ``version`` events.
+
+        One row read: each row holds the chain after it (rows written before the chain
+        existed are hashed from their data instead, from the last row that has one).
+
+        Raises:
+            InvalidArgument: ``version`` is negative or beyond the stream.
+            CorruptLog: a row read for it is damaged.
+        """
+        with self._lock:
+            current = self.version
+            if not 0 <= version <= current:
+                msg = f"version must be in 0..{current} (the stream's version), got {version}"
+                raise InvalidArgument(msg)
+            try:
+                return self._chain_at(version)
+            except sqlite3.OperationalError as exc:
+                if "no such column" not in str(exc):
+                    raise self._translate(exc) from exc
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
+                raise self._translate(exc) from exc
+            try:  # a read-only handle on a database from before the chain column
+                return self._hashed_chain(0, GENESIS, version)
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
+                raise self._translate(exc) from exc
+
+    def _chain_at(self, version: int) -> bytes:
+        if version == 0:
+            return GENESIS
+        row = self._conn.execute(  # the usual case: one point lookup
+            "SELECT version, chain FROM ccrouter_events WHERE stream = ? AND version = ?",
+            (self.stream, version),
+        ).fetchone()
+        if row is not None and row[1] is not None:
+            start, chain = row
+        else:  # rows from before the chain: hash on from the last row that has one
+            start, chain = self._last_chained(version)
+        if not isinstance(chain, bytes) or len(chain) != CHAIN_SIZE:
+            msg = f"{self.path}: row {self.stream!r} version {start} holds a damaged chain"
+            raise CorruptLog(msg, offset=start)
+        return chain if start == version else self._hashed_chain(start, chain, version)
+
+    def _last_chained(self, version: int) -> tuple[int, bytes]:
+        row = self._conn.execute(
+            "SELECT version, chain FROM ccrouter_events WHERE stream = ?1 AND version = "
+            "(SELECT MAX(version) FROM ccrouter_events WHERE stream = ?1 AND version <= ?2 "
+            "AND chain IS NOT NULL)",
+            (self.stream, version),
+        ).fetchone()
+        return (0, GENESIS) if row is None else (row[0], row[1])
+
+    def _hashed_chain(self, start: int, chain: bytes, version: int) -> bytes:
+        """Extend ``chain`` (at ``start``) over the rows up to ``version``, read and checked."""
+        for event in self._read_rows(start + 1, version + 1):
+            chain = extend(chain, (event,))
+        return chain
+
+    def _read_rows(self, start: int, end: int) -> Iterator[bytes]:
+        expect = start
+        while expect < end:
+            rows = self._conn.execute(
+                "SELECT version, schema, crc, CAST(data AS BLOB) FROM ccrouter_events "
+                "WHERE stream = ? AND version >= ? AND version < ? ORDER BY version LIMIT ?",
+                (self.stream, expect, end, _PAGE),
+            ).fetchall()
+            if not rows:
+                msg = f"{self.path}: rows from version {expect} are missing"
+                raise CorruptLog(msg, offset=expect)
+            for version, schema, crc, data in rows:
+                if version != expect or not isinstance(data, bytes):
+                    msg = f"{self.path}: stream {self.stream!r} has no row for version {expect}"
+                    raise CorruptLog(msg, offset=expect)
+                if row_checksum(self.stream, version, schema, data) != crc:
+                    msg = f"{self.path}: row {self.stream!r} version {version} fails its checksum"
+                    raise CorruptLog(msg, offset=version)
+                yield data
+                expect += 1
 
     def close(self) -> None:
         """Close the connection. Idempotent."""
