@@ -279,6 +279,13 @@ def _valid_header_after(fd: int, start: int, file_size: int) -> int | None:
     return None
 
 
+def _full_or_raw(path: Path, exc: OSError, what: str) -> OSError:
+    """``StorageFull`` for a full disk, quota or file-size limit; else ``exc`` itself."""
+    if exc.errno in _FULL_ERRNOS:
+        return StorageFull(exc.errno, f"{path}: storage full while {what} ({exc.strerror})")
+    return exc
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -367,8 +374,9 @@ class FileEventLog:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             try:
-                os.write(fd, _file_header())
-                os.fsync(fd)
+                if _write(fd, _file_header()) != FILE_HEADER_SIZE:
+                    raise OSError(errno.ENOSPC, "short write of the file header")
+                _fsync(fd)
             finally:
                 os.close(fd)
             with contextlib.suppress(FileExistsError):
@@ -379,8 +387,11 @@ class FileEventLog:
         _fsync_dir(self.path)
 
     def _open_writer(self) -> None:
-        if not self.path.exists():
-            self._create()
+        try:
+            if not self.path.exists():
+                self._create()
+        except OSError as exc:
+            raise _full_or_raw(self.path, exc, "creating the log") from exc
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         try:
             try:
@@ -390,9 +401,12 @@ class FileEventLog:
                 raise WriterLocked(msg) from None
             if self._check_file_header():
                 # An empty file (or a cut-short header): start the log in it.
-                os.ftruncate(self._fd, 0)
-                self._write_all(_file_header())
-                _fsync(self._fd)
+                try:
+                    os.ftruncate(self._fd, 0)
+                    self._write_all(_file_header())
+                    _fsync(self._fd)
+                except OSError as exc:
+                    raise _full_or_raw(self.path, exc, "writing the file header") from exc
             file_size = os.fstat(self._fd).st_size
             scan = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
             if scan.problem is not None:
@@ -713,8 +727,12 @@ class FileEventLog:
     def close(self) -> None:
         """Flush a ``"none"`` buffer, release the lock and the file. Idempotent.
 
+        The file is closed even when the flush fails; the buffered batches are then lost
+        (they were never handed to the OS), exactly as with :meth:`flush`.
+
         Raises:
-            WriterPoisoned: flushing the buffer failed (the buffered batches are lost).
+            StorageFull: flushing the buffer hit a full disk, quota or file-size limit.
+            WriterPoisoned: flushing the buffer failed for another reason.
         """
         with self._lock:
             if self._fd < 0:

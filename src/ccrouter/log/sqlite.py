@@ -228,6 +228,8 @@ class SQLiteEventLog:
                 "cannot do; open it once for writing (SQLiteEventLog(path)) first"
             )
             return LogError(msg)
+        if "Could not decode to UTF-8" in text:
+            return CorruptLog(f"{self.path}: SQLite returned undecodable text: {text}")
         if "no such column" in text:
             # The tables exist (the open checked them), so a missing column is damage to the
             # schema text that the open's check did not see (another process changed it).

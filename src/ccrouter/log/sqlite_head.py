@@ -146,7 +146,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def compare_head(db: Path, head: tuple[bytes, int] | None, stored: tuple[bytes, int] | None) -> None:
+def compare_head(
+    db: Path, head: tuple[bytes, int] | None, stored: tuple[bytes, int] | None
+) -> None:
     """Refuse a database that holds fewer commits than its head file acknowledged.
 
     ``head`` must be read *before* ``stored`` (the database's ``(token, count)``, ``None``
@@ -190,8 +192,7 @@ def check_schema(conn: sqlite3.Connection, db: Path) -> bool:
         sqlite3.Error: SQLite cannot parse its schema (the caller translates it).
     """
     names = {
-        str(row[0])
-        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
     present = [t for t in REQUIRED_COLUMNS if t in names]
     if present and len(present) < len(REQUIRED_COLUMNS):
