@@ -249,7 +249,7 @@ def test_creating_a_file_log_on_a_full_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "log.ccr"
-    monkeypatch.setattr(file_mod, "_write", _enospc)
+    monkeypatch.setattr(os, "fsync", _enospc)  # creation writes and fsyncs the header
     with pytest.raises(StorageFull) as info:
         FileEventLog(path)
     assert info.value.errno == errno.ENOSPC

@@ -374,9 +374,9 @@ class FileEventLog:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             try:
-                if _write(fd, _file_header()) != FILE_HEADER_SIZE:
+                if os.write(fd, _file_header()) != FILE_HEADER_SIZE:
                     raise OSError(errno.ENOSPC, "short write of the file header")
-                _fsync(fd)
+                os.fsync(fd)
             finally:
                 os.close(fd)
             with contextlib.suppress(FileExistsError):

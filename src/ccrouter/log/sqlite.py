@@ -12,6 +12,12 @@ same transaction as the rows. It is the authority on how many events exist: dama
 rows unreachable (a flipped byte in a b-tree page) shows up as missing rows below the head
 and raises :class:`~ccrouter.errors.CorruptLog`, instead of a silently shorter log.
 
+Table ``ccrouter_commits`` counts the ``"fsync"`` commits, mirrored after each one in the
+fsynced file ``<db>-head``: a damaged or lost ``-wal`` file after a crash, which SQLite's
+recovery would silently cut back to an older version, raises
+:class:`~ccrouter.errors.CorruptLog` on open instead (see :mod:`ccrouter.log.sqlite_head`).
+Opening also checks the stored schema (damaged table or column names are ``CorruptLog``).
+
 Durability maps onto ``PRAGMA synchronous`` in WAL mode:
 
 - ``"fsync"`` (default): ``FULL``; a commit is fsynced before the append returns; survives
@@ -130,8 +136,11 @@ class SQLiteEventLog:
         self._lock = threading.RLock()
         self._closed = False
         self._head: HeadFile | None = None
-        # Read before the database (see compare_head): heads are written after commits.
-        acked = read_head(self.path)
+        try:
+            # Read before the database (see compare_head): heads are written after commits.
+            acked = read_head(self.path)
+        except OSError as exc:
+            raise LogError(f"{head_path(self.path)}: cannot read the head file: {exc}") from exc
         try:
             if readonly:
                 uri = f"{self.path.absolute().as_uri()}?mode=ro"
@@ -349,7 +358,11 @@ class SQLiteEventLog:
                             "version = excluded.version, crc = excluded.crc",
                             (self.stream, new, _head_crc(self.stream, new)),
                         )
-                        commit = self._count_commit()
+                        if self._head is not None:
+                            # Only "fsync" appends are counted: the head file guards
+                            # commits acknowledged as durable; an "os" or "none" commit may
+                            # legitimately vanish with a crash of the OS anyway.
+                            commit = self._count_commit()
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:

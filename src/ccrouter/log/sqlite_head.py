@@ -7,11 +7,13 @@ flipped bit in the ``-wal`` file therefore silently drops that commit and every 
 and the database opens cleanly at an older version. Nothing inside the database can tell,
 because the counter that would tell is rolled back with everything else.
 
-So the store counts its commits in the database (``ccrouter_commits.count``, incremented in
-every append transaction) and, with ``durability="fsync"``, writes that count to a small
-file beside the database (``<db>-head``) and fsyncs it *after* the commit and *before* the
-append returns. On open, a head above the database's count means that acknowledged commits
-are missing: :class:`~ccrouter.errors.CorruptLog`. A crash between the commit and the head
+So a ``durability="fsync"`` writer counts its commits in the database
+(``ccrouter_commits.count``, incremented in the append's transaction), then writes that count
+to a small file beside the database (``<db>-head``) and fsyncs it *after* the commit and
+*before* the append returns. (``"os"`` and ``"none"`` appends are not counted: an OS crash
+may legitimately take them, so there is nothing to guard and they pay nothing.) On open, a
+head above the database's count means that acknowledged commits are missing:
+:class:`~ccrouter.errors.CorruptLog`. A crash between the commit and the head
 write leaves the head below the database, which is fine (that append was never
 acknowledged). A random ``token`` stored in both ties the head file to its database.
 
