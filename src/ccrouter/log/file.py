@@ -279,11 +279,11 @@ def _valid_header_after(fd: int, start: int, file_size: int) -> int | None:
     return None
 
 
-def _full_or_raw(path: Path, exc: OSError, what: str) -> OSError:
-    """``StorageFull`` for a full disk, quota or file-size limit; else ``exc`` itself."""
+def _raise_if_full(path: Path, exc: OSError, what: str) -> None:
+    """Raise ``StorageFull`` for a full disk, quota or file-size limit (else return)."""
     if exc.errno in _FULL_ERRNOS:
-        return StorageFull(exc.errno, f"{path}: storage full while {what} ({exc.strerror})")
-    return exc
+        msg = f"{path}: storage full while {what} ({exc.strerror})"
+        raise StorageFull(exc.errno, msg) from exc
 
 
 def _fsync_dir(path: Path) -> None:
@@ -391,7 +391,8 @@ class FileEventLog:
             if not self.path.exists():
                 self._create()
         except OSError as exc:
-            raise _full_or_raw(self.path, exc, "creating the log") from exc
+            _raise_if_full(self.path, exc, "creating the log")
+            raise
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         try:
             try:
@@ -406,7 +407,8 @@ class FileEventLog:
                     self._write_all(_file_header())
                     _fsync(self._fd)
                 except OSError as exc:
-                    raise _full_or_raw(self.path, exc, "writing the file header") from exc
+                    _raise_if_full(self.path, exc, "writing the file header")
+                    raise
             file_size = os.fstat(self._fd).st_size
             scan = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
             if scan.problem is not None:

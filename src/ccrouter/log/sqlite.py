@@ -229,6 +229,7 @@ class SQLiteEventLog:
             name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
             or "malformed" in text
             or "not a database" in text
+            or "unsupported file format" in text  # a damaged schema-format byte in the header
         ):
             return CorruptLog(f"{self.path}: SQLite reports damage: {text}")
         if name in ("SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY"):
