@@ -399,6 +399,8 @@ class Router:
 
         Raises:
             InvalidArgument: the router was opened without ``snapshots``.
+            StorageFull: a :class:`~ccrouter.snapshot.FileSnapshotStore` found the disk full
+                (the previous snapshot is kept; the router's state and log are unchanged).
         """
         if self._snapshots is None:
             raise InvalidArgument("this router has no snapshot store (pass snapshots=...)")

@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -42,6 +43,7 @@ from sortedcontainers import SortedList
 
 from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
+from ccrouter.errors import StorageFull
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
@@ -509,6 +511,24 @@ class FileSnapshotStore:
         self.durable = durable
 
     def save(self, blob: bytes) -> None:
+        """Replace the snapshot file atomically.
+
+        Raises:
+            StorageFull: the disk, quota or file-size limit is full; the previous snapshot
+                file is left as it was and the temporary file is removed.
+            OSError: another failure of the file system.
+        """
+        try:
+            self._save(blob)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) and not isinstance(
+                exc, StorageFull
+            ):
+                msg = f"{self.path}: storage full while saving a snapshot ({exc.strerror})"
+                raise StorageFull(exc.errno, msg) from exc
+            raise
+
+    def _save(self, blob: bytes) -> None:
         directory = self.path.parent
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
         try:

@@ -193,6 +193,8 @@ def write(version_dir: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
+    # The fsynced head file guards a live database; the committed golden copy is read-only.
+    (version_dir / "events.db-head").unlink(missing_ok=True)
     with open(version_dir / "events.jsonl", "wb") as out:
         for e in events:
             out.write(msgspec.json.encode(e) + b"\n")

@@ -119,6 +119,13 @@ _pread_all = pread_all
 _fsync_dir = fsync_dir
 
 
+def _raise_if_full(path: Path, exc: OSError, what: str) -> None:
+    """Raise ``StorageFull`` for a full disk, quota or file-size limit (else return)."""
+    if exc.errno in _FULL_ERRNOS:
+        msg = f"{path}: storage full while {what} ({exc.strerror})"
+        raise StorageFull(exc.errno, msg) from exc
+
+
 class FileEventLog:
     """An :class:`~ccrouter.log.base.EventLog` in one append-only file.
 
@@ -208,7 +215,8 @@ class FileEventLog:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             try:
-                os.write(fd, _file_header())
+                if os.write(fd, _file_header()) != FILE_HEADER_SIZE:
+                    raise OSError(errno.ENOSPC, "short write of the file header")
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -220,8 +228,12 @@ class FileEventLog:
         _fsync_dir(self.path)
 
     def _open_writer(self) -> None:
-        if not self.path.exists():
-            self._create()
+        try:
+            if not self.path.exists():
+                self._create()
+        except OSError as exc:
+            _raise_if_full(self.path, exc, "creating the log")
+            raise
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         try:
             try:
@@ -231,9 +243,13 @@ class FileEventLog:
                 raise WriterLocked(msg) from None
             if self._check_file_header():
                 # An empty file (or a cut-short header): start the log in it.
-                os.ftruncate(self._fd, 0)
-                self._write_all(_file_header())
-                _fsync(self._fd)
+                try:
+                    os.ftruncate(self._fd, 0)
+                    self._write_all(_file_header())
+                    _fsync(self._fd)
+                except OSError as exc:
+                    _raise_if_full(self.path, exc, "writing the file header")
+                    raise
                 self._bf = V2
             file_size = os.fstat(self._fd).st_size
             found = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
@@ -645,8 +661,12 @@ class FileEventLog:
     def close(self) -> None:
         """Flush a ``"none"`` buffer, release the lock and the file. Idempotent.
 
+        The file is closed even when the flush fails; the buffered batches are then lost
+        (they were never handed to the OS), exactly as with :meth:`flush`.
+
         Raises:
-            WriterPoisoned: flushing the buffer failed (the buffered batches are lost).
+            StorageFull: flushing the buffer hit a full disk, quota or file-size limit.
+            WriterPoisoned: flushing the buffer failed for another reason.
         """
         with self._lock:
             if self._fd < 0:

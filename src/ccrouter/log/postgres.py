@@ -24,6 +24,13 @@ it) and fences every append: the stream must still be at the version this handle
 saw, and the lock must still be held by this session, inside the appending transaction. A
 router whose session died (and whose lease another router took over) can therefore never
 append: its connection is gone, and a reconnect would need the lease and the current version.
+
+Table ``ccrouter_stream_heads(relid, stream, version, crc)`` records each stream's version,
+written in the same transaction as the rows (``relid`` is the events table's OID, so a table
+dropped and created again does not inherit stale heads). Opening a handle, reading its
+``version`` and appending compare it with the rows: a head above the last row means tail rows
+were deleted, and raises :class:`~ccrouter.errors.CorruptLog` instead of a silently shorter
+log. Streams written before the table existed have no head until their next append.
 """
 
 from __future__ import annotations
@@ -60,6 +67,22 @@ __all__ = ["PostgresEventLog", "lease_key"]
 _PAGE = 4096
 _TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _DDL_LOCK = 0x4343_5254_4444_4C00  # "CCRTDDL": serializes CREATE TABLE IF NOT EXISTS
+_HEADS = sql.Identifier("ccrouter_stream_heads")
+_HEADS_DDL = sql.SQL(
+    """
+    CREATE TABLE IF NOT EXISTS {h} (
+        relid   oid    NOT NULL,
+        stream  text   NOT NULL,
+        version bigint NOT NULL,
+        crc     bigint NOT NULL,
+        PRIMARY KEY (relid, stream)
+    )
+    """
+).format(h=_HEADS)
+
+
+def _head_crc(stream: str, version: int) -> int:
+    return row_checksum(stream, version, 0, b"head")
 
 
 def lease_key(table: str, stream: str) -> int:
@@ -120,6 +143,9 @@ class PostgresEventLog:
         try:
             if not readonly:
                 self._create_table()
+            # Refuse a stream whose tail rows are missing now, not at the first read.
+            with self._lock:
+                self._checked_version()
             if lease:
                 self._take_lease(lease_timeout)
                 self._fence = self._current_version()
@@ -160,6 +186,7 @@ class PostgresEventLog:
                             t=self._t
                         )
                     )
+                self._conn.execute(_HEADS_DDL)
         except psycopg.Error as exc:
             raise self._translate(exc) from exc
 
@@ -200,23 +227,66 @@ class PostgresEventLog:
             raise LogError(f"the log of stream {self.stream!r} is closed")
 
     def _current_version(self) -> int:
-        row = self._conn.execute(
-            sql.SQL("SELECT MAX(version) FROM {t} WHERE stream = %s").format(t=self._t),
-            (self.stream,),
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        """The stream's version: its last row, checked against its head record.
+
+        One statement, so one snapshot of both tables.
+
+        Raises:
+            CorruptLog: the head is damaged, or records a version above the last row (tail
+                rows were deleted; ``offset`` is the first missing version).
+            psycopg.errors.UndefinedTable: the events table does not exist.
+        """
+        query = sql.SQL(
+            "SELECT (SELECT MAX(version) FROM {t} WHERE stream = %s), h.version, h.crc "
+            "FROM (SELECT 1) AS one LEFT JOIN {h} AS h "
+            "ON h.relid = to_regclass(%s)::oid AND h.stream = %s"
+        ).format(t=self._t, h=_HEADS)
+        try:
+            row = self._conn.execute(query, (self.stream, self.table, self.stream)).fetchone()
+        except psycopg.errors.UndefinedTable:
+            if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise
+            # A read-only handle on a database from before the heads table: rows only.
+            row = self._conn.execute(
+                sql.SQL("SELECT MAX(version), NULL, NULL FROM {t} WHERE stream = %s").format(
+                    t=self._t
+                ),
+                (self.stream,),
+            ).fetchone()
+        last = int(row[0]) if row and row[0] is not None else 0
+        if row is None or row[1] is None:
+            return last  # no head yet (a new stream, or one written before heads existed)
+        head, crc = int(row[1]), row[2]
+        if crc != _head_crc(self.stream, head):
+            msg = f"the head record of stream {self.stream!r} fails its checksum"
+            raise CorruptLog(msg, offset=0)
+        if head > last:
+            msg = (
+                f"stream {self.stream!r} of table {self.table!r} has rows up to version {last} "
+                f"but its head records version {head}: rows {last + 1} to {head} are missing "
+                "(deleted or lost)"
+            )
+            raise CorruptLog(msg, offset=last + 1)
+        return last
+
+    def _checked_version(self) -> int:
+        self._check_open()
+        try:
+            return self._current_version()
+        except psycopg.errors.UndefinedTable:
+            return 0
+        except psycopg.Error as exc:
+            raise self._translate(exc) from exc
 
     @property
     def version(self) -> int:
-        """Number of events in this stream (queried from the server)."""
+        """Number of events in this stream (queried from the server).
+
+        Raises:
+            CorruptLog: the stream's tail rows are missing (see the module docs).
+        """
         with self._lock:
-            self._check_open()
-            try:
-                return self._current_version()
-            except psycopg.errors.UndefinedTable:
-                return 0
-            except psycopg.Error as exc:
-                raise self._translate(exc) from exc
+            return self._checked_version()
 
     def append(self, events: Sequence[Event], *, expected_version: int | None = None) -> int:
         """Append a batch in one transaction and return the new version.
@@ -267,6 +337,7 @@ class PostgresEventLog:
                             cur.executemany(
                                 insert, [(*r, c) for r, c in zip(rows, chains, strict=True)]
                             )
+                        self._write_head(version + len(rows))
             except psycopg.errors.UniqueViolation as exc:
                 msg = f"another writer appended to stream {self.stream!r} first ({exc})"
                 raise ConcurrencyConflict(msg, expected=version, actual=self.version) from exc
@@ -276,6 +347,17 @@ class PostgresEventLog:
             if self.lease:
                 self._fence = new
             return new
+
+    def _write_head(self, version: int) -> None:
+        """Record the stream's new version (inside the appending transaction)."""
+        self._conn.execute(
+            sql.SQL(
+                "INSERT INTO {h} (relid, stream, version, crc) "
+                "VALUES (to_regclass(%s)::oid, %s, %s, %s) ON CONFLICT (relid, stream) "
+                "DO UPDATE SET version = EXCLUDED.version, crc = EXCLUDED.crc"
+            ).format(h=_HEADS),
+            (self.table, self.stream, version, _head_crc(self.stream, version)),
+        )
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, each row's checksum verified.

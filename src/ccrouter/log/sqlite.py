@@ -16,6 +16,12 @@ same transaction as the rows. It is the authority on how many events exist: dama
 rows unreachable (a flipped byte in a b-tree page) shows up as missing rows below the head
 and raises :class:`~ccrouter.errors.CorruptLog`, instead of a silently shorter log.
 
+Table ``ccrouter_commits`` counts the ``"fsync"`` commits, mirrored after each one in the
+fsynced file ``<db>-head``: a damaged or lost ``-wal`` file after a crash, which SQLite's
+recovery would silently cut back to an older version, raises
+:class:`~ccrouter.errors.CorruptLog` on open instead (see :mod:`ccrouter.log.sqlite_head`).
+Opening also checks the stored schema (damaged table or column names are ``CorruptLog``).
+
 Durability maps onto ``PRAGMA synchronous`` in WAL mode:
 
 - ``"fsync"`` (default): ``FULL``; a commit is fsynced before the append returns; survives
@@ -27,8 +33,10 @@ Durability maps onto ``PRAGMA synchronous`` in WAL mode:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import resource
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -48,6 +56,7 @@ from ccrouter.log.base import check_batch
 from ccrouter.log.chain import CHAIN_SIZE, GENESIS, chain_of_parts, extend
 from ccrouter.log.file import Durability
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload, row_checksum
+from ccrouter.log.sqlite_head import HeadFile, check_schema, compare_head, head_path, read_head
 
 __all__ = ["SQLiteEventLog"]
 
@@ -73,6 +82,16 @@ CREATE TABLE IF NOT EXISTS ccrouter_heads (
     crc     INTEGER NOT NULL
 ) WITHOUT ROWID
 """,
+    # One row: how many append transactions committed, and a random token naming this
+    # database; mirrored in the fsynced head file (see ccrouter.log.sqlite_head).
+    """
+CREATE TABLE IF NOT EXISTS ccrouter_commits (
+    id      INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    count   INTEGER NOT NULL,
+    token   BLOB    NOT NULL
+)
+""",
+    "INSERT OR IGNORE INTO ccrouter_commits (id, count, token) VALUES (1, 0, randomblob(16))",
 )
 
 
@@ -122,6 +141,12 @@ class SQLiteEventLog:
         self.readonly = readonly
         self._lock = threading.RLock()
         self._closed = False
+        self._head: HeadFile | None = None
+        try:
+            # Read before the database (see compare_head): heads are written after commits.
+            acked = read_head(self.path)
+        except OSError as exc:
+            raise LogError(f"{head_path(self.path)}: cannot read the head file: {exc}") from exc
         try:
             if readonly:
                 uri = f"{self.path.absolute().as_uri()}?mode=ro"
@@ -141,17 +166,63 @@ class SQLiteEventLog:
                 if mode.lower() != "wal":
                     raise LogError(f"{self.path}: cannot switch the database to WAL ({mode})")
                 self._conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
-                for ddl in _DDL:
-                    self._conn.execute(ddl)
-                self._add_chain_column()
+            self._open_checks(acked)
         except (sqlite3.Error, UnicodeDecodeError) as exc:
-            self._conn.close()
-            self._closed = True
+            self.close()
             raise self._translate(exc) from exc
+        except OSError as exc:
+            self.close()
+            raise self._translate_os(exc, "cannot create or write its head file") from exc
         except BaseException:
-            self._conn.close()
-            self._closed = True
+            self.close()
             raise
+
+    def _open_checks(self, acked: tuple[bytes, int] | None) -> None:
+        """Check the schema, create the tables (one transaction: all or none), compare the
+        commit count with the head file, and open the head file for writing."""
+        conn = self._conn
+        if self.readonly:
+            check_schema(conn, self.path)
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                check_schema(conn, self.path)
+                for ddl in _DDL:
+                    conn.execute(ddl)
+                self._add_chain_column()
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        stored = self._stored_commits()
+        compare_head(self.path, acked, stored)
+        if not self.readonly and self.durability == "fsync" and stored is not None:
+            self._head = HeadFile(self.path)
+            if acked is None or acked[0] != stored[0]:
+                self._head.record(*stored)
+
+    def _stored_commits(self) -> tuple[bytes, int] | None:
+        """The database's ``(token, count)``, or ``None`` if it has no commit record."""
+        try:
+            row = self._conn.execute(
+                "SELECT token, count FROM ccrouter_commits WHERE id = 1"
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None  # a new database opened read-only, or one from before the table
+            raise
+        if row is None:
+            return None
+        token, count = row
+        if not isinstance(token, bytes) or not isinstance(count, int):
+            raise CorruptLog(f"{self.path}: the commit record is damaged ({row!r})", offset=0)
+        return token, count
+
+    def _translate_os(self, exc: OSError, what: str) -> LogError:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return StorageFull(exc.errno, f"{head_path(self.path)}: storage full: {what} ({exc})")
+        return LogError(f"{head_path(self.path)}: {what} ({exc})")
 
     def _translate(self, exc: sqlite3.Error | UnicodeDecodeError) -> LogError:
         if isinstance(exc, UnicodeDecodeError):
@@ -165,6 +236,7 @@ class SQLiteEventLog:
             name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
             or "malformed" in text
             or "not a database" in text
+            or "unsupported file format" in text  # a damaged schema-format byte in the header
         ):
             return CorruptLog(f"{self.path}: SQLite reports damage: {text}")
         if name in ("SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY"):
@@ -173,13 +245,45 @@ class SQLiteEventLog:
                 "cannot do; open it once for writing (SQLiteEventLog(path)) first"
             )
             return LogError(msg)
+        if "Could not decode to UTF-8" in text:
+            return CorruptLog(f"{self.path}: SQLite returned undecodable text: {text}")
+        if "no such column" in text:
+            # The tables exist (the open checked them), so a missing column is damage to the
+            # schema text that the open's check did not see (another process changed it).
+            return CorruptLog(f"{self.path}: the stored schema is damaged: {text}")
         if name.startswith("SQLITE_IOERR"):
+            full = self._full_file(name)
+            if full is not None:
+                return full
             msg = (
                 f"{self.path}: SQLite could not write or sync ({name}: {text}); the transaction "
                 "was rolled back. A file-size limit or failing disk can cause this"
             )
             return LogError(msg)
         return LogError(f"{self.path}: {text} ({name or type(exc).__name__})")
+
+    def _full_file(self, name: str) -> StorageFull | None:
+        """Tell a file-size limit or a full disk behind SQLite's ``SQLITE_IOERR_*``.
+
+        SQLite reports ``EFBIG`` (``RLIMIT_FSIZE``) as a plain write error and keeps the
+        errno to itself, so look: a database or WAL file within 1 MiB of the size limit, or
+        less than 1 MiB free on its file system, means the storage is full.
+        """
+        margin = 1 << 20
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            sizes = []
+            for extra in ("", "-wal"):
+                with contextlib.suppress(OSError):
+                    sizes.append(os.stat(f"{self.path}{extra}").st_size)
+            if sizes and max(sizes) + margin >= soft:
+                msg = f"{self.path}: file-size limit ({soft} bytes) reached ({name})"
+                return StorageFull(errno.EFBIG, msg)
+        with contextlib.suppress(OSError):
+            fs = os.statvfs(self.path.parent)
+            if fs.f_bavail * fs.f_frsize < margin:
+                return StorageFull(errno.ENOSPC, f"{self.path}: storage full ({name})")
+        return None
 
     def _check_open(self) -> None:
         if self._closed:
@@ -243,6 +347,7 @@ class SQLiteEventLog:
                 rows.append((self.stream, event.seq, SCHEMA_VERSION, crc, data))
             conn = self._conn
             version = -1
+            commit: tuple[bytes, int] | None = None
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -262,6 +367,11 @@ class SQLiteEventLog:
                             "version = excluded.version, crc = excluded.crc",
                             (self.stream, new, _head_crc(self.stream, new)),
                         )
+                        if self._head is not None:
+                            # Only "fsync" appends are counted: the head file guards
+                            # commits acknowledged as durable; an "os" or "none" commit may
+                            # legitimately vanish with a crash of the OS anyway.
+                            commit = self._count_commit()
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -273,7 +383,30 @@ class SQLiteEventLog:
                 raise ConcurrencyConflict(msg, expected=version, actual=actual) from exc
             except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise self._translate(exc) from exc
+            if commit is not None and self._head is not None:
+                self._record_head(commit, version + len(events))
             return version + len(events)
+
+    def _count_commit(self) -> tuple[bytes, int]:
+        """Count this transaction in ``ccrouter_commits``; return ``(token, new count)``."""
+        row = self._conn.execute(
+            "UPDATE ccrouter_commits SET count = count + 1 WHERE id = 1 RETURNING token, count"
+        ).fetchone()
+        if row is None or not isinstance(row[0], bytes) or not isinstance(row[1], int):
+            raise CorruptLog(f"{self.path}: the commit record is missing or damaged", offset=0)
+        return row[0], row[1]
+
+    def _record_head(self, commit: tuple[bytes, int], new: int) -> None:
+        """Make the commit's count durable in the head file before the append returns."""
+        assert self._head is not None
+        try:
+            self._head.record(*commit)
+        except OSError as exc:
+            what = (
+                f"the batch was committed (stream {self.stream!r} version {new}) but its head "
+                "record was not written, so it is not acknowledged; reopen and read the version"
+            )
+            raise self._translate_os(exc, what) from exc
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, each row's checksum verified.
@@ -429,7 +562,10 @@ class SQLiteEventLog:
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._conn.close()
+                if hasattr(self, "_conn"):
+                    self._conn.close()
+                if self._head is not None:
+                    self._head.close()
 
     def __enter__(self) -> SQLiteEventLog:
         return self
