@@ -132,6 +132,9 @@ class RouterState:
     """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
     ledger: FairnessLedger | None = None
     """The fairness ledger, kept only when ``config.fairness`` is set."""
+    torn: bool = False
+    """An event failed part-way through its apply: the state is no longer a fold of its
+    events, and its owner must rebuild it (the router does, from its log)."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
@@ -166,9 +169,13 @@ class RouterState:
             expected = self.last_seq + 1
             msg = f"event seq {event.seq} does not follow {self.last_seq}; expected {expected}"
             raise InvalidArgument(msg)
-        _APPLY[type(event)](self, event)
-        if self.ledger is not None:
-            self.ledger.observe(event)
+        try:  # (free when nothing raises)
+            _APPLY[type(event)](self, event)
+            if self.ledger is not None:
+                self.ledger.observe(event)
+        except BaseException:
+            self.torn = True
+            raise
         self.last_seq = event.seq
         if event.at > self.now:
             self.now = event.at
@@ -194,9 +201,13 @@ class RouterState:
             for event in events:
                 if event.seq != self.last_seq + 1:
                     self.apply(event)  # raises, naming the gap
-                handlers[type(event)](self, event)
-                if self.ledger is not None:  # read each time: a config change may set it
-                    self.ledger.observe(event)
+                try:  # (free when nothing raises)
+                    handlers[type(event)](self, event)
+                    if self.ledger is not None:  # read each time: a config change may set it
+                        self.ledger.observe(event)
+                except BaseException:
+                    self.torn = True
+                    raise
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at
