@@ -663,7 +663,7 @@ class Router:
     def _commit(
         self, step: Any, command: Command | str | None, at: float, command_id: str | None
     ) -> list[Event]:
-        version = self._state.last_seq
+        version, now = self._state.last_seq, self._state.now
         if command_id is not None:
             check_name(command_id, "command_id")
             known = self._state.commands.get(command_id)
@@ -693,13 +693,13 @@ class Router:
                 or self._state.torn
                 or not isinstance(exc, CCRouterError)
             ):
-                self._state = self._fold(self._log.read())
+                self._rebuild(now)
             raise
         if batch:
             try:
                 self._log.append(batch, expected_version=version)
-            except Exception:
-                self._state = self._fold(self._log.read())
+            except BaseException:
+                self._rebuild(now)
                 raise
             for event in events:
                 if isinstance(event, InteractionOffered):
@@ -707,6 +707,13 @@ class Router:
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return events
+
+    def _rebuild(self, now: float) -> None:
+        """The state again as the log has it (snapshot and tail when there is a snapshot
+        store), at the time it had: ``now`` (a command that made no event still moved the
+        clock, which the log cannot know)."""
+        self._state = self._open()
+        self._state.now = max(self._state.now, now)
 
     def _recall(
         self, command_id: str, known: tuple[str, int, int], fingerprint: str
