@@ -451,10 +451,17 @@ def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:
 def _convert(data: Any, kind: type[_T], path: str) -> _T:
     try:
         return msgspec.convert(data, kind)
+    except ConfigError:
+        raise
     except msgspec.ValidationError as exc:
         text = str(exc)
         text = text.replace("`$", f"`{path}") if "`$" in text else f"{text} - at `{path}`"
         msg = f"invalid router config: {text}"
+        raise ConfigError(msg) from None
+    except (UnicodeError, OverflowError, TypeError, ValueError) as exc:
+        # msgspec raises these for what it cannot read at all (a string with a lone
+        # surrogate, an int beyond 64 bits in some positions).
+        msg = f"invalid router config: {exc} - at `{path}`"
         raise ConfigError(msg) from None
 
 
