@@ -90,7 +90,10 @@ class Router:
     its id may be used again.
 
     Every command raises a :class:`~ccrouter.errors.CCRouterError` subclass on bad input and
-    then leaves the log and the state exactly as they were.
+    then leaves the log and the state exactly as they were. Every argument is checked for type
+    and range first (the bounds are in :mod:`ccrouter.limits`: ids non-empty strings, times
+    within ±10¹² s, durations 0 or 1 ms to 10¹² s, attributes JSON data); a command that fails
+    after a change (the event limit, the store, a bug) leaves the state rebuilt from the log.
     """
 
     def __init__(
@@ -377,7 +380,13 @@ class Router:
         return self._run(AddNote(interaction_id=interaction_id, text=text), at, command_id)
 
     def advance(self, *, at: float, command_id: str | None = None) -> list[Event]:
-        """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""
+        """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends).
+
+        Raises:
+            TooManyEvents: more than ``ccrouter.limits.MAX_EVENTS`` events would be made (an
+                overflow back to the same queue over a very long span): nothing changes;
+                advance in smaller steps.
+        """
         return self._commit(
             lambda: core.advance(self._state, at, backend=self.backend), None, at, command_id
         )

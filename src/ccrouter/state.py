@@ -185,12 +185,14 @@ class RouterState:
 
         Matching arrays are synced once per touched agent at the end, and interactions that
         wait are put in their sorted groups at the end (one that is queued and then offered
-        within the batch never enters a group). If an event fails, the state holds every
-        event before it, exactly as with :meth:`apply`.
+        within the batch never enters a group). If the events fail (a gap, a read error),
+        the state holds every event before it, exactly as with :meth:`apply`; if an event
+        fails part-way through its apply, the state is marked :attr:`torn`.
 
         Raises:
             InvalidArgument: an event's ``seq`` does not follow the one before.
         """
+        event: Event | None = None
         if self._dirty is not None:  # re-entered: plain folding
             for event in events:
                 self.apply(event)
@@ -201,16 +203,18 @@ class RouterState:
             for event in events:
                 if event.seq != self.last_seq + 1:
                     self.apply(event)  # raises, naming the gap
-                try:  # (free when nothing raises)
-                    handlers[type(event)](self, event)
-                    if self.ledger is not None:  # read each time: a config change may set it
-                        self.ledger.observe(event)
-                except BaseException:
-                    self.torn = True
-                    raise
+                handlers[type(event)](self, event)
+                if self.ledger is not None:  # read each time: a config change may set it
+                    self.ledger.observe(event)
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at
+        except BaseException:
+            # Torn if it failed inside an event's apply (its seq is next, not yet counted);
+            # not if the events themselves failed (a gap, a store's read error between two).
+            if event is not None and event.seq == self.last_seq + 1:
+                self.torn = True
+            raise
         finally:
             dirty, pending = self._dirty, self._pending
             self._dirty = self._pending = None

@@ -230,3 +230,21 @@ def test_refused_commands_do_not_rebuild(monkeypatch: pytest.MonkeyPatch) -> Non
         with pytest.raises(CCRouterError):
             bad()
     assert router.state is state
+
+
+def test_a_fold_marks_the_state_torn_only_when_an_apply_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replay that meets a gap (or a read error between two events) holds every event
+    before it, a valid fold; one whose event failed part-way is torn."""
+    events = EVENTS[:40]
+    gap = state_module.RouterState(RouterConfig.from_dict(golden.CONFIG))
+    with pytest.raises(InvalidArgument, match="does not follow"):
+        gap.apply_many([*events[:10], *events[11:]])
+    assert gap.last_seq == 10 and not gap.torn
+    handler, _ = _one_shot(type(events[20]), "half", lambda: _Injected("injected"))
+    monkeypatch.setitem(state_module._APPLY, type(events[20]), handler)
+    torn = state_module.RouterState(RouterConfig.from_dict(golden.CONFIG))
+    with pytest.raises(_Injected):
+        torn.apply_many(events)
+    assert torn.torn

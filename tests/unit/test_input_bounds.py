@@ -8,6 +8,7 @@ here was once accepted into the log (and then broke every read or reopen), left 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import signal
 import threading
@@ -226,6 +227,47 @@ def test_the_real_event_limit_stops_a_self_overflow_advanced_to_the_largest_time
     with deadline(300):
         refused(router, lambda r: r.advance(at=MAX_TIME), TooManyEvents, "at")
         assert len(router.advance(at=30.0 * MAX_EVENTS)) == MAX_EVENTS
+
+
+def _times(router: Router, kind: str) -> list[float]:
+    return [e.at for e in router.events if e.kind == kind]
+
+
+def test_timer_chains_at_the_largest_time_move_time_on() -> None:
+    """At the edge of the range, with the shortest durations, the chains that once circled
+    at one instant each move time on by a duration: an overflow back to the same queue (by
+    ``max_wait`` and by ``max_wait_no_agents``) and an offer that times out and is offered
+    again."""
+    t0 = MAX_TIME - 1.0
+    config = {
+        "max_no_answer": 10**6,
+        "queues": {
+            "wait": {"max_wait": MIN_DURATION, "overflow_to": "wait"},
+            "nobody": {"max_wait_no_agents": MIN_DURATION, "overflow_to": "nobody"},
+            "ring": {"offer_timeout": MIN_DURATION},
+        },
+    }
+    router = Router(RouterConfig.from_dict(config))
+    for agent in ("ann", "bob"):
+        router.login(agent, skills={}, capacity={"phone": 1}, at=t0)
+        router.ready(agent, at=t0)
+    router.submit("w", channel="voice", queue="wait", at=t0)
+    router.submit("n", channel="voice", queue="nobody", at=t0)
+    router.submit("r", channel="phone", queue="ring", at=t0)
+    with deadline(60):
+        router.advance(at=t0 + 0.1)
+    for kind, least in (("interaction_exited", 180), ("offer_timed_out", 90)):
+        times = _times(router, kind)
+        assert len(times) >= least, kind  # two chains of ~100 exits; ~100 missed offers
+        assert all(b >= a for a, b in itertools.pairwise(times)), kind
+    exits = [e for e in router.events if e.kind == "interaction_exited"]
+    for iid in ("w", "n"):
+        times = [e.at for e in exits if e.interaction_id == iid]  # type: ignore[attr-defined]
+        assert all(b > a for a, b in itertools.pairwise(times)), iid
+        assert all(
+            abs((b - a) - MIN_DURATION) < MIN_DURATION / 4 for a, b in itertools.pairwise(times)
+        )
+    assert Router.replay(router.events, router.base_config).state_digest() == router.state_digest()
 
 
 @pytest.mark.parametrize(
