@@ -37,7 +37,7 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.decisions import decide
-from ccrouter.errors import InvalidTransition
+from ccrouter.errors import InvalidTransition, TooManyEvents
 from ccrouter.events import (
     AgentNotReady,
     Event,
@@ -56,6 +56,7 @@ from ccrouter.events import (
     TransferDeclined,
     WrapUpEnded,
 )
+from ccrouter.limits import MAX_EVENTS
 from ccrouter.policies import (
     callback_event,
     empty_exit,
@@ -234,8 +235,29 @@ def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
 def fire_due_timers(
     state: RouterState, at: float, out: list[Event], *, backend: str = "numba"
 ) -> None:
-    """Fire every timer due at or before ``at``, in due order, each at its due time."""
+    """Fire every timer due at or before ``at``, in due order, each at its due time.
+
+    Raises:
+        TooManyEvents: more than ``limits.MAX_EVENTS`` events would be made (the timers
+            already fired have changed ``state``: the caller rebuilds it, as the router does).
+    """
+    # Bound: every handler removes its timer and appends at least one event to `out`, so
+    # the loop runs at most MAX_EVENTS times before it raises. Progress is also guaranteed
+    # without the limit: a timer re-armed by a handler is due at its nominal time (arrival +
+    # a configured duration) or later, and every duration is 0 or at least MIN_DURATION while
+    # every time is within ±MAX_TIME (ccrouter.limits), so `t + d > t`. Chains at one
+    # instant are finite: 0-duration steps are finitely many per queue, and an overflow
+    # cycle that passes work on at once is refused by the config. The limit makes a long
+    # span (an overflow back to the same queue every 30 s, advanced by years) fail fast and
+    # typed instead of filling memory.
     while state.timers and state.timers[0][0] <= at:
+        if len(out) >= MAX_EVENTS:
+            msg = (
+                f"advancing to `at`={at:g} fires timers without end in sight (more than "
+                f"{MAX_EVENTS} events, next due at {state.timers[0][0]:g}); nothing was changed: "
+                "advance in smaller steps"
+            )
+            raise TooManyEvents(msg)
         due, _, kind, iid = state.timers[0]
         _TIMERS[kind](state, state.interactions[iid], due, out, backend)
 
@@ -584,6 +606,9 @@ def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], back
 
 def _take_work(state: RouterState, aid: str, at: float, out: list[Event]) -> None:
     agent = state.agents[aid]
+    # Bound: each pass offers one interaction, which holds a unit of the agent's capacity
+    # until it is declined, ends or times out (none of which happens in this loop), so it
+    # runs at most the agent's free capacity (<= 10**6 per channel) times.
     while agent.presence == "ready":
         best = best_interaction_for(state, agent, at)
         if best is None:

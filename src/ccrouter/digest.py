@@ -37,8 +37,11 @@ def fingerprint(command: Command | str | None, at: Any) -> str:
     else:
         try:
             body = _SORTED_ENCODER.encode(command)
-        except (TypeError, ValueError):  # attributes msgspec cannot encode
-            body = repr(command)
+        except (TypeError, ValueError, OverflowError):  # fields msgspec cannot encode
+            try:
+                body = repr(command)
+            except ValueError:  # an int too large for its decimal repr
+                body = f"<unencodable {type(command).__name__}>"
         # A typed round trip: an int given for a float field becomes that float.
         with contextlib.suppress(msgspec.DecodeError, TypeError):
             body = _SORTED_ENCODER.encode(_without_later_defaults(_COMMAND_DECODER.decode(body)))

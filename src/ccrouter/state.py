@@ -132,6 +132,9 @@ class RouterState:
     """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
     ledger: FairnessLedger | None = None
     """The fairness ledger, kept only when ``config.fairness`` is set."""
+    torn: bool = False
+    """An event failed part-way through its apply: the state is no longer a fold of its
+    events, and its owner must rebuild it (the router does, from its log)."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
@@ -166,9 +169,13 @@ class RouterState:
             expected = self.last_seq + 1
             msg = f"event seq {event.seq} does not follow {self.last_seq}; expected {expected}"
             raise InvalidArgument(msg)
-        _APPLY[type(event)](self, event)
-        if self.ledger is not None:
-            self.ledger.observe(event)
+        try:  # (free when nothing raises)
+            _APPLY[type(event)](self, event)
+            if self.ledger is not None:
+                self.ledger.observe(event)
+        except BaseException:
+            self.torn = True
+            raise
         self.last_seq = event.seq
         if event.at > self.now:
             self.now = event.at
@@ -178,12 +185,14 @@ class RouterState:
 
         Matching arrays are synced once per touched agent at the end, and interactions that
         wait are put in their sorted groups at the end (one that is queued and then offered
-        within the batch never enters a group). If an event fails, the state holds every
-        event before it, exactly as with :meth:`apply`.
+        within the batch never enters a group). If the events fail (a gap, a read error),
+        the state holds every event before it, exactly as with :meth:`apply`; if an event
+        fails part-way through its apply, the state is marked :attr:`torn`.
 
         Raises:
             InvalidArgument: an event's ``seq`` does not follow the one before.
         """
+        event: Event | None = None
         if self._dirty is not None:  # re-entered: plain folding
             for event in events:
                 self.apply(event)
@@ -200,6 +209,12 @@ class RouterState:
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at
+        except BaseException:
+            # Torn if it failed inside an event's apply (its seq is next, not yet counted);
+            # not if the events themselves failed (a gap, a store's read error between two).
+            if event is not None and event.seq == self.last_seq + 1:
+                self.torn = True
+            raise
         finally:
             dirty, pending = self._dirty, self._pending
             self._dirty = self._pending = None

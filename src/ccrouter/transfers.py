@@ -17,7 +17,6 @@ to the current queue's ``escalate_to`` tier.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from ccrouter.commands import AcceptTransfer, AddNote, DeclineTransfer, Transfer
@@ -30,6 +29,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
 )
+from ccrouter.limits import check_duration, check_name, is_name, is_text
 from ccrouter.policies import is_full
 from ccrouter.state import Interaction, RouterState
 
@@ -48,6 +48,7 @@ def _interaction(state: RouterState, interaction_id: object) -> Interaction:
         state.interactions.get(interaction_id) if isinstance(interaction_id, str) else None
     )
     if interaction is None:
+        check_name(interaction_id, "interaction_id")
         msg = f"unknown interaction {interaction_id!r}: it was never submitted"
         raise UnknownInteraction(msg)
     return interaction
@@ -56,8 +57,12 @@ def _interaction(state: RouterState, interaction_id: object) -> Interaction:
 def _check_text(value: object, field: str, *, optional: bool = False) -> None:
     if optional and value is None:
         return
-    if not isinstance(value, str) or not value or len(value) > MAX_NOTE:
-        msg = f"{field} must be a non-empty string of at most {MAX_NOTE} characters, got {value!r}"
+    if not is_text(value, MAX_NOTE):
+        shown = repr(value) if isinstance(value, str) and len(value) <= 80 else type(value).__name__
+        msg = (
+            f"{field} must be a non-empty string of at most {MAX_NOTE} characters (valid "
+            f"Unicode), got {shown}"
+        )
         raise InvalidArgument(msg)
 
 
@@ -66,9 +71,8 @@ def _check_skills(skills: object) -> None:
         msg = f"skills must be a mapping of skill to minimum, got {type(skills).__name__}"
         raise InvalidArgument(msg)
     for name, level in skills.items():
-        if not isinstance(name, str) or not name:
-            msg = f"skills names must be non-empty strings, got {name!r}"
-            raise InvalidArgument(msg)
+        if not is_name(name):
+            check_name(name, "skills names")
         if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 32767:
             msg = f"skills[{name!r}] must be an integer from 0 to 32767, got {level!r}"
             raise InvalidArgument(msg)
@@ -121,19 +125,13 @@ def validate_transfer(state: RouterState, command: TransferCommand, at: float) -
     if command.to_queue is None and command.to_agent is None:
         raise InvalidArgument("a transfer needs to_queue or to_agent (or both)")
     if command.to_queue is not None:
-        _check_text(command.to_queue, "to_queue")
+        check_name(command.to_queue, "to_queue")
         state.config.queue(command.to_queue)  # UnknownQueue
     if command.to_agent is not None:
-        _check_text(command.to_agent, "to_agent")
+        check_name(command.to_agent, "to_agent")
     timeout = command.timeout
-    if timeout is not None and (
-        not isinstance(timeout, int | float)
-        or isinstance(timeout, bool)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        msg = f"timeout must be a finite number of seconds > 0 or None, got {timeout!r}"
-        raise InvalidArgument(msg)
+    if timeout is not None:
+        check_duration(timeout, "timeout", positive=True)
     if timeout is not None and command.mode != "consult":
         raise InvalidArgument("timeout applies to consult transfers only")
     if command.skills is not None:

@@ -3,11 +3,15 @@
 One checker per command type (:data:`_CHECKS`), so the hot commands (submit, accept,
 complete) pay for their own checks only. The state is read, never written: a refused command
 leaves the router exactly as it was.
+
+Every field of every command is checked for type and range (the bounds of
+:mod:`ccrouter.limits`), not only for meaning: a command built directly (``Router.execute``)
+gets the same checks as one built by a ``Router`` method, and every event made from a valid
+command encodes and decodes back equal in both codecs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +44,17 @@ from ccrouter.errors import (
     UnknownAgent,
     UnknownInteraction,
 )
+from ccrouter.limits import (
+    MAX_PRIORITY,
+    check_duration,
+    check_json,
+    check_name,
+    check_number,
+    is_int,
+    is_name,
+    is_time,
+)
+from ccrouter.limits import check_time as _check_time_value
 from ccrouter.state import Agent, Interaction, RouterState
 from ccrouter.transfers import validate_transfer
 
@@ -64,10 +79,10 @@ def validate(state: RouterState, command: Command, at: float) -> None:
 
 
 def check_time(state: RouterState, at: float) -> None:
-    """Raise unless ``at`` is a finite time no earlier than the router's current time."""
-    if not _is_number(at):
-        msg = f"`at` must be a finite number of seconds, got {at!r}"
-        raise InvalidArgument(msg)
+    """Raise unless ``at`` is a finite time (within ``±limits.MAX_TIME``) no earlier than the
+    router's current time."""
+    if not is_time(at):
+        _check_time_value(at, "at")
     if at < state.now:
         msg = f"time went backwards: at={at:g} is before the router's current time {state.now:g}"
         raise TimeWentBackwards(msg)
@@ -77,22 +92,16 @@ def check_time(state: RouterState, at: float) -> None:
 
 
 def _login(state: RouterState, command: Login, at: float) -> None:
-    _check_id(command.agent_id, "agent_id")
+    check_name(command.agent_id, "agent_id")
     agent = state.agents.get(command.agent_id)
     if agent is not None and agent.presence != "logged_out":
         msg = f"agent {command.agent_id!r} is already logged in (status {agent.status!r})"
         raise InvalidTransition(msg)
     _check_levels(command.skills, "skills", MAX_PROFICIENCY)
     _check_levels(command.capacity, "capacity", 1_000_000)
-    if not isinstance(command.groups, list | tuple):
-        msg = f"groups must be a list of group names, got {type(command.groups).__name__}"
-        raise InvalidArgument(msg)
-    for group in command.groups:
-        _check_id(group, "groups[]")
+    _check_names(command.groups, "groups", "group names")
     budget = command.budget
-    if budget is not None and (
-        not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 10**6
-    ):
+    if budget is not None and not is_int(budget, 0, 10**6):
         msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
         raise InvalidArgument(msg)
 
@@ -104,7 +113,7 @@ def _presence(state: RouterState, command: Ready | NotReady | Logout, at: float)
         msg = f"agent {command.agent_id!r} is logged out; log in before {what}"
         raise InvalidTransition(msg)
     if isinstance(command, NotReady):
-        _check_id(command.reason, "reason")
+        check_name(command.reason, "reason")
     if isinstance(command, Logout) and agent.connected:
         busy = ", ".join(sorted(agent.connected))
         msg = f"agent {command.agent_id!r} is connected to {busy}; complete it before logout"
@@ -119,25 +128,30 @@ def _reconfigure(state: RouterState, command: Reconfigure, at: float) -> None:
 
 
 def _submit(state: RouterState, command: Submit, at: float) -> None:
-    _check_id(command.interaction_id, "interaction_id")
+    check_name(command.interaction_id, "interaction_id")
     if command.interaction_id in state.interactions:
         msg = f"interaction id {command.interaction_id!r} was already submitted"
         raise DuplicateId(msg)
-    _check_id(command.channel, "channel")
+    check_name(command.channel, "channel")
+    check_name(command.queue, "queue")
     state.config.queue(command.queue)
     _check_levels(command.skills, "skills", MAX_PROFICIENCY)
-    if not _is_number(command.priority):
-        msg = f"priority must be a finite number, got {command.priority!r}"
-        raise InvalidArgument(msg)
+    if type(command.priority) is not float or not -MAX_PRIORITY <= command.priority <= MAX_PRIORITY:
+        check_number(command.priority, "priority", MAX_PRIORITY)
     deadline = command.deadline
-    if deadline is not None and not _is_number(deadline):
-        msg = f"deadline must be a finite time in seconds, got {deadline!r}"
-        raise InvalidArgument(msg)
+    if deadline is not None and not is_time(deadline):
+        _check_time_value(deadline, "deadline")
+    if command.customer_id is not None:
+        check_name(command.customer_id, "customer_id")
+    check_json(command.attributes, "attributes")
     if command.preferred_agents or command.direct_to is not None:
         _check_targets(command)
-    elif command.preferred_wait is not None:
-        msg = "preferred_wait needs preferred_agents"
-        raise InvalidArgument(msg)
+    else:
+        if type(command.preferred_agents) is not list:
+            _check_names(command.preferred_agents, "preferred_agents", "agent ids")
+        if command.preferred_wait is not None:
+            msg = "preferred_wait needs preferred_agents"
+            raise InvalidArgument(msg)
 
 
 def _answer(state: RouterState, command: Accept | Decline, at: float) -> None:
@@ -196,15 +210,12 @@ def _update(state: RouterState, command: Update, at: float) -> None:
     interaction = _interaction(state, command.interaction_id)
     if interaction.status not in ("queued", "offered", "connected"):
         _wrong_status(command, interaction, "queued, offered or connected")
-    if command.priority is not None and not _is_number(command.priority):
-        msg = f"priority must be a finite number, got {command.priority!r}"
-        raise InvalidArgument(msg)
+    if command.priority is not None:
+        check_number(command.priority, "priority", MAX_PRIORITY)
     if command.skills is not None:
         _check_levels(command.skills, "skills", MAX_PROFICIENCY)
-    attributes = command.attributes
-    if attributes is not None and not isinstance(attributes, Mapping):
-        msg = f"attributes must be a mapping, got {type(attributes).__name__}"
-        raise InvalidArgument(msg)
+    if command.attributes is not None:
+        check_json(command.attributes, "attributes")
 
 
 _CHECKS: dict[type[Any], Callable[[RouterState, Any, float], None]] = {
@@ -251,33 +262,24 @@ def _check_reconfigure(state: RouterState, command: Reconfigure) -> RouterConfig
 
 def _check_targets(command: Submit) -> None:
     if command.direct_to is not None:
-        _check_id(command.direct_to, "direct_to")
+        check_name(command.direct_to, "direct_to")
         if command.preferred_agents or command.preferred_wait is not None:
             msg = "direct_to is preferred for good: give it without preferred_agents/_wait"
             raise InvalidArgument(msg)
         return
-    agents = command.preferred_agents
-    if not isinstance(agents, list | tuple):
-        msg = f"preferred_agents must be a list of agent ids, got {type(agents).__name__}"
-        raise InvalidArgument(msg)
-    for agent_id in agents:
-        _check_id(agent_id, "preferred_agents[]")
+    _check_names(command.preferred_agents, "preferred_agents", "agent ids")
     wait = command.preferred_wait
-    if wait is not None and (not _is_number(wait) or wait < 0):
-        msg = f"preferred_wait must be a finite number of seconds >= 0, got {wait!r}"
+    if wait is not None:
+        check_duration(wait, "preferred_wait")
+
+
+def _check_names(names: object, field: str, what: str) -> None:
+    """A list (or tuple) of ids or names; a bare string is refused, not split."""
+    if type(names) is not list and not isinstance(names, list | tuple):
+        msg = f"{field} must be a list of {what}, got {type(names).__name__}"
         raise InvalidArgument(msg)
-
-
-def _is_number(x: object) -> bool:
-    if type(x) is float:  # the common case, answered first
-        return math.isfinite(x)
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _check_id(value: object, field: str) -> None:
-    if not isinstance(value, str) or not value:
-        msg = f"{field} must be a non-empty string, got {value!r}"
-        raise InvalidArgument(msg)
+    for name in names:
+        check_name(name, f"{field}[]")
 
 
 def _check_levels(levels: object, field: str, maximum: int) -> None:
@@ -285,25 +287,32 @@ def _check_levels(levels: object, field: str, maximum: int) -> None:
         msg = f"{field} must be a mapping of name to integer, got {type(levels).__name__}"
         raise InvalidArgument(msg)
     for name, level in levels.items():
-        if not isinstance(name, str) or not name:
-            msg = f"{field} names must be non-empty strings, got {name!r}"
-            raise InvalidArgument(msg)
-        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= maximum:
+        if not is_name(name):
+            check_name(name, f"{field} names")
+        if not (type(level) is int and 0 <= level <= maximum) and not is_int(level, 0, maximum):
             msg = f"{field}[{name!r}] must be an integer from 0 to {maximum}, got {level!r}"
             raise InvalidArgument(msg)
 
 
 def _agent(state: RouterState, agent_id: str) -> Agent:
-    agent = state.agents.get(agent_id)
+    try:  # a stored id is valid: the checks below run only on a miss
+        agent = state.agents.get(agent_id)
+    except TypeError:  # unhashable
+        agent = None
     if agent is None:
+        check_name(agent_id, "agent_id")
         msg = f"unknown agent {agent_id!r}: it never logged in"
         raise UnknownAgent(msg)
     return agent
 
 
 def _interaction(state: RouterState, interaction_id: str) -> Interaction:
-    interaction = state.interactions.get(interaction_id)
+    try:  # a stored id is valid: the checks below run only on a miss
+        interaction = state.interactions.get(interaction_id)
+    except TypeError:  # unhashable
+        interaction = None
     if interaction is None:
+        check_name(interaction_id, "interaction_id")
         msg = f"unknown interaction {interaction_id!r}: it was never submitted"
         raise UnknownInteraction(msg)
     return interaction
