@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ccrouter import erlang
-from ccrouter.routing.match import warmup
+from ccrouter.engine.routing.match import warmup
 from ccrouter.sim import Scenario
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import compute_metrics
+from ccrouter.staffing import erlang
 
 AGENTS = 50
 LOAD = 0.9

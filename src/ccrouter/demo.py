@@ -32,6 +32,7 @@ import attrs
 import numpy as np
 
 from ccrouter.config import RouterConfig
+from ccrouter.engine.routing.explain import Explanation
 from ccrouter.events import (
     AgentLoggedIn,
     AgentNotReady,
@@ -42,7 +43,6 @@ from ccrouter.events import (
 )
 from ccrouter.log import FileEventLog
 from ccrouter.router import Router
-from ccrouter.routing.explain import Explanation
 from ccrouter.stats import agent_report, interval_report
 
 __all__ = ["QUEUES", "DemoResult", "build_config", "format_explanation", "main", "run"]

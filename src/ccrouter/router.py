@@ -23,7 +23,6 @@ from typing import Any
 
 import msgspec
 
-from ccrouter import core
 from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
     Abandon,
@@ -45,8 +44,15 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.customers import CustomerView, customer_view
-from ccrouter.digest import fingerprint, state_digest
+from ccrouter.engine import core
+from ccrouter.engine.customers import CustomerView, customer_view
+from ccrouter.engine.digest import fingerprint, state_digest
+from ccrouter.engine.fairness import FairnessLedger, LedgerView
+from ccrouter.engine.routing.explain import Explanation, explain_decision
+from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
+from ccrouter.engine.state import RouterState, Segment
+from ccrouter.engine.views import AgentView, InteractionView, agent_view, interaction_view
 from ccrouter.errors import (
     CCRouterError,
     IdempotencyConflict,
@@ -56,16 +62,10 @@ from ccrouter.errors import (
     UnknownInteraction,
 )
 from ccrouter.events import CommandRecorded, Event, InteractionOffered
-from ccrouter.fairness import FairnessLedger, LedgerView
 from ccrouter.limits import check_name, check_time, is_name, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
-from ccrouter.routing.explain import Explanation, explain_decision
-from ccrouter.routing.explain_batch import explain_batch
-from ccrouter.snapshot import SnapshotStore, restore, snapshot_of, unusable
-from ccrouter.state import RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
-from ccrouter.views import AgentView, InteractionView, agent_view, interaction_view
 
 __all__ = ["AgentView", "InteractionView", "Router", "Segment"]
 
@@ -79,7 +79,7 @@ class Router:
             replayed first, so a router resumes where its log ends.
         backend: ``"numba"`` or ``"python"`` for the selection hot path (default: the
             ``CCROUTER_BACKEND`` environment variable, else ``numba``).
-        snapshots: a snapshot store (:mod:`ccrouter.snapshot`): the router starts from its
+        snapshots: a snapshot store (:mod:`ccrouter.engine.snapshot`): the router starts from its
             snapshot and replays only the log's tail after it; :meth:`snapshot` writes one.
             An unusable snapshot is ignored with a ``SnapshotWarning`` (full replay).
 
@@ -409,7 +409,7 @@ class Router:
 
         Raises:
             InvalidArgument: the router was opened without ``snapshots``.
-            StorageFull: a :class:`~ccrouter.snapshot.FileSnapshotStore` found the disk full
+            StorageFull: a :class:`~ccrouter.engine.snapshot.FileSnapshotStore` found the disk full
                 (the previous snapshot is kept; the router's state and log are unchanged).
         """
         if self._snapshots is None:

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from faultkit import assert_clean_prefix, figures
 
+import ccrouter.engine.snapshot as snapshot_mod
 import ccrouter.log.file as file_mod
 import ccrouter.log.sqlite_head as head_mod
-import ccrouter.snapshot as snapshot_mod
 from ccrouter import Router
+from ccrouter.engine.snapshot import FileSnapshotStore
 from ccrouter.errors import LogError, StorageFull, WriterPoisoned
 from ccrouter.log import EventLog, FileEventLog, SQLiteEventLog
-from ccrouter.snapshot import FileSnapshotStore
 from logtools import events
 
 

@@ -21,12 +21,12 @@ from faultkit import figures
 
 import pgserver
 from ccrouter import Router
+from ccrouter.engine.snapshot import ForeignSnapshotWarning, MemorySnapshotStore, SnapshotWarning
 from ccrouter.errors import CorruptLog
 from ccrouter.events import Event
 from ccrouter.log import EventLog, FileEventLog, MemoryEventLog, SQLiteEventLog
 from ccrouter.log.chain import GENESIS, extend_events, history_chain
 from ccrouter.log.file import repair
-from ccrouter.snapshot import ForeignSnapshotWarning, MemorySnapshotStore, SnapshotWarning
 
 STORES = ["memory", "file", "file-format-1", "sqlite", "postgres"]
 TRIED: dict[str, int] = {}

@@ -27,10 +27,15 @@ from test_replay_arrays import (
 )
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.snapshot import (
+    MemorySnapshotStore,
+    SnapshotWarning,
+    anchor_of,
+    encode_snapshot,
+)
+from ccrouter.engine.state import RouterState
 from ccrouter.log import MemoryEventLog
 from ccrouter.log.chain import GENESIS, extend_events
-from ccrouter.snapshot import MemorySnapshotStore, SnapshotWarning, anchor_of, encode_snapshot
-from ccrouter.state import RouterState
 
 CUTS: list[int] = []  # cut points tried, for the figures
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import ccrouter.state as state_module
+import ccrouter.engine.state as state_module
 from ccrouter import Router, RouterConfig, core
 from ccrouter.errors import CCRouterError, InvalidArgument, UnknownQueue
 from ccrouter.events import Event, InteractionQueued

@@ -11,17 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccrouter import Router
-from ccrouter.errors import DecodeError, InvalidArgument
-from ccrouter.log import EventLog, FileEventLog, MemoryEventLog, SQLiteEventLog
-from ccrouter.log.chain import GENESIS, extend, extend_events, history_chain, split_payload
-from ccrouter.log.file import _file_header
-from ccrouter.log.schema import encode_payload
-from ccrouter.snapshot import (
+from ccrouter.engine.snapshot import (
     MAGIC,
     MemorySnapshotStore,
     SnapshotWarning,
     encode_snapshot,
 )
+from ccrouter.errors import DecodeError, InvalidArgument
+from ccrouter.log import EventLog, FileEventLog, MemoryEventLog, SQLiteEventLog
+from ccrouter.log.chain import GENESIS, extend, extend_events, history_chain, split_payload
+from ccrouter.log.file import _file_header
+from ccrouter.log.schema import encode_payload
 from logtools import batches, events
 
 

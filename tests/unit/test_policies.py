@@ -397,8 +397,8 @@ def test_deadline_must_be_a_number(backend: str) -> None:
 
 
 def test_a_snapshot_carries_policy_state_and_timers(backend: str) -> None:
+    from ccrouter.engine.snapshot import MemorySnapshotStore
     from ccrouter.log import MemoryEventLog
-    from ccrouter.snapshot import MemorySnapshotStore
 
     config = RouterConfig.from_dict({"queues": {"default": {**EMAIL, **STEPS, "max_wait": 9e3}}})
     log, store = MemoryEventLog(), MemorySnapshotStore()

@@ -15,9 +15,9 @@ import click
 from ccrouter.cli import main
 from ccrouter.cli.report import open_events
 from ccrouter.config import RouterConfig
+from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
 from ccrouter.router import Router
-from ccrouter.routing.explain import Explanation
 
 __all__ = ["explain", "format_explanation"]
 

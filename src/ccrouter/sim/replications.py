@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 import msgspec
 import numpy as np
 
-from ccrouter.routing.match import warmup as warm_kernels
+from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.sim.confidence import Estimate, estimate
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics

@@ -46,8 +46,8 @@ from typing import Literal
 import msgspec
 import numpy as np
 
+from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.events import InteractionQueued, OfferAccepted
-from ccrouter.routing.match import warmup as warm_kernels
 from ccrouter.sim.confidence import Estimate, estimate
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics

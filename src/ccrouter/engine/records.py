@@ -1,6 +1,6 @@
 """The records the router's state is made of: agents, interactions, queues, timers.
 
-Plain mutable records with a few derived views; only :class:`~ccrouter.state.RouterState`
+Plain mutable records with a few derived views; only :class:`~ccrouter.engine.state.RouterState`
 changes them, when it applies an event.
 """
 

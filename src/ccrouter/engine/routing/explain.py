@@ -10,10 +10,10 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from ccrouter.fairness import over_cap
-from ccrouter.routing.reference import selection_key
-from ccrouter.routing.strategies import CODES, RANDOM, uniform
-from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.engine.fairness import over_cap
+from ccrouter.engine.routing.reference import selection_key
+from ccrouter.engine.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchSummary", "Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
 

@@ -1,9 +1,9 @@
 """What-if replay's run: a recorded log's inputs and modelled reactions fed to a fresh router.
 
-:class:`Run` re-plays a :class:`~ccrouter.whatif_model.Recording` under another config in
+:class:`Run` re-plays a :class:`~ccrouter.whatif.model.Recording` under another config in
 time order: the inputs at their recorded times, the agents' reactions re-timed relative to
 the new decisions (an offer's answer from the offer, a leg's completion or transfer from the
-leg's start, a consult's answer from the consult). :func:`ccrouter.whatif.whatif` is the
+leg's start, a consult's answer from the consult). :func:`ccrouter.whatif.compare.whatif` is the
 entry point; the rules are in ``docs/routing.md`` ("What-if replay").
 """
 
@@ -35,7 +35,7 @@ from ccrouter.events import (
     TransferOffered,
 )
 from ccrouter.router import Router
-from ccrouter.whatif_model import Act, ConfigChanges, RecordedInput, Recording, SkippedInput
+from ccrouter.whatif.model import Act, ConfigChanges, RecordedInput, Recording, SkippedInput
 
 __all__ = ["LOGOUT_PENDING", "Run"]
 

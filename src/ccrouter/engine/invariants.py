@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ccrouter.channels import available
-from ccrouter.records import POLICY_TIMERS, Interaction, reminder_times, restriction
+from ccrouter.engine.channels import available
+from ccrouter.engine.records import POLICY_TIMERS, Interaction, reminder_times, restriction
 
 if TYPE_CHECKING:
-    from ccrouter.state import RouterState
+    from ccrouter.engine.state import RouterState
 
 __all__ = ["check_state"]
 

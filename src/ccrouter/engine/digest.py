@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from ccrouter.commands import Command, Submit
-from ccrouter.state import RouterState
+from ccrouter.engine.state import RouterState
 
 __all__ = ["fingerprint", "state_digest"]
 

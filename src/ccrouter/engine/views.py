@@ -7,9 +7,9 @@ from typing import Any
 
 import msgspec
 
-from ccrouter.customers import CustomerContact, recent_contacts
+from ccrouter.engine.customers import CustomerContact, recent_contacts
+from ccrouter.engine.state import AgentStatus, InteractionStatus, RouterState, Segment
 from ccrouter.errors import UnknownAgent, UnknownInteraction
-from ccrouter.state import AgentStatus, InteractionStatus, RouterState, Segment
 
 __all__ = ["AgentView", "InteractionView", "agent_view", "interaction_view"]
 

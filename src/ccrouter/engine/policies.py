@@ -1,12 +1,13 @@
 """Queue policies driven by time: widening steps, exit rules and deadlines (decisions only).
 
 Each function looks at the state when a policy timer falls due (or when work is submitted)
-and returns the event that records what the policy decided; :mod:`ccrouter.core` applies it
-and routes. The timers themselves are set and cancelled by :class:`~ccrouter.state.RouterState`
-as events apply (``_arm``/``_disarm``): they run only while an interaction waits in its queue.
+and returns the event that records what the policy decided; :mod:`ccrouter.engine.core` applies
+it and routes. The timers themselves are set and cancelled by
+:class:`~ccrouter.engine.state.RouterState` as events apply (``_arm``/``_disarm``): they run
+only while an interaction waits in its queue.
 
 >>> from ccrouter.config import QueueConfig, RouterConfig, Step
->>> from ccrouter.state import RouterState
+>>> from ccrouter.engine.state import RouterState
 >>> from ccrouter.events import InteractionQueued
 >>> cfg = RouterConfig(queues={"q": QueueConfig(steps=[Step(after=30, skills={"en": 1})])})
 >>> state = RouterState(cfg)
@@ -22,6 +23,7 @@ as events apply (``_arm``/``_disarm``): they run only while an interaction waits
 from __future__ import annotations
 
 from ccrouter.config import QueueConfig
+from ccrouter.engine.state import Interaction, RouterState, reminder_times
 from ccrouter.events import (
     CallbackRequested,
     InteractionExited,
@@ -29,7 +31,6 @@ from ccrouter.events import (
     InteractionReminded,
     InteractionStepped,
 )
-from ccrouter.state import Interaction, RouterState, reminder_times
 
 __all__ = [
     "anyone_could_take",

@@ -1,9 +1,9 @@
 """Erlang A (M/M/N+M): waiting, abandonment and service level when callers hang up, and the
 agent count a goal requires.
 
-:mod:`ccrouter.erlang` re-exports every public name here and is the place to import them from;
-its conventions (scalars or broadcast arrays, units, values at the edges) hold here too. Erlang
-A is stable for any agent count, ``agents <= traffic`` included.
+:mod:`ccrouter.staffing.erlang` re-exports every public name here and is the place to import
+them from; its conventions (scalars or broadcast arrays, units, values at the edges) hold here
+too. Erlang A is stable for any agent count, ``agents <= traffic`` included.
 
 The model: calls arrive at rate λ, each of N agents serves at rate μ = 1/aht, and a waiting
 caller hangs up after an exponential patience of rate θ = 1/patience. Relative to state N, the
@@ -36,7 +36,7 @@ from typing import Any, Generic, NamedTuple, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ccrouter._erlang_common import (
+from ccrouter.staffing._erlang_common import (
     FloatArray,
     IntArray,
     T,
@@ -256,7 +256,7 @@ def _agents_a_kernel(
 
 
 # ---------------------------------------------------------------------------------------------
-# Public API (re-exported by ccrouter.erlang).
+# Public API (re-exported by ccrouter.staffing.erlang).
 
 
 class ErlangAResult(NamedTuple, Generic[T]):

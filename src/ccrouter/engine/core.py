@@ -20,7 +20,6 @@ from typing import Any
 
 import msgspec
 
-from ccrouter.channels import blocked, interruptible
 from ccrouter.commands import (
     Abandon,
     Accept,
@@ -36,7 +35,21 @@ from ccrouter.commands import (
     Transfer,
     Update,
 )
-from ccrouter.decisions import decide
+from ccrouter.engine.channels import blocked, interruptible
+from ccrouter.engine.decisions import decide
+from ccrouter.engine.policies import (
+    callback_event,
+    empty_exit,
+    exit_event,
+    overdue_event,
+    remind_event,
+    step_event,
+)
+from ccrouter.engine.routing.batch_match import solve_batch
+from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.strategies import uniform
+from ccrouter.engine.state import Agent, Interaction, RouterState
+from ccrouter.engine.validation import MAX_PROFICIENCY, check_time, validate
 from ccrouter.errors import InvalidTransition, TooManyEvents
 from ccrouter.events import (
     AgentNotReady,
@@ -57,19 +70,6 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.limits import MAX_EVENTS
-from ccrouter.policies import (
-    callback_event,
-    empty_exit,
-    exit_event,
-    overdue_event,
-    remind_event,
-    step_event,
-)
-from ccrouter.routing.batch_match import solve_batch
-from ccrouter.routing.match import select_agent
-from ccrouter.routing.strategies import uniform
-from ccrouter.state import Agent, Interaction, RouterState
-from ccrouter.validation import MAX_PROFICIENCY, check_time, validate
 
 __all__ = [
     "MAX_PROFICIENCY",
@@ -141,7 +141,7 @@ def execute(
 
 def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
     """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
-    optimal step (:func:`~ccrouter.routing.batch_match.solve_batch`); return the events made.
+    optimal step (:func:`~ccrouter.engine.routing.batch_match.solve_batch`); return the events made.
     The step's offers record it (``InteractionOffered.batch_seq``); those of the greedy pass
     after it (see below) do not.
 
@@ -371,7 +371,7 @@ _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str],
     "overdue": _policy_timer(overdue_event),
     "consult": _consult_expired,
 }
-"""Timer kind (see :data:`~ccrouter.state.Timer`) to what firing it does. A handler must
+"""Timer kind (see :data:`~ccrouter.engine.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""
 
 

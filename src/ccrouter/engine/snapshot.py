@@ -41,14 +41,21 @@ from typing import Any, Protocol
 import msgspec
 from sortedcontainers import SortedList
 
-from ccrouter.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.config import RouterConfig
+from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER
+from ccrouter.engine.fairness import FairnessLedger
+from ccrouter.engine.state import (
+    POLICY_TIMERS,
+    Agent,
+    Interaction,
+    QueueState,
+    RouterState,
+    Segment,
+)
 from ccrouter.errors import StorageFull
 from ccrouter.events import Event, encode_msgpack
-from ccrouter.fairness import FairnessLedger
 from ccrouter.log.base import EventLog
 from ccrouter.log.chain import CHAIN_SIZE, history_chain
-from ccrouter.state import POLICY_TIMERS, Agent, Interaction, QueueState, RouterState, Segment
 
 __all__ = [
     "FORMAT",

@@ -2,7 +2,7 @@
 
 The router keeps, per customer id, the interactions that customer started (a projection of
 ``InteractionQueued`` events: :attr:`RouterState.customers
-<ccrouter.state.RouterState.customers>`). This module reads it:
+<ccrouter.engine.state.RouterState.customers>`). This module reads it:
 :func:`customer_view` for ``Router.customer(id)``, :func:`recent_contacts` for the history an
 offered interaction shows its agent, and :func:`last_agent` for last-agent routing.
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from ccrouter.state import Interaction, InteractionStatus, RouterState
+from ccrouter.engine.state import Interaction, InteractionStatus, RouterState
 
 __all__ = ["CustomerContact", "CustomerView", "customer_view", "last_agent", "recent_contacts"]
 

@@ -3,8 +3,8 @@
 :data:`EVENT_ROLES` classifies every event type. :class:`Recording` reads a log: the inputs
 (with their recorded times, order and command ids), how agents answered each offer and each
 consult, and each conversation as a sequence of legs (who was connected when, and how long
-until they completed or transferred it). :class:`ccrouter.whatif_run.Run` re-plays it;
-:func:`ccrouter.whatif.whatif` is the entry point; the rules are in ``docs/routing.md``
+until they completed or transferred it). :class:`ccrouter.whatif.run.Run` re-plays it;
+:func:`ccrouter.whatif.compare.whatif` is the entry point; the rules are in ``docs/routing.md``
 ("What-if replay").
 """
 
@@ -252,7 +252,7 @@ class Recording:
             if type(e) not in EVENT_ROLES:
                 msg = (
                     f"what-if replay does not know event type {e.kind!r} (seq {e.seq}): "
-                    "classify it in ccrouter.whatif.EVENT_ROLES"
+                    "classify it in ccrouter.whatif.compare.EVENT_ROLES"
                 )
                 raise UnsupportedInput(msg)
             if isinstance(e, CommandRecorded):

@@ -35,6 +35,8 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.config import RouterConfig
+from ccrouter.engine.state import Agent, Interaction, RouterState
+from ccrouter.engine.transfers import validate_transfer
 from ccrouter.errors import (
     ConfigError,
     DuplicateId,
@@ -55,8 +57,6 @@ from ccrouter.limits import (
     is_time,
 )
 from ccrouter.limits import check_time as _check_time_value
-from ccrouter.state import Agent, Interaction, RouterState
-from ccrouter.transfers import validate_transfer
 
 __all__ = ["MAX_PROFICIENCY", "check_time", "validate"]
 

@@ -1,10 +1,11 @@
-"""Internal pieces shared by the Erlang solvers (:mod:`ccrouter.erlang`, :mod:`ccrouter.erlang_a`).
+"""Internal pieces shared by the Erlang solvers (:mod:`ccrouter.staffing.erlang`,
+:mod:`ccrouter.staffing.erlang_a`).
 
 The Numba decorator every kernel uses, the Erlang B recurrence kernel both solvers build on, and
 the validation and broadcasting of arguments that every public function shares: arguments are
 checked and turned into flat float64 or int64 arrays of one broadcast shape, and results are
 shaped back (a Python scalar for scalar arguments). Nothing here is public; import the solvers
-from :mod:`ccrouter.erlang`.
+from :mod:`ccrouter.staffing.erlang`.
 
 Numba's on-disk cache checks only the source file a kernel is defined in, and a kernel that
 calls :func:`_erlang_b1` keeps its own compiled copy of it: an edit of :func:`_erlang_b1` here

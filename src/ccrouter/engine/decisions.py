@@ -1,8 +1,9 @@
 """Decisions: the events a command causes by itself, before any routing. Pure.
 
 One function per command type (:data:`_DECISIONS`); each assumes
-:func:`~ccrouter.validation.validate` passed and the due timers have fired, reads the state and
-returns events numbered after ``state.last_seq``, changing nothing (the caller applies them).
+:func:`~ccrouter.engine.validation.validate` passed and the due timers have fired, reads the
+state and returns events numbered after ``state.last_seq``, changing nothing (the caller
+applies them).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.customers import last_agent
+from ccrouter.engine.customers import last_agent
+from ccrouter.engine.policies import size_exit
+from ccrouter.engine.state import RouterState
+from ccrouter.engine.transfers import decide_transfer
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -51,9 +55,6 @@ from ccrouter.events import (
     TransferDeclined,
     WrapUpEnded,
 )
-from ccrouter.policies import size_exit
-from ccrouter.state import RouterState
-from ccrouter.transfers import decide_transfer
 
 __all__ = ["decide"]
 
@@ -61,7 +62,7 @@ __all__ = ["decide"]
 def decide(state: RouterState, command: Command, at: float) -> list[Event]:
     """The events ``command`` causes by itself (routing comes after); pure.
 
-    Assumes :func:`~ccrouter.validation.validate` passed and due timers have fired. Returns
+    Assumes :func:`~ccrouter.engine.validation.validate` passed and due timers have fired. Returns
     an empty list for a command that changes nothing (``ready`` when already ready).
     """
     return _DECISIONS[type(command)](state, command, at)

@@ -1,10 +1,10 @@
 """Numba kernels: the routing hot path.
 
 Kernels are plain loops over arrays with no validation and no Python objects; the wrapper in
-:mod:`ccrouter.routing.match` validates, packs and picks the backend. Each kernel has a
-reference in :mod:`ccrouter.routing.reference` that it must agree with exactly.
+:mod:`ccrouter.engine.routing.match` validates, packs and picks the backend. Each kernel has a
+reference in :mod:`ccrouter.engine.routing.reference` that it must agree with exactly.
 
-Compilation is lazy (first call) and cached on disk; :func:`ccrouter.routing.match.warmup`
+Compilation is lazy (first call) and cached on disk; :func:`ccrouter.engine.routing.match.warmup`
 compiles ahead of time.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 import numba
 import numpy as np
 
-from ccrouter.routing.strategies import (
+from ccrouter.engine.routing.strategies import (
     FEWEST_HANDLED,
     LEAST_OCCUPIED,
     MOST_SKILLED,
@@ -27,8 +27,8 @@ __all__ = ["select_agent_kernel"]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
-# Columns of the facts array (ccrouter.agent_table.IDLE_SINCE, ...; kernels import no ccrouter
-# module but the strategy codes, so they are repeated here and a test ties them).
+# Columns of the facts array (ccrouter.engine.agent_table.IDLE_SINCE, ...; kernels import no
+# ccrouter module but the strategy codes, so they are repeated here and a test ties them).
 _IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = 0, 1, 2, 3
 
 

@@ -1,12 +1,12 @@
 """Batch matching over the router's state: build the arrays, solve, name the pairs.
 
 :func:`batch_offers` lays out every waiting interaction (rows) against every unit of free
-capacity of every ready agent (columns), then calls :func:`ccrouter.routing.batch.assign`:
+capacity of every ready agent (columns), then calls :func:`ccrouter.engine.routing.batch.assign`:
 
 * **allowed**: the channel matches, the agent may take work on it now (free capacity and
   the omnichannel rules, ``RouterState.can_take``), meets every required skill minimum, and
   the interaction is not targeted at other agents (channel rules that couple an agent's
-  channels are checked again as the offers are made: see :func:`ccrouter.core.match`);
+  channels are checked again as the offers are made: see :func:`ccrouter.engine.core.match`);
 * **level**: the rank of the interaction's effective priority (``priority + aging_rate *
   waited``) among the waiting ones: a more urgent item is never left waiting while an agent
   able to take it serves less urgent work;
@@ -30,10 +30,10 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
-from ccrouter.routing.batch import assign
-from ccrouter.routing.reference import selection_key
-from ccrouter.routing.strategies import CODES, RANDOM, uniform
-from ccrouter.state import Agent, Interaction, RouterState
+from ccrouter.engine.routing.batch import assign
+from ccrouter.engine.routing.reference import selection_key
+from ccrouter.engine.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchStep", "batch_offers", "solve_batch"]
 

@@ -1,6 +1,6 @@
 """The pure-Python reference of agent selection: plain loops, obviously correct.
 
-The Numba kernel (:mod:`ccrouter.routing._kernels`) must return exactly what this returns for
+The Numba kernel (:mod:`ccrouter.engine.routing._kernels`) must return exactly what this returns for
 the same arrays; property tests hold it to that.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ccrouter.routing.strategies import (
+from ccrouter.engine.routing.strategies import (
     FEWEST_HANDLED,
     LEAST_OCCUPIED,
     LONGEST_IDLE,
@@ -46,7 +46,7 @@ def select_agent_reference(
         req_cols, req_mins: required skill columns and their minimum proficiency.
         excluded: slots that declined or missed this interaction; chosen only when no one
             else is eligible.
-        strategy: a code from :mod:`ccrouter.routing.strategies`.
+        strategy: a code from :mod:`ccrouter.engine.routing.strategies`.
         idle_since, login_order, handled, load: per-slot facts the strategies order by
             (login order and handled are whole numbers, possibly stored as float64).
         round_robin_last: login order of the agent the queue's last offer went to.

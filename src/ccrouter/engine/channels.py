@@ -12,7 +12,7 @@ An agent may be offered work on ``channel`` when it is ready, has free capacity 
 where held work that is *connected* on a channel ``interruptible_by`` ``channel`` (and not
 already paused) is left out of both checks: it would be paused for the new interaction.
 
-:func:`available` is what :meth:`RouterState._sync <ccrouter.state.RouterState._sync>` writes
+:func:`available` is what :meth:`RouterState._sync <ccrouter.engine.state.RouterState._sync>` writes
 into the matching arrays, so the kernels keep reading a plain availability mask.
 
 >>> from ccrouter.config import RouterConfig

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ccrouter.agent_table import AgentTable
-from ccrouter.routing.reference import select_agent_reference
-from ccrouter.routing.strategies import CODES
+from ccrouter.engine.agent_table import AgentTable
+from ccrouter.engine.routing.reference import select_agent_reference
+from ccrouter.engine.routing.strategies import CODES
 
 __all__ = ["select_agent", "warmup"]
 
@@ -23,7 +23,7 @@ _kernel: list[Callable[..., Any]] = []
 
 
 def _load_kernel() -> Callable[..., Any]:
-    from ccrouter.routing._kernels import select_agent_kernel
+    from ccrouter.engine.routing._kernels import select_agent_kernel
 
     _kernel.append(select_agent_kernel)
     return select_agent_kernel

@@ -12,8 +12,8 @@ work, that work.
 
 from __future__ import annotations
 
-from ccrouter.routing.batch_match import BatchStep, solve_batch
-from ccrouter.routing.explain import (
+from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
+from ccrouter.engine.routing.explain import (
     BatchSummary,
     Candidate,
     Explanation,
@@ -23,8 +23,8 @@ from ccrouter.routing.explain import (
     _reason,
     _score,
 )
-from ccrouter.routing.strategies import CODES, RANDOM
-from ccrouter.state import Interaction, RouterState
+from ccrouter.engine.routing.strategies import CODES, RANDOM
+from ccrouter.engine.state import Interaction, RouterState
 
 __all__ = ["OBJECTIVE", "explain_batch"]
 

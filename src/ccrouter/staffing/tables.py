@@ -30,8 +30,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from ccrouter import erlang
 from ccrouter.errors import InvalidArgument
+from ccrouter.staffing import erlang
 
 __all__ = [
     "COLUMNS",

@@ -20,9 +20,25 @@ from typing import Any
 import attrs
 from sortedcontainers import SortedList
 
-from ccrouter.agent_table import HANDLED, LOGIN_ORDER, AgentTable
-from ccrouter.channels import available
 from ccrouter.config import QueueConfig, RouterConfig
+from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER, AgentTable
+from ccrouter.engine.channels import available
+from ccrouter.engine.fairness import FairnessLedger
+from ccrouter.engine.invariants import check_state
+from ccrouter.engine.records import (
+    POLICY_TIMERS,
+    Agent,
+    AgentStatus,
+    Interaction,
+    InteractionStatus,
+    QueueKey,
+    QueueState,
+    Segment,
+    Signature,
+    Timer,
+    reminder_times,
+    restriction,
+)
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
     AgentLoggedIn,
@@ -57,22 +73,6 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
     WrapUpEnded,
-)
-from ccrouter.fairness import FairnessLedger
-from ccrouter.invariants import check_state
-from ccrouter.records import (
-    POLICY_TIMERS,
-    Agent,
-    AgentStatus,
-    Interaction,
-    InteractionStatus,
-    QueueKey,
-    QueueState,
-    Segment,
-    Signature,
-    Timer,
-    reminder_times,
-    restriction,
 )
 
 __all__ = [
@@ -843,7 +843,7 @@ class RouterState:
 
     def can_take(self, agent: Agent, channel: str) -> bool:
         """Whether ``agent`` may be offered new work on ``channel`` now: ready, free capacity,
-        and the omnichannel rules (:mod:`ccrouter.channels`) allow it."""
+        and the omnichannel rules (:mod:`ccrouter.engine.channels`) allow it."""
         if agent.presence != "ready" or agent.free(channel) <= 0:
             return False
         if not self.config.channels and agent.budget is None:
@@ -865,7 +865,7 @@ class RouterState:
 
     def _check(self) -> None:
         """Verify the state's internal invariants; raise ``AssertionError`` on the first broken
-        (:func:`ccrouter.invariants.check_state`)."""
+        (:func:`ccrouter.engine.invariants.check_state`)."""
         check_state(self)
 
 

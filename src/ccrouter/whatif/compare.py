@@ -49,8 +49,8 @@ from ccrouter.events import (
     OfferAccepted,
 )
 from ccrouter.stats import interval_report
-from ccrouter.whatif_model import EVENT_ROLES, ConfigChanges, Recording, Role, SkippedInput
-from ccrouter.whatif_run import LOGOUT_PENDING, Run
+from ccrouter.whatif.model import EVENT_ROLES, ConfigChanges, Recording, Role, SkippedInput
+from ccrouter.whatif.run import LOGOUT_PENDING, Run
 
 __all__ = [
     "EVENT_ROLES",

@@ -17,10 +17,10 @@ Conventions at the edges (limits, never a negative or > 1 probability):
 Numerics: Erlang B comes from the recurrence ``B(n) = A·B(n-1) / (n + A·B(n-1))``, which damps
 rounding errors instead of amplifying them and never forms a factorial or a power, and Erlang C
 from B. Erlang A (:func:`erlang_a`, :func:`agents_for_erlang_a`, :class:`ErlangAResult`) is
-solved in :mod:`ccrouter.erlang_a`, whose docstring explains its sums; this module re-exports it,
-so ``ccrouter.erlang`` remains the one place to import every solver from. The kernels are
-compiled with Numba on first use (:func:`warmup` compiles them ahead, Erlang A's included).
-Results that underflow (below about 1e-300) become 0.
+solved in :mod:`ccrouter.staffing.erlang_a`, whose docstring explains its sums; this module
+re-exports it, so ``ccrouter.staffing.erlang`` remains the one place to import every solver
+from. The kernels are compiled with Numba on first use (:func:`warmup` compiles them ahead,
+Erlang A's included). Results that underflow (below about 1e-300) become 0.
 
 >>> round(erlang_c(10.0, 12), 6)
 0.449388
@@ -36,7 +36,8 @@ from typing import Any, Generic, NamedTuple, cast, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ccrouter._erlang_common import (
+from ccrouter.errors import InvalidArgument
+from ccrouter.staffing._erlang_common import (
     FloatArray,
     IntArray,
     T,
@@ -49,8 +50,7 @@ from ccrouter._erlang_common import (
     _scratch,
     _shape,
 )
-from ccrouter.erlang_a import ErlangAResult, agents_for_erlang_a, erlang_a
-from ccrouter.errors import InvalidArgument
+from ccrouter.staffing.erlang_a import ErlangAResult, agents_for_erlang_a, erlang_a
 
 __all__ = [
     "ErlangAResult",

@@ -1,4 +1,5 @@
-"""Transfers, escalation and notes: validation and decisions (pure, like :mod:`ccrouter.core`).
+"""Transfers, escalation and notes: validation and decisions (pure, like
+:mod:`ccrouter.engine.core`).
 
 A *blind* transfer releases the connected agent at once and puts the interaction back to wait
 in the target queue (for the target agent alone when one is named): one
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ccrouter.commands import AcceptTransfer, AddNote, DeclineTransfer, Transfer
+from ccrouter.engine.policies import is_full
+from ccrouter.engine.state import Interaction, RouterState
 from ccrouter.errors import InvalidArgument, InvalidTransition, UnknownInteraction
 from ccrouter.events import (
     Event,
@@ -30,8 +33,6 @@ from ccrouter.events import (
     TransferOffered,
 )
 from ccrouter.limits import check_duration, check_name, is_name, is_text
-from ccrouter.policies import is_full
-from ccrouter.state import Interaction, RouterState
 
 __all__ = ["MODES", "TransferCommand", "decide_transfer", "validate_transfer"]
 
