@@ -47,7 +47,7 @@ def test_docstring_examples_run(name: str) -> None:
 
 
 def test_the_collector_sees_the_package() -> None:
-    """The walk finds every subpackage and most modules carry examples (a broken walk finds none)."""
+    """The walk finds every subpackage, and most modules carry examples (a broken walk: none)."""
     for package in ("engine", "engine.routing", "log", "stats", "staffing", "whatif", "sim", "cli"):
         assert f"ccrouter.{package}" in MODULES
     with_examples = [n for n in MODULES if _run(importlib.import_module(n))[0] > 0]
