@@ -10,6 +10,8 @@ in ``tests/faults/``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -166,3 +168,23 @@ def test_the_contract_fails_a_broken_store() -> None:
     assert results["test_empty_log"] == "passed"
     assert results["test_reopen_reads_the_same_log"].startswith("skipped")
     assert set(results) == set(EventLogContract.checks())
+
+
+def test_the_contract_needs_no_test_framework() -> None:
+    """A third party can import the contract without pytest or Hypothesis installed."""
+    code = (
+        "import sys, ccrouter.log.contract as c; "
+        "assert not {'pytest', 'hypothesis', '_pytest'} & set(sys.modules), sorted(sys.modules); "
+        "print(len(c.EventLogContract.checks()))"
+    )
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 15
