@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ccrouter.demo --out out/demo
+	$(BIN)/python examples/demo.py --out out/demo
 	$(BIN)/ccrouter simulate simulations/omnichannel_shop.toml --replications 10 --jobs 2 --report out/demo/omnichannel.html
 
 lint: $(STAMP)

@@ -12,7 +12,10 @@ True
 >>> decode_msgpack(encode_msgpack(e)) == e
 True
 >>> encode_json(e)
-b'{"type":"agent_ready","seq":1,"at":0.0,"agent_id":"ann"}'
+b'{"type":"agent_ready","agent_id":"ann","seq":1,"at":0.0}'
+
+On the wire the tag comes first, then each event's own fields, then the common ``seq`` and
+``at`` (msgspec puts keyword-only base fields last); stored logs depend on this order.
 """
 
 from __future__ import annotations

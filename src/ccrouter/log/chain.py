@@ -21,8 +21,9 @@ written elsewhere) gets it computed by reading its prefix once.
 
 >>> from ccrouter.events import AgentReady
 >>> from ccrouter.log import MemoryEventLog
->>> log = MemoryEventLog([AgentReady(seq=1, at=0.0, agent_id="a")])
->>> history_chain(log, 1) == extend(GENESIS, [encode_payload([AgentReady(1, 0.0, "a")])])
+>>> ready = AgentReady(seq=1, at=0.0, agent_id="a")
+>>> log = MemoryEventLog([ready])
+>>> history_chain(log, 1) == extend(GENESIS, [encode_payload([ready])])
 True
 """
 
