@@ -19,8 +19,8 @@ demo: $(STAMP)
 	$(BIN)/ccrouter simulate simulations/omnichannel_shop.toml --replications 10 --jobs 2 --report out/demo/omnichannel.html
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks simulations
-	$(BIN)/ruff format --check src tests benchmarks simulations
+	$(BIN)/ruff check src tests benchmarks simulations examples
+	$(BIN)/ruff format --check src tests benchmarks simulations examples
 
 types: $(STAMP)
 	$(BIN)/mypy
