@@ -16,13 +16,6 @@ from typing import Any
 import numba
 import numpy as np
 
-from ccrouter.routing.strategies import (
-    FEWEST_HANDLED,
-    LEAST_OCCUPIED,
-    MOST_SKILLED,
-    RANDOM,
-    ROUND_ROBIN,
-)
 from ccrouter.sim.compiled._heaps import grp_pop, grp_push, tim_push
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
@@ -36,6 +29,7 @@ from ccrouter.sim.compiled._layout import (
     F_ARRIVED,
     F_DEADLINE,
     F_PRIORITY,
+    FEWEST_HANDLED,
     I_AGENT,
     I_ATTEMPT,
     I_CB,
@@ -65,6 +59,8 @@ from ccrouter.sim.compiled._layout import (
     K_REMINDED,
     K_TIMED_OUT,
     K_WRAP_ENDED,
+    LEAST_OCCUPIED,
+    MOST_SKILLED,
     N_DECL,
     N_EV,
     N_FLAG,
@@ -89,6 +85,8 @@ from ccrouter.sim.compiled._layout import (
     QF_TIMEOUT,
     QF_WRAP,
     R_NO_ANSWER,
+    RANDOM,
+    ROUND_ROBIN,
     S_ABANDONED,
     S_COMPLETED,
     S_CONNECTED,
@@ -106,7 +104,7 @@ Any_ = Any
 # --- records, timers, queues ------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
     n = s.cnt[N_EV]
@@ -122,19 +120,19 @@ def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     return int(n + 1)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
     s.it_seq[i, slot] = seq
     if not tim_push(s.tim_t, s.tim_i, s.cnt, N_TIM, due, seq, TIMER_RANK[slot], slot, i):
         s.cnt[N_FLAG] = OV_TIMERS
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def cancel_timer(s: Any_, slot: int, i: int) -> None:
     s.it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def enqueue(s: Any_, p: Any_, i: int) -> None:
     """File a waiting interaction in its group under its key (``_keys``)."""
     s.I[i, I_VER] += 1
@@ -146,12 +144,12 @@ def enqueue(s: Any_, p: Any_, i: int) -> None:
         s.cnt[N_FLAG] = OV_QUEUE
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def dequeue(s: Any_, i: int) -> None:
     s.I[i, I_VER] += 1  # its entry goes stale
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def head(s: Any_, g: int) -> int:
     """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
     while s.gn[g] > 0:
@@ -165,7 +163,7 @@ def head(s: Any_, g: int) -> int:
 # --- agents -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
     """Keep each channel's ready set (ready with free capacity) in step with the agent."""
     ag = s.A[a, A_GROUP]
@@ -187,7 +185,7 @@ def sync(s: Any_, p: Any_, a: int) -> None:
             s.rn[ch] = last
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
     s.use[a, ch] -= 1
     s.A[a, A_INUSE] -= 1
@@ -200,7 +198,7 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 # --- queue policies (deadlines) ---------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
     """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
     deadline = s.F[i, F_DEADLINE]
@@ -219,7 +217,7 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
         s.I[i, I_REMINDED] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def disarm(s: Any_, i: int) -> None:
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
@@ -228,7 +226,7 @@ def disarm(s: Any_, i: int) -> None:
 # --- selection --------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def uniform(seed: np.uint64, seq: int) -> float:
     """``ccrouter.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
@@ -242,7 +240,7 @@ def uniform(seed: np.uint64, seq: int) -> float:
     return float(z >> np.uint64(11)) / 9007199254740992.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def declined(s: Any_, i: int, a: int) -> bool:
     j = s.I[i, I_DECL]
     while j >= 0:
@@ -348,7 +346,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
 # --- offers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     a = s.I[i, I_AGENT]
     emit(s, K_ACCEPTED, at, i, a, np.nan)
@@ -384,7 +382,7 @@ def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
         accept(s, p, i, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
     if s.I[i, I_STATUS] != S_QUEUED:
         return
@@ -393,7 +391,7 @@ def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
     while s.A[a, A_PRES] == P_READY:
         i = best_for(s, p, a, at)
@@ -402,7 +400,7 @@ def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
@@ -422,7 +420,8 @@ def new_interaction(
     s.I[n, I_QUEUE] = q
     s.I[n, I_GROUP] = g
     s.F[n, F_PRIORITY] = priority
-    s.it_seq[n, :] = -1
+    for j in range(s.it_seq.shape[1]):
+        s.it_seq[n, j] = -1
     return int(n)
 
 
