@@ -14,7 +14,6 @@ import msgspec
 from sortedcontainers import SortedList
 
 __all__ = [
-    "POLICY_TIMERS",
     "Agent",
     "AgentStatus",
     "Consult",
@@ -44,9 +43,8 @@ TargetedKey: TypeAlias = (
 (empty: any) and, for work limited to agent groups, those groups (see :func:`restriction`)."""
 Timer: TypeAlias = tuple[float, int, str, str]
 """A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
-``consult``/``step``/``exit``/``empty``/``callback``/``remind``/``overdue``, interaction)."""
-POLICY_TIMERS: tuple[str, ...] = ("callback", "empty", "exit", "overdue", "remind", "step")
-"""Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
+``consult`` or a queue policy's kind (see :data:`ccrouter.engine.policies.POLICY_TIMERS`),
+interaction)."""
 Consult: TypeAlias = tuple[str, str, str, float | None]
 """A pending consult: (agent consulted, target queue, reason, expiry)."""
 
