@@ -658,8 +658,8 @@ class RouterState:
         :data:`~ccrouter.engine.policies.POLICIES` decides whether and when: at its nominal
         time, or at ``at`` if that passed while the work was offered)."""
         queue = self.config.queue(interaction.queue)
-        for policy in POLICIES:
-            policy.arm(self, interaction, queue, at, seq)
+        for arm in _ARMS:
+            arm(self, interaction, queue, at, seq)
 
     def _disarm(self, interaction: Interaction) -> None:
         iid = interaction.interaction_id
@@ -822,6 +822,7 @@ def _arrival_rules(settings: QueueConfig) -> tuple[float, tuple[str, ...], bool]
 
 
 _POLICY_KINDS = frozenset(POLICY_TIMERS)
+_ARMS = tuple(p.arm for p in POLICIES)
 _LIVE_CALLER_TIMERS = tuple(p.kind for p in POLICIES if p.live_caller)
 """Policy timers that only a live caller has: cancelled when it switches to a callback."""
 _WATCHES = tuple(p.watch for p in POLICIES if p.watch is not None)

@@ -22,7 +22,7 @@ from ccrouter.events import Event
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["TimePolicy", "cancel_timer", "set_timer_once"]
+__all__ = ["TimePolicy", "cancel_timer"]
 
 
 @attrs.frozen
@@ -55,15 +55,7 @@ class TimePolicy:
     watch: Callable[[RouterState, Interaction, float, int], None] | None = None
 
 
-def set_timer_once(
-    state: RouterState, kind: str, interaction_id: str, due: float, seq: int
-) -> None:
-    """Set the ``kind`` timer of ``interaction_id`` unless one is pending (the state owns the
-    timer index; policies set and cancel through it)."""
-    if (kind, interaction_id) not in state.timer_of:
-        state._set_timer(due, seq, kind, interaction_id)
-
-
 def cancel_timer(state: RouterState, kind: str, interaction_id: str) -> None:
-    """Cancel the ``kind`` timer of ``interaction_id``, if pending."""
+    """Cancel the ``kind`` timer of ``interaction_id``, if pending (the state owns the timer
+    index: policies read ``state.timer_of`` and set through ``state._set_timer``)."""
     state._cancel_timer(kind, interaction_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.records import Interaction
 from ccrouter.events import CallbackRequested
 
@@ -28,7 +28,8 @@ def _arm(
 ) -> None:
     if queue.callback_after is not None and not interaction.callback:
         due = max(interaction.arrived_at + queue.callback_after, at)
-        set_timer_once(state, "callback", interaction.interaction_id, due, seq)
+        if ("callback", interaction.interaction_id) not in state.timer_of:
+            state._set_timer(due, seq, "callback", interaction.interaction_id)
 
 
 def _expected(

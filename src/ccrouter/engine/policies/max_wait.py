@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.policies._exits import exit_now
 from ccrouter.engine.records import Interaction
 from ccrouter.events import InteractionExited
@@ -27,7 +27,8 @@ def _arm(
 ) -> None:
     if queue.max_wait is not None and not interaction.callback:
         due = max(interaction.arrived_at + queue.max_wait, at)
-        set_timer_once(state, "exit", interaction.interaction_id, due, seq)
+        if ("exit", interaction.interaction_id) not in state.timer_of:
+            state._set_timer(due, seq, "exit", interaction.interaction_id)
 
 
 def _expected(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, cancel_timer, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy, cancel_timer
 from ccrouter.engine.policies._exits import exit_now
 from ccrouter.engine.records import Interaction
 from ccrouter.events import InteractionExited
@@ -42,7 +42,8 @@ def _watch(state: RouterState, interaction: Interaction, at: float, seq: int) ->
     if nobody:
         limit = state.config.queue(interaction.queue).max_wait_no_agents
         assert limit is not None
-        set_timer_once(state, "empty", iid, at + limit, seq)
+        if ("empty", iid) not in state.timer_of:
+            state._set_timer(at + limit, seq, "empty", iid)
     else:
         cancel_timer(state, "empty", iid)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.records import Interaction
 from ccrouter.events import InteractionOverdue
 
@@ -34,8 +34,9 @@ def _arm(
     state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
 ) -> None:
     deadline = interaction.deadline
-    if deadline is not None and not interaction.overdue:
-        set_timer_once(state, "overdue", interaction.interaction_id, max(deadline, at), seq)
+    iid = interaction.interaction_id
+    if deadline is not None and not interaction.overdue and ("overdue", iid) not in state.timer_of:
+        state._set_timer(max(deadline, at), seq, "overdue", iid)
 
 
 def _expected(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.records import Interaction, reminder_times
 from ccrouter.events import InteractionReminded
 
@@ -40,7 +40,8 @@ def _arm(
     while interaction.reminded < len(reminders):
         due = deadline - reminders[interaction.reminded]
         if due >= at:
-            set_timer_once(state, "remind", interaction.interaction_id, due, seq)
+            if ("remind", interaction.interaction_id) not in state.timer_of:
+                state._set_timer(due, seq, "remind", interaction.interaction_id)
             break
         interaction.reminded += 1
 

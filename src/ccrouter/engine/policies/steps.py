@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
-from ccrouter.engine.policies._base import TimePolicy, set_timer_once
+from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.records import Interaction
 from ccrouter.events import InteractionStepped
 
@@ -63,7 +63,8 @@ def _arm(
         interaction.step = len(steps)
     if interaction.step < len(steps):
         due = interaction.arrived_at + steps[interaction.step].after
-        set_timer_once(state, "step", interaction.interaction_id, max(due, at), seq)
+        if ("step", interaction.interaction_id) not in state.timer_of:
+            state._set_timer(max(due, at), seq, "step", interaction.interaction_id)
 
 
 def _expected(
