@@ -291,8 +291,8 @@ class InteractionStepped(EventBase, frozen=True, tag="interaction_stepped"):
 
 
 class InteractionExited(EventBase, frozen=True, tag="interaction_exited"):
-    """An exit rule took a waiting interaction out of its queue (``reason``: ``max_wait``,
-    ``max_size``).
+    """An exit rule took a waiting interaction out of its queue (``reason``: the rule, one of
+    :data:`ccrouter.config.EXIT_REASONS`).
 
     With ``overflow_to`` it waits on in that queue (arrival time kept when ``keep_age``);
     without, it ends with status ``exited``.

@@ -37,14 +37,7 @@ from ccrouter.commands import (
 )
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
-from ccrouter.engine.policies import (
-    callback_event,
-    empty_exit,
-    exit_event,
-    overdue_event,
-    remind_event,
-    step_event,
-)
+from ccrouter.engine.policies import POLICIES
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
 from ccrouter.engine.routing.strategies import uniform
@@ -363,13 +356,8 @@ _TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str],
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
-    "step": _policy_timer(step_event),
-    "exit": _policy_timer(exit_event),
-    "empty": _policy_timer(empty_exit),
-    "callback": _policy_timer(callback_event),
-    "remind": _policy_timer(remind_event),
-    "overdue": _policy_timer(overdue_event),
     "consult": _consult_expired,
+    **{policy.kind: _policy_timer(policy.decide) for policy in POLICIES},
 }
 """Timer kind (see :data:`~ccrouter.engine.state.Timer`) to what firing it does. A handler must
 remove its timer (by applying an event whose ``apply`` cancels it)."""

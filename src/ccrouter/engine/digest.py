@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from ccrouter.commands import Command, Submit
+from ccrouter.engine.records import Agent, Interaction, digest_plan
 from ccrouter.engine.state import RouterState
 
 __all__ = ["fingerprint", "state_digest"]
@@ -68,60 +69,10 @@ def _without_later_defaults(command: Command) -> Any:
 
 def _canonical(state: RouterState) -> Any:
     """The state as plain, ordered data (derived arrays left out: `_check` ties them)."""
-    agents = [
-        (
-            a.agent_id,
-            a.slot,
-            sorted(a.skills.items()),
-            sorted(a.capacity.items()),
-            a.presence,
-            a.reason,
-            a.login_order,
-            a.logged_in_at,
-            a.idle_since,
-            a.handled,
-            a.misses,
-            list(a.offers.items()),
-            list(a.connected.items()),
-            list(a.wrapping.items()),
-            sorted(a.in_use.items()),
-            *((sorted(a.groups),) if a.groups else ()),  # only then: older digests unchanged
-            # Only when consulted: digests of logs without transfers stay as they were.
-            *((list(a.consults.items()),) if a.consults else ()),
-            *(("budget", a.budget) if a.budget is not None else ()),
-        )
-        for a in sorted(state.agents.values(), key=lambda a: a.agent_id)
-    ]
+    # Rows derived from the record schema (engine.records): which fields, in what form.
+    agents = [_agent_row(a) for a in sorted(state.agents.values(), key=lambda a: a.agent_id)]
     interactions = [
-        (
-            i.interaction_id,
-            i.channel,
-            i.queue,
-            sorted(i.skills.items()),
-            i.priority,
-            i.customer_id,
-            msgspec.json.encode(i.attributes, order="sorted"),
-            i.arrived_at,
-            i.queued_seq,
-            i.status,
-            i.agent_id,
-            i.offer_expires_at,
-            i.declined_by,
-            i.ended_at,
-            # Only when targeted: digests of logs without targeting stay as they were.
-            *((list(i.preferred), i.preferred_until) if i.preferred else ()),
-            # Only when a queue policy touched it, for the same reason.
-            *(
-                (i.deadline, i.step, i.reminded, i.overdue, i.exit_reason, i.callback, i.groups)
-                if i.deadline is not None
-                or i.step
-                or i.exit_reason is not None
-                or i.callback
-                or i.groups
-                else ()
-            ),
-            *((i.notes, i.history, i.consult) if i.notes or i.history or i.consult else ()),
-        )
+        _interaction_row(i)
         for i in sorted(state.interactions.values(), key=lambda i: i.interaction_id)
     ]
     queues = [
@@ -156,3 +107,7 @@ def _canonical(state: RouterState) -> Any:
     if state.ledger is not None:  # only with fairness configured: other digests unchanged
         canonical += (state.ledger.canonical(),)
     return canonical
+
+
+_agent_row = digest_plan(Agent)
+_interaction_row = digest_plan(Interaction)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccrouter.engine.channels import available
-from ccrouter.engine.records import POLICY_TIMERS, Interaction, reminder_times, restriction
+from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
+from ccrouter.engine.records import Interaction, restriction
 
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
@@ -146,45 +147,9 @@ def _check_policy_timers(state: RouterState, interaction: Interaction) -> None:
         assert iid not in state.watched, iid
         return
     queue = state.config.queue(interaction.queue)
-    waiting = True
-    deadline = interaction.deadline
-    live_deadline = waiting and deadline is not None and not interaction.overdue
-    reminders = reminder_times(queue.reminders)
-    expected = {
-        "step": (
-            waiting and interaction.step < len(queue.steps),
-            interaction.arrived_at + queue.steps[interaction.step].after
-            if interaction.step < len(queue.steps)
-            else 0.0,
-        ),
-        "exit": (
-            waiting and queue.max_wait is not None and not interaction.callback,
-            interaction.arrived_at + (queue.max_wait or 0.0),
-        ),
-        "overdue": (live_deadline, deadline or 0.0),
-        "remind": (
-            live_deadline and interaction.reminded < len(reminders),
-            (deadline or 0.0) - reminders[interaction.reminded]
-            if interaction.reminded < len(reminders)
-            else 0.0,
-        ),
-    }
-    watched = waiting and queue.max_wait_no_agents is not None and not interaction.callback
-    assert (iid in state.watched) == watched, (iid, "watched")
-    nobody = not state.anyone_could_take(
-        interaction.channel, interaction.skills, interaction.groups
-    )
-    expected["callback"] = (
-        waiting and queue.callback_after is not None and not interaction.callback,
-        interaction.arrived_at + (queue.callback_after or 0.0),
-    )
-    expected["empty"] = (
-        watched and nobody,
-        interaction.arrived_at + (queue.max_wait_no_agents or 0.0),
-    )
-    for kind, (armed, nominal) in expected.items():
-        timer = state.timer_of.get((kind, iid))
-        assert (timer is not None) == armed, (iid, kind, status)
+    for policy in POLICIES:  # each re-derives whether its timer is set, and when it is due
+        armed, nominal = policy.expected(state, interaction, queue)
+        timer = state.timer_of.get((policy.kind, iid))
+        assert (timer is not None) == armed, (iid, policy.kind, status)
         # Due at its nominal time, or later when that passed while the work was offered.
-        assert timer is None or timer[0] >= nominal, (iid, kind, timer, nominal)
-    assert interaction.step <= len(queue.steps), iid
+        assert timer is None or timer[0] >= nominal, (iid, policy.kind, timer, nominal)

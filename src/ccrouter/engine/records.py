@@ -6,15 +6,14 @@ changes them, when it applies an event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Literal, TypeAlias
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
 import msgspec
 from sortedcontainers import SortedList
 
 __all__ = [
-    "POLICY_TIMERS",
     "Agent",
     "AgentStatus",
     "Consult",
@@ -26,8 +25,13 @@ __all__ = [
     "Signature",
     "TargetedKey",
     "Timer",
+    "col",
+    "digest_plan",
     "reminder_times",
     "restriction",
+    "view_plan",
+    "wire_codec",
+    "wire_struct",
 ]
 
 AgentStatus: TypeAlias = Literal["logged_out", "not_ready", "ready", "reserved", "busy", "wrap_up"]
@@ -44,11 +48,92 @@ TargetedKey: TypeAlias = (
 (empty: any) and, for work limited to agent groups, those groups (see :func:`restriction`)."""
 Timer: TypeAlias = tuple[float, int, str, str]
 """A pending timer: (due, seq of the event that set it, kind ``offer``/``wrap``/``target``/
-``consult``/``step``/``exit``/``empty``/``callback``/``remind``/``overdue``, interaction)."""
-POLICY_TIMERS: tuple[str, ...] = ("callback", "empty", "exit", "overdue", "remind", "step")
-"""Timer kinds that run only while an interaction waits in its queue (see ``_arm``)."""
+``consult`` or a queue policy's kind (see :data:`ccrouter.engine.policies.POLICY_TIMERS`),
+interaction)."""
 Consult: TypeAlias = tuple[str, str, str, float | None]
 """A pending consult: (agent consulted, target queue, reason, expiry)."""
+
+
+# --- the record schema -------------------------------------------------------------------------
+# Each field of Agent and Interaction says once how the snapshot codec stores it and how the
+# state digest reads it (attrs metadata under "col"); engine.snapshot and engine.digest are
+# derived from it, so a new field is declared here only (and in engine.views if users see it).
+
+
+_R = TypeVar("_R")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _items(value: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    return list(value.items())
+
+
+def _sorted_items(value: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    return sorted(value.items())
+
+
+def _sorted(value: Any) -> list[Any]:
+    return sorted(value)
+
+
+def _json_sorted(value: Any) -> bytes:
+    return msgspec.json.encode(value, order="sorted")
+
+
+@attrs.frozen
+class Col:
+    """How one record field is stored and compared (see :func:`col`)."""
+
+    wire: Any
+    """Its type in a snapshot (``None``: not stored; derived on restore)."""
+    store: Callable[[Any], Any]
+    load: Callable[[Any], Any]
+    digest: Callable[[Any], Any] | None
+    group: str | None
+    trigger: bool
+    tag: str | None
+    view: Callable[[Any], Any] | None
+    view_as: str | None
+
+
+def col(
+    wire: Any = None,
+    *,
+    store: Callable[[Any], Any] = _same,
+    load: Callable[[Any], Any] = _same,
+    digest: Callable[[Any], Any] | None = _same,
+    group: str | None = None,
+    trigger: bool = True,
+    tag: str | None = None,
+    view: Callable[[Any], Any] | None = None,
+    view_as: str | None = None,
+) -> dict[str, Col]:
+    """Field metadata: how a record field is stored in a snapshot and read by the digest.
+
+    Args:
+        wire: the field's snapshot type (``None``: not in snapshots). Snapshot rows are arrays
+            in field order, so a new field goes last, with a default.
+        store: the field's value to its snapshot form; ``load``: back.
+        digest: the field's value to its digest form (``None``: not digested).
+        group: fields added after digests were first recorded are digested only when one
+            field of their group (a ``trigger``) differs from its default, so that the digests
+            of older logs do not change; consecutive fields share a group.
+        tag: a label digested before the group's values.
+        view: the field's value to its form in the public view
+            (:mod:`ccrouter.engine.views`; ``None``: not shown), under the name ``view_as``
+            (default: the field's name).
+
+    Returns:
+        The ``metadata`` for :func:`attrs.field`.
+    """
+    return {"col": Col(wire, store, load, digest, group, trigger, tag, view, view_as)}
+
+
+_PAIRS: dict[str, Any] = {"store": _items, "load": dict}
+_SORTED_MAP: dict[str, Any] = {"load": dict, "digest": _sorted_items}
 
 
 class Segment(msgspec.Struct, frozen=True, array_like=True):
@@ -73,28 +158,46 @@ class Agent:
     ``wrap_up`` take precedence over presence while the agent is logged in.
     """
 
-    agent_id: str
-    slot: int
-    skills: dict[str, int]
-    capacity: dict[str, int]
-    presence: Literal["logged_out", "not_ready", "ready"] = "not_ready"
-    reason: str | None = None
-    login_order: int = 0
-    logged_in_at: float = 0.0
-    idle_since: float = 0.0
-    handled: int = 0
-    misses: int = 0
-    offers: dict[str, str] = attrs.Factory(dict)
+    agent_id: str = attrs.field(metadata=col(str, view=_same))
+    slot: int = attrs.field(metadata=col(int))
+    skills: dict[str, int] = attrs.field(metadata=col(dict[str, int], **_SORTED_MAP, view=dict))
+    capacity: dict[str, int] = attrs.field(metadata=col(dict[str, int], **_SORTED_MAP, view=dict))
+    presence: Literal["logged_out", "not_ready", "ready"] = attrs.field(
+        default="not_ready", metadata=col(str, view=_same)
+    )
+    reason: str | None = attrs.field(default=None, metadata=col(str | None, view=_same))
+    login_order: int = attrs.field(default=0, metadata=col(int))
+    logged_in_at: float = attrs.field(default=0.0, metadata=col(float))
+    idle_since: float = attrs.field(default=0.0, metadata=col(float, view=_same))
+    handled: int = attrs.field(default=0, metadata=col(int, view=_same))
+    misses: int = attrs.field(default=0, metadata=col(int, view=_same))
+    offers: dict[str, str] = attrs.field(
+        factory=dict, metadata=col(list[tuple[str, str]], digest=_items, **_PAIRS, view=list)
+    )
     """Interaction id to channel, for offers that ring now (insertion-ordered)."""
-    connected: dict[str, str] = attrs.Factory(dict)
-    wrapping: dict[str, str] = attrs.Factory(dict)
-    in_use: dict[str, int] = attrs.Factory(dict)
+    connected: dict[str, str] = attrs.field(
+        factory=dict, metadata=col(list[tuple[str, str]], digest=_items, **_PAIRS, view=list)
+    )
+    wrapping: dict[str, str] = attrs.field(
+        factory=dict, metadata=col(list[tuple[str, str]], digest=_items, **_PAIRS, view=list)
+    )
+    in_use: dict[str, int] = attrs.field(
+        factory=dict, metadata=col(list[tuple[str, int]], digest=_sorted_items, **_PAIRS, view=dict)
+    )
     """Units of capacity held per channel (offers + connected + wrap-up + consults)."""
-    groups: frozenset[str] = frozenset()
+    groups: frozenset[str] = attrs.field(
+        default=frozenset(),
+        metadata=col(list[str], store=_sorted, load=frozenset, digest=_sorted, group="groups"),
+    )
     """Agent groups given at login."""
-    consults: dict[str, str] = attrs.Factory(dict)
+    consults: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata=col(list[tuple[str, str]], digest=_items, group="consults", **_PAIRS, view=list),
+    )
     """Interaction id to channel, for consult-transfers offered to this agent (ringing)."""
-    budget: int | None = None
+    budget: int | None = attrs.field(
+        default=None, metadata=col(int | None, group="budget", tag="budget", view=_same)
+    )
     """Omnichannel rules: channel cost units the agent may hold at once (``None``: none)."""
 
     @property
@@ -128,50 +231,78 @@ class Agent:
 class Interaction:
     """One interaction (call, chat, email, ...) and where it stands."""
 
-    interaction_id: str
-    channel: str
-    queue: str
-    skills: dict[str, int]
-    priority: float
-    customer_id: str | None
-    attributes: dict[str, Any]
-    arrived_at: float
-    queued_seq: int
-    status: InteractionStatus = "queued"
-    agent_id: str | None = None
-    offer_expires_at: float | None = None
-    declined_by: list[str] = attrs.Factory(list)
+    interaction_id: str = attrs.field(metadata=col(str, view=_same))
+    channel: str = attrs.field(metadata=col(str, view=_same))
+    queue: str = attrs.field(metadata=col(str, view=_same))
+    skills: dict[str, int] = attrs.field(metadata=col(dict[str, int], **_SORTED_MAP, view=dict))
+    # Any: kept as given (the digest tells 2 from 2.0).
+    priority: float = attrs.field(metadata=col(Any, view=_same))
+    customer_id: str | None = attrs.field(metadata=col(str | None, view=_same))
+    attributes: dict[str, Any] = attrs.field(
+        metadata=col(dict[str, Any], load=dict, digest=_json_sorted, view=dict)
+    )
+    arrived_at: float = attrs.field(metadata=col(float, view=_same))
+    queued_seq: int = attrs.field(metadata=col(int))
+    status: InteractionStatus = attrs.field(default="queued", metadata=col(str))
+    agent_id: str | None = attrs.field(default=None, metadata=col(str | None, view=_same))
+    offer_expires_at: float | None = attrs.field(
+        default=None, metadata=col(float | None, view=_same)
+    )
+    declined_by: list[str] = attrs.field(
+        factory=list, metadata=col(list[str], load=list, view=list)
+    )
     """Agents who declined or missed it, oldest first: asked again only when nobody else can."""
-    ended_at: float | None = None
-    preferred: tuple[str, ...] = ()
+    ended_at: float | None = attrs.field(default=None, metadata=col(float | None, view=_same))
+    preferred: tuple[str, ...] = attrs.field(
+        default=(),
+        metadata=col(
+            list[str], store=list, load=tuple, group="target", view=list, view_as="preferred_agents"
+        ),
+    )
     """The only agents who may take it now (empty: anyone eligible)."""
-    preferred_until: float | None = None
+    preferred_until: float | None = attrs.field(
+        default=None, metadata=col(float | None, group="target", trigger=False, view=_same)
+    )
     """When ``preferred`` lapses (``None``: never, e.g. direct-to-agent)."""
-    deadline: float | None = None
+    deadline: float | None = attrs.field(
+        default=None, metadata=col(float | None, group="policy", view=_same)
+    )
     """When the work is due (an SLA), if ever."""
-    step: int = 0
+    step: int = attrs.field(default=0, metadata=col(int, group="policy", view=_same))
     """Widening steps of its queue reached so far (applied or skipped)."""
-    reminded: int = 0
+    reminded: int = attrs.field(default=0, metadata=col(int, group="policy", trigger=False))
     """Deadline reminders of its queue made (or passed over) so far."""
-    overdue: bool = False
+    overdue: bool = attrs.field(default=False, metadata=col(bool, group="policy", trigger=False))
     """Its deadline passed while it waited (it was escalated)."""
-    exit_reason: str | None = None
+    exit_reason: str | None = attrs.field(
+        default=None, metadata=col(str | None, group="policy", view=_same)
+    )
     """Why an exit rule ended it (status ``exited``)."""
-    callback: bool = False
+    callback: bool = attrs.field(default=False, metadata=col(bool, group="policy", view=_same))
     """The customer left the line to be called back (virtual hold)."""
-    groups: tuple[str, ...] = ()
+    groups: tuple[str, ...] = attrs.field(
+        default=(), metadata=col(list[str], store=list, load=tuple, group="policy", view=list)
+    )
     """Sorted agent groups whose members alone may take it (empty: any agent)."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = attrs.field(
+        default=(), metadata=col(list[str], store=list, load=tuple, group="context", view=list)
+    )
     """Notes added to its context (:class:`~ccrouter.events.InteractionNoteAdded`, transfer
     notes), oldest first."""
-    history: tuple[Segment, ...] = ()
+    history: tuple[Segment, ...] = attrs.field(
+        default=(), metadata=col(list[Segment], store=list, load=tuple, group="context")
+    )
     """Closed legs (one per transfer), oldest first; the open leg is ``queue``/``agent_id``
     since :attr:`segment_started_at`."""
-    consult: Consult | None = None
+    consult: Consult | None = attrs.field(
+        default=None, metadata=col(tuple[str, str, str, float | None] | None, group="context")
+    )
     """The consult-transfer pending while its agent stays connected, if any."""
-    paused_by: str | None = None
+    paused_by: str | None = attrs.field(
+        default=None, metadata=col(str | None, digest=None, view=_same)
+    )
     """The interaction (of the same agent) it is paused for, while paused."""
-    signature: Signature = attrs.field(init=False)
+    signature: Signature = attrs.field(init=False, metadata=col(None, digest=None))
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 
     def __attrs_post_init__(self) -> None:
@@ -217,3 +348,91 @@ def restriction(interaction: Interaction) -> TargetedKey:
 def reminder_times(reminders: list[float]) -> list[float]:
     """Seconds before the deadline, earliest reminder first."""
     return sorted(reminders, reverse=True)
+
+
+# --- what the snapshot codec and the digest derive from the schema ----------------------------
+
+
+def _cols(cls: type) -> list[tuple[str, Col, Any]]:
+    """(name, Col, default) of each field of ``cls``, in field order (default: ``attrs.NOTHING``
+    for a required field)."""
+    out = []
+    for field in attrs.fields(cls):
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        out.append((field.name, field.metadata["col"], default))
+    return out
+
+
+def wire_struct(cls: type, name: str) -> type[msgspec.Struct]:
+    """The snapshot row type of record ``cls``: an array of its stored fields in field order;
+    fields with a default keep it (in stored form), so rows written before a field was added
+    still decode."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field_name, spec, default in _cols(cls):
+        if spec.wire is None:
+            continue
+        if default is attrs.NOTHING:
+            fields.append((field_name, spec.wire))
+        else:
+            fields.append((field_name, spec.wire, spec.store(default)))
+    return msgspec.defstruct(name, fields, array_like=True, frozen=True)
+
+
+def wire_codec(
+    cls: type[_R], struct: type[msgspec.Struct]
+) -> tuple[Callable[[_R], msgspec.Struct], Callable[[Any], _R]]:
+    """``(to_row, from_row)``: a record of ``cls`` to its snapshot row and back."""
+    stored = [(n, spec.store, spec.load) for n, spec, _ in _cols(cls) if spec.wire is not None]
+    names = [n for n, _, _ in stored]
+    assert names == list(struct.__struct_fields__), (names, struct.__struct_fields__)
+
+    def to_row(record: _R) -> msgspec.Struct:
+        return struct(*[store(getattr(record, n)) for n, store, _ in stored])
+
+    def from_row(row: Any) -> _R:
+        return cls(*[load(getattr(row, n)) for n, _, load in stored])
+
+    return to_row, from_row
+
+
+def digest_plan(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The digest row of a record of ``cls``: its digested fields in field order, each group
+    only when one of its triggers differs from its default (after its tag, if any)."""
+    plan: list[tuple[str | None, str | None, list[tuple[str, Any]], list[tuple[str, Any]]]] = []
+    for name, spec, default in _cols(cls):
+        if spec.digest is None:
+            continue
+        if spec.group is None or not plan or plan[-1][0] != spec.group:
+            plan.append((spec.group, spec.tag, [], []))
+        plan[-1][2].append((name, spec.digest))
+        if spec.group is not None and spec.trigger:
+            plan[-1][3].append((name, default))
+
+    def row(record: Any) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for group, tag, fields, triggers in plan:
+            if group is not None and all(getattr(record, n) == d for n, d in triggers):
+                continue
+            if tag is not None:
+                out.append(tag)
+            out.extend(encode(getattr(record, n)) for n, encode in fields)
+        return tuple(out)
+
+    return row
+
+
+def view_plan(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """The public view's fields of a record of ``cls`` (the ones declared with ``view``), by
+    their view names."""
+    plan = [
+        (spec.view_as or name, name, spec.view)
+        for name, spec, _ in _cols(cls)
+        if spec.view is not None
+    ]
+
+    def fields(record: Any) -> dict[str, Any]:
+        return {shown: convert(getattr(record, name)) for shown, name, convert in plan}
+
+    return fields

@@ -44,13 +44,13 @@ from sortedcontainers import SortedList
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.engine.fairness import FairnessLedger
+from ccrouter.engine.records import wire_codec, wire_struct
 from ccrouter.engine.state import (
     POLICY_TIMERS,
     Agent,
     Interaction,
     QueueState,
     RouterState,
-    Segment,
 )
 from ccrouter.errors import StorageFull
 from ccrouter.events import Event, encode_msgpack
@@ -93,63 +93,20 @@ class ForeignSnapshotWarning(SnapshotWarning):
     at the snapshot's version differs. The router replayed the whole log instead."""
 
 
-class _AgentData(msgspec.Struct, array_like=True, frozen=True):
-    agent_id: str
-    slot: int
-    skills: dict[str, int]
-    capacity: dict[str, int]
-    presence: str
-    reason: str | None
-    login_order: int
-    logged_in_at: float
-    idle_since: float
-    handled: int
-    misses: int
-    offers: list[tuple[str, str]]
-    connected: list[tuple[str, str]]
-    wrapping: list[tuple[str, str]]
-    in_use: list[tuple[str, int]]
-    groups: list[str] = []  # trailing default: older payloads decode
-    consults: list[tuple[str, str]] = []  # transfers (trailing defaults: older payloads decode)
-    budget: int | None = None
-
-
-class _InteractionData(msgspec.Struct, array_like=True, frozen=True):
-    interaction_id: str
-    channel: str
-    queue: str
-    skills: dict[str, int]
-    priority: Any  # int or float, kept as given (the digest tells 2 from 2.0)
-    customer_id: str | None
-    attributes: dict[str, Any]
-    arrived_at: float
-    queued_seq: int
-    status: str
-    agent_id: str | None
-    offer_expires_at: float | None
-    declined_by: list[str]
-    ended_at: float | None
-    preferred: list[str] = []  # targeted routing (trailing defaults: older payloads decode)
-    preferred_until: float | None = None
-    deadline: float | None = None  # queue policies (trailing defaults again)
-    step: int = 0
-    reminded: int = 0
-    overdue: bool = False
-    exit_reason: str | None = None
-    callback: bool = False
-    groups: list[str] = []
-    notes: list[str] = []
-    history: list[Segment] = []
-    consult: tuple[str, str, str, float | None] | None = None
-    paused_by: str | None = None
+# Agent and interaction rows come from the record schema (engine.records: each field's stored
+# type and form, new fields last with a default so that older payloads decode).
+_AgentData = wire_struct(Agent, "_AgentData")
+_InteractionData = wire_struct(Interaction, "_InteractionData")
+_agent_row, _agent_of = wire_codec(Agent, _AgentData)
+_interaction_row, _interaction_of = wire_codec(Interaction, _InteractionData)
 
 
 class _StateData(msgspec.Struct, frozen=True):
     last_seq: int
     now: float
     logins: int
-    agents: list[_AgentData]  # in slot order (= the state's dict order)
-    interactions: list[_InteractionData]  # in the state's dict order
+    agents: list[_AgentData]  # type: ignore[valid-type]  # in slot order (= dict order)
+    interactions: list[_InteractionData]  # type: ignore[valid-type]  # in dict order
     queues: list[str]
     timers: list[tuple[float, int, str, str]]
     round_robin_last: list[tuple[str, int]]
@@ -194,61 +151,8 @@ def encode_snapshot(state: RouterState, anchor: int, *, chain: bytes = b"") -> b
         last_seq=state.last_seq,
         now=state.now,
         logins=state.logins,
-        agents=[
-            _AgentData(
-                a.agent_id,
-                a.slot,
-                a.skills,
-                a.capacity,
-                a.presence,
-                a.reason,
-                a.login_order,
-                a.logged_in_at,
-                a.idle_since,
-                a.handled,
-                a.misses,
-                list(a.offers.items()),
-                list(a.connected.items()),
-                list(a.wrapping.items()),
-                list(a.in_use.items()),
-                sorted(a.groups),
-                list(a.consults.items()),
-                a.budget,
-            )
-            for a in state.agents.values()
-        ],
-        interactions=[
-            _InteractionData(
-                i.interaction_id,
-                i.channel,
-                i.queue,
-                i.skills,
-                i.priority,
-                i.customer_id,
-                i.attributes,
-                i.arrived_at,
-                i.queued_seq,
-                i.status,
-                i.agent_id,
-                i.offer_expires_at,
-                i.declined_by,
-                i.ended_at,
-                list(i.preferred),
-                i.preferred_until,
-                i.deadline,
-                i.step,
-                i.reminded,
-                i.overdue,
-                i.exit_reason,
-                i.callback,
-                list(i.groups),
-                list(i.notes),
-                list(i.history),
-                i.consult,
-                i.paused_by,
-            )
-            for i in state.interactions.values()
-        ],
+        agents=[_agent_row(a) for a in state.agents.values()],
+        interactions=[_interaction_row(i) for i in state.interactions.values()],
         queues=list(state.queues),
         timers=list(state.timers),
         round_robin_last=list(state.round_robin_last.items()),
@@ -323,30 +227,11 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
         table.ensure_channel(channel)
     for name in data.skill_cols:  # columns in their original order, as the replay made them
         table._ensure_skill(name)
-    for a in data.agents:
+    for row in data.agents:
+        agent = a = _agent_of(row)
         slot = table.add_agent()
         if slot != a.slot:
             raise ValueError(f"agent {a.agent_id!r} is in slot {a.slot}, expected {slot}")
-        agent = Agent(
-            a.agent_id,
-            a.slot,
-            dict(a.skills),
-            dict(a.capacity),
-            a.presence,  # type: ignore[arg-type]
-            a.reason,
-            a.login_order,
-            a.logged_in_at,
-            a.idle_since,
-            a.handled,
-            a.misses,
-            dict(a.offers),
-            dict(a.connected),
-            dict(a.wrapping),
-            dict(a.in_use),
-            frozenset(a.groups),
-            dict(a.consults),
-            a.budget,
-        )
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
         table.set_skills(slot, agent.skills)
@@ -354,36 +239,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
         table.set_fact(slot, HANDLED, agent.handled)
     for name in data.queues:
         state.queues[name] = QueueState(name)
-    for i in data.interactions:
-        interaction = Interaction(
-            i.interaction_id,
-            i.channel,
-            i.queue,
-            dict(i.skills),
-            i.priority,
-            i.customer_id,
-            dict(i.attributes),
-            i.arrived_at,
-            i.queued_seq,
-            i.status,  # type: ignore[arg-type]
-            i.agent_id,
-            i.offer_expires_at,
-            list(i.declined_by),
-            i.ended_at,
-            tuple(i.preferred),
-            i.preferred_until,
-            i.deadline,
-            i.step,
-            i.reminded,
-            i.overdue,
-            i.exit_reason,
-            i.callback,
-            tuple(i.groups),
-            tuple(i.notes),
-            tuple(i.history),
-            i.consult,
-            i.paused_by,
-        )
+    for row in data.interactions:
+        interaction = i = _interaction_of(row)
         state.interactions[i.interaction_id] = interaction
         if interaction.customer_id is not None:
             state.customers.setdefault(interaction.customer_id, []).append(i.interaction_id)

@@ -25,8 +25,8 @@ from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER, AgentTable
 from ccrouter.engine.channels import available
 from ccrouter.engine.fairness import FairnessLedger
 from ccrouter.engine.invariants import check_state
+from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import (
-    POLICY_TIMERS,
     Agent,
     AgentStatus,
     Interaction,
@@ -504,9 +504,8 @@ class RouterState:
         interaction = self.interactions[e.interaction_id]
         interaction.callback = True
         # No caller on the line to lose patience.
-        self._cancel_timer("exit", e.interaction_id)
-        self._cancel_timer("empty", e.interaction_id)
-        self._cancel_timer("callback", e.interaction_id)
+        for kind in _LIVE_CALLER_TIMERS:
+            self._cancel_timer(kind, e.interaction_id)
         self.watched.pop(e.interaction_id, None)
 
     # Transfers: the interaction's context (attributes, notes, history) stays on it.
@@ -655,58 +654,12 @@ class RouterState:
         )
 
     def _arm(self, interaction: Interaction, at: float, seq: int) -> None:
-        """Set the policy timers of a waiting interaction that are not set yet.
-
-        Each is due at its nominal time (arrival + step ``after``, arrival + ``max_wait``,
-        deadline − reminder, deadline) or at ``at`` if that passed while it was offered. A
-        reminder whose time passed before the work came back is passed over (counted in
-        ``reminded``), not made late.
-        """
+        """Set the policy timers of a waiting interaction that are not set yet (each policy of
+        :data:`~ccrouter.engine.policies.POLICIES` decides whether and when: at its nominal
+        time, or at ``at`` if that passed while the work was offered)."""
         queue = self.config.queue(interaction.queue)
-        if (  # the common case, answered first: a queue without time-driven policies
-            not queue.steps
-            and queue.max_wait is None
-            and queue.max_wait_no_agents is None
-            and queue.callback_after is None
-            and interaction.deadline is None
-        ):
-            interaction.step = 0  # (a config change may have removed the steps)
-            return
-        iid, arrived = interaction.interaction_id, interaction.arrived_at
-        timer_of = self.timer_of
-        # A config change while it was offered may have left fewer steps.
-        interaction.step = min(interaction.step, len(queue.steps))
-        if interaction.step < len(queue.steps) and ("step", iid) not in timer_of:
-            due = arrived + queue.steps[interaction.step].after
-            self._set_timer(max(due, at), seq, "step", iid)
-        if (
-            queue.max_wait is not None
-            and not interaction.callback
-            and ("exit", iid) not in timer_of
-        ):
-            self._set_timer(max(arrived + queue.max_wait, at), seq, "exit", iid)
-        if (
-            queue.callback_after is not None
-            and not interaction.callback
-            and ("callback", iid) not in timer_of
-        ):
-            self._set_timer(max(arrived + queue.callback_after, at), seq, "callback", iid)
-        if queue.max_wait_no_agents is not None and not interaction.callback:
-            self.watched[iid] = interaction
-            self._watch(interaction, at, seq)
-        deadline = interaction.deadline
-        if deadline is None or interaction.overdue:
-            return
-        if ("overdue", iid) not in timer_of:
-            self._set_timer(max(deadline, at), seq, "overdue", iid)
-        reminders = reminder_times(queue.reminders)
-        while interaction.reminded < len(reminders):
-            due = deadline - reminders[interaction.reminded]
-            if due >= at:
-                if ("remind", iid) not in timer_of:
-                    self._set_timer(due, seq, "remind", iid)
-                break
-            interaction.reminded += 1
+        for arm in _ARMS:
+            arm(self, interaction, queue, at, seq)
 
     def _disarm(self, interaction: Interaction) -> None:
         iid = interaction.interaction_id
@@ -718,18 +671,10 @@ class RouterState:
             self._cancel_timer(kind, iid)
 
     def _watch(self, interaction: Interaction, at: float, seq: int) -> None:
-        """Set the ``empty`` timer of a watched interaction nobody logged in could take (due
-        ``max_wait_no_agents`` from now), or cancel it when someone could."""
-        iid = interaction.interaction_id
-        nobody = not self.anyone_could_take(
-            interaction.channel, interaction.skills, interaction.groups
-        )
-        if nobody and ("empty", iid) not in self.timer_of:
-            limit = self.config.queue(interaction.queue).max_wait_no_agents
-            assert limit is not None
-            self._set_timer(at + limit, seq, "empty", iid)
-        elif not nobody:
-            self._cancel_timer("empty", iid)
+        """Let the policies that depend on who is logged in re-arm or cancel the timer of a
+        watched interaction."""
+        for watch in _WATCHES:
+            watch(self, interaction, at, seq)
 
     def _rewatch(self, at: float, seq: int) -> None:
         """An agent came or went: who can be served by nobody may have changed. O(watched ×
@@ -808,7 +753,7 @@ class RouterState:
         timer: Timer = (due, seq, kind, interaction_id)
         self.timers.add(timer)
         self.timer_of[(kind, interaction_id)] = timer
-        if kind in POLICY_TIMERS:
+        if kind in _POLICY_KINDS:
             self.armed.add(interaction_id)
 
     def _cancel_timer(self, kind: str, interaction_id: str) -> None:
@@ -871,14 +816,16 @@ class RouterState:
 
 def _arrival_rules(settings: QueueConfig) -> tuple[float, tuple[str, ...], bool]:
     """A queue's aging rate, its agent groups (sorted) and whether its work has policy
-    timers to arm on arrival (steps, max wait, the no-agent wait or a callback offer)."""
-    timed = bool(
-        settings.steps
-        or settings.max_wait is not None
-        or settings.max_wait_no_agents is not None
-        or settings.callback_after is not None
-    )
+    timers to arm on arrival (a policy of :data:`~ccrouter.engine.policies.POLICIES` in use)."""
+    timed = any(policy.in_use(settings) for policy in POLICIES)
     return settings.aging_rate, tuple(sorted(set(settings.groups))), timed
+
+
+_POLICY_KINDS = frozenset(POLICY_TIMERS)
+_ARMS = tuple(p.arm for p in POLICIES)
+_LIVE_CALLER_TIMERS = tuple(p.kind for p in POLICIES if p.live_caller)
+"""Policy timers that only a live caller has: cancelled when it switches to a callback."""
+_WATCHES = tuple(p.watch for p in POLICIES if p.watch is not None)
 
 
 _APPLY: dict[type[Any], Any] = {

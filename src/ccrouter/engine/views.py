@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from ccrouter.engine.customers import CustomerContact, recent_contacts
+from ccrouter.engine.records import Agent, Interaction, view_plan
 from ccrouter.engine.state import AgentStatus, InteractionStatus, RouterState, Segment
 from ccrouter.errors import UnknownAgent, UnknownInteraction
 
@@ -91,23 +92,8 @@ def agent_view(state: RouterState, agent_id: str) -> AgentView:
     if agent is None:
         msg = f"unknown agent {agent_id!r}: it never logged in"
         raise UnknownAgent(msg)
-    return AgentView(
-        agent_id=agent.agent_id,
-        status=agent.status,
-        presence=agent.presence,
-        reason=agent.reason,
-        skills=dict(agent.skills),
-        capacity=dict(agent.capacity),
-        in_use=dict(agent.in_use),
-        idle_since=agent.idle_since,
-        handled=agent.handled,
-        misses=agent.misses,
-        offers=list(agent.offers),
-        connected=list(agent.connected),
-        wrapping=list(agent.wrapping),
-        consults=list(agent.consults),
-        budget=agent.budget,
-    )
+    # The record's fields declared with a view (engine.records), and what is derived.
+    return AgentView(status=agent.status, **_agent_fields(agent))
 
 
 def interaction_view(state: RouterState, interaction_id: str) -> InteractionView:
@@ -122,29 +108,13 @@ def interaction_view(state: RouterState, interaction_id: str) -> InteractionView
         raise UnknownInteraction(msg)
     current = Segment(i.queue, i.agent_id, i.segment_started_at, i.ended_at, i.status, "")
     return InteractionView(
-        interaction_id=i.interaction_id,
+        **_interaction_fields(i),
         status=i.status,
-        agent_id=i.agent_id,
-        channel=i.channel,
-        queue=i.queue,
-        skills=dict(i.skills),
-        priority=i.priority,
-        customer_id=i.customer_id,
-        attributes=dict(i.attributes),
-        arrived_at=i.arrived_at,
-        offer_expires_at=i.offer_expires_at,
-        declined_by=list(i.declined_by),
-        ended_at=i.ended_at,
-        preferred_agents=list(i.preferred),
-        preferred_until=i.preferred_until,
-        deadline=i.deadline,
-        step=i.step,
-        exit_reason=i.exit_reason,
-        callback=i.callback,
-        groups=list(i.groups),
-        notes=list(i.notes),
         history=[*i.history, current],
         consulting=None if i.consult is None else i.consult[0],
-        paused_by=i.paused_by,
         customer_history=recent_contacts(state, i),
     )
+
+
+_agent_fields = view_plan(Agent)
+_interaction_fields = view_plan(Interaction)

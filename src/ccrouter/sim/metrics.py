@@ -31,6 +31,7 @@ from ccrouter.events import (
 )
 from ccrouter.sim.scenario import Scenario
 from ccrouter.stats import interval_report
+from ccrouter.stats._wait_events import WAIT_EVENTS
 
 __all__ = ["CAMPAIGN_METRICS", "METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
 
@@ -183,30 +184,31 @@ def compute_metrics(
     hist_edges = np.asarray(WAIT_EDGES)
     answered_waits: list[float] = []
     for e in events:
-        t = type(e)
-        if t is InteractionQueued:
-            assert isinstance(e, InteractionQueued)
-            if warmup <= e.at < s.horizon and e.queue in counts:
-                arrived[e.interaction_id] = (e.at, e.queue)
-        elif t is InteractionOffered:
-            assert isinstance(e, InteractionOffered)
-            got = arrived.get(e.interaction_id)
-            if got is not None and e.interaction_id not in queued_first:
-                queued_first[e.interaction_id] = e.at > got[0]
-        elif t is OfferAccepted or t is InteractionAbandoned:
-            got = arrived.pop(e.interaction_id, None)  # type: ignore[union-attr]
-            if got is None:
-                continue
-            wait = e.at - got[0]
-            waited = queued_first.pop(e.interaction_id, wait > 0)  # type: ignore[union-attr]
-            k = min(n - 1, int(got[0] // width))
-            for scope in (got[1], "all"):
-                bucket = counts[scope][k]
-                bucket["queue_time"] += wait
-                if waited:
-                    bucket["waited"] += 1
-            if t is OfferAccepted:
-                answered_waits.append(wait)
+        match WAIT_EVENTS[type(e)]:
+            case "arrived":
+                assert isinstance(e, InteractionQueued)
+                if warmup <= e.at < s.horizon and e.queue in counts:
+                    arrived[e.interaction_id] = (e.at, e.queue)
+            case "offered":
+                assert isinstance(e, InteractionOffered)
+                got = arrived.get(e.interaction_id)
+                if got is not None and e.interaction_id not in queued_first:
+                    queued_first[e.interaction_id] = e.at > got[0]
+            case "answered" | "abandoned":
+                assert isinstance(e, OfferAccepted | InteractionAbandoned)
+                got = arrived.pop(e.interaction_id, None)
+                if got is None:
+                    continue
+                wait = e.at - got[0]
+                waited = queued_first.pop(e.interaction_id, wait > 0)
+                k = min(n - 1, int(got[0] // width))
+                for scope in (got[1], "all"):
+                    bucket = counts[scope][k]
+                    bucket["queue_time"] += wait
+                    if waited:
+                        bucket["waited"] += 1
+                if type(e) is OfferAccepted:
+                    answered_waits.append(wait)
     histogram, _ = np.histogram(np.asarray(answered_waits), bins=hist_edges)
 
     per_interval: dict[str, dict[str, list[float]]] = {}

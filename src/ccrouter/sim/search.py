@@ -53,6 +53,7 @@ from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
 from ccrouter.sim.staffing_bound import eligible, erlang_start, target_threshold
+from ccrouter.stats._wait_events import WAIT_EVENTS
 
 __all__ = [
     "Candidate",
@@ -161,20 +162,21 @@ def run_search_replication(
     offered = dict.fromkeys(thresholds, 0)
     within = dict.fromkeys(thresholds, 0)
     for e in out.events:
-        if type(e) is InteractionQueued:
-            assert isinstance(e, InteractionQueued)
-            if (
-                e.queue in thresholds
-                and scenario.warmup <= e.at < scenario.horizon
-                and e.interaction_id not in arrived
-            ):
-                arrived[e.interaction_id] = (e.at, e.queue)
-                offered[e.queue] += 1
-        elif type(e) is OfferAccepted:
-            assert isinstance(e, OfferAccepted)
-            got = arrived.get(e.interaction_id)
-            if got is not None and e.at - got[0] <= thresholds[got[1]]:
-                within[got[1]] += 1
+        match WAIT_EVENTS[type(e)]:
+            case "arrived":
+                assert isinstance(e, InteractionQueued)
+                if (
+                    e.queue in thresholds
+                    and scenario.warmup <= e.at < scenario.horizon
+                    and e.interaction_id not in arrived
+                ):
+                    arrived[e.interaction_id] = (e.at, e.queue)
+                    offered[e.queue] += 1
+            case "answered":
+                assert isinstance(e, OfferAccepted)
+                got = arrived.get(e.interaction_id)
+                if got is not None and e.at - got[0] <= thresholds[got[1]]:
+                    within[got[1]] += 1
     levels = {q: within[q] / offered[q] if offered[q] else math.nan for q in thresholds}
     return metrics, levels
 

@@ -43,12 +43,10 @@ from ccrouter.errors import ConfigError, InvalidArgument
 from ccrouter.events import (
     ConfigChanged,
     Event,
-    InteractionAbandoned,
     InteractionOffered,
-    InteractionQueued,
-    OfferAccepted,
 )
 from ccrouter.stats import interval_report
+from ccrouter.stats._wait_events import WAIT_EVENTS
 from ccrouter.whatif.model import EVENT_ROLES, ConfigChanges, Recording, Role, SkippedInput
 from ccrouter.whatif.run import LOGOUT_PENDING, Run
 
@@ -175,26 +173,26 @@ def _outcomes(events: Iterable[Event], until: float) -> dict[str, Outcome]:
     for e in events:
         if e.at > until:
             break
-        t = type(e)
-        if t is InteractionQueued:
-            arrived[e.interaction_id] = e.at  # type: ignore[union-attr]
-        elif t is InteractionOffered:
-            iid = e.interaction_id  # type: ignore[union-attr]
-            offers[iid] = offers.get(iid, 0) + 1
-            last_offer[iid] = e.at
-        elif t is OfferAccepted or t is InteractionAbandoned:
-            iid = e.interaction_id  # type: ignore[union-attr]
-            if iid in done:
-                continue  # as in the reports: a leg after a transfer is not a new contact
-            answered = t is OfferAccepted
-            done[iid] = Outcome(
-                outcome="answered" if answered else "abandoned",
-                agent_id=e.agent_id if answered else None,  # type: ignore[union-attr]
-                offered_at=last_offer.get(iid),
-                answered_at=e.at if answered else None,
-                wait=e.at - arrived[iid],
-                offers=0,
-            )
+        match WAIT_EVENTS[type(e)]:
+            case "arrived":
+                arrived[e.interaction_id] = e.at  # type: ignore[union-attr]
+            case "offered":
+                iid = e.interaction_id  # type: ignore[union-attr]
+                offers[iid] = offers.get(iid, 0) + 1
+                last_offer[iid] = e.at
+            case "answered" | "abandoned" as step:
+                iid = e.interaction_id  # type: ignore[union-attr]
+                if iid in done:
+                    continue  # as in the reports: a leg after a transfer is not a new contact
+                answered = step == "answered"
+                done[iid] = Outcome(
+                    outcome=step,
+                    agent_id=e.agent_id if answered else None,  # type: ignore[union-attr]
+                    offered_at=last_offer.get(iid),
+                    answered_at=e.at if answered else None,
+                    wait=e.at - arrived[iid],
+                    offers=0,
+                )
     out: dict[str, Outcome] = {}
     for iid in arrived:
         o = done.get(iid)

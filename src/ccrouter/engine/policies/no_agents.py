@@ -1,0 +1,73 @@
+"""``QueueConfig.max_wait_no_agents``: a live caller leaves the queue (reason
+``max_wait_no_agents``) after waiting that long while no logged-in agent could take the work.
+The timer starts when the last able agent logs out (or at arrival if there is none) and is
+cancelled when one logs in: the work is *watched* (``state.watched``) while it waits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ccrouter.config import QueueConfig
+from ccrouter.engine.policies._base import TimePolicy, cancel_timer
+from ccrouter.engine.policies._exits import exit_now
+from ccrouter.engine.records import Interaction
+from ccrouter.events import InteractionExited
+
+if TYPE_CHECKING:
+    from ccrouter.engine.state import RouterState
+
+__all__ = ["POLICY", "empty_exit"]
+
+
+def empty_exit(state: RouterState, interaction: Interaction, due: float) -> InteractionExited:
+    """``max_wait_no_agents`` ran out with nobody logged in able to take the work."""
+    return exit_now(state, interaction, due, "max_wait_no_agents")
+
+
+def _arm(
+    state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
+) -> None:
+    if queue.max_wait_no_agents is not None and not interaction.callback:
+        state.watched[interaction.interaction_id] = interaction
+        _watch(state, interaction, at, seq)
+
+
+def _watch(state: RouterState, interaction: Interaction, at: float, seq: int) -> None:
+    """Set the ``empty`` timer of a watched interaction nobody logged in could take (due
+    ``max_wait_no_agents`` from now), or cancel it when someone could."""
+    iid = interaction.interaction_id
+    nobody = not state.anyone_could_take(
+        interaction.channel, interaction.skills, interaction.groups
+    )
+    if nobody:
+        limit = state.config.queue(interaction.queue).max_wait_no_agents
+        assert limit is not None
+        if ("empty", iid) not in state.timer_of:
+            state._set_timer(at + limit, seq, "empty", iid)
+    else:
+        cancel_timer(state, "empty", iid)
+
+
+def _expected(
+    state: RouterState, interaction: Interaction, queue: QueueConfig
+) -> tuple[bool, float]:
+    watched = queue.max_wait_no_agents is not None and not interaction.callback
+    assert (interaction.interaction_id in state.watched) == watched, (
+        interaction.interaction_id,
+        "watched",
+    )
+    nobody = not state.anyone_could_take(
+        interaction.channel, interaction.skills, interaction.groups
+    )
+    return watched and nobody, interaction.arrived_at + (queue.max_wait_no_agents or 0.0)
+
+
+POLICY = TimePolicy(
+    kind="empty",
+    in_use=lambda queue: queue.max_wait_no_agents is not None,
+    arm=_arm,
+    decide=empty_exit,
+    expected=_expected,
+    live_caller=True,
+    watch=_watch,
+)
