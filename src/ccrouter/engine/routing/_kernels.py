@@ -16,11 +16,13 @@ import numba
 import numpy as np
 
 from ccrouter.engine.routing.strategies import (
-    FEWEST_HANDLED,
-    LEAST_OCCUPIED,
-    MOST_SKILLED,
-    RANDOM,
-    ROUND_ROBIN,
+    AFTER_LAST,
+    HANDLED,
+    IDLE_SINCE,
+    LOAD,
+    LOGIN_ORDER,
+    SKILL_SUM,
+    ZERO,
 )
 
 __all__ = ["select_agent_kernel"]
@@ -28,8 +30,8 @@ __all__ = ["select_agent_kernel"]
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
 # Columns of the facts array (ccrouter.engine.agent_table.IDLE_SINCE, ...; kernels import no
-# ccrouter module but the strategy codes, so they are repeated here and a test ties them).
-_IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = 0, 1, 2, 3
+# ccrouter module but the strategy table's feature columns, and a test ties them).
+_IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER
 
 
 @numba.njit(cache=True, nogil=True)
@@ -53,6 +55,33 @@ def _is_excluded(excluded: Array, slot: int) -> bool:
 
 
 @numba.njit(cache=True, nogil=True)
+def _feature(
+    col: int,
+    row: int,
+    b: int,
+    lane: int,
+    i: int,
+    ready_prof: Array,
+    ready_facts: Array,
+    req: Array,
+    k: int,
+    round_robin_last: int,
+) -> float:
+    # Feature column `col` (ccrouter.engine.routing.strategies) of ready position i.
+    if col == SKILL_SUM:
+        total = 0
+        for j in range(k):
+            total += ready_prof[row, b, req[j], lane]
+        return float(total)
+    if col == AFTER_LAST:
+        return 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
+    if col == ZERO:
+        return 0.0
+    value: float = ready_facts[row, i, col]
+    return value
+
+
+@numba.njit(cache=True, nogil=True)
 def select_agent_kernel(
     row: int,
     count: int,
@@ -62,7 +91,7 @@ def select_agent_kernel(
     excluded: Array,
     allowed: Array,
     ready_facts: Array,
-    strategy: int,
+    strategy: Array,
     round_robin_last: int,
     u: float,
     work: Array,
@@ -79,7 +108,9 @@ def select_agent_kernel(
         allowed: the only slots eligible (targeted routing); empty: every slot.
         ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
             load, handled, login order (float64).
-        strategy, round_robin_last, u: as for the reference.
+        strategy: the strategy's key row (``Strategy.kernel_key``: primary feature column,
+            its sign, secondary column, 1 for random).
+        round_robin_last, u: as for the reference.
         work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
             ``slots = ready.shape[1]``.
 
@@ -109,16 +140,13 @@ def select_agent_kernel(
             if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
                 mask[i] = 0
 
-    if strategy == RANDOM:
+    if strategy[3] != 0:  # random
         return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)
 
-    # Longest idle orders by (0, idle, order), which is the order of (idle, idle, order).
-    if strategy == LEAST_OCCUPIED:
-        primary = _LOAD
-    elif strategy == FEWEST_HANDLED:
-        primary = _HANDLED
-    else:
-        primary = _IDLE_SINCE
+    # The key (primary * sign, secondary, login order), read from the table's feature columns.
+    pcol = strategy[0]
+    sign = float(strategy[1])
+    scol = strategy[2]
     best = -1
     bp = np.inf
     bs = np.inf
@@ -133,26 +161,24 @@ def select_agent_kernel(
             i = base + lane
             if mask[i] == 0:
                 continue
-            if strategy == MOST_SKILLED:
-                total = 0
-                for j in range(k):
-                    total += ready_prof[row, b, req[j], lane]
-                p = -float(total)
-            elif strategy == ROUND_ROBIN:
-                p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
-            else:
-                p = ready_facts[row, i, primary]
+            p = sign * _feature(
+                pcol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
+            )
             if m > 0 and _is_excluded(excluded, ready[row, i]):
                 if best_x >= 0 and p > xp:
                     continue
-                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                s = _feature(
+                    scol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
+                )
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best_x < 0 or _better(p, s, o, xp, xs, xo):
                     best_x, xp, xs, xo = i, p, s, o
             else:
                 if best >= 0 and p > bp:
                     continue
-                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                s = _feature(
+                    scol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
+                )
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best < 0 or _better(p, s, o, bp, bs, bo):
                     best, bp, bs, bo = i, p, s, o

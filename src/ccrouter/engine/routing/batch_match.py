@@ -31,8 +31,7 @@ import msgspec
 import numpy as np
 
 from ccrouter.engine.routing.batch import assign
-from ccrouter.engine.routing.reference import selection_key
-from ccrouter.engine.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchStep", "batch_offers", "solve_batch"]
@@ -118,7 +117,7 @@ def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | 
             for a in fitting
             if a.agent_id in interaction.declined_by or a.agent_id in capped
         ]
-        if CODES[state.config.queue(interaction.queue).strategy] == RANDOM:
+        if by_name(state.config.queue(interaction.queue).strategy).random:
             # The draw is over the agents with a free unit on the row's channel, so that
             # each of them is equally likely to come first.
             draws[row] = u = uniform(state.config.seed, first + row)
@@ -178,7 +177,7 @@ def _preference(
     """Per agent, how much the queue's strategy prefers it: ``len(agents)`` for its first
     choice down to 1 for its last."""
     queue = interaction.queue
-    code = CODES[state.config.queue(queue).strategy]
+    code = by_name(state.config.queue(queue).strategy).code
     rr_last = state.round_robin_last.get(queue, 0)
 
     def key(agent: Agent) -> tuple[float, float, int]:
