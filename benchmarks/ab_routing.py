@@ -18,6 +18,7 @@ memory.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import re
 import statistics
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         packages = {"base": export_base(args.base, Path(tmp)), "main": ccrouter}
         for package in packages.values():
-            package.routing.match.warmup()
+            # The new home (engine/): the old ccrouter.routing path is an import alias only.
+            importlib.import_module(f"{package.__name__}.engine.routing.match").warmup()
         rows = [("submit, 10,000 agents (µs)", submit(packages, args.blocks))]
         live, replay = live_and_replay(packages, max(2, args.blocks // 5))
         rows += [("live handling (events/s)", live), ("replay from memory (events/s)", replay)]

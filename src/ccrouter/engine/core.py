@@ -45,6 +45,7 @@ from ccrouter.engine.policies import (
     remind_event,
     step_event,
 )
+from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
 from ccrouter.engine.routing.strategies import uniform
@@ -408,11 +409,10 @@ def _after_reconfigure(
     # New rules may make waiting work routable (new channel rules free several agents at
     # once): waiting work first, most urgent first, each to the best agent for it, as an
     # arrival would be; then every ready agent a look, in slot order.
-    def urgency(i: Interaction) -> tuple[float, float, int]:
-        rate = state.config.queue(i.queue).aging_rate
-        return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+    def key(i: Interaction) -> tuple[float, float, int]:
+        return urgency(i, state.config.queue(i.queue).aging_rate, at)
 
-    for interaction in sorted(state.waiting(), key=urgency):
+    for interaction in sorted(state.waiting(), key=key):
         _route_interaction(state, interaction.interaction_id, at, out, backend)
     for aid in state.slots:
         _route_agent(state, aid, at, out, backend)
@@ -633,14 +633,10 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         for (channel, skills), group in queue.groups.items():
             if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
-            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+            if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
-            key = (
-                -(head.priority + rate * (at - head.arrived_at)),
-                head.arrived_at,
-                head.queued_seq,
-            )
+            key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
         if not queue.targeted:
@@ -654,14 +650,10 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
                 continue
             if ruled and not state.can_take(agent, channel):
                 continue
-            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+            if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
-            key = (
-                -(head.priority + rate * (at - head.arrived_at)),
-                head.arrived_at,
-                head.queued_seq,
-            )
+            key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
     return best

@@ -30,6 +30,7 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
+from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.batch import assign
 from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
@@ -148,7 +149,7 @@ def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | 
 
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
     rate = state.config.queue(interaction.queue).aging_rate
-    return interaction.priority + rate * (at - interaction.arrived_at)
+    return effective_priority(interaction.priority, rate, interaction.arrived_at, at)
 
 
 def _fits(agent: Agent, interaction: Interaction) -> bool:
@@ -156,7 +157,7 @@ def _fits(agent: Agent, interaction: Interaction) -> bool:
         return False
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return False
-    return all(agent.skills.get(s, -1) >= level for s, level in interaction.skills.items())
+    return meets_skills(agent.skills, interaction.skills.items())
 
 
 def _drawn(agents: list[Agent], soft: set[str], u: float) -> dict[str, int]:

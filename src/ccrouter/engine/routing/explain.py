@@ -11,6 +11,7 @@ from typing import Literal, TypeAlias
 import msgspec
 
 from ccrouter.engine.fairness import over_cap
+from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.strategies import AgentFacts, by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
@@ -143,7 +144,7 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
         return "not_preferred"
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return "not_in_group"
-    if any(agent.skills.get(s, -1) < level for s, level in interaction.skills.items()):
+    if not meets_skills(agent.skills, interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:
         return "no_capacity"
@@ -167,7 +168,7 @@ def _capped(state: RouterState, at: float) -> set[str]:
 
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
     rate = state.config.queue(interaction.queue).aging_rate
-    return interaction.priority + rate * (at - interaction.arrived_at)
+    return effective_priority(interaction.priority, rate, interaction.arrived_at, at)
 
 
 def _ahead_of(
