@@ -121,7 +121,7 @@ def kernel(p: dict[str, Any]) -> int:
             p["excluded"],
             p["allowed"],
             ready_facts,
-            KERNEL_KEYS[p["strategy"]],  # the kernel reads the strategy's key row
+            KERNEL_KEYS[p["strategy"]],  # the kernel reads the packed key
             p["round_robin_last"],
             p["u"],
             work,

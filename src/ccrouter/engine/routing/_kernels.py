@@ -22,7 +22,6 @@ from ccrouter.engine.routing.strategies import (
     LOAD,
     LOGIN_ORDER,
     SKILL_SUM,
-    ZERO,
 )
 
 __all__ = ["select_agent_kernel"]
@@ -32,6 +31,7 @@ Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 # Columns of the facts array (ccrouter.engine.agent_table.IDLE_SINCE, ...; kernels import no
 # ccrouter module but the strategy table's feature columns, and a test ties them).
 _IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER
+_FACTS = LOGIN_ORDER + 1  # feature columns below this are facts columns
 
 
 @numba.njit(cache=True, nogil=True)
@@ -54,8 +54,8 @@ def _is_excluded(excluded: Array, slot: int) -> bool:
     return False
 
 
-@numba.njit(cache=True, nogil=True)
-def _feature(
+@numba.njit(cache=True, nogil=True, inline="always")
+def _derived(
     col: int,
     row: int,
     b: int,
@@ -67,7 +67,7 @@ def _feature(
     k: int,
     round_robin_last: int,
 ) -> float:
-    # Feature column `col` (ccrouter.engine.routing.strategies) of ready position i.
+    # A derived feature column (ccrouter.engine.routing.strategies) of ready position i.
     if col == SKILL_SUM:
         total = 0
         for j in range(k):
@@ -75,10 +75,7 @@ def _feature(
         return float(total)
     if col == AFTER_LAST:
         return 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
-    if col == ZERO:
-        return 0.0
-    value: float = ready_facts[row, i, col]
-    return value
+    return 0.0  # ZERO
 
 
 @numba.njit(cache=True, nogil=True)
@@ -91,7 +88,7 @@ def select_agent_kernel(
     excluded: Array,
     allowed: Array,
     ready_facts: Array,
-    strategy: Array,
+    strategy: int,
     round_robin_last: int,
     u: float,
     work: Array,
@@ -108,8 +105,8 @@ def select_agent_kernel(
         allowed: the only slots eligible (targeted routing); empty: every slot.
         ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
             load, handled, login order (float64).
-        strategy: the strategy's key row (``Strategy.kernel_key``: primary feature column,
-            its sign, secondary column, 1 for random).
+        strategy: the strategy's packed key (``Strategy.kernel_key``: primary and
+            secondary feature columns, negated primary, random).
         round_robin_last, u: as for the reference.
         work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
             ``slots = ready.shape[1]``.
@@ -140,13 +137,17 @@ def select_agent_kernel(
             if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
                 mask[i] = 0
 
-    if strategy[3] != 0:  # random
+    if strategy & 512:  # random
         return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)
 
     # The key (primary * sign, secondary, login order), read from the table's feature columns.
-    pcol = strategy[0]
-    sign = float(strategy[1])
-    scol = strategy[2]
+    # Facts columns are read in place (the common case: one load); derived ones computed.
+    pcol = strategy & 15
+    scol = (strategy >> 4) & 15
+    pfact = pcol < _FACTS
+    sfact = scol < _FACTS
+    negate = (strategy & 256) != 0
+    rr_last = round_robin_last
     best = -1
     bp = np.inf
     bs = np.inf
@@ -161,24 +162,29 @@ def select_agent_kernel(
             i = base + lane
             if mask[i] == 0:
                 continue
-            p = sign * _feature(
-                pcol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
-            )
+            if pfact:
+                p = ready_facts[row, i, pcol]
+            else:
+                p = _derived(pcol, row, b, lane, i, ready_prof, ready_facts, req, k, rr_last)
+            if negate:
+                p = -p
             if m > 0 and _is_excluded(excluded, ready[row, i]):
                 if best_x >= 0 and p > xp:
                     continue
-                s = _feature(
-                    scol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
-                )
+                if sfact:
+                    s = ready_facts[row, i, scol]
+                else:
+                    s = _derived(scol, row, b, lane, i, ready_prof, ready_facts, req, k, rr_last)
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best_x < 0 or _better(p, s, o, xp, xs, xo):
                     best_x, xp, xs, xo = i, p, s, o
             else:
                 if best >= 0 and p > bp:
                     continue
-                s = _feature(
-                    scol, row, b, lane, i, ready_prof, ready_facts, req, k, round_robin_last
-                )
+                if sfact:
+                    s = ready_facts[row, i, scol]
+                else:
+                    s = _derived(scol, row, b, lane, i, ready_prof, ready_facts, req, k, rr_last)
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best < 0 or _better(p, s, o, bp, bs, bo):
                     best, bp, bs, bo = i, p, s, o

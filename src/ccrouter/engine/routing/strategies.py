@@ -27,9 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 __all__ = [
     "AFTER_LAST",
     "CODES",
@@ -133,11 +130,11 @@ class Strategy:
     random: bool = False
 
     @property
-    def kernel_key(self) -> npt.NDArray[np.int64]:
-        """The key as the kernel reads it: primary column, its sign (±1), secondary column,
-        and 1 for ``random``."""
-        row: npt.NDArray[np.int64] = KERNEL_KEYS[self.code]
-        return row
+    def kernel_key(self) -> int:
+        """The key as the kernel reads it, packed in one integer (a scalar argument is the
+        cheapest to pass to a compiled function): bits 0-3 the primary column, 4-7 the
+        secondary column, bit 8 set when the primary is negated, bit 9 for ``random``."""
+        return KERNEL_KEYS[self.code]
 
 
 def _round_robin_score(f: AgentFacts, at: float, rr_last: int, logins: int) -> float:
@@ -217,11 +214,10 @@ TABLE: tuple[Strategy, ...] = (
     ),
 )
 
-KERNEL_KEYS: npt.NDArray[np.int64] = np.array(
-    [[s.primary, -1 if s.descending else 1, s.secondary, int(s.random)] for s in TABLE],
-    dtype=np.int64,
+KERNEL_KEYS: tuple[int, ...] = tuple(
+    s.primary | s.secondary << 4 | int(s.descending) << 8 | int(s.random) << 9 for s in TABLE
 )
-"""Per code, the kernel's key row (see :attr:`Strategy.kernel_key`)."""
+"""Per code, the kernel's packed key (see :attr:`Strategy.kernel_key`)."""
 
 CODES: dict[str, int] = {s.name: s.code for s in TABLE}
 _BY_NAME: dict[str, Strategy] = {s.name: s for s in TABLE}
