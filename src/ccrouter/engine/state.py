@@ -137,6 +137,10 @@ class RouterState:
     torn: bool = False
     """An event failed part-way through its apply: the state is no longer a fold of its
     events, and its owner must rebuild it (the router does, from its log)."""
+    backend: str = "numba"
+    """How the core selects agents (``"numba"`` or ``"python"``; same decisions either way):
+    set by the core's entry points, carried here so that no routing function passes it on.
+    Not a fact of the log: no snapshot or digest holds it."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
