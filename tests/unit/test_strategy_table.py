@@ -36,6 +36,7 @@ def test_codes_are_positions_and_key_rows_match() -> None:
             s.primary, s.secondary, s.descending, s.random
         )  # fmt: skip
         assert max(strategies.ZERO, strategies.SKILL_SUM, strategies.AFTER_LAST) < 16
+        assert s.secondary != strategies.SKILL_SUM  # the kernel sums skills for the primary only
 
 
 def test_feature_columns_are_the_agent_table_facts() -> None:

@@ -109,7 +109,8 @@ class Strategy:
         code: small integer the reference and the kernel are called with.
         picks: what it picks (the docs row of ``docs/concepts.md``).
         primary: the feature column ordered first; ``descending`` when larger wins.
-        secondary: the feature column ordered next (ties then fall to login order).
+        secondary: the feature column ordered next (ties then fall to login order); not
+            ``SKILL_SUM`` (the kernel computes a skill sum for the primary only).
         score: ``explain``'s measure of an eligible agent, higher is better, from its facts,
             the decision time, the queue's last round-robin login order and the number of
             logins so far; ``None`` for ``random``.
