@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, Literal, TypeAlias, TypeVar, get_args
 
 import msgspec
 
@@ -53,14 +53,9 @@ __all__ = [
 Strategy: TypeAlias = Literal[
     "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
 ]
-STRATEGIES: tuple[str, ...] = (
-    "longest_idle",
-    "most_skilled",
-    "least_occupied",
-    "fewest_handled",
-    "round_robin",
-    "random",
-)
+"""The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
+(the config sits below the engine, so the names are repeated here, and a test ties them)."""
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 MATCHING: tuple[str, ...] = ("greedy", "batch")
 

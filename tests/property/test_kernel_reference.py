@@ -20,7 +20,7 @@ from ccrouter.engine.routing import _kernels
 from ccrouter.engine.routing._kernels import select_agent_kernel
 from ccrouter.engine.routing.match import select_agent
 from ccrouter.engine.routing.reference import select_agent_reference
-from ccrouter.engine.routing.strategies import CODES
+from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS
 
 STRATEGIES = sorted(CODES)
 levels = st.integers(MISSING, 4)  # small range: many ties and many misses
@@ -121,7 +121,7 @@ def kernel(p: dict[str, Any]) -> int:
             p["excluded"],
             p["allowed"],
             ready_facts,
-            p["strategy"],
+            KERNEL_KEYS[p["strategy"]],  # the kernel reads the packed key
             p["round_robin_last"],
             p["u"],
             work,

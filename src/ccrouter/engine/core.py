@@ -38,6 +38,7 @@ from ccrouter.commands import (
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.policies import POLICIES
+from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
 from ccrouter.engine.routing.strategies import uniform
@@ -83,9 +84,13 @@ NO_ANSWER = "no_answer"
 
 
 def execute(
-    state: RouterState, command: Command, at: float, *, backend: str = "numba"
+    state: RouterState, command: Command, at: float, *, backend: str | None = None
 ) -> list[Event]:
     """Run ``command`` at time ``at``; return the events made (already applied to ``state``).
+
+    ``backend`` (``"numba"`` or ``"python"``: how agents are selected) is carried on the
+    state (``state.backend``) for every decision this and later calls make; ``None`` keeps
+    the state's (``"numba"`` unless set).
 
     Raises:
         CCRouterError: a subclass naming what is wrong; ``state`` is then unchanged, except
@@ -94,16 +99,18 @@ def execute(
             like :class:`~ccrouter.router.Router`, rebuilds the state from its log).
     """
     validate(state, command, at)
+    if backend is not None:
+        state.backend = backend
     at = float(at)
     out: list[Event] = []
-    fire_due_timers(state, at, out, backend=backend)
+    fire_due_timers(state, at, out)
     if out:
         # A timer's routing (a target expiry offering work, auto-accepted) may have made the
         # command invalid (a logout now connected): check again. This raises after the
         # timers changed the state; the router then rebuilds its state from the log.
         validate(state, command, at)
     if type(command) is Transfer and command.mode == "consult" and command.to_agent is None:
-        command = _consult_in_queue(state, command, at, backend)
+        command = _consult_in_queue(state, command, at)
     if isinstance(command, Submit):
         # Between queuing the new interaction and routing it nothing reads the queue groups:
         # it is filed in its group only if it still waits.
@@ -111,7 +118,7 @@ def execute(
         try:
             for event in decide(state, command, at):
                 _emit(state, event, out)
-            _route_after(state, command, at, out, backend)
+            _route_after(state, command, at, out)
         finally:
             state.file_deferred()
     else:
@@ -122,17 +129,17 @@ def execute(
         # reconfigure whose new limits or steps are behind the waiting work, work back from
         # a declined or revoked offer. They fire now, before routing, so that work that
         # has to exit does, instead of being offered first (docs/routing.md).
-        fire_due_timers(state, at, out, backend=backend)
-        _route_after(state, command, at, out, backend)
+        fire_due_timers(state, at, out)
+        _route_after(state, command, at, out)
     # Whatever is due now fires with the command that made it due (a widening step at 0 s
     # of a new arrival, an empty queue's exit after the last able agent logs out), not at
     # the next command: queries in between see the state the rules say.
-    fire_due_timers(state, at, out, backend=backend)
+    fire_due_timers(state, at, out)
     state.now = max(state.now, at)
     return out
 
 
-def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
+def match(state: RouterState, at: float, *, backend: str | None = None) -> list[Event]:
     """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
     optimal step (:func:`~ccrouter.engine.routing.batch_match.solve_batch`); return the events made.
     The step's offers record it (``InteractionOffered.batch_seq``); those of the greedy pass
@@ -142,9 +149,11 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
     (where no free agent idles while work it could take waits, so it usually offers nothing).
     """
     check_time(state, at)
+    if backend is not None:
+        state.backend = backend
     at = float(at)
     out: list[Event] = []
-    fire_due_timers(state, at, out, backend=backend)
+    fire_due_timers(state, at, out)
     capped = set(capped_agents(state, at))
     step = solve_batch(state, at, capped)
     first = state.last_seq + 1  # the step's first offer: its batch_seq
@@ -163,12 +172,15 @@ def match(state: RouterState, at: float, *, backend: str = "numba") -> list[Even
     return out
 
 
-def advance(state: RouterState, at: float, *, backend: str = "numba") -> list[Event]:
-    """Fire every timer due at or before ``at``; return the events made."""
+def advance(state: RouterState, at: float, *, backend: str | None = None) -> list[Event]:
+    """Fire every timer due at or before ``at``; return the events made (``backend`` as for
+    :func:`execute`)."""
     check_time(state, at)
+    if backend is not None:
+        state.backend = backend
     at = float(at)
     out: list[Event] = []
-    fire_due_timers(state, at, out, backend=backend)
+    fire_due_timers(state, at, out)
     state.now = max(state.now, at)
     return out
 
@@ -226,14 +238,18 @@ def _interruptions(state: RouterState, event: Event, out: list[Event]) -> None:
 
 
 def fire_due_timers(
-    state: RouterState, at: float, out: list[Event], *, backend: str = "numba"
+    state: RouterState, at: float, out: list[Event], *, backend: str | None = None
 ) -> None:
     """Fire every timer due at or before ``at``, in due order, each at its due time.
+
+    ``backend`` (as for :func:`execute`) is carried on the state.
 
     Raises:
         TooManyEvents: more than ``limits.MAX_EVENTS`` events would be made (the timers
             already fired have changed ``state``: the caller rebuilds it, as the router does).
     """
+    if backend is not None:
+        state.backend = backend
     # Bound: every handler removes its timer and appends at least one event to `out`, so
     # the loop runs at most MAX_EVENTS times before it raises. Progress is also guaranteed
     # without the limit: a timer re-armed by a handler is due at its nominal time (arrival +
@@ -252,11 +268,11 @@ def fire_due_timers(
             )
             raise TooManyEvents(msg)
         due, _, kind, iid = state.timers[0]
-        _TIMERS[kind](state, state.interactions[iid], due, out, backend)
+        _TIMERS[kind](state, state.interactions[iid], due, out)
 
 
 def _offer_expired(
-    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+    state: RouterState, interaction: Interaction, due: float, out: list[Event]
 ) -> None:
     iid, aid = interaction.interaction_id, interaction.agent_id
     assert aid is not None
@@ -269,17 +285,15 @@ def _offer_expired(
         _emit(state, event, out)
     # Back in its queue: a step or limit whose time passed while it rang is due now and
     # fires before anyone is offered it (a max_wait passed exits, docs/routing.md).
-    _fire_own_policy_timers(state, iid, due, out, backend)
-    _route_interaction(state, iid, due, out, backend)
-    _route_agent(state, aid, due, out, backend)
+    _fire_own_policy_timers(state, iid, due, out)
+    _route_interaction(state, iid, due, out)
+    _route_agent(state, aid, due, out)
 
 
 _POLICY_KINDS = ("step", "exit", "empty", "callback", "remind", "overdue")
 
 
-def _fire_own_policy_timers(
-    state: RouterState, iid: str, at: float, out: list[Event], backend: str
-) -> None:
+def _fire_own_policy_timers(state: RouterState, iid: str, at: float, out: list[Event]) -> None:
     """Fire the policy timers of interaction ``iid`` due by ``at``, earliest first.
 
     Bounded: each handler's event cancels its timer; new ones due by ``at`` come only from
@@ -295,19 +309,19 @@ def _fire_own_policy_timers(
         if not due:
             return
         when, _, kind, _ = min(due)
-        _TIMERS[kind](state, state.interactions[iid], when, out, backend)
+        _TIMERS[kind](state, state.interactions[iid], when, out)
 
 
 def _target_expired(
-    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+    state: RouterState, interaction: Interaction, due: float, out: list[Event]
 ) -> None:
     iid = interaction.interaction_id
     _emit(state, InteractionTargetExpired(seq=state.last_seq + 1, at=due, interaction_id=iid), out)
-    _route_interaction(state, iid, due, out, backend)
+    _route_interaction(state, iid, due, out)
 
 
 def _wrap_up_over(
-    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+    state: RouterState, interaction: Interaction, due: float, out: list[Event]
 ) -> None:
     iid = interaction.interaction_id
     agent_id = interaction.agent_id  # kept after completion: who is wrapping it up
@@ -317,26 +331,24 @@ def _wrap_up_over(
         WrapUpEnded(seq=state.last_seq + 1, at=due, interaction_id=iid, agent_id=agent_id),
         out,
     )
-    _route_agent(state, agent_id, due, out, backend)
+    _route_agent(state, agent_id, due, out)
 
 
 def _policy_timer(
     decide_event: Callable[[RouterState, Interaction, float], Event],
-) -> Callable[[RouterState, Interaction, float, list[Event], str], None]:
+) -> Callable[[RouterState, Interaction, float, list[Event]], None]:
     """A timer handler that records a queue policy's decision, then routes the interaction
     (a wider requirement, a new queue or a higher priority may let an agent take it now)."""
 
-    def fire(
-        state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
-    ) -> None:
+    def fire(state: RouterState, interaction: Interaction, due: float, out: list[Event]) -> None:
         _emit(state, decide_event(state, interaction, due), out)
-        _route_interaction(state, interaction.interaction_id, due, out, backend)
+        _route_interaction(state, interaction.interaction_id, due, out)
 
     return fire
 
 
 def _consult_expired(
-    state: RouterState, interaction: Interaction, due: float, out: list[Event], backend: str
+    state: RouterState, interaction: Interaction, due: float, out: list[Event]
 ) -> None:
     assert interaction.consult is not None and interaction.agent_id is not None
     target = interaction.consult[0]
@@ -349,10 +361,10 @@ def _consult_expired(
         outcome="timed_out",
     )
     _emit(state, event, out)
-    _route_agent(state, target, due, out, backend)
+    _route_agent(state, target, due, out)
 
 
-_TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event], str], None]] = {
+_TIMERS: dict[str, Callable[[RouterState, Interaction, float, list[Event]], None]] = {
     "offer": _offer_expired,
     "target": _target_expired,
     "wrap": _wrap_up_over,
@@ -366,71 +378,60 @@ remove its timer (by applying an event whose ``apply`` cancels it)."""
 # --- routing -------------------------------------------------------------------------------
 
 
-def _route_after(
-    state: RouterState, command: Command, at: float, out: list[Event], backend: str
-) -> None:
+def _route_after(state: RouterState, command: Command, at: float, out: list[Event]) -> None:
     """Offer what became routable through ``command`` (nothing, for the commands without an
     entry in :data:`_AFTER`: a login, not-ready, callback request or note frees no work)."""
     route = _AFTER.get(type(command))
     if route is not None:
-        route(state, command, at, out, backend)
+        route(state, command, at, out)
 
 
 def _after_arrival(
-    state: RouterState, command: Submit | Update, at: float, out: list[Event], backend: str
+    state: RouterState, command: Submit | Update, at: float, out: list[Event]
 ) -> None:
     # An update can only make the updated interaction routable (a new requirement); no
     # other: agents idle only when no waiting work fits them, and that is unchanged.
-    _route_interaction(state, command.interaction_id, at, out, backend)
+    _route_interaction(state, command.interaction_id, at, out)
 
 
-def _after_ready(
-    state: RouterState, command: Ready, at: float, out: list[Event], backend: str
-) -> None:
-    _route_agent(state, command.agent_id, at, out, backend)
+def _after_ready(state: RouterState, command: Ready, at: float, out: list[Event]) -> None:
+    _route_agent(state, command.agent_id, at, out)
 
 
 def _after_reconfigure(
-    state: RouterState, command: Reconfigure, at: float, out: list[Event], backend: str
+    state: RouterState, command: Reconfigure, at: float, out: list[Event]
 ) -> None:
     # New rules may make waiting work routable (new channel rules free several agents at
     # once): waiting work first, most urgent first, each to the best agent for it, as an
     # arrival would be; then every ready agent a look, in slot order.
-    def urgency(i: Interaction) -> tuple[float, float, int]:
-        rate = state.config.queue(i.queue).aging_rate
-        return (-(i.priority + rate * (at - i.arrived_at)), i.arrived_at, i.queued_seq)
+    def key(i: Interaction) -> tuple[float, float, int]:
+        return urgency(i, state.config.queue(i.queue).aging_rate, at)
 
-    for interaction in sorted(state.waiting(), key=urgency):
-        _route_interaction(state, interaction.interaction_id, at, out, backend)
+    for interaction in sorted(state.waiting(), key=key):
+        _route_interaction(state, interaction.interaction_id, at, out)
     for aid in state.slots:
-        _route_agent(state, aid, at, out, backend)
+        _route_agent(state, aid, at, out)
 
 
-def _after_accept(
-    state: RouterState, command: Accept, at: float, out: list[Event], backend: str
-) -> None:
+def _after_accept(state: RouterState, command: Accept, at: float, out: list[Event]) -> None:
     # Ringing work cannot be paused, connected work can: accepting interruptible work may
     # let its agent take an interrupting channel now.
     interaction = state.interactions[command.interaction_id]
     rule = state.config.channels.get(interaction.channel)
     if rule is not None and rule.interruptible_by and interaction.agent_id is not None:
-        _route_agent(state, interaction.agent_id, at, out, backend)
+        _route_agent(state, interaction.agent_id, at, out)
 
 
-def _after_logout(
-    state: RouterState, command: Logout, at: float, out: list[Event], backend: str
-) -> None:
+def _after_logout(state: RouterState, command: Logout, at: float, out: list[Event]) -> None:
     for event in out:
         if isinstance(event, OfferRevoked):
-            _route_interaction(state, event.interaction_id, at, out, backend)
+            _route_interaction(state, event.interaction_id, at, out)
 
 
-def _after_decline(
-    state: RouterState, command: Decline, at: float, out: list[Event], backend: str
-) -> None:
+def _after_decline(state: RouterState, command: Decline, at: float, out: list[Event]) -> None:
     aid = next(e.agent_id for e in out if isinstance(e, OfferDeclined))
-    _route_interaction(state, command.interaction_id, at, out, backend)
-    _route_agent(state, aid, at, out, backend)
+    _route_interaction(state, command.interaction_id, at, out)
+    _route_agent(state, aid, at, out)
 
 
 def _after_transfer(
@@ -438,27 +439,26 @@ def _after_transfer(
     command: Transfer | AcceptTransfer | DeclineTransfer,
     at: float,
     out: list[Event],
-    backend: str,
 ) -> None:
     for event in list(out):
         if isinstance(event, InteractionTransferred):
-            _route_interaction(state, event.interaction_id, at, out, backend)
-            _route_agent(state, event.agent_id, at, out, backend)
+            _route_interaction(state, event.interaction_id, at, out)
+            _route_agent(state, event.agent_id, at, out)
         elif isinstance(event, TransferAccepted):
-            _route_agent(state, event.agent_id, at, out, backend)
+            _route_agent(state, event.agent_id, at, out)
         elif isinstance(event, TransferDeclined):
-            _route_agent(state, event.to_agent, at, out, backend)
+            _route_agent(state, event.to_agent, at, out)
 
 
 def _after_end(
-    state: RouterState, command: Complete | Abandon, at: float, out: list[Event], backend: str
+    state: RouterState, command: Complete | Abandon, at: float, out: list[Event]
 ) -> None:
     event = next(e for e in out if isinstance(e, InteractionCompleted | InteractionAbandoned))
     if event.agent_id is not None:
-        _route_agent(state, event.agent_id, at, out, backend)
+        _route_agent(state, event.agent_id, at, out)
 
 
-_AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event], str], None]] = {
+_AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] = {
     Submit: _after_arrival,
     Update: _after_arrival,
     Ready: _after_ready,
@@ -474,9 +474,7 @@ _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event], str], No
 }
 
 
-def _route_interaction(
-    state: RouterState, iid: str, at: float, out: list[Event], backend: str
-) -> None:
+def _route_interaction(state: RouterState, iid: str, at: float, out: list[Event]) -> None:
     """Offer a queued interaction to the best eligible agent, if there is one."""
     interaction = state.interactions[iid]
     if interaction.status != "queued" or state.config.matching == "batch":
@@ -491,7 +489,7 @@ def _route_interaction(
     allowed = (
         _allowed_slots(state, interaction) if interaction.preferred or interaction.groups else ()
     )
-    slot = _select(state, interaction, interaction.queue, excluded, allowed, backend)
+    slot = _select(state, interaction, interaction.queue, excluded, allowed)
     if slot >= 0:
         _offer(state, interaction, state.slots[slot], at, out)
 
@@ -502,7 +500,6 @@ def _select(
     queue: str,
     excluded: list[int] | tuple[()],
     allowed: list[int] | tuple[()],
-    backend: str,
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
     strategy = state.config.queue(queue).strategy
@@ -516,12 +513,12 @@ def _select(
         round_robin_last=state.round_robin_last.get(queue, 0),
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
-        backend=backend,
+        backend=state.backend,
     )
 
 
 def consult_target(
-    state: RouterState, interaction: Interaction, queue: str, at: float, backend: str
+    state: RouterState, interaction: Interaction, queue: str, at: float
 ) -> str | None:
     """The agent a consult of ``interaction`` to ``queue`` rings: the one ``queue``'s strategy
     would offer it now (ready with room on its channel, its requirement met, in the queue's
@@ -535,16 +532,16 @@ def consult_target(
         if a.agent_id != holder and (not groups or not a.groups.isdisjoint(groups))
     ]
     capped = [state.agents[a].slot for a in capped_agents(state, at)]
-    slot = _select(state, interaction, queue, capped, allowed or [-1], backend)
+    slot = _select(state, interaction, queue, capped, allowed or [-1])
     return None if slot < 0 else state.slots[slot]
 
 
-def _consult_in_queue(state: RouterState, command: Transfer, at: float, backend: str) -> Transfer:
+def _consult_in_queue(state: RouterState, command: Transfer, at: float) -> Transfer:
     """``command`` (a consult naming a queue, no agent) with the agent it rings filled in."""
     interaction = state.interactions[command.interaction_id]
     queue = command.to_queue
     assert queue is not None  # validated: a transfer names a queue or an agent
-    agent = consult_target(state, interaction, queue, at, backend)
+    agent = consult_target(state, interaction, queue, at)
     if agent is None:
         msg = (
             f"cannot consult queue {queue!r} about {interaction.interaction_id!r}: nobody "
@@ -585,7 +582,7 @@ def _allowed_slots(state: RouterState, interaction: Interaction) -> list[int]:
     return [a.slot for a in candidates] or [-1]
 
 
-def _route_agent(state: RouterState, aid: str, at: float, out: list[Event], backend: str) -> None:
+def _route_agent(state: RouterState, aid: str, at: float, out: list[Event]) -> None:
     """Let an agent take the best waiting work it is eligible for, while it has room."""
     if state.config.matching == "batch":  # work waits for the next match()
         return
@@ -621,14 +618,10 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
         for (channel, skills), group in queue.groups.items():
             if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
-            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+            if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
-            key = (
-                -(head.priority + rate * (at - head.arrived_at)),
-                head.arrived_at,
-                head.queued_seq,
-            )
+            key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
         if not queue.targeted:
@@ -642,14 +635,10 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
                 continue
             if ruled and not state.can_take(agent, channel):
                 continue
-            if any(agent.skills.get(skill, -1) < level for skill, level in skills):
+            if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
-            key = (
-                -(head.priority + rate * (at - head.arrived_at)),
-                head.arrived_at,
-                head.queued_seq,
-            )
+            key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
     return best

@@ -6,7 +6,7 @@ changes them, when it applies an event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
@@ -27,8 +27,13 @@ __all__ = [
     "Timer",
     "col",
     "digest_plan",
+    "effective_priority",
+    "meets_skills",
+    "queue_key",
     "reminder_times",
     "restriction",
+    "serves",
+    "urgency",
     "view_plan",
     "wire_codec",
     "wire_struct",
@@ -436,3 +441,68 @@ def view_plan(cls: type) -> Callable[[Any], dict[str, Any]]:
         return {shown: convert(getattr(record, name)) for shown, name, convert in plan}
 
     return fields
+
+
+def queue_key(
+    priority: float, aging_rate: float, arrived_at: float, queued_seq: int, interaction_id: str
+) -> QueueKey:
+    """The key a waiting interaction is stored under in its queue, smallest first:
+    ``(-(priority - aging_rate * arrived_at), arrived_at, queued_seq, interaction_id)``.
+
+    With linear aging this is the order of :func:`effective_priority` (highest first) at any
+    later time, so a stored order never needs re-sorting as time passes (only when the rate
+    or the priority changes).
+
+    >>> queue_key(2.0, 0.5, 10.0, 7, "c1")
+    (3.0, 10.0, 7, 'c1')
+    """
+    return (-(priority - aging_rate * arrived_at), arrived_at, queued_seq, interaction_id)
+
+
+def effective_priority(priority: float, aging_rate: float, arrived_at: float, at: float) -> float:
+    """``priority + aging_rate * waited`` at time ``at`` (seconds): how urgent waiting work is.
+
+    >>> effective_priority(2.0, 0.5, 10.0, at=14.0)
+    4.0
+    """
+    return priority + aging_rate * (at - arrived_at)
+
+
+def urgency(interaction: Interaction, aging_rate: float, at: float) -> tuple[float, float, int]:
+    """The order of waiting work at time ``at`` across queues (of different aging rates),
+    smallest first: highest effective priority, then earliest arrival, then submission."""
+    return (
+        -effective_priority(interaction.priority, aging_rate, interaction.arrived_at, at),
+        interaction.arrived_at,
+        interaction.queued_seq,
+    )
+
+
+def meets_skills(skills: Mapping[str, int], required: Iterable[tuple[str, int]]) -> bool:
+    """Whether an agent with proficiencies ``skills`` meets every ``(skill, minimum)`` of
+    ``required`` (a missing skill never does; nothing required: always).
+
+    >>> meets_skills({"billing": 5}, {"billing": 5}.items())
+    True
+    >>> meets_skills({"billing": 5}, [("billing", 3), ("french", 0)])
+    False
+    """
+    return all(skills.get(skill, -1) >= level for skill, level in required)
+
+
+def serves(
+    capacity: Mapping[str, int],
+    skills: Mapping[str, int],
+    channel: str,
+    required: Iterable[tuple[str, int]],
+) -> bool:
+    """Whether an agent (or an agent group) with ``capacity`` per channel and ``skills`` can
+    ever take work on ``channel`` needing ``required``: some capacity on the channel (a
+    capacity of 0 is none, as the router treats it) and every skill met.
+
+    >>> serves({"chat": 0, "voice": 1}, {}, "chat", [])
+    False
+    >>> serves({"chat": 0, "voice": 1}, {}, "voice", [])
+    True
+    """
+    return capacity.get(channel, 0) > 0 and meets_skills(skills, required)

@@ -44,7 +44,7 @@ from sortedcontainers import SortedList
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.engine.fairness import FairnessLedger
-from ccrouter.engine.records import wire_codec, wire_struct
+from ccrouter.engine.records import queue_key, wire_codec, wire_struct
 from ccrouter.engine.state import (
     POLICY_TIMERS,
     Agent,
@@ -246,12 +246,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             state.customers.setdefault(interaction.customer_id, []).append(i.interaction_id)
         if interaction.status in ("queued", "offered"):  # the ones a replay keeps a key for
             rate = config.queue(i.queue).aging_rate
-            key = (
-                -(i.priority - rate * i.arrived_at),
-                i.arrived_at,
-                i.queued_seq,
-                i.interaction_id,
-            )
+            key = queue_key(i.priority, rate, i.arrived_at, i.queued_seq, i.interaction_id)
             state._keys[i.interaction_id] = key
         if interaction.status == "queued":
             state._enqueue(interaction)

@@ -36,6 +36,8 @@ from ccrouter.engine.records import (
     Segment,
     Signature,
     Timer,
+    meets_skills,
+    queue_key,
     reminder_times,
     restriction,
 )
@@ -135,6 +137,10 @@ class RouterState:
     torn: bool = False
     """An event failed part-way through its apply: the state is no longer a fold of its
     events, and its owner must rebuild it (the router does, from its log)."""
+    backend: str = "numba"
+    """How the core selects agents (``"numba"`` or ``"python"``; same decisions either way):
+    set by the core's entry points, carried here so that no routing function passes it on.
+    Not a fact of the log: no snapshot or digest holds it."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
@@ -311,7 +317,7 @@ class RouterState:
                 self.customers[e.customer_id] = [e.interaction_id]
             else:
                 contacts.append(e.interaction_id)
-        self._keys[e.interaction_id] = (-(e.priority - rate * e.at), e.at, e.seq, e.interaction_id)
+        self._keys[e.interaction_id] = queue_key(e.priority, rate, e.at, e.seq, e.interaction_id)
         self._enqueue(interaction)
         # (No deadline yet: InteractionDeadlineSet, if any, comes next and arms its timers.)
         if timed:
@@ -416,8 +422,7 @@ class RouterState:
         key = self._keys.get(e.interaction_id)
         if key is not None:  # queued or offered: the key it waits (or would wait) under
             rate = self.config.queue(interaction.queue).aging_rate
-            priority = interaction.priority
-            self._keys[e.interaction_id] = (-(priority - rate * key[1]), key[1], key[2], key[3])
+            self._keys[e.interaction_id] = queue_key(interaction.priority, rate, *key[1:])
         if waiting:
             self._enqueue(interaction)
             if e.interaction_id in self.watched:
@@ -533,10 +538,10 @@ class RouterState:
         # Its age travels with it: it waits under its original arrival, at the new queue's
         # aging rate.
         rate = self.config.queue(e.queue).aging_rate
-        arrived = interaction.arrived_at
-        self._keys[e.interaction_id] = (
-            -(interaction.priority - rate * arrived),
-            arrived,
+        self._keys[e.interaction_id] = queue_key(
+            interaction.priority,
+            rate,
+            interaction.arrived_at,
             interaction.queued_seq,
             e.interaction_id,
         )
@@ -612,7 +617,7 @@ class RouterState:
             waiting = interaction.status == "queued"
             if waiting:
                 self._dequeue(interaction)
-            self._keys[iid] = (-(interaction.priority - rate * key[1]), key[1], key[2], iid)
+            self._keys[iid] = queue_key(interaction.priority, rate, key[1], key[2], iid)
             if waiting:
                 self._enqueue(interaction)
         # Queue policies follow the new settings at once: the waiting work's timers are set
@@ -645,10 +650,10 @@ class RouterState:
 
     def _rekey(self, interaction: Interaction) -> None:
         rate = self.config.queue(interaction.queue).aging_rate
-        arrived = interaction.arrived_at
-        self._keys[interaction.interaction_id] = (
-            -(interaction.priority - rate * arrived),
-            arrived,
+        self._keys[interaction.interaction_id] = queue_key(
+            interaction.priority,
+            rate,
+            interaction.arrived_at,
             interaction.queued_seq,
             interaction.interaction_id,
         )
@@ -693,7 +698,7 @@ class RouterState:
                 continue
             if groups and agent.groups.isdisjoint(groups):
                 continue
-            if all(agent.skills.get(skill, -1) >= level for skill, level in skills.items()):
+            if meets_skills(agent.skills, skills.items()):
                 return True
         return False
 

@@ -25,6 +25,7 @@ import zlib
 
 import numpy as np
 
+from ccrouter.engine.records import serves
 from ccrouter.errors import ConfigError
 from ccrouter.events import (
     AgentNotReady,
@@ -443,6 +444,4 @@ class Engine:
 
 def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:
     """Whether the group's agents can take ``work`` (channel capacity and every skill)."""
-    if group.capacity.get(work.channel, 0) < 1:
-        return False
-    return all(group.skills.get(skill, -1) >= level for skill, level in work.skills.items())
+    return serves(group.capacity, group.skills, work.channel, work.skills.items())

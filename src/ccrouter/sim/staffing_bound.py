@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ccrouter.engine.records import serves
 from ccrouter.sim.distributions import mean_of
 from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, QueueTarget, Scenario
 from ccrouter.staffing import erlang
@@ -21,9 +22,9 @@ __all__ = ["eligible", "erlang_start", "target_threshold"]
 
 
 def eligible(ct: CallType, group: AgentGroup) -> bool:
-    return ct.channel in group.capacity and all(
-        group.skills.get(skill, -1) >= level for skill, level in ct.skills.items()
-    )
+    """Whether ``group`` can take calls of ``ct`` (as the router decides: some capacity on
+    the channel, every skill met)."""
+    return serves(group.capacity, group.skills, ct.channel, ct.skills.items())
 
 
 def _traffic(s: Scenario, ct: CallType, wrap_up: float) -> float:

@@ -16,11 +16,12 @@ import numba
 import numpy as np
 
 from ccrouter.engine.routing.strategies import (
-    FEWEST_HANDLED,
-    LEAST_OCCUPIED,
-    MOST_SKILLED,
-    RANDOM,
-    ROUND_ROBIN,
+    AFTER_LAST,
+    HANDLED,
+    IDLE_SINCE,
+    LOAD,
+    LOGIN_ORDER,
+    SKILL_SUM,
 )
 
 __all__ = ["select_agent_kernel"]
@@ -28,8 +29,9 @@ __all__ = ["select_agent_kernel"]
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
 # Columns of the facts array (ccrouter.engine.agent_table.IDLE_SINCE, ...; kernels import no
-# ccrouter module but the strategy codes, so they are repeated here and a test ties them).
-_IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = 0, 1, 2, 3
+# ccrouter module but the strategy table's feature columns, and a test ties them).
+_IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER
+_FACTS = LOGIN_ORDER + 1  # feature columns below this are facts columns
 
 
 @numba.njit(cache=True, nogil=True)
@@ -79,7 +81,9 @@ def select_agent_kernel(
         allowed: the only slots eligible (targeted routing); empty: every slot.
         ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
             load, handled, login order (float64).
-        strategy, round_robin_last, u: as for the reference.
+        strategy: the strategy's packed key (``Strategy.kernel_key``: primary and
+            secondary feature columns, negated primary, random).
+        round_robin_last, u: as for the reference.
         work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
             ``slots = ready.shape[1]``.
 
@@ -109,16 +113,17 @@ def select_agent_kernel(
             if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
                 mask[i] = 0
 
-    if strategy == RANDOM:
+    if strategy & 512:  # random
         return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)
 
-    # Longest idle orders by (0, idle, order), which is the order of (idle, idle, order).
-    if strategy == LEAST_OCCUPIED:
-        primary = _LOAD
-    elif strategy == FEWEST_HANDLED:
-        primary = _HANDLED
-    else:
-        primary = _IDLE_SINCE
+    # The key (primary * sign, secondary, login order), read from the table's feature columns.
+    # Facts columns are read in place (the common case: one load); derived ones computed.
+    pcol = strategy & 15
+    scol = (strategy >> 4) & 15
+    pfact = pcol < _FACTS
+    sfact = scol < _FACTS
+    negate = (strategy & 256) != 0
+    rr_last = round_robin_last
     best = -1
     bp = np.inf
     bs = np.inf
@@ -133,26 +138,41 @@ def select_agent_kernel(
             i = base + lane
             if mask[i] == 0:
                 continue
-            if strategy == MOST_SKILLED:
+            # Written out, not called: a call per agent costs up to 5x in the all-free case.
+            if pfact:
+                p = ready_facts[row, i, pcol]
+            elif pcol == SKILL_SUM:
                 total = 0
                 for j in range(k):
                     total += ready_prof[row, b, req[j], lane]
-                p = -float(total)
-            elif strategy == ROUND_ROBIN:
-                p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
+                p = float(total)
+            elif pcol == AFTER_LAST:
+                p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= rr_last else 0.0
             else:
-                p = ready_facts[row, i, primary]
+                p = 0.0
+            if negate:
+                p = -p
             if m > 0 and _is_excluded(excluded, ready[row, i]):
                 if best_x >= 0 and p > xp:
                     continue
-                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                if sfact:
+                    s = ready_facts[row, i, scol]
+                elif scol == AFTER_LAST:
+                    s = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= rr_last else 0.0
+                else:  # ZERO (a secondary skill sum is refused by the table)
+                    s = 0.0
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best_x < 0 or _better(p, s, o, xp, xs, xo):
                     best_x, xp, xs, xo = i, p, s, o
             else:
                 if best >= 0 and p > bp:
                     continue
-                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                if sfact:
+                    s = ready_facts[row, i, scol]
+                elif scol == AFTER_LAST:
+                    s = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= rr_last else 0.0
+                else:  # ZERO (a secondary skill sum is refused by the table)
+                    s = 0.0
                 o = ready_facts[row, i, _LOGIN_ORDER]
                 if best < 0 or _better(p, s, o, bp, bs, bo):
                     best, bp, bs, bo = i, p, s, o

@@ -30,9 +30,9 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
+from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.batch import assign
-from ccrouter.engine.routing.reference import selection_key
-from ccrouter.engine.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchStep", "batch_offers", "solve_batch"]
@@ -118,7 +118,7 @@ def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | 
             for a in fitting
             if a.agent_id in interaction.declined_by or a.agent_id in capped
         ]
-        if CODES[state.config.queue(interaction.queue).strategy] == RANDOM:
+        if by_name(state.config.queue(interaction.queue).strategy).random:
             # The draw is over the agents with a free unit on the row's channel, so that
             # each of them is equally likely to come first.
             draws[row] = u = uniform(state.config.seed, first + row)
@@ -149,7 +149,7 @@ def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | 
 
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
     rate = state.config.queue(interaction.queue).aging_rate
-    return interaction.priority + rate * (at - interaction.arrived_at)
+    return effective_priority(interaction.priority, rate, interaction.arrived_at, at)
 
 
 def _fits(agent: Agent, interaction: Interaction) -> bool:
@@ -157,7 +157,7 @@ def _fits(agent: Agent, interaction: Interaction) -> bool:
         return False
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return False
-    return all(agent.skills.get(s, -1) >= level for s, level in interaction.skills.items())
+    return meets_skills(agent.skills, interaction.skills.items())
 
 
 def _drawn(agents: list[Agent], soft: set[str], u: float) -> dict[str, int]:
@@ -178,7 +178,7 @@ def _preference(
     """Per agent, how much the queue's strategy prefers it: ``len(agents)`` for its first
     choice down to 1 for its last."""
     queue = interaction.queue
-    code = CODES[state.config.queue(queue).strategy]
+    code = by_name(state.config.queue(queue).strategy).code
     rr_last = state.round_robin_last.get(queue, 0)
 
     def key(agent: Agent) -> tuple[float, float, int]:

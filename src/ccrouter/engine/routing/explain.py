@@ -11,8 +11,8 @@ from typing import Literal, TypeAlias
 import msgspec
 
 from ccrouter.engine.fairness import over_cap
-from ccrouter.engine.routing.reference import selection_key
-from ccrouter.engine.routing.strategies import CODES, RANDOM, uniform
+from ccrouter.engine.records import effective_priority, meets_skills
+from ccrouter.engine.routing.strategies import AgentFacts, by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchSummary", "Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
@@ -144,7 +144,7 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
         return "not_preferred"
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return "not_in_group"
-    if any(agent.skills.get(s, -1) < level for s, level in interaction.skills.items()):
+    if not meets_skills(agent.skills, interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:
         return "no_capacity"
@@ -168,7 +168,7 @@ def _capped(state: RouterState, at: float) -> set[str]:
 
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:
     rate = state.config.queue(interaction.queue).aging_rate
-    return interaction.priority + rate * (at - interaction.arrived_at)
+    return effective_priority(interaction.priority, rate, interaction.arrived_at, at)
 
 
 def _ahead_of(
@@ -224,7 +224,8 @@ def explain_decision(
     ``chosen`` names the agent the decision actually went to (default: the rules' first);
     ``ahead_of`` is computed for that agent."""
     queue = state.config.queue(interaction.queue)
-    code = CODES[queue.strategy]
+    strategy = by_name(queue.strategy)
+    code = strategy.code
     rr_last = state.round_robin_last.get(interaction.queue, 0)
     agents = [state.agents[agent_id] for agent_id in state.slots]
     reasons = {a.agent_id: _reason(state, a, interaction) for a in agents}
@@ -258,7 +259,7 @@ def explain_decision(
             round_robin_last=rr_last,
         )
 
-    if code == RANDOM:
+    if strategy.random:
         u = uniform(
             state.config.seed, decision_seq if decision_seq is not None else state.last_seq + 1
         )
@@ -268,11 +269,7 @@ def explain_decision(
         tie_break = f"uniform draw u={u:.6f} over {len(pool)} eligible agents in slot order"
     else:
         ranked = sorted(pool, key=key)
-        tie_break = (
-            "longest idle, then login order"
-            if queue.strategy == "longest_idle"
-            else f"{queue.strategy}, then longest idle, then login order"
-        )
+        tie_break = strategy.tie_break
     rank = {a.agent_id: i + 1 for i, a in enumerate(ranked)}
     candidates = [
         Candidate(
@@ -280,7 +277,7 @@ def explain_decision(
             eligible=reasons[a.agent_id] is None,
             reason=reasons[a.agent_id],
             score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins)
-            if a.agent_id in rank and code != RANDOM
+            if a.agent_id in rank
             else None,
             rank=rank.get(a.agent_id),
             skill_sum=skill_sum(a),
@@ -306,14 +303,16 @@ def explain_decision(
 
 def _score(
     strategy: str, agent: Agent, skill_sum: int | None, at: float, rr_last: int, logins: int
-) -> float:
-    if strategy == "longest_idle":
-        return at - agent.idle_since
-    if strategy == "most_skilled":
-        return float(skill_sum or 0)
-    if strategy == "least_occupied":
-        return -agent.load
-    if strategy == "fewest_handled":
-        return -float(agent.handled)
-    distance = agent.login_order - rr_last
-    return -float(distance if distance > 0 else distance + logins)
+) -> float | None:
+    """The strategy's ``explain`` score of an eligible agent (``None`` for ``random``)."""
+    score = by_name(strategy).score
+    if score is None:
+        return None
+    facts = AgentFacts(
+        idle_since=agent.idle_since,
+        load=agent.load,
+        handled=agent.handled,
+        login_order=agent.login_order,
+        skill_sum=skill_sum or 0,
+    )
+    return score(facts, at, rr_last, logins)

@@ -23,7 +23,6 @@ from ccrouter.engine.routing.explain import (
     _reason,
     _score,
 )
-from ccrouter.engine.routing.strategies import CODES, RANDOM
 from ccrouter.engine.state import Interaction, RouterState
 
 __all__ = ["OBJECTIVE", "explain_batch"]
@@ -52,7 +51,6 @@ def explain_batch(
     iid = interaction.interaction_id
     row = step.work.index(iid) if step is not None and iid in step.work else None
     queue = state.config.queue(interaction.queue)
-    code = CODES[queue.strategy]
     rr_last = state.round_robin_last.get(interaction.queue, 0)
     agents = [state.agents[agent_id] for agent_id in state.slots]
     reasons: dict[str, Reason | None] = {a.agent_id: _reason(state, a, interaction) for a in agents}
@@ -87,7 +85,7 @@ def explain_batch(
             eligible=reasons[a.agent_id] is None,
             reason=reasons[a.agent_id],
             score=_score(queue.strategy, a, skill_sum(a.agent_id), at, rr_last, state.logins)
-            if a.agent_id in rank and code != RANDOM
+            if a.agent_id in rank
             else None,
             rank=rank.get(a.agent_id),
             skill_sum=skill_sum(a.agent_id),

@@ -13,11 +13,13 @@ import numpy as np
 
 from ccrouter.engine.agent_table import AgentTable
 from ccrouter.engine.routing.reference import select_agent_reference
-from ccrouter.engine.routing.strategies import CODES
+from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, TABLE
 
 __all__ = ["select_agent", "warmup"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_ENTRIES = {s.name: (s.code, KERNEL_KEYS[s.code]) for s in TABLE}
+"""Per strategy name, its code (for the reference) and key row (for the kernel)."""
 _kernel: list[Callable[..., Any]] = []
 """The compiled kernel, imported on first use (the ``python`` backend never imports numba)."""
 
@@ -56,7 +58,7 @@ def select_agent(
         return -1
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
     allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
-    code = CODES[strategy]
+    code, key = _ENTRIES[strategy]
     if backend == "python":
         k = req.shape[0] // 2
         return select_agent_reference(
@@ -86,7 +88,7 @@ def select_agent(
             excl,
             allow,
             table.ready_facts,
-            code,
+            key,
             round_robin_last,
             u,
             table.work,

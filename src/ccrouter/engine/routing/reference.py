@@ -9,14 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ccrouter.engine.routing.strategies import (
-    FEWEST_HANDLED,
-    LEAST_OCCUPIED,
-    LONGEST_IDLE,
-    MOST_SKILLED,
-    RANDOM,
-    ROUND_ROBIN,
-)
+from ccrouter.engine.routing.strategies import TABLE, selection_key
 
 __all__ = ["select_agent_reference", "selection_key"]
 
@@ -68,7 +61,7 @@ def select_agent_reference(
     pool = preferred or eligible
     if not pool:
         return -1
-    if strategy == RANDOM:
+    if TABLE[strategy].random:
         return pool[int(u * len(pool))]
 
     def key(slot: int) -> tuple[float, float, int]:
@@ -84,31 +77,3 @@ def select_agent_reference(
         )
 
     return min(pool, key=key)
-
-
-def selection_key(
-    strategy: int,
-    *,
-    skill_sum: int,
-    idle_since: float,
-    login_order: int,
-    load: float,
-    handled: int,
-    round_robin_last: int,
-) -> tuple[float, float, int]:
-    """The key a strategy orders eligible agents by; the smallest key wins.
-
-    Ties on the strategy's own measure fall to longest idle, then login order.
-    """
-    if strategy == LONGEST_IDLE:
-        return (0.0, idle_since, login_order)
-    if strategy == MOST_SKILLED:
-        return (-float(skill_sum), idle_since, login_order)
-    if strategy == LEAST_OCCUPIED:
-        return (load, idle_since, login_order)
-    if strategy == FEWEST_HANDLED:
-        return (float(handled), idle_since, login_order)
-    if strategy == ROUND_ROBIN:
-        return (1.0 if login_order <= round_robin_last else 0.0, 0.0, login_order)
-    msg = f"strategy code {strategy} has no ordering key"
-    raise ValueError(msg)
