@@ -17,6 +17,7 @@ from ccrouter.engine.routing.strategies import (
     RANDOM,
     ROUND_ROBIN,
 )
+from ccrouter.errors import InvalidArgument
 
 __all__ = ["select_agent_reference", "selection_key"]
 
@@ -111,4 +112,4 @@ def selection_key(
     if strategy == ROUND_ROBIN:
         return (1.0 if login_order <= round_robin_last else 0.0, 0.0, login_order)
     msg = f"strategy code {strategy} has no ordering key"
-    raise ValueError(msg)
+    raise InvalidArgument(msg)
