@@ -16,7 +16,7 @@ that names the option and the accepted forms (exit status 2, no traceback):
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -116,7 +116,13 @@ def parse_service_level(text: str) -> tuple[float, float]:
     return level, seconds
 
 
-class _Parsed(click.ParamType):
+if TYPE_CHECKING:  # generic for the type checker (click >= 8.2); plain at run time on 8.1
+    _ParamType = click.ParamType[Any]
+else:
+    _ParamType = click.ParamType
+
+
+class _Parsed(_ParamType):
     """A click parameter type backed by one of the parsers above."""
 
     def __init__(self, name: str, parse: Any) -> None:
@@ -132,9 +138,9 @@ class _Parsed(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-DURATION: click.ParamType = _Parsed("duration", parse_duration)
+DURATION: _ParamType = _Parsed("duration", parse_duration)
 """Click type of a duration option (converts to seconds)."""
-FRACTION: click.ParamType = _Parsed("fraction", parse_fraction)
+FRACTION: _ParamType = _Parsed("fraction", parse_fraction)
 """Click type of a fraction option (converts to a float in [0, 1])."""
-SERVICE_LEVEL: click.ParamType = _Parsed("service level", parse_service_level)
+SERVICE_LEVEL: _ParamType = _Parsed("service level", parse_service_level)
 """Click type of a service-level option (converts to ``(level, seconds)``)."""
