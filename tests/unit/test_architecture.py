@@ -54,9 +54,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
 # pacing maths is plain arithmetic.
 INNER: dict[str, tuple[str, ...]] = {
     "engine.routing.strategies": (),
-    "engine.routing.batch": (),
+    "engine.routing.batch": ("errors",),
     "engine.routing._kernels": ("engine.routing.strategies",),
-    "engine.routing.reference": ("engine.routing.strategies",),
+    "engine.routing.reference": ("engine.routing.strategies", "errors"),
     "engine.agent_table": (),
     "engine.records": (),
     "sim.pacing": (),
