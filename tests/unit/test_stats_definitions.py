@@ -67,7 +67,7 @@ def test_event_counters_are_dispatched_by_both_folds() -> None:
 
 
 def test_the_simulator_reports_the_counts_the_table_gives_it() -> None:
-    assert SIM_COUNTS == ("callbacks", "exited", "overdue")
+    assert SIM_COUNTS[:3] == ("callbacks", "exited", "overdue")
     assert set(SIM_COUNTS) <= set(METRICS)
     assert METRICS[-len(SIM_COUNTS) :] == SIM_COUNTS
 
