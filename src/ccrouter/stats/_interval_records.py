@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ccrouter.stats._common import LOGGED_OUT, NOT_READY, AgentTrack
-from ccrouter.stats.definitions import INTERVAL, counter_names, zeros
+from ccrouter.stats.definitions import INTERVAL, counter_names, zero_setter
 
 __all__ = ["EMPTY", "STAFFED", "AgentTimes", "Counts", "Ix", "Key"]
 
@@ -23,17 +23,12 @@ class Counts:
 
     __slots__ = counter_names(INTERVAL)
 
-    def __init__(self) -> None:
-        for name, zero in _ZEROS:
-            setattr(self, name, zero)
+    __init__ = zero_setter(INTERVAL)
 
     if TYPE_CHECKING:  # the slots the fold reads and writes by name (typed for mypy)
 
         def __getattr__(self, name: str) -> Any: ...
         def __setattr__(self, name: str, value: Any) -> None: ...
-
-
-_ZEROS = zeros(INTERVAL)
 
 
 class Ix:

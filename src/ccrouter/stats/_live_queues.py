@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ccrouter.stats.definitions import LIVE, counter_names, zeros
+from ccrouter.stats.definitions import LIVE, counter_names, zero_setter
 
 __all__ = [
     "LiveInteraction",
@@ -32,8 +32,7 @@ class QueueCounters:
     __slots__ = (*counter_names(LIVE), "order", "recent_answers", "recent_waits")
 
     def __init__(self, window: int) -> None:
-        for name, zero in _ZEROS:
-            setattr(self, name, zero)
+        _set_zeros(self)
         self.order: deque[LiveInteraction] = deque()
         """Unanswered interactions in arrival order, with lazily removed answered ones."""
         self.recent_answers: deque[float] = deque(maxlen=window)
@@ -45,7 +44,7 @@ class QueueCounters:
         def __setattr__(self, name: str, value: Any) -> None: ...
 
 
-_ZEROS = zeros(LIVE)
+_set_zeros = zero_setter(LIVE)
 
 
 class LiveInteraction:

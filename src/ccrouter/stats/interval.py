@@ -43,11 +43,11 @@ from ccrouter.stats._common import (
 )
 from ccrouter.stats._interval_fold import DISPATCH, IntervalFold
 from ccrouter.stats._interval_records import EMPTY, Counts
-from ccrouter.stats.definitions import COUNTERS, INTERVAL, derive
+from ccrouter.stats.definitions import INTERVAL, field_reader, ratio_reader
 
-_FIELDS = tuple((c.name, c.public) for c in COUNTERS if INTERVAL in c.views)
-"""(counter, row field) of every interval counter: each fills its field as it is."""
-_RATIOS = ("asa", "aht", "average_wrap_up_time")
+_fields = field_reader(INTERVAL)
+"""Every interval counter, by its row field: each fills its field as it is."""
+_ratios = ratio_reader(("asa", "aht", "average_wrap_up_time"))
 """The ratios of :data:`ccrouter.stats.definitions.RATIOS` an interval row carries."""
 
 __all__ = ["GROUPINGS", "IntervalRow", "interval_report"]
@@ -246,14 +246,14 @@ def _rows(fold: IntervalFold, ws: float, we: float, sl_definition: str) -> list[
         handling = times[RESERVED] + times[BUSY] + times[WRAP_UP]
         staffed = handling + times[READY]
         agent_row = group[2] is not None
-        ratios: dict[str, Any] = {name: derive(name, c.__getattribute__) for name in _RATIOS}
+        ratios: dict[str, Any] = _ratios(c)
         return IntervalRow(
             start=origin + b * interval,
             end=origin + (b + 1) * interval,
             queue=group[0],
             channel=group[1],
             agent_id=group[2],
-            **{public: getattr(c, name) for name, public in _FIELDS},
+            **_fields(c),
             service_level=None
             if agent_row
             else service_level(sl_definition, c.within, c.offered, c.answered, c.ab_within),
