@@ -93,7 +93,7 @@ class ConfigError(CCRouterError, ValueError):
 
 
 class DecodeError(CCRouterError, ValueError):
-    """Bytes that do not decode to a valid event."""
+    """Bytes that do not decode to a valid event (or to an intact state snapshot)."""
 
 
 class LogError(CCRouterError):

@@ -53,10 +53,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
 # package"): the engine's routing kernels know nothing of the state, and the simulator's
 # pacing maths is plain arithmetic.
 INNER: dict[str, tuple[str, ...]] = {
-    "engine.routing.strategies": (),
-    "engine.routing.batch": (),
+    "engine.routing.strategies": ("errors",),
+    "engine.routing.batch": ("errors",),
     "engine.routing._kernels": ("engine.routing.strategies",),
-    "engine.routing.reference": ("engine.routing.strategies",),
+    "engine.routing.reference": ("engine.routing.strategies", "errors"),
     "engine.agent_table": (),
     "engine.records": (),
     "sim.pacing": (),

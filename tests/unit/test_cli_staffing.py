@@ -91,8 +91,8 @@ def test_tiny_and_zero_traffic() -> None:
         (["--calls", "3", "--traffic", "3", "--aht", "240", "--sl", "80/20"], "exactly one of"),
         (["--calls", "3", "--aht", "240"], "exactly one goal"),
         (["--calls", "3", "--aht", "240", "--sl", "80/20", "--asa", "20"], "exactly one goal"),
-        (["--calls", "3", "--aht", "240", "--sl", "eighty"], "PERCENT/SECONDS"),
-        (["--calls", "3", "--aht", "240", "--sl", "0.8/20"], "percentage"),
+        (["--calls", "3", "--aht", "240", "--sl", "eighty"], "LEVEL/SECONDS"),
+        (["--calls", "3", "--aht", "240", "--sl", "100/20"], "percentage"),
         (["--calls", "3", "--aht", "240", "--sl", "80/20", "--shrinkage", "130%"], "fraction"),
         (["--calls", "3", "--aht", "240", "--sl", "80/20", "--patience", "60"], "need --erlang-a"),
         (["--calls", "3", "--aht", "240", "--sl", "80/20", "--erlang-a"], "needs --patience"),
@@ -185,4 +185,4 @@ def test_parsers() -> None:
     with pytest.raises(ValueError, match="percentage"):
         parse_sl("100/20")
     with pytest.raises(ValueError, match="fraction"):
-        parse_fraction("1.5")
+        parse_fraction("150")

@@ -14,24 +14,13 @@ import click
 
 from ccrouter.cli import main
 from ccrouter.cli.report import open_events
+from ccrouter.cli.text import num, table_lines
 from ccrouter.config import RouterConfig
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
 from ccrouter.router import Router
 
 __all__ = ["explain", "format_explanation"]
-
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:g}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
 
 
 def format_explanation(ex: Explanation) -> str:
@@ -59,34 +48,36 @@ def format_explanation(ex: Explanation) -> str:
             c.agent_id,
             "yes" if c.eligible else "no",
             c.reason or "-",
-            _num(c.score),
-            _num(c.rank),
+            num(c.score),
+            num(c.rank),
             *([", ".join(c.assigned) or "-"] if ex.batch is not None else []),
         ]
         for c in sorted(ex.candidates, key=lambda c: (c.rank is None, c.rank or 0, c.agent_id))
     ]
     if rows:
         header = ["Agent", "Eligible", "Reason", "Score", "Rank"]
-        lines += _table([*header, "Step gave it"] if ex.batch is not None else header, rows)
+        columns = [*header, "Step gave it"] if ex.batch is not None else header
+        lines += table_lines(columns, rows, rule=False)
     else:
         lines.append("No agents logged in.")
     if ex.chosen is not None:
         lines.append("")
         if ex.ahead_of:
             lines.append(f"Taken ahead of {len(ex.ahead_of)} older waiting interaction(s):")
-            lines += _table(
+            lines += table_lines(
                 ["Interaction", "Queue", "Arrived", "Eff. priority", "This one", "Reason"],
                 [
                     [
                         p.interaction_id,
                         p.queue,
-                        _num(p.arrived_at),
+                        num(p.arrived_at),
                         f"{p.effective_priority:.3g}",
                         f"{p.versus:.3g}",
                         p.reason,
                     ]
                     for p in ex.ahead_of
                 ],
+                rule=False,
             )
         else:
             lines.append("No older waiting interaction was passed over.")

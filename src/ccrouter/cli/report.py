@@ -7,7 +7,6 @@ LOG may be a file written by :class:`~ccrouter.log.FileEventLog`, a SQLite datab
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +16,8 @@ from typing import Any
 import click
 
 from ccrouter.cli import main
+from ccrouter.cli.parse import DURATION, DURATION_FORMS, parse_duration
+from ccrouter.cli.text import hms, pct, table
 from ccrouter.errors import CCRouterError, DecodeError
 from ccrouter.events import Event, decode_json, decode_json_many
 from ccrouter.stats import (
@@ -32,29 +33,6 @@ __all__ = ["format_agent_table", "format_interval_table", "open_events", "parse_
 
 _FILE_MAGIC = b"CCRLOG\r\n"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|min|m|h|d|)\s*$")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``text``: ``900``, ``900s``, ``15m``/``15min``, ``1.5h``, ``1d``.
-
-    >>> parse_duration("15m"), parse_duration("20"), parse_duration("1.5h")
-    (900.0, 20.0, 5400.0)
-    """
-    m = _DURATION.match(text)
-    if m is None:
-        msg = f"expected a duration like 900, 900s, 15m, 1h or 1d; got {text!r}"
-        raise ValueError(msg)
-    return float(m.group(1)) * _UNITS[m.group(2)]
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    """Click callback: a duration option to seconds."""
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx, param) from None
 
 
 def _json_lines(path: Path) -> Iterator[Event]:
@@ -117,15 +95,6 @@ def _clock(t: float) -> str:
     return f"{days}d {text}" if days else text
 
 
-def _dur(x: float | None) -> str:
-    """Seconds as m:ss or h:mm:ss (``-`` for no value)."""
-    if x is None:
-        return "-"
-    s = round(x)
-    hours, rest = divmod(s, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 def _span(seconds: float) -> str:
     """An interval length: ``15 min``, ``1 h``, ``90 s``."""
     if seconds % 3600 == 0:
@@ -133,24 +102,6 @@ def _span(seconds: float) -> str:
     if seconds % 60 == 0:
         return f"{seconds / 60:g} min"
     return f"{seconds:g} s"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> str:
-    """Columns padded to width; the first ``left`` columns left-aligned, the rest right."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
 def format_interval_table(rows: Sequence[IntervalRow]) -> str:
@@ -177,10 +128,10 @@ def format_interval_table(rows: Sequence[IntervalRow]) -> str:
             cells += [v or "" for v, name in ((r.queue, "Queue"), (r.channel, "Channel"))
                       if name in group]  # fmt: skip
             cells += [str(r.offered), str(r.answered), str(r.abandoned), str(r.waiting)]
-            cells.append(_pct(r.service_level))
-        cells += [_dur(r.asa), _dur(r.aht), str(r.handled), _pct(r.occupancy)]
+            cells.append(pct(r.service_level))
+        cells += [hms(r.asa), hms(r.aht), str(r.handled), pct(r.occupancy)]
         body.append(cells)
-    return _table(header, body, left=1 + len(group))
+    return table(header, body, right=range(1 + len(group), len(header)))
 
 
 def format_agent_table(rows: Sequence[AgentRow]) -> str:
@@ -192,22 +143,22 @@ def format_agent_table(rows: Sequence[AgentRow]) -> str:
     body = [
         [
             r.agent_id,
-            _dur(r.logged_in_time),
-            _dur(r.ready_time),
-            _dur(r.not_ready_time),
-            _dur(r.reserved_time),
-            _dur(r.busy_time),
-            _dur(r.wrap_up_time),
+            hms(r.logged_in_time),
+            hms(r.ready_time),
+            hms(r.not_ready_time),
+            hms(r.reserved_time),
+            hms(r.busy_time),
+            hms(r.wrap_up_time),
             str(r.offers),
             str(r.handled),
-            _dur(r.aht),
+            hms(r.aht),
             str(r.declined),
             str(r.misses),
-            _pct(r.occupancy),
+            pct(r.occupancy),
         ]
         for r in rows
     ]
-    return _table(header, body, left=1)
+    return table(header, body, right=range(1, len(header)))
 
 
 _BY = {
@@ -222,12 +173,12 @@ _BY = {
 @main.command()
 @click.argument("log", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--interval", "-i", metavar="DURATION", default="15m", callback=_duration, show_default=True,
-    help="Interval length: 900, 900s, 15m, 1h.",
+    "--interval", "-i", metavar="DURATION", type=DURATION, default="15m", show_default=True,
+    help=f"Interval length ({DURATION_FORMS}).",
 )  # fmt: skip
 @click.option(
-    "--threshold", "-t", metavar="DURATION", default="20s", callback=_duration, show_default=True,
-    help="Service-level threshold: answered within this wait.",
+    "--threshold", "-t", metavar="DURATION", type=DURATION, default="20s", show_default=True,
+    help=f"Service-level threshold: answered within this wait ({DURATION_FORMS}).",
 )  # fmt: skip
 @click.option(
     "--sl-definition", type=click.Choice(SL_DEFINITIONS), default="offered", show_default=True,
@@ -270,7 +221,7 @@ def report(
             if agents:
                 rows = agent_report(events, start=start, end=end)
                 title = f"Agent report of {log.name}"
-                table = format_agent_table(rows)
+                text = format_agent_table(rows)
             else:
                 rows = interval_report(
                     events,
@@ -285,11 +236,11 @@ def report(
                     f"Interval report of {log.name}: {_span(interval)} intervals, "
                     f"SL = answered within {threshold:g} s / {sl_definition.replace('_', ' ')}"
                 )
-                table = format_interval_table(rows)
+                text = format_interval_table(rows)
     except CCRouterError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(title)
-    click.echo(table)
+    click.echo(text)
     if csv_path is not None:
         to_csv(rows, csv_path)
         click.echo(f"wrote {len(rows)} rows to {csv_path}")

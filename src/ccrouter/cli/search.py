@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -14,31 +13,23 @@ from typing import Any, Literal, TextIO
 import click
 
 from ccrouter.cli import main
-from ccrouter.cli.staffing import parse_fraction
+from ccrouter.cli.parse import (
+    FRACTION,
+    FRACTION_FORMS,
+    SERVICE_LEVEL,
+    SERVICE_LEVEL_FORMS,
+    parse_service_level,
+)
+from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
 from ccrouter.sim.search import Candidate, SearchResult, staff_search
 
 __all__ = ["merge_targets", "parse_target_sl", "staff_search_command", "write_path_csv"]
 
-_SL = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*/\s*(\d+(?:\.\d*)?)\s*s?\s*$")
-
-
-def parse_target_sl(text: str) -> tuple[float, float]:
-    """``"0.8/20"``, ``"80/20"`` or ``"80%/20s"`` (80 % within 20 s) to ``(0.8, 20.0)``.
-
-    >>> parse_target_sl("0.8/20"), parse_target_sl("90%/15s")
-    ((0.8, 20.0), (0.9, 15.0))
-    """
-    m = _SL.match(text)
-    if m is None:
-        raise ValueError(f"expected LEVEL/SECONDS like 0.8/20 or 80/20, got {text!r}")
-    level = float(m.group(1))
-    if m.group(2) or level > 1.0:
-        level /= 100.0
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"the level must be in (0, 1) or (0 %, 100 %), got {text!r}")
-    return level, float(m.group(3))
+parse_target_sl = parse_service_level
+"""The service-level parser of every command (:func:`ccrouter.cli.parse.parse_service_level`),
+under its earlier name."""
 
 
 def merge_targets(
@@ -66,19 +57,6 @@ def merge_targets(
             max_abandon=max_abandon if max_abandon is not None else old.max_abandon,
         )
     return targets
-
-
-def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
-    """Columns in ``right`` (numbers) right-aligned, the others left-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def _judged(c: Candidate) -> str:
@@ -165,10 +143,18 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 )
 @click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
 @click.option(
-    "--sl", metavar="LEVEL/SEC", help="Service-level target for every queue: 0.8/20 or 80/20."
+    "--sl",
+    "goal",
+    metavar="LEVEL/SEC",
+    type=SERVICE_LEVEL,
+    help=f"Service-level target for every queue ({SERVICE_LEVEL_FORMS}).",
 )
 @click.option(
-    "--max-abandon", metavar="FRACTION", help="Abandonment cap for every queue: 0.05 or 5%."
+    "--max-abandon",
+    "cap",
+    metavar="FRACTION",
+    type=FRACTION,
+    help=f"Abandonment cap for every queue ({FRACTION_FORMS}).",
 )
 @click.option("--group", "groups", multiple=True, help="Search only this group (repeatable).")
 @click.option("--max-agents", default=500, show_default=True, help="Most agents in one group.")
@@ -186,8 +172,8 @@ def staff_search_command(
     replications: int,
     seed: int,
     jobs: int,
-    sl: str | None,
-    max_abandon: str | None,
+    goal: tuple[float, float] | None,
+    cap: float | None,
     groups: tuple[str, ...],
     max_agents: int,
     judge: str,
@@ -200,11 +186,6 @@ def staff_search_command(
     Each searched group gets a constant headcount over the horizon. The search path depends
     only on the seed and the replication count, not on --jobs.
     """
-    try:
-        goal = parse_target_sl(sl) if sl is not None else None
-        cap = parse_fraction(max_abandon) if max_abandon is not None else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
     executor: Executor | None = None
     try:
         model = load_scenario(scenario)
@@ -248,7 +229,7 @@ def staff_search_command(
         for c in result.path
     ]
     header = ["#", "phase", "staffing", "agents", "targets (mean ± 95 % CI)", "decision", "why"]
-    click.echo(_table(header, rows, right={0, 3}))
+    click.echo(table(header, rows, right={0, 3}))
     final = result.final
     verdict = "meets every target" if result.feasible else "does NOT meet every target"
     click.echo(

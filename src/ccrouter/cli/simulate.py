@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from ccrouter.cli import main
+from ccrouter.cli.parse import DURATION, DURATION_FORMS
+from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import load_scenario, simulate
 from ccrouter.sim.report import (
@@ -23,23 +25,17 @@ from ccrouter.sim.report import (
 __all__ = ["simulate_command"]
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in
-                       enumerate(zip(header, widths, strict=True)))]  # fmt: skip
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
-    return "\n".join(lines)
-
-
 @main.command("simulate")
 @click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--replications", "-n", default=30, show_default=True, help="Independent runs.")
 @click.option("--seed", default=0, show_default=True, help="Root seed of the random streams.")
 @click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
-@click.option("--warmup", type=float, help="Seconds left out of the statistics.")
+@click.option(
+    "--warmup",
+    type=DURATION,
+    metavar="DURATION",
+    help=f"Time left out of the statistics ({DURATION_FORMS}).",
+)
 @click.option(
     "--report", "report_path", type=click.Path(path_type=Path), help="Write an HTML report."
 )
@@ -88,11 +84,12 @@ def simulate_command(
         f"{name}: {result.replications} replications, {result.customers:,} customers "
         f"(seed {seed}); means ± 95 % CI half-width, SL threshold {model.threshold:g} s"
     )
-    click.echo(_table(["scope", *(t for _, t, _ in SUMMARY_METRICS)], summary_rows(result)))
+    header = ["scope", *(t for _, t, _ in SUMMARY_METRICS)]
+    click.echo(table(header, summary_rows(result), right=range(1, len(header))))
     if result.campaigns:
         header = ["campaign", *(t for _, t, _ in CAMPAIGN_COLUMNS), "target abandon"]
-        click.echo("\n" + _table(header, campaign_rows(result)))
+        click.echo("\n" + table(header, campaign_rows(result), right=range(1, len(header))))
     if result.group_utilisation:
-        click.echo("\n" + _table(["group", "utilisation"], utilisation_rows(result)))
+        click.echo("\n" + table(["group", "utilisation"], utilisation_rows(result), right={1}))
     if report_path is not None:
         click.echo(f"wrote {write_report(result, report_path)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,56 +11,25 @@ import click
 import numpy as np
 
 from ccrouter.cli import main
-from ccrouter.cli.report import parse_duration
+from ccrouter.cli.parse import (
+    DURATION,
+    DURATION_FORMS,
+    FRACTION,
+    FRACTION_FORMS,
+    SERVICE_LEVEL,
+    SERVICE_LEVEL_FORMS,
+    parse_fraction,
+    parse_service_level,
+)
 from ccrouter.errors import CCRouterError
 from ccrouter.staffing import erlang
 from ccrouter.staffing.tables import scheduled_agents, staffing_table
 
 __all__ = ["erlang_command", "parse_fraction", "parse_sl", "staff_command"]
 
-_SL = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*%?\s*/\s*(\d+(?:\.\d*)?)\s*s?\s*$")
-_FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
-
-
-def parse_sl(text: str) -> tuple[float, float]:
-    """``"80/20"`` (80 % answered within 20 s) to ``(0.8, 20.0)``.
-
-    >>> parse_sl("80/20"), parse_sl("90%/15s")
-    ((0.8, 20.0), (0.9, 15.0))
-    """
-    m = _SL.match(text)
-    if m is None:
-        raise ValueError(f"expected PERCENT/SECONDS like 80/20, got {text!r}")
-    percent, seconds = float(m.group(1)), float(m.group(2))
-    if not 1.0 < percent < 100.0:
-        msg = f"the level is a percentage in (1, 100), like 80/20 for 80 % in 20 s; got {text!r}"
-        raise ValueError(msg)
-    return percent / 100.0, seconds
-
-
-def parse_fraction(text: str) -> float:
-    """``"85%"`` or ``"0.85"`` to ``0.85``.
-
-    >>> parse_fraction("30%"), parse_fraction("0.3")
-    (0.3, 0.3)
-    """
-    m = _FRACTION.match(text)
-    value = float(m.group(1)) / (100.0 if m.group(2) else 1.0) if m else math.nan
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"expected a fraction like 0.3 or a percentage like 30%, got {text!r}")
-    return value
-
-
-def _callback(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), ctx, param) from None
-
-    return convert
+parse_sl = parse_service_level
+"""The service-level parser of every command (:func:`ccrouter.cli.parse.parse_service_level`),
+under its earlier name."""
 
 
 def _goal_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,30 +38,31 @@ def _goal_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--sl",
             "sl",
             metavar="PCT/SEC",
-            callback=_callback(parse_sl),
-            help="Service-level goal: 80/20 = 80 % of calls answered within 20 s.",
+            type=SERVICE_LEVEL,
+            help="Service-level goal: 80/20 = 80 % of calls answered within 20 s "
+            f"({SERVICE_LEVEL_FORMS}).",
         ),
         click.option(
             "--asa",
             metavar="SEC",
-            callback=_callback(parse_duration),
-            help="Average-speed-of-answer goal instead of --sl (Erlang C).",
+            type=DURATION,
+            help=f"Average-speed-of-answer goal instead of --sl (Erlang C; {DURATION_FORMS}).",
         ),
         click.option(
             "--max-occupancy",
             metavar="FRACTION",
             default="1",
-            callback=_callback(parse_fraction),
+            type=FRACTION,
             show_default=True,
-            help="Occupancy cap, 0.85 or 85%.",
+            help=f"Occupancy cap ({FRACTION_FORMS}).",
         ),
         click.option(
             "--shrinkage",
             metavar="FRACTION",
             default="0",
-            callback=_callback(parse_fraction),
+            type=FRACTION,
             show_default=True,
-            help="Share of paid time not on calls (breaks, training, absence), 0.3 or 30%.",
+            help=f"Share of paid time not on calls (breaks, training, absence; {FRACTION_FORMS}).",
         ),
         click.option(
             "--erlang-a",
@@ -103,14 +72,14 @@ def _goal_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--patience",
             metavar="SEC",
-            callback=_callback(parse_duration),
-            help="Mean caller patience before hanging up (with --erlang-a).",
+            type=DURATION,
+            help=f"Mean caller patience before hanging up (with --erlang-a; {DURATION_FORMS}).",
         ),
         click.option(
             "--max-abandon",
             metavar="FRACTION",
-            callback=_callback(parse_fraction),
-            help="Abandonment cap with --erlang-a, 0.05 or 5%.",
+            type=FRACTION,
+            help=f"Abandonment cap with --erlang-a ({FRACTION_FORMS}).",
         ),
     ]
     for option in reversed(options):
@@ -159,11 +128,17 @@ def _goal_text(sl: tuple[float, float] | None, asa: float | None, max_abandon: f
     "--interval",
     default="1800",
     metavar="DURATION",
-    callback=_callback(parse_duration),
+    type=DURATION,
     show_default=True,
-    help="Interval length: 1800, 30m, 1h.",
+    help=f"Interval length ({DURATION_FORMS}).",
 )
-@click.option("--aht", required=True, metavar="SEC", type=float, help="Average handle time (s).")
+@click.option(
+    "--aht",
+    required=True,
+    metavar="DURATION",
+    type=DURATION,
+    help=f"Average handle time ({DURATION_FORMS}).",
+)
 @_goal_options
 @click.option(
     "--around", default=4, show_default=True, help="Rows shown either side of the answer."
@@ -254,8 +229,8 @@ def erlang_command(
 @click.option(
     "--interval",
     metavar="DURATION",
-    callback=_callback(parse_duration),
-    help="Interval length (1800, 30m); default: the step between interval starts.",
+    type=DURATION,
+    help=f"Interval length ({DURATION_FORMS}); default: the step between interval starts.",
 )
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write the table as CSV.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), help="Write a PNG plot.")

@@ -16,7 +16,9 @@ from pathlib import Path
 import click
 
 from ccrouter.cli import main
-from ccrouter.cli.report import _duration, open_events
+from ccrouter.cli.parse import DURATION, DURATION_FORMS
+from ccrouter.cli.report import open_events
+from ccrouter.cli.text import num, pct, secs, table_lines
 from ccrouter.config import RouterConfig
 from ccrouter.errors import CCRouterError
 from ccrouter.events import Event
@@ -34,28 +36,8 @@ CSV_FIELDS = (
 """Columns of ``--csv``: one row per interaction, in arrival order."""
 
 
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:g}"
-
-
-def _secs(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f} s"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-
-
 def _side(o: Outcome) -> list[str]:
-    return [o.agent_id or "-", _num(o.offered_at), _num(o.wait), o.outcome]
+    return [o.agent_id or "-", num(o.offered_at), num(o.wait), o.outcome]
 
 
 def format_whatif(result: WhatIfResult, *, show_all: bool = False) -> str:
@@ -78,23 +60,23 @@ def format_whatif(result: WhatIfResult, *, show_all: bool = False) -> str:
         row("Answered", lambda t: str(t.answered)),
         row("Abandoned", lambda t: str(t.abandoned)),
         row("Waiting at end", lambda t: str(t.waiting)),
-        row("ASA", lambda t: _secs(t.asa)),
-        row(f"SL ({s.threshold:g} s)", lambda t: _pct(t.service_level)),
+        row("ASA", lambda t: secs(t.asa)),
+        row(f"SL ({s.threshold:g} s)", lambda t: pct(t.service_level)),
         row("Declined", lambda t: str(t.declined)),
         row("Missed", lambda t: str(t.timed_out)),
     ]
-    lines += _table(["", "Before", "After"], rows)
+    lines += table_lines(["", "Before", "After"], rows, rule=False)
     shown = [d for d in result.interactions if show_all or d.changed]
     lines.append("")
     if shown:
         header = ["Interaction", "Queue", "Arrived", "Agent", "Offered", "Wait", "Outcome"]
         header += ["->", "Agent", "Offered", "Wait", "Outcome"]
         body = [
-            [d.interaction_id, d.queue, _num(d.arrived_at), *_side(d.before), "->",
+            [d.interaction_id, d.queue, num(d.arrived_at), *_side(d.before), "->",
              *_side(d.after)]
             for d in shown
         ]  # fmt: skip
-        lines += _table(header, body)
+        lines += table_lines(header, body, rule=False)
     else:
         lines.append("No interaction changed.")
     if result.skipped:
@@ -156,8 +138,9 @@ def _check_line(recorded: list[Event], base: RouterConfig, until: float | None) 
     "the log's config changes, is checked to reproduce the log (a model check line).",
 )  # fmt: skip
 @click.option(
-    "--threshold", "-t", metavar="DURATION", default="20s", callback=_duration,
-    show_default=True, help="Service-level threshold: answered within this wait.",
+    "--threshold", "-t", metavar="DURATION", type=DURATION, default="20s",
+    show_default=True,
+    help=f"Service-level threshold: answered within this wait ({DURATION_FORMS}).",
 )  # fmt: skip
 @click.option(
     "--until", type=float, default=None, metavar="SECONDS",

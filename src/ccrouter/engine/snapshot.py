@@ -52,7 +52,7 @@ from ccrouter.engine.state import (
     QueueState,
     RouterState,
 )
-from ccrouter.errors import StorageFull
+from ccrouter.errors import DecodeError, StorageFull
 from ccrouter.events import Event, encode_msgpack
 from ccrouter.log.base import EventLog
 from ccrouter.log.chain import CHAIN_SIZE, history_chain
@@ -189,23 +189,23 @@ def decode_snapshot(blob: bytes, config: RouterConfig) -> tuple[RouterState, int
 
 def _decode(blob: bytes, config: RouterConfig) -> tuple[RouterState, int, bytes]:
     if not blob.startswith(MAGIC):
-        raise ValueError("not a ccrouter snapshot (bad magic)")
+        raise DecodeError("not a ccrouter snapshot (bad magic)")
     try:
         envelope = _envelope_decoder.decode(memoryview(blob)[len(MAGIC) :])
     except msgspec.DecodeError as exc:
-        raise ValueError(f"snapshot envelope does not decode (truncated?): {exc}") from exc
+        raise DecodeError(f"snapshot envelope does not decode (truncated?): {exc}") from exc
     if envelope.format != FORMAT:
-        raise ValueError(f"snapshot format {envelope.format}; this code reads format {FORMAT}")
+        raise DecodeError(f"snapshot format {envelope.format}; this code reads format {FORMAT}")
     if zlib.crc32(envelope.payload) != envelope.checksum:
-        raise ValueError("snapshot payload fails its checksum")
+        raise DecodeError("snapshot payload fails its checksum")
     if len(envelope.chain) != CHAIN_SIZE:
-        raise ValueError("snapshot records no history chain (it cannot show whose history it is)")
+        raise DecodeError("snapshot records no history chain (it cannot show whose history it is)")
     try:
         data = _state_decoder.decode(envelope.payload)
     except msgspec.DecodeError as exc:
-        raise ValueError(f"snapshot payload does not decode: {exc}") from exc
+        raise DecodeError(f"snapshot payload does not decode: {exc}") from exc
     if data.last_seq != envelope.version:
-        raise ValueError(f"snapshot says version {envelope.version} but holds {data.last_seq}")
+        raise DecodeError(f"snapshot says version {envelope.version} but holds {data.last_seq}")
     try:
         state = _rebuild(data, config)
         state._check()
@@ -213,7 +213,7 @@ def _decode(blob: bytes, config: RouterConfig) -> tuple[RouterState, int, bytes]
         raise
     except Exception as exc:  # checksummed but inconsistent: a writer's bug, still unusable
         msg = f"snapshot does not rebuild a consistent state: {type(exc).__name__}: {exc}"
-        raise ValueError(msg) from exc
+        raise DecodeError(msg) from exc
     return state, envelope.anchor, envelope.chain
 
 
@@ -231,7 +231,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
         agent = a = _agent_of(row)
         slot = table.add_agent()
         if slot != a.slot:
-            raise ValueError(f"agent {a.agent_id!r} is in slot {a.slot}, expected {slot}")
+            raise DecodeError(f"agent {a.agent_id!r} is in slot {a.slot}, expected {slot}")
         state.agents[a.agent_id] = agent
         state.slots.append(a.agent_id)
         table.set_skills(slot, agent.skills)
@@ -264,7 +264,7 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
         # A ledger kept under another window (or none) cannot be turned into this one.
         if data.ledger is None or data.ledger[0] != config.fairness.window:
             msg = "snapshot has no fairness ledger for this config's window"
-            raise ValueError(msg)
+            raise DecodeError(msg)
         state.ledger = FairnessLedger.from_canonical(data.ledger[0], data.ledger[1])
     return state
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import msgspec
 
+from ccrouter.errors import InvalidArgument
+
 __all__ = ["Estimate", "estimate", "t_quantile"]
 
 
@@ -97,7 +99,7 @@ def _t_cdf(t: float, df: float) -> float:
 def t_quantile(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom (bisection to 1e-12)."""
     if not 0.0 < p < 1.0 or df <= 0:
-        raise ValueError(f"expected 0 < p < 1 and df > 0, got p={p}, df={df}")
+        raise InvalidArgument(f"expected 0 < p < 1 and df > 0, got p={p}, df={df}")
     if p < 0.5:
         return -t_quantile(1.0 - p, df)
     lo, hi = 0.0, 1.0

@@ -32,6 +32,7 @@ from ccrouter.events import (
 from ccrouter.sim.scenario import Scenario
 from ccrouter.stats import interval_report
 from ccrouter.stats._wait_events import WAIT_EVENTS
+from ccrouter.stats.definitions import PUBLIC, SIM_COUNTS, derive
 
 __all__ = ["CAMPAIGN_METRICS", "METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
 
@@ -48,9 +49,7 @@ METRICS: tuple[str, ...] = (
     "occupancy",
     "queue_length",
     "staffed_agents",
-    "callbacks",
-    "exited",
-    "overdue",
+    *SIM_COUNTS,  # callbacks, exited, overdue: counters defined in ccrouter.stats.definitions
 )
 """Per scope (each queue, and ``"all"``), per interval and over the whole horizon. ``asa`` is
 the mean wait of the answered interactions (as in the interval report); ``mean_wait`` that of
@@ -89,9 +88,7 @@ _SUMS = (
     "handled",
     "total_talk_time",
     "total_wrap_up_time",
-    "callbacks",
-    "exited",
-    "overdue",
+    *SIM_COUNTS,
 )
 
 
@@ -118,23 +115,27 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
 
+def _defined(name: str, c: dict[str, float]) -> float:
+    """A ratio of :data:`ccrouter.stats.definitions.RATIOS` over the public sums ``c``."""
+    value = derive(name, lambda counter: c[PUBLIC[counter]])
+    return math.nan if value is None else value
+
+
 def _derive(c: dict[str, float], length: float) -> dict[str, float]:
     return {
         "offered": c["offered"],
         "answered": c["answered"],
         "abandoned": c["abandoned"],
         "service_level": _ratio(c["answered_within_threshold"], c["offered"]),
-        "asa": _ratio(c["total_wait_time"], c["answered"]),
+        "asa": _defined("asa", c),
         "mean_wait": _ratio(c["queue_time"], c["offered"]),
-        "abandonment_rate": _ratio(c["abandoned"], c["offered"]),
+        "abandonment_rate": _defined("abandonment_rate", c),
         "p_wait": _ratio(c["waited"], c["offered"]),
-        "aht": _ratio(c["total_talk_time"] + c["total_wrap_up_time"], c["handled"]),
+        "aht": _defined("aht", c),
         "occupancy": _ratio(c["handling_time"], c["staffed_time"]),
         "queue_length": _ratio(c["queue_time"], length),
         "staffed_agents": _ratio(c["staffed_time"], length),
-        "callbacks": c["callbacks"],
-        "exited": c["exited"],
-        "overdue": c["overdue"],
+        **{name: c[name] for name in SIM_COUNTS},
     }
 
 

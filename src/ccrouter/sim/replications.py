@@ -17,6 +17,7 @@ import msgspec
 import numpy as np
 
 from ccrouter.engine.routing.match import warmup as warm_kernels
+from ccrouter.errors import InvalidArgument
 from ccrouter.sim.confidence import Estimate, estimate
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
@@ -137,7 +138,7 @@ def simulate(
         A :class:`SimulationResult`.
     """
     if replications < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
+        raise InvalidArgument(f"replications must be >= 1, got {replications}")
     if warmup is not None:
         scenario = scenario.replace(warmup=warmup)
     warm_kernels()  # compile (or load) the routing kernels once, before any fan-out

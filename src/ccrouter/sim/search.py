@@ -47,6 +47,7 @@ import msgspec
 import numpy as np
 
 from ccrouter.engine.routing.match import warmup as warm_kernels
+from ccrouter.errors import InvalidArgument
 from ccrouter.events import InteractionQueued, OfferAccepted
 from ccrouter.sim.confidence import Estimate, estimate
 from ccrouter.sim.engine import Engine
@@ -379,9 +380,11 @@ def staff_search(
     if not targets:
         raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
     if max_agents < 1:
-        raise ValueError(f"max_agents must be >= 1, got {max_agents}")
+        raise InvalidArgument(f"max_agents must be >= 1, got {max_agents}")
     if replications < (2 if judge == "ci" else 1):
-        raise ValueError(f"replications must be >= {2 if judge == 'ci' else 1}, got {replications}")
+        raise InvalidArgument(
+            f"replications must be >= {2 if judge == 'ci' else 1}, got {replications}"
+        )
     scenario = scenario.replace(targets=targets)  # validates the queues
     names = [g.name for g in scenario.agent_groups]
     targeted = [ct for ct in scenario.call_types if ct.queue in targets]

@@ -14,12 +14,10 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
-    CallbackRequested,
     InteractionAbandoned,
     InteractionCompleted,
     InteractionExited,
     InteractionOffered,
-    InteractionOverdue,
     InteractionPaused,
     InteractionQueued,
     InteractionResumed,
@@ -45,6 +43,7 @@ from ccrouter.stats._common import (
     ignore,
 )
 from ccrouter.stats._interval_records import STAFFED, AgentTimes, Counts, Ix, Key
+from ccrouter.stats.definitions import EVENT_COUNTERS
 
 __all__ = ["DISPATCH", "IntervalFold"]
 
@@ -205,7 +204,7 @@ class IntervalFold:
         self.update(a, e.at)
         ix = self.ixs.get(e.interaction_id)
         if ix is not None and (c := self.target(ix, e.agent_id)) is not None:
-            counter = _RETURN_COUNTER[type(e)]
+            counter = EVENT_COUNTERS[type(e)]
             setattr(c, counter, getattr(c, counter) + 1)
 
     def completed(self, e: InteractionCompleted) -> None:
@@ -271,15 +270,13 @@ class IntervalFold:
         else:
             c.overflowed += 1
 
-    def overdue(self, e: InteractionOverdue) -> None:
+    def counted(self, e: Any) -> None:
+        """An event that only counts (:data:`~ccrouter.stats.definitions.EVENT_COUNTERS`): one
+        more in the group of the interaction it names."""
         ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, None)) is not None:
-            c.overdue += 1
-
-    def callback(self, e: CallbackRequested) -> None:
-        ix = self.ixs.get(e.interaction_id)
-        if ix is not None and (c := self.target(ix, None)) is not None:
-            c.callbacks += 1
+        if ix is not None and (c := self.target(ix, getattr(e, "agent_id", None))) is not None:
+            counter = EVENT_COUNTERS[type(e)]
+            setattr(c, counter, getattr(c, counter) + 1)
 
     def row(self, ix: Ix, queue: str) -> Counts | None:
         """The queue/channel row of ``queue`` in ``ix``'s arrival interval (None: uncounted)."""
@@ -376,13 +373,8 @@ class IntervalFold:
         self.update(a, e.at)
 
 
-_RETURN_COUNTER: dict[type, str] = {
-    OfferDeclined: "declined",
-    OfferTimedOut: "timed_out",
-    OfferRevoked: "revoked",
-}
-
 DISPATCH: dict[type[Any], Callable[[IntervalFold, Any], None]] = {
+    **dict.fromkeys(EVENT_COUNTERS, IntervalFold.counted),  # the entries below may do more
     InteractionQueued: IntervalFold.queued,
     InteractionOffered: IntervalFold.offered,
     OfferAccepted: IntervalFold.accepted,
@@ -397,8 +389,6 @@ DISPATCH: dict[type[Any], Callable[[IntervalFold, Any], None]] = {
     AgentNotReady: IntervalFold.not_ready,
     AgentLoggedOut: IntervalFold.logged_out,
     InteractionExited: IntervalFold.exited,
-    InteractionOverdue: IntervalFold.overdue,
-    CallbackRequested: IntervalFold.callback,
     InteractionTransferred: IntervalFold.moved,
     TransferAccepted: IntervalFold.moved,
     TransferOffered: IntervalFold.consulted,

@@ -6,9 +6,10 @@ arrival and attribution, and an agent's status time per interval. Private: the s
 from __future__ import annotations
 
 import math
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ccrouter.stats._common import LOGGED_OUT, NOT_READY, AgentTrack
+from ccrouter.stats.definitions import INTERVAL, counter_names, zero_setter
 
 __all__ = ["EMPTY", "STAFFED", "AgentTimes", "Counts", "Ix", "Key"]
 
@@ -17,37 +18,17 @@ Key: TypeAlias = tuple[int, str | None, str | None, str | None]
 
 
 class Counts:
-    """Counters of one (interval, group)."""
+    """Counters of one (interval, group): one slot per interval counter of
+    :data:`ccrouter.stats.definitions.COUNTERS`."""
 
-    __slots__ = (
-        "ab_within",
-        "abandoned",
-        "answered",
-        "callbacks",
-        "declined",
-        "escalations",
-        "exited",
-        "handled",
-        "offered",
-        "overdue",
-        "overflowed",
-        "revoked",
-        "talk",
-        "timed_out",
-        "transfers",
-        "transfers_in",
-        "wait",
-        "waiting",
-        "within",
-        "wrap",
-    )
+    __slots__ = counter_names(INTERVAL)
 
-    def __init__(self) -> None:
-        self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
-        self.waiting = self.handled = self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = self.overdue = self.callbacks = 0
-        self.transfers = self.transfers_in = self.escalations = 0
-        self.wait = self.talk = self.wrap = 0.0
+    __init__ = zero_setter(INTERVAL)
+
+    if TYPE_CHECKING:  # the slots the fold reads and writes by name (typed for mypy)
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 class Ix:

@@ -16,7 +16,6 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
-    CallbackRequested,
     InteractionAbandoned,
     InteractionCompleted,
     InteractionExited,
@@ -45,6 +44,7 @@ from ccrouter.stats._live_queues import (
     insert_by_arrival,
 )
 from ccrouter.stats.agents import AgentTally
+from ccrouter.stats.definitions import EVENT_COUNTERS, LIVE, counter_names
 
 __all__ = ["DISPATCH", "LiveFold"]
 
@@ -220,10 +220,14 @@ class LiveFold:
         else:
             self._move(e.interaction_id, live, e.overflow_to, e.keep_age, e.at)
 
-    def _callback(self, e: CallbackRequested) -> None:
+    def _counted(self, e: Any) -> None:
+        """An event that only counts (:data:`~ccrouter.stats.definitions.EVENT_COUNTERS`): one
+        more in the queue of the interaction it names, if the live view keeps that counter."""
         live = self._live.get(e.interaction_id)
-        if live is not None:
-            live.queue.callbacks += 1
+        counter = EVENT_COUNTERS[type(e)]
+        if live is not None and counter in _LIVE_COUNTERS:
+            q = live.queue
+            setattr(q, counter, getattr(q, counter) + 1)
 
     def _overdue(self, e: InteractionOverdue) -> None:
         live = self._live.get(e.interaction_id)
@@ -350,7 +354,10 @@ class LiveFold:
         self._agents.check()
 
 
+_LIVE_COUNTERS = frozenset(counter_names(LIVE))
+
 DISPATCH: dict[type[Any], Callable[[LiveFold, Any], None]] = {
+    **dict.fromkeys(EVENT_COUNTERS, LiveFold._counted),  # the entries below may do more
     InteractionQueued: LiveFold._queued,
     InteractionOffered: LiveFold._offered,
     OfferAccepted: LiveFold._accepted,
@@ -366,7 +373,6 @@ DISPATCH: dict[type[Any], Callable[[LiveFold, Any], None]] = {
     AgentLoggedOut: LiveFold._logged_out,
     InteractionExited: LiveFold._exited,
     InteractionOverdue: LiveFold._overdue,
-    CallbackRequested: LiveFold._callback,
     InteractionTransferred: LiveFold._moved,
     TransferAccepted: LiveFold._moved,
     TransferOffered: LiveFold._consulted,

@@ -10,6 +10,9 @@ O(1) amortized. The last ``window`` answers (their times and waits) feed the est
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from ccrouter.stats.definitions import LIVE, counter_names, zero_setter
 
 __all__ = [
     "LiveInteraction",
@@ -22,45 +25,26 @@ __all__ = [
 
 
 class QueueCounters:
-    """Counters of one (queue, channel), cumulative since the projection started."""
+    """Counters of one (queue, channel), cumulative since the projection started: one slot
+    per live counter of :data:`ccrouter.stats.definitions.COUNTERS`, plus the arrival order and
+    the recent answers."""
 
-    __slots__ = (
-        "ab_within",
-        "abandoned",
-        "answered",
-        "callbacks",
-        "declined",
-        "escalations",
-        "exited",
-        "handled",
-        "offered",
-        "offering",
-        "order",
-        "overflowed",
-        "recent_answers",
-        "recent_waits",
-        "revoked",
-        "talk",
-        "timed_out",
-        "transfers_in",
-        "transfers_out",
-        "wait",
-        "waiting",
-        "within",
-        "wrap",
-    )
+    __slots__ = (*counter_names(LIVE), "order", "recent_answers", "recent_waits")
 
     def __init__(self, window: int) -> None:
-        self.offered = self.answered = self.within = self.abandoned = self.ab_within = 0
-        self.waiting = self.offering = self.handled = 0
-        self.declined = self.timed_out = self.revoked = 0
-        self.exited = self.overflowed = self.callbacks = 0
-        self.transfers_out = self.transfers_in = self.escalations = 0
-        self.wait = self.talk = self.wrap = 0.0
+        _set_zeros(self)
         self.order: deque[LiveInteraction] = deque()
         """Unanswered interactions in arrival order, with lazily removed answered ones."""
         self.recent_answers: deque[float] = deque(maxlen=window)
         self.recent_waits: deque[float] = deque(maxlen=window)
+
+    if TYPE_CHECKING:  # the counter slots, read and written by name (typed for mypy)
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+
+_set_zeros = zero_setter(LIVE)
 
 
 class LiveInteraction:
@@ -112,7 +96,7 @@ def insert_by_arrival(q: QueueCounters, live: LiveInteraction) -> None:
 def wait_estimate(q: QueueCounters) -> float | None:
     """Estimated wait of an interaction arriving now in ``q`` (the method is documented on
     :meth:`~ccrouter.stats.realtime.RealtimeStats.estimated_wait`). O(window)."""
-    ahead = q.waiting + q.offering
+    ahead: int = q.waiting + q.offering
     if ahead == 0:
         return sum(q.recent_waits) / len(q.recent_waits) if q.recent_waits else None
     k = len(q.recent_answers)

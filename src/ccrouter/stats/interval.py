@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import msgspec
 
@@ -42,6 +43,12 @@ from ccrouter.stats._common import (
 )
 from ccrouter.stats._interval_fold import DISPATCH, IntervalFold
 from ccrouter.stats._interval_records import EMPTY, Counts
+from ccrouter.stats.definitions import INTERVAL, field_reader, ratio_reader
+
+_fields = field_reader(INTERVAL)
+"""Every interval counter, by its row field: each fills its field as it is."""
+_ratios = ratio_reader(("asa", "aht", "average_wrap_up_time"))
+"""The ratios of :data:`ccrouter.stats.definitions.RATIOS` an interval row carries."""
 
 __all__ = ["GROUPINGS", "IntervalRow", "interval_report"]
 
@@ -239,41 +246,21 @@ def _rows(fold: IntervalFold, ws: float, we: float, sl_definition: str) -> list[
         handling = times[RESERVED] + times[BUSY] + times[WRAP_UP]
         staffed = handling + times[READY]
         agent_row = group[2] is not None
+        ratios: dict[str, Any] = _ratios(c)
         return IntervalRow(
             start=origin + b * interval,
             end=origin + (b + 1) * interval,
             queue=group[0],
             channel=group[1],
             agent_id=group[2],
-            offered=c.offered,
-            answered=c.answered,
-            answered_within_threshold=c.within,
-            abandoned=c.abandoned,
-            abandoned_within_threshold=c.ab_within,
-            waiting=c.waiting,
+            **_fields(c),
             service_level=None
             if agent_row
             else service_level(sl_definition, c.within, c.offered, c.answered, c.ab_within),
-            asa=ratio(c.wait, c.answered),
-            total_wait_time=c.wait,
-            handled=c.handled,
-            total_talk_time=c.talk,
-            total_wrap_up_time=c.wrap,
-            aht=ratio(c.talk + c.wrap, c.handled),
-            average_wrap_up_time=ratio(c.wrap, c.handled),
-            declined=c.declined,
-            timed_out=c.timed_out,
-            revoked=c.revoked,
-            transfers=c.transfers,
+            **ratios,
             staffed_time=staffed,
             handling_time=handling,
             occupancy=ratio(handling, staffed),
-            exited=c.exited,
-            overflowed=c.overflowed,
-            overdue=c.overdue,
-            callbacks=c.callbacks,
-            transfers_in=c.transfers_in,
-            escalations=c.escalations,
         )
 
     zero = [0.0] * 6

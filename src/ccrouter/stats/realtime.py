@@ -39,8 +39,13 @@ from ccrouter.stats._live_agents import row_so_far
 from ccrouter.stats._live_fold import DISPATCH, LiveFold
 from ccrouter.stats._live_queues import QueueCounters, wait_estimate
 from ccrouter.stats.agents import AgentRow
+from ccrouter.stats.definitions import LIVE, PUBLIC, counter_names, derive
 
 __all__ = ["AgentSnapshot", "QueueSnapshot", "RealtimeStats"]
+
+
+_LIVE = counter_names(LIVE)
+"""The live counters: each fills the snapshot field of its name in ``PUBLIC``, summed."""
 
 
 class QueueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -232,45 +237,25 @@ class RealtimeStats(LiveFold):
             TimeWentBackwards: ``at`` is before the last event applied.
         """
         qs = self._select(queue, channel)
-        within = sum(q.within for q in qs)
-        offered = sum(q.offered for q in qs)
-        answered = sum(q.answered for q in qs)
-        ab_within = sum(q.ab_within for q in qs)
-        wait = sum(q.wait for q in qs)
-        handled = sum(q.handled for q in qs)
-        talk = sum(q.talk for q in qs)
-        wrap = sum(q.wrap for q in qs)
+        sums = {name: sum(getattr(q, name) for q in qs) for name in _LIVE}
         return QueueSnapshot(
             queue=queue,
             channel=channel,
             at=at,
-            waiting=sum(q.waiting for q in qs),
-            offering=sum(q.offering for q in qs),
             longest_wait=self.longest_wait(queue, channel, at=at),
-            offered=offered,
-            answered=answered,
-            answered_within_threshold=within,
-            abandoned=sum(q.abandoned for q in qs),
-            abandoned_within_threshold=ab_within,
-            service_level=service_level(self.sl_definition, within, offered, answered, ab_within),
-            asa=ratio(wait, answered),
-            total_wait_time=wait,
-            handled=handled,
-            total_talk_time=talk,
-            total_wrap_up_time=wrap,
-            aht=ratio(talk + wrap, handled),
-            declined=sum(q.declined for q in qs),
-            timed_out=sum(q.timed_out for q in qs),
-            revoked=sum(q.revoked for q in qs),
-            exited=sum(q.exited for q in qs),
-            overflowed=sum(q.overflowed for q in qs),
-            callbacks=sum(q.callbacks for q in qs),
+            **{PUBLIC[name]: value for name, value in sums.items()},
+            service_level=service_level(
+                self.sl_definition,
+                sums["within"],
+                sums["offered"],
+                sums["answered"],
+                sums["ab_within"],
+            ),
+            asa=derive("asa", sums.__getitem__),
+            aht=derive("aht", sums.__getitem__),
             estimated_wait=None
             if queue is None or channel is None
             else self.estimated_wait(queue, channel),
-            transfers_out=sum(q.transfers_out for q in qs),
-            transfers_in=sum(q.transfers_in for q in qs),
-            escalations=sum(q.escalations for q in qs),
         )
 
     # --- queries: agents ---------------------------------------------------------------------

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ccrouter.errors import InvalidArgument
+
 __all__ = ["assign", "assign_brute_force", "objective"]
 
 _EXACT_FLOAT = 2**52
@@ -46,9 +48,9 @@ def _check(allowed: npt.NDArray[Any], score: npt.NDArray[Any], level: npt.NDArra
             f"assign needs allowed (W, A), score (W, A) and level (W,); got {allowed.shape}, "
             f"{score.shape}, {level.shape}"
         )
-        raise ValueError(msg)
+        raise InvalidArgument(msg)
     if score.size and int(score.min()) < 0:
-        raise ValueError("scores must be integers >= 0")
+        raise InvalidArgument("scores must be integers >= 0")
 
 
 def _weights(

@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ccrouter.errors import InvalidArgument
+
 __all__ = [
     "AFTER_LAST",
     "CODES",
@@ -259,7 +261,7 @@ def selection_key(
     Ties on the strategy's own measure fall to its secondary column, then login order.
 
     Raises:
-        ValueError: the strategy has no ordering key (``random``).
+        InvalidArgument: the strategy has no ordering key (``random``).
 
     >>> key = lambda code, idle: selection_key(code, skill_sum=0, idle_since=idle,
     ...     login_order=1, load=0.0, handled=0, round_robin_last=0)
@@ -269,7 +271,7 @@ def selection_key(
     entry = TABLE[strategy]
     if entry.random:
         msg = f"strategy code {strategy} has no ordering key"
-        raise ValueError(msg)
+        raise InvalidArgument(msg)
     facts = AgentFacts(
         idle_since=idle_since,
         load=load,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ccrouter.errors import InvalidArgument
 from ccrouter.events import Event
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._engine import run_loop
@@ -82,11 +83,11 @@ class CompiledRun:
         """The run as a :class:`~ccrouter.sim.engine.RunOutput` (needs ``keep_events=True``).
 
         Raises:
-            ValueError: the run was made with ``keep_events=False``.
+            InvalidArgument: the run was made with ``keep_events=False`` (also a ValueError).
         """
         if self.events is None:
             msg = "keep_events: expected True to build a RunOutput, the run kept no events"
-            raise ValueError(msg)
+            raise InvalidArgument(msg)
         return RunOutput(self.events, dict(self.agent_group), self.customers, self.dials)
 
 
