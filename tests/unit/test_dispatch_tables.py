@@ -27,6 +27,12 @@ TABLES = [
     ("ccrouter.stats._wait_events", "WAIT_EVENTS"),
 ]
 
+SUBSETS = [
+    # Not a dispatch table but a metric definition: the events that only add one to a counter.
+    # The folds' DISPATCH tables (checked above) decide about every other event type.
+    ("ccrouter.stats.definitions", "EVENT_COUNTERS"),
+]
+
 
 @pytest.mark.parametrize(("module", "name"), TABLES, ids=[f"{m}.{n}" for m, n in TABLES])
 def test_table_covers_every_event_type(module: str, name: str) -> None:
@@ -51,7 +57,7 @@ def test_every_table_in_the_package_is_listed() -> None:
 
     import ccrouter
 
-    listed = set(TABLES)
+    listed = set(TABLES) | set(SUBSETS)
     found = set()
     for info in pkgutil.walk_packages(ccrouter.__path__, "ccrouter."):
         if ".compiled" in info.name or info.name.endswith(("__main__", "demo")):
