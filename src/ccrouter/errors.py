@@ -22,6 +22,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "SimulationError",
     "StorageFull",
     "TimeWentBackwards",
     "TooManyEvents",
@@ -145,3 +146,8 @@ class LeaseLost(LogError, RuntimeError):
 class UnsupportedInput(CCRouterError, ValueError):
     """A recorded event that what-if replay cannot re-run (an event type it does not know, or
     an input in a shape it cannot rebuild); the message names the event and its ``seq``."""
+
+
+class SimulationError(CCRouterError, RuntimeError):
+    """A simulation run could not finish for a reason inside the simulator (an internal limit
+    such as the compiled engine's record buffers), not because of its input."""

@@ -23,7 +23,11 @@ SRC = Path(ccrouter.__file__).parent
 ALLOWED = {"AttributeError", "SystemExit", "ImportError", "OSError", "NotImplementedError"}
 
 
-def _bare_raises(tree: ast.AST) -> list[tuple[int, str]]:
+# The event-store contract's checks fail the way tests fail: with AssertionError.
+ALLOWED_IN = {"log/contract.py": {"AssertionError"}}
+
+
+def _bare_raises(tree: ast.AST, also: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Raise) or node.exc is None:
@@ -33,7 +37,7 @@ def _bare_raises(tree: ast.AST) -> list[tuple[int, str]]:
             continue
         obj = getattr(builtins, target.id, None)
         is_exception = isinstance(obj, type) and issubclass(obj, BaseException)
-        if is_exception and target.id not in ALLOWED:
+        if is_exception and target.id not in ALLOWED and target.id not in also:
             found.append((node.lineno, target.id))
     return found
 
@@ -43,7 +47,8 @@ def test_no_bare_builtin_raises_outside_the_error_hierarchy() -> None:
     for path in sorted(SRC.rglob("*.py")):
         if path.name == "errors.py" and path.parent == SRC:
             continue
-        for line, name in _bare_raises(ast.parse(path.read_text(), str(path))):
+        also = frozenset(ALLOWED_IN.get(str(path.relative_to(SRC)), ()))
+        for line, name in _bare_raises(ast.parse(path.read_text(), str(path)), also):
             offenders.append(f"{path.relative_to(SRC)}:{line}: raise {name}")
     assert not offenders, "use a ccrouter.errors class instead:\n" + "\n".join(offenders)
 

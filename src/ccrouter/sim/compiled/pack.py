@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.distributions import (
@@ -104,7 +105,7 @@ class Capacities:
             self.declined *= 4
         else:
             msg = f"no room to grow for overflow code {flag}"
-            raise RuntimeError(msg)
+            raise SimulationError(msg)
 
 
 def _dist(dist: Distribution, table: list[tuple[int, float, float, list[float]]]) -> int:

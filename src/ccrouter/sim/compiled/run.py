@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ccrouter.errors import InvalidArgument
+from ccrouter.errors import InvalidArgument, SimulationError
 from ccrouter.events import Event
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._engine import run_loop
@@ -133,7 +133,7 @@ def run_compiled(
         else:
             caps.grow(flag)
     msg = f"the compiled run kept running out of room (overflow code {flag})"
-    raise RuntimeError(msg)
+    raise SimulationError(msg)
 
 
 def warmup() -> float:
