@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ccrouter.errors import SimulationError
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -166,5 +167,5 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
             )
         else:  # pragma: no cover - the kernel writes only the kinds above
             msg = f"unknown record kind {kind} at record {e}"
-            raise AssertionError(msg)
+            raise SimulationError(msg)
     return out
