@@ -1,0 +1,15 @@
+"""The compiled simulation engine: one replication of a scenario entirely in Numba-compiled code.
+
+It reproduces the router-driven engine (:class:`ccrouter.sim.Engine`) event for event: for
+every scenario it supports and every seed, the decoded events equal
+``Engine(scenario, seed).run().events``. :func:`unsupported_features` names what a scenario
+uses that is not compiled (empty: it runs compiled); :func:`run_compiled` raises
+:class:`NotCompiled` naming those features.
+"""
+
+from __future__ import annotations
+
+from ccrouter.sim.compiled.run import CompiledRun, run_compiled, warmup
+from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
+
+__all__ = ["CompiledRun", "NotCompiled", "run_compiled", "unsupported_features", "warmup"]
