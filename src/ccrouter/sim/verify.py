@@ -25,8 +25,10 @@ from typing import Any
 import msgspec
 
 from ccrouter.events import Event, encode_json
+from ccrouter.sim.engines import run_events
+from ccrouter.sim.scenario import Scenario
 
-__all__ = ["Difference", "first_difference", "same_event"]
+__all__ = ["Difference", "Verification", "first_difference", "same_event", "verify_replication"]
 
 
 class Difference(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,3 +127,59 @@ def first_difference(reference: Sequence[Event], candidate: Sequence[Event]) -> 
         candidate=candidate[index] if index < len(candidate) else None,
     )
 
+
+class Verification(msgspec.Struct, frozen=True, kw_only=True):
+    """One replication run on both engines: how many events each produced, and the first
+    difference (``None``: identical, event for event)."""
+
+    seed: int
+    index: int
+    router_events: int
+    compiled_events: int
+    difference: Difference | None
+
+    @property
+    def identical(self) -> bool:
+        return self.difference is None
+
+    def describe(self) -> str:
+        """One line when the engines agree; the first difference otherwise."""
+        if self.difference is None:
+            return (
+                f"verify: replication {self.index} (seed {self.seed}): {self.router_events:,} "
+                "events identical on the compiled and the router-driven engine"
+            )
+        return (
+            f"verify: replication {self.index} (seed {self.seed}): the engines differ "
+            f"(router-driven {self.router_events:,} events, compiled "
+            f"{self.compiled_events:,})\n{self.difference.describe()}"
+        )
+
+
+def verify_replication(
+    scenario: Scenario, seed: int = 0, index: int = 0, backend: str | None = None
+) -> Verification:
+    """Run replication ``index`` of ``seed`` on both engines and compare their events.
+
+    Args:
+        scenario: the model.
+        seed: root seed (the replication's streams are those ``simulate`` uses).
+        index: which replication.
+        backend: the router's selection backend (router-driven engine).
+
+    Returns:
+        A :class:`Verification`; ``identical`` is true when the compiled engine's decoded
+        events equal the router-driven engine's, event for event.
+
+    Raises:
+        NotCompiled: the scenario uses features the compiled engine does not run.
+    """
+    compiled = run_events(scenario, seed, index, "compiled")
+    router = run_events(scenario, seed, index, "router", backend)
+    return Verification(
+        seed=seed,
+        index=index,
+        router_events=len(router.events),
+        compiled_events=len(compiled.events),
+        difference=first_difference(router.events, compiled.events),
+    )
