@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 
 from ccrouter.events import Event, encode_json
-from ccrouter.sim.engines import run_events
+from ccrouter.sim.engines import resolve_engine, run_events
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["Difference", "Verification", "first_difference", "same_event", "verify_replication"]
@@ -174,6 +174,7 @@ def verify_replication(
     Raises:
         NotCompiled: the scenario uses features the compiled engine does not run.
     """
+    resolve_engine(scenario, "compiled")  # NotCompiled, naming the features, before any run
     compiled = run_events(scenario, seed, index, "compiled")
     router = run_events(scenario, seed, index, "router", backend)
     return Verification(
