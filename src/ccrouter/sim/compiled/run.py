@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import numpy as np
 
 from ccrouter.events import Event
+from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.compiled._engine import run_loop
+from ccrouter.sim.compiled.decode import decode
+from ccrouter.sim.compiled.pack import Capacities, new_state, pack
 from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
-from ccrouter.sim.engine import RunOutput
+from ccrouter.sim.engine import RunOutput, source_rng
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
 from ccrouter.sim.scenario import Scenario
 
@@ -14,7 +21,16 @@ __all__ = ["CompiledRun", "run_compiled", "warmup"]
 
 
 class CompiledRun:
-    """What one compiled replication produced (the record arrays, decoded on demand)."""
+    """What one compiled replication produced: its event records (compact arrays), decoded
+    to the router's events on demand.
+
+    Attributes:
+        customers: first attempts (as ``RunOutput.customers``).
+        agent_group: agent id to its group (as ``RunOutput.agent_group``).
+        dials: the dialer's attempts per campaign (as ``RunOutput.dials``).
+        events: the decoded router events when the run kept them, else ``None``.
+        n_events: how many events the router would have logged.
+    """
 
     customers: int
     agent_group: dict[str, str]
@@ -22,31 +38,24 @@ class CompiledRun:
     events: list[Event] | None
     n_events: int
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        *,
-        customers: int,
-        agent_group: dict[str, str],
-        dials: dict[str, list[tuple[float, bool]]],
-        events: list[Event] | None,
-        n_events: int,
-    ) -> None:
+    def __init__(self, scenario: Scenario, state: Any, *, keep_events: bool) -> None:
         self.scenario = scenario
-        self.customers = customers
-        self.agent_group = agent_group
-        self.dials = dials
-        self.events = events
-        self.n_events = n_events
+        self._state = state
+        self.customers = int(state.cnt[lay.N_CUSTOMERS])
+        self.n_events = int(state.cnt[lay.N_EV])
+        n_agents = int(state.cnt[lay.N_AGENTS])
+        names = [g.name for g in scenario.agent_groups]
+        groups = state.A[:n_agents, lay.A_GROUP].tolist()
+        self.agent_group = {f"{names[g]}-{a + 1:04d}": names[g] for a, g in enumerate(groups)}
+        self.dials = {}
+        self.events = decode(scenario, state, self.n_events) if keep_events else None
 
     def metrics(self) -> ReplicationMetrics:
         """The run's figures, equal to ``compute_metrics`` over the decoded events."""
-        if self.events is None:
-            msg = "metrics without kept events are not built yet"
-            raise NotCompiled([msg])
-        return compute_metrics(
-            self.scenario, self.events, self.agent_group, self.customers, self.dials
-        )
+        events = self.events
+        if events is None:
+            events = decode(self.scenario, self._state, self.n_events)
+        return compute_metrics(self.scenario, events, self.agent_group, self.customers, self.dials)
 
     def output(self) -> RunOutput:
         """The run as a :class:`~ccrouter.sim.engine.RunOutput` (needs ``keep_events=True``).
@@ -76,11 +85,46 @@ def run_compiled(
     Raises:
         NotCompiled: the scenario uses features the compiled engine does not run.
     """
-    del seed, keep_events
     missing = unsupported_features(scenario)
-    raise NotCompiled(missing or ["compiled engine not built"])
+    if missing:
+        raise NotCompiled(missing)
+    factor = 1.5
+    packed = pack(scenario, seed, factor)
+    caps = Capacities(packed)
+    while True:
+        state = new_state(packed, caps)
+        # On-demand streams, fresh for every attempt: a repeated run draws the same numbers.
+        flag = run_loop(
+            state,
+            packed.params,
+            source_rng(seed, "retrials"),
+            source_rng(seed, "ring_delay"),
+        )
+        if flag == 0:
+            return CompiledRun(scenario, state, keep_events=keep_events)
+        if flag == lay.OV_CALLBACKS:
+            factor *= 4
+            packed = pack(scenario, seed, factor)
+        else:
+            caps.grow(flag)
 
 
 def warmup() -> float:
     """Compile the kernels (or load them from Numba's disk cache); the seconds it took."""
-    return 0.0
+    start = time.perf_counter()
+    scenario = Scenario.from_dict(
+        {
+            "horizon": 600,
+            "call_types": [
+                {
+                    "name": "c",
+                    "arrivals": {"kind": "poisson", "rates_per_hour": [120]},
+                    "handle": {"kind": "exponential", "mean": 60},
+                    "patience": {"kind": "exponential", "mean": 60},
+                }
+            ],
+            "agent_groups": [{"name": "g", "headcount": [1]}],
+        }
+    )
+    run_compiled(scenario, np.random.SeedSequence(0))
+    return time.perf_counter() - start

@@ -34,5 +34,36 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         Short stable names (``"outbound campaigns"``, ``"strategy 'random'"``...), in a fixed
         order; empty when the whole scenario runs compiled.
     """
-    del scenario
-    return ["compiled engine not built"]
+    s = scenario
+    config = s.router_config()
+    found: list[str] = []
+
+    def note(name: str) -> None:
+        if name not in found:
+            found.append(name)
+
+    if s.campaigns:
+        note("outbound campaigns")
+    if config.matching != "greedy":
+        note("batch matching")
+    if config.channels:
+        note("channel rules")
+    if config.fairness is not None:
+        note("fairness cap")
+    for name in sorted(config.queues):
+        q = config.queue(name)
+        if q.groups:
+            note("queue agent groups")
+        if q.steps:
+            note("widening steps")
+        if q.max_wait is not None:
+            note("exit max_wait")
+        if q.max_wait_no_agents is not None:
+            note("exit max_wait_no_agents")
+        if q.max_size is not None:
+            note("exit max_size")
+        if q.callback_after is not None:
+            note("automatic callbacks (callback_after)")
+        if q.overdue_queue is not None:
+            note("overdue queue")
+    return found

@@ -1,0 +1,354 @@
+"""The compiled run loop: the simulator's calendar and customers around the compiled router.
+
+Mirrors :class:`ccrouter.sim.engine.Engine` step for step: the loop takes the earlier of the
+calendar's next action and the router's next timer (the timer first on a tie, as
+``Engine.run``), runs it as the router command the engine would issue, then reacts to the
+events of that step in order (``Engine._react``): a completion is scheduled after an
+accept, a ring delay drawn after an offer, a retrial after an abandon, a recovery after a
+ring-no-answer, a leaving agent logged out once its work is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+from ccrouter.sim.compiled._heaps import cal_pop, cal_push, tim_pop
+from ccrouter.sim.compiled._layout import (
+    A_GROUP,
+    A_LEAVE,
+    A_PRES,
+    A_REASON,
+    A_WORK,
+    C_ACCEPT,
+    C_ARRIVE,
+    C_BREAK,
+    C_BREAK_END,
+    C_CALLBACK,
+    C_COMPLETE,
+    C_LEAVE,
+    C_LOGIN,
+    C_PATIENCE,
+    C_RECOVER,
+    C_RETRY,
+    C_STAFF,
+    CT_CALLBACK,
+    CT_GROUP,
+    CT_N,
+    CT_OFFSET,
+    CT_PATIENCE,
+    CT_QUEUE,
+    CT_RETRIAL_DELAY,
+    CTF_CB_ACCEPT,
+    CTF_CB_AFTER,
+    CTF_PRIORITY,
+    CTF_RETRIAL_P,
+    D_DETERMINISTIC,
+    D_EMPIRICAL,
+    D_EXPONENTIAL,
+    D_GAMMA,
+    D_LOGNORMAL,
+    F_PRIORITY,
+    I_AGENT,
+    I_ATTEMPT,
+    I_CB,
+    I_DECL,
+    I_GROUP,
+    I_K,
+    I_OFFSEQ,
+    I_QUEUE,
+    I_STATUS,
+    I_TYPE,
+    K_ABANDONED,
+    K_ACCEPTED,
+    K_COMPLETED,
+    K_NOT_READY,
+    K_OFFERED,
+    K_WRAP_ENDED,
+    N_AGENTS,
+    N_CAL,
+    N_CAL_CTR,
+    N_CUSTOMERS,
+    N_EV,
+    N_FLAG,
+    N_INT,
+    N_LEAVE_CTR,
+    N_TIM,
+    OV_AGENTS,
+    OV_CALENDAR,
+    OV_CALLBACKS,
+    OV_INTERACTIONS,
+    P_NOT_READY,
+    P_OUT,
+    R_BREAK,
+    R_NO_ANSWER,
+    R_SHIFT_END,
+    S_OFFERED,
+    S_QUEUED,
+)
+from ccrouter.sim.compiled._router import (
+    abandon,
+    accept,
+    complete,
+    fire,
+    login,
+    logout,
+    not_ready,
+    ready,
+    request_callback,
+    submit,
+)
+
+Any_ = Any
+RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
+
+
+@numba.njit(cache=True)
+def sample(p: Any_, d: int, rng: Any_) -> float:
+    """One draw of distribution ``d`` from ``rng``: ``distributions.sample(dist, rng, 1)[0]``."""
+    kind = p.d_kind[d]
+    if kind == D_EXPONENTIAL:
+        return float(rng.exponential(p.d_a[d]))
+    if kind == D_LOGNORMAL:
+        return float(rng.lognormal(p.d_a[d], p.d_b[d]))
+    if kind == D_GAMMA:
+        return float(rng.gamma(p.d_a[d], p.d_b[d]))
+    if kind == D_DETERMINISTIC:
+        return float(p.d_a[d])
+    if kind == D_EMPIRICAL:
+        return float(p.emp[p.d_off[d] + rng.integers(0, p.d_len[d])])
+    return float(rng.uniform(p.d_a[d], p.d_b[d]))
+
+
+@numba.njit(cache=True)
+def schedule(s: Any_, t: float, kind: int, a: int, b: int) -> None:
+    if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):
+        s.cnt[N_FLAG] = OV_CALENDAR
+
+
+@numba.njit(cache=True)
+def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
+    """``Engine._arrive``: a first call (attempt 0) or a retrial."""
+    n = s.cnt[N_INT]
+    if n >= s.I.shape[0]:
+        s.cnt[N_FLAG] = OV_INTERACTIONS
+        return
+    s.cnt[N_INT] = n + 1
+    i = n
+    s.I[i, I_TYPE] = c
+    s.I[i, I_K] = k
+    s.I[i, I_ATTEMPT] = attempt
+    s.I[i, I_AGENT] = -1
+    s.I[i, I_DECL] = -1
+    s.I[i, I_OFFSEQ] = -1
+    s.I[i, I_QUEUE] = p.ct_i[c, CT_QUEUE]
+    s.I[i, I_GROUP] = p.ct_i[c, CT_GROUP]
+    s.F[i, F_PRIORITY] = p.ct_f[c, CTF_PRIORITY]
+    s.it_seq[i, :] = -1
+    wait = np.nan
+    if attempt == 0:
+        s.cnt[N_CUSTOMERS] += 1
+        if k + 1 < p.ct_i[c, CT_N]:
+            schedule(s, p.arr_t[p.ct_i[c, CT_OFFSET] + k + 1], C_ARRIVE, c, k + 1)
+        if p.ct_i[c, CT_PATIENCE] >= 0:
+            wait = p.arr_p[p.ct_i[c, CT_OFFSET] + k]
+    else:
+        wait = sample(p, p.ct_i[c, CT_PATIENCE], rng_retry)
+    if not np.isnan(wait):
+        schedule(s, at + wait, C_PATIENCE, i, 0)
+    if p.ct_i[c, CT_CALLBACK] != 0:
+        j = s.cb_ptr[c]
+        if j >= p.cb_u.shape[1]:
+            s.cnt[N_FLAG] = OV_CALLBACKS
+            return
+        s.cb_ptr[c] = j + 1
+        takes = 1 if p.cb_u[c, j] < p.ct_f[c, CTF_CB_ACCEPT] else 0
+        schedule(s, at + p.ct_f[c, CTF_CB_AFTER], C_CALLBACK, i, takes)
+    submit(s, p, i, at)
+
+
+@numba.njit(cache=True)
+def _activate(s: Any_, g: int, a: int) -> None:
+    s.act[g, s.act_n[g]] = a
+    s.act_n[g] += 1
+
+
+@numba.njit(cache=True)
+def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
+    """``Engine._leave``: no new work; log out now or once the work in hand is done."""
+    not_ready(s, p, a, R_SHIFT_END, at)
+    if s.A[a, A_WORK] > 0:
+        s.cnt[N_LEAVE_CTR] += 1
+        s.A[a, A_LEAVE] = s.cnt[N_LEAVE_CTR]
+    else:
+        logout(s, p, a, at)
+
+
+@numba.njit(cache=True)
+def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
+    """``Engine._staff``: leaving agents come back first (in the order they started to
+    leave), then new agents log in; extra agents leave, the last activated first."""
+    c = 0
+    for a in range(s.cnt[N_AGENTS]):
+        if s.A[a, A_GROUP] == g and s.A[a, A_LEAVE] >= 0:
+            s.buf[c] = s.A[a, A_LEAVE]
+            c += 1
+    if c > 0:
+        orders = np.sort(s.buf[:c])
+        for j in range(c):
+            if s.act_n[g] >= target:
+                break
+            for a in range(s.cnt[N_AGENTS]):
+                if s.A[a, A_GROUP] == g and s.A[a, A_LEAVE] == orders[j]:
+                    s.A[a, A_LEAVE] = -1
+                    _activate(s, g, a)
+                    ready(s, p, a, at)
+                    break
+    while s.act_n[g] < target:
+        a = s.cnt[N_AGENTS]
+        if a >= s.A.shape[0]:
+            s.cnt[N_FLAG] = OV_AGENTS
+            return
+        s.cnt[N_AGENTS] = a + 1
+        s.A[a, A_GROUP] = g
+        _activate(s, g, a)
+        login(s, p, a, at)
+        ready(s, p, a, at)
+    while s.act_n[g] > target:
+        s.act_n[g] -= 1
+        _leave(s, p, s.act[g, s.act_n[g]], at)
+
+
+@numba.njit(cache=True)
+def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
+    """``Engine._handle_action``."""
+    if kind == C_ARRIVE:
+        _arrive(s, p, at, a, b, 0, rng_retry)
+    elif kind == C_COMPLETE:
+        complete(s, p, a, at)
+    elif kind == C_ACCEPT:
+        if s.I[a, I_STATUS] == S_OFFERED and s.I[a, I_OFFSEQ] == b:
+            accept(s, p, a, at)
+    elif kind == C_PATIENCE:
+        status = s.I[a, I_STATUS]
+        if (status == S_QUEUED or status == S_OFFERED) and s.I[a, I_CB] == 0:  # noqa: SIM109
+            abandon(s, p, a, at)
+    elif kind == C_CALLBACK:
+        if s.I[a, I_STATUS] == S_QUEUED and s.I[a, I_CB] == 0 and b != 0:
+            request_callback(s, a, at)
+    elif kind == C_RETRY:
+        _arrive(s, p, at, s.I[a, I_TYPE], s.I[a, I_K], s.I[a, I_ATTEMPT] + 1, rng_retry)
+    elif kind == C_STAFF:
+        _staff(s, p, a, b, at)
+    elif kind == C_LOGIN:
+        _activate(s, b, a)
+        login(s, p, a, at)
+        ready(s, p, a, at)
+    else:
+        if s.A[a, A_PRES] == P_OUT or s.A[a, A_LEAVE] >= 0:
+            return
+        if kind == C_BREAK:
+            not_ready(s, p, a, R_BREAK, at)
+        elif kind == C_BREAK_END:
+            ready(s, p, a, at)
+        elif kind == C_RECOVER:
+            if s.A[a, A_REASON] == R_NO_ANSWER:
+                ready(s, p, a, at)
+        elif kind == C_LEAVE:
+            g = s.A[a, A_GROUP]
+            n = s.act_n[g]
+            for j in range(n):
+                if s.act[g, j] == a:
+                    for m in range(j, n - 1):
+                        s.act[g, m] = s.act[g, m + 1]
+                    s.act_n[g] = n - 1
+                    break
+            _leave(s, p, a, at)
+
+
+@numba.njit(cache=True)
+def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
+    """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
+    for e in range(start, end):
+        kind = s.rk[e]
+        at = s.rt[e]
+        if kind == K_ACCEPTED:
+            i = s.ri[e]
+            c = s.I[i, I_TYPE]
+            schedule(s, at + p.arr_h[p.ct_i[c, CT_OFFSET] + s.I[i, I_K]], C_COMPLETE, i, 0)
+        elif kind == K_OFFERED:
+            if not p.auto_accept:
+                wait = 0.0
+                if p.ring_dist >= 0:
+                    wait = sample(p, p.ring_dist, rng_ring)
+                schedule(s, at + wait, C_ACCEPT, s.ri[e], e + 1)
+        elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
+            a = s.ra[e]
+            leaving = s.A[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s.rx[e] <= at)
+            if leaving and s.A[a, A_WORK] == 0:
+                s.A[a, A_LEAVE] = -1
+                logout(s, p, a, at)
+        elif kind == K_ABANDONED:
+            i = s.ri[e]
+            c = s.I[i, I_TYPE]
+            prob = p.ct_f[c, CTF_RETRIAL_P]
+            if prob <= 0.0 or p.ct_i[c, CT_PATIENCE] < 0:
+                continue
+            if rng_retry.random() < prob:
+                delay = sample(p, p.ct_i[c, CT_RETRIAL_DELAY], rng_retry)
+                schedule(s, at + delay, C_RETRY, i, 0)
+        elif kind == K_NOT_READY and int(s.rx[e]) == R_NO_ANSWER:
+            schedule(s, at + RONA_RECOVERY, C_RECOVER, s.ra[e], 0)
+
+
+@numba.njit(cache=True)
+def _clean_timers(s: Any_) -> None:
+    """Drop cancelled timers from the top of the router's timer heap."""
+    while s.cnt[N_TIM] > 0:
+        slot = s.tim_i[0, 2]
+        i = s.tim_i[0, 3]
+        if s.it_seq[i, slot] == s.tim_i[0, 0]:
+            return
+        tim_pop(s.tim_t, s.tim_i, s.cnt, N_TIM)
+
+
+@numba.njit(cache=True)
+def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
+    """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
+    for j in range(p.init_t.shape[0]):
+        schedule(s, p.init_t[j], p.init_i[j, 0], p.init_i[j, 1], p.init_i[j, 2])
+    while True:
+        _clean_timers(s)
+        start = s.cnt[N_EV]
+        have_timer = s.cnt[N_TIM] > 0
+        if s.cnt[N_CAL] > 0 and (not have_timer or s.cal_t[0] < s.tim_t[0]):
+            at = s.cal_t[0]
+            kind = s.cal_i[0, 1]
+            a = s.cal_i[0, 2]
+            b = s.cal_i[0, 3]
+            cal_pop(s.cal_t, s.cal_i, s.cnt, N_CAL)
+            _action(s, p, at, kind, a, b, rng_retry)
+        elif have_timer:
+            limit = s.tim_t[0]
+            while s.cnt[N_TIM] > 0 and s.tim_t[0] <= limit:
+                due = s.tim_t[0]
+                slot = s.tim_i[0, 2]
+                i = s.tim_i[0, 3]
+                tim_pop(s.tim_t, s.tim_i, s.cnt, N_TIM)
+                fire(s, p, slot, i, due)
+                if s.cnt[N_FLAG] != 0:
+                    return int(s.cnt[N_FLAG])
+                _clean_timers(s)
+        else:
+            break
+        if s.cnt[N_FLAG] != 0:
+            return int(s.cnt[N_FLAG])
+        _react(s, p, start, s.cnt[N_EV], rng_retry, rng_ring)
+        if s.cnt[N_FLAG] != 0:
+            return int(s.cnt[N_FLAG])
+    return 0
+
+
+__all__ = ["P_NOT_READY", "run_loop"]

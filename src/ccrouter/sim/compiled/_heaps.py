@@ -1,0 +1,240 @@
+"""Binary heaps in arrays for the compiled engine (Numba).
+
+* the calendar: ``(time, counter)`` keys with payload ``(kind, a, b)``, as
+  :class:`ccrouter.sim.calendar.Calendar` (the counter breaks ties: scheduling order);
+* the router's timers: ``(due, seq, kind rank)`` keys with the interaction as payload, as the
+  router's ``SortedList`` of ``(due, seq, kind, interaction id)``;
+* one heap per waiting group (queue and requirement), keyed as the router's sorted groups:
+  ``(-(priority - aging_rate * arrived), arrived, queued seq)``, with the interaction and its
+  enqueue version (an entry whose version is stale was removed: lazy deletion).
+
+Each push returns False when the heap is full (the caller flags an overflow and the run is
+repeated with more room); nothing is written then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+
+Array = Any
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _cal_less(ct: Array, ci: Array, x: int, y: int) -> bool:
+    if ct[x] != ct[y]:
+        return bool(ct[x] < ct[y])
+    return bool(ci[x, 0] < ci[y, 0])
+
+
+@numba.njit(cache=True, inline="always")
+def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
+    t = ct[x]
+    ct[x] = ct[y]
+    ct[y] = t
+    for j in range(4):
+        v = ci[x, j]
+        ci[x, j] = ci[y, j]
+        ci[y, j] = v
+
+
+@numba.njit(cache=True)
+def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
+             t: float, kind: int, a: int, b: int) -> bool:  # fmt: skip
+    """Schedule ``(t, kind, a, b)``; ``cnt[n_idx]`` is the size, ``cnt[ctr_idx]`` the counter."""
+    n = cnt[n_idx]
+    if n >= ct.shape[0]:
+        return False
+    cnt[ctr_idx] += 1
+    ct[n] = t
+    ci[n, 0] = cnt[ctr_idx]
+    ci[n, 1] = kind
+    ci[n, 2] = a
+    ci[n, 3] = b
+    cnt[n_idx] = n + 1
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if _cal_less(ct, ci, i, p):
+            _cal_swap(ct, ci, i, p)
+            i = p
+        else:
+            break
+    return True
+
+
+@numba.njit(cache=True)
+def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
+    """Remove the earliest entry (read it at index 0 first)."""
+    n = cnt[n_idx] - 1
+    cnt[n_idx] = n
+    if n == 0:
+        return
+    ct[0] = ct[n]
+    for j in range(4):
+        ci[0, j] = ci[n, j]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        m = left
+        right = left + 1
+        if right < n and _cal_less(ct, ci, right, left):
+            m = right
+        if _cal_less(ct, ci, m, i):
+            _cal_swap(ct, ci, m, i)
+            i = m
+        else:
+            break
+
+
+# --- router timers ----------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
+    if tt[x] != tt[y]:
+        return bool(tt[x] < tt[y])
+    if ti[x, 0] != ti[y, 0]:
+        return bool(ti[x, 0] < ti[y, 0])
+    return bool(ti[x, 1] < ti[y, 1])
+
+
+@numba.njit(cache=True, inline="always")
+def _tim_swap(tt: Array, ti: Array, x: int, y: int) -> None:
+    t = tt[x]
+    tt[x] = tt[y]
+    tt[y] = t
+    for j in range(4):
+        v = ti[x, j]
+        ti[x, j] = ti[y, j]
+        ti[y, j] = v
+
+
+@numba.njit(cache=True)
+def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
+             due: float, seq: int, rank: int, slot: int, iid: int) -> bool:  # fmt: skip
+    """Add a timer ``(due, seq, rank)`` of ``slot`` for interaction ``iid``."""
+    n = cnt[n_idx]
+    if n >= tt.shape[0]:
+        return False
+    tt[n] = due
+    ti[n, 0] = seq
+    ti[n, 1] = rank
+    ti[n, 2] = slot
+    ti[n, 3] = iid
+    cnt[n_idx] = n + 1
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if _tim_less(tt, ti, i, p):
+            _tim_swap(tt, ti, i, p)
+            i = p
+        else:
+            break
+    return True
+
+
+@numba.njit(cache=True)
+def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
+    """Remove the earliest timer."""
+    n = cnt[n_idx] - 1
+    cnt[n_idx] = n
+    if n == 0:
+        return
+    tt[0] = tt[n]
+    for j in range(4):
+        ti[0, j] = ti[n, j]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        m = left
+        right = left + 1
+        if right < n and _tim_less(tt, ti, right, left):
+            m = right
+        if _tim_less(tt, ti, m, i):
+            _tim_swap(tt, ti, m, i)
+            i = m
+        else:
+            break
+
+
+# --- waiting groups ---------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
+    if gf[g, x, 0] != gf[g, y, 0]:
+        return bool(gf[g, x, 0] < gf[g, y, 0])
+    if gf[g, x, 1] != gf[g, y, 1]:
+        return bool(gf[g, x, 1] < gf[g, y, 1])
+    return bool(gi[g, x, 0] < gi[g, y, 0])
+
+
+@numba.njit(cache=True, inline="always")
+def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
+    for j in range(2):
+        t = gf[g, x, j]
+        gf[g, x, j] = gf[g, y, j]
+        gf[g, y, j] = t
+    for j in range(3):
+        v = gi[g, x, j]
+        gi[g, x, j] = gi[g, y, j]
+        gi[g, y, j] = v
+
+
+@numba.njit(cache=True)
+def grp_push(gf: Array, gi: Array, gn: Array, g: int,
+             k1: float, arrived: float, qseq: int, iid: int, ver: int) -> bool:  # fmt: skip
+    """File interaction ``iid`` (enqueue version ``ver``) in waiting group ``g``."""
+    n = gn[g]
+    if n >= gf.shape[1]:
+        return False
+    gf[g, n, 0] = k1
+    gf[g, n, 1] = arrived
+    gi[g, n, 0] = qseq
+    gi[g, n, 1] = iid
+    gi[g, n, 2] = ver
+    gn[g] = n + 1
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if _grp_less(gf, gi, g, i, p):
+            _grp_swap(gf, gi, g, i, p)
+            i = p
+        else:
+            break
+    return True
+
+
+@numba.njit(cache=True)
+def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
+    """Remove the head of waiting group ``g``."""
+    n = gn[g] - 1
+    gn[g] = n
+    if n == 0:
+        return
+    for j in range(2):
+        gf[g, 0, j] = gf[g, n, j]
+    for j in range(3):
+        gi[g, 0, j] = gi[g, n, j]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        m = left
+        right = left + 1
+        if right < n and _grp_less(gf, gi, g, right, left):
+            m = right
+        if _grp_less(gf, gi, g, m, i):
+            _grp_swap(gf, gi, g, m, i)
+            i = m
+        else:
+            break

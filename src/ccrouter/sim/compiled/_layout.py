@@ -1,0 +1,161 @@
+"""Codes and column numbers shared by the packer, the kernel and the decoder.
+
+Plain module-level integers: Numba reads them as compile-time constants.
+"""
+
+from __future__ import annotations
+
+# --- record kinds (one per router event type the compiled engine emits) -------------------
+K_LOGIN = 0
+K_LOGOUT = 1
+K_READY = 2
+K_NOT_READY = 3  # x: reason code (R_*)
+K_QUEUED = 4
+K_OFFERED = 5  # x: expires_at (nan: None)
+K_ACCEPTED = 6
+K_TIMED_OUT = 7
+K_COMPLETED = 8  # x: wrap_up_until
+K_WRAP_ENDED = 9
+K_ABANDONED = 10  # agent: -1 for None
+K_CALLBACK = 11
+K_DEADLINE = 12  # x: deadline
+K_REMINDED = 13  # x: before (the deadline is the interaction's)
+K_OVERDUE = 14  # x: new priority
+
+# --- not-ready reasons ---------------------------------------------------------------------
+R_BREAK = 0
+R_SHIFT_END = 1
+R_NO_ANSWER = 2
+REASONS = ("break", "shift_end", "no_answer")
+
+# --- calendar action kinds (as ccrouter.sim.engine) ----------------------------------------
+C_ARRIVE = 0
+C_RETRY = 1
+C_PATIENCE = 2
+C_ACCEPT = 3
+C_COMPLETE = 4
+C_STAFF = 5
+C_LOGIN = 6
+C_BREAK = 7
+C_BREAK_END = 8
+C_LEAVE = 9
+C_RECOVER = 10
+C_CALLBACK = 14
+
+# --- router timers: slot per interaction, and the rank of the kind's name (the router's
+# timers sort by (due, seq, kind name, interaction id)) ------------------------------------
+T_OFFER = 0
+T_OVERDUE = 1
+T_REMIND = 2
+T_WRAP = 3
+N_TIMERS = 4
+# "offer" < "overdue" < "remind" < "wrap"
+TIMER_RANK = (4, 5, 6, 9)
+
+# --- distribution kinds ----------------------------------------------------------------------
+D_EXPONENTIAL = 0
+D_LOGNORMAL = 1
+D_GAMMA = 2
+D_DETERMINISTIC = 3
+D_UNIFORM = 4
+D_EMPIRICAL = 5
+
+# --- agent columns (int64) -------------------------------------------------------------------
+A_GROUP = 0
+A_ORDER = 1  # login order (1, 2, ...); the slot is order - 1 (agents log in once)
+A_PRES = 2  # 0 never / logged out, 1 not ready, 2 ready
+A_REASON = 3  # R_* or -1
+A_HANDLED = 4
+A_MISSES = 5
+A_WORK = 6  # offers + connected + wrapping
+A_INUSE = 7  # capacity units in use, all channels
+A_LEAVE = 8  # insertion order in the engine's `_leaving` (-1: not leaving)
+A_COLS = 9
+
+P_OUT = 0
+P_NOT_READY = 1
+P_READY = 2
+
+# --- interaction columns (int64) --------------------------------------------------------------
+I_TYPE = 0
+I_K = 1
+I_ATTEMPT = 2
+I_STATUS = 3
+I_AGENT = 4
+I_QSEQ = 5
+I_VER = 6
+I_CB = 7
+I_OFFSEQ = 8
+I_DECL = 9  # head of the declined list in the pool (-1: none)
+I_REMINDED = 10
+I_OVERDUE = 11
+I_GROUP = 12
+I_QUEUE = 13
+I_COLS = 14
+
+S_QUEUED = 0
+S_OFFERED = 1
+S_CONNECTED = 2
+S_COMPLETED = 3
+S_ABANDONED = 4
+
+# interaction floats
+F_ARRIVED = 0
+F_PRIORITY = 1
+F_DEADLINE = 2
+F_COLS = 3
+
+# --- call type columns ------------------------------------------------------------------------
+CT_QUEUE = 0
+CT_GROUP = 1
+CT_CHANNEL = 2
+CT_PATIENCE = 3  # distribution index (-1: none)
+CT_RETRIAL_DELAY = 4
+CT_CALLBACK = 5  # 1: offered a callback
+CT_N = 6  # arrivals
+CT_OFFSET = 7  # into the flat arrival/handle/patience arrays
+CT_ICOLS = 8
+
+CTF_PRIORITY = 0
+CTF_RETRIAL_P = 1
+CTF_CB_AFTER = 2
+CTF_CB_ACCEPT = 3
+CT_FCOLS = 4
+
+# --- queue columns ----------------------------------------------------------------------------
+Q_STRATEGY = 0
+Q_HAS_TIMEOUT = 1
+Q_HAS_DEADLINE = 2
+Q_N_REMINDERS = 3
+Q_ICOLS = 4
+
+QF_WRAP = 0
+QF_TIMEOUT = 1
+QF_AGING = 2
+QF_DEADLINE = 3
+QF_OVERDUE_PRIORITY = 4
+Q_FCOLS = 5
+
+# --- counters ---------------------------------------------------------------------------------
+N_EV = 0
+N_CAL = 1
+N_CAL_CTR = 2
+N_TIM = 3
+N_INT = 4
+N_AGENTS = 5
+N_LOGINS = 6
+N_CUSTOMERS = 7
+N_DECL = 8
+N_FLAG = 9  # overflow: which capacity ran out (0: none)
+N_LEAVE_CTR = 10
+N_COUNTERS = 11
+
+# overflow flags (the run is repeated with that capacity grown)
+OV_RECORDS = 1
+OV_CALENDAR = 2
+OV_TIMERS = 3
+OV_INTERACTIONS = 4
+OV_QUEUE = 5
+OV_DECLINED = 6
+OV_AGENTS = 7
+OV_CALLBACKS = 8

@@ -1,0 +1,598 @@
+"""The router's decisions for the commands the simulator issues, compiled (Numba).
+
+Each function mirrors one piece of :mod:`ccrouter.core`, :mod:`ccrouter.decisions` and
+:meth:`ccrouter.state.RouterState.apply`, restricted to the features the compiled engine
+runs (see ``support.py``): it writes the event records the router would emit, in the same
+order with the same sequence numbers, and changes the packed state as applying them would.
+
+``p`` is the packed scenario (read only) and ``s`` the run's state, both named tuples of
+arrays (``pack.Params`` and ``pack.State``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+from ccrouter.routing.strategies import (
+    FEWEST_HANDLED,
+    LEAST_OCCUPIED,
+    MOST_SKILLED,
+    RANDOM,
+    ROUND_ROBIN,
+)
+from ccrouter.sim.compiled._heaps import grp_pop, grp_push, tim_push
+from ccrouter.sim.compiled._layout import (
+    A_GROUP,
+    A_HANDLED,
+    A_INUSE,
+    A_MISSES,
+    A_ORDER,
+    A_PRES,
+    A_REASON,
+    A_WORK,
+    F_ARRIVED,
+    F_DEADLINE,
+    F_PRIORITY,
+    I_AGENT,
+    I_CB,
+    I_DECL,
+    I_GROUP,
+    I_OFFSEQ,
+    I_OVERDUE,
+    I_QSEQ,
+    I_QUEUE,
+    I_REMINDED,
+    I_STATUS,
+    I_VER,
+    K_ABANDONED,
+    K_ACCEPTED,
+    K_CALLBACK,
+    K_COMPLETED,
+    K_DEADLINE,
+    K_LOGIN,
+    K_LOGOUT,
+    K_NOT_READY,
+    K_OFFERED,
+    K_OVERDUE,
+    K_QUEUED,
+    K_READY,
+    K_REMINDED,
+    K_TIMED_OUT,
+    K_WRAP_ENDED,
+    N_DECL,
+    N_EV,
+    N_FLAG,
+    N_LOGINS,
+    N_TIM,
+    OV_DECLINED,
+    OV_QUEUE,
+    OV_RECORDS,
+    OV_TIMERS,
+    P_NOT_READY,
+    P_OUT,
+    P_READY,
+    Q_HAS_DEADLINE,
+    Q_HAS_TIMEOUT,
+    Q_N_REMINDERS,
+    Q_STRATEGY,
+    QF_AGING,
+    QF_DEADLINE,
+    QF_OVERDUE_PRIORITY,
+    QF_TIMEOUT,
+    QF_WRAP,
+    R_NO_ANSWER,
+    S_ABANDONED,
+    S_COMPLETED,
+    S_CONNECTED,
+    S_OFFERED,
+    S_QUEUED,
+    T_OFFER,
+    T_OVERDUE,
+    T_REMIND,
+    T_WRAP,
+    TIMER_RANK,
+)
+
+Any_ = Any
+
+# --- records, timers, queues ------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
+    """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
+    n = s.cnt[N_EV]
+    if n < s.rk.shape[0]:
+        s.rk[n] = kind
+        s.rt[n] = at
+        s.ri[n] = i
+        s.ra[n] = a
+        s.rx[n] = x
+    else:
+        s.cnt[N_FLAG] = OV_RECORDS
+    s.cnt[N_EV] = n + 1
+    return int(n + 1)
+
+
+@numba.njit(cache=True)
+def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
+    s.it_seq[i, slot] = seq
+    if not tim_push(s.tim_t, s.tim_i, s.cnt, N_TIM, due, seq, TIMER_RANK[slot], slot, i):
+        s.cnt[N_FLAG] = OV_TIMERS
+
+
+@numba.njit(cache=True)
+def cancel_timer(s: Any_, slot: int, i: int) -> None:
+    s.it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
+
+
+@numba.njit(cache=True)
+def enqueue(s: Any_, p: Any_, i: int) -> None:
+    """File a waiting interaction in its group under its key (``_keys``)."""
+    s.I[i, I_VER] += 1
+    g = s.I[i, I_GROUP]
+    rate = p.q_f[s.I[i, I_QUEUE], QF_AGING]
+    arrived = s.F[i, F_ARRIVED]
+    k1 = -(s.F[i, F_PRIORITY] - rate * arrived)
+    if not grp_push(s.gf, s.gi, s.gn, g, k1, arrived, s.I[i, I_QSEQ], i, s.I[i, I_VER]):
+        s.cnt[N_FLAG] = OV_QUEUE
+
+
+@numba.njit(cache=True)
+def dequeue(s: Any_, i: int) -> None:
+    s.I[i, I_VER] += 1  # its entry goes stale
+
+
+@numba.njit(cache=True)
+def head(s: Any_, g: int) -> int:
+    """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
+    while s.gn[g] > 0:
+        i = s.gi[g, 0, 1]
+        if s.I[i, I_STATUS] == S_QUEUED and s.I[i, I_VER] == s.gi[g, 0, 2]:
+            return int(i)
+        grp_pop(s.gf, s.gi, s.gn, g)
+    return -1
+
+
+# --- agents -----------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def sync(s: Any_, p: Any_, a: int) -> None:
+    """Keep each channel's ready set (ready with free capacity) in step with the agent."""
+    ag = s.A[a, A_GROUP]
+    ready = s.A[a, A_PRES] == P_READY
+    for ch in range(p.n_channels):
+        avail = ready and p.ag_cap[ag, ch] - s.use[a, ch] > 0
+        pos = s.rpos[ch, a]
+        if avail and pos < 0:
+            n = s.rn[ch]
+            s.rl[ch, n] = a
+            s.rpos[ch, a] = n
+            s.rn[ch] = n + 1
+        elif not avail and pos >= 0:
+            last = s.rn[ch] - 1
+            moved = s.rl[ch, last]
+            s.rl[ch, pos] = moved
+            s.rpos[ch, moved] = pos
+            s.rpos[ch, a] = -1
+            s.rn[ch] = last
+
+
+@numba.njit(cache=True)
+def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
+    s.use[a, ch] -= 1
+    s.A[a, A_INUSE] -= 1
+    s.A[a, A_WORK] -= 1
+    if s.A[a, A_WORK] == 0:
+        s.a_idle[a] = at
+    sync(s, p, a)
+
+
+# --- queue policies (deadlines) ---------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
+    """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
+    deadline = s.F[i, F_DEADLINE]
+    if np.isnan(deadline) or s.I[i, I_OVERDUE] != 0:
+        return
+    if s.it_seq[i, T_OVERDUE] < 0:
+        set_timer(s, deadline if deadline >= at else at, seq, T_OVERDUE, i)
+    q = s.I[i, I_QUEUE]
+    n = p.q_i[q, Q_N_REMINDERS]
+    while s.I[i, I_REMINDED] < n:
+        due = deadline - p.q_rem[q, s.I[i, I_REMINDED]]
+        if due >= at:
+            if s.it_seq[i, T_REMIND] < 0:
+                set_timer(s, due, seq, T_REMIND, i)
+            break
+        s.I[i, I_REMINDED] += 1
+
+
+@numba.njit(cache=True)
+def disarm(s: Any_, i: int) -> None:
+    cancel_timer(s, T_OVERDUE, i)
+    cancel_timer(s, T_REMIND, i)
+
+
+# --- selection --------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def uniform(seed: np.uint64, seq: int) -> float:
+    """``ccrouter.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
+    z = (
+        seed * np.uint64(0x9E3779B97F4A7C15)
+        + np.uint64(seq) * np.uint64(0xBF58476D1CE4E5B9)
+        + np.uint64(0x94D049BB133111EB)
+    )
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) / 9007199254740992.0
+
+
+@numba.njit(cache=True)
+def declined(s: Any_, i: int, a: int) -> bool:
+    j = s.I[i, I_DECL]
+    while j >= 0:
+        if s.decl_agent[j] == a:
+            return True
+        j = s.decl_next[j]
+    return False
+
+
+@numba.njit(cache=True)
+def select_agent(s: Any_, p: Any_, i: int) -> int:
+    """The agent the queue's strategy offers ``i`` to (-1: nobody), as the selection kernel:
+    the smallest key among the ready eligible agents, the ones who declined it only when no
+    one else is eligible; ``random`` by rank in slot order."""
+    g = s.I[i, I_GROUP]
+    ch = p.g_channel[g]
+    q = s.I[i, I_QUEUE]
+    strategy = p.q_i[q, Q_STRATEGY]
+    has_decl = s.I[i, I_DECL] >= 0
+    if strategy == RANDOM:
+        c = 0
+        cx = 0
+        for j in range(s.rn[ch]):
+            b = s.rl[ch, j]
+            if p.ag_elig[s.A[b, A_GROUP], g] == 0:
+                continue
+            if has_decl and declined(s, i, b):
+                cx += 1
+            else:
+                s.buf[c] = s.A[b, A_ORDER]
+                c += 1
+        if c == 0:
+            if cx == 0:
+                return -1
+            for j in range(s.rn[ch]):
+                b = s.rl[ch, j]
+                if p.ag_elig[s.A[b, A_GROUP], g] != 0:
+                    s.buf[c] = s.A[b, A_ORDER]
+                    c += 1
+        pool = np.sort(s.buf[:c])
+        order = pool[int(uniform(p.seed, s.cnt[N_EV] + 1) * c)]
+        return int(s.by_order[order])
+    rr_last = s.rr_last[q]
+    best = -1
+    bp = np.inf
+    bs = np.inf
+    bo = np.inf
+    bestx = -1
+    xp = np.inf
+    xs = np.inf
+    xo = np.inf
+    for j in range(s.rn[ch]):
+        b = s.rl[ch, j]
+        ag = s.A[b, A_GROUP]
+        if p.ag_elig[ag, g] == 0:
+            continue
+        order = float(s.A[b, A_ORDER])
+        if strategy == MOST_SKILLED:
+            pr = -float(p.ag_sum[ag, g])
+        elif strategy == ROUND_ROBIN:
+            pr = 1.0 if s.A[b, A_ORDER] <= rr_last else 0.0
+        elif strategy == LEAST_OCCUPIED:
+            pr = s.A[b, A_INUSE] / p.ag_captot[ag]
+        elif strategy == FEWEST_HANDLED:
+            pr = float(s.A[b, A_HANDLED])
+        else:
+            pr = s.a_idle[b]
+        sc = 0.0 if strategy == ROUND_ROBIN else s.a_idle[b]
+        if has_decl and declined(s, i, b):
+            if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
+                bestx, xp, xs, xo = b, pr, sc, order
+        elif best < 0 or pr < bp or (pr == bp and (sc < bs or (sc == bs and order < bo))):
+            best, bp, bs, bo = b, pr, sc, order
+    return best if best >= 0 else bestx
+
+
+@numba.njit(cache=True)
+def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
+    """``core.best_interaction_for``: the waiting interaction ``a`` takes next (-1: none)."""
+    ag = s.A[a, A_GROUP]
+    best = -1
+    b1 = np.inf
+    b2 = np.inf
+    b3 = 0
+    for g in range(p.g_channel.shape[0]):
+        if p.ag_elig[ag, g] == 0 or s.gn[g] == 0:
+            continue
+        ch = p.g_channel[g]
+        if p.ag_cap[ag, ch] - s.use[a, ch] <= 0:
+            continue
+        h = head(s, g)
+        if h < 0:
+            continue
+        rate = p.q_f[s.I[h, I_QUEUE], QF_AGING]
+        k1 = -(s.F[h, F_PRIORITY] + rate * (at - s.F[h, F_ARRIVED]))
+        k2 = s.F[h, F_ARRIVED]
+        k3 = s.I[h, I_QSEQ]
+        if best < 0 or k1 < b1 or (k1 == b1 and (k2 < b2 or (k2 == b2 and k3 < b3))):
+            best, b1, b2, b3 = h, k1, k2, k3
+    return best
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def accept(s: Any_, p: Any_, i: int, at: float) -> None:
+    a = s.I[i, I_AGENT]
+    emit(s, K_ACCEPTED, at, i, a, np.nan)
+    cancel_timer(s, T_OFFER, i)
+    s.I[i, I_STATUS] = S_CONNECTED
+    s.A[a, A_HANDLED] += 1
+    s.A[a, A_MISSES] = 0
+
+
+@numba.njit(cache=True)
+def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
+    """``core._offer`` and its events applied (auto-accepted when the config says so)."""
+    q = s.I[i, I_QUEUE]
+    expires = np.nan
+    if p.q_i[q, Q_HAS_TIMEOUT] != 0 and not p.auto_accept:
+        expires = at + p.q_f[q, QF_TIMEOUT]
+    seq = emit(s, K_OFFERED, at, i, a, expires)
+    dequeue(s, i)
+    disarm(s, i)
+    s.I[i, I_STATUS] = S_OFFERED
+    s.I[i, I_AGENT] = a
+    s.I[i, I_OFFSEQ] = seq
+    ch = p.g_channel[s.I[i, I_GROUP]]
+    s.use[a, ch] += 1
+    s.A[a, A_INUSE] += 1
+    s.A[a, A_WORK] += 1
+    if not np.isnan(expires):
+        set_timer(s, expires, seq, T_OFFER, i)
+    s.rr_last[q] = s.A[a, A_ORDER]
+    sync(s, p, a)
+    if p.auto_accept:
+        accept(s, p, i, at)
+
+
+@numba.njit(cache=True)
+def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
+    if s.I[i, I_STATUS] != S_QUEUED:
+        return
+    a = select_agent(s, p, i)
+    if a >= 0:
+        offer(s, p, i, a, at)
+
+
+@numba.njit(cache=True)
+def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
+    while s.A[a, A_PRES] == P_READY:
+        i = best_for(s, p, a, at)
+        if i < 0:
+            return
+        offer(s, p, i, a, at)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def login(s: Any_, p: Any_, a: int, at: float) -> None:
+    s.cnt[N_LOGINS] += 1
+    order = s.cnt[N_LOGINS]
+    emit(s, K_LOGIN, at, -1, a, np.nan)
+    s.A[a, A_ORDER] = order
+    s.by_order[order] = a
+    s.A[a, A_PRES] = P_NOT_READY
+    s.A[a, A_REASON] = -1
+    s.a_idle[a] = at
+    s.A[a, A_HANDLED] = 0
+    s.A[a, A_MISSES] = 0
+    sync(s, p, a)
+
+
+@numba.njit(cache=True)
+def ready(s: Any_, p: Any_, a: int, at: float) -> None:
+    if s.A[a, A_PRES] == P_READY:
+        return
+    emit(s, K_READY, at, -1, a, np.nan)
+    s.A[a, A_PRES] = P_READY
+    s.A[a, A_REASON] = -1
+    s.a_idle[a] = at
+    s.A[a, A_MISSES] = 0
+    sync(s, p, a)
+    take_work(s, p, a, at)
+
+
+@numba.njit(cache=True)
+def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
+    if s.A[a, A_PRES] == P_NOT_READY and s.A[a, A_REASON] == reason:
+        return
+    emit(s, K_NOT_READY, at, -1, a, float(reason))
+    s.A[a, A_PRES] = P_NOT_READY
+    s.A[a, A_REASON] = reason
+    sync(s, p, a)
+
+
+@numba.njit(cache=True)
+def logout(s: Any_, p: Any_, a: int, at: float) -> None:
+    """A logout with no work in hand (the engine logs out only such agents)."""
+    emit(s, K_LOGOUT, at, -1, a, np.nan)
+    s.A[a, A_PRES] = P_OUT
+    s.A[a, A_REASON] = -1
+    sync(s, p, a)
+
+
+@numba.njit(cache=True)
+def submit(s: Any_, p: Any_, i: int, at: float) -> None:
+    """Queue ``i`` (its type, queue, group and priority already set), then route it."""
+    seq = emit(s, K_QUEUED, at, i, -1, np.nan)
+    s.I[i, I_QSEQ] = seq
+    s.I[i, I_STATUS] = S_QUEUED
+    s.F[i, F_ARRIVED] = at
+    q = s.I[i, I_QUEUE]
+    if p.q_i[q, Q_HAS_DEADLINE] != 0:
+        deadline = at + p.q_f[q, QF_DEADLINE]
+        seq = emit(s, K_DEADLINE, at, i, -1, deadline)
+        s.F[i, F_DEADLINE] = deadline
+        arm(s, p, i, at, seq)
+    route_interaction(s, p, i, at)
+    if s.I[i, I_STATUS] == S_QUEUED:  # filed only if it still waits (deferred filing)
+        enqueue(s, p, i)
+
+
+@numba.njit(cache=True)
+def complete(s: Any_, p: Any_, i: int, at: float) -> None:
+    a = s.I[i, I_AGENT]
+    q = s.I[i, I_QUEUE]
+    until = at + p.q_f[q, QF_WRAP]
+    seq = emit(s, K_COMPLETED, at, i, a, until)
+    s.I[i, I_STATUS] = S_COMPLETED
+    if until > at:
+        set_timer(s, until, seq, T_WRAP, i)
+    else:
+        release(s, p, a, p.g_channel[s.I[i, I_GROUP]], at)
+    take_work(s, p, a, at)
+
+
+@numba.njit(cache=True)
+def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
+    status = s.I[i, I_STATUS]
+    holder = s.I[i, I_AGENT] if status == S_OFFERED else -1
+    emit(s, K_ABANDONED, at, i, holder, np.nan)
+    if status == S_QUEUED:
+        dequeue(s, i)
+        disarm(s, i)
+    elif holder >= 0:
+        cancel_timer(s, T_OFFER, i)
+        release(s, p, holder, p.g_channel[s.I[i, I_GROUP]], at)
+    s.I[i, I_STATUS] = S_ABANDONED
+    if holder >= 0:
+        take_work(s, p, holder, at)
+
+
+@numba.njit(cache=True)
+def request_callback(s: Any_, i: int, at: float) -> None:
+    emit(s, K_CALLBACK, at, i, -1, np.nan)
+    s.I[i, I_CB] = 1
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
+    a = s.I[i, I_AGENT]
+    seq = emit(s, K_TIMED_OUT, due, i, a, np.nan)
+    cancel_timer(s, T_OFFER, i)
+    s.I[i, I_STATUS] = S_QUEUED
+    s.I[i, I_AGENT] = -1
+    if not declined(s, i, a):
+        n = s.cnt[N_DECL]
+        if n < s.decl_agent.shape[0]:
+            s.decl_agent[n] = a
+            s.decl_next[n] = -1
+            # appended at the tail (the router's declined_by is oldest first)
+            j = s.I[i, I_DECL]
+            if j < 0:
+                s.I[i, I_DECL] = n
+            else:
+                while s.decl_next[j] >= 0:
+                    j = s.decl_next[j]
+                s.decl_next[j] = n
+            s.cnt[N_DECL] = n + 1
+        else:
+            s.cnt[N_FLAG] = OV_DECLINED
+    s.A[a, A_MISSES] += 1
+    release(s, p, a, p.g_channel[s.I[i, I_GROUP]], due)
+    enqueue(s, p, i)
+    arm(s, p, i, due, seq)
+    if s.A[a, A_MISSES] >= p.max_no_answer and s.A[a, A_PRES] == P_READY:
+        emit(s, K_NOT_READY, due, -1, a, float(R_NO_ANSWER))
+        s.A[a, A_PRES] = P_NOT_READY
+        s.A[a, A_REASON] = R_NO_ANSWER
+        sync(s, p, a)
+    route_interaction(s, p, i, due)
+    take_work(s, p, a, due)
+
+
+@numba.njit(cache=True)
+def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
+    a = s.I[i, I_AGENT]
+    emit(s, K_WRAP_ENDED, due, i, a, np.nan)
+    cancel_timer(s, T_WRAP, i)
+    release(s, p, a, p.g_channel[s.I[i, I_GROUP]], due)
+    take_work(s, p, a, due)
+
+
+@numba.njit(cache=True)
+def remind(s: Any_, p: Any_, i: int, due: float) -> None:
+    q = s.I[i, I_QUEUE]
+    seq = emit(s, K_REMINDED, due, i, -1, p.q_rem[q, s.I[i, I_REMINDED]])
+    cancel_timer(s, T_REMIND, i)
+    s.I[i, I_REMINDED] += 1
+    arm(s, p, i, due, seq)
+    route_interaction(s, p, i, due)
+
+
+@numba.njit(cache=True)
+def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
+    q = s.I[i, I_QUEUE]
+    priority = s.F[i, F_PRIORITY] + p.q_f[q, QF_OVERDUE_PRIORITY]
+    emit(s, K_OVERDUE, due, i, -1, priority)
+    dequeue(s, i)
+    disarm(s, i)
+    s.I[i, I_OVERDUE] = 1
+    s.F[i, F_PRIORITY] = priority
+    enqueue(s, p, i)
+    route_interaction(s, p, i, due)
+
+
+@numba.njit(cache=True)
+def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
+    if slot == T_OFFER:
+        offer_expired(s, p, i, due)
+    elif slot == T_WRAP:
+        wrap_over(s, p, i, due)
+    elif slot == T_REMIND:
+        remind(s, p, i, due)
+    else:
+        overdue(s, p, i, due)
+
+
+__all__ = [
+    "S_ABANDONED",
+    "S_COMPLETED",
+    "abandon",
+    "complete",
+    "fire",
+    "login",
+    "logout",
+    "not_ready",
+    "ready",
+    "request_callback",
+    "submit",
+]

@@ -1,0 +1,345 @@
+"""Pack a scenario into arrays for the compiled engine, and draw its customers in bulk.
+
+The customers (arrival times, handle times, patience) come from the same named streams as the
+router-driven engine (:func:`ccrouter.sim.engine.source_rng`), drawn the same way
+(:func:`ccrouter.sim.engine.arrival_times`, :func:`ccrouter.sim.distributions.sample`), so
+both engines see the same customers. The streams the engine draws on demand (retrials, ring
+delays) are handed to the kernel as the generators themselves: Numba's generator methods
+give the same numbers as NumPy's. The callback streams draw one uniform per attempt of their
+call type and are drawn in bulk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from ccrouter.routing.strategies import CODES
+from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.distributions import (
+    Deterministic,
+    Distribution,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    sample,
+)
+from ccrouter.sim.engine import arrival_times, source_rng
+from ccrouter.sim.scenario import Scenario
+
+__all__ = ["Capacities", "Packed", "Params", "State", "new_state", "pack"]
+
+Params = namedtuple(
+    "Params",
+    "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
+    "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
+    "ag_captot init_t init_i",
+)
+State = namedtuple(
+    "State",
+    "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
+    "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order",
+)
+
+
+class Packed:
+    """A scenario packed for one seed: the kernel's parameters and the names to decode."""
+
+    def __init__(
+        self,
+        params: Any,
+        *,
+        queues: list[str],
+        channels: list[str],
+        agent_groups: list[str],
+        pre_agents: list[int],
+        max_agents: int,
+        arrivals: int,
+    ) -> None:
+        self.params = params
+        self.queues = queues
+        self.channels = channels
+        self.agent_groups = agent_groups
+        self.pre_agents = pre_agents
+        self.max_agents = max_agents
+        self.arrivals = arrivals
+
+
+class Capacities:
+    """Initial sizes of the run's arrays; one that runs out is grown and the run repeated."""
+
+    def __init__(self, packed: Packed) -> None:
+        n = packed.arrivals
+        agents = packed.max_agents
+        self.interactions = n + max(256, n // 2)
+        self.records = 7 * self.interactions + 8 * agents + 64
+        self.calendar = len(packed.params.init_t) + 4 * agents + 4096
+        self.timers = 4 * agents + 1024
+        self.queue = 1024
+        self.declined = 1024 + self.interactions // 8
+
+    def grow(self, flag: int) -> None:
+        """Make room for what ran out (``flag``: an ``OV_*`` code)."""
+        if flag == lay.OV_RECORDS:
+            self.records *= 2
+        elif flag == lay.OV_CALENDAR:
+            self.calendar *= 4
+        elif flag == lay.OV_TIMERS:
+            self.timers *= 4
+        elif flag == lay.OV_INTERACTIONS:
+            self.interactions *= 2
+            self.records *= 2
+        elif flag == lay.OV_QUEUE:
+            self.queue *= 4
+        elif flag == lay.OV_DECLINED:
+            self.declined *= 4
+
+
+def _dist(dist: Distribution, table: list[tuple[int, float, float, list[float]]]) -> int:
+    """Add ``dist`` to the table; its index. Parameters as ``distributions.sample`` derives
+    them (the same floating-point operations)."""
+    row: tuple[int, float, float, list[float]]
+    if isinstance(dist, Exponential):
+        row = (lay.D_EXPONENTIAL, dist.mean, 0.0, [])
+    elif isinstance(dist, Lognormal):
+        sigma2 = math.log1p((dist.sd / dist.mean) ** 2)
+        row = (lay.D_LOGNORMAL, math.log(dist.mean) - sigma2 / 2.0, math.sqrt(sigma2), [])
+    elif isinstance(dist, Gamma):
+        shape = (dist.mean / dist.sd) ** 2
+        row = (lay.D_GAMMA, shape, dist.mean / shape, [])
+    elif isinstance(dist, Deterministic):
+        row = (lay.D_DETERMINISTIC, dist.value, 0.0, [])
+    elif isinstance(dist, Empirical):
+        row = (lay.D_EMPIRICAL, 0.0, 0.0, [float(v) for v in dist.values])
+    else:
+        row = (lay.D_UNIFORM, dist.low, dist.high, [])
+    table.append(row)
+    return len(table) - 1
+
+
+def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: float = 1.5) -> Packed:
+    """The kernel's parameters for ``scenario`` and ``seed`` (customers drawn in bulk).
+
+    Assumes ``support.unsupported_features(scenario)`` is empty.
+    """
+    s = scenario
+    config = s.router_config()
+    queues = list(config.queues)
+    qindex = {q: j for j, q in enumerate(queues)}
+    channels: list[str] = []
+    for ct in s.call_types:
+        if ct.channel not in channels:
+            channels.append(ct.channel)
+    dists: list[tuple[int, float, float, list[float]]] = []
+
+    groups: dict[tuple[str, str, tuple[tuple[str, int], ...]], int] = {}
+    group_rows: list[tuple[str, tuple[tuple[str, int], ...]]] = []
+    nc = len(s.call_types)
+    ct_i = np.zeros((nc, lay.CT_ICOLS), dtype=np.int64)
+    ct_f = np.zeros((nc, lay.CT_FCOLS), dtype=np.float64)
+    times_l, handle_l, patience_l = [], [], []
+    offset = 0
+    cb_rows: list[tuple[int, int] | None] = []
+    for c, ct in enumerate(s.call_types):
+        signature = (ct.queue, ct.channel, tuple(sorted(ct.skills.items())))
+        if signature not in groups:
+            groups[signature] = len(group_rows)
+            group_rows.append((ct.channel, signature[2]))
+        times = arrival_times(s, c, source_rng(seed, f"arrivals/{ct.name}"))
+        n = len(times)
+        handle = sample(ct.handle, source_rng(seed, f"handle/{ct.name}"), n)
+        if ct.patience is not None:
+            patience = sample(ct.patience, source_rng(seed, f"patience/{ct.name}"), n)
+        else:
+            patience = np.full(n, np.nan)
+        times_l.append(times)
+        handle_l.append(handle)
+        patience_l.append(patience)
+        ct_i[c] = (
+            qindex[ct.queue],
+            groups[signature],
+            channels.index(ct.channel),
+            -1 if ct.patience is None else _dist(ct.patience, dists),
+            _dist(ct.retrial_delay, dists),
+            1 if ct.callback is not None else 0,
+            n,
+            offset,
+        )
+        offset += n
+        cb = ct.callback
+        ct_f[c] = (
+            float(ct.priority),
+            ct.retrial_probability,
+            0.0 if cb is None else cb.after,
+            0.0 if cb is None else cb.acceptance,
+        )
+        cb_rows.append((c, n) if cb is not None else None)
+    width = max([int(r[1] * callback_factor) + 64 for r in cb_rows if r is not None] or [0])
+    cb_u = np.zeros((nc, width), dtype=np.float64)
+    for cb_row in cb_rows:
+        if cb_row is not None:
+            c = cb_row[0]
+            cb_u[c] = source_rng(seed, f"callbacks/{s.call_types[c].name}").random(width)
+
+    nq = len(queues)
+    q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
+    q_f = np.zeros((nq, lay.Q_FCOLS), dtype=np.float64)
+    n_rem = max([len(config.queue(q).reminders) for q in queues] or [0])
+    q_rem = np.zeros((nq, max(1, n_rem)), dtype=np.float64)
+    for j, name in enumerate(queues):
+        qc = config.queue(name)
+        reminders = sorted(qc.reminders, reverse=True)
+        q_i[j] = (
+            CODES[qc.strategy],
+            qc.offer_timeout is not None,
+            qc.deadline is not None,
+            len(reminders),
+        )
+        q_f[j] = (
+            qc.wrap_up,
+            qc.offer_timeout or 0.0,
+            qc.aging_rate,
+            qc.deadline or 0.0,
+            qc.overdue_priority,
+        )
+        q_rem[j, : len(reminders)] = reminders
+
+    ng = len(group_rows)
+    nag = len(s.agent_groups)
+    nch = len(channels)
+    ag_elig = np.zeros((nag, max(1, ng)), dtype=np.uint8)
+    ag_sum = np.zeros((nag, max(1, ng)), dtype=np.int64)
+    ag_cap = np.zeros((nag, max(1, nch)), dtype=np.int64)
+    ag_captot = np.zeros(nag, dtype=np.int64)
+    for a, group in enumerate(s.agent_groups):
+        ag_captot[a] = sum(group.capacity.values())
+        for ch, name in enumerate(channels):
+            ag_cap[a, ch] = group.capacity.get(name, 0)
+        for g, (_, skills) in enumerate(group_rows):
+            ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills)
+            ag_sum[a, g] = sum(group.skills.get(k, 0) for k, _ in skills)
+
+    init: list[tuple[float, int, int, int]] = []
+    for c in range(nc):
+        if len(times_l[c]):
+            init.append((float(times_l[c][0]), lay.C_ARRIVE, c, 0))
+    pre_agents: list[int] = []
+    max_agents = 0
+    for gi, group in enumerate(s.agent_groups):
+        if group.headcount is not None:
+            counts = group.headcount[: s.n_intervals if len(group.headcount) > 1 else 1]
+            for k, target in enumerate(counts):
+                init.append((k * s.interval, lay.C_STAFF, gi, target))
+            max_agents += counts[0] + sum(max(0, y - x) for x, y in itertools.pairwise(counts))
+        for shift in group.shifts or []:
+            for _ in range(shift.count):
+                agent = len(pre_agents)
+                pre_agents.append(gi)
+                init.append((shift.start, lay.C_LOGIN, agent, gi))
+                for brk in shift.breaks:
+                    start = shift.start + brk.start
+                    init.append((start, lay.C_BREAK, agent, 0))
+                    init.append((start + brk.length, lay.C_BREAK_END, agent, 0))
+                init.append((shift.end, lay.C_LEAVE, agent, 0))
+    max_agents += len(pre_agents)
+
+    emp: list[float] = []
+    d_off = []
+    for row in dists:
+        d_off.append(len(emp))
+        emp.extend(row[3])
+    ring = s.ring_delay
+    params = Params(
+        auto_accept=bool(config.auto_accept),
+        max_no_answer=int(config.max_no_answer),
+        seed=np.uint64(config.seed & ((1 << 64) - 1)),
+        ring_dist=-1 if ring is None else _dist(ring, dists),
+        n_channels=nch,
+        d_kind=np.array([r[0] for r in dists] or [0], dtype=np.int64),
+        d_a=np.array([r[1] for r in dists] or [0.0], dtype=np.float64),
+        d_b=np.array([r[2] for r in dists] or [0.0], dtype=np.float64),
+        d_off=np.array((d_off + [len(emp)] * (len(dists) - len(d_off))) or [0], dtype=np.int64),
+        d_len=np.array([len(r[3]) for r in dists] or [0], dtype=np.int64),
+        emp=np.array(emp or [0.0], dtype=np.float64),
+        ct_i=ct_i,
+        ct_f=ct_f,
+        arr_t=np.concatenate(times_l) if times_l else np.zeros(0),
+        arr_h=np.concatenate(handle_l).astype(np.float64) if handle_l else np.zeros(0),
+        arr_p=np.concatenate(patience_l).astype(np.float64) if patience_l else np.zeros(0),
+        cb_u=cb_u,
+        q_i=q_i,
+        q_f=q_f,
+        q_rem=q_rem,
+        g_channel=np.array([channels.index(r[0]) for r in group_rows], dtype=np.int64),
+        ag_elig=ag_elig,
+        ag_sum=ag_sum,
+        ag_cap=ag_cap,
+        ag_captot=ag_captot,
+        init_t=np.array([e[0] for e in init], dtype=np.float64),
+        init_i=np.array([e[1:] for e in init], dtype=np.int64).reshape(len(init), 3),
+    )
+    return Packed(
+        params,
+        queues=queues,
+        channels=channels,
+        agent_groups=[g.name for g in s.agent_groups],
+        pre_agents=pre_agents,
+        max_agents=max_agents,
+        arrivals=offset,
+    )
+
+
+def new_state(packed: Packed, caps: Capacities) -> Any:
+    """Fresh run state with the given capacities."""
+    p = packed.params
+    na = max(1, packed.max_agents)
+    ni = caps.interactions
+    nch = max(1, p.n_channels)
+    ng = max(1, p.g_channel.shape[0])
+    nag = max(1, p.ag_cap.shape[0])
+    agents = np.zeros((na, lay.A_COLS), dtype=np.int64)
+    agents[:, lay.A_LEAVE] = -1
+    agents[:, lay.A_REASON] = -1
+    for a, g in enumerate(packed.pre_agents):
+        agents[a, lay.A_GROUP] = g
+    cnt = np.zeros(lay.N_COUNTERS, dtype=np.int64)
+    cnt[lay.N_AGENTS] = len(packed.pre_agents)
+    floats = np.zeros((ni, lay.F_COLS), dtype=np.float64)
+    floats[:, lay.F_DEADLINE] = np.nan
+    return State(
+        cnt=cnt,
+        rk=np.zeros(caps.records, dtype=np.int8),
+        rt=np.zeros(caps.records, dtype=np.float64),
+        ri=np.zeros(caps.records, dtype=np.int32),
+        ra=np.zeros(caps.records, dtype=np.int32),
+        rx=np.zeros(caps.records, dtype=np.float64),
+        cal_t=np.zeros(caps.calendar, dtype=np.float64),
+        cal_i=np.zeros((caps.calendar, 4), dtype=np.int64),
+        tim_t=np.zeros(caps.timers, dtype=np.float64),
+        tim_i=np.zeros((caps.timers, 4), dtype=np.int64),
+        gf=np.zeros((ng, caps.queue, 2), dtype=np.float64),
+        gi=np.zeros((ng, caps.queue, 3), dtype=np.int64),
+        gn=np.zeros(ng, dtype=np.int64),
+        A=agents,
+        a_idle=np.zeros(na, dtype=np.float64),
+        use=np.zeros((na, nch), dtype=np.int64),
+        I=np.zeros((ni, lay.I_COLS), dtype=np.int64),
+        F=floats,
+        it_seq=np.full((ni, lay.N_TIMERS), -1, dtype=np.int64),
+        decl_agent=np.zeros(caps.declined, dtype=np.int64),
+        decl_next=np.zeros(caps.declined, dtype=np.int64),
+        rl=np.zeros((nch, na), dtype=np.int64),
+        rpos=np.full((nch, na), -1, dtype=np.int64),
+        rn=np.zeros(nch, dtype=np.int64),
+        act=np.zeros((nag, na), dtype=np.int64),
+        act_n=np.zeros(nag, dtype=np.int64),
+        rr_last=np.zeros(max(1, p.q_i.shape[0]), dtype=np.int64),
+        cb_ptr=np.zeros(max(1, p.ct_i.shape[0]), dtype=np.int64),
+        buf=np.zeros(na + 1, dtype=np.int64),
+        by_order=np.zeros(na + 1, dtype=np.int64),
+    )
