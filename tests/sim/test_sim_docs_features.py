@@ -55,3 +55,15 @@ def test_the_table_equals_the_engines_list() -> None:
         pytest.skip("ccrouter.sim.compiled does not export FEATURES (name -> compiled) yet")
     assert documented() == dict(features)
     assert list(documented()) == list(features)  # the same order too
+
+
+def test_the_examples_said_to_fall_back_are_those_that_do() -> None:
+    text = (ROOT / "docs" / "simulation.md").read_text()
+    after = text[text.index(END) + len(END) :].strip().split("\n\n")[0]
+    said = set(re.findall(r"`([\w-]+\.toml)`", after))
+    falls_back = {
+        path.name
+        for path in (ROOT / "simulations").glob("*.toml")
+        if unsupported_features(load_scenario(path))
+    }
+    assert said == falls_back

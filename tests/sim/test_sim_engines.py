@@ -186,7 +186,7 @@ needs_compiled = pytest.mark.skipif(
 
 @needs_compiled
 def test_compiled_in_a_process_pool_equals_serial_and_router() -> None:
-    scenario = BANK.replace(horizon=3600.0)
+    scenario = BANK
     serial = simulate(scenario, 4, seed=3, engine="compiled")
     with ProcessPoolExecutor(2) as pool:
         pooled = simulate(scenario, 4, seed=3, executor=pool, engine="compiled")
@@ -197,7 +197,7 @@ def test_compiled_in_a_process_pool_equals_serial_and_router() -> None:
 @needs_compiled
 def test_compiled_on_dask_equals_serial() -> None:
     distributed = pytest.importorskip("distributed")
-    scenario = BANK.replace(horizon=3600.0)
+    scenario = BANK
     serial = simulate(scenario, 3, seed=4, engine="compiled")
     with (
         distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2) as cluster,
