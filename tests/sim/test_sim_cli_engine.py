@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from pathlib import Path
 
 import msgspec
@@ -117,3 +118,17 @@ def test_staff_search_engine_note_and_error(monkeypatch: pytest.MonkeyPatch) -> 
     assert "engine: router-driven" in result.stdout
     refused = CliRunner().invoke(main, [*args, "--engine", "compiled"])
     assert refused.exit_code == 1 and "shifts" in refused.stderr
+
+
+def test_make_demo_simulates_on_the_compiled_engine(tmp_path: Path) -> None:
+    """The demo's `ccrouter simulate` line, shortened: it verifies, then runs compiled."""
+    line = next(x for x in (ROOT / "Makefile").read_text().splitlines() if "ccrouter simulate" in x)
+    args = shlex.split(line.split("ccrouter ", 1)[1])
+    args[args.index("--replications") + 1] = "2"
+    args[args.index("--jobs") + 1] = "1"
+    args[args.index("--report") + 1] = str(tmp_path / "r.html")
+    args[1] = str(ROOT / args[1])
+    result = CliRunner().invoke(main, [*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "events identical on the compiled and the router-driven engine" in result.stdout
+    assert "engine: compiled;" in result.stdout and "note:" not in result.stderr
