@@ -13,9 +13,11 @@ case its goal is not met and no figure is given):
     M/M/50 at load 0.9 (AHT 100 s, exponential), a tenth of the horizon as warm-up. ``compiled``
     on 1,000,000 customers (smoke: 100,000), ``router``, ``ciw`` and ``simpy`` on 100,000
     (smoke: 5,000); each with ``p_wait`` and ``mean_wait`` checked against ``erlang_c``
-    (``p_wait_error``, ``mean_wait_relative_error``). ``speedup_vs_ciw`` (compiled over Ciw),
-    ``goal_vs_ciw`` (30), ``goal_met``; ``moonshot`` (1,000,000 customers/s) and
-    ``moonshot_met``; ``router_speedup_vs_ciw`` (the router-driven figure, for regressions).
+    (``p_wait_error``, ``mean_wait_relative_error``); the compiled entries add
+    ``run_only_customers_per_second`` (the run without its metrics). ``speedup_vs_ciw``
+    (compiled over Ciw), ``goal_vs_ciw`` (30), ``goal_met``; ``moonshot`` (1,000,000
+    customers/s) and ``moonshot_met``; ``router_speedup_vs_ciw`` (the router-driven figure,
+    for regressions).
 ``centers``
     ``center_1000x20`` and ``center_10000x100`` (``benchmarks/sim_centers.py``): the compiled
     engine on a whole 8-hour day, the router-driven engine on ``router_hours`` of it (the first
@@ -105,8 +107,22 @@ def _repeat(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
     return seconds, result
 
 
+_SPLIT: list[float] = []
+"""Seconds of each compiled run before its metrics (the split of the last timed runs)."""
+
+
 def _compiled_metrics(scenario: Scenario, seed: int) -> ReplicationMetrics:
-    return run_compiled(scenario, np.random.SeedSequence(seed)).metrics()
+    start = time.perf_counter()
+    run = run_compiled(scenario, np.random.SeedSequence(seed))
+    _SPLIT.append(time.perf_counter() - start)
+    return run.metrics()
+
+
+def _split(customers: int) -> dict[str, Any]:
+    """The compiled run's own rate (the run alone, metrics excluded), median of the last runs."""
+    runs = _SPLIT[:]
+    _SPLIT.clear()
+    return {"run_only_customers_per_second": round(customers / statistics.median(runs))}
 
 
 def _router_metrics(scenario: Scenario, seed: int) -> ReplicationMetrics:
@@ -246,7 +262,9 @@ def bench_mm50(smoke: bool, repeats: int) -> dict[str, Any]:
     }
     fallback = _not_compiled(mm50(1000))
     if fallback is None:
-        out["compiled"] = _check(_engine_mm50(size["compiled"], repeats, _compiled_metrics), theory)
+        _SPLIT.clear()
+        got = _check(_engine_mm50(size["compiled"], repeats, _compiled_metrics), theory)
+        out["compiled"] = {**got, **_split(got["customers"])}
     else:
         out["compiled"] = fallback
     out["router"] = _check(_engine_mm50(size["router"], repeats, _router_metrics), theory)
@@ -292,11 +310,13 @@ def bench_centers(smoke: bool, repeats: int) -> dict[str, Any]:
         }
         fallback = _not_compiled(day)
         if fallback is None:
+            _SPLIT.clear()
             seconds, metrics = _repeat(lambda day=day: _compiled_metrics(day, 1), repeats)
             entry["compiled"] = {
                 "customers": metrics.customers,
                 "events": metrics.events,
                 **_rate(metrics.customers, seconds),
+                **_split(metrics.customers),
                 "service_level": round(metrics.overall["all"]["service_level"], 4),
             }
         else:

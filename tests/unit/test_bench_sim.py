@@ -86,7 +86,9 @@ def test_compiled_figures_and_goals(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compiled["runs"] == 2 and compiled["customers"] > 300
     low, high = compiled["customers_per_second_range"]
     assert low <= compiled["customers_per_second"] <= high
-    assert {"p_wait_error", "mean_wait_relative_error"} <= set(compiled)
+    assert {"p_wait_error", "mean_wait_relative_error", "run_only_customers_per_second"} <= set(
+        compiled
+    )
     if "ciw" in mm50:
         ratio = compiled["customers_per_second"] / mm50["ciw"]["customers_per_second"]
         assert mm50["speedup_vs_ciw"] == round(ratio, 2)
