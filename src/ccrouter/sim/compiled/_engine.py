@@ -15,7 +15,8 @@ from typing import Any
 import numba
 import numpy as np
 
-from ccrouter.sim.compiled._heaps import cal_pop, cal_push, tim_pop
+from ccrouter.sim.compiled._dialer import connect_ended, dial_end, grace_over, pace
+from ccrouter.sim.compiled._heaps import cal_pop, schedule, tim_pop
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_LEAVE,
@@ -27,7 +28,10 @@ from ccrouter.sim.compiled._layout import (
     C_BREAK,
     C_BREAK_END,
     C_CALLBACK,
+    C_CAMPAIGN,
     C_COMPLETE,
+    C_DIAL_END,
+    C_GRACE,
     C_LEAVE,
     C_LOGIN,
     C_PATIENCE,
@@ -50,15 +54,10 @@ from ccrouter.sim.compiled._layout import (
     D_EXPONENTIAL,
     D_GAMMA,
     D_LOGNORMAL,
-    F_PRIORITY,
-    I_AGENT,
     I_ATTEMPT,
     I_CB,
-    I_DECL,
-    I_GROUP,
     I_K,
     I_OFFSEQ,
-    I_QUEUE,
     I_STATUS,
     I_TYPE,
     K_ABANDONED,
@@ -69,17 +68,13 @@ from ccrouter.sim.compiled._layout import (
     K_WRAP_ENDED,
     N_AGENTS,
     N_CAL,
-    N_CAL_CTR,
     N_CUSTOMERS,
     N_EV,
     N_FLAG,
-    N_INT,
     N_LEAVE_CTR,
     N_TIM,
     OV_AGENTS,
-    OV_CALENDAR,
     OV_CALLBACKS,
-    OV_INTERACTIONS,
     P_NOT_READY,
     P_OUT,
     R_BREAK,
@@ -95,6 +90,7 @@ from ccrouter.sim.compiled._router import (
     fire,
     login,
     logout,
+    new_interaction,
     not_ready,
     ready,
     request_callback,
@@ -123,30 +119,13 @@ def sample(p: Any_, d: int, rng: Any_) -> float:
 
 
 @numba.njit(cache=True)
-def schedule(s: Any_, t: float, kind: int, a: int, b: int) -> None:
-    if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):
-        s.cnt[N_FLAG] = OV_CALENDAR
-
-
-@numba.njit(cache=True)
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
-    n = s.cnt[N_INT]
-    if n >= s.I.shape[0]:
-        s.cnt[N_FLAG] = OV_INTERACTIONS
+    i = new_interaction(
+        s, p, c, k, attempt, p.ct_i[c, CT_QUEUE], p.ct_i[c, CT_GROUP], p.ct_f[c, CTF_PRIORITY]
+    )
+    if i < 0:
         return
-    s.cnt[N_INT] = n + 1
-    i = n
-    s.I[i, I_TYPE] = c
-    s.I[i, I_K] = k
-    s.I[i, I_ATTEMPT] = attempt
-    s.I[i, I_AGENT] = -1
-    s.I[i, I_DECL] = -1
-    s.I[i, I_OFFSEQ] = -1
-    s.I[i, I_QUEUE] = p.ct_i[c, CT_QUEUE]
-    s.I[i, I_GROUP] = p.ct_i[c, CT_GROUP]
-    s.F[i, F_PRIORITY] = p.ct_f[c, CTF_PRIORITY]
-    s.it_seq[i, :] = -1
     wait = np.nan
     if attempt == 0:
         s.cnt[N_CUSTOMERS] += 1
@@ -240,6 +219,12 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
             request_callback(s, a, at)
     elif kind == C_RETRY:
         _arrive(s, p, at, s.I[a, I_TYPE], s.I[a, I_K], s.I[a, I_ATTEMPT] + 1, rng_retry)
+    elif kind == C_DIAL_END:
+        dial_end(s, p, at, a, b)
+    elif kind == C_GRACE:
+        grace_over(s, p, at, a)
+    elif kind == C_CAMPAIGN:
+        return  # the window opens: the pacing after this step places the first dials
     elif kind == C_STAFF:
         _staff(s, p, a, b, at)
     elif kind == C_LOGIN:
@@ -271,17 +256,24 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
 @numba.njit(cache=True)
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
+    n_types = p.ct_i.shape[0]
     for e in range(start, end):
         kind = s.rk[e]
         at = s.rt[e]
         if kind == K_ACCEPTED:
             i = s.ri[e]
             c = s.I[i, I_TYPE]
-            schedule(s, at + p.arr_h[p.ct_i[c, CT_OFFSET] + s.I[i, I_K]], C_COMPLETE, i, 0)
+            if c >= n_types:  # a connect: the dialer's record k
+                connect_ended(s, p, c - n_types, False)
+                talk = p.cp_handle[c - n_types, s.I[i, I_K]]
+            else:
+                talk = p.arr_h[p.ct_i[c, CT_OFFSET] + s.I[i, I_K]]
+            schedule(s, at + talk, C_COMPLETE, i, 0)
         elif kind == K_OFFERED:
             if not p.auto_accept:
                 wait = 0.0
-                if p.ring_dist >= 0:
+                # A connect is put through to the agent by the dialer: no ringing.
+                if p.ring_dist >= 0 and s.I[s.ri[e], I_TYPE] < n_types:
                     wait = sample(p, p.ring_dist, rng_ring)
                 schedule(s, at + wait, C_ACCEPT, s.ri[e], e + 1)
         elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
@@ -293,6 +285,8 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
         elif kind == K_ABANDONED:
             i = s.ri[e]
             c = s.I[i, I_TYPE]
+            if c >= n_types:
+                continue
             prob = p.ct_f[c, CTF_RETRIAL_P]
             if prob <= 0.0 or p.ct_i[c, CT_PATIENCE] < 0:
                 continue
@@ -319,9 +313,12 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
     for j in range(p.init_t.shape[0]):
         schedule(s, p.init_t[j], p.init_i[j, 0], p.init_i[j, 1], p.init_i[j, 2])
+    dialer = p.cp_i.shape[0] > 0
     while True:
         _clean_timers(s)
         start = s.cnt[N_EV]
+        kind = -1
+        at = 0.0
         have_timer = s.cnt[N_TIM] > 0
         if s.cnt[N_CAL] > 0 and (not have_timer or s.cal_t[0] < s.tim_t[0]):
             at = s.cal_t[0]
@@ -332,6 +329,7 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             _action(s, p, at, kind, a, b, rng_retry)
         elif have_timer:
             limit = s.tim_t[0]
+            at = limit
             while s.cnt[N_TIM] > 0 and s.tim_t[0] <= limit:
                 due = s.tim_t[0]
                 slot = s.tim_i[0, 2]
@@ -345,7 +343,10 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             break
         if s.cnt[N_FLAG] != 0:
             return int(s.cnt[N_FLAG])
-        _react(s, p, start, s.cnt[N_EV], rng_retry, rng_ring)
+        end = s.cnt[N_EV]
+        _react(s, p, start, end, rng_retry, rng_ring)
+        if dialer and (end > start or kind == C_CAMPAIGN or kind == C_DIAL_END or kind == C_GRACE):  # noqa: SIM109
+            pace(s, p, at)
         if s.cnt[N_FLAG] != 0:
             return int(s.cnt[N_FLAG])
     return 0

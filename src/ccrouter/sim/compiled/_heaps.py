@@ -18,6 +18,8 @@ from typing import Any
 
 import numba
 
+from ccrouter.sim.compiled._layout import N_CAL, N_CAL_CTR, N_FLAG, OV_CALENDAR
+
 Array = Any
 
 # --- calendar ---------------------------------------------------------------------------------
@@ -238,3 +240,10 @@ def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
             i = m
         else:
             break
+
+
+@numba.njit(cache=True)
+def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
+    """Add an action to the run's calendar (``s``: the run state); flag an overflow."""
+    if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):
+        s.cnt[N_FLAG] = OV_CALENDAR

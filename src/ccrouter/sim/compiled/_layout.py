@@ -159,3 +159,41 @@ OV_QUEUE = 5
 OV_DECLINED = 6
 OV_AGENTS = 7
 OV_CALLBACKS = 8
+OV_DIALS = 9
+
+# --- outbound campaigns -----------------------------------------------------------------------
+C_CAMPAIGN = 11
+C_DIAL_END = 12
+C_GRACE = 13
+
+CP_QUEUE = 0
+CP_GROUP = 1
+CP_CHANNEL = 2
+CP_LIST_SIZE = 3  # -1: no limit
+CP_PREDICTIVE = 4
+CP_RESERVE = 5
+CP_ICOLS = 6
+
+CPF_START = 0
+CPF_END = 1
+CPF_GRACE = 2
+CPF_PRIORITY = 3
+CPF_RPC = 4
+CPF_CONNECT_DELAY = 5
+CPF_HANDLE_TIME = 6
+CPF_PRIOR = 7
+CPF_WEIGHT = 8
+CPF_TARGET = 9
+CPF_STEP = 10
+CPF_LOW = 11
+CPF_HIGH = 12
+CPF_LOG_GAIN = 13
+CPF_MAX_LINES = 14
+CP_FCOLS = 15
+
+# campaign run state (int64)
+CS_NEXT = 0
+CS_IN_FLIGHT = 1
+CS_ATTEMPTS = 2
+CS_CONNECTS = 3
+CS_COLS = 4

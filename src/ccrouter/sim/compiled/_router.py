@@ -37,15 +37,18 @@ from ccrouter.sim.compiled._layout import (
     F_DEADLINE,
     F_PRIORITY,
     I_AGENT,
+    I_ATTEMPT,
     I_CB,
     I_DECL,
     I_GROUP,
+    I_K,
     I_OFFSEQ,
     I_OVERDUE,
     I_QSEQ,
     I_QUEUE,
     I_REMINDED,
     I_STATUS,
+    I_TYPE,
     I_VER,
     K_ABANDONED,
     K_ACCEPTED,
@@ -65,9 +68,11 @@ from ccrouter.sim.compiled._layout import (
     N_DECL,
     N_EV,
     N_FLAG,
+    N_INT,
     N_LOGINS,
     N_TIM,
     OV_DECLINED,
+    OV_INTERACTIONS,
     OV_QUEUE,
     OV_RECORDS,
     OV_TIMERS,
@@ -362,6 +367,7 @@ def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
         expires = at + p.q_f[q, QF_TIMEOUT]
     seq = emit(s, K_OFFERED, at, i, a, expires)
     dequeue(s, i)
+    s.q_wait[q] -= 1
     disarm(s, i)
     s.I[i, I_STATUS] = S_OFFERED
     s.I[i, I_AGENT] = a
@@ -394,6 +400,30 @@ def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
         if i < 0:
             return
         offer(s, p, i, a, at)
+
+
+@numba.njit(cache=True)
+def new_interaction(
+    s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
+) -> int:
+    """A new interaction of type ``c`` (call types, then campaigns), record ``k``; -1 (and an
+    overflow flag) when there is no room."""
+    n = s.cnt[N_INT]
+    if n >= s.I.shape[0]:
+        s.cnt[N_FLAG] = OV_INTERACTIONS
+        return -1
+    s.cnt[N_INT] = n + 1
+    s.I[n, I_TYPE] = c
+    s.I[n, I_K] = k
+    s.I[n, I_ATTEMPT] = attempt
+    s.I[n, I_AGENT] = -1
+    s.I[n, I_DECL] = -1
+    s.I[n, I_OFFSEQ] = -1
+    s.I[n, I_QUEUE] = q
+    s.I[n, I_GROUP] = g
+    s.F[n, F_PRIORITY] = priority
+    s.it_seq[n, :] = -1
+    return int(n)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -454,6 +484,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     s.I[i, I_STATUS] = S_QUEUED
     s.F[i, F_ARRIVED] = at
     q = s.I[i, I_QUEUE]
+    s.q_wait[q] += 1
     if p.q_i[q, Q_HAS_DEADLINE] != 0:
         deadline = at + p.q_f[q, QF_DEADLINE]
         seq = emit(s, K_DEADLINE, at, i, -1, deadline)
@@ -486,6 +517,7 @@ def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
     if status == S_QUEUED:
         dequeue(s, i)
         disarm(s, i)
+        s.q_wait[s.I[i, I_QUEUE]] -= 1
     elif holder >= 0:
         cancel_timer(s, T_OFFER, i)
         release(s, p, holder, p.g_channel[s.I[i, I_GROUP]], at)
@@ -529,6 +561,7 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     s.A[a, A_MISSES] += 1
     release(s, p, a, p.g_channel[s.I[i, I_GROUP]], due)
     enqueue(s, p, i)
+    s.q_wait[s.I[i, I_QUEUE]] += 1
     arm(s, p, i, due, seq)
     if s.A[a, A_MISSES] >= p.max_no_answer and s.A[a, A_PRES] == P_READY:
         emit(s, K_NOT_READY, due, -1, a, float(R_NO_ANSWER))

@@ -38,11 +38,17 @@ def agent_ids(scenario: Scenario, groups: np.ndarray) -> list[str]:
 
 
 def interaction_ids(scenario: Scenario, table: np.ndarray) -> list[str]:
-    """Interaction ids as the engine names them: ``type-k`` and ``type-k.attempt``."""
+    """Interaction ids as the engine names them: ``type-k`` and ``type-k.attempt`` for calls,
+    ``out:campaign-k`` for a campaign's connects."""
     names = [ct.name for ct in scenario.call_types]
+    n = len(names)
+    outbound = [f"out:{c.name}" for c in scenario.campaigns]
     out = []
     for c, k, attempt in table.tolist():
-        out.append(f"{names[c]}-{k}" if attempt == 0 else f"{names[c]}-{k}.{attempt}")
+        if c >= n:
+            out.append(f"{outbound[c - n]}-{k}")
+        else:
+            out.append(f"{names[c]}-{k}" if attempt == 0 else f"{names[c]}-{k}.{attempt}")
     return out
 
 
@@ -63,13 +69,15 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
     aa = run.ra[:n_events].tolist()
     xx = run.rx[:n_events].tolist()
     call_types = s.call_types
+    campaigns = s.campaigns
     out: list[Event] = []
     append = out.append
     for e in range(n_events):
         kind, at, i, a, x = kinds[e], ats[e], ii[e], aa[e], xx[e]
         seq = e + 1
         if kind == lay.K_QUEUED:
-            ct = call_types[types[i]]
+            c = types[i]
+            ct = call_types[c] if c < len(call_types) else campaigns[c - len(call_types)]
             append(
                 InteractionQueued(
                     seq=seq,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ccrouter.routing.strategies import CODES
+from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.distributions import (
     Deterministic,
@@ -27,10 +28,12 @@ from ccrouter.sim.distributions import (
     Exponential,
     Gamma,
     Lognormal,
+    Uniform,
+    mean_of,
     sample,
 )
 from ccrouter.sim.engine import arrival_times, source_rng
-from ccrouter.sim.scenario import Scenario
+from ccrouter.sim.scenario import AgentGroup, CallType, Scenario
 
 __all__ = ["Capacities", "Packed", "Params", "State", "new_state", "pack"]
 
@@ -38,12 +41,14 @@ Params = namedtuple(
     "Params",
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
-    "ag_captot init_t init_i",
+    "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
+    "cp_compete",
 )
 State = namedtuple(
     "State",
     "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
-    "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order",
+    "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order q_wait cs gain "
+    "dial_t dial_c",
 )
 
 
@@ -98,6 +103,9 @@ class Capacities:
             self.queue *= 4
         elif flag == lay.OV_DECLINED:
             self.declined *= 4
+        else:
+            msg = f"no room to grow for overflow code {flag}"
+            raise RuntimeError(msg)
 
 
 def _dist(dist: Distribution, table: list[tuple[int, float, float, list[float]]]) -> int:
@@ -122,7 +130,12 @@ def _dist(dist: Distribution, table: list[tuple[int, float, float, list[float]]]
     return len(table) - 1
 
 
-def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: float = 1.5) -> Packed:
+def pack(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    callback_factor: float = 1.5,
+    dial_room: int = 4096,
+) -> Packed:
     """The kernel's parameters for ``scenario`` and ``seed`` (customers drawn in bulk).
 
     Assumes ``support.unsupported_features(scenario)`` is empty.
@@ -132,9 +145,10 @@ def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: floa
     queues = list(config.queues)
     qindex = {q: j for j, q in enumerate(queues)}
     channels: list[str] = []
-    for ct in s.call_types:
-        if ct.channel not in channels:
-            channels.append(ct.channel)
+    every: list[CallType | Campaign] = [*s.call_types, *s.campaigns]
+    for work in every:
+        if work.channel not in channels:
+            channels.append(work.channel)
     dists: list[tuple[int, float, float, list[float]]] = []
 
     groups: dict[tuple[str, str, tuple[tuple[str, int], ...]], int] = {}
@@ -185,6 +199,14 @@ def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: floa
         if cb_row is not None:
             c = cb_row[0]
             cb_u[c] = source_rng(seed, f"callbacks/{s.call_types[c].name}").random(width)
+
+    cp_groups = []
+    for camp in s.campaigns:
+        signature = (camp.queue, camp.channel, tuple(sorted(camp.skills.items())))
+        if signature not in groups:
+            groups[signature] = len(group_rows)
+            group_rows.append((camp.channel, signature[2]))
+        cp_groups.append(groups[signature])
 
     nq = len(queues)
     q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
@@ -247,6 +269,9 @@ def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: floa
                     init.append((start + brk.length, lay.C_BREAK_END, agent, 0))
                 init.append((shift.end, lay.C_LEAVE, agent, 0))
     max_agents += len(pre_agents)
+    campaign = _campaigns(s, seed, qindex, channels, cp_groups, dial_room)
+    for i, camp in enumerate(s.campaigns):
+        init.append((camp.start, lay.C_CAMPAIGN, i, 0))
 
     emp: list[float] = []
     d_off = []
@@ -282,6 +307,7 @@ def pack(scenario: Scenario, seed: np.random.SeedSequence, callback_factor: floa
         ag_captot=ag_captot,
         init_t=np.array([e[0] for e in init], dtype=np.float64),
         init_i=np.array([e[1:] for e in init], dtype=np.int64).reshape(len(init), 3),
+        **campaign,
     )
     return Packed(
         params,
@@ -342,4 +368,98 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         cb_ptr=np.zeros(max(1, p.ct_i.shape[0]), dtype=np.int64),
         buf=np.zeros(na + 1, dtype=np.int64),
         by_order=np.zeros(na + 1, dtype=np.int64),
+        q_wait=np.zeros(max(1, p.q_i.shape[0]), dtype=np.int64),
+        cs=np.zeros((p.cp_i.shape[0], lay.CS_COLS), dtype=np.int64),
+        gain=p.cp_f[:, lay.CPF_LOG_GAIN].copy(),
+        dial_t=np.zeros(p.cp_rpc.shape, dtype=np.float64),
+        dial_c=np.zeros(p.cp_rpc.shape, dtype=np.int8),
     )
+
+
+def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:
+    """``ccrouter.sim.engine._serves``: the group's agents can take ``work``."""
+    if group.capacity.get(work.channel, 0) < 1:
+        return False
+    return all(group.skills.get(skill, -1) >= level for skill, level in work.skills.items())
+
+
+def _campaigns(
+    s: Scenario,
+    seed: np.random.SeedSequence,
+    qindex: dict[str, int],
+    channels: list[str],
+    cp_groups: list[int],
+    room: int,
+) -> dict[str, Any]:
+    """The campaigns' parameters and their records' draws (``room`` records each)."""
+    config = s.router_config()
+    n = len(s.campaigns)
+    width = room if n else 0
+    cp_i = np.zeros((n, lay.CP_ICOLS), dtype=np.int64)
+    cp_f = np.zeros((n, lay.CP_FCOLS), dtype=np.float64)
+    draws = {key: np.zeros((n, width)) for key in ("rpc", "answer", "no_answer", "handle")}
+    serves = np.zeros((n, max(1, len(s.agent_groups))), dtype=np.uint8)
+    compete = np.zeros((n, max(1, len(qindex))), dtype=np.uint8)
+    for i, camp in enumerate(s.campaigns):
+        rng = {part: source_rng(seed, f"campaign/{camp.name}/{part}") for part in draws}
+        draws["rpc"][i] = sample(Uniform(low=0.0, high=1.0), rng["rpc"], width)
+        draws["answer"][i] = sample(camp.answer_time, rng["answer"], width)
+        draws["no_answer"][i] = sample(camp.no_answer_time, rng["no_answer"], width)
+        draws["handle"][i] = sample(camp.handle, rng["handle"], width)
+        pacing = camp.pacing
+        predictive = isinstance(pacing, Predictive)
+        cp_i[i] = (
+            qindex[camp.queue],
+            cp_groups[i],
+            channels.index(camp.channel),
+            -1 if camp.list_size is None else camp.list_size,
+            predictive,
+            camp.reserve,
+        )
+        low = high = log_gain = max_lines = 0.0
+        weight = 0.0
+        if isinstance(pacing, Predictive):
+            low, high = math.log(pacing.min_gain), math.log(pacing.max_gain)
+            log_gain = min(high, max(low, math.log(pacing.initial_gain)))
+            weight = pacing.prior_attempts
+            max_lines = pacing.max_lines_per_agent
+        cp_f[i] = (
+            camp.start,
+            s.horizon if camp.end is None else camp.end,
+            camp.grace,
+            float(camp.priority),
+            camp.rpc_probability,
+            mean_of(camp.answer_time),
+            mean_of(camp.handle) + config.queue(camp.queue).wrap_up,
+            camp.rpc_probability,
+            weight,
+            camp.target_abandon_rate,
+            pacing.gain_step if isinstance(pacing, Predictive) else 0.0,
+            low,
+            high,
+            log_gain,
+            max_lines,
+        )
+        eligible = [g for g in s.agent_groups if _serves(g, camp)]
+        for g, group in enumerate(s.agent_groups):
+            serves[i, g] = group in eligible
+        work: list[CallType | Campaign] = [*s.call_types, *s.campaigns]
+        queues = {
+            w.queue
+            for w in work
+            if w is not camp
+            and w.priority >= camp.priority
+            and any(_serves(g, w) for g in eligible)
+        }
+        for q in queues | {camp.queue}:
+            compete[i, qindex[q]] = 1
+    return {
+        "cp_i": cp_i,
+        "cp_f": cp_f,
+        "cp_rpc": draws["rpc"],
+        "cp_answer": draws["answer"],
+        "cp_no_answer": draws["no_answer"],
+        "cp_handle": draws["handle"],
+        "cp_serves": serves,
+        "cp_compete": compete,
+    }

@@ -47,7 +47,17 @@ class CompiledRun:
         names = [g.name for g in scenario.agent_groups]
         groups = state.A[:n_agents, lay.A_GROUP].tolist()
         self.agent_group = {f"{names[g]}-{a + 1:04d}": names[g] for a, g in enumerate(groups)}
-        self.dials = {}
+        self.dials = {
+            camp.name: [
+                (float(t), bool(c))
+                for t, c in zip(
+                    state.dial_t[i, : state.cs[i, lay.CS_NEXT]].tolist(),
+                    state.dial_c[i, : state.cs[i, lay.CS_NEXT]].tolist(),
+                    strict=True,
+                )
+            ]
+            for i, camp in enumerate(scenario.campaigns)
+        }
         self.events = decode(scenario, state, self.n_events) if keep_events else None
 
     def metrics(self) -> ReplicationMetrics:
@@ -88,10 +98,10 @@ def run_compiled(
     missing = unsupported_features(scenario)
     if missing:
         raise NotCompiled(missing)
-    factor = 1.5
-    packed = pack(scenario, seed, factor)
+    factor, room = 1.5, 4096
+    packed = pack(scenario, seed, factor, room)
     caps = Capacities(packed)
-    while True:
+    for _ in range(40):
         state = new_state(packed, caps)
         # On-demand streams, fresh for every attempt: a repeated run draws the same numbers.
         flag = run_loop(
@@ -104,9 +114,14 @@ def run_compiled(
             return CompiledRun(scenario, state, keep_events=keep_events)
         if flag == lay.OV_CALLBACKS:
             factor *= 4
-            packed = pack(scenario, seed, factor)
+            packed = pack(scenario, seed, factor, room)
+        elif flag == lay.OV_DIALS:
+            room *= 4
+            packed = pack(scenario, seed, factor, room)
         else:
             caps.grow(flag)
+    msg = f"the compiled run kept running out of room (overflow code {flag})"
+    raise RuntimeError(msg)
 
 
 def warmup() -> float:

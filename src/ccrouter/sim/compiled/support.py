@@ -42,8 +42,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         if name not in found:
             found.append(name)
 
-    if s.campaigns:
-        note("outbound campaigns")
     if config.matching != "greedy":
         note("batch matching")
     if config.channels:

@@ -1,0 +1,284 @@
+"""The compiled engine reproduces the router-driven engine event for event.
+
+For every scenario the compiled engine supports and every seed, the decoded events of
+``run_compiled`` equal ``Engine(scenario, seed).run().events`` (kinds, seq, ids, every field,
+times bit for bit). Hypothesis generates small scenarios across the supported feature space;
+the example scenarios run with 5 seeds each.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ccrouter.routing.strategies import CODES
+from ccrouter.sim import Engine, Scenario, compute_metrics, load_scenario
+from ccrouter.sim.compiled import NotCompiled, run_compiled, unsupported_features
+
+SIMULATIONS = Path(__file__).resolve().parents[2] / "simulations"
+EXAMPLES = sorted(SIMULATIONS.glob("*.toml"))
+NOT_COMPILED_EXAMPLES: dict[str, list[str]] = {}
+"""Example scenarios that use a feature the compiled engine does not run yet."""
+
+
+def assert_same_run(scenario: Scenario, seed: int) -> int:
+    """Run both engines with ``seed``; fail naming the first differing event. Returns the
+    number of events compared."""
+    ref = Engine(scenario, np.random.SeedSequence(seed)).run()
+    got = run_compiled(scenario, np.random.SeedSequence(seed), keep_events=True)
+    assert got.events is not None
+    for j, (want, have) in enumerate(zip(ref.events, got.events, strict=False)):
+        if want != have:
+            context = "\n".join(f"    {e}" for e in ref.events[max(0, j - 3) : j])
+            pytest.fail(
+                f"first difference at event {j} (seed {seed}):\n  router:   {want}\n"
+                f"  compiled: {have}\n  before it:\n{context}"
+            )
+    assert len(got.events) == len(ref.events), "one engine logged more events"
+    assert got.n_events == len(ref.events)
+    assert got.customers == ref.customers
+    assert got.agent_group == ref.agent_group
+    assert got.dials == ref.dials
+    return len(ref.events)
+
+
+# --- generated scenarios ----------------------------------------------------------------------
+
+SKILLS = ("a", "b")
+
+
+def _distribution(draw: Any, mean: float) -> dict[str, Any]:
+    kind = draw(
+        st.sampled_from(
+            ["exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical"]
+        )
+    )
+    if kind == "exponential":
+        return {"kind": kind, "mean": mean}
+    if kind in ("lognormal", "gamma"):
+        return {"kind": kind, "mean": mean, "sd": mean * draw(st.sampled_from([0.3, 1.0, 2.0]))}
+    if kind == "deterministic":
+        return {"kind": kind, "value": draw(st.sampled_from([0.0, mean]))}
+    if kind == "uniform":
+        return {"kind": kind, "low": 0.0, "high": 2 * mean}
+    values = draw(
+        st.lists(st.sampled_from([0.0, mean / 2, mean, 3 * mean]), min_size=1, max_size=4)
+    )
+    return {"kind": kind, "values": values}
+
+
+@st.composite
+def scenarios(draw: Any) -> Scenario:
+    """A small scenario anywhere in the compiled engine's feature space."""
+    interval = draw(st.sampled_from([600.0, 900.0]))
+    n_intervals = draw(st.integers(1, 3))
+    horizon = interval * n_intervals - draw(st.sampled_from([0.0, 100.0]))
+    channels = draw(st.sampled_from([["voice"], ["voice", "chat"]]))
+    queues: dict[str, dict[str, Any]] = {}
+    for q in draw(st.sampled_from([["default"], ["q0", "q1"]])):
+        settings_: dict[str, Any] = {
+            "strategy": draw(st.sampled_from(sorted(CODES))),
+            "wrap_up": draw(st.sampled_from([0.0, 5.0, 30.0])),
+            "aging_rate": draw(st.sampled_from([0.0, 0.0, 0.01])),
+        }
+        if draw(st.booleans()):
+            settings_["offer_timeout"] = draw(st.sampled_from([3.0, 10.0]))
+        if draw(st.integers(0, 3)) == 0:
+            settings_["deadline"] = draw(st.sampled_from([60.0, 300.0]))
+            settings_["reminders"] = draw(
+                st.lists(st.sampled_from([10.0, 30.0, 120.0]), max_size=2)
+            )
+            settings_["overdue_priority"] = draw(st.sampled_from([0.0, 5.0]))
+        queues[q] = settings_
+    call_types = []
+    for c in range(draw(st.integers(1, 3))):
+        call: dict[str, Any] = {
+            "name": f"t{c}",
+            "channel": draw(st.sampled_from(channels)),
+            "queue": draw(st.sampled_from(sorted(queues))),
+            "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=2)),
+            "priority": draw(st.sampled_from([0.0, 0.0, 1.0, 2.5])),
+            "handle": _distribution(draw, draw(st.sampled_from([60.0, 200.0]))),
+        }
+        if draw(st.integers(0, 4)) == 0:
+            times = draw(st.lists(st.floats(0.0, horizon + 50.0), min_size=1, max_size=30))
+            call["arrivals"] = {"kind": "trace", "times": sorted(times)}
+        else:
+            k = draw(st.sampled_from([1, n_intervals]))
+            rates = draw(
+                st.lists(st.sampled_from([0.0, 30.0, 90.0, 200.0]), min_size=k, max_size=k)
+            )
+            call["arrivals"] = {"kind": "poisson", "rates_per_hour": rates}
+        if draw(st.booleans()):
+            call["patience"] = _distribution(draw, draw(st.sampled_from([20.0, 120.0])))
+            call["retrial_probability"] = draw(st.sampled_from([0.0, 0.3, 0.6]))  # < 1: finite runs
+            call["retrial_delay"] = _distribution(draw, 60.0)
+        if draw(st.integers(0, 3)) == 0:
+            call["callback"] = {
+                "after": draw(st.sampled_from([0.0, 15.0, 60.0])),
+                "acceptance": draw(st.sampled_from([0.3, 1.0])),
+            }
+        call_types.append(call)
+    groups = []
+    for g in range(draw(st.integers(1, 3))):
+        group: dict[str, Any] = {
+            "name": f"g{g}",
+            "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=2)),
+            "capacity": {ch: draw(st.integers(1, 3)) if ch == "chat" else 1 for ch in channels},
+        }
+        if draw(st.booleans()):
+            k = draw(st.sampled_from([1, n_intervals]))
+            group["headcount"] = draw(st.lists(st.integers(0, 4), min_size=k, max_size=k))
+        else:
+            shifts = []
+            for _ in range(draw(st.integers(1, 2))):
+                start = draw(st.sampled_from([0.0, 200.0, interval]))
+                end = start + draw(st.sampled_from([300.0, 900.0, 2000.0]))
+                shift: dict[str, Any] = {
+                    "start": start,
+                    "end": end,
+                    "count": draw(st.integers(1, 3)),
+                }
+                if draw(st.booleans()):
+                    shift["breaks"] = [
+                        {"start": 100.0, "length": draw(st.sampled_from([50.0, 150.0]))}
+                    ]
+                shifts.append(shift)
+            group["shifts"] = shifts
+        groups.append(group)
+    data: dict[str, Any] = {
+        "horizon": horizon,
+        "interval": interval,
+        "call_types": call_types,
+        "agent_groups": groups,
+        "router": {
+            "queues": queues,
+            "max_no_answer": draw(st.integers(1, 3)),
+            "seed": draw(st.integers(0, 2**64 - 1)),
+        },
+    }
+    ringing = draw(st.sampled_from(["auto", "ring", "ring", "no_delay"]))
+    if ringing == "ring":
+        data["ring_delay"] = _distribution(draw, draw(st.sampled_from([2.0, 8.0])))
+    elif ringing == "no_delay":
+        data["router"]["auto_accept"] = False
+    return Scenario.from_dict(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_compiled_equals_router_driven(scenario: Scenario, seed: int) -> None:
+    assert unsupported_features(scenario) == []
+    assert_same_run(scenario, seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_compiled_equals_router_driven_many(scenario: Scenario, seed: int) -> None:
+    assert_same_run(scenario, seed)
+
+
+# --- the example scenarios ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_compiled_or_named(path: Path) -> None:
+    """Each example either runs compiled or is listed here with the features it lacks."""
+    assert unsupported_features(load_scenario(path)) == NOT_COMPILED_EXAMPLES.get(path.name, [])
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in EXAMPLES if p.name not in NOT_COMPILED_EXAMPLES], ids=lambda p: p.name
+)
+@pytest.mark.parametrize("seed", range(5))
+def test_examples_equal(path: Path, seed: int) -> None:
+    assert assert_same_run(load_scenario(path), seed) > 1000
+
+
+# --- honesty, metrics -------------------------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "horizon": 1800,
+    "call_types": [
+        {
+            "name": "c",
+            "queue": "q",
+            "arrivals": {"kind": "poisson", "rates_per_hour": [120]},
+            "handle": {"kind": "exponential", "mean": 100},
+        }
+    ],
+    "agent_groups": [{"name": "g", "headcount": [3]}],
+}
+
+
+@pytest.mark.parametrize(
+    ("queue", "router", "feature"),
+    [
+        ({"max_wait": 30}, {}, "exit max_wait"),
+        ({"max_wait_no_agents": 0}, {}, "exit max_wait_no_agents"),
+        ({"max_size": 2}, {}, "exit max_size"),
+        ({"steps": [{"after": 10, "priority": 2}]}, {}, "widening steps"),
+        ({"groups": ["g"]}, {}, "queue agent groups"),
+        ({"callback_after": 30}, {}, "automatic callbacks (callback_after)"),
+        ({}, {"fairness": {"max_above_median": 2}}, "fairness cap"),
+        ({}, {"channels": {"voice": {"cost": 2}}}, "channel rules"),
+    ],
+)
+def test_unsupported_is_named(queue: dict[str, Any], router: dict[str, Any], feature: str) -> None:
+    scenario = Scenario.from_dict({**BASE, "router": {"queues": {"q": queue}, **router}})
+    assert feature in unsupported_features(scenario)
+    with pytest.raises(NotCompiled) as info:
+        run_compiled(scenario, np.random.SeedSequence(0))
+    assert feature in info.value.features
+    assert feature in str(info.value)
+
+
+def test_every_example_runs_compiled() -> None:
+    assert NOT_COMPILED_EXAMPLES == {}
+    assert len(EXAMPLES) == 4
+
+
+def test_supported_base_runs() -> None:
+    scenario = Scenario.from_dict({**BASE, "router": {"queues": {"q": {}}}})
+    assert unsupported_features(scenario) == []
+    assert_same_run(scenario, 3)
+
+
+def _close(x: Any, y: Any, path: str = "") -> None:
+    """Equal structures, floats equal to 1e-12 relative (nan equal to nan)."""
+    if isinstance(x, dict):
+        assert x.keys() == y.keys(), path
+        for k in x:
+            _close(x[k], y[k], f"{path}.{k}")
+    elif isinstance(x, list | tuple):
+        assert len(x) == len(y), path
+        for j, (u, v) in enumerate(zip(x, y, strict=True)):
+            _close(u, v, f"{path}[{j}]")
+    elif isinstance(x, float) and math.isnan(x):
+        assert isinstance(y, float) and math.isnan(y), path
+    elif isinstance(x, float):
+        assert y == pytest.approx(x, rel=1e-12, abs=1e-12), path
+    else:
+        assert x == y, path
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in EXAMPLES if p.name not in NOT_COMPILED_EXAMPLES], ids=lambda p: p.name
+)
+def test_metrics_equal_compute_metrics(path: Path) -> None:
+    import msgspec
+
+    scenario = load_scenario(path).replace(warmup=900.0)
+    run = run_compiled(scenario, np.random.SeedSequence(11), keep_events=True)
+    assert run.events is not None
+    want = compute_metrics(scenario, run.events, run.agent_group, run.customers, run.dials)
+    lean = run_compiled(scenario, np.random.SeedSequence(11))
+    assert lean.events is None
+    _close(msgspec.to_builtins(want), msgspec.to_builtins(lean.metrics()))
