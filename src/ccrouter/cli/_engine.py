@@ -16,10 +16,9 @@ __all__ = ["engine_option", "fallback_notes", "timing_line"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENGINE_HELP = (
-    "Which engine runs the replications. compiled: the whole replication in compiled code "
-    "(fast); router: every customer through the real Router (the reference); auto: compiled "
-    "when every feature of the scenario runs compiled, else router, with a note naming the "
-    "features. Both give the same events, hence the same results."
+    "compiled (fast), router (every customer through the real Router: the reference) or "
+    "auto (compiled when every feature of the scenario runs compiled, else router, with a "
+    "note). Both give the same events, so the same results."
 )
 
 
