@@ -132,3 +132,12 @@ def test_make_demo_simulates_on_the_compiled_engine(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "events identical on the compiled and the router-driven engine" in result.stdout
     assert "engine: compiled;" in result.stdout and "note:" not in result.stderr
+    assert "run on the compiled engine" in (tmp_path / "r.html").read_text()
+
+
+def test_the_report_says_why_not_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_compiled(monkeypatch, ["widening steps"])
+    report = tmp_path / "r.html"
+    code, out, err = _simulate("--report", str(report))
+    assert code == 0, out + err
+    assert "run on the router-driven engine (not compiled: widening steps)" in report.read_text()
