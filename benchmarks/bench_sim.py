@@ -11,7 +11,7 @@ case its goal is not met and no figure is given):
     kernels: compile, or load from Numba's disk cache), measured first, apart from every run.
 ``mm50``
     M/M/50 at load 0.9 (AHT 100 s, exponential), a tenth of the horizon as warm-up. ``compiled``
-    on 1,000,000 customers (smoke: 100,000), ``router``, ``ciw`` and ``simpy`` on 100,000
+    on 1,000,000 customers (smoke: 50,000), ``router``, ``ciw`` and ``simpy`` on 100,000
     (smoke: 5,000); each with ``p_wait`` and ``mean_wait`` checked against ``erlang_c``
     (``p_wait_error``, ``mean_wait_relative_error``); the compiled entries add
     ``run_only_customers_per_second`` (the run without its metrics). ``speedup_vs_ciw``
@@ -68,7 +68,7 @@ GOAL_VS_CIW = 30.0
 MOONSHOT = 1_000_000.0
 GOAL_BYTES_PER_CUSTOMER = 100.0
 SIZES = {  # customers (M/M/50) per tool, full run and smoke
-    "compiled": (1_000_000, 100_000),
+    "compiled": (1_000_000, 50_000),
     "router": (100_000, 5_000),
     "ciw": (100_000, 5_000),
     "simpy": (100_000, 5_000),
