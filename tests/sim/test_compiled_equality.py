@@ -163,9 +163,37 @@ def scenarios(draw: Any) -> Scenario:
             "seed": draw(st.integers(0, 2**64 - 1)),
         },
     }
+    if draw(st.integers(0, 3)) == 0:
+        queues["out"] = {"strategy": draw(st.sampled_from(sorted(CODES))), "wrap_up": 10.0}
+        pacing: dict[str, Any] = {"kind": draw(st.sampled_from(["progressive", "predictive"]))}
+        if pacing["kind"] == "predictive" and draw(st.booleans()):
+            pacing.update(initial_gain=2.0, gain_step=0.5, prior_attempts=0.0)
+        campaign: dict[str, Any] = {
+            "name": "dial",
+            "queue": "out",
+            "channel": "voice",
+            "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 2), max_size=1)),
+            "priority": draw(st.sampled_from([-1.0, 0.0, 1.0])),
+            "rpc_probability": draw(st.sampled_from([0.2, 0.6])),
+            "handle": _distribution(draw, 100.0),
+            "answer_time": _distribution(draw, 10.0),
+            "grace": draw(st.sampled_from([0.0, 2.0, 10.0])),
+            "reserve": draw(st.integers(0, 1)),
+            "pacing": pacing,
+            "start": draw(st.sampled_from([0.0, 100.0])),
+        }
+        if draw(st.booleans()):
+            campaign["list_size"] = draw(st.integers(1, 30))
+        data["campaigns"] = [campaign]
     ringing = draw(st.sampled_from(["auto", "ring", "ring", "no_delay"]))
     if ringing == "ring":
         data["ring_delay"] = _distribution(draw, draw(st.sampled_from([2.0, 8.0])))
+        if any("offer_timeout" in q for q in queues.values()):
+            # A ring longer than the timeout may never be answered: only patience (without
+            # a callback, which stops it) ends such a call, and with it the run.
+            for call in call_types:
+                call.setdefault("patience", {"kind": "exponential", "mean": 120.0})
+                call.pop("callback", None)
     elif ringing == "no_delay":
         data["router"]["auto_accept"] = False
     return Scenario.from_dict(data)

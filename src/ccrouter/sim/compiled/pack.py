@@ -273,22 +273,23 @@ def pack(
     for i, camp in enumerate(s.campaigns):
         init.append((camp.start, lay.C_CAMPAIGN, i, 0))
 
+    ring = s.ring_delay
+    ring_dist = -1 if ring is None else _dist(ring, dists)  # before the table is frozen
     emp: list[float] = []
     d_off = []
     for row in dists:
         d_off.append(len(emp))
         emp.extend(row[3])
-    ring = s.ring_delay
     params = Params(
         auto_accept=bool(config.auto_accept),
         max_no_answer=int(config.max_no_answer),
         seed=np.uint64(config.seed & ((1 << 64) - 1)),
-        ring_dist=-1 if ring is None else _dist(ring, dists),
+        ring_dist=ring_dist,
         n_channels=nch,
         d_kind=np.array([r[0] for r in dists] or [0], dtype=np.int64),
         d_a=np.array([r[1] for r in dists] or [0.0], dtype=np.float64),
         d_b=np.array([r[2] for r in dists] or [0.0], dtype=np.float64),
-        d_off=np.array((d_off + [len(emp)] * (len(dists) - len(d_off))) or [0], dtype=np.int64),
+        d_off=np.array(d_off or [0], dtype=np.int64),
         d_len=np.array([len(r[3]) for r in dists] or [0], dtype=np.int64),
         emp=np.array(emp or [0.0], dtype=np.float64),
         ct_i=ct_i,
