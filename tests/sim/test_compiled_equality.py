@@ -310,3 +310,62 @@ def test_metrics_equal_compute_metrics(path: Path) -> None:
     lean = run_compiled(scenario, np.random.SeedSequence(11))
     assert lean.events is None
     _close(msgspec.to_builtins(want), msgspec.to_builtins(lean.metrics()))
+
+
+def test_constants_tied_to_their_sources() -> None:
+    """Values the kernels repeat (they may not import the router's internals)."""
+    from ccrouter.routing.strategies import uniform
+    from ccrouter.sim import engine, pacing
+    from ccrouter.sim.compiled import _dialer, _engine, _layout, _router
+
+    assert _layout.STRATEGY_CODES == CODES
+    assert _engine.RONA_RECOVERY == engine.RONA_RECOVERY
+    assert _dialer.MIN_HIT_RATE == pacing.MIN_HIT_RATE
+    for seed in (0, 1, 2**63 + 5, 2**64 - 1):
+        for seq in (1, 2, 17, 10**9):
+            assert _router.uniform(np.uint64(seed), seq) == uniform(seed, seq)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        {"kind": "exponential", "mean": 30.0},
+        {"kind": "lognormal", "mean": 30.0, "sd": 50.0},
+        {"kind": "gamma", "mean": 30.0, "sd": 10.0},
+        {"kind": "gamma", "mean": 30.0, "sd": 60.0},
+        {"kind": "uniform", "low": 1.0, "high": 4.0},
+        {"kind": "empirical", "values": [1.0, 2.0, 7.0]},
+        {"kind": "deterministic", "value": 3.0},
+    ],
+    ids=lambda d: str(d["kind"]),
+)
+def test_on_demand_draws_equal_numpy(dist: dict[str, Any]) -> None:
+    """The kernel draws retrials and ring delays one at a time from the numpy Generator: each
+    draw must be the one ``distributions.sample(dist, rng, 1)`` makes (same stream state)."""
+    from collections import namedtuple
+
+    import msgspec
+
+    from ccrouter.sim.compiled._engine import sample
+    from ccrouter.sim.compiled.pack import _dist
+    from ccrouter.sim.distributions import Distribution
+    from ccrouter.sim.distributions import sample as reference
+
+    spec = msgspec.convert(dist, Distribution)
+    table: list[Any] = []
+    d = _dist(spec, table)
+    emp = [v for row in table for v in row[3]] or [0.0]
+
+    tables = namedtuple("tables", "d_kind d_a d_b d_off d_len emp")
+    p = tables(
+        np.array([r[0] for r in table], dtype=np.int64),
+        np.array([r[1] for r in table]),
+        np.array([r[2] for r in table]),
+        np.zeros(1, dtype=np.int64),
+        np.array([len(r[3]) for r in table], dtype=np.int64),
+        np.array(emp),
+    )
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    got = [sample(p, d, rng_a) for _ in range(200)]  # compiled, one draw at a time
+    want = [float(reference(spec, rng_b, 1)[0]) for _ in range(200)]
+    assert got == want

@@ -9,7 +9,11 @@ uses that is not compiled (empty: it runs compiled); :func:`run_compiled` raises
 
 from __future__ import annotations
 
-from ccrouter.sim.compiled.run import CompiledRun, run_compiled, warmup
-from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
+from ccrouter.sim.compiled._fresh import ensure_fresh_cache
+
+ensure_fresh_cache()  # before the kernels are imported (and their cache indexes read)
+
+from ccrouter.sim.compiled.run import CompiledRun, run_compiled, warmup  # noqa: E402
+from ccrouter.sim.compiled.support import NotCompiled, unsupported_features  # noqa: E402
 
 __all__ = ["CompiledRun", "NotCompiled", "run_compiled", "unsupported_features", "warmup"]

@@ -104,63 +104,80 @@ RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
 @numba.njit(cache=True)
 def sample(p: Any_, d: int, rng: Any_) -> float:
     """One draw of distribution ``d`` from ``rng``: ``distributions.sample(dist, rng, 1)[0]``."""
-    kind = p.d_kind[d]
+    p_d_kind = p.d_kind
+    p_d_a = p.d_a
+    p_d_b = p.d_b
+    p_emp = p.emp
+    p_d_off = p.d_off
+    p_d_len = p.d_len
+    kind = p_d_kind[d]
     if kind == D_EXPONENTIAL:
-        return float(rng.exponential(p.d_a[d]))
+        return float(rng.exponential(p_d_a[d]))
     if kind == D_LOGNORMAL:
-        return float(rng.lognormal(p.d_a[d], p.d_b[d]))
+        return float(rng.lognormal(p_d_a[d], p_d_b[d]))
     if kind == D_GAMMA:
-        return float(rng.gamma(p.d_a[d], p.d_b[d]))
+        return float(rng.gamma(p_d_a[d], p_d_b[d]))
     if kind == D_DETERMINISTIC:
-        return float(p.d_a[d])
+        return float(p_d_a[d])
     if kind == D_EMPIRICAL:
-        return float(p.emp[p.d_off[d] + rng.integers(0, p.d_len[d])])
-    return float(rng.uniform(p.d_a[d], p.d_b[d]))
+        return float(p_emp[p_d_off[d] + rng.integers(0, p_d_len[d])])
+    return float(rng.uniform(p_d_a[d], p_d_b[d]))
 
 
 @numba.njit(cache=True)
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
+    s_cnt = s.cnt
+    s_cb_ptr = s.cb_ptr
+    p_ct_i = p.ct_i
+    p_ct_f = p.ct_f
+    p_arr_t = p.arr_t
+    p_arr_p = p.arr_p
+    p_cb_u = p.cb_u
     i = new_interaction(
-        s, p, c, k, attempt, p.ct_i[c, CT_QUEUE], p.ct_i[c, CT_GROUP], p.ct_f[c, CTF_PRIORITY]
+        s, p, c, k, attempt, p_ct_i[c, CT_QUEUE], p_ct_i[c, CT_GROUP], p_ct_f[c, CTF_PRIORITY]
     )
     if i < 0:
         return
     wait = np.nan
     if attempt == 0:
-        s.cnt[N_CUSTOMERS] += 1
-        if k + 1 < p.ct_i[c, CT_N]:
-            schedule(s, p.arr_t[p.ct_i[c, CT_OFFSET] + k + 1], C_ARRIVE, c, k + 1)
-        if p.ct_i[c, CT_PATIENCE] >= 0:
-            wait = p.arr_p[p.ct_i[c, CT_OFFSET] + k]
+        s_cnt[N_CUSTOMERS] += 1
+        if k + 1 < p_ct_i[c, CT_N]:
+            schedule(s, p_arr_t[p_ct_i[c, CT_OFFSET] + k + 1], C_ARRIVE, c, k + 1)
+        if p_ct_i[c, CT_PATIENCE] >= 0:
+            wait = p_arr_p[p_ct_i[c, CT_OFFSET] + k]
     else:
-        wait = sample(p, p.ct_i[c, CT_PATIENCE], rng_retry)
+        wait = sample(p, p_ct_i[c, CT_PATIENCE], rng_retry)
     if not np.isnan(wait):
         schedule(s, at + wait, C_PATIENCE, i, 0)
-    if p.ct_i[c, CT_CALLBACK] != 0:
-        j = s.cb_ptr[c]
-        if j >= p.cb_u.shape[1]:
-            s.cnt[N_FLAG] = OV_CALLBACKS
+    if p_ct_i[c, CT_CALLBACK] != 0:
+        j = s_cb_ptr[c]
+        if j >= p_cb_u.shape[1]:
+            s_cnt[N_FLAG] = OV_CALLBACKS
             return
-        s.cb_ptr[c] = j + 1
-        takes = 1 if p.cb_u[c, j] < p.ct_f[c, CTF_CB_ACCEPT] else 0
-        schedule(s, at + p.ct_f[c, CTF_CB_AFTER], C_CALLBACK, i, takes)
+        s_cb_ptr[c] = j + 1
+        takes = 1 if p_cb_u[c, j] < p_ct_f[c, CTF_CB_ACCEPT] else 0
+        schedule(s, at + p_ct_f[c, CTF_CB_AFTER], C_CALLBACK, i, takes)
     submit(s, p, i, at)
 
 
 @numba.njit(cache=True)
 def _activate(s: Any_, g: int, a: int) -> None:
-    s.act[g, s.act_n[g]] = a
-    s.act_n[g] += 1
+    s_act = s.act
+    s_act_n = s.act_n
+    s_act[g, s_act_n[g]] = a
+    s_act_n[g] += 1
 
 
 @numba.njit(cache=True)
 def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
     """``Engine._leave``: no new work; log out now or once the work in hand is done."""
+    s_ag = s.A
+    s_cnt = s.cnt
     not_ready(s, p, a, R_SHIFT_END, at)
-    if s.A[a, A_WORK] > 0:
-        s.cnt[N_LEAVE_CTR] += 1
-        s.A[a, A_LEAVE] = s.cnt[N_LEAVE_CTR]
+    if s_ag[a, A_WORK] > 0:
+        s_cnt[N_LEAVE_CTR] += 1
+        s_ag[a, A_LEAVE] = s_cnt[N_LEAVE_CTR]
     else:
         logout(s, p, a, at)
 
@@ -169,56 +186,65 @@ def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
 def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
     """``Engine._staff``: leaving agents come back first (in the order they started to
     leave), then new agents log in; extra agents leave, the last activated first."""
+    s_cnt = s.cnt
+    s_ag = s.A
+    s_buf = s.buf
+    s_act_n = s.act_n
+    s_act = s.act
     c = 0
-    for a in range(s.cnt[N_AGENTS]):
-        if s.A[a, A_GROUP] == g and s.A[a, A_LEAVE] >= 0:
-            s.buf[c] = s.A[a, A_LEAVE]
+    for a in range(s_cnt[N_AGENTS]):
+        if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] >= 0:
+            s_buf[c] = s_ag[a, A_LEAVE]
             c += 1
     if c > 0:
-        orders = np.sort(s.buf[:c])
+        orders = np.sort(s_buf[:c])
         for j in range(c):
-            if s.act_n[g] >= target:
+            if s_act_n[g] >= target:
                 break
-            for a in range(s.cnt[N_AGENTS]):
-                if s.A[a, A_GROUP] == g and s.A[a, A_LEAVE] == orders[j]:
-                    s.A[a, A_LEAVE] = -1
+            for a in range(s_cnt[N_AGENTS]):
+                if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] == orders[j]:
+                    s_ag[a, A_LEAVE] = -1
                     _activate(s, g, a)
                     ready(s, p, a, at)
                     break
-    while s.act_n[g] < target:
-        a = s.cnt[N_AGENTS]
-        if a >= s.A.shape[0]:
-            s.cnt[N_FLAG] = OV_AGENTS
+    while s_act_n[g] < target:
+        a = s_cnt[N_AGENTS]
+        if a >= s_ag.shape[0]:
+            s_cnt[N_FLAG] = OV_AGENTS
             return
-        s.cnt[N_AGENTS] = a + 1
-        s.A[a, A_GROUP] = g
+        s_cnt[N_AGENTS] = a + 1
+        s_ag[a, A_GROUP] = g
         _activate(s, g, a)
         login(s, p, a, at)
         ready(s, p, a, at)
-    while s.act_n[g] > target:
-        s.act_n[g] -= 1
-        _leave(s, p, s.act[g, s.act_n[g]], at)
+    while s_act_n[g] > target:
+        s_act_n[g] -= 1
+        _leave(s, p, s_act[g, s_act_n[g]], at)
 
 
 @numba.njit(cache=True)
 def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
     """``Engine._handle_action``."""
+    s_inter = s.I
+    s_ag = s.A
+    s_act_n = s.act_n
+    s_act = s.act
     if kind == C_ARRIVE:
         _arrive(s, p, at, a, b, 0, rng_retry)
     elif kind == C_COMPLETE:
         complete(s, p, a, at)
     elif kind == C_ACCEPT:
-        if s.I[a, I_STATUS] == S_OFFERED and s.I[a, I_OFFSEQ] == b:
+        if s_inter[a, I_STATUS] == S_OFFERED and s_inter[a, I_OFFSEQ] == b:
             accept(s, p, a, at)
     elif kind == C_PATIENCE:
-        status = s.I[a, I_STATUS]
-        if (status == S_QUEUED or status == S_OFFERED) and s.I[a, I_CB] == 0:  # noqa: SIM109
+        status = s_inter[a, I_STATUS]
+        if (status == S_QUEUED or status == S_OFFERED) and s_inter[a, I_CB] == 0:  # noqa: SIM109
             abandon(s, p, a, at)
     elif kind == C_CALLBACK:
-        if s.I[a, I_STATUS] == S_QUEUED and s.I[a, I_CB] == 0 and b != 0:
+        if s_inter[a, I_STATUS] == S_QUEUED and s_inter[a, I_CB] == 0 and b != 0:
             request_callback(s, a, at)
     elif kind == C_RETRY:
-        _arrive(s, p, at, s.I[a, I_TYPE], s.I[a, I_K], s.I[a, I_ATTEMPT] + 1, rng_retry)
+        _arrive(s, p, at, s_inter[a, I_TYPE], s_inter[a, I_K], s_inter[a, I_ATTEMPT] + 1, rng_retry)
     elif kind == C_DIAL_END:
         dial_end(s, p, at, a, b)
     elif kind == C_GRACE:
@@ -232,23 +258,23 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
         login(s, p, a, at)
         ready(s, p, a, at)
     else:
-        if s.A[a, A_PRES] == P_OUT or s.A[a, A_LEAVE] >= 0:
+        if s_ag[a, A_PRES] == P_OUT or s_ag[a, A_LEAVE] >= 0:
             return
         if kind == C_BREAK:
             not_ready(s, p, a, R_BREAK, at)
         elif kind == C_BREAK_END:
             ready(s, p, a, at)
         elif kind == C_RECOVER:
-            if s.A[a, A_REASON] == R_NO_ANSWER:
+            if s_ag[a, A_REASON] == R_NO_ANSWER:
                 ready(s, p, a, at)
         elif kind == C_LEAVE:
-            g = s.A[a, A_GROUP]
-            n = s.act_n[g]
+            g = s_ag[a, A_GROUP]
+            n = s_act_n[g]
             for j in range(n):
-                if s.act[g, j] == a:
+                if s_act[g, j] == a:
                     for m in range(j, n - 1):
-                        s.act[g, m] = s.act[g, m + 1]
-                    s.act_n[g] = n - 1
+                        s_act[g, m] = s_act[g, m + 1]
+                    s_act_n[g] = n - 1
                     break
             _leave(s, p, a, at)
 
@@ -256,99 +282,124 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
 @numba.njit(cache=True)
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
-    n_types = p.ct_i.shape[0]
+    s_rk = s.rk
+    s_rt = s.rt
+    s_ri = s.ri
+    s_inter = s.I
+    s_ra = s.ra
+    s_ag = s.A
+    s_rx = s.rx
+    p_ct_i = p.ct_i
+    p_cp_handle = p.cp_handle
+    p_arr_h = p.arr_h
+    p_auto_accept = p.auto_accept
+    p_ring_dist = p.ring_dist
+    p_ct_f = p.ct_f
+    n_types = p_ct_i.shape[0]
     for e in range(start, end):
-        kind = s.rk[e]
-        at = s.rt[e]
+        kind = s_rk[e]
+        at = s_rt[e]
         if kind == K_ACCEPTED:
-            i = s.ri[e]
-            c = s.I[i, I_TYPE]
+            i = s_ri[e]
+            c = s_inter[i, I_TYPE]
             if c >= n_types:  # a connect: the dialer's record k
                 connect_ended(s, p, c - n_types, False)
-                talk = p.cp_handle[c - n_types, s.I[i, I_K]]
+                talk = p_cp_handle[c - n_types, s_inter[i, I_K]]
             else:
-                talk = p.arr_h[p.ct_i[c, CT_OFFSET] + s.I[i, I_K]]
+                talk = p_arr_h[p_ct_i[c, CT_OFFSET] + s_inter[i, I_K]]
             schedule(s, at + talk, C_COMPLETE, i, 0)
         elif kind == K_OFFERED:
-            if not p.auto_accept:
+            if not p_auto_accept:
                 wait = 0.0
                 # A connect is put through to the agent by the dialer: no ringing.
-                if p.ring_dist >= 0 and s.I[s.ri[e], I_TYPE] < n_types:
-                    wait = sample(p, p.ring_dist, rng_ring)
-                schedule(s, at + wait, C_ACCEPT, s.ri[e], e + 1)
+                if p_ring_dist >= 0 and s_inter[s_ri[e], I_TYPE] < n_types:
+                    wait = sample(p, p_ring_dist, rng_ring)
+                schedule(s, at + wait, C_ACCEPT, s_ri[e], e + 1)
         elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
-            a = s.ra[e]
-            leaving = s.A[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s.rx[e] <= at)
-            if leaving and s.A[a, A_WORK] == 0:
-                s.A[a, A_LEAVE] = -1
+            a = s_ra[e]
+            leaving = s_ag[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s_rx[e] <= at)
+            if leaving and s_ag[a, A_WORK] == 0:
+                s_ag[a, A_LEAVE] = -1
                 logout(s, p, a, at)
         elif kind == K_ABANDONED:
-            i = s.ri[e]
-            c = s.I[i, I_TYPE]
+            i = s_ri[e]
+            c = s_inter[i, I_TYPE]
             if c >= n_types:
                 continue
-            prob = p.ct_f[c, CTF_RETRIAL_P]
-            if prob <= 0.0 or p.ct_i[c, CT_PATIENCE] < 0:
+            prob = p_ct_f[c, CTF_RETRIAL_P]
+            if prob <= 0.0 or p_ct_i[c, CT_PATIENCE] < 0:
                 continue
             if rng_retry.random() < prob:
-                delay = sample(p, p.ct_i[c, CT_RETRIAL_DELAY], rng_retry)
+                delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
                 schedule(s, at + delay, C_RETRY, i, 0)
-        elif kind == K_NOT_READY and int(s.rx[e]) == R_NO_ANSWER:
-            schedule(s, at + RONA_RECOVERY, C_RECOVER, s.ra[e], 0)
+        elif kind == K_NOT_READY and int(s_rx[e]) == R_NO_ANSWER:
+            schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
 
 @numba.njit(cache=True)
 def _clean_timers(s: Any_) -> None:
     """Drop cancelled timers from the top of the router's timer heap."""
-    while s.cnt[N_TIM] > 0:
-        slot = s.tim_i[0, 2]
-        i = s.tim_i[0, 3]
-        if s.it_seq[i, slot] == s.tim_i[0, 0]:
+    s_cnt = s.cnt
+    s_tim_i = s.tim_i
+    s_it_seq = s.it_seq
+    s_tim_t = s.tim_t
+    while s_cnt[N_TIM] > 0:
+        slot = s_tim_i[0, 2]
+        i = s_tim_i[0, 3]
+        if s_it_seq[i, slot] == s_tim_i[0, 0]:
             return
-        tim_pop(s.tim_t, s.tim_i, s.cnt, N_TIM)
+        tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
 
 
 @numba.njit(cache=True)
 def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
-    for j in range(p.init_t.shape[0]):
-        schedule(s, p.init_t[j], p.init_i[j, 0], p.init_i[j, 1], p.init_i[j, 2])
-    dialer = p.cp_i.shape[0] > 0
+    s_cnt = s.cnt
+    s_cal_t = s.cal_t
+    s_tim_t = s.tim_t
+    s_cal_i = s.cal_i
+    s_tim_i = s.tim_i
+    p_init_t = p.init_t
+    p_init_i = p.init_i
+    p_cp_i = p.cp_i
+    for j in range(p_init_t.shape[0]):
+        schedule(s, p_init_t[j], p_init_i[j, 0], p_init_i[j, 1], p_init_i[j, 2])
+    dialer = p_cp_i.shape[0] > 0
     while True:
         _clean_timers(s)
-        start = s.cnt[N_EV]
+        start = s_cnt[N_EV]
         kind = -1
         at = 0.0
-        have_timer = s.cnt[N_TIM] > 0
-        if s.cnt[N_CAL] > 0 and (not have_timer or s.cal_t[0] < s.tim_t[0]):
-            at = s.cal_t[0]
-            kind = s.cal_i[0, 1]
-            a = s.cal_i[0, 2]
-            b = s.cal_i[0, 3]
-            cal_pop(s.cal_t, s.cal_i, s.cnt, N_CAL)
+        have_timer = s_cnt[N_TIM] > 0
+        if s_cnt[N_CAL] > 0 and (not have_timer or s_cal_t[0] < s_tim_t[0]):
+            at = s_cal_t[0]
+            kind = s_cal_i[0, 1]
+            a = s_cal_i[0, 2]
+            b = s_cal_i[0, 3]
+            cal_pop(s_cal_t, s_cal_i, s_cnt, N_CAL)
             _action(s, p, at, kind, a, b, rng_retry)
         elif have_timer:
-            limit = s.tim_t[0]
+            limit = s_tim_t[0]
             at = limit
-            while s.cnt[N_TIM] > 0 and s.tim_t[0] <= limit:
-                due = s.tim_t[0]
-                slot = s.tim_i[0, 2]
-                i = s.tim_i[0, 3]
-                tim_pop(s.tim_t, s.tim_i, s.cnt, N_TIM)
+            while s_cnt[N_TIM] > 0 and s_tim_t[0] <= limit:
+                due = s_tim_t[0]
+                slot = s_tim_i[0, 2]
+                i = s_tim_i[0, 3]
+                tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
                 fire(s, p, slot, i, due)
-                if s.cnt[N_FLAG] != 0:
-                    return int(s.cnt[N_FLAG])
+                if s_cnt[N_FLAG] != 0:
+                    return int(s_cnt[N_FLAG])
                 _clean_timers(s)
         else:
             break
-        if s.cnt[N_FLAG] != 0:
-            return int(s.cnt[N_FLAG])
-        end = s.cnt[N_EV]
+        if s_cnt[N_FLAG] != 0:
+            return int(s_cnt[N_FLAG])
+        end = s_cnt[N_EV]
         _react(s, p, start, end, rng_retry, rng_ring)
         if dialer and (end > start or kind == C_CAMPAIGN or kind == C_DIAL_END or kind == C_GRACE):  # noqa: SIM109
             pace(s, p, at)
-        if s.cnt[N_FLAG] != 0:
-            return int(s.cnt[N_FLAG])
+        if s_cnt[N_FLAG] != 0:
+            return int(s_cnt[N_FLAG])
     return 0
 
 

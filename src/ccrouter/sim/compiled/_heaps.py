@@ -43,7 +43,7 @@ def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
         ci[y, j] = v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
              t: float, kind: int, a: int, b: int) -> bool:  # fmt: skip
     """Schedule ``(t, kind, a, b)``; ``cnt[n_idx]`` is the size, ``cnt[ctr_idx]`` the counter."""
@@ -68,7 +68,7 @@ def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest entry (read it at index 0 first)."""
     n = cnt[n_idx] - 1
@@ -117,7 +117,7 @@ def _tim_swap(tt: Array, ti: Array, x: int, y: int) -> None:
         ti[y, j] = v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
              due: float, seq: int, rank: int, slot: int, iid: int) -> bool:  # fmt: skip
     """Add a timer ``(due, seq, rank)`` of ``slot`` for interaction ``iid``."""
@@ -141,7 +141,7 @@ def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest timer."""
     n = cnt[n_idx] - 1
@@ -191,7 +191,7 @@ def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
         gi[g, y, j] = v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def grp_push(gf: Array, gi: Array, gn: Array, g: int,
              k1: float, arrived: float, qseq: int, iid: int, ver: int) -> bool:  # fmt: skip
     """File interaction ``iid`` (enqueue version ``ver``) in waiting group ``g``."""
@@ -215,7 +215,7 @@ def grp_push(gf: Array, gi: Array, gn: Array, g: int,
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
     """Remove the head of waiting group ``g``."""
     n = gn[g] - 1
@@ -242,7 +242,7 @@ def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
             break
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
     """Add an action to the run's calendar (``s``: the run state); flag an overflow."""
     if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):

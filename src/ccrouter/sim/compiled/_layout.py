@@ -5,6 +5,23 @@ Plain module-level integers: Numba reads them as compile-time constants.
 
 from __future__ import annotations
 
+# --- strategies (ccrouter.routing.strategies codes; repeated here because the simulator may
+# not import the routing internals: a test ties them) ---------------------------------------
+LONGEST_IDLE = 0
+MOST_SKILLED = 1
+LEAST_OCCUPIED = 2
+FEWEST_HANDLED = 3
+ROUND_ROBIN = 4
+RANDOM = 5
+STRATEGY_CODES = {
+    "longest_idle": LONGEST_IDLE,
+    "most_skilled": MOST_SKILLED,
+    "least_occupied": LEAST_OCCUPIED,
+    "fewest_handled": FEWEST_HANDLED,
+    "round_robin": ROUND_ROBIN,
+    "random": RANDOM,
+}
+
 # --- record kinds (one per router event type the compiled engine emits) -------------------
 K_LOGIN = 0
 K_LOGOUT = 1

@@ -16,13 +16,6 @@ from typing import Any
 import numba
 import numpy as np
 
-from ccrouter.routing.strategies import (
-    FEWEST_HANDLED,
-    LEAST_OCCUPIED,
-    MOST_SKILLED,
-    RANDOM,
-    ROUND_ROBIN,
-)
 from ccrouter.sim.compiled._heaps import grp_pop, grp_push, tim_push
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
@@ -36,6 +29,7 @@ from ccrouter.sim.compiled._layout import (
     F_ARRIVED,
     F_DEADLINE,
     F_PRIORITY,
+    FEWEST_HANDLED,
     I_AGENT,
     I_ATTEMPT,
     I_CB,
@@ -65,6 +59,8 @@ from ccrouter.sim.compiled._layout import (
     K_REMINDED,
     K_TIMED_OUT,
     K_WRAP_ENDED,
+    LEAST_OCCUPIED,
+    MOST_SKILLED,
     N_DECL,
     N_EV,
     N_FLAG,
@@ -89,6 +85,8 @@ from ccrouter.sim.compiled._layout import (
     QF_TIMEOUT,
     QF_WRAP,
     R_NO_ANSWER,
+    RANDOM,
+    ROUND_ROBIN,
     S_ABANDONED,
     S_COMPLETED,
     S_CONNECTED,
@@ -106,120 +104,158 @@ Any_ = Any
 # --- records, timers, queues ------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
-    n = s.cnt[N_EV]
-    if n < s.rk.shape[0]:
-        s.rk[n] = kind
-        s.rt[n] = at
-        s.ri[n] = i
-        s.ra[n] = a
-        s.rx[n] = x
+    s_cnt = s.cnt
+    s_rk = s.rk
+    s_rt = s.rt
+    s_ri = s.ri
+    s_ra = s.ra
+    s_rx = s.rx
+    n = s_cnt[N_EV]
+    if n < s_rk.shape[0]:
+        s_rk[n] = kind
+        s_rt[n] = at
+        s_ri[n] = i
+        s_ra[n] = a
+        s_rx[n] = x
     else:
-        s.cnt[N_FLAG] = OV_RECORDS
-    s.cnt[N_EV] = n + 1
+        s_cnt[N_FLAG] = OV_RECORDS
+    s_cnt[N_EV] = n + 1
     return int(n + 1)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
-    s.it_seq[i, slot] = seq
-    if not tim_push(s.tim_t, s.tim_i, s.cnt, N_TIM, due, seq, TIMER_RANK[slot], slot, i):
-        s.cnt[N_FLAG] = OV_TIMERS
+    s_it_seq = s.it_seq
+    s_tim_t = s.tim_t
+    s_tim_i = s.tim_i
+    s_cnt = s.cnt
+    s_it_seq[i, slot] = seq
+    if not tim_push(s_tim_t, s_tim_i, s_cnt, N_TIM, due, seq, TIMER_RANK[slot], slot, i):
+        s_cnt[N_FLAG] = OV_TIMERS
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def cancel_timer(s: Any_, slot: int, i: int) -> None:
-    s.it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
+    s_it_seq = s.it_seq
+    s_it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def enqueue(s: Any_, p: Any_, i: int) -> None:
     """File a waiting interaction in its group under its key (``_keys``)."""
-    s.I[i, I_VER] += 1
-    g = s.I[i, I_GROUP]
-    rate = p.q_f[s.I[i, I_QUEUE], QF_AGING]
-    arrived = s.F[i, F_ARRIVED]
-    k1 = -(s.F[i, F_PRIORITY] - rate * arrived)
-    if not grp_push(s.gf, s.gi, s.gn, g, k1, arrived, s.I[i, I_QSEQ], i, s.I[i, I_VER]):
-        s.cnt[N_FLAG] = OV_QUEUE
+    s_inter = s.I
+    s_fl = s.F
+    s_gf = s.gf
+    s_gi = s.gi
+    s_gn = s.gn
+    s_cnt = s.cnt
+    p_q_f = p.q_f
+    s_inter[i, I_VER] += 1
+    g = s_inter[i, I_GROUP]
+    rate = p_q_f[s_inter[i, I_QUEUE], QF_AGING]
+    arrived = s_fl[i, F_ARRIVED]
+    k1 = -(s_fl[i, F_PRIORITY] - rate * arrived)
+    if not grp_push(s_gf, s_gi, s_gn, g, k1, arrived, s_inter[i, I_QSEQ], i, s_inter[i, I_VER]):
+        s_cnt[N_FLAG] = OV_QUEUE
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def dequeue(s: Any_, i: int) -> None:
-    s.I[i, I_VER] += 1  # its entry goes stale
+    s_inter = s.I
+    s_inter[i, I_VER] += 1  # its entry goes stale
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def head(s: Any_, g: int) -> int:
     """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
-    while s.gn[g] > 0:
-        i = s.gi[g, 0, 1]
-        if s.I[i, I_STATUS] == S_QUEUED and s.I[i, I_VER] == s.gi[g, 0, 2]:
+    s_gn = s.gn
+    s_gi = s.gi
+    s_inter = s.I
+    s_gf = s.gf
+    while s_gn[g] > 0:
+        i = s_gi[g, 0, 1]
+        if s_inter[i, I_STATUS] == S_QUEUED and s_inter[i, I_VER] == s_gi[g, 0, 2]:
             return int(i)
-        grp_pop(s.gf, s.gi, s.gn, g)
+        grp_pop(s_gf, s_gi, s_gn, g)
     return -1
 
 
 # --- agents -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
     """Keep each channel's ready set (ready with free capacity) in step with the agent."""
-    ag = s.A[a, A_GROUP]
-    ready = s.A[a, A_PRES] == P_READY
-    for ch in range(p.n_channels):
-        avail = ready and p.ag_cap[ag, ch] - s.use[a, ch] > 0
-        pos = s.rpos[ch, a]
+    s_ag = s.A
+    s_use = s.use
+    s_rpos = s.rpos
+    s_rn = s.rn
+    s_rl = s.rl
+    p_n_channels = p.n_channels
+    p_ag_cap = p.ag_cap
+    ag = s_ag[a, A_GROUP]
+    ready = s_ag[a, A_PRES] == P_READY
+    for ch in range(p_n_channels):
+        avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0
+        pos = s_rpos[ch, a]
         if avail and pos < 0:
-            n = s.rn[ch]
-            s.rl[ch, n] = a
-            s.rpos[ch, a] = n
-            s.rn[ch] = n + 1
+            n = s_rn[ch]
+            s_rl[ch, n] = a
+            s_rpos[ch, a] = n
+            s_rn[ch] = n + 1
         elif not avail and pos >= 0:
-            last = s.rn[ch] - 1
-            moved = s.rl[ch, last]
-            s.rl[ch, pos] = moved
-            s.rpos[ch, moved] = pos
-            s.rpos[ch, a] = -1
-            s.rn[ch] = last
+            last = s_rn[ch] - 1
+            moved = s_rl[ch, last]
+            s_rl[ch, pos] = moved
+            s_rpos[ch, moved] = pos
+            s_rpos[ch, a] = -1
+            s_rn[ch] = last
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
-    s.use[a, ch] -= 1
-    s.A[a, A_INUSE] -= 1
-    s.A[a, A_WORK] -= 1
-    if s.A[a, A_WORK] == 0:
-        s.a_idle[a] = at
+    s_use = s.use
+    s_ag = s.A
+    s_a_idle = s.a_idle
+    s_use[a, ch] -= 1
+    s_ag[a, A_INUSE] -= 1
+    s_ag[a, A_WORK] -= 1
+    if s_ag[a, A_WORK] == 0:
+        s_a_idle[a] = at
     sync(s, p, a)
 
 
 # --- queue policies (deadlines) ---------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
     """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
-    deadline = s.F[i, F_DEADLINE]
-    if np.isnan(deadline) or s.I[i, I_OVERDUE] != 0:
+    s_fl = s.F
+    s_inter = s.I
+    s_it_seq = s.it_seq
+    p_q_i = p.q_i
+    p_q_rem = p.q_rem
+    deadline = s_fl[i, F_DEADLINE]
+    if np.isnan(deadline) or s_inter[i, I_OVERDUE] != 0:
         return
-    if s.it_seq[i, T_OVERDUE] < 0:
+    if s_it_seq[i, T_OVERDUE] < 0:
         set_timer(s, deadline if deadline >= at else at, seq, T_OVERDUE, i)
-    q = s.I[i, I_QUEUE]
-    n = p.q_i[q, Q_N_REMINDERS]
-    while s.I[i, I_REMINDED] < n:
-        due = deadline - p.q_rem[q, s.I[i, I_REMINDED]]
+    q = s_inter[i, I_QUEUE]
+    n = p_q_i[q, Q_N_REMINDERS]
+    while s_inter[i, I_REMINDED] < n:
+        due = deadline - p_q_rem[q, s_inter[i, I_REMINDED]]
         if due >= at:
-            if s.it_seq[i, T_REMIND] < 0:
+            if s_it_seq[i, T_REMIND] < 0:
                 set_timer(s, due, seq, T_REMIND, i)
             break
-        s.I[i, I_REMINDED] += 1
+        s_inter[i, I_REMINDED] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def disarm(s: Any_, i: int) -> None:
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
@@ -228,7 +264,7 @@ def disarm(s: Any_, i: int) -> None:
 # --- selection --------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def uniform(seed: np.uint64, seq: int) -> float:
     """``ccrouter.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
@@ -242,13 +278,16 @@ def uniform(seed: np.uint64, seq: int) -> float:
     return float(z >> np.uint64(11)) / 9007199254740992.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def declined(s: Any_, i: int, a: int) -> bool:
-    j = s.I[i, I_DECL]
+    s_inter = s.I
+    s_decl_agent = s.decl_agent
+    s_decl_next = s.decl_next
+    j = s_inter[i, I_DECL]
     while j >= 0:
-        if s.decl_agent[j] == a:
+        if s_decl_agent[j] == a:
             return True
-        j = s.decl_next[j]
+        j = s_decl_next[j]
     return False
 
 
@@ -257,35 +296,50 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     """The agent the queue's strategy offers ``i`` to (-1: nobody), as the selection kernel:
     the smallest key among the ready eligible agents, the ones who declined it only when no
     one else is eligible; ``random`` by rank in slot order."""
-    g = s.I[i, I_GROUP]
-    ch = p.g_channel[g]
-    q = s.I[i, I_QUEUE]
-    strategy = p.q_i[q, Q_STRATEGY]
-    has_decl = s.I[i, I_DECL] >= 0
+    s_inter = s.I
+    s_rn = s.rn
+    s_rl = s.rl
+    s_ag = s.A
+    s_buf = s.buf
+    s_cnt = s.cnt
+    s_by_order = s.by_order
+    s_rr_last = s.rr_last
+    s_a_idle = s.a_idle
+    p_g_channel = p.g_channel
+    p_q_i = p.q_i
+    p_ag_elig = p.ag_elig
+    p_seed = p.seed
+    p_ag_sum = p.ag_sum
+    p_ag_captot = p.ag_captot
+    g = s_inter[i, I_GROUP]
+    ch = p_g_channel[g]
+    q = s_inter[i, I_QUEUE]
+    strategy = p_q_i[q, Q_STRATEGY]
+    has_decl = s_inter[i, I_DECL] >= 0
     if strategy == RANDOM:
         c = 0
         cx = 0
-        for j in range(s.rn[ch]):
-            b = s.rl[ch, j]
-            if p.ag_elig[s.A[b, A_GROUP], g] == 0:
+        for j in range(s_rn[ch]):
+            b = s_rl[ch, j]
+            if p_ag_elig[s_ag[b, A_GROUP], g] == 0:
                 continue
             if has_decl and declined(s, i, b):
                 cx += 1
             else:
-                s.buf[c] = s.A[b, A_ORDER]
+                s_buf[c] = s_ag[b, A_ORDER]
                 c += 1
         if c == 0:
             if cx == 0:
                 return -1
-            for j in range(s.rn[ch]):
-                b = s.rl[ch, j]
-                if p.ag_elig[s.A[b, A_GROUP], g] != 0:
-                    s.buf[c] = s.A[b, A_ORDER]
+            for j in range(s_rn[ch]):
+                b = s_rl[ch, j]
+                if p_ag_elig[s_ag[b, A_GROUP], g] != 0:
+                    s_buf[c] = s_ag[b, A_ORDER]
                     c += 1
-        pool = np.sort(s.buf[:c])
-        order = pool[int(uniform(p.seed, s.cnt[N_EV] + 1) * c)]
-        return int(s.by_order[order])
-    rr_last = s.rr_last[q]
+        pool = np.sort(s_buf[:c])
+        order = pool[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
+        return int(s_by_order[order])
+    rr_last = s_rr_last[q]
     best = -1
     bp = np.inf
     bs = np.inf
@@ -294,23 +348,23 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     xp = np.inf
     xs = np.inf
     xo = np.inf
-    for j in range(s.rn[ch]):
-        b = s.rl[ch, j]
-        ag = s.A[b, A_GROUP]
-        if p.ag_elig[ag, g] == 0:
+    for j in range(s_rn[ch]):
+        b = s_rl[ch, j]
+        ag = s_ag[b, A_GROUP]
+        if p_ag_elig[ag, g] == 0:
             continue
-        order = float(s.A[b, A_ORDER])
+        order = float(s_ag[b, A_ORDER])
         if strategy == MOST_SKILLED:
-            pr = -float(p.ag_sum[ag, g])
+            pr = -float(p_ag_sum[ag, g])
         elif strategy == ROUND_ROBIN:
-            pr = 1.0 if s.A[b, A_ORDER] <= rr_last else 0.0
+            pr = 1.0 if s_ag[b, A_ORDER] <= rr_last else 0.0
         elif strategy == LEAST_OCCUPIED:
-            pr = s.A[b, A_INUSE] / p.ag_captot[ag]
+            pr = s_ag[b, A_INUSE] / p_ag_captot[ag]
         elif strategy == FEWEST_HANDLED:
-            pr = float(s.A[b, A_HANDLED])
+            pr = float(s_ag[b, A_HANDLED])
         else:
-            pr = s.a_idle[b]
-        sc = 0.0 if strategy == ROUND_ROBIN else s.a_idle[b]
+            pr = s_a_idle[b]
+        sc = 0.0 if strategy == ROUND_ROBIN else s_a_idle[b]
         if has_decl and declined(s, i, b):
             if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
                 bestx, xp, xs, xo = b, pr, sc, order
@@ -322,24 +376,33 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
 @numba.njit(cache=True)
 def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     """``core.best_interaction_for``: the waiting interaction ``a`` takes next (-1: none)."""
-    ag = s.A[a, A_GROUP]
+    s_ag = s.A
+    s_gn = s.gn
+    s_use = s.use
+    s_inter = s.I
+    s_fl = s.F
+    p_g_channel = p.g_channel
+    p_ag_elig = p.ag_elig
+    p_ag_cap = p.ag_cap
+    p_q_f = p.q_f
+    ag = s_ag[a, A_GROUP]
     best = -1
     b1 = np.inf
     b2 = np.inf
     b3 = 0
-    for g in range(p.g_channel.shape[0]):
-        if p.ag_elig[ag, g] == 0 or s.gn[g] == 0:
+    for g in range(p_g_channel.shape[0]):
+        if p_ag_elig[ag, g] == 0 or s_gn[g] == 0:
             continue
-        ch = p.g_channel[g]
-        if p.ag_cap[ag, ch] - s.use[a, ch] <= 0:
+        ch = p_g_channel[g]
+        if p_ag_cap[ag, ch] - s_use[a, ch] <= 0:
             continue
         h = head(s, g)
         if h < 0:
             continue
-        rate = p.q_f[s.I[h, I_QUEUE], QF_AGING]
-        k1 = -(s.F[h, F_PRIORITY] + rate * (at - s.F[h, F_ARRIVED]))
-        k2 = s.F[h, F_ARRIVED]
-        k3 = s.I[h, I_QSEQ]
+        rate = p_q_f[s_inter[h, I_QUEUE], QF_AGING]
+        k1 = -(s_fl[h, F_PRIORITY] + rate * (at - s_fl[h, F_ARRIVED]))
+        k2 = s_fl[h, F_ARRIVED]
+        k3 = s_inter[h, I_QSEQ]
         if best < 0 or k1 < b1 or (k1 == b1 and (k2 < b2 or (k2 == b2 and k3 < b3))):
             best, b1, b2, b3 = h, k1, k2, k3
     return best
@@ -348,81 +411,99 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
 # --- offers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def accept(s: Any_, p: Any_, i: int, at: float) -> None:
-    a = s.I[i, I_AGENT]
+    s_inter = s.I
+    s_ag = s.A
+    a = s_inter[i, I_AGENT]
     emit(s, K_ACCEPTED, at, i, a, np.nan)
     cancel_timer(s, T_OFFER, i)
-    s.I[i, I_STATUS] = S_CONNECTED
-    s.A[a, A_HANDLED] += 1
-    s.A[a, A_MISSES] = 0
+    s_inter[i, I_STATUS] = S_CONNECTED
+    s_ag[a, A_HANDLED] += 1
+    s_ag[a, A_MISSES] = 0
 
 
 @numba.njit(cache=True)
 def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
     """``core._offer`` and its events applied (auto-accepted when the config says so)."""
-    q = s.I[i, I_QUEUE]
+    s_inter = s.I
+    s_q_wait = s.q_wait
+    s_use = s.use
+    s_ag = s.A
+    s_rr_last = s.rr_last
+    p_q_i = p.q_i
+    p_auto_accept = p.auto_accept
+    p_q_f = p.q_f
+    p_g_channel = p.g_channel
+    q = s_inter[i, I_QUEUE]
     expires = np.nan
-    if p.q_i[q, Q_HAS_TIMEOUT] != 0 and not p.auto_accept:
-        expires = at + p.q_f[q, QF_TIMEOUT]
+    if p_q_i[q, Q_HAS_TIMEOUT] != 0 and not p_auto_accept:
+        expires = at + p_q_f[q, QF_TIMEOUT]
     seq = emit(s, K_OFFERED, at, i, a, expires)
     dequeue(s, i)
-    s.q_wait[q] -= 1
+    s_q_wait[q] -= 1
     disarm(s, i)
-    s.I[i, I_STATUS] = S_OFFERED
-    s.I[i, I_AGENT] = a
-    s.I[i, I_OFFSEQ] = seq
-    ch = p.g_channel[s.I[i, I_GROUP]]
-    s.use[a, ch] += 1
-    s.A[a, A_INUSE] += 1
-    s.A[a, A_WORK] += 1
+    s_inter[i, I_STATUS] = S_OFFERED
+    s_inter[i, I_AGENT] = a
+    s_inter[i, I_OFFSEQ] = seq
+    ch = p_g_channel[s_inter[i, I_GROUP]]
+    s_use[a, ch] += 1
+    s_ag[a, A_INUSE] += 1
+    s_ag[a, A_WORK] += 1
     if not np.isnan(expires):
         set_timer(s, expires, seq, T_OFFER, i)
-    s.rr_last[q] = s.A[a, A_ORDER]
+    s_rr_last[q] = s_ag[a, A_ORDER]
     sync(s, p, a)
-    if p.auto_accept:
+    if p_auto_accept:
         accept(s, p, i, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
-    if s.I[i, I_STATUS] != S_QUEUED:
+    s_inter = s.I
+    if s_inter[i, I_STATUS] != S_QUEUED:
         return
     a = select_agent(s, p, i)
     if a >= 0:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
-    while s.A[a, A_PRES] == P_READY:
+    s_ag = s.A
+    while s_ag[a, A_PRES] == P_READY:
         i = best_for(s, p, a, at)
         if i < 0:
             return
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
     """A new interaction of type ``c`` (call types, then campaigns), record ``k``; -1 (and an
     overflow flag) when there is no room."""
-    n = s.cnt[N_INT]
-    if n >= s.I.shape[0]:
-        s.cnt[N_FLAG] = OV_INTERACTIONS
+    s_cnt = s.cnt
+    s_inter = s.I
+    s_fl = s.F
+    s_it_seq = s.it_seq
+    n = s_cnt[N_INT]
+    if n >= s_inter.shape[0]:
+        s_cnt[N_FLAG] = OV_INTERACTIONS
         return -1
-    s.cnt[N_INT] = n + 1
-    s.I[n, I_TYPE] = c
-    s.I[n, I_K] = k
-    s.I[n, I_ATTEMPT] = attempt
-    s.I[n, I_AGENT] = -1
-    s.I[n, I_DECL] = -1
-    s.I[n, I_OFFSEQ] = -1
-    s.I[n, I_QUEUE] = q
-    s.I[n, I_GROUP] = g
-    s.F[n, F_PRIORITY] = priority
-    s.it_seq[n, :] = -1
+    s_cnt[N_INT] = n + 1
+    s_inter[n, I_TYPE] = c
+    s_inter[n, I_K] = k
+    s_inter[n, I_ATTEMPT] = attempt
+    s_inter[n, I_AGENT] = -1
+    s_inter[n, I_DECL] = -1
+    s_inter[n, I_OFFSEQ] = -1
+    s_inter[n, I_QUEUE] = q
+    s_inter[n, I_GROUP] = g
+    s_fl[n, F_PRIORITY] = priority
+    for j in range(s_it_seq.shape[1]):
+        s_it_seq[n, j] = -1
     return int(n)
 
 
@@ -431,105 +512,125 @@ def new_interaction(
 
 @numba.njit(cache=True)
 def login(s: Any_, p: Any_, a: int, at: float) -> None:
-    s.cnt[N_LOGINS] += 1
-    order = s.cnt[N_LOGINS]
+    s_cnt = s.cnt
+    s_ag = s.A
+    s_by_order = s.by_order
+    s_a_idle = s.a_idle
+    s_cnt[N_LOGINS] += 1
+    order = s_cnt[N_LOGINS]
     emit(s, K_LOGIN, at, -1, a, np.nan)
-    s.A[a, A_ORDER] = order
-    s.by_order[order] = a
-    s.A[a, A_PRES] = P_NOT_READY
-    s.A[a, A_REASON] = -1
-    s.a_idle[a] = at
-    s.A[a, A_HANDLED] = 0
-    s.A[a, A_MISSES] = 0
+    s_ag[a, A_ORDER] = order
+    s_by_order[order] = a
+    s_ag[a, A_PRES] = P_NOT_READY
+    s_ag[a, A_REASON] = -1
+    s_a_idle[a] = at
+    s_ag[a, A_HANDLED] = 0
+    s_ag[a, A_MISSES] = 0
     sync(s, p, a)
 
 
 @numba.njit(cache=True)
 def ready(s: Any_, p: Any_, a: int, at: float) -> None:
-    if s.A[a, A_PRES] == P_READY:
+    s_ag = s.A
+    s_a_idle = s.a_idle
+    if s_ag[a, A_PRES] == P_READY:
         return
     emit(s, K_READY, at, -1, a, np.nan)
-    s.A[a, A_PRES] = P_READY
-    s.A[a, A_REASON] = -1
-    s.a_idle[a] = at
-    s.A[a, A_MISSES] = 0
+    s_ag[a, A_PRES] = P_READY
+    s_ag[a, A_REASON] = -1
+    s_a_idle[a] = at
+    s_ag[a, A_MISSES] = 0
     sync(s, p, a)
     take_work(s, p, a, at)
 
 
 @numba.njit(cache=True)
 def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
-    if s.A[a, A_PRES] == P_NOT_READY and s.A[a, A_REASON] == reason:
+    s_ag = s.A
+    if s_ag[a, A_PRES] == P_NOT_READY and s_ag[a, A_REASON] == reason:
         return
     emit(s, K_NOT_READY, at, -1, a, float(reason))
-    s.A[a, A_PRES] = P_NOT_READY
-    s.A[a, A_REASON] = reason
+    s_ag[a, A_PRES] = P_NOT_READY
+    s_ag[a, A_REASON] = reason
     sync(s, p, a)
 
 
 @numba.njit(cache=True)
 def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     """A logout with no work in hand (the engine logs out only such agents)."""
+    s_ag = s.A
     emit(s, K_LOGOUT, at, -1, a, np.nan)
-    s.A[a, A_PRES] = P_OUT
-    s.A[a, A_REASON] = -1
+    s_ag[a, A_PRES] = P_OUT
+    s_ag[a, A_REASON] = -1
     sync(s, p, a)
 
 
 @numba.njit(cache=True)
 def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     """Queue ``i`` (its type, queue, group and priority already set), then route it."""
+    s_inter = s.I
+    s_fl = s.F
+    s_q_wait = s.q_wait
+    p_q_i = p.q_i
+    p_q_f = p.q_f
     seq = emit(s, K_QUEUED, at, i, -1, np.nan)
-    s.I[i, I_QSEQ] = seq
-    s.I[i, I_STATUS] = S_QUEUED
-    s.F[i, F_ARRIVED] = at
-    q = s.I[i, I_QUEUE]
-    s.q_wait[q] += 1
-    if p.q_i[q, Q_HAS_DEADLINE] != 0:
-        deadline = at + p.q_f[q, QF_DEADLINE]
+    s_inter[i, I_QSEQ] = seq
+    s_inter[i, I_STATUS] = S_QUEUED
+    s_fl[i, F_ARRIVED] = at
+    q = s_inter[i, I_QUEUE]
+    s_q_wait[q] += 1
+    if p_q_i[q, Q_HAS_DEADLINE] != 0:
+        deadline = at + p_q_f[q, QF_DEADLINE]
         seq = emit(s, K_DEADLINE, at, i, -1, deadline)
-        s.F[i, F_DEADLINE] = deadline
+        s_fl[i, F_DEADLINE] = deadline
         arm(s, p, i, at, seq)
     route_interaction(s, p, i, at)
-    if s.I[i, I_STATUS] == S_QUEUED:  # filed only if it still waits (deferred filing)
+    if s_inter[i, I_STATUS] == S_QUEUED:  # filed only if it still waits (deferred filing)
         enqueue(s, p, i)
 
 
 @numba.njit(cache=True)
 def complete(s: Any_, p: Any_, i: int, at: float) -> None:
-    a = s.I[i, I_AGENT]
-    q = s.I[i, I_QUEUE]
-    until = at + p.q_f[q, QF_WRAP]
+    s_inter = s.I
+    p_q_f = p.q_f
+    p_g_channel = p.g_channel
+    a = s_inter[i, I_AGENT]
+    q = s_inter[i, I_QUEUE]
+    until = at + p_q_f[q, QF_WRAP]
     seq = emit(s, K_COMPLETED, at, i, a, until)
-    s.I[i, I_STATUS] = S_COMPLETED
+    s_inter[i, I_STATUS] = S_COMPLETED
     if until > at:
         set_timer(s, until, seq, T_WRAP, i)
     else:
-        release(s, p, a, p.g_channel[s.I[i, I_GROUP]], at)
+        release(s, p, a, p_g_channel[s_inter[i, I_GROUP]], at)
     take_work(s, p, a, at)
 
 
 @numba.njit(cache=True)
 def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
-    status = s.I[i, I_STATUS]
-    holder = s.I[i, I_AGENT] if status == S_OFFERED else -1
+    s_inter = s.I
+    s_q_wait = s.q_wait
+    p_g_channel = p.g_channel
+    status = s_inter[i, I_STATUS]
+    holder = s_inter[i, I_AGENT] if status == S_OFFERED else -1
     emit(s, K_ABANDONED, at, i, holder, np.nan)
     if status == S_QUEUED:
         dequeue(s, i)
         disarm(s, i)
-        s.q_wait[s.I[i, I_QUEUE]] -= 1
+        s_q_wait[s_inter[i, I_QUEUE]] -= 1
     elif holder >= 0:
         cancel_timer(s, T_OFFER, i)
-        release(s, p, holder, p.g_channel[s.I[i, I_GROUP]], at)
-    s.I[i, I_STATUS] = S_ABANDONED
+        release(s, p, holder, p_g_channel[s_inter[i, I_GROUP]], at)
+    s_inter[i, I_STATUS] = S_ABANDONED
     if holder >= 0:
         take_work(s, p, holder, at)
 
 
 @numba.njit(cache=True)
 def request_callback(s: Any_, i: int, at: float) -> None:
+    s_inter = s.I
     emit(s, K_CALLBACK, at, i, -1, np.nan)
-    s.I[i, I_CB] = 1
+    s_inter[i, I_CB] = 1
 
 
 # --- timers -----------------------------------------------------------------------------------
@@ -537,36 +638,44 @@ def request_callback(s: Any_, i: int, at: float) -> None:
 
 @numba.njit(cache=True)
 def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
-    a = s.I[i, I_AGENT]
+    s_inter = s.I
+    s_cnt = s.cnt
+    s_decl_agent = s.decl_agent
+    s_decl_next = s.decl_next
+    s_ag = s.A
+    s_q_wait = s.q_wait
+    p_g_channel = p.g_channel
+    p_max_no_answer = p.max_no_answer
+    a = s_inter[i, I_AGENT]
     seq = emit(s, K_TIMED_OUT, due, i, a, np.nan)
     cancel_timer(s, T_OFFER, i)
-    s.I[i, I_STATUS] = S_QUEUED
-    s.I[i, I_AGENT] = -1
+    s_inter[i, I_STATUS] = S_QUEUED
+    s_inter[i, I_AGENT] = -1
     if not declined(s, i, a):
-        n = s.cnt[N_DECL]
-        if n < s.decl_agent.shape[0]:
-            s.decl_agent[n] = a
-            s.decl_next[n] = -1
+        n = s_cnt[N_DECL]
+        if n < s_decl_agent.shape[0]:
+            s_decl_agent[n] = a
+            s_decl_next[n] = -1
             # appended at the tail (the router's declined_by is oldest first)
-            j = s.I[i, I_DECL]
+            j = s_inter[i, I_DECL]
             if j < 0:
-                s.I[i, I_DECL] = n
+                s_inter[i, I_DECL] = n
             else:
-                while s.decl_next[j] >= 0:
-                    j = s.decl_next[j]
-                s.decl_next[j] = n
-            s.cnt[N_DECL] = n + 1
+                while s_decl_next[j] >= 0:
+                    j = s_decl_next[j]
+                s_decl_next[j] = n
+            s_cnt[N_DECL] = n + 1
         else:
-            s.cnt[N_FLAG] = OV_DECLINED
-    s.A[a, A_MISSES] += 1
-    release(s, p, a, p.g_channel[s.I[i, I_GROUP]], due)
+            s_cnt[N_FLAG] = OV_DECLINED
+    s_ag[a, A_MISSES] += 1
+    release(s, p, a, p_g_channel[s_inter[i, I_GROUP]], due)
     enqueue(s, p, i)
-    s.q_wait[s.I[i, I_QUEUE]] += 1
+    s_q_wait[s_inter[i, I_QUEUE]] += 1
     arm(s, p, i, due, seq)
-    if s.A[a, A_MISSES] >= p.max_no_answer and s.A[a, A_PRES] == P_READY:
+    if s_ag[a, A_MISSES] >= p_max_no_answer and s_ag[a, A_PRES] == P_READY:
         emit(s, K_NOT_READY, due, -1, a, float(R_NO_ANSWER))
-        s.A[a, A_PRES] = P_NOT_READY
-        s.A[a, A_REASON] = R_NO_ANSWER
+        s_ag[a, A_PRES] = P_NOT_READY
+        s_ag[a, A_REASON] = R_NO_ANSWER
         sync(s, p, a)
     route_interaction(s, p, i, due)
     take_work(s, p, a, due)
@@ -574,32 +683,39 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
 
 @numba.njit(cache=True)
 def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
-    a = s.I[i, I_AGENT]
+    s_inter = s.I
+    p_g_channel = p.g_channel
+    a = s_inter[i, I_AGENT]
     emit(s, K_WRAP_ENDED, due, i, a, np.nan)
     cancel_timer(s, T_WRAP, i)
-    release(s, p, a, p.g_channel[s.I[i, I_GROUP]], due)
+    release(s, p, a, p_g_channel[s_inter[i, I_GROUP]], due)
     take_work(s, p, a, due)
 
 
 @numba.njit(cache=True)
 def remind(s: Any_, p: Any_, i: int, due: float) -> None:
-    q = s.I[i, I_QUEUE]
-    seq = emit(s, K_REMINDED, due, i, -1, p.q_rem[q, s.I[i, I_REMINDED]])
+    s_inter = s.I
+    p_q_rem = p.q_rem
+    q = s_inter[i, I_QUEUE]
+    seq = emit(s, K_REMINDED, due, i, -1, p_q_rem[q, s_inter[i, I_REMINDED]])
     cancel_timer(s, T_REMIND, i)
-    s.I[i, I_REMINDED] += 1
+    s_inter[i, I_REMINDED] += 1
     arm(s, p, i, due, seq)
     route_interaction(s, p, i, due)
 
 
 @numba.njit(cache=True)
 def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
-    q = s.I[i, I_QUEUE]
-    priority = s.F[i, F_PRIORITY] + p.q_f[q, QF_OVERDUE_PRIORITY]
+    s_inter = s.I
+    s_fl = s.F
+    p_q_f = p.q_f
+    q = s_inter[i, I_QUEUE]
+    priority = s_fl[i, F_PRIORITY] + p_q_f[q, QF_OVERDUE_PRIORITY]
     emit(s, K_OVERDUE, due, i, -1, priority)
     dequeue(s, i)
     disarm(s, i)
-    s.I[i, I_OVERDUE] = 1
-    s.F[i, F_PRIORITY] = priority
+    s_inter[i, I_OVERDUE] = 1
+    s_fl[i, F_PRIORITY] = priority
     enqueue(s, p, i)
     route_interaction(s, p, i, due)
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from ccrouter.routing.strategies import CODES
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.distributions import (
@@ -217,7 +216,7 @@ def pack(
         qc = config.queue(name)
         reminders = sorted(qc.reminders, reverse=True)
         q_i[j] = (
-            CODES[qc.strategy],
+            lay.STRATEGY_CODES[qc.strategy],
             qc.offer_timeout is not None,
             qc.deadline is not None,
             len(reminders),
