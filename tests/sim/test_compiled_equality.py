@@ -300,7 +300,7 @@ def _close(x: Any, y: Any, path: str = "") -> None:
 @pytest.mark.parametrize(
     "path", [p for p in EXAMPLES if p.name not in NOT_COMPILED_EXAMPLES], ids=lambda p: p.name
 )
-def test_metrics_equal_compute_metrics(path: Path) -> None:
+def test_metrics_equal_compute_metrics_examples(path: Path) -> None:
     import msgspec
 
     scenario = load_scenario(path).replace(warmup=900.0)
@@ -369,3 +369,32 @@ def test_on_demand_draws_equal_numpy(dist: dict[str, Any]) -> None:
     got = [sample(p, d, rng_a) for _ in range(200)]  # compiled, one draw at a time
     want = [float(reference(spec, rng_b, 1)[0]) for _ in range(200)]
     assert got == want
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1), warm=st.sampled_from([0.0, 0.3]))
+def test_metrics_equal_compute_metrics(scenario: Scenario, seed: int, warm: float) -> None:
+    """The compiled fold over the records equals compute_metrics over the decoded events."""
+    import msgspec
+
+    scenario = scenario.replace(warmup=round(warm * scenario.horizon))
+    run = run_compiled(scenario, np.random.SeedSequence(seed), keep_events=True)
+    assert run.events is not None
+    want = compute_metrics(scenario, run.events, run.agent_group, run.customers, run.dials)
+    _close(msgspec.to_builtins(want), msgspec.to_builtins(run.metrics()))
+
+
+def test_fold_statuses_tied() -> None:
+    from ccrouter.sim.compiled import _fold
+    from ccrouter.stats import _common
+
+    assert (_fold.LOGGED_OUT, _fold.READY, _fold.NOT_READY) == (
+        _common.LOGGED_OUT,
+        _common.READY,
+        _common.NOT_READY,
+    )
+    assert (_fold.RESERVED, _fold.BUSY, _fold.WRAP_UP) == (
+        _common.RESERVED,
+        _common.BUSY,
+        _common.WRAP_UP,
+    )

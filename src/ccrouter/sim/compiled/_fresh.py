@@ -15,7 +15,7 @@ from pathlib import Path
 
 __all__ = ["KERNEL_MODULES", "ensure_fresh_cache"]
 
-KERNEL_MODULES = ("_layout.py", "_heaps.py", "_router.py", "_dialer.py", "_engine.py")
+KERNEL_MODULES = ("_layout.py", "_heaps.py", "_router.py", "_dialer.py", "_engine.py", "_fold.py")
 
 
 def ensure_fresh_cache() -> None:

@@ -11,10 +11,11 @@ from ccrouter.events import Event
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._engine import run_loop
 from ccrouter.sim.compiled.decode import decode
+from ccrouter.sim.compiled.metrics import record_metrics
 from ccrouter.sim.compiled.pack import Capacities, new_state, pack
 from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
 from ccrouter.sim.engine import RunOutput, source_rng
-from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
+from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["CompiledRun", "run_compiled", "warmup"]
@@ -38,15 +39,19 @@ class CompiledRun:
     events: list[Event] | None
     n_events: int
 
-    def __init__(self, scenario: Scenario, state: Any, *, keep_events: bool) -> None:
+    def __init__(
+        self, scenario: Scenario, state: Any, queues: list[str], *, keep_events: bool
+    ) -> None:
         self.scenario = scenario
         self._state = state
+        self._queues = queues
         self.customers = int(state.cnt[lay.N_CUSTOMERS])
         self.n_events = int(state.cnt[lay.N_EV])
         n_agents = int(state.cnt[lay.N_AGENTS])
         names = [g.name for g in scenario.agent_groups]
         groups = state.A[:n_agents, lay.A_GROUP].tolist()
-        self.agent_group = {f"{names[g]}-{a + 1:04d}": names[g] for a, g in enumerate(groups)}
+        self._agent_ids = [f"{names[g]}-{a + 1:04d}" for a, g in enumerate(groups)]
+        self.agent_group = {aid: names[g] for aid, g in zip(self._agent_ids, groups, strict=True)}
         self.dials = {
             camp.name: [
                 (float(t), bool(c))
@@ -61,11 +66,17 @@ class CompiledRun:
         self.events = decode(scenario, state, self.n_events) if keep_events else None
 
     def metrics(self) -> ReplicationMetrics:
-        """The run's figures, equal to ``compute_metrics`` over the decoded events."""
-        events = self.events
-        if events is None:
-            events = decode(self.scenario, self._state, self.n_events)
-        return compute_metrics(self.scenario, events, self.agent_group, self.customers, self.dials)
+        """The run's figures, equal to ``compute_metrics`` over the decoded events (computed
+        from the event records by a compiled fold: no event is decoded)."""
+        return record_metrics(
+            self.scenario,
+            self._state,
+            self._queues,
+            self._agent_ids,
+            self.agent_group,
+            self.customers,
+            self.dials,
+        )
 
     def output(self) -> RunOutput:
         """The run as a :class:`~ccrouter.sim.engine.RunOutput` (needs ``keep_events=True``).
@@ -111,7 +122,7 @@ def run_compiled(
             source_rng(seed, "ring_delay"),
         )
         if flag == 0:
-            return CompiledRun(scenario, state, keep_events=keep_events)
+            return CompiledRun(scenario, state, packed.queues, keep_events=keep_events)
         if flag == lay.OV_CALLBACKS:
             factor *= 4
             packed = pack(scenario, seed, factor, room)
@@ -141,5 +152,5 @@ def warmup() -> float:
             "agent_groups": [{"name": "g", "headcount": [1]}],
         }
     )
-    run_compiled(scenario, np.random.SeedSequence(0))
+    run_compiled(scenario, np.random.SeedSequence(0)).metrics()  # the run and the fold
     return time.perf_counter() - start
