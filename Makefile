@@ -15,12 +15,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ccrouter.demo --out out/demo
+	$(BIN)/python examples/demo.py --out out/demo
 	$(BIN)/ccrouter simulate simulations/omnichannel_shop.toml --replications 10 --jobs 2 --verify --report out/demo/omnichannel.html
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks simulations
-	$(BIN)/ruff format --check src tests benchmarks simulations
+	$(BIN)/ruff check src tests benchmarks simulations examples
+	$(BIN)/ruff format --check src tests benchmarks simulations examples
 
 types: $(STAMP)
 	$(BIN)/mypy

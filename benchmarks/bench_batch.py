@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.routing import match
+from ccrouter.engine.routing.batch import assign
 from ccrouter.events import Event, InteractionOffered
-from ccrouter.routing import match
-from ccrouter.routing.batch import assign
 
 SKILLS = {"general": {"x": 1}, "expert": {"y": 1}}
 

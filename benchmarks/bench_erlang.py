@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ccrouter import erlang
+from ccrouter.staffing import erlang
 
 GOAL_SPEEDUP = 300.0
 INTERVAL = 1800.0

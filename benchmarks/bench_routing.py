@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.routing import match
+from ccrouter.engine.routing.strategies import CODES, uniform
 from ccrouter.events import Event, InteractionOffered
-from ccrouter.routing import match
-from ccrouter.routing.strategies import CODES, uniform
 
 COMMON = [f"s{i:02d}" for i in range(90)]
 RARE = [f"s{i:02d}" for i in range(90, 100)]
@@ -394,7 +394,7 @@ def _rate(rebuild: Callable[[], Router], count: int, repeat: int) -> dict[str, A
 def cold_compile_seconds() -> float:
     """``match.warmup()`` in a fresh process with an empty numba cache: the first-ever compile."""
     code = (
-        "import time; from ccrouter.routing import match; t = time.perf_counter(); "
+        "import time; from ccrouter.engine.routing import match; t = time.perf_counter(); "
         "match.warmup(); print(time.perf_counter() - t)"
     )
     with tempfile.TemporaryDirectory() as cache:

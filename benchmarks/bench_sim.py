@@ -53,13 +53,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks.sim_centers import multiskill_center, offered_load
-from ccrouter import erlang
-from ccrouter.routing.match import warmup as warm_kernels
+from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.sim import Scenario, load_scenario
 from ccrouter.sim.compiled import run_compiled, unsupported_features
 from ccrouter.sim.compiled import warmup as warm_compiled
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
+from ccrouter.staffing import erlang
 
 AGENTS = 50
 LOAD = 0.9

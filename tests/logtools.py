@@ -1,8 +1,10 @@
-"""Event builders and Hypothesis strategies for the event-log tests (contracts, faults)."""
+"""Event builders and Hypothesis strategies for the event-log tests (contracts, faults).
+
+The deterministic builders (``event``, ``events``, ``batches``) live in
+:mod:`ccrouter.log.contract`, which appends them in its checks; they are re-exported here.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
@@ -22,60 +24,9 @@ from ccrouter.events import (
     OfferTimedOut,
     WrapUpEnded,
 )
+from ccrouter.log.contract import batches, event, events
 
-
-def event(seq: int, tag: str = "") -> Event:
-    """A deterministic event for ``seq`` (the type cycles with ``seq``; ``tag`` marks a writer)."""
-    at = seq * 0.5
-    agent = f"agent-{seq % 7}{tag}"
-    inter = f"int-{seq}{tag}"
-    k = seq % 9
-    if k == 0:
-        return AgentLoggedIn(
-            seq=seq, at=at, agent_id=agent, skills={"sales": 3, "fr": 1}, capacity={"voice": 1}
-        )
-    if k == 1:
-        return InteractionQueued(
-            seq=seq,
-            at=at,
-            interaction_id=inter,
-            channel="voice",
-            queue="default",
-            skills={"sales": 2},
-            priority=float(seq % 3),
-            attributes={"n": seq, "tag": tag},
-        )
-    if k == 2:
-        return InteractionOffered(
-            seq=seq, at=at, interaction_id=inter, agent_id=agent, expires_at=at + 20.0
-        )
-    if k == 3:
-        return OfferAccepted(seq=seq, at=at, interaction_id=inter, agent_id=agent)
-    if k == 4:
-        return InteractionCompleted(
-            seq=seq, at=at, interaction_id=inter, agent_id=agent, wrap_up_until=at + 5
-        )
-    if k == 5:
-        return WrapUpEnded(seq=seq, at=at, interaction_id=inter, agent_id=agent)
-    if k == 6:
-        return AgentNotReady(seq=seq, at=at, agent_id=agent, reason="break")
-    if k == 7:
-        return AgentReady(seq=seq, at=at, agent_id=agent)
-    return InteractionAbandoned(seq=seq, at=at, interaction_id=inter, agent_id=None)
-
-
-def events(start: int, n: int, tag: str = "") -> list[Event]:
-    """``n`` deterministic events with seq ``start, start+1, ...``."""
-    return [event(s, tag) for s in range(start, start + n)]
-
-
-def batches(sizes: Sequence[int], start: int = 1, tag: str = "") -> list[list[Event]]:
-    """Consecutive batches of the given sizes."""
-    out = []
-    for size in sizes:
-        out.append(events(start, size, tag))
-        start += size
-    return out
+__all__ = ["batches", "event", "event_batches", "events"]
 
 
 # --- Hypothesis -------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from ccrouter import erlang
 from ccrouter.sim import Scenario, simulate
+from ccrouter.staffing import erlang
 
 
 def mmc(

@@ -9,15 +9,17 @@
 'connected'
 """
 
-from ccrouter import errors, events
+from ccrouter import _moved, errors, events
 from ccrouter.config import FairnessConfig, QueueConfig, RouterConfig
+from ccrouter.engine.fairness import LedgerView
+from ccrouter.engine.routing.explain import Candidate, Explanation
 from ccrouter.errors import CCRouterError
-from ccrouter.fairness import LedgerView
 from ccrouter.log import EventLog, MemoryEventLog
 from ccrouter.router import AgentView, InteractionView, Router
-from ccrouter.routing.explain import Candidate, Explanation
 
 __version__ = "0.1.0"
+
+_moved.install()  # old import paths (ccrouter.erlang, ccrouter.state, ...) keep working
 
 __all__ = [
     "AgentView",

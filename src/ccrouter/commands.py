@@ -1,8 +1,8 @@
 """Commands: what a caller asks the router to do.
 
 A command is validated against the current state and, when valid, turned into events
-(:func:`ccrouter.core.decide`). Commands are plain data, so a recorded sequence of them can be
-re-run under another configuration.
+(:func:`ccrouter.engine.core.decide`). Commands are plain data, so a recorded sequence of them
+can be re-run under another configuration.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ ccrouter.errors.ConfigError: invalid router config: Expected `float` >= 0.0 - at
 
 from __future__ import annotations
 
-import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias, TypeVar
@@ -21,6 +20,20 @@ from typing import Annotated, Any, Literal, TypeAlias, TypeVar
 import msgspec
 
 from ccrouter.errors import ConfigError
+from ccrouter.limits import (
+    MAX_AGING_RATE,
+    MAX_COUNT,
+    MAX_DURATION,
+    MAX_INT,
+    MAX_NAME,
+    MAX_PRIORITY,
+    MIN_DURATION,
+    MIN_INT,
+    is_duration,
+    is_int,
+    is_name,
+    is_number,
+)
 
 _T = TypeVar("_T")
 
@@ -80,19 +93,20 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     skip_if_nobody: bool = False
 
     def __post_init__(self) -> None:
-        _check(_finite(self.after) and self.after >= 0, "steps[].after", "a number >= 0")
+        _duration(self.after, "steps[].after")
+        _check(isinstance(self.skills, dict), "steps[].skills", "a mapping")
         for name, level in self.skills.items():
             _check(
-                isinstance(name, str)
-                and bool(name)
-                and isinstance(level, int)
-                and not isinstance(level, bool)
-                and 0 <= level <= 32767,
+                is_name(name) and is_int(level, 0, 32767),
                 "steps[].skills",
                 "a mapping of non-empty skill name to an integer from 0 to 32767",
             )
+        _names(self.drop_skills, "steps[].drop_skills")
+        _names(self.groups, "steps[].groups")
         _check(
-            self.priority is None or _finite(self.priority), "steps[].priority", "a finite number"
+            self.priority is None or is_number(self.priority, MAX_PRIORITY),
+            "steps[].priority",
+            f"a finite number within ±{MAX_PRIORITY:g}",
         )
 
 
@@ -110,12 +124,12 @@ class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     max_above_median: NonNegative | None = None
 
     def __post_init__(self) -> None:
-        _check(_finite(self.window) and self.window > 0, "fairness.window", "a number > 0")
+        _duration(self.window, "fairness.window", positive=True)
         _check(
             self.max_above_median is None
-            or (_finite(self.max_above_median) and self.max_above_median >= 0),
+            or (is_number(self.max_above_median, MAX_COUNT) and self.max_above_median >= 0),
             "fairness.max_above_median",
-            "a number >= 0 or None",
+            f"a number from 0 to {MAX_COUNT:g} or None",
         )
 
 
@@ -134,13 +148,10 @@ class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     within: Positive | None = None
 
     def __post_init__(self) -> None:
-        _check(_finite(self.wait) and self.wait > 0, "last_agent.wait", "a number > 0")
+        _duration(self.wait, "last_agent.wait", positive=True)
         _check(self.scope in ("queue", "any"), "last_agent.scope", "'queue' or 'any'")
-        _check(
-            self.within is None or (_finite(self.within) and self.within > 0),
-            "last_agent.within",
-            "a number > 0 or None",
-        )
+        if self.within is not None:
+            _duration(self.within, "last_agent.within", positive=True)
 
 
 class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -160,18 +171,9 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     interruptible_by: list[str] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _check(
-            isinstance(self.cost, int) and not isinstance(self.cost, bool) and self.cost >= 0,
-            "cost",
-            "an integer >= 0",
-        )
-        for field in ("blocks", "interruptible_by"):
-            names = getattr(self, field)
-            _check(
-                isinstance(names, list) and all(isinstance(n, str) and n for n in names),
-                field,
-                "a list of channel names",
-            )
+        _check(is_int(self.cost, 0, MAX_COUNT), "cost", f"an integer from 0 to {MAX_COUNT}")
+        _names(self.blocks, "blocks")
+        _names(self.interruptible_by, "interruptible_by")
 
 
 class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -226,38 +228,52 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
+        # Durations: 0 (where allowed) or MIN_DURATION to MAX_DURATION, so that a timer set
+        # one duration after any time in range is strictly later (see ccrouter.limits).
         _check(self.strategy in STRATEGIES, "strategy", f"one of {', '.join(STRATEGIES)}")
-        _check(_finite(self.wrap_up) and self.wrap_up >= 0, "wrap_up", "a number >= 0")
+        _duration(self.wrap_up, "wrap_up")
+        for positive in ("offer_timeout", "max_wait", "deadline"):
+            value = getattr(self, positive)
+            if value is not None:
+                _duration(value, positive, positive=True)
+        for maybe_zero in ("callback_after", "max_wait_no_agents"):
+            value = getattr(self, maybe_zero)
+            if value is not None:
+                _duration(value, maybe_zero)
         _check(
-            self.offer_timeout is None or (_finite(self.offer_timeout) and self.offer_timeout > 0),
-            "offer_timeout",
-            "a number > 0 or None",
+            is_number(self.aging_rate, MAX_AGING_RATE) and self.aging_rate >= 0,
+            "aging_rate",
+            f"a number from 0 to {MAX_AGING_RATE:g}",
         )
-        _check(_finite(self.aging_rate) and self.aging_rate >= 0, "aging_rate", "a number >= 0")
+        _names(self.groups, "groups")
+        _check(
+            isinstance(self.steps, list) and all(isinstance(s, Step) for s in self.steps),
+            "steps",
+            "a list of steps",
+        )
         afters = [step.after for step in self.steps]
         _check(afters == sorted(afters), "steps", "in order of `after`")
-        for limit in ("max_wait", "deadline"):
-            value = getattr(self, limit)
-            _check(value is None or (_finite(value) and value > 0), limit, "a number > 0 or None")
         _check(
-            self.max_size is None
-            or (
-                (isinstance(self.max_size, int) and not isinstance(self.max_size, bool))
-                and self.max_size >= 0
-            ),
+            self.max_size is None or is_int(self.max_size, 0, MAX_COUNT),
             "max_size",
-            "an integer >= 0 or None",
+            f"an integer from 0 to {MAX_COUNT} or None",
         )
-        _check(all(_finite(r) and r > 0 for r in self.reminders), "reminders", "numbers > 0")
-        after = self.callback_after
-        _check(after is None or (_finite(after) and after >= 0), "callback_after", "a number >= 0")
-        no_agents = self.max_wait_no_agents
+        _check(isinstance(self.reminders, list), "reminders", "a list of durations")
+        for reminder in self.reminders:
+            _duration(reminder, "reminders", positive=True)
         _check(
-            no_agents is None or (_finite(no_agents) and no_agents >= 0),
-            "max_wait_no_agents",
-            "a number >= 0 or None",
+            is_number(self.overdue_priority, MAX_PRIORITY),
+            "overdue_priority",
+            f"a finite number within ±{MAX_PRIORITY:g}",
         )
-        _check(_finite(self.overdue_priority), "overdue_priority", "a finite number")
+        for field in ("overflow_to", "overdue_queue", "escalate_to"):
+            value = getattr(self, field)
+            _check(value is None or is_name(value), field, "a queue name or None")
+        _check(
+            self.last_agent is None or isinstance(self.last_agent, LastAgent),
+            "last_agent",
+            "a LastAgent or None",
+        )
 
 
 class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -291,10 +307,11 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
     def __post_init__(self) -> None:
         _check(
-            isinstance(self.max_no_answer, int) and self.max_no_answer >= 1,
+            is_int(self.max_no_answer, 1, MAX_COUNT),
             "max_no_answer",
-            "an integer >= 1",
+            f"an integer from 1 to {MAX_COUNT}",
         )
+        _check(is_int(self.seed, MIN_INT, MAX_INT), "seed", "a signed 64-bit integer")
         _check(self.matching in MATCHING, "matching", f"one of {', '.join(MATCHING)}")
         _check(
             self.fairness is None or isinstance(self.fairness, FairnessConfig),
@@ -302,14 +319,20 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             "a FairnessConfig or None",
         )
         _check(
-            isinstance(self.customer_history, int) and self.customer_history >= 0,
+            is_int(self.customer_history, 0, MAX_COUNT),
             "customer_history",
-            "an integer >= 0",
+            f"an integer from 0 to {MAX_COUNT}",
         )
-        for name, queue in self.queues.items():
-            _check(isinstance(queue, QueueConfig), f"queues.{name}", "a QueueConfig")
-        for name, channel in self.channels.items():
-            _check(isinstance(channel, ChannelConfig), f"channels.{name}", "a ChannelConfig")
+        for field, kind in (("queues", QueueConfig), ("channels", ChannelConfig)):
+            table = getattr(self, field)
+            _check(isinstance(table, dict), field, f"a mapping of name to {kind.__name__}")
+            for name, item in table.items():
+                _check(
+                    is_name(name),
+                    field,
+                    f"keyed by non-empty names of at most {MAX_NAME} characters (got {name!r:.60})",
+                )
+                _check(isinstance(item, kind), f"{field}.{name}", f"a {kind.__name__}")
         for name, queue in self.queues.items():
             tier = queue.escalate_to
             _check(
@@ -428,15 +451,35 @@ def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:
 def _convert(data: Any, kind: type[_T], path: str) -> _T:
     try:
         return msgspec.convert(data, kind)
+    except ConfigError:
+        raise
     except msgspec.ValidationError as exc:
         text = str(exc)
         text = text.replace("`$", f"`{path}") if "`$" in text else f"{text} - at `{path}`"
         msg = f"invalid router config: {text}"
         raise ConfigError(msg) from None
+    except (UnicodeError, OverflowError, TypeError, ValueError) as exc:
+        # msgspec raises these for what it cannot read at all (a string with a lone
+        # surrogate, an int beyond 64 bits in some positions).
+        msg = f"invalid router config: {exc} - at `{path}`"
+        raise ConfigError(msg) from None
 
 
-def _finite(x: float) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+def _duration(value: object, field: str, *, positive: bool = False) -> None:
+    low = f"{MIN_DURATION:g}" if positive else f"0 or from {MIN_DURATION:g}"
+    _check(
+        is_duration(value, positive=positive),
+        field,
+        f"{low} to {MAX_DURATION:g} seconds (see ccrouter.limits)",
+    )
+
+
+def _names(value: object, field: str) -> None:
+    _check(
+        isinstance(value, list) and all(is_name(n) for n in value),
+        field,
+        f"a list of non-empty names of at most {MAX_NAME} characters",
+    )
 
 
 def _check(ok: bool, field: str, expected: str) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "LogError",
     "StorageFull",
     "TimeWentBackwards",
+    "TooManyEvents",
     "UnknownAgent",
     "UnknownId",
     "UnknownInteraction",
@@ -60,6 +61,12 @@ class UnknownQueue(UnknownId):
 
 class InvalidArgument(CCRouterError, ValueError):
     """An argument has the wrong type or value (the message names it)."""
+
+
+class TooManyEvents(InvalidArgument):
+    """One command would append more events than :data:`ccrouter.limits.MAX_EVENTS` (an
+    ``advance`` over a span in which timers keep firing, e.g. an overflow back to the same
+    queue): nothing is appended and the state is as before; advance in smaller steps."""
 
 
 class InvalidTransition(CCRouterError, ValueError):

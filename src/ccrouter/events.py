@@ -12,7 +12,10 @@ True
 >>> decode_msgpack(encode_msgpack(e)) == e
 True
 >>> encode_json(e)
-b'{"type":"agent_ready","seq":1,"at":0.0,"agent_id":"ann"}'
+b'{"type":"agent_ready","agent_id":"ann","seq":1,"at":0.0}'
+
+On the wire the tag comes first, then each event's own fields, then the common ``seq`` and
+``at`` (msgspec puts keyword-only base fields last); stored logs depend on this order.
 """
 
 from __future__ import annotations
@@ -147,12 +150,26 @@ class InteractionOffered(EventBase, frozen=True, tag="interaction_offered"):
 
     This is a routing decision: replay applies it and never decides again.
     ``expires_at`` is when the offer times out (``None``: never).
+
+    ``batch_seq`` is set only on the offers of a batch step (``Router.match``): the ``seq``
+    of that step's first offer, so the state just before it is the one the step solved (all
+    of the step's offers share it). It is unset (``msgspec.UNSET``, and left out of the
+    encoding, as in logs of schema 4 and before) on greedy decisions; :attr:`batch` says
+    which.
     """
 
     interaction_id: str
     agent_id: str
     expires_at: float | None = None
     config_version: int = 0
+    # UNSET rather than a None default: a greedy offer encodes byte for byte as before the
+    # field existed (the struct does not omit its other defaults, so omit_defaults cannot).
+    batch_seq: int | msgspec.UnsetType = msgspec.UNSET
+
+    @property
+    def batch(self) -> bool:
+        """Whether a batch step (``match()``) made this decision, rather than greedy routing."""
+        return self.batch_seq is not msgspec.UNSET
 
 
 class OfferAccepted(EventBase, frozen=True, tag="offer_accepted"):

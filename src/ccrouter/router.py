@@ -21,7 +21,8 @@ import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ccrouter import core
+import msgspec
+
 from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
     Abandon,
@@ -43,9 +44,17 @@ from ccrouter.commands import (
     Update,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.customers import CustomerView, customer_view
-from ccrouter.digest import fingerprint, state_digest
+from ccrouter.engine import core
+from ccrouter.engine.customers import CustomerView, customer_view
+from ccrouter.engine.digest import fingerprint, state_digest
+from ccrouter.engine.fairness import FairnessLedger, LedgerView
+from ccrouter.engine.routing.explain import Explanation, explain_decision
+from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
+from ccrouter.engine.state import RouterState, Segment
+from ccrouter.engine.views import AgentView, InteractionView, agent_view, interaction_view
 from ccrouter.errors import (
+    CCRouterError,
     IdempotencyConflict,
     InvalidArgument,
     LogError,
@@ -53,14 +62,10 @@ from ccrouter.errors import (
     UnknownInteraction,
 )
 from ccrouter.events import CommandRecorded, Event, InteractionOffered
-from ccrouter.fairness import FairnessLedger, LedgerView
+from ccrouter.limits import check_name, check_time, is_name, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
-from ccrouter.routing.explain import Explanation, explain_decision
-from ccrouter.snapshot import SnapshotStore, anchor_of, encode_snapshot, restore, unusable
-from ccrouter.state import RouterState, Segment
 from ccrouter.stats.realtime import RealtimeStats
-from ccrouter.views import AgentView, InteractionView, agent_view, interaction_view
 
 __all__ = ["AgentView", "InteractionView", "Router", "Segment"]
 
@@ -74,7 +79,7 @@ class Router:
             replayed first, so a router resumes where its log ends.
         backend: ``"numba"`` or ``"python"`` for the selection hot path (default: the
             ``CCROUTER_BACKEND`` environment variable, else ``numba``).
-        snapshots: a snapshot store (:mod:`ccrouter.snapshot`): the router starts from its
+        snapshots: a snapshot store (:mod:`ccrouter.engine.snapshot`): the router starts from its
             snapshot and replays only the log's tail after it; :meth:`snapshot` writes one.
             An unusable snapshot is ignored with a ``SnapshotWarning`` (full replay).
 
@@ -85,7 +90,10 @@ class Router:
     its id may be used again.
 
     Every command raises a :class:`~ccrouter.errors.CCRouterError` subclass on bad input and
-    then leaves the log and the state exactly as they were.
+    then leaves the log and the state exactly as they were. Every argument is checked for type
+    and range first (the bounds are in :mod:`ccrouter.limits`: ids non-empty strings, times
+    within ±10¹² s, durations 0 or 1 ms to 10¹² s, attributes JSON data); a command that fails
+    after a change (the event limit, the store, a bug) leaves the state rebuilt from the log.
     """
 
     def __init__(
@@ -129,10 +137,9 @@ class Router:
         cap = {"voice": 1} if capacity is None else capacity
         command = Login(
             agent_id=agent_id,
-            skills=_plain(skills),
-            capacity=_plain(cap),
-            # A bare string is passed on as is, to be refused (not split into letters).
-            groups=groups if isinstance(groups, str) else list(groups),  # type: ignore[arg-type]
+            skills=_plain(skills, "skills"),
+            capacity=_plain(cap, "capacity"),
+            groups=_listed(groups),
             budget=budget,
         )
         return self._run(command, at, command_id)
@@ -186,11 +193,11 @@ class Router:
             interaction_id=interaction_id,
             channel=channel,
             queue=queue,
-            skills=_plain(skills or {}),
+            skills={} if skills is None else _plain(skills, "skills"),
             priority=priority,
             customer_id=customer_id,
-            attributes=dict(attributes or {}),
-            preferred_agents=[] if preferred_agents is None else list(preferred_agents),
+            attributes={} if attributes is None else json_copy(attributes, "attributes"),
+            preferred_agents=[] if preferred_agents is None else _listed(preferred_agents),
             preferred_wait=preferred_wait,
             direct_to=direct_to,
             deadline=deadline,
@@ -260,8 +267,8 @@ class Router:
         command = Update(
             interaction_id=interaction_id,
             priority=priority,
-            skills=None if skills is None else _plain(skills),
-            attributes=None if attributes is None else dict(attributes),
+            skills=None if skills is None else _plain(skills, "skills"),
+            attributes=None if attributes is None else json_copy(attributes, "attributes"),
         )
         return self._run(command, at, command_id)
 
@@ -308,7 +315,7 @@ class Router:
             reason=reason,
             note=note,
             timeout=timeout,
-            skills=None if skills is None else _plain(skills),
+            skills=None if skills is None else _plain(skills, "skills"),
         )
         return self._run(command, at, command_id)
 
@@ -331,7 +338,7 @@ class Router:
         Raises:
             InvalidArgument: no target given and the queue has no ``escalate_to``.
         """
-        if to_queue is None and to_agent is None:
+        if to_queue is None and to_agent is None and is_name(interaction_id):
             interaction = self._state.interactions.get(interaction_id)
             if interaction is not None:
                 to_queue = self.config.queue(interaction.queue).escalate_to
@@ -373,7 +380,13 @@ class Router:
         return self._run(AddNote(interaction_id=interaction_id, text=text), at, command_id)
 
     def advance(self, *, at: float, command_id: str | None = None) -> list[Event]:
-        """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends)."""
+        """Move time forward to ``at``, firing due timers (offer timeouts, wrap-up ends).
+
+        Raises:
+            TooManyEvents: more than ``ccrouter.limits.MAX_EVENTS`` events would be made (an
+                overflow back to the same queue over a very long span): nothing changes;
+                advance in smaller steps.
+        """
         return self._commit(
             lambda: core.advance(self._state, at, backend=self.backend), None, at, command_id
         )
@@ -396,12 +409,13 @@ class Router:
 
         Raises:
             InvalidArgument: the router was opened without ``snapshots``.
+            StorageFull: a :class:`~ccrouter.engine.snapshot.FileSnapshotStore` found the disk full
+                (the previous snapshot is kept; the router's state and log are unchanged).
         """
         if self._snapshots is None:
             raise InvalidArgument("this router has no snapshot store (pass snapshots=...)")
         version = self._state.last_seq
-        last = next(iter(self._log.read(version, version + 1)), None) if version else None
-        self._snapshots.save(encode_snapshot(self._state, anchor_of(last)))
+        self._snapshots.save(snapshot_of(self._state, self._log))
         return version
 
     def reconfigure(
@@ -459,9 +473,7 @@ class Router:
     def customer(self, customer_id: str) -> CustomerView:
         """Every contact of a customer across channels, oldest first: channel, queue, agent,
         outcome, notes (an empty list for a customer never seen)."""
-        if not isinstance(customer_id, str) or not customer_id:
-            msg = f"customer_id must be a non-empty string, got {customer_id!r}"
-            raise InvalidArgument(msg)
+        check_name(customer_id, "customer_id")
         return customer_view(self._state, customer_id)
 
     @property
@@ -500,7 +512,9 @@ class Router:
 
         Raises:
             UnknownAgent: (a ``KeyError``) no such agent ever logged in.
+            InvalidArgument: ``agent_id`` is not an id (a non-empty string).
         """
+        check_name(agent_id, "agent_id")
         return agent_view(self._state, agent_id)
 
     def interaction(self, interaction_id: str) -> InteractionView:
@@ -508,7 +522,9 @@ class Router:
 
         Raises:
             UnknownInteraction: (a ``KeyError``) no such interaction was ever submitted.
+            InvalidArgument: ``interaction_id`` is not an id (a non-empty string).
         """
+        check_name(interaction_id, "interaction_id")
         return interaction_view(self._state, interaction_id)
 
     def fairness(self, *, at: float | None = None) -> dict[str, LedgerView]:
@@ -521,6 +537,8 @@ class Router:
                 forgotten, so the past cannot be read).
         """
         ledger = self._ledger()
+        if at is not None:
+            check_time(at, "at")
         when = self._state.now if at is None else float(at)
         if not when >= self._state.now:
             msg = f"`at` must be a number >= the router's time {self._state.now:g}, got {at!r}"
@@ -536,6 +554,7 @@ class Router:
             InvalidArgument: the config has no ``fairness`` section.
         """
         self._ledger()
+        check_name(agent_id, "agent_id")
         if agent_id not in self._state.agents:
             msg = f"unknown agent {agent_id!r}: it never logged in"
             raise UnknownAgent(msg)
@@ -551,9 +570,12 @@ class Router:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are
-        evaluated again in plain Python. For an interaction never offered, the explanation
+        evaluated again in plain Python. A decision of a batch step (``match``) is explained
+        as the step made it (``Explanation.batch``): the step is solved again from the state
+        before its first offer. For an interaction never offered, the explanation
         is of the current state: why nobody can take it now (``chosen`` is ``None``).
         """
+        check_name(interaction_id, "interaction_id")
         interaction = self._state.interactions.get(interaction_id)
         if interaction is None:
             msg = f"unknown interaction {interaction_id!r}: it was never submitted"
@@ -570,9 +592,20 @@ class Router:
             )
         if seq is None:
             return explain_decision(self._state, interaction, self._state.now, None)
-        before = self._fold(self._log.read(1, seq))
         decision = next(self._log.read(seq, seq + 1))
         assert isinstance(decision, InteractionOffered)
+        if decision.batch_seq is not msgspec.UNSET:
+            # A batch step's decision: solved again from the state before its first offer.
+            start = self._fold(self._log.read(1, decision.batch_seq))
+            return explain_batch(
+                start,
+                start.interactions[interaction_id],
+                decision.at,
+                seq,
+                chosen=decision.agent_id,
+                batch_seq=decision.batch_seq,
+            )
+        before = self._fold(self._log.read(1, seq))
         return explain_decision(
             before, before.interactions[interaction_id], decision.at, seq, chosen=decision.agent_id
         )
@@ -639,11 +672,9 @@ class Router:
     def _commit(
         self, step: Any, command: Command | str | None, at: float, command_id: str | None
     ) -> list[Event]:
-        version = self._state.last_seq
+        version, now = self._state.last_seq, self._state.now
         if command_id is not None:
-            if type(command_id) is not str or not command_id:
-                msg = f"command_id must be a non-empty string, got {command_id!r}"
-                raise InvalidArgument(msg)
+            check_name(command_id, "command_id")
             known = self._state.commands.get(command_id)
             if known is not None:
                 return self._recall(command_id, known, fingerprint(command, at))
@@ -660,17 +691,24 @@ class Router:
                 )
                 self._state.apply(marker)
                 batch = [*events, marker]
-        except Exception:
-            # Validation raises before any change; anything later is a bug or a store
-            # failure, and the state is rebuilt from the log so it never runs ahead of it.
-            if self._state.last_seq != version:
-                self._state = self._fold(self._log.read())
+        except BaseException as exc:
+            # Apply is atomic: validation raises before any change, so a refused command
+            # costs nothing here. Anything that fails after a change (timers fired before a
+            # command turned invalid, the event limit, an event that failed half-way through
+            # its apply, or any unexpected error: a bug) leaves the state rebuilt from the log,
+            # exactly as it was before the command.
+            if (
+                self._state.last_seq != version
+                or self._state.torn
+                or not isinstance(exc, CCRouterError)
+            ):
+                self._rebuild(now)
             raise
         if batch:
             try:
                 self._log.append(batch, expected_version=version)
-            except Exception:
-                self._state = self._fold(self._log.read())
+            except BaseException:
+                self._rebuild(now)
                 raise
             for event in events:
                 if isinstance(event, InteractionOffered):
@@ -678,6 +716,13 @@ class Router:
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return events
+
+    def _rebuild(self, now: float) -> None:
+        """The state again as the log has it (snapshot and tail when there is a snapshot
+        store), at the time it had: ``now`` (a command that made no event still moved the
+        clock, which the log cannot know)."""
+        self._state = self._open()
+        self._state.now = max(self._state.now, now)
 
     def _recall(
         self, command_id: str, known: tuple[str, int, int], fingerprint: str
@@ -692,8 +737,27 @@ class Router:
         return list(self._log.read(first, first + count))
 
 
-def _plain(levels: Mapping[str, int]) -> dict[str, int]:
+def _plain(levels: Mapping[str, int], field: str) -> dict[str, int]:
     if type(levels) is not dict and not isinstance(levels, Mapping):
-        msg = f"expected a mapping of name to integer, got {type(levels).__name__}"
+        msg = f"{field} must be a mapping of name to integer, got {type(levels).__name__}"
         raise InvalidArgument(msg)
     return dict(levels)
+
+
+def _listed(names: Iterable[str]) -> list[str]:
+    """A list of the names given (any iterable; a set sorted). A string, bytes, a mapping or
+    a non-iterable is passed on as is, to be refused by validation naming the argument: a
+    bare ``"bob"`` is not ``["b", "o", "b"]``."""
+    if type(names) is list or type(names) is tuple:  # the common cases, answered first
+        return list(names)
+    if isinstance(names, str | bytes | bytearray | Mapping):
+        return names  # type: ignore[return-value]
+    if isinstance(names, set | frozenset):
+        try:  # a set's order varies between processes: sorted, a retry matches its id
+            return sorted(names)
+        except TypeError:  # mixed types: refused by validation anyway
+            return list(names)
+    try:
+        return list(names)
+    except TypeError:  # not iterable
+        return names  # type: ignore[return-value]

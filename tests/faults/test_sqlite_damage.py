@@ -33,7 +33,7 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def _flip_outcomes(tmp_path: Path, data: bytes, positions: range) -> dict[str, int]:
     want = events(1, sum(SIZES))
-    counts = {"same": 0, "typed_error": 0}
+    counts = {"same": 0, "corrupt_log": 0}
     path = tmp_path / "flip.db"
     for pos in positions:
         for extra in ("-wal", "-shm"):
@@ -45,9 +45,11 @@ def _flip_outcomes(tmp_path: Path, data: bytes, positions: range) -> dict[str, i
             with SQLiteEventLog(path, readonly=True) as log:
                 got = list(log.read())
                 version = log.version
-        except CCRouterError:
-            counts["typed_error"] += 1
+        except CorruptLog:
+            counts["corrupt_log"] += 1
             continue
+        except CCRouterError as exc:
+            pytest.fail(f"flip at {pos}: {type(exc).__name__} instead of CorruptLog: {exc}")
         # No error: then it must be exactly what was written, all of it.
         assert got == want, f"flip at {pos}: silent wrong or missing events"
         assert version == len(want)
@@ -58,7 +60,7 @@ def _flip_outcomes(tmp_path: Path, data: bytes, positions: range) -> dict[str, i
 def test_flipped_bytes_in_the_database_file_are_caught(tmp_path: Path, original: bytes) -> None:
     step = max(1, 7 // SCALE)
     counts = _flip_outcomes(tmp_path, original, range(0, len(original), step))
-    assert counts["typed_error"] > 0
+    assert counts["corrupt_log"] > 0
     figures("sqlite-flip-sampled", flips=sum(counts.values()), **counts)
 
 
@@ -135,3 +137,67 @@ def test_streams_share_a_file_without_mixing(tmp_path: Path) -> None:
     _tamper(path, "UPDATE ccrouter_heads SET version = 3, crc = ? WHERE stream = 'b'", 0)
     with SQLiteEventLog(path, stream="b", readonly=True) as b, pytest.raises(CorruptLog):
         list(b.read())
+
+
+def _schema_positions(data: bytes, path: Path) -> list[int]:
+    """Offsets in the database file of every byte of the stored schema text."""
+    conn = sqlite3.connect(path)
+    sqls = [
+        str(row[0]) for row in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")
+    ]
+    conn.close()
+    positions: list[int] = []
+    for text in sqls:
+        at = data.find(text.encode())
+        assert at >= 0, text
+        positions += range(at, at + len(text))
+    return positions
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_damaged_schema_text_is_corrupt_log(
+    tmp_path: Path, original: bytes, readonly: bool
+) -> None:
+    """Each byte of the ``CREATE TABLE`` texts flipped (one bit): ``CorruptLog`` or intact.
+
+    A flipped letter in a column name used to surface as a plain ``LogError`` ("no such
+    column: data"); in a table name, as an empty log on a read-only handle.
+    """
+    source = tmp_path / "source.db"
+    source.write_bytes(original)
+    positions = _schema_positions(original, source)
+    want = events(1, sum(SIZES))
+    counts = {"same": 0, "corrupt_log": 0}
+    path = tmp_path / "flip.db"
+    for pos in positions:
+        for extra in ("-wal", "-shm", "-head"):
+            Path(f"{path}{extra}").unlink(missing_ok=True)
+        damaged = bytearray(original)
+        damaged[pos] ^= 1 << (pos % 8)
+        rewrite(path, bytes(damaged))
+        try:
+            with SQLiteEventLog(path, readonly=readonly) as log:
+                got = list(log.read())
+        except CorruptLog:
+            counts["corrupt_log"] += 1
+            continue
+        except CCRouterError as exc:
+            pytest.fail(f"schema byte {pos}: {type(exc).__name__} instead of CorruptLog: {exc}")
+        assert got == want, f"schema byte {pos}: silently different events ({len(got)})"
+        counts["same"] += 1
+    assert counts["corrupt_log"] > 0
+    mode = "readonly" if readonly else "writer"
+    figures(f"sqlite-schema-flip-{mode}", flips=len(positions), **counts)
+
+
+def test_a_missing_column_is_named(db: Path) -> None:
+    _tamper(db, "ALTER TABLE ccrouter_events RENAME COLUMN data TO dava")
+    with pytest.raises(CorruptLog, match=r"ccrouter_events lacks column\(s\) \['data'\]"):
+        SQLiteEventLog(db, readonly=True)
+
+
+def test_a_missing_table_is_not_an_empty_log(db: Path) -> None:
+    _tamper(db, "ALTER TABLE ccrouter_heads RENAME TO ccrouter_heaes")
+    for readonly in (True, False):
+        with pytest.raises(CorruptLog, match="has table"):
+            SQLiteEventLog(db, readonly=readonly)

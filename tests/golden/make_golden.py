@@ -113,6 +113,17 @@ def scenario(router: Router) -> None:
         # Schema 4: a deadline the submission gave (`explicit`), beside the queue's own.
         router.submit("y-due", channel="email", queue="mail", deadline=t + 30, at=t)
         router.submit("y-mail", channel="email", queue="mail", at=t)
+    if SCHEMA_VERSION >= 5:
+        # Schema 5: offers made by a batch step record it (`batch_seq`).
+        config = router.config.to_dict()
+        config["matching"] = "batch"
+        router.reconfigure(config, at=t + 1)
+        for agent in ("z-ann", "z-bob"):
+            router.login(agent, skills={}, capacity={"chat": 2}, at=t + 1)
+            router.ready(agent, at=t + 1)
+        router.submit("z-1", channel="chat", at=t + 2)
+        router.submit("z-2", channel="chat", at=t + 2)
+        router.match(at=t + 3)
     router.advance(at=t + 60)
 
 
@@ -182,6 +193,8 @@ def write(version_dir: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
+    # The fsynced head file guards a live database; the committed golden copy is read-only.
+    (version_dir / "events.db-head").unlink(missing_ok=True)
     with open(version_dir / "events.jsonl", "wb") as out:
         for e in events:
             out.write(msgspec.json.encode(e) + b"\n")

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from ccrouter.routing import batch
-from ccrouter.routing.batch import assign, assign_brute_force, objective
+from ccrouter.engine.routing import batch
+from ccrouter.engine.routing.batch import assign, assign_brute_force, objective
 
 
 @st.composite

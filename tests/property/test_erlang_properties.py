@@ -1,5 +1,5 @@
-"""Hypothesis properties of ccrouter.erlang: bounds, monotonicity, identities, minimality, and
-agreement with a 50-digit mpmath reference for random sizes up to 10,000 agents."""
+"""Hypothesis properties of ccrouter.staffing.erlang: bounds, monotonicity, identities,
+minimality, and agreement with a 50-digit mpmath reference for random sizes up to 10,000 agents."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ccrouter import erlang
+from ccrouter.staffing import erlang
 
 traffic = st.floats(min_value=0.0, max_value=3000.0, allow_nan=False)
 small_traffic = st.floats(min_value=0.0, max_value=300.0, allow_nan=False)
@@ -137,7 +137,7 @@ corner = st.tuples(corner_traffic, corner_agents, corner_aht, corner_patience, c
 
 _CHILD = """
 import json, sys
-from ccrouter import erlang
+from ccrouter.staffing import erlang
 out = []
 for a, n, h, p, t in json.load(sys.stdin):
     r = erlang.erlang_a(a, n, h, p, t)

@@ -14,13 +14,13 @@ import hypothesis.strategies as st
 import numpy as np
 from hypothesis import given
 
-from ccrouter import agent_table
-from ccrouter.agent_table import MISSING, AgentTable
-from ccrouter.routing import _kernels
-from ccrouter.routing._kernels import select_agent_kernel
-from ccrouter.routing.match import select_agent
-from ccrouter.routing.reference import select_agent_reference
-from ccrouter.routing.strategies import CODES
+from ccrouter.engine import agent_table
+from ccrouter.engine.agent_table import MISSING, AgentTable
+from ccrouter.engine.routing import _kernels
+from ccrouter.engine.routing._kernels import select_agent_kernel
+from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.reference import select_agent_reference
+from ccrouter.engine.routing.strategies import CODES
 
 STRATEGIES = sorted(CODES)
 levels = st.integers(MISSING, 4)  # small range: many ties and many misses

@@ -27,9 +27,15 @@ from test_replay_arrays import (
 )
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.snapshot import (
+    MemorySnapshotStore,
+    SnapshotWarning,
+    anchor_of,
+    encode_snapshot,
+)
+from ccrouter.engine.state import RouterState
 from ccrouter.log import MemoryEventLog
-from ccrouter.snapshot import MemorySnapshotStore, SnapshotWarning, anchor_of, encode_snapshot
-from ccrouter.state import RouterState
+from ccrouter.log.chain import GENESIS, extend_events
 
 CUTS: list[int] = []  # cut points tried, for the figures
 
@@ -116,10 +122,12 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_cut(
     digest = live.state_digest()
 
     prefix = RouterState(config)  # the state at each cut, one event at a time
+    chain = GENESIS  # and the history chain, computed apart from the log's own
     for cut in range(len(events) + 1):  # every cut, mid-batch included
         if cut:
             prefix.apply(events[cut - 1])
-        blob = encode_snapshot(prefix, anchor_of(events[cut - 1] if cut else None))
+            chain = extend_events(chain, events[cut - 1 : cut])
+        blob = encode_snapshot(prefix, anchor_of(events[cut - 1] if cut else None), chain=chain)
         router = restored(config, log, blob)
         assert router.state_digest() == digest, cut
         assert router.state.commands == live.state.commands

@@ -30,7 +30,7 @@ from ccrouter.events import (
     InteractionOffered,
     TransferDeclined,
 )
-from ccrouter.whatif import decisions, whatif
+from ccrouter.whatif.compare import decisions, whatif
 
 AGENTS = ["a0", "a1", "a2"]
 QUEUES = ["default", "tier2"]

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccrouter.routing.strategies import CODES
+from ccrouter.engine.routing.strategies import CODES
 from ccrouter.sim import Engine, Scenario, compute_metrics, load_scenario
 from ccrouter.sim.compiled import NotCompiled, run_compiled, unsupported_features
 
@@ -314,7 +314,7 @@ def test_metrics_equal_compute_metrics_examples(path: Path) -> None:
 
 def test_constants_tied_to_their_sources() -> None:
     """Values the kernels repeat (they may not import the router's internals)."""
-    from ccrouter.routing.strategies import uniform
+    from ccrouter.engine.routing.strategies import uniform
     from ccrouter.sim import engine, pacing
     from ccrouter.sim.compiled import _dialer, _engine, _layout, _router
 

@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from models import mmc
 
-from ccrouter import erlang
 from ccrouter.cli import main
 from ccrouter.cli.search import merge_targets, parse_target_sl, write_path_csv
 from ccrouter.sim import (
@@ -33,6 +32,7 @@ from ccrouter.sim import (
     simulate,
     staff_search,
 )
+from ccrouter.staffing import erlang
 
 GOAL = {"default": QueueTarget(service_level=0.84)}
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from models import mmc
 
-from ccrouter import erlang
 from ccrouter.sim import SimulationResult, estimate, simulate
+from ccrouter.staffing import erlang
 
 LEVEL = 0.99
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 
 from ccrouter import Router, RouterConfig
-from ccrouter.channels import available, blocked, used_budget
+from ccrouter.engine.channels import available, blocked, used_budget
+from ccrouter.engine.snapshot import MemorySnapshotStore
 from ccrouter.errors import ConfigError, InvalidArgument, InvalidTransition
 from ccrouter.events import InteractionPaused, InteractionResumed
-from ccrouter.snapshot import MemorySnapshotStore
 from ccrouter.stats import RealtimeStats, agent_report, interval_report
 
 CHANNELS = ["voice", "chat", "email"]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ccrouter import erlang
 from ccrouter.cli import main
 from ccrouter.cli.staffing import parse_fraction, parse_sl
+from ccrouter.staffing import erlang
 
 SAMPLE = Path(__file__).resolve().parents[2] / "simulations" / "forecast_sample.csv"
 

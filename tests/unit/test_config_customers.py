@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.snapshot import MemorySnapshotStore
 from ccrouter.errors import ConfigError, InvalidArgument
 from ccrouter.events import ConfigChanged, InteractionOffered, InteractionTargeted
-from ccrouter.snapshot import MemorySnapshotStore
 
 
 def config(**queues: dict[str, Any]) -> RouterConfig:

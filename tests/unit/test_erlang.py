@@ -1,4 +1,4 @@
-"""ccrouter.erlang against 50-digit mpmath references and brute-force scans.
+"""ccrouter.staffing.erlang against 50-digit mpmath references and brute-force scans.
 
 References (in this file, independent of the code under test):
 - Erlang B as a Poisson pmf over its cdf, ``mpmath.gammainc`` at 50 digits;
@@ -15,8 +15,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from ccrouter import erlang, erlang_a
 from ccrouter.errors import CCRouterError, InvalidArgument
+from ccrouter.staffing import erlang, erlang_a
 
 mp.mp.dps = 50
 TINY = mp.mpf("1e-300")  # below this a double has lost relative precision (or underflowed)

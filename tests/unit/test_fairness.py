@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.fairness import FairnessLedger, over_cap
+from ccrouter.engine.snapshot import MemorySnapshotStore, SnapshotWarning
 from ccrouter.errors import ConfigError, InvalidArgument, UnknownAgent
 from ccrouter.events import AgentLoggedIn, AgentLoggedOut, InteractionOffered, OfferAccepted
-from ccrouter.fairness import FairnessLedger, over_cap
-from ccrouter.snapshot import MemorySnapshotStore, SnapshotWarning
 
 
 @pytest.fixture(params=["numba", "python"])

@@ -19,9 +19,17 @@ import pytest
 import ccrouter.log.schema as schema
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import CorruptLog
-from ccrouter.events import AgentReady, Event, InteractionDeadlineSet, decode_json
+from ccrouter.events import (
+    AgentReady,
+    Event,
+    InteractionDeadlineSet,
+    InteractionOffered,
+    decode_json,
+)
 from ccrouter.log import FileEventLog, SQLiteEventLog
+from ccrouter.log.chain import GENESIS, extend_events
 from ccrouter.log.file import _batch_header, _file_header
+from ccrouter.log.framing import V1
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 VERSIONS = sorted(GOLDEN.glob("v*"), key=lambda p: int(p.name[1:]))
@@ -59,17 +67,33 @@ def test_golden_logs_replay_to_their_digests(version_dir: Path, tmp_path: Path) 
     )
 
 
-def test_current_version_writes_byte_identical_files() -> None:
-    """The file format is stable: rewriting the newest golden events gives the same bytes."""
+def test_current_version_writes_byte_identical_files(tmp_path: Path) -> None:
+    """The file format is stable: rewriting the newest golden events gives the same bytes.
+
+    The golden logs are file format 1 (before the history chain): the format-1 framing must
+    not change. The same events appended today make a format-2 file whose headers carry the
+    history chain after each batch, and whose events read back the same.
+    """
     newest = GOLDEN / f"v{schema.SCHEMA_VERSION}"
     with FileEventLog(newest / "events.ccr", readonly=True) as log:
+        assert log.format == 1
         events = list(log.read())
         firsts = [*log._firsts, len(events) + 1]
-    data = bytearray(_file_header())
+        golden_chain = log.chain_at(len(events))
+    data = bytearray(_file_header(1))
+    v2 = bytearray(_file_header())
+    chain = GENESIS
     for a, b in itertools.pairwise(firsts):
         payload = schema.encode_payload(events[a - 1 : b - 1])
-        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION) + payload
+        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, bf=V1) + payload
+        chain = extend_events(chain, events[a - 1 : b - 1])
+        v2 += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, chain) + payload
     assert bytes(data) == (newest / "events.ccr").read_bytes()
+    assert chain == golden_chain  # computed from a format-1 file's bytes: the same chain
+    with FileEventLog(tmp_path / "today.ccr", durability="none") as log:
+        for a, b in itertools.pairwise(firsts):
+            log.append(events[a - 1 : b - 1])
+    assert (tmp_path / "today.ccr").read_bytes() == bytes(v2)
 
 
 def _rename_agents(raw: dict[str, Any]) -> dict[str, Any]:
@@ -133,3 +157,20 @@ def test_schema_3_deadlines_read_as_queue_defaults() -> None:
     r.submit("queue", channel="email", queue="mail", at=2)
     got = [(e.deadline, e.explicit) for e in r.events if isinstance(e, InteractionDeadlineSet)]
     assert got == [(500.0, True), (62.0, False)]
+
+
+def test_schema_4_offers_read_as_greedy_decisions() -> None:
+    """Schema 5 added ``InteractionOffered.batch_seq``: older offers read unset (greedy), the
+    newest golden log holds both kinds, and a greedy offer encodes as it did in schema 4."""
+
+    def offers(version: int) -> list[InteractionOffered]:
+        with FileEventLog(GOLDEN / f"v{version}" / "events.ccr", readonly=True) as log:
+            return [e for e in log.read() if isinstance(e, InteractionOffered)]
+
+    assert offers(4) and not any(e.batch for e in offers(4))
+    newest = offers(5)
+    assert {e.batch for e in newest} == {True, False}
+    batch = [e for e in newest if e.batch]
+    assert {e.batch_seq for e in batch} == {batch[0].seq}  # one step: its first offer
+    greedy = offers(4)[0]
+    assert b"batch_seq" not in msgspec.json.encode(greedy)

@@ -253,8 +253,8 @@ def test_targeting_input_errors(backend: str) -> None:
 
 
 def test_a_snapshot_keeps_targets_and_their_timers(backend: str) -> None:
+    from ccrouter.engine.snapshot import MemorySnapshotStore
     from ccrouter.log import MemoryEventLog
-    from ccrouter.snapshot import MemorySnapshotStore
 
     log, store = MemoryEventLog(), MemorySnapshotStore()
     router = Router(log=log, snapshots=store, backend=backend)

@@ -9,15 +9,15 @@ import msgspec
 import pytest
 
 from ccrouter import Router
-from ccrouter.errors import InvalidArgument
-from ccrouter.log import FileEventLog, MemoryEventLog
-from ccrouter.snapshot import (
+from ccrouter.engine.snapshot import (
     MAGIC,
     FileSnapshotStore,
     MemorySnapshotStore,
     SnapshotWarning,
     decode_snapshot,
 )
+from ccrouter.errors import InvalidArgument
+from ccrouter.log import FileEventLog, MemoryEventLog
 
 
 def busy(log: MemoryEventLog | FileEventLog, store: object) -> Router:

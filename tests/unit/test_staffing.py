@@ -1,4 +1,5 @@
-"""ccrouter.staffing: forecast reading and validation, staffing tables, CSV and PNG export."""
+"""ccrouter.staffing.tables: forecast reading and validation, staffing tables, CSV and PNG
+export."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ccrouter import erlang
 from ccrouter.errors import InvalidArgument
-from ccrouter.staffing import (
+from ccrouter.staffing import erlang
+from ccrouter.staffing.tables import (
     ForecastRow,
     infer_interval,
     read_forecast,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.snapshot import MemorySnapshotStore
+from ccrouter.engine.state import Segment
 from ccrouter.errors import (
     ConfigError,
     InvalidArgument,
@@ -20,8 +22,6 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
 )
-from ccrouter.snapshot import MemorySnapshotStore
-from ccrouter.state import Segment
 from ccrouter.stats import RealtimeStats, agent_report, interval_report
 
 CONFIG = RouterConfig.from_dict(

@@ -29,8 +29,8 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
 )
-from ccrouter.whatif import EVENT_ROLES, LOGOUT_PENDING, decisions, whatif
-from ccrouter.whatif_model import _wait_to
+from ccrouter.whatif.compare import EVENT_ROLES, LOGOUT_PENDING, decisions, whatif
+from ccrouter.whatif.model import _wait_to
 
 SKILLED = RouterConfig.from_dict({"queues": {"default": {"strategy": "most_skilled"}}})
 

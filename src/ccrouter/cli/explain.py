@@ -15,9 +15,9 @@ import click
 from ccrouter.cli import main
 from ccrouter.cli.report import open_events
 from ccrouter.config import RouterConfig
+from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
 from ccrouter.router import Router
-from ccrouter.routing.explain import Explanation
 
 __all__ = ["explain", "format_explanation"]
 
@@ -45,8 +45,15 @@ def format_explanation(ex: Explanation) -> str:
         + f", strategy {ex.strategy}",
         f"Chosen agent: {ex.chosen if ex.chosen is not None else '(none: it waits)'}",
         f"Tie-break: {ex.tie_break}",
-        "",
     ]
+    if ex.batch is not None:
+        b = ex.batch
+        lines += [
+            f"Batch step from event #{b.first_seq}: {b.waiting} waiting, {b.free_units} free "
+            f"unit(s), {b.matched} matched; this one at priority level {b.level}",
+            f"Objective: {b.objective}",
+        ]
+    lines.append("")
     rows = [
         [
             c.agent_id,
@@ -54,11 +61,13 @@ def format_explanation(ex: Explanation) -> str:
             c.reason or "-",
             _num(c.score),
             _num(c.rank),
+            *([", ".join(c.assigned) or "-"] if ex.batch is not None else []),
         ]
         for c in sorted(ex.candidates, key=lambda c: (c.rank is None, c.rank or 0, c.agent_id))
     ]
     if rows:
-        lines += _table(["Agent", "Eligible", "Reason", "Score", "Rank"], rows)
+        header = ["Agent", "Eligible", "Reason", "Score", "Rank"]
+        lines += _table([*header, "Step gave it"] if ex.batch is not None else header, rows)
     else:
         lines.append("No agents logged in.")
     if ex.chosen is not None:

@@ -11,11 +11,11 @@ from typing import Any
 import click
 import numpy as np
 
-from ccrouter import erlang
 from ccrouter.cli import main
 from ccrouter.cli.report import parse_duration
 from ccrouter.errors import CCRouterError
-from ccrouter.staffing import scheduled_agents, staffing_table
+from ccrouter.staffing import erlang
+from ccrouter.staffing.tables import scheduled_agents, staffing_table
 
 __all__ = ["erlang_command", "parse_fraction", "parse_sl", "staff_command"]
 

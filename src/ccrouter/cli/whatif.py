@@ -1,7 +1,7 @@
 """``ccrouter whatif LOG --config other.toml``: the log's inputs re-run under another config.
 
 The log (any kind :func:`~ccrouter.cli.report.open_events` reads) is read once; its inputs and
-recorded behaviour are re-run under ``--config`` by :func:`ccrouter.whatif.whatif`, and the
+recorded behaviour are re-run under ``--config`` by :func:`ccrouter.whatif.compare.whatif`, and the
 interactions whose outcome, answering agent or offer time changed are printed beside a
 before/after summary (answered, abandoned, ASA, service level). ``--csv`` prints every
 interaction as CSV instead.
@@ -20,7 +20,7 @@ from ccrouter.cli.report import _duration, open_events
 from ccrouter.config import RouterConfig
 from ccrouter.errors import CCRouterError
 from ccrouter.events import Event
-from ccrouter.whatif import InteractionDiff, Outcome, WhatIfResult, whatif
+from ccrouter.whatif.compare import InteractionDiff, Outcome, WhatIfResult, whatif
 
 __all__ = ["format_whatif", "whatif_command", "whatif_csv"]
 

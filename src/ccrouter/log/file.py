@@ -1,19 +1,11 @@
 """An append-only file event store: framed, checksummed, crash-safe.
 
-File layout (all integers little-endian)::
-
-    file header (16 bytes)   magic b"CCRLOG\\r\\n" | format u32 | crc32 of the first 12 bytes
-    batch*                   batch header (32 bytes) | payload (payload_len bytes)
-
-    batch header             magic b"CCRB" | payload_len u32 | first_seq u64 | count u32
-                             | schema u16 | flags u16 | payload_crc u32 | header_crc u32
-
-``payload`` is the concatenation of the batch's events in MessagePack
-(:func:`ccrouter.log.schema.encode_payload`); ``payload_crc`` covers it all and
-``header_crc`` covers the 28 header bytes before it (which include ``payload_crc``). One
-append is one batch, written with one ``write`` and acknowledged only after the durability
-step, so a short or torn write can never leave part of a batch valid: either the whole batch
-checks out or none of it is read.
+The on-disk framing (file header, batch headers, the verifying walk and the recovery scan) is
+in :mod:`ccrouter.log.framing`; this module is the store that writes and reads it. One append
+is one batch, written with one ``write`` and acknowledged only after the durability step, so
+a short or torn write can never leave part of a batch valid: either the whole batch checks out
+or none of it is read. Each format-2 batch header carries the history chain after the batch
+(:mod:`ccrouter.log.chain`), computed at append from the bytes being written.
 
 Checksum: CRC-32 (``zlib.crc32``). It is in the standard library, runs at memory speed, and
 detects *every* error burst of up to 32 bits (so every flipped byte, and any run of flips
@@ -24,7 +16,8 @@ error-detection distances but needs a third-party package; the gain does not pay
 dependency.
 
 Recovery on open: the file is scanned and every checksum verified. The first invalid spot ends
-the valid log. If a valid batch header exists anywhere after it, the damage is *before the
+the valid log. If a valid batch header that could be a later batch exists after it (beyond
+the damaged batch's declared extent, continuing its seq numbers), the damage is *before the
 tail* and opening raises :class:`~ccrouter.errors.CorruptLog` naming the offset. Otherwise it
 is a torn tail (a write cut short by a crash): a writer truncates it and fsyncs, a reader just
 stops there. :func:`repair` cuts a damaged log back to its valid prefix on purpose, keeping
@@ -38,19 +31,16 @@ import errno
 import fcntl
 import logging
 import os
-import struct
 import sys
 import threading
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, TypeAlias
-
-import attrs
 
 from ccrouter.errors import (
     CorruptLog,
@@ -61,12 +51,37 @@ from ccrouter.errors import (
     WriterLocked,
     WriterPoisoned,
 )
-from ccrouter.events import Event
+from ccrouter.events import Event, encode_msgpack
 from ccrouter.log.base import check_batch
+from ccrouter.log.chain import GENESIS, extend, split_payload
+from ccrouter.log.framing import (
+    BATCH_HEADER_SIZE,
+    FILE_FORMAT,
+    FILE_HEAD,
+    FILE_HEADER_SIZE,
+    FILE_MAGIC,
+    FORMATS,
+    READ_CHUNK,
+    U32,
+    V2,
+    BatchFormat,
+    Scan,
+    Stop,
+    batch_header,
+    batches,
+    chain_from_bytes,
+    file_header,
+    later_batch,
+    pread_all,
+    read_batch,
+    scan,
+)
+from ccrouter.log.repair import Recovery, fsync_dir, repair
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload
 
 __all__ = [
     "BATCH_HEADER_SIZE",
+    "FILE_FORMAT",
     "FILE_HEADER_SIZE",
     "Durability",
     "FileEventLog",
@@ -79,25 +94,13 @@ log = logging.getLogger(__name__)
 Durability: TypeAlias = Literal["fsync", "os", "none"]
 _DURABILITIES = ("fsync", "os", "none")
 
-FILE_MAGIC = b"CCRLOG\r\n"
-FILE_FORMAT = 1
-_FILE_HEAD = struct.Struct("<8sI")
-FILE_HEADER_SIZE = 16
-BATCH_MAGIC = b"CCRB"
-_BATCH_HEAD = struct.Struct("<4sIQIHHI")  # everything the header checksum covers
-_U32 = struct.Struct("<I")
-_BATCH_FULL = struct.Struct("<4sIQIHHII")
-BATCH_HEADER_SIZE = 32
-MAX_PAYLOAD = 1 << 30
-"""Largest batch payload accepted (1 GiB); a header claiming more is damage."""
-
-_READ_CHUNK = 1 << 20
 # Events decoded per call: few enough that they are still in the CPU cache when the caller
 # applies them and when they are freed (replaying the routing benchmark's log took about a
 # fifth less time than with 8192), enough that the per-call cost vanishes.
 _DECODE_EVENTS = 1024
 _NONE_BUFFER = 1 << 20
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_CHUNK = READ_CHUNK
 
 
 # Indirections so fault tests can inject failures (ENOSPC, EIO, short writes, power loss).
@@ -109,182 +112,18 @@ def _fsync(fd: int) -> None:
     os.fsync(fd)
 
 
-def _file_header() -> bytes:
-    head = _FILE_HEAD.pack(FILE_MAGIC, FILE_FORMAT)
-    return head + _U32.pack(zlib.crc32(head))
+# Kept under their old names: tests and tools build files by hand with them.
+_file_header = file_header
+_batch_header = batch_header
+_pread_all = pread_all
+_fsync_dir = fsync_dir
 
 
-def _batch_header(payload: bytes, first_seq: int, count: int, schema: int) -> bytes:
-    head = _BATCH_HEAD.pack(
-        BATCH_MAGIC, len(payload), first_seq, count, schema, 0, zlib.crc32(payload)
-    )
-    return head + _U32.pack(zlib.crc32(head))
-
-
-def _parse_header(buf: bytes | memoryview, at: int) -> tuple[int, int, int, int, int] | None:
-    """Return ``(payload_len, first_seq, count, schema, payload_crc)`` or ``None`` if invalid."""
-    magic, length, first, count, schema, flags, pcrc = _BATCH_HEAD.unpack_from(buf, at)
-    (hcrc,) = _U32.unpack_from(buf, at + 28)
-    if magic != BATCH_MAGIC or zlib.crc32(memoryview(buf)[at : at + 28]) != hcrc:
-        return None
-    if flags != 0 or length > MAX_PAYLOAD or count == 0 or first == 0:
-        return None
-    return length, first, count, schema, pcrc
-
-
-@attrs.frozen
-class Recovery:
-    """What opening (or :func:`repair`) dropped from the end of a log."""
-
-    offset: int
-    """Byte offset where the valid log ends (the file was cut here)."""
-    dropped_bytes: int
-    """How many bytes after ``offset`` were removed."""
-    reason: str
-    """Why the bytes at ``offset`` were not valid."""
-
-
-@attrs.frozen
-class _Scan:
-    end: int  # offset just after the last valid batch
-    next_seq: int
-    offsets: list[int]
-    firsts: list[int]
-    problem: str | None  # why the bytes at ``end`` are not a valid batch (None: clean EOF)
-    fatal: bool = False  # a checksummed batch that cannot belong here: never a torn tail
-
-
-def _pread_all(fd: int, size: int, offset: int) -> bytes:
-    data = os.pread(fd, size, offset)
-    if len(data) == size or not data:
-        return data
-    parts = [data]
-    got = len(data)
-    while got < size:
-        more = os.pread(fd, size - got, offset + got)
-        if not more:
-            break
-        parts.append(more)
-        got += len(more)
-    return b"".join(parts)
-
-
-class _Stop:
-    """Where a walk over batches ended, and why (``problem is None``: at the requested end)."""
-
-    __slots__ = ("end", "fatal", "next_seq", "problem")
-
-    def __init__(self, end: int, next_seq: int) -> None:
-        self.end = end
-        self.next_seq = next_seq
-        self.problem: str | None = None
-        self.fatal = False
-
-
-_Batch: TypeAlias = tuple[int, int, int, int, memoryview]
-
-
-def _batches(
-    fd_of: Callable[[], int], pos: int, seq: int, file_end: int, stop: _Stop
-) -> Iterator[_Batch]:
-    """Yield ``(offset, first_seq, count, schema, payload)`` of each valid batch from ``pos``.
-
-    Verifies framing, both checksums and seq continuity, reading ``_READ_CHUNK`` bytes at a
-    time. Stops at ``file_end`` or at the first invalid spot, recorded in ``stop``.
-    ``fd_of()`` gives the file descriptor before each read (it raises once the log closed).
-    """
-    unpack = _BATCH_FULL.unpack_from
-    crc32 = zlib.crc32
-    problem: str | None = None
-    while pos < file_end and problem is None:
-        fd = fd_of()
-        buf = _pread_all(fd, min(_READ_CHUNK, file_end - pos), pos)
-        view = memoryview(buf)
-        size = len(buf)
-        rel = 0
-        while True:
-            if rel + BATCH_HEADER_SIZE > size:
-                if rel == 0:  # cannot even read one header at ``pos``
-                    problem = "incomplete batch header"
-                break
-            magic, length, first, count, schema, flags, pcrc, hcrc = unpack(buf, rel)
-            if (
-                magic != BATCH_MAGIC
-                or crc32(view[rel : rel + 28]) != hcrc
-                or flags
-                or length > MAX_PAYLOAD
-                or not count
-            ):
-                problem = "batch header fails its checksum or framing"
-                break
-            if first != seq:
-                problem = f"batch starts at seq {first}; expected {seq}"
-                stop.fatal = True
-                break
-            end = rel + BATCH_HEADER_SIZE + length
-            if end > size:
-                if pos + end > file_end:
-                    problem = "incomplete batch payload"
-                    break
-                if rel:
-                    break  # read on from this batch
-                buf = _pread_all(fd, end, pos)  # one batch bigger than a chunk
-                view = memoryview(buf)
-                size = len(buf)
-                if end > size:
-                    problem = "incomplete batch payload"
-                    break
-            body = view[rel + BATCH_HEADER_SIZE : end]
-            if crc32(body) != pcrc:
-                problem = "batch payload fails its checksum"
-                break
-            yield pos + rel, first, count, schema, body
-            seq += count
-            rel = end
-        pos += rel
-    stop.end = pos
-    stop.next_seq = seq
-    stop.problem = problem
-
-
-def _scan(fd: int, start: int, next_seq: int, file_end: int) -> _Scan:
-    """Verify batches from ``start`` to ``file_end``; stop at the first invalid spot."""
-    stop = _Stop(start, next_seq)
-    offsets: list[int] = []
-    firsts: list[int] = []
-    walk = _batches(lambda: fd, start, next_seq, file_end, stop)
-    for offset, first, _count, _schema, _body in walk:
-        offsets.append(offset)
-        firsts.append(first)
-    return _Scan(stop.end, stop.next_seq, offsets, firsts, stop.problem, stop.fatal)
-
-
-def _valid_header_after(fd: int, start: int, file_size: int) -> int | None:
-    """Offset of the first valid batch header in ``[start, file_size)``, if any.
-
-    Only bytes below ``file_size`` count: a writer may be appending beyond it right now.
-    """
-    pos = start
-    overlap = BATCH_HEADER_SIZE - 1
-    while pos < file_size:
-        buf = _pread_all(fd, min(_READ_CHUNK + overlap, file_size - pos), pos)
-        if len(buf) < BATCH_HEADER_SIZE:
-            return None
-        i = buf.find(BATCH_MAGIC)
-        while 0 <= i <= len(buf) - BATCH_HEADER_SIZE:
-            if _parse_header(buf, i) is not None:
-                return pos + i
-            i = buf.find(BATCH_MAGIC, i + 1)
-        pos += _READ_CHUNK
-    return None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _raise_if_full(path: Path, exc: OSError, what: str) -> None:
+    """Raise ``StorageFull`` for a full disk, quota or file-size limit (else return)."""
+    if exc.errno in _FULL_ERRNOS:
+        msg = f"{path}: storage full while {what} ({exc.strerror})"
+        raise StorageFull(exc.errno, msg) from exc
 
 
 class FileEventLog:
@@ -344,6 +183,10 @@ class FileEventLog:
         self._firsts = array("q")
         self._size = FILE_HEADER_SIZE  # logical end: after the last valid batch
         self._next_seq = 1
+        self._bf: BatchFormat = V2  # the batch layout of this file (set from its header)
+        # The history chain after the last known batch: always known in format 2 (each header
+        # holds it); in format 1 only once computed (then kept up to date by appends).
+        self._chain: bytes | None = GENESIS
         self._fd = -1
         if readonly:
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
@@ -354,6 +197,11 @@ class FileEventLog:
                 raise
         else:
             self._open_writer()
+
+    @property
+    def format(self) -> int:
+        """The file format (2: batch headers carry the history chain; 1: older files)."""
+        return self._bf.fmt
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -367,7 +215,8 @@ class FileEventLog:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             try:
-                os.write(fd, _file_header())
+                if os.write(fd, _file_header()) != FILE_HEADER_SIZE:
+                    raise OSError(errno.ENOSPC, "short write of the file header")
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -379,8 +228,12 @@ class FileEventLog:
         _fsync_dir(self.path)
 
     def _open_writer(self) -> None:
-        if not self.path.exists():
-            self._create()
+        try:
+            if not self.path.exists():
+                self._create()
+        except OSError as exc:
+            _raise_if_full(self.path, exc, "creating the log")
+            raise
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         try:
             try:
@@ -390,57 +243,69 @@ class FileEventLog:
                 raise WriterLocked(msg) from None
             if self._check_file_header():
                 # An empty file (or a cut-short header): start the log in it.
-                os.ftruncate(self._fd, 0)
-                self._write_all(_file_header())
-                _fsync(self._fd)
+                try:
+                    os.ftruncate(self._fd, 0)
+                    self._write_all(_file_header())
+                    _fsync(self._fd)
+                except OSError as exc:
+                    _raise_if_full(self.path, exc, "writing the file header")
+                    raise
+                self._bf = V2
             file_size = os.fstat(self._fd).st_size
-            scan = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
-            if scan.problem is not None:
-                self.recovery = Recovery(scan.end, file_size - scan.end, scan.problem)
+            found = self._scan_or_raise(FILE_HEADER_SIZE, 1, file_size)
+            stop = found.stop
+            if stop.problem is not None:
+                self.recovery = Recovery(stop.end, file_size - stop.end, stop.problem)
                 log.warning(
                     "%s: dropping a torn tail of %d bytes at offset %d (%s)",
                     self.path,
-                    file_size - scan.end,
-                    scan.end,
-                    scan.problem,
+                    file_size - stop.end,
+                    stop.end,
+                    stop.problem,
                 )
-                os.ftruncate(self._fd, scan.end)
+                os.ftruncate(self._fd, stop.end)
                 _fsync(self._fd)
-            self._adopt(scan)
+            self._adopt(found)
         except BaseException:
             self.close()
             raise
 
     def _check_file_header(self) -> bool:
-        """Validate the file header; return True if the file is new (or its creation was torn)."""
+        """Validate the file header and take the file's format from it; return True if the
+        file is new (or its creation was torn)."""
         head = _pread_all(self._fd, FILE_HEADER_SIZE, 0)
-        expected = _file_header()
         if len(head) < FILE_HEADER_SIZE:
-            if expected.startswith(head):
+            if _file_header().startswith(head):
                 return True
             msg = f"{self.path} is not a ccrouter event log (bad file header at offset 0)"
             raise CorruptLog(msg, offset=0)
-        if head != expected:
-            magic, fmt = _FILE_HEAD.unpack_from(head)
-            if magic == FILE_MAGIC and zlib.crc32(head[:12]) == _U32.unpack_from(head, 12)[0]:
-                msg = f"{self.path} has log format {fmt}; this ccrouter reads format {FILE_FORMAT}"
-            else:
-                msg = f"{self.path} is not a ccrouter event log (bad file header at offset 0)"
+        magic, fmt = FILE_HEAD.unpack_from(head)
+        if magic != FILE_MAGIC or zlib.crc32(head[:12]) != U32.unpack_from(head, 12)[0]:
+            msg = f"{self.path} is not a ccrouter event log (bad file header at offset 0)"
             raise CorruptLog(msg, offset=0)
+        if fmt not in FORMATS:
+            readable = ", ".join(str(f) for f in sorted(FORMATS))
+            msg = f"{self.path} has log format {fmt}; this ccrouter reads formats {readable}"
+            raise CorruptLog(msg, offset=0)
+        self._bf = FORMATS[fmt]
+        if not self._bf.chained and not self._offsets:
+            self._chain = None
         return False
 
-    def _scan_or_raise(self, start: int, next_seq: int, file_size: int) -> _Scan:
-        scan = _scan(self._fd_of(), start, next_seq, file_size)
-        if scan.problem is not None:
-            self._check_problem(scan.end, scan.problem, scan.fatal, file_size)
-        return scan
+    def _scan_or_raise(self, start: int, next_seq: int, file_size: int) -> Scan:
+        found = scan(self._fd_of(), start, next_seq, file_size, self._chain, self._bf)
+        if found.stop.problem is not None:
+            self._check_problem(found.stop, file_size)
+        return found
 
-    def _check_problem(self, offset: int, problem: str, fatal: bool, file_size: int) -> None:
-        """Raise :class:`CorruptLog` unless the invalid bytes at ``offset`` are a torn tail."""
-        if fatal:
+    def _check_problem(self, stop: Stop, file_size: int) -> None:
+        """Raise :class:`CorruptLog` unless the invalid bytes ``stop`` ended at are a torn
+        tail (see :func:`ccrouter.log.framing.later_batch` for what counts as later data)."""
+        offset, problem = stop.end, stop.problem
+        if stop.fatal:
             msg = f"{self.path} is damaged at offset {offset} ({problem})"
             raise CorruptLog(msg, offset=offset)
-        later = _valid_header_after(self._fd_of(), offset + 1, file_size)
+        later = later_batch(self._fd_of(), stop, file_size, self._bf)
         if later is not None:
             msg = (
                 f"{self.path} is damaged at offset {offset} ({problem}) and valid "
@@ -449,11 +314,12 @@ class FileEventLog:
             )
             raise CorruptLog(msg, offset=offset)
 
-    def _adopt(self, scan: _Scan) -> None:
-        self._offsets.extend(scan.offsets)
-        self._firsts.extend(scan.firsts)
-        self._size = scan.end
-        self._next_seq = scan.next_seq
+    def _adopt(self, found: Scan) -> None:
+        self._offsets.extend(found.offsets)
+        self._firsts.extend(found.firsts)
+        self._size = found.stop.end
+        self._next_seq = found.stop.next_seq
+        self._chain = found.stop.chain
 
     def _fd_of(self) -> int:
         fd = self._fd
@@ -484,7 +350,9 @@ class FileEventLog:
         if file_end > self._size:
             self._adopt(self._scan_or_raise(self._size, self._next_seq, file_end))
 
-    def _learn(self, offsets: list[int], firsts: list[int], end: int, next_seq: int) -> None:
+    def _learn(
+        self, offsets: list[int], firsts: list[int], end: int, next_seq: int, chain: bytes | None
+    ) -> None:
         """Index batches a read discovered (and verified) beyond the known end."""
         with self._lock:
             if not offsets or end <= self._size:
@@ -496,6 +364,7 @@ class FileEventLog:
             self._firsts.extend(firsts[i:])
             self._size = end
             self._next_seq = next_seq
+            self._chain = chain
 
     # --- the EventLog interface ------------------------------------------------------------
 
@@ -511,7 +380,7 @@ class FileEventLog:
         """Append ``events`` as one batch and return the new version.
 
         One ``write`` of header and payload, then ``fsync`` for ``durability="fsync"``.
-        O(len(events)).
+        O(len(events)), the history chain included (one BLAKE2b step per event).
 
         Raises:
             ConcurrencyConflict: ``expected_version`` differs from :attr:`version`.
@@ -528,8 +397,21 @@ class FileEventLog:
             check_batch(events, version, expected_version)
             if not events:
                 return version
-            payload = encode_payload(events)
-            data = _batch_header(payload, self._next_seq, len(events), SCHEMA_VERSION) + payload
+            chain = self._chain
+            if chain is None:  # a format-1 file whose chain nobody asked for yet
+                payload = encode_payload(events)
+            else:
+                try:
+                    parts = [encode_msgpack(e) for e in events]
+                except (TypeError, ValueError, OverflowError) as exc:
+                    encode_payload(events)  # raises the store's InvalidArgument
+                    raise InvalidArgument(f"cannot encode the batch: {exc}") from exc
+                payload = b"".join(parts)
+                chain = extend(chain, parts)
+            header = _batch_header(
+                payload, self._next_seq, len(events), SCHEMA_VERSION, chain or GENESIS, self._bf
+            )
+            data = header + payload
             if self.durability == "none":
                 self._buffer += data
                 if len(self._buffer) >= _NONE_BUFFER:
@@ -540,7 +422,58 @@ class FileEventLog:
             self._firsts.append(self._next_seq)
             self._size += len(data)
             self._next_seq += len(events)
+            self._chain = chain
             return self._next_seq - 1
+
+    def chain_at(self, version: int) -> bytes:
+        """The history chain (:mod:`ccrouter.log.chain`) of the first ``version`` events.
+
+        Format 2: one header read at a batch end, plus the one batch holding ``version``
+        otherwise. Format 1 (older files): computed from the file's bytes up to ``version``
+        (once for the log's end, which appends then keep up to date).
+
+        Raises:
+            InvalidArgument: ``version`` is negative or beyond the log.
+            CorruptLog: a header or batch read for it fails its checksum.
+        """
+        with self._lock:
+            current = self.version
+            if not 0 <= version <= current:
+                msg = f"version must be between 0 and the log's version {current}, got {version}"
+                raise InvalidArgument(msg)
+            if version == current and self._chain is not None:
+                return self._chain
+            if version == 0:
+                return GENESIS
+            if self._buffer:
+                self._flush_buffer()
+            i = bisect_right(self._firsts, version) - 1
+            if not self._bf.chained:
+                value = self._chain_from_bytes(i, version)
+                if version == current:
+                    self._chain = value
+                return value
+            last = self._firsts[i + 1] - 1 if i + 1 < len(self._firsts) else current
+            if version == last:
+                return self._batch_at(i, payload=False)[0]
+            prev = GENESIS if i == 0 else self._batch_at(i - 1, payload=False)[0]
+            _chain, count, body = self._batch_at(i, payload=True)
+            return extend(prev, split_payload(body, count)[: version - self._firsts[i] + 1])
+
+    def _batch_at(self, i: int, *, payload: bool) -> tuple[bytes, int, bytes]:
+        """Batch ``i``'s chain, event count and (if asked for) payload, checksums verified."""
+        found = read_batch(self._fd_of(), self._offsets[i], self._firsts[i], self._bf, payload)
+        if isinstance(found, str):
+            raise self._damaged(self._offsets[i], found)
+        return found
+
+    def _chain_from_bytes(self, i: int, version: int) -> bytes:
+        """Format 1: hash the events of batches ``0..i`` (up to ``version``) from the file."""
+        end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._size
+        found = chain_from_bytes(self._fd_of, end, version, self._bf)
+        if isinstance(found, Stop):
+            raise self._damaged(found.end, found.problem or "batches end before the version")
+        return found
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, verifying every checksum.
@@ -564,6 +497,7 @@ class FileEventLog:
                 file_end = self._size
             known_end = self._size
             known_next = self._next_seq
+            known_chain = self._chain
             nbatches = len(self._offsets)
         start = max(start, 1)
         stop_seq = sys.maxsize if stop is None else stop
@@ -577,12 +511,23 @@ class FileEventLog:
         else:
             return iter(())
         # Events leave as whole decoded chunks: no generator step per event.
-        return chain.from_iterable(self._read_from(pos, seq, start, stop_seq, known_end, file_end))
+        return chain.from_iterable(
+            self._read_from(pos, seq, start, stop_seq, known_end, file_end, known_chain)
+        )
 
     def _read_from(
-        self, pos: int, seq: int, start: int, stop_seq: int, known_end: int, file_end: int
+        self,
+        pos: int,
+        seq: int,
+        start: int,
+        stop_seq: int,
+        known_end: int,
+        file_end: int,
+        known_chain: bytes | None,
     ) -> Iterator[list[Event]]:
-        stop = _Stop(pos, seq)
+        # The chain after a batch before the known end is not needed: only batches read
+        # beyond it are learned, and the walk reaches them with their own headers' chains.
+        stop = Stop(pos, seq, known_chain if pos == known_end else None)
         parts: list[memoryview] = []
         count = 0
         chunk_first = seq
@@ -590,8 +535,10 @@ class FileEventLog:
         schema = SCHEMA_VERSION
         new_offsets: list[int] = []
         new_firsts: list[int] = []
+        new_chain = known_chain
         finished = True
-        for offset, first, n, bschema, body in _batches(self._fd_of, pos, seq, file_end, stop):
+        walk = batches(self._fd_of, pos, seq, file_end, stop, self._bf)
+        for offset, first, n, bschema, body, bchain in walk:
             if first >= stop_seq:
                 finished = False
                 break
@@ -603,7 +550,7 @@ class FileEventLog:
                 # still in the CPU cache.
                 events.clear()
                 if new_offsets:
-                    self._learn(new_offsets, new_firsts, offset, first)
+                    self._learn(new_offsets, new_firsts, offset, first, new_chain)
                     new_offsets, new_firsts = [], []
                 parts = []
                 count = 0
@@ -612,6 +559,7 @@ class FileEventLog:
             if offset >= known_end:
                 new_offsets.append(offset)
                 new_firsts.append(first)
+                new_chain = bchain
             schema = bschema
             parts.append(body)
             count += n
@@ -620,12 +568,12 @@ class FileEventLog:
         if not finished:
             return
         if new_offsets:
-            self._learn(new_offsets, new_firsts, stop.end, stop.next_seq)
+            self._learn(new_offsets, new_firsts, stop.end, stop.next_seq, new_chain)
         if stop.problem is not None and stop.next_seq < stop_seq:
             if stop.end < known_end:
                 raise self._damaged(stop.end, stop.problem)
             # Discovering a read-only handle's tail: torn (stop quietly) or damage (raise).
-            self._check_problem(stop.end, stop.problem, stop.fatal, file_end)
+            self._check_problem(stop, file_end)
 
     def _decode(
         self,
@@ -713,8 +661,12 @@ class FileEventLog:
     def close(self) -> None:
         """Flush a ``"none"`` buffer, release the lock and the file. Idempotent.
 
+        The file is closed even when the flush fails; the buffered batches are then lost
+        (they were never handed to the OS), exactly as with :meth:`flush`.
+
         Raises:
-            WriterPoisoned: flushing the buffer failed (the buffered batches are lost).
+            StorageFull: flushing the buffer hit a full disk, quota or file-size limit.
+            WriterPoisoned: flushing the buffer failed for another reason.
         """
         with self._lock:
             if self._fd < 0:
@@ -740,49 +692,3 @@ class FileEventLog:
     def __repr__(self) -> str:
         mode = "readonly" if self.readonly else self.durability
         return f"FileEventLog({str(self.path)!r}, {mode}, version={self._next_seq - 1})"
-
-
-def repair(path: str | os.PathLike[str]) -> Recovery | None:
-    """Cut a damaged log back to its longest valid prefix, on purpose.
-
-    Everything from the first damaged batch on is moved to ``<path>.damaged-<offset>`` (so
-    nothing is destroyed), then the log is truncated and fsynced. Use it after
-    :class:`~ccrouter.errors.CorruptLog`, knowing that batches after the damage are dropped.
-
-    Returns:
-        What was cut, or ``None`` if the log was already valid.
-
-    Raises:
-        WriterLocked: a writer holds the file.
-        CorruptLog: the file header itself is damaged (not a ccrouter log).
-    """
-    p = Path(path)
-    fd = os.open(p, os.O_RDWR | os.O_CLOEXEC)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise WriterLocked(f"{p} is open for writing; close it before repairing") from None
-        head = _pread_all(fd, FILE_HEADER_SIZE, 0)
-        if head != _file_header():
-            raise CorruptLog(f"{p} has no valid ccrouter file header", offset=0)
-        size = os.fstat(fd).st_size
-        scan = _scan(fd, FILE_HEADER_SIZE, 1, size)
-        if scan.problem is None:
-            return None
-        side = p.with_name(f"{p.name}.damaged-{scan.end}")
-        with open(side, "wb") as out:
-            pos = scan.end
-            while pos < size:
-                chunk = _pread_all(fd, _READ_CHUNK, pos)
-                out.write(chunk)
-                pos += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.ftruncate(fd, scan.end)
-        os.fsync(fd)
-        _fsync_dir(p)
-        log.warning("%s: cut at offset %d (%s)", p, scan.end, scan.problem)
-        return Recovery(scan.end, size - scan.end, scan.problem)
-    finally:
-        os.close(fd)

@@ -6,8 +6,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
+from ccrouter.errors import InvalidArgument
 from ccrouter.events import Event
 from ccrouter.log.base import check_batch
+from ccrouter.log.chain import GENESIS, extend_events
 
 __all__ = ["MemoryEventLog"]
 
@@ -27,6 +29,9 @@ class MemoryEventLog:
         self._events: list[Event] = []
         # Check-then-extend must be atomic so that of two racing appends exactly one wins.
         self._lock = threading.Lock()
+        # The history chain after each event (ccrouter.log.chain), filled on first use only:
+        # appends stay as cheap as a list extend for simulations that never snapshot.
+        self._chains: list[bytes] = []
         if events:
             self.append(events)
 
@@ -49,6 +54,26 @@ class MemoryEventLog:
         events = self._events
         end = len(events) if stop is None else max(0, min(stop - 1, len(events)))
         return islice(events, min(max(start, 1) - 1, end), end)
+
+    def chain_at(self, version: int) -> bytes:
+        """The history chain of the first ``version`` events (:mod:`ccrouter.log.chain`).
+
+        Computed on first use and kept: O(events not hashed yet), then O(1).
+
+        Raises:
+            InvalidArgument: ``version`` is negative or beyond the log.
+        """
+        with self._lock:
+            events = self._events
+            if not 0 <= version <= len(events):
+                msg = f"version must be in 0..{len(events)} (the log's version), got {version}"
+                raise InvalidArgument(msg)
+            chains = self._chains
+            chain = chains[-1] if chains else GENESIS
+            for event in events[len(chains) : version]:
+                chain = extend_events(chain, (event,))
+                chains.append(chain)
+            return chains[version - 1] if version else GENESIS
 
     def close(self) -> None:
         pass

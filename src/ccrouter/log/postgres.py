@@ -8,6 +8,8 @@ One table holds every stream (partition, e.g. a tenant)::
     schema    smallint          event schema version (see ccrouter.log.schema)
     crc       bigint            CRC-32 over stream, version, schema and data
     data      bytea             the event in MessagePack
+    chain     bytea             the history chain after this row (ccrouter.log.chain;
+                                NULL in rows written before the column existed)
 
 An append is one transaction: ``LOCK TABLE … IN EXCLUSIVE MODE`` (readers go on; appenders
 queue), read the stream's version, check ``expected_version``, insert the rows, commit.
@@ -22,6 +24,13 @@ it) and fences every append: the stream must still be at the version this handle
 saw, and the lock must still be held by this session, inside the appending transaction. A
 router whose session died (and whose lease another router took over) can therefore never
 append: its connection is gone, and a reconnect would need the lease and the current version.
+
+Table ``ccrouter_stream_heads(relid, stream, version, crc)`` records each stream's version,
+written in the same transaction as the rows (``relid`` is the events table's OID, so a table
+dropped and created again does not inherit stale heads). Opening a handle, reading its
+``version`` and appending compare it with the rows: a head above the last row means tail rows
+were deleted, and raises :class:`~ccrouter.errors.CorruptLog` instead of a silently shorter
+log. Streams written before the table existed have no head until their next append.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ from ccrouter.errors import (
 )
 from ccrouter.events import Event
 from ccrouter.log.base import check_batch
+from ccrouter.log.chain import CHAIN_SIZE, GENESIS, chain_of_parts, extend
 from ccrouter.log.schema import SCHEMA_VERSION, decode_payload, encode_payload, row_checksum
 
 __all__ = ["PostgresEventLog", "lease_key"]
@@ -57,6 +67,22 @@ __all__ = ["PostgresEventLog", "lease_key"]
 _PAGE = 4096
 _TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _DDL_LOCK = 0x4343_5254_4444_4C00  # "CCRTDDL": serializes CREATE TABLE IF NOT EXISTS
+_HEADS = sql.Identifier("ccrouter_stream_heads")
+_HEADS_DDL = sql.SQL(
+    """
+    CREATE TABLE IF NOT EXISTS {h} (
+        relid   oid    NOT NULL,
+        stream  text   NOT NULL,
+        version bigint NOT NULL,
+        crc     bigint NOT NULL,
+        PRIMARY KEY (relid, stream)
+    )
+    """
+).format(h=_HEADS)
+
+
+def _head_crc(stream: str, version: int) -> int:
+    return row_checksum(stream, version, 0, b"head")
 
 
 def lease_key(table: str, stream: str) -> int:
@@ -117,6 +143,9 @@ class PostgresEventLog:
         try:
             if not readonly:
                 self._create_table()
+            # Refuse a stream whose tail rows are missing now, not at the first read.
+            with self._lock:
+                self._checked_version()
             if lease:
                 self._take_lease(lease_timeout)
                 self._fence = self._current_version()
@@ -144,6 +173,20 @@ class PostgresEventLog:
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
                 self._conn.execute(ddl)
+                # Tables made before the history chain get its column (old rows stay NULL).
+                # Looked up first: ALTER TABLE would lock the table out on every open.
+                has_chain = self._conn.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = %s AND column_name = 'chain'",
+                    (self.table,),
+                ).fetchone()
+                if has_chain is None:
+                    self._conn.execute(
+                        sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS chain bytea").format(
+                            t=self._t
+                        )
+                    )
+                self._conn.execute(_HEADS_DDL)
         except psycopg.Error as exc:
             raise self._translate(exc) from exc
 
@@ -184,23 +227,66 @@ class PostgresEventLog:
             raise LogError(f"the log of stream {self.stream!r} is closed")
 
     def _current_version(self) -> int:
-        row = self._conn.execute(
-            sql.SQL("SELECT MAX(version) FROM {t} WHERE stream = %s").format(t=self._t),
-            (self.stream,),
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        """The stream's version: its last row, checked against its head record.
+
+        One statement, so one snapshot of both tables.
+
+        Raises:
+            CorruptLog: the head is damaged, or records a version above the last row (tail
+                rows were deleted; ``offset`` is the first missing version).
+            psycopg.errors.UndefinedTable: the events table does not exist.
+        """
+        query = sql.SQL(
+            "SELECT (SELECT MAX(version) FROM {t} WHERE stream = %s), h.version, h.crc "
+            "FROM (SELECT 1) AS one LEFT JOIN {h} AS h "
+            "ON h.relid = to_regclass(%s)::oid AND h.stream = %s"
+        ).format(t=self._t, h=_HEADS)
+        try:
+            row = self._conn.execute(query, (self.stream, self.table, self.stream)).fetchone()
+        except psycopg.errors.UndefinedTable:
+            if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise
+            # A read-only handle on a database from before the heads table: rows only.
+            row = self._conn.execute(
+                sql.SQL("SELECT MAX(version), NULL, NULL FROM {t} WHERE stream = %s").format(
+                    t=self._t
+                ),
+                (self.stream,),
+            ).fetchone()
+        last = int(row[0]) if row and row[0] is not None else 0
+        if row is None or row[1] is None:
+            return last  # no head yet (a new stream, or one written before heads existed)
+        head, crc = int(row[1]), row[2]
+        if crc != _head_crc(self.stream, head):
+            msg = f"the head record of stream {self.stream!r} fails its checksum"
+            raise CorruptLog(msg, offset=0)
+        if head > last:
+            msg = (
+                f"stream {self.stream!r} of table {self.table!r} has rows up to version {last} "
+                f"but its head records version {head}: rows {last + 1} to {head} are missing "
+                "(deleted or lost)"
+            )
+            raise CorruptLog(msg, offset=last + 1)
+        return last
+
+    def _checked_version(self) -> int:
+        self._check_open()
+        try:
+            return self._current_version()
+        except psycopg.errors.UndefinedTable:
+            return 0
+        except psycopg.Error as exc:
+            raise self._translate(exc) from exc
 
     @property
     def version(self) -> int:
-        """Number of events in this stream (queried from the server)."""
+        """Number of events in this stream (queried from the server).
+
+        Raises:
+            CorruptLog: the stream's tail rows are missing (see the module docs).
+        """
         with self._lock:
-            self._check_open()
-            try:
-                return self._current_version()
-            except psycopg.errors.UndefinedTable:
-                return 0
-            except psycopg.Error as exc:
-                raise self._translate(exc) from exc
+            return self._checked_version()
 
     def append(self, events: Sequence[Event], *, expected_version: int | None = None) -> int:
         """Append a batch in one transaction and return the new version.
@@ -225,7 +311,8 @@ class PostgresEventLog:
                 crc = row_checksum(self.stream, event.seq, SCHEMA_VERSION, data)
                 rows.append((self.stream, event.seq, SCHEMA_VERSION, crc, data))
             insert = sql.SQL(
-                "INSERT INTO {t} (stream, version, schema, crc, data) VALUES (%s, %s, %s, %s, %s)"
+                "INSERT INTO {t} (stream, version, schema, crc, data, chain) "
+                "VALUES (%s, %s, %s, %s, %s, %s)"
             ).format(t=self._t)
             conn = self._conn
             version = -1
@@ -245,8 +332,12 @@ class PostgresEventLog:
                             raise ConcurrencyConflict(msg, expected=self._fence, actual=version)
                     check_batch(events, version, expected_version)
                     if rows:
+                        chains = chain_of_parts(self._chain_at(version), [r[4] for r in rows])
                         with conn.cursor() as cur:
-                            cur.executemany(insert, rows)
+                            cur.executemany(
+                                insert, [(*r, c) for r, c in zip(rows, chains, strict=True)]
+                            )
+                        self._write_head(version + len(rows))
             except psycopg.errors.UniqueViolation as exc:
                 msg = f"another writer appended to stream {self.stream!r} first ({exc})"
                 raise ConcurrencyConflict(msg, expected=version, actual=self.version) from exc
@@ -256,6 +347,17 @@ class PostgresEventLog:
             if self.lease:
                 self._fence = new
             return new
+
+    def _write_head(self, version: int) -> None:
+        """Record the stream's new version (inside the appending transaction)."""
+        self._conn.execute(
+            sql.SQL(
+                "INSERT INTO {h} (relid, stream, version, crc) "
+                "VALUES (to_regclass(%s)::oid, %s, %s, %s) ON CONFLICT (relid, stream) "
+                "DO UPDATE SET version = EXCLUDED.version, crc = EXCLUDED.crc"
+            ).format(h=_HEADS),
+            (self.table, self.stream, version, _head_crc(self.stream, version)),
+        )
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Event]:
         """Return the events with ``start <= seq < stop`` in order, each row's checksum verified.
@@ -342,6 +444,74 @@ class PostgresEventLog:
                     raise CorruptLog(msg, offset=position) from exc
                 yield position, stream, event
                 after = position
+
+    # --- the history chain (ccrouter.log.chain): one column, filled at append -------------
+
+    def chain_at(self, version: int) -> bytes:
+        """The history chain of the stream's first ``version`` events.
+
+        One row read: each row holds the chain after it (rows written before the column
+        existed are hashed from their data instead, from the last row that has one).
+
+        Raises:
+            InvalidArgument: ``version`` is negative or beyond the stream.
+            CorruptLog: a row read for it is damaged.
+        """
+        with self._lock:
+            current = self.version
+            if not 0 <= version <= current:
+                msg = f"version must be in 0..{current} (the stream's version), got {version}"
+                raise InvalidArgument(msg)
+            try:
+                return self._chain_at(version)
+            except psycopg.errors.UndefinedColumn:
+                pass  # a read-only handle on a table from before the chain column
+            except psycopg.Error as exc:
+                raise self._translate(exc) from exc
+            return self._hashed_chain(0, GENESIS, version)
+
+    def _chain_at(self, version: int) -> bytes:
+        if version == 0:
+            return GENESIS
+        row = self._conn.execute(
+            sql.SQL("SELECT version, chain FROM {t} WHERE stream = %s AND version = %s").format(
+                t=self._t
+            ),
+            (self.stream, version),
+        ).fetchone()
+        if row is None or row[1] is None:  # rows from before the chain: from the last with one
+            row = self._conn.execute(
+                sql.SQL(
+                    "SELECT version, chain FROM {t} WHERE stream = %s AND version <= %s "
+                    "AND chain IS NOT NULL ORDER BY version DESC LIMIT 1"
+                ).format(t=self._t),
+                (self.stream, version),
+            ).fetchone()
+        start, chain = (0, GENESIS) if row is None else (row[0], bytes(row[1]))
+        if len(chain) != CHAIN_SIZE:
+            msg = f"row {self.stream!r} version {start} holds a damaged chain"
+            raise CorruptLog(msg, offset=start)
+        return chain if start == version else self._hashed_chain(start, chain, version)
+
+    def _hashed_chain(self, start: int, chain: bytes, version: int) -> bytes:
+        """Extend ``chain`` (at ``start``) over the rows up to ``version``, read and checked."""
+        query = sql.SQL(
+            "SELECT version, schema, crc, data FROM {t} WHERE stream = %s AND version >= %s "
+            "AND version < %s ORDER BY version LIMIT %s"
+        ).format(t=self._t)
+        expect = start + 1
+        while expect <= version:
+            rows = self._fetch(query, (self.stream, expect, version + 1, _PAGE))
+            for row_version, schema, crc, data in rows or [(None, 0, 0, b"")]:
+                if row_version != expect:
+                    msg = f"stream {self.stream!r} has no row for version {expect}"
+                    raise CorruptLog(msg, offset=expect)
+                if row_checksum(self.stream, row_version, schema, data) != crc:
+                    msg = f"row {self.stream!r} version {row_version} fails its checksum"
+                    raise CorruptLog(msg, offset=row_version)
+                chain = extend(chain, (data,))
+                expect += 1
+        return chain
 
     def release_lease(self) -> None:
         """Give the partition's lease up (another router may take it); the handle stays open."""

@@ -47,7 +47,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The schema version this code writes.
 
 1: the first stored schema. 2: adds the event types ``command_recorded``,
@@ -62,6 +62,9 @@ schema-1 reader refuses a schema-2 log as newer instead of misreading a tag it d
 4: adds ``InteractionDeadlineSet.explicit`` (the submission gave the deadline, rather than the
 queue's ``deadline`` setting; left out of the encoding when ``False``). Schema-3 events read
 with ``explicit=False``: an explicit deadline of an old log is taken for a queue default.
+5: adds ``InteractionOffered.batch_seq`` (set on the offers of a batch step, ``match()``: the
+seq of the step's first offer; left out of the encoding on greedy offers). Schema-4 offers
+read unset: ``explain`` takes a batch decision of an old log for a greedy one.
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
@@ -84,7 +87,13 @@ def _v3_to_v4(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(event: dict[str, Any]) -> dict[str, Any]:
+    # Schema 5 added a field left out when unset (`batch_seq`): every schema-4 event reads
+    # unchanged. A schema-4 log does not say which offers a batch step made.
+    return event
+
+
+UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 """Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``)."""
 
 _ARRAY32 = struct.Struct(">BI")

@@ -33,8 +33,8 @@ from typing import Literal
 
 import numpy as np
 
+from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.errors import InvalidArgument
-from ccrouter.routing.match import warmup as warm_kernels
 from ccrouter.sim.compiled import NotCompiled, run_compiled, unsupported_features
 from ccrouter.sim.compiled import warmup as warm_compiled
 from ccrouter.sim.engine import Engine, RunOutput

@@ -58,7 +58,7 @@ that waited in queue at all (not offered on arrival: ring time is not queueing);
 ``queue_length`` the time-average number waiting; ``staffed_agents`` the average number of
 agents ready or working; ``callbacks`` (callers who took a callback), ``exited`` (left by an
 exit rule) and ``overdue`` (work past its deadline) are counts from the queue policies
-(``ccrouter.policies``)."""
+(``ccrouter.engine.policies``)."""
 
 CAMPAIGN_METRICS: tuple[str, ...] = (
     "dialed",

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ccrouter import erlang
 from ccrouter.sim.distributions import mean_of
 from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, QueueTarget, Scenario
+from ccrouter.staffing import erlang
 
 __all__ = ["eligible", "erlang_start", "target_threshold"]
 

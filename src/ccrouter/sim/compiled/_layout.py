@@ -5,7 +5,7 @@ Plain module-level integers: Numba reads them as compile-time constants.
 
 from __future__ import annotations
 
-# --- strategies (ccrouter.routing.strategies codes; repeated here because the simulator may
+# --- strategies (ccrouter.engine.routing.strategies codes; repeated here because the simulator may
 # not import the routing internals: a test ties them) ---------------------------------------
 LONGEST_IDLE = 0
 MOST_SKILLED = 1

@@ -1,7 +1,7 @@
 """The router's decisions for the commands the simulator issues, compiled (Numba).
 
-Each function mirrors one piece of :mod:`ccrouter.core`, :mod:`ccrouter.decisions` and
-:meth:`ccrouter.state.RouterState.apply`, restricted to the features the compiled engine
+Each function mirrors one piece of :mod:`ccrouter.engine.core`, :mod:`ccrouter.engine.decisions` and
+:meth:`ccrouter.engine.state.RouterState.apply`, restricted to the features the compiled engine
 runs (see ``support.py``): it writes the event records the router would emit, in the same
 order with the same sequence numbers, and changes the packed state as applying them would.
 
@@ -266,7 +266,7 @@ def disarm(s: Any_, i: int) -> None:
 
 @numba.njit(cache=True, inline="always")
 def uniform(seed: np.uint64, seq: int) -> float:
-    """``ccrouter.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
+    """``ccrouter.engine.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
         seed * np.uint64(0x9E3779B97F4A7C15)
         + np.uint64(seq) * np.uint64(0xBF58476D1CE4E5B9)

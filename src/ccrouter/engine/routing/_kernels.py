@@ -1,0 +1,218 @@
+"""Numba kernels: the routing hot path.
+
+Kernels are plain loops over arrays with no validation and no Python objects; the wrapper in
+:mod:`ccrouter.engine.routing.match` validates, packs and picks the backend. Each kernel has a
+reference in :mod:`ccrouter.engine.routing.reference` that it must agree with exactly.
+
+Compilation is lazy (first call) and cached on disk; :func:`ccrouter.engine.routing.match.warmup`
+compiles ahead of time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numba
+import numpy as np
+
+from ccrouter.engine.routing.strategies import (
+    FEWEST_HANDLED,
+    LEAST_OCCUPIED,
+    MOST_SKILLED,
+    RANDOM,
+    ROUND_ROBIN,
+)
+
+__all__ = ["select_agent_kernel"]
+
+Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
+
+# Columns of the facts array (ccrouter.engine.agent_table.IDLE_SINCE, ...; kernels import no
+# ccrouter module but the strategy codes, so they are repeated here and a test ties them).
+_IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = 0, 1, 2, 3
+
+
+@numba.njit(cache=True, nogil=True)
+def _better(p: float, s: float, o: float, bp: float, bs: float, bo: float) -> bool:
+    # Lexicographic (primary, secondary, login order); login orders are unique.
+    if p != bp:
+        return p < bp
+    if s != bs:
+        return s < bs
+    return o < bo
+
+
+@numba.njit(cache=True, nogil=True)
+def _is_excluded(excluded: Array, slot: int) -> bool:
+    # Membership in a short slot list (the excluded or the allowed ones).
+    # A plain loop, not any(<generator>): numba compiles loops best.
+    for j in range(excluded.shape[0]):  # noqa: SIM110 (see above)
+        if excluded[j] == slot:
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def select_agent_kernel(
+    row: int,
+    count: int,
+    ready: Array,
+    ready_prof: Array,
+    req: Array,
+    excluded: Array,
+    allowed: Array,
+    ready_facts: Array,
+    strategy: int,
+    round_robin_last: int,
+    u: float,
+    work: Array,
+) -> int:
+    """The slot ``select_agent_reference`` returns, scanning only the channel's ready set.
+
+    Args:
+        row: the channel's row.
+        count: how many slots are available on it: ``ready[row, :count]`` (any order).
+        ready_prof: ``ready_prof[row, i // B, skill, i % B]`` is the proficiency of
+            ``ready[row, i]`` (blocks of ``B = ready_prof.shape[3]`` positions).
+        req: the required skill columns, then their minimums (``2 k`` int64).
+        excluded: slots chosen only when no one else is eligible.
+        allowed: the only slots eligible (targeted routing); empty: every slot.
+        ready_facts: ``ready_facts[row, i]`` holds the facts of ``ready[row, i]``: idle since,
+            load, handled, login order (float64).
+        strategy, round_robin_last, u: as for the reference.
+        work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
+            ``slots = ready.shape[1]``.
+
+    The eligibility test runs one required skill at a time over the contiguous runs of each
+    block into a byte mask (the loops vectorise); only eligible slots reach the strategy.
+    The outcome does not depend on the order of the ready set: keys are unique (login order
+    breaks every tie) and ``random`` picks by rank in slot order (a bitmap over the slots),
+    as the reference's scan yields them.
+    """
+    k = req.shape[0] // 2
+    m = excluded.shape[0]
+    block = ready_prof.shape[3]
+    blocks = (count + block - 1) // block
+    mask_words = (count + 7) // 8
+    mask = work[:mask_words].view(np.uint8)[:count]
+    mask[:] = 1
+    for j in range(k):
+        col = req[j]
+        minimum = np.int16(req[k + j])
+        for b in range(blocks):
+            line = ready_prof[row, b, col]
+            part = mask[b * block : min(count, (b + 1) * block)]
+            for i in range(part.shape[0]):
+                part[i] &= np.uint8(line[i] >= minimum)
+    if allowed.shape[0] > 0:  # targeted: only the allowed slots stay eligible
+        for i in range(count):
+            if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
+                mask[i] = 0
+
+    if strategy == RANDOM:
+        return _pick_random(row, count, ready, mask, excluded, ready.shape[1], u, work, mask_words)
+
+    # Longest idle orders by (0, idle, order), which is the order of (idle, idle, order).
+    if strategy == LEAST_OCCUPIED:
+        primary = _LOAD
+    elif strategy == FEWEST_HANDLED:
+        primary = _HANDLED
+    else:
+        primary = _IDLE_SINCE
+    best = -1
+    bp = np.inf
+    bs = np.inf
+    bo = np.inf
+    best_x = -1
+    xp = np.inf
+    xs = np.inf
+    xo = np.inf
+    for b in range(blocks):
+        base = b * block
+        for lane in range(min(block, count - base)):
+            i = base + lane
+            if mask[i] == 0:
+                continue
+            if strategy == MOST_SKILLED:
+                total = 0
+                for j in range(k):
+                    total += ready_prof[row, b, req[j], lane]
+                p = -float(total)
+            elif strategy == ROUND_ROBIN:
+                p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= round_robin_last else 0.0
+            else:
+                p = ready_facts[row, i, primary]
+            if m > 0 and _is_excluded(excluded, ready[row, i]):
+                if best_x >= 0 and p > xp:
+                    continue
+                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                o = ready_facts[row, i, _LOGIN_ORDER]
+                if best_x < 0 or _better(p, s, o, xp, xs, xo):
+                    best_x, xp, xs, xo = i, p, s, o
+            else:
+                if best >= 0 and p > bp:
+                    continue
+                s = 0.0 if strategy == ROUND_ROBIN else ready_facts[row, i, _IDLE_SINCE]
+                o = ready_facts[row, i, _LOGIN_ORDER]
+                if best < 0 or _better(p, s, o, bp, bs, bo):
+                    best, bp, bs, bo = i, p, s, o
+    if best >= 0:
+        return int(ready[row, best])
+    if best_x >= 0:
+        return int(ready[row, best_x])
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _pick_random(
+    row: int,
+    count: int,
+    ready: Array,
+    mask: Array,
+    excluded: Array,
+    slots: int,
+    u: float,
+    work: Array,
+    offset: int,
+) -> int:
+    # Mark the pool in a bitmap over the slots (one byte per slot, in int64 words of `work`
+    # after the mask), then find the slot of rank int(u * pool size) counting 8 at a time.
+    words = work[offset : offset + (slots + 7) // 8]
+    words[:] = 0
+    bits = words.view(np.uint8)
+    m = excluded.shape[0]
+    c = 0
+    c_excluded = 0
+    for i in range(count):
+        if mask[i] == 0:
+            continue
+        slot = ready[row, i]
+        if m > 0 and _is_excluded(excluded, slot):
+            c_excluded += 1
+        else:
+            bits[slot] = 1
+            c += 1
+    if c == 0:
+        if c_excluded == 0:
+            return -1
+        # Nobody else: the pool is every eligible slot (all excluded).
+        for i in range(count):
+            if mask[i] != 0:
+                bits[ready[row, i]] = 1
+                c += 1
+    rank = int(u * c)
+    seen = 0
+    for w in range(words.shape[0]):
+        x = words[w]
+        if x == 0:
+            continue
+        # Bytes are 0 or 1: their sum lands in the top byte of x * 0x0101010101010101.
+        ones = ((x * 0x0101010101010101) >> 56) & 0xFF
+        if seen + ones > rank:
+            for j in range(8):
+                if bits[8 * w + j] != 0:
+                    if seen == rank:
+                        return 8 * w + j
+                    seen += 1
+        seen += ones
+    return -1  # unreachable: rank < c

@@ -1,0 +1,150 @@
+"""Read-only views of one agent or one interaction, as :class:`~ccrouter.router.Router`
+returns them: copies, so a caller can keep or change them without touching the state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ccrouter.engine.customers import CustomerContact, recent_contacts
+from ccrouter.engine.state import AgentStatus, InteractionStatus, RouterState, Segment
+from ccrouter.errors import UnknownAgent, UnknownInteraction
+
+__all__ = ["AgentView", "InteractionView", "agent_view", "interaction_view"]
+
+
+class AgentView(msgspec.Struct, frozen=True, kw_only=True):
+    """A read-only snapshot of one agent."""
+
+    agent_id: str
+    status: AgentStatus
+    presence: str
+    reason: str | None
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    in_use: dict[str, int]
+    idle_since: float
+    handled: int
+    misses: int
+    offers: list[str]
+    connected: list[str]
+    wrapping: list[str]
+    consults: list[str] = []
+    """Interactions offered to this agent by a consult transfer (ringing)."""
+    budget: int | None = None
+    """Channel cost units the agent may hold at once (``None``: no shared budget)."""
+
+
+class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A read-only snapshot of one interaction."""
+
+    interaction_id: str
+    status: InteractionStatus
+    agent_id: str | None
+    channel: str
+    queue: str
+    skills: dict[str, int]
+    priority: float
+    customer_id: str | None
+    attributes: dict[str, Any]
+    arrived_at: float
+    offer_expires_at: float | None
+    declined_by: list[str]
+    ended_at: float | None
+    preferred_agents: list[str] = []
+    """Targeted routing: the only agents who may take it now (empty: anyone eligible)."""
+    preferred_until: float | None = None
+    """When ``preferred_agents`` lapses (``None``: never, or not targeted)."""
+    deadline: float | None = None
+    """When the work is due (an SLA), if ever."""
+    step: int = 0
+    """Widening steps of its queue reached so far (applied or skipped)."""
+    exit_reason: str | None = None
+    """Why an exit rule ended it (status ``exited``)."""
+    callback: bool = False
+    """The customer left the line to be called back (an offer of it is a callback)."""
+    groups: list[str] = []
+    """The agent groups whose members alone may take it (empty: any agent)."""
+    notes: list[str] = []
+    """Notes of its context, oldest first (they travel with transfers)."""
+    history: list[Segment] = []
+    """Its legs, oldest first: one per transfer (``outcome="transferred"``) and the current
+    one last (``ended_at`` is ``ended_at`` of the interaction or ``None`` while it lasts,
+    ``outcome`` its status)."""
+    consulting: str | None = None
+    """The agent a pending consult transfer is offered to, if any."""
+    paused_by: str | None = None
+    """While paused (omnichannel interruption): the interaction it is paused for."""
+    customer_history: list[CustomerContact] = []
+    """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
+    first), so the agent offered this interaction never has to ask twice."""
+
+
+def agent_view(state: RouterState, agent_id: str) -> AgentView:
+    """A snapshot of one agent.
+
+    Raises:
+        UnknownAgent: (a ``KeyError``) no such agent ever logged in.
+    """
+    agent = state.agents.get(agent_id)
+    if agent is None:
+        msg = f"unknown agent {agent_id!r}: it never logged in"
+        raise UnknownAgent(msg)
+    return AgentView(
+        agent_id=agent.agent_id,
+        status=agent.status,
+        presence=agent.presence,
+        reason=agent.reason,
+        skills=dict(agent.skills),
+        capacity=dict(agent.capacity),
+        in_use=dict(agent.in_use),
+        idle_since=agent.idle_since,
+        handled=agent.handled,
+        misses=agent.misses,
+        offers=list(agent.offers),
+        connected=list(agent.connected),
+        wrapping=list(agent.wrapping),
+        consults=list(agent.consults),
+        budget=agent.budget,
+    )
+
+
+def interaction_view(state: RouterState, interaction_id: str) -> InteractionView:
+    """A snapshot of one interaction, with the customer's recent contacts.
+
+    Raises:
+        UnknownInteraction: (a ``KeyError``) no such interaction was ever submitted.
+    """
+    i = state.interactions.get(interaction_id)
+    if i is None:
+        msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+        raise UnknownInteraction(msg)
+    current = Segment(i.queue, i.agent_id, i.segment_started_at, i.ended_at, i.status, "")
+    return InteractionView(
+        interaction_id=i.interaction_id,
+        status=i.status,
+        agent_id=i.agent_id,
+        channel=i.channel,
+        queue=i.queue,
+        skills=dict(i.skills),
+        priority=i.priority,
+        customer_id=i.customer_id,
+        attributes=dict(i.attributes),
+        arrived_at=i.arrived_at,
+        offer_expires_at=i.offer_expires_at,
+        declined_by=list(i.declined_by),
+        ended_at=i.ended_at,
+        preferred_agents=list(i.preferred),
+        preferred_until=i.preferred_until,
+        deadline=i.deadline,
+        step=i.step,
+        exit_reason=i.exit_reason,
+        callback=i.callback,
+        groups=list(i.groups),
+        notes=list(i.notes),
+        history=[*i.history, current],
+        consulting=None if i.consult is None else i.consult[0],
+        paused_by=i.paused_by,
+        customer_history=recent_contacts(state, i),
+    )
