@@ -378,20 +378,24 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             b = s_cal_i[0, 3]
             cal_pop(s_cal_t, s_cal_i, s_cnt, N_CAL)
             _action(s, p, at, kind, a, b, rng_retry)
+            if s_cnt[N_FLAG] != 0:
+                return int(s_cnt[N_FLAG])
         elif have_timer:
-            limit = s_tim_t[0]
-            at = limit
-            while s_cnt[N_TIM] > 0 and s_tim_t[0] <= limit:
-                due = s_tim_t[0]
-                slot = s_tim_i[0, 2]
-                i = s_tim_i[0, 3]
-                tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
-                fire(s, p, slot, i, due)
-                if s_cnt[N_FLAG] != 0:
-                    return int(s_cnt[N_FLAG])
-                _clean_timers(s)
+            at = s_tim_t[0]
         else:
             break
+        # ``Router.advance(at)`` fires every timer due by ``at``, and a command ends by
+        # firing those it made due (``core.execute``), all in the same step.
+        _clean_timers(s)
+        while s_cnt[N_TIM] > 0 and s_tim_t[0] <= at:
+            due = s_tim_t[0]
+            slot = s_tim_i[0, 2]
+            i = s_tim_i[0, 3]
+            tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
+            fire(s, p, slot, i, due)
+            if s_cnt[N_FLAG] != 0:
+                return int(s_cnt[N_FLAG])
+            _clean_timers(s)
         if s_cnt[N_FLAG] != 0:
             return int(s_cnt[N_FLAG])
         end = s_cnt[N_EV]

@@ -677,8 +677,34 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
         s_ag[a, A_PRES] = P_NOT_READY
         s_ag[a, A_REASON] = R_NO_ANSWER
         sync(s, p, a)
+    fire_own_policy_timers(s, p, i, due)
     route_interaction(s, p, i, due)
     take_work(s, p, a, due)
+
+
+@numba.njit(cache=True)
+def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
+    """``core._fire_own_policy_timers``: back in its queue from a missed offer, ``i``'s
+    deadline timers due by ``at`` fire before anyone is offered it, earliest first.
+
+    Its policy timers were cancelled when it was offered and ``arm`` has just set them again
+    at ``at``, so the ones due by ``at`` are due exactly at ``at``: the overdue timer when the
+    deadline passed while it rang, a reminder whose time is ``at``. At one time the router
+    orders them by (seq, kind): overdue before remind (``TIMER_RANK``)."""
+    s_it_seq = s.it_seq
+    s_fl = s.F
+    s_inter = s.I
+    p_q_rem = p.q_rem
+    while True:
+        if s_it_seq[i, T_OVERDUE] >= 0 and s_fl[i, F_DEADLINE] <= at:
+            overdue(s, p, i, at)
+        elif (
+            s_it_seq[i, T_REMIND] >= 0
+            and s_fl[i, F_DEADLINE] - p_q_rem[s_inter[i, I_QUEUE], s_inter[i, I_REMINDED]] <= at
+        ):
+            remind(s, p, i, at)
+        else:
+            return
 
 
 @numba.njit(cache=True)
