@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py --out out/demo
-	$(BIN)/ccrouter simulate simulations/omnichannel_shop.toml --replications 10 --jobs 2 --report out/demo/omnichannel.html
+	$(BIN)/ccrouter simulate simulations/omnichannel_shop.toml --replications 10 --jobs 2 --verify --report out/demo/omnichannel.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks simulations examples

@@ -13,6 +13,7 @@ from typing import Any, Literal, TextIO
 import click
 
 from ccrouter.cli import main
+from ccrouter.cli._engine import engine_option, fallback_notes
 from ccrouter.cli.parse import (
     FRACTION,
     FRACTION_FORMS,
@@ -23,6 +24,7 @@ from ccrouter.cli.parse import (
 from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
+from ccrouter.sim.engines import EngineChoice
 from ccrouter.sim.search import Candidate, SearchResult, staff_search
 
 __all__ = ["merge_targets", "parse_target_sl", "staff_search_command", "write_path_csv"]
@@ -167,6 +169,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 )
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write the search path.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@engine_option
 def staff_search_command(
     scenario: Path,
     replications: int,
@@ -179,6 +182,7 @@ def staff_search_command(
     judge: str,
     csv_path: Path | None,
     quiet: bool,
+    engine: EngineChoice,
 ) -> None:
     """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
     [targets] table, or --sl / --max-abandon), by simulation with common random numbers.
@@ -193,17 +197,19 @@ def staff_search_command(
         executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
         rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
         options: dict[str, Any] = {"groups": list(groups)} if groups else {}
-        result = staff_search(
-            model,
-            targets,
-            replications=replications,
-            seed=seed,
-            executor=executor,
-            max_agents=max_agents,
-            judge=rule,
-            progress=_progress(quiet),
-            **options,
-        )
+        with fallback_notes():
+            result = staff_search(
+                model,
+                targets,
+                replications=replications,
+                seed=seed,
+                executor=executor,
+                max_agents=max_agents,
+                judge=rule,
+                progress=_progress(quiet),
+                engine=engine,
+                **options,
+            )
     except (CCRouterError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -214,6 +220,8 @@ def staff_search_command(
         f"{name}: {len(result.path)} candidates, {replications} replications each "
         f"(seed {seed}), judged on the {'mean' if judge == 'mean' else '95 % CI bound'}"
     )
+    name_of = "router-driven" if result.engine == "router" else result.engine
+    click.echo(f"engine: {name_of}; compile {result.compile_seconds:.2f} s")
     for note in result.notes:
         click.echo(f"note: {note}")
     rows = [

@@ -1,18 +1,22 @@
-"""``ccrouter simulate SCENARIO``: replications of a scenario file, a summary table, a report."""
+"""``ccrouter simulate SCENARIO``: replications of a scenario file, a summary table, a report;
+``--engine`` picks the engine, ``--verify`` checks replication 0 on both engines first."""
 
 from __future__ import annotations
 
 import io
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import click
 
 from ccrouter.cli import main
+from ccrouter.cli._engine import engine_option, fallback_notes, timing_line
 from ccrouter.cli.parse import DURATION, DURATION_FORMS
 from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import load_scenario, simulate
+from ccrouter.sim.engines import EngineChoice, resolve_engine, warm_engine
 from ccrouter.sim.report import (
     CAMPAIGN_COLUMNS,
     SUMMARY_METRICS,
@@ -21,6 +25,7 @@ from ccrouter.sim.report import (
     utilisation_rows,
     write_report,
 )
+from ccrouter.sim.verify import verify_replication
 
 __all__ = ["simulate_command"]
 
@@ -40,6 +45,13 @@ __all__ = ["simulate_command"]
     "--report", "report_path", type=click.Path(path_type=Path), help="Write an HTML report."
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@engine_option
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="First run replication 0 on both engines and compare their events: print how many "
+    "matched, or the first differing event (index, both events) and exit with status 1.",
+)
 def simulate_command(
     scenario: Path,
     replications: int,
@@ -48,20 +60,37 @@ def simulate_command(
     warmup: float | None,
     report_path: Path | None,
     quiet: bool,
+    engine: EngineChoice,
+    verify: bool,
 ) -> None:
-    """Simulate SCENARIO (a TOML file) through the real router; print means ± 95 % CI.
+    """Simulate SCENARIO (a TOML file); print means ± 95 % CI.
 
-    Results depend only on the seed and the replication count, not on --jobs.
+    Two engines give the same events, event for event: the router-driven one (every customer
+    through the real Router) and the compiled one (fast). Results depend only on the seed and
+    the replication count, not on --jobs or --engine.
     """
     try:
         model = load_scenario(scenario)
+        if warmup is not None:
+            model = model.replace(warmup=warmup)
+        compiled_before = 0.0  # compile time paid by --verify, reported with the run's
+        if verify:
+            resolve_engine(model, "compiled")  # NotCompiled names the features, before any run
+            compiled_before = warm_engine("compiled")
+            check = verify_replication(model, seed)
+            click.echo(check.describe())
+            if not check.identical:
+                sys.exit(1)
     except CCRouterError as exc:
         raise click.ClickException(str(exc)) from None
     executor: Executor | None = ProcessPoolExecutor(jobs) if jobs > 1 else None
     try:
-        with click.progressbar(
-            length=replications, label="replications", file=io.StringIO() if quiet else None
-        ) as bar:
+        with (
+            fallback_notes(),
+            click.progressbar(
+                length=replications, label="replications", file=io.StringIO() if quiet else None
+            ) as bar,
+        ):
             done = [0]
 
             def advance(n: int) -> None:
@@ -73,9 +102,11 @@ def simulate_command(
                 replications,
                 seed=seed,
                 executor=executor,
-                warmup=warmup,
                 progress=advance,
+                engine=engine,
             )
+    except CCRouterError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         if executor is not None:
             executor.shutdown()
@@ -83,6 +114,14 @@ def simulate_command(
     click.echo(
         f"{name}: {result.replications} replications, {result.customers:,} customers "
         f"(seed {seed}); means ± 95 % CI half-width, SL threshold {model.threshold:g} s"
+    )
+    click.echo(
+        timing_line(
+            result.engine,
+            compiled_before + result.compile_seconds,
+            result.run_seconds,
+            result.customers,
+        )
     )
     header = ["scope", *(t for _, t, _ in SUMMARY_METRICS)]
     click.echo(table(header, summary_rows(result), right=range(1, len(header))))

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 from ccrouter.sim.campaign import Campaign, Predictive, Progressive
+from ccrouter.sim.compiled import NotCompiled
 from ccrouter.sim.confidence import Estimate, estimate, t_quantile
 from ccrouter.sim.distributions import (
     Deterministic,
@@ -25,6 +26,7 @@ from ccrouter.sim.distributions import (
     Uniform,
 )
 from ccrouter.sim.engine import Engine, source_rng
+from ccrouter.sim.engines import ENGINES, EngineFallback
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
@@ -43,6 +45,7 @@ from ccrouter.sim.search import Candidate, Check, SearchResult, erlang_start, st
 
 __all__ = [
     "CAMPAIGN_METRICS",
+    "ENGINES",
     "METRICS",
     "AgentGroup",
     "Break",
@@ -54,10 +57,12 @@ __all__ = [
     "Distribution",
     "Empirical",
     "Engine",
+    "EngineFallback",
     "Estimate",
     "Exponential",
     "Gamma",
     "Lognormal",
+    "NotCompiled",
     "PoissonArrivals",
     "Predictive",
     "Progressive",

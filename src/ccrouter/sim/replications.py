@@ -5,22 +5,36 @@ that ``SeedSequence(S).spawn`` would give — so its numbers depend on ``(S, r)`
 results serially, in a process pool or on Dask, and sequential sampling that adds replications
 keeps the earlier ones. Two scenarios simulated with the same seed share random numbers
 (common random numbers), which sharpens comparisons between variants.
+
+Both engines (``engine=``, see :mod:`ccrouter.sim.engines`) draw the same customers from the
+same streams and produce the same events, so a result does not depend on the engine either:
+only its speed does. The kernels are compiled (or loaded from Numba's disk cache) once in this
+process before any fan-out; the time it takes is reported as ``compile_seconds``, apart from
+``run_seconds``.
 """
 
 from __future__ import annotations
 
 import math
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 
 import msgspec
 import numpy as np
 
-from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.confidence import Estimate, estimate
-from ccrouter.sim.engine import Engine
-from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
+from ccrouter.sim.engines import (
+    EngineChoice,
+    EngineFallback,
+    Resolved,
+    resolve_engine,
+    run_metrics,
+    warm_engine,
+)
+from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["SimulationResult", "run_replication", "simulate", "summarize"]
@@ -44,6 +58,16 @@ class SimulationResult(msgspec.Struct, frozen=True, kw_only=True):
     """Outbound campaign → metric (``CAMPAIGN_METRICS``) → estimate over the horizon."""
     group_utilisation: dict[str, Estimate] = {}
     """Agent group → utilisation (handling over staffed time) over the horizon."""
+    engine: str = "router"
+    """The engine that ran the replications: ``"compiled"`` or ``"router"``."""
+    not_compiled: list[str] = []
+    """Under ``engine="auto"``: the features that sent the scenario to the router-driven
+    engine (empty when it ran compiled, or when an engine was asked for by name)."""
+    compile_seconds: float = 0.0
+    """Wall-clock seconds spent compiling (or loading from the disk cache) the kernels in this
+    process before the replications ran."""
+    run_seconds: float = 0.0
+    """Wall-clock seconds of the replications themselves (compile time excluded)."""
 
     @property
     def replications(self) -> int:
@@ -55,12 +79,26 @@ class SimulationResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def run_replication(
-    scenario: Scenario, seed: int, index: int, backend: str | None = None
+    scenario: Scenario,
+    seed: int,
+    index: int,
+    backend: str | None = None,
+    engine: EngineChoice = "auto",
 ) -> ReplicationMetrics:
-    """Run replication ``index`` of ``scenario`` (a top-level function: executors pickle it)."""
-    stream = np.random.SeedSequence(seed, spawn_key=(index,))
-    out = Engine(scenario, stream, backend=backend).run()
-    return compute_metrics(scenario, out.events, out.agent_group, out.customers, out.dials)
+    """Run replication ``index`` of ``scenario`` (a top-level function: executors pickle it).
+
+    Args:
+        scenario: the model.
+        seed: root seed.
+        index: the replication's index (its seed is ``SeedSequence(seed, spawn_key=(index,))``).
+        backend: the router's selection backend (router-driven engine).
+        engine: ``"auto"``, ``"compiled"`` or ``"router"`` (:mod:`ccrouter.sim.engines`).
+
+    Raises:
+        NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
+    """
+    resolved, _ = resolve_engine(scenario, engine)
+    return run_metrics(scenario, seed, index, resolved, backend)
 
 
 def summarize(
@@ -117,6 +155,7 @@ def simulate(
     target_half_width: float | None = None,
     target_metric: tuple[str, str] = ("all", "service_level"),
     max_replications: int = 1000,
+    engine: EngineChoice = "auto",
 ) -> SimulationResult:
     """Simulate ``replications`` independent runs and estimate every metric.
 
@@ -133,26 +172,48 @@ def simulate(
         target_half_width: sequential sampling: add batches of ``replications`` runs until
             the 95 % half-width of ``target_metric`` (scope, metric) over the horizon is at
             most this, or ``max_replications`` is reached.
+        engine: ``"auto"`` (compiled when the scenario's features all run compiled, else the
+            router-driven engine with an :class:`~ccrouter.sim.engines.EngineFallback`
+            warning naming the others), ``"compiled"`` or ``"router"``. Both engines give the
+            same events, so the same result.
 
     Returns:
-        A :class:`SimulationResult`.
+        A :class:`SimulationResult` (``engine`` says which one ran; ``compile_seconds`` and
+        ``run_seconds`` split the time).
+
+    Raises:
+        NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
+        InvalidArgument: an unknown ``engine``.
     """
     if replications < 1:
         raise InvalidArgument(f"replications must be >= 1, got {replications}")
     if warmup is not None:
         scenario = scenario.replace(warmup=warmup)
-    warm_kernels()  # compile (or load) the routing kernels once, before any fan-out
+    resolved, missing = resolve_engine(scenario, engine, warn=False)
+    if missing:
+        warnings.warn(EngineFallback.naming(missing), stacklevel=2)
+    # Compile (or load) the kernels once here, before any fan-out: workers then load them
+    # from Numba's disk cache instead of each compiling them.
+    compile_seconds = warm_engine(resolved)
+    start = time.perf_counter()
     runs: list[ReplicationMetrics] = []
     while True:
         batch = range(len(runs), min(len(runs) + replications, max_replications))
-        runs += _run_batch(scenario, seed, batch, executor, backend, progress, len(runs))
+        runs += _run_batch(scenario, seed, batch, executor, backend, progress, len(runs), resolved)
         if target_half_width is None or len(runs) >= max_replications:
             break
         scope, metric = target_metric
         half = estimate(r.overall[scope][metric] for r in runs).half_width
         if not math.isnan(half) and half <= target_half_width:
             break
-    return summarize(scenario, seed, runs)
+    run_seconds = time.perf_counter() - start
+    return msgspec.structs.replace(
+        summarize(scenario, seed, runs),
+        engine=resolved,
+        not_compiled=missing,
+        compile_seconds=compile_seconds,
+        run_seconds=run_seconds,
+    )
 
 
 def _run_batch(
@@ -163,16 +224,18 @@ def _run_batch(
     backend: str | None,
     progress: Callable[[int], None] | None,
     done: int,
+    engine: Resolved,
 ) -> list[ReplicationMetrics]:
     if executor is None:
         results = []
         for index in indices:
-            results.append(run_replication(scenario, seed, index, backend))
+            results.append(run_replication(scenario, seed, index, backend, engine))
             if progress is not None:
                 progress(done + len(results))
         return results
     futures: list[Future[ReplicationMetrics]] = [
-        executor.submit(run_replication, scenario, seed, index, backend) for index in indices
+        executor.submit(run_replication, scenario, seed, index, backend, engine)
+        for index in indices
     ]
     finished = 0
     if progress is not None:

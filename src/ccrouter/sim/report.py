@@ -152,6 +152,16 @@ def _plots(result: SimulationResult) -> list[tuple[str, str]]:
     return figures
 
 
+def _engine(result: SimulationResult) -> str:
+    """Which engine ran, and why not the compiled one when ``auto`` fell back."""
+    if result.engine == "compiled":
+        return "run on the compiled engine"
+    why = result.not_compiled
+    return "run on the router-driven engine" + (
+        f" (not compiled: {html.escape(', '.join(why))})" if why else ""
+    )
+
+
 def write_report(result: SimulationResult, path: str | Path) -> Path:
     """Write the report to ``path`` (HTML with embedded plots) and return the path."""
     s = result.scenario
@@ -185,7 +195,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .6em;
 <h1>Simulation: {html.escape(s.name or "scenario")}</h1>
 <p>{result.replications} replications (seed {result.seed}), {result.customers:,} customers,
 horizon {s.horizon / 3600:g} h in {s.n_intervals} intervals of {s.interval / 60:g} min,
-warm-up {s.warmup:g} s, service-level threshold {s.threshold:g} s.
+warm-up {s.warmup:g} s, service-level threshold {s.threshold:g} s; {_engine(result)}.
 Figures are means over replications ± the half-width of a 95 % Student-t confidence
 interval.</p>
 <table><tr>{header}</tr>{body}</table>

@@ -39,19 +39,25 @@ arrivals meets its targets.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Literal
 
 import msgspec
-import numpy as np
 
-from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.errors import InvalidArgument
-from ccrouter.events import InteractionQueued, OfferAccepted
+from ccrouter.events import Event, InteractionQueued, OfferAccepted
 from ccrouter.sim.confidence import Estimate, estimate
-from ccrouter.sim.engine import Engine
-from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
+from ccrouter.sim.engines import (
+    EngineChoice,
+    EngineFallback,
+    Resolved,
+    resolve_engine,
+    run_with_events,
+    warm_engine,
+)
+from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
 from ccrouter.sim.staffing_bound import eligible, erlang_start, target_threshold
 from ccrouter.stats._wait_events import WAIT_EVENTS
@@ -62,6 +68,7 @@ __all__ = [
     "SearchResult",
     "erlang_start",
     "run_search_replication",
+    "service_levels",
     "staff_search",
 ]
 
@@ -133,6 +140,12 @@ class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
     seed: int
     judge: str
     notes: list[str]
+    engine: str = "router"
+    """The engine every candidate ran on: ``"compiled"`` or ``"router"``."""
+    not_compiled: list[str] = []
+    """Under ``engine="auto"``: the features that sent the search to the router-driven engine."""
+    compile_seconds: float = 0.0
+    """Seconds spent compiling (or loading) the kernels before the search."""
 
     @property
     def final(self) -> Candidate:
@@ -153,16 +166,30 @@ def run_search_replication(
     index: int,
     thresholds: dict[str, float],
     backend: str | None = None,
+    engine: EngineChoice = "auto",
 ) -> tuple[ReplicationMetrics, dict[str, float]]:
     """Replication ``index`` (the same streams as ``simulate``), with each queue's service level
-    at its own target ``thresholds[queue]`` (top-level: executors pickle it)."""
-    stream = np.random.SeedSequence(seed, spawn_key=(index,))
-    out = Engine(scenario, stream, backend=backend).run()
-    metrics = compute_metrics(scenario, out.events, out.agent_group, out.customers)
+    at its own target ``thresholds[queue]`` (top-level: executors pickle it).
+
+    Raises:
+        NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
+    """
+    resolved, _ = resolve_engine(scenario, engine)
+    # The per-queue thresholds are read from the events, so this run keeps them.
+    metrics, out = run_with_events(scenario, seed, index, resolved, backend)
+    return metrics, service_levels(scenario, out.events, thresholds)
+
+
+def service_levels(
+    scenario: Scenario, events: Sequence[Event], thresholds: Mapping[str, float]
+) -> dict[str, float]:
+    """Each queue's service level at its own threshold: the share of the queue's arrivals
+    (first queued in ``[warmup, horizon)``) answered within ``thresholds[queue]`` seconds
+    (``nan``: no arrivals)."""
     arrived: dict[str, tuple[float, str]] = {}
     offered = dict.fromkeys(thresholds, 0)
     within = dict.fromkeys(thresholds, 0)
-    for e in out.events:
+    for e in events:
         match WAIT_EVENTS[type(e)]:
             case "arrived":
                 assert isinstance(e, InteractionQueued)
@@ -178,8 +205,7 @@ def run_search_replication(
                 got = arrived.get(e.interaction_id)
                 if got is not None and e.at - got[0] <= thresholds[got[1]]:
                     within[got[1]] += 1
-    levels = {q: within[q] / offered[q] if offered[q] else math.nan for q in thresholds}
-    return metrics, levels
+    return {q: within[q] / offered[q] if offered[q] else math.nan for q in thresholds}
 
 
 # --- the search -----------------------------------------------------------------------------
@@ -198,6 +224,7 @@ class _Evaluator:
         judge: Judge,
         backend: str | None,
         progress: Progress | None,
+        engine: Resolved,
     ) -> None:
         self.scenario = scenario
         self.targets = dict(targets)
@@ -208,6 +235,7 @@ class _Evaluator:
         self.judge = judge
         self.backend = backend
         self.progress = progress
+        self.engine = engine
         self.cache: dict[tuple[tuple[str, int], ...], _Judged] = {}
 
     def __call__(self, staffings: list[dict[str, int]], label: str) -> list[_Judged]:
@@ -230,7 +258,10 @@ class _Evaluator:
         if progress is not None and total:
             progress(label, 0, total)
         scenarios = {_key(s): self._scenario(s) for s, _ in jobs}
-        args = [(scenarios[_key(s)], self.seed, r, self.thresholds, self.backend) for s, r in jobs]
+        args = [
+            (scenarios[_key(s)], self.seed, r, self.thresholds, self.backend, self.engine)
+            for s, r in jobs
+        ]
         if self.executor is None:
             results = []
             for a in args:
@@ -350,6 +381,7 @@ def staff_search(
     start: Mapping[str, int] | None = None,
     backend: str | None = None,
     progress: Progress | None = None,
+    engine: EngineChoice = "auto",
 ) -> SearchResult:
     """Find a minimal constant headcount per agent group meeting every queue's targets.
 
@@ -367,14 +399,19 @@ def staff_search(
             end of the 95 % interval does).
         start: the staffing of the searched groups to start from (default: the Erlang bound).
         progress: called as ``progress(label, runs_done, runs_total)`` during each step.
+        engine: ``"auto"``, ``"compiled"`` or ``"router"`` (:mod:`ccrouter.sim.engines`);
+            every candidate runs on the same one (under ``"auto"``, compiled when the
+            scenario's features all run compiled; the headcounts do not change that).
 
     Returns:
         A :class:`SearchResult`; ``feasible`` is false when ``max_agents`` stopped it.
+        ``engine`` says which engine ran (``not_compiled``: why not the compiled one).
 
     Raises:
         ScenarioError: no targets, an unknown queue or group, or a targeted queue that no
             searched group can serve.
         ValueError: ``replications`` below 1 (below 2 with ``judge="ci"``).
+        NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
     """
     targets = dict(scenario.targets if targets is None else targets)
     if not targets:
@@ -406,8 +443,13 @@ def staff_search(
         for g in groups
         if by_name[g].shifts or len(set(by_name[g].headcount or [])) > 1
     ]
-    warm_kernels()
-    evaluate = _Evaluator(scenario, targets, replications, seed, executor, judge, backend, progress)
+    resolved, missing = resolve_engine(scenario, engine, warn=False)
+    if missing:
+        warnings.warn(EngineFallback.naming(missing), stacklevel=2)
+    compile_seconds = warm_engine(resolved)  # once, before any fan-out
+    evaluate = _Evaluator(
+        scenario, targets, replications, seed, executor, judge, backend, progress, resolved
+    )
     if start is None:
         start = erlang_start(scenario, targets, groups)
     elif set(start) != set(groups) or min(start.values(), default=0) < 0:
@@ -506,4 +548,7 @@ def staff_search(
         seed=seed,
         judge=judge,
         notes=notes,
+        engine=resolved,
+        not_compiled=missing,
+        compile_seconds=compile_seconds,
     )
