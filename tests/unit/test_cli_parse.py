@@ -189,7 +189,8 @@ def test_simulate_warmup_forms(monkeypatch: pytest.MonkeyPatch, text: str, secon
     seen = {}
 
     def record(model: Any, replications: int, **kwargs: Any) -> Any:
-        seen["warmup"] = kwargs["warmup"]
+        # The CLI sets the warm-up on the scenario (so --verify sees it too), not as an argument.
+        seen["warmup"] = kwargs["warmup"] if kwargs.get("warmup") is not None else model.warmup
         raise _Stop("recorded")
 
     monkeypatch.setattr(ccrouter.cli.simulate, "simulate", record)
