@@ -1,18 +1,15 @@
 """The table of compiled features in ``docs/simulation.md`` matches the compiled engine's own list.
 
 The table lists every feature name the compiled engine can name (``NotCompiled.features``,
-``unsupported_features``) and whether it runs compiled. When the engine exports its full list
-(``ccrouter.sim.compiled.FEATURES``: name -> runs compiled), the table must equal it; in any
-case, every name ``unsupported_features`` gives for the example scenarios must be a row marked
-"no".
+``unsupported_features``) and whether it runs compiled: it must equal the engine's own list
+(``ccrouter.sim.compiled.FEATURES``: name -> runs compiled), in the same order, and every name
+``unsupported_features`` gives for the example scenarios must be a row marked "no".
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import pytest
 
 import ccrouter.sim.compiled as compiled
 from ccrouter.sim import load_scenario
@@ -50,9 +47,7 @@ def test_every_feature_named_for_the_examples_is_documented_as_not_compiled() ->
 
 
 def test_the_table_equals_the_engines_list() -> None:
-    features = getattr(compiled, "FEATURES", None)
-    if features is None:
-        pytest.skip("ccrouter.sim.compiled does not export FEATURES (name -> compiled) yet")
+    features = compiled.FEATURES
     assert documented() == dict(features)
     assert list(documented()) == list(features)  # the same order too
 

@@ -14,6 +14,17 @@ from ccrouter.sim.compiled._fresh import ensure_fresh_cache
 ensure_fresh_cache()  # before the kernels are imported (and their cache indexes read)
 
 from ccrouter.sim.compiled.run import CompiledRun, run_compiled, warmup  # noqa: E402
-from ccrouter.sim.compiled.support import NotCompiled, unsupported_features  # noqa: E402
+from ccrouter.sim.compiled.support import (  # noqa: E402
+    FEATURES,
+    NotCompiled,
+    unsupported_features,
+)
 
-__all__ = ["CompiledRun", "NotCompiled", "run_compiled", "unsupported_features", "warmup"]
+__all__ = [
+    "FEATURES",
+    "CompiledRun",
+    "NotCompiled",
+    "run_compiled",
+    "unsupported_features",
+    "warmup",
+]

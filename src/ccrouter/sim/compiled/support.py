@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
-from ccrouter.errors import ConfigError
+from ccrouter.errors import ConfigError, SimulationError
 from ccrouter.sim.scenario import Scenario
 
-__all__ = ["NotCompiled", "unsupported_features"]
+__all__ = ["FEATURES", "NotCompiled", "unsupported_features"]
+
+_FEATURES = (
+    ("headcount per interval", True),
+    ("shifts and breaks", True),
+    ("leaving after work in hand", True),
+    ("patience and abandonment", True),
+    ("retrials", True),
+    ("wrap-up", True),
+    ("multi-skill eligibility with per-channel capacity", True),
+    ("all six strategies with their tie-breaks", True),
+    ("priorities and aging", True),
+    ("ring delay, offer timeout, max_no_answer", True),
+    ("callbacks (virtual hold)", True),
+    ("deadlines, reminders, overdue priority", True),
+    ("outbound campaigns with the dialer's pacing", True),
+    ("batch matching", False),
+    ("channel rules", False),
+    ("fairness cap", False),
+    ("queue agent groups", False),
+    ("widening steps", False),
+    ("exit max_wait", False),
+    ("exit max_wait_no_agents", False),
+    ("exit max_size", False),
+    ("automatic callbacks (callback_after)", False),
+    ("overdue queue", False),
+)
+FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
+"""Every feature the compiled engine knows of, and whether it runs compiled (the table in
+docs/simulation.md is held equal to this by a test). :func:`unsupported_features` names only
+features marked ``False`` here."""
+_NOT_COMPILED = frozenset(name for name, compiled in FEATURES.items() if not compiled)
 
 
 class NotCompiled(ConfigError):
@@ -39,6 +71,9 @@ def unsupported_features(scenario: Scenario) -> list[str]:
     found: list[str] = []
 
     def note(name: str) -> None:
+        if name not in _NOT_COMPILED:  # a new feature check must be listed in FEATURES first
+            msg = f"feature {name!r} is not listed in FEATURES as not compiled"
+            raise SimulationError(msg)
         if name not in found:
             found.append(name)
 
