@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ccrouter.engine.records import serves as serves_work
 from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
@@ -378,10 +379,8 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
 
 
 def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:
-    """``ccrouter.sim.engine._serves``: the group's agents can take ``work``."""
-    if group.capacity.get(work.channel, 0) < 1:
-        return False
-    return all(group.skills.get(skill, -1) >= level for skill, level in work.skills.items())
+    """Whether the group's agents can take ``work`` (the router's own check)."""
+    return serves_work(group.capacity, group.skills, work.channel, work.skills.items())
 
 
 def _campaigns(
