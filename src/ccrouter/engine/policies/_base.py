@@ -22,7 +22,7 @@ from ccrouter.events import Event
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["TimePolicy", "cancel_timer"]
+__all__ = ["TimePolicy", "cancel_timer", "wait_limit"]
 
 
 @attrs.frozen
@@ -59,3 +59,41 @@ def cancel_timer(state: RouterState, kind: str, interaction_id: str) -> None:
     """Cancel the ``kind`` timer of ``interaction_id``, if pending (the state owns the timer
     index: policies read ``state.timer_of`` and set through ``state._set_timer``)."""
     state._cancel_timer(kind, interaction_id)
+
+
+def wait_limit(
+    kind: str,
+    limit: Callable[[QueueConfig], float | None],
+    decide: Callable[[RouterState, Interaction, float], Event],
+) -> TimePolicy:
+    """A policy that fires once a live caller has waited ``limit(queue)`` seconds since
+    arrival (``None``: off); a callback is not a live caller and never arms it.
+
+    ``max_wait`` and ``callback_after`` are both this shape; only the limit and the decision
+    differ.
+    """
+
+    def arm(
+        state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
+    ) -> None:
+        seconds = limit(queue)
+        if seconds is not None and not interaction.callback:
+            due = max(interaction.arrived_at + seconds, at)
+            if (kind, interaction.interaction_id) not in state.timer_of:
+                state._set_timer(due, seq, kind, interaction.interaction_id)
+
+    def expected(
+        state: RouterState, interaction: Interaction, queue: QueueConfig
+    ) -> tuple[bool, float]:
+        seconds = limit(queue)
+        armed = seconds is not None and not interaction.callback
+        return armed, interaction.arrived_at + (seconds or 0.0)
+
+    return TimePolicy(
+        kind=kind,
+        in_use=lambda queue: limit(queue) is not None,
+        arm=arm,
+        decide=decide,
+        expected=expected,
+        live_caller=True,
+    )
