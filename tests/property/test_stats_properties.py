@@ -37,7 +37,7 @@ CONFIG = RouterConfig.from_dict(
     {
         "max_no_answer": 2,
         "queues": {
-            "default": {"wrap_up": 0.0, "offer_timeout": None},
+            "default": {"wrap_up": 0.0, "offer_timeout": None, "max_wait": 20.0},
             "sales": {"wrap_up": 3.0, "offer_timeout": 10.0},
         },
     }

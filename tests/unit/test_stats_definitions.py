@@ -8,6 +8,8 @@ and live views of every shared counter equal, adding a metric cannot leave a vie
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
 
@@ -93,3 +95,11 @@ def test_a_row_carries_its_ratios() -> None:
     ]
     (row,) = interval_report(events, 900.0)
     assert row.asa == pytest.approx(6.0) and row.aht is None
+
+
+@pytest.mark.parametrize("row", [IntervalRow, QueueSnapshot])
+def test_every_public_field_is_defined_in_the_statistics_docs(row: type) -> None:
+    # A metric added to the rows without its definition for users fails here.
+    doc = (Path(__file__).parents[2] / "docs" / "statistics.md").read_text()
+    missing = [f for f in row.__struct_fields__ if f"`{f}`" not in doc]
+    assert not missing, f"{row.__name__} fields not defined in docs/statistics.md: {missing}"

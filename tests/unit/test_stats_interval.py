@@ -263,3 +263,25 @@ def test_by_accepts_any_order_and_a_bare_string() -> None:
     a = interval_report(scenario(), by=("channel", "queue"))
     assert a == interval_report(scenario(), by=("queue", "channel"))
     assert interval_report(scenario(), by="queue") == interval_report(scenario(), by=("queue",))
+
+
+def test_an_exit_after_a_blind_transfer_counts_nowhere_in_both_views() -> None:
+    # Regression: the interval report counted the exit (and took one off `waiting`) in the
+    # arrival row of an interaction already answered there, so its `waiting` went to -1
+    # while the live view, which had it answered, counted nothing.
+    from ccrouter import Router, RouterConfig
+
+    config = RouterConfig.from_dict({"queues": {"sales": {}, "support": {"max_wait": 20.0}}})
+    router = Router(config)
+    router.login("a1", skills={}, capacity={"voice": 1}, at=0)
+    router.ready("a1", at=0)
+    router.submit("c1", queue="sales", channel="voice", at=1)
+    router.accept("c1", at=2)
+    # Nobody has the skill the transfer asks for: it waits in support until max_wait.
+    router.transfer("c1", to_queue="support", skills={"billing": 1}, at=5)
+    events = router.advance(at=30)
+    assert [e.kind for e in events] == ["interaction_exited"]
+    (row,) = [r for r in interval_report(router.events, 900.0, end=30) if r.queue == "sales"]
+    live = router.stats.queue("sales", "voice", at=30)
+    assert (row.answered, row.waiting, row.exited) == (1, 0, 0)
+    assert (live.answered, live.waiting, live.exited) == (1, 0, 0)

@@ -259,6 +259,12 @@ class IntervalFold:
 
     def exited(self, e: InteractionExited) -> None:
         ix = self.ixs.get(e.interaction_id)
+        if ix is not None and ix.answered:
+            # Waiting again after a blind transfer: it was answered once, in its first queue,
+            # so an exit rule ending it (or moving it on) counts nowhere, as an abandon does not.
+            if e.overflow_to is None:
+                del self.ixs[e.interaction_id]
+            return
         if ix is None or (c := self.target(ix, None)) is None:
             if e.overflow_to is None:
                 self.ixs.pop(e.interaction_id, None)

@@ -6,8 +6,9 @@ The interval report (:mod:`ccrouter.stats._interval_fold`), the real-time projec
 all read these tables: the counters' slots, their zero values, the public field each fills,
 the events that do nothing but count, and the ratios. Adding a counting metric is one
 :class:`Counter` row (with its :data:`EVENT_COUNTERS` entry when one event type moves it) plus
-its documented field on the public rows (:class:`~ccrouter.stats.IntervalRow`,
-:class:`~ccrouter.stats.QueueSnapshot`); a property test holds the interval and live views of
+its documented field on the public rows in :mod:`ccrouter.stats.rows`
+(:class:`~ccrouter.stats.IntervalRow`, :class:`~ccrouter.stats.QueueSnapshot`): two files. A
+property test holds the interval and live views of
 every counter they share equal on generated logs.
 
 >>> PUBLIC["within"], derive("aht", {"talk": 300.0, "wrap": 60.0, "handled": 3}.__getitem__)

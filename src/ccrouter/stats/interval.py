@@ -26,8 +26,6 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import msgspec
-
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import Event
 from ccrouter.stats._common import (
@@ -44,6 +42,7 @@ from ccrouter.stats._common import (
 from ccrouter.stats._interval_fold import DISPATCH, IntervalFold
 from ccrouter.stats._interval_records import EMPTY, Counts
 from ccrouter.stats.definitions import INTERVAL, field_reader, ratio_reader
+from ccrouter.stats.rows import IntervalRow
 
 _fields = field_reader(INTERVAL)
 """Every interval counter, by its row field: each fills its field as it is."""
@@ -60,89 +59,6 @@ GROUPINGS: tuple[tuple[str, ...], ...] = (
     ("agent",),
 )
 """The accepted values of ``by`` (the order of names inside does not matter)."""
-
-
-class IntervalRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One interval of one group. Counts refer to the interactions that *arrived* in the interval;
-    times are in seconds."""
-
-    start: float
-    """Interval start (nominal: the window may cover only part of the first and last interval)."""
-    end: float
-    """Interval end (exclusive)."""
-    queue: str | None
-    """The queue, when the report is grouped by queue."""
-    channel: str | None
-    """The channel, when the report is grouped by channel."""
-    agent_id: str | None
-    """The agent, when the report is grouped by agent."""
-    offered: int
-    """Interactions that arrived (queue rows); offers made to the agent (agent rows)."""
-    answered: int
-    """Of those, answered (offer accepted) by the end of the window."""
-    answered_within_threshold: int
-    """Answered with a wait (accept − arrival) of at most the threshold."""
-    abandoned: int
-    """Abandoned by the customer while queued or ringing (agent rows: while ringing at the
-    agent)."""
-    abandoned_within_threshold: int
-    """Abandoned after a wait of at most the threshold ("short abandons")."""
-    waiting: int
-    """Arrived but neither answered nor abandoned at the end of the window (still queued or
-    ringing); always 0 in agent rows."""
-    service_level: float | None
-    """Answered within threshold over the denominator of ``sl_definition``; ``None`` when that is
-    0, and in agent rows."""
-    asa: float | None
-    """Average speed of answer: ``total_wait_time / answered``."""
-    total_wait_time: float
-    """Sum of the waits (accept − arrival) of the answered interactions."""
-    handled: int
-    """Interactions whose work ended by the end of the window: talk ended and wrap-up ended
-    (or there was none)."""
-    total_talk_time: float
-    """Talk time (accept → complete) of the handled interactions."""
-    total_wrap_up_time: float
-    """Wrap-up time (complete → wrap-up end) of the handled interactions."""
-    aht: float | None
-    """Average handle time: ``(total_talk_time + total_wrap_up_time) / handled``."""
-    average_wrap_up_time: float | None
-    """``total_wrap_up_time / handled``."""
-    declined: int
-    """Offers of these interactions that agents declined."""
-    timed_out: int
-    """Offers of these interactions that timed out unanswered (misses)."""
-    revoked: int
-    """Offers of these interactions that the router withdrew."""
-    transfers: int
-    """Transfers out of this row's queue (blind, or consults accepted) of these interactions
-    (agent rows: transfers made by the agent)."""
-    staffed_time: float
-    """Agent time in the interval in ready, reserved, busy or wrap-up (not-ready excluded):
-    the agent's own in agent rows, all agents' together otherwise."""
-    handling_time: float
-    """Of ``staffed_time``, the time reserved, busy or in wrap-up."""
-    occupancy: float | None
-    """``handling_time / staffed_time``. Agents serve every queue and channel, so rows not grouped
-    by agent all carry the whole center's occupancy for their interval."""
-    exited: int = 0
-    """Of these interactions, ended by an exit rule (``max_wait``, ``max_size``, no overflow);
-    they no longer count as ``waiting``. 0 in agent rows."""
-    overflowed: int = 0
-    """Of these interactions, sent to another queue by an exit rule (they stay counted in the
-    queue and interval they arrived in, like every later outcome). 0 in agent rows."""
-    overdue: int = 0
-    """Of these interactions, those whose deadline passed while they waited. 0 in agent rows."""
-    callbacks: int = 0
-    """Of these interactions, those whose customer left the line for a callback (they are
-    then answered or handled like any other, never abandoned). 0 in agent rows."""
-    transfers_in: int = 0
-    """Transfers into this row's queue of these interactions (not counted in ``offered``)."""
-    escalations: int = 0
-    """Of ``transfers``, those with reason ``escalation``."""
-
-
-ROW_FIELDS: tuple[str, ...] = IntervalRow.__struct_fields__
 
 
 def _check_by(by: Sequence[str]) -> frozenset[str]:

@@ -40,77 +40,13 @@ from ccrouter.stats._live_fold import DISPATCH, LiveFold
 from ccrouter.stats._live_queues import QueueCounters, wait_estimate
 from ccrouter.stats.agents import AgentRow
 from ccrouter.stats.definitions import LIVE, PUBLIC, counter_names, derive
+from ccrouter.stats.rows import QueueSnapshot
 
 __all__ = ["AgentSnapshot", "QueueSnapshot", "RealtimeStats"]
 
 
 _LIVE = counter_names(LIVE)
 """The live counters: each fills the snapshot field of its name in ``PUBLIC``, summed."""
-
-
-class QueueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
-    """A queue (and channel) at one instant; counts are since the projection started."""
-
-    queue: str | None
-    """The queue (``None``: all queues together)."""
-    channel: str | None
-    """The channel (``None``: all channels together)."""
-    at: float
-    """The instant of the snapshot."""
-    waiting: int
-    """Interactions in the queue now, not ringing at an agent."""
-    offering: int
-    """Interactions ringing at an agent now (still unanswered)."""
-    longest_wait: float
-    """Age (``at`` − arrival) of the oldest unanswered interaction (waiting or ringing); 0 when
-    there is none."""
-    offered: int
-    """Interactions that arrived so far."""
-    answered: int
-    """Interactions answered so far."""
-    answered_within_threshold: int
-    """Answered after a wait of at most the threshold."""
-    abandoned: int
-    """Interactions abandoned so far (while queued or ringing)."""
-    abandoned_within_threshold: int
-    """Abandoned after a wait of at most the threshold."""
-    service_level: float | None
-    """Service level so far under the projection's ``sl_definition``; interactions still waiting
-    count as offered and not (yet) answered within threshold."""
-    asa: float | None
-    """Average speed of answer so far."""
-    total_wait_time: float
-    """Sum of the waits of the answered interactions."""
-    handled: int
-    """Interactions whose work (talk and wrap-up) ended so far."""
-    total_talk_time: float
-    """Talk time of the handled interactions."""
-    total_wrap_up_time: float
-    """Wrap-up time of the handled interactions."""
-    aht: float | None
-    """Average handle time of the handled interactions (talk + wrap-up)."""
-    declined: int
-    """Offers declined so far."""
-    timed_out: int
-    """Offers timed out so far (misses)."""
-    revoked: int
-    """Offers revoked so far."""
-    estimated_wait: float | None
-    """Estimated wait of an interaction arriving now (see :meth:`RealtimeStats.estimated_wait`);
-    ``None`` when unknown or for aggregates over several queues or channels."""
-    exited: int = 0
-    """Interactions an exit rule ended here (``max_wait``, ``max_size`` without overflow)."""
-    overflowed: int = 0
-    """Interactions that left this queue for another (exit overflow or overdue escalation);
-    each also counts as ``offered`` in the queue it went to, where it waits from then on."""
-    callbacks: int = 0
-    """Waiting customers who left the line for a callback so far."""
-    transfers_out: int = 0
-    """Transfers out of this queue so far (blind, or consults accepted)."""
-    transfers_in: int = 0
-    """Transfers into this queue so far (not counted in ``offered``)."""
-    escalations: int = 0
-    """Of ``transfers_out``, those with reason ``escalation``."""
 
 
 class AgentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
