@@ -180,6 +180,55 @@ def test_no_import_cycle_between_layers() -> None:
                 assert order.index(dep) < order.index(layer), f"{layer} -> {dep} runs upward"
 
 
+def _runtime_imports(module: str) -> set[str]:
+    """The modules of the package that ``module`` imports when it runs: module level or in a
+    function, but not under ``if TYPE_CHECKING:`` (a type name only, never executed).
+    ``from package import submodule`` is an import of the submodule alone."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                if child.module == "ccrouter" or child.module.startswith("ccrouter."):
+                    base = child.module.removeprefix("ccrouter").removeprefix(".")
+                    subs = {f"{base}.{a.name}".lstrip(".") for a in child.names}
+                    found.update(subs & MODULES.keys())
+                    if not subs <= MODULES.keys():
+                        found.add(base)
+            elif isinstance(child, ast.Import):
+                found.update(
+                    a.name.removeprefix("ccrouter.")
+                    for a in child.names
+                    if a.name.startswith("ccrouter.")
+                )
+            visit(child)
+
+    visit(ast.parse(MODULES[module].read_text()))
+    return (found & MODULES.keys()) - {module}
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """No module imports, directly or through others, a module that imports it back (lazy
+    imports in functions included: they are how a cycle hides)."""
+    graph = {m: _runtime_imports(m) for m in MODULES}
+    done: set[str] = set()
+
+    def walk(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = [*path[path.index(module) :], module]
+            pytest.fail("import cycle: " + " -> ".join(m or "ccrouter" for m in cycle))
+        if module in done:
+            return
+        for dep in sorted(graph[module]):
+            walk(dep, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        walk(module, [])
+
+
 def test_architecture_doc_names_every_module() -> None:
     """docs/architecture.md lists every module of the package, so the map cannot drift."""
     doc = (ROOT / "docs" / "architecture.md").read_text()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ccrouter.cli import main
+from ccrouter.cli._group import main
 from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, table_lines
 from ccrouter.config import RouterConfig

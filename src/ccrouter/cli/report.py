@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ccrouter.cli import main
+from ccrouter.cli._group import main
 from ccrouter.cli.parse import DURATION, DURATION_FORMS, parse_duration
 from ccrouter.cli.text import hms, pct, table
 from ccrouter.errors import CCRouterError, DecodeError

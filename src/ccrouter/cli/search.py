@@ -12,8 +12,8 @@ from typing import Any, Literal, TextIO
 
 import click
 
-from ccrouter.cli import main
 from ccrouter.cli._engine import engine_option, fallback_notes
+from ccrouter.cli._group import main
 from ccrouter.cli.parse import (
     FRACTION,
     FRACTION_FORMS,

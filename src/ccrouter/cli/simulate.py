@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ccrouter.cli import main
 from ccrouter.cli._engine import engine_option, fallback_notes, timing_line
+from ccrouter.cli._group import main
 from ccrouter.cli.parse import DURATION, DURATION_FORMS
 from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import numpy as np
 
-from ccrouter.cli import main
+from ccrouter.cli._group import main
 from ccrouter.cli.parse import (
     DURATION,
     DURATION_FORMS,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from ccrouter.cli import main
+from ccrouter.cli._group import main
 from ccrouter.cli.parse import DURATION, DURATION_FORMS
 from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, pct, secs, table_lines
