@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from ccrouter import Router
+from ccrouter import Router, RouterConfig
 from ccrouter.engine.snapshot import (
     MAGIC,
     FileSnapshotStore,
@@ -147,3 +147,23 @@ def test_decode_rejects_garbage() -> None:
 
     with pytest.raises(ValueError, match="magic"):
         decode_snapshot(b"nope", RouterConfig())
+
+
+def test_a_restored_state_still_watches_work_waiting_for_any_agent() -> None:
+    # max_wait_no_agents watches waiting live callers; a restore re-derives which, so a login
+    # after it still stops the clock exactly as it does on the replayed state.
+    config = RouterConfig.from_dict({"queues": {"sales": {"max_wait_no_agents": 30.0}}})
+    store = MemorySnapshotStore()
+    router = Router(config, backend="python", snapshots=store)
+    router.submit("c1", queue="sales", channel="voice", at=1)  # nobody logged in: clock runs
+    router.snapshot()
+    copy = MemoryEventLog(list(router.events))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the snapshot is used, not set aside for a replay
+        restored = Router(config, log=copy, backend="python", snapshots=store)
+    restored.check()
+    for r in (router, restored):
+        r.login("a1", skills={}, capacity={"voice": 1}, at=10)  # able: the clock stops
+        assert r.advance(at=60) == []
+        assert r.interaction("c1").status == "queued"
+    assert restored.state_digest() == router.state_digest()

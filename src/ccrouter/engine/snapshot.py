@@ -44,6 +44,7 @@ from sortedcontainers import SortedList
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.engine.fairness import FairnessLedger
+from ccrouter.engine.policies import POLICIES
 from ccrouter.engine.records import queue_key, wire_codec, wire_struct
 from ccrouter.engine.state import (
     POLICY_TIMERS,
@@ -250,8 +251,8 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             state._keys[i.interaction_id] = key
         if interaction.status == "queued":
             state._enqueue(interaction)
-            limit = config.queue(i.queue).max_wait_no_agents
-            if limit is not None and not interaction.callback:
+            queue = config.queue(i.queue)
+            if any(p.watches is not None and p.watches(interaction, queue) for p in POLICIES):
                 state.watched[i.interaction_id] = interaction
     for agent in state.agents.values():  # after the interactions: the channel rules read them
         state._sync(agent)

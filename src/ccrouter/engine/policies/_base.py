@@ -44,6 +44,9 @@ class TimePolicy:
             switches to a callback.
         watch: for policies whose timer depends on who is logged in: called for each watched
             interaction (``state.watched``) after an agent logs in or out.
+        watches: with ``watch``: ``watches(interaction, queue)``, whether a waiting
+            interaction is one it watches (a snapshot's restore re-derives ``state.watched``
+            from it).
     """
 
     kind: str
@@ -53,6 +56,7 @@ class TimePolicy:
     expected: Callable[[RouterState, Interaction, QueueConfig], tuple[bool, float]]
     live_caller: bool = False
     watch: Callable[[RouterState, Interaction, float, int], None] | None = None
+    watches: Callable[[Interaction, QueueConfig], bool] | None = None
 
 
 def cancel_timer(state: RouterState, kind: str, interaction_id: str) -> None:

@@ -24,10 +24,16 @@ def empty_exit(state: RouterState, interaction: Interaction, due: float) -> Inte
     return exit_now(state, interaction, due, "max_wait_no_agents")
 
 
+def _watches(interaction: Interaction, queue: QueueConfig) -> bool:
+    """Whether the waiting ``interaction`` is watched: its queue has the limit and a live
+    caller waits (a callback has nobody on the line to leave)."""
+    return queue.max_wait_no_agents is not None and not interaction.callback
+
+
 def _arm(
     state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
 ) -> None:
-    if queue.max_wait_no_agents is not None and not interaction.callback:
+    if _watches(interaction, queue):
         state.watched[interaction.interaction_id] = interaction
         _watch(state, interaction, at, seq)
 
@@ -51,7 +57,7 @@ def _watch(state: RouterState, interaction: Interaction, at: float, seq: int) ->
 def _expected(
     state: RouterState, interaction: Interaction, queue: QueueConfig
 ) -> tuple[bool, float]:
-    watched = queue.max_wait_no_agents is not None and not interaction.callback
+    watched = _watches(interaction, queue)
     assert (interaction.interaction_id in state.watched) == watched, (
         interaction.interaction_id,
         "watched",
@@ -70,4 +76,5 @@ POLICY = TimePolicy(
     expected=_expected,
     live_caller=True,
     watch=_watch,
+    watches=_watches,
 )
