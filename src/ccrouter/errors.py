@@ -22,6 +22,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "RuntimeClosed",
     "SimulationError",
     "StaleOffer",
     "StorageFull",
@@ -163,3 +164,8 @@ class StaleOffer(InvalidTransition):
     def __init__(self, message: str, *, offer_seq: int, current: int | None) -> None:
         super().__init__(message)
         self.offer_seq, self.current = offer_seq, current
+
+
+class RuntimeClosed(CCRouterError, RuntimeError):
+    """A command or subscription reached a live runtime (``ccrouter.live``) after its
+    ``close()``."""
