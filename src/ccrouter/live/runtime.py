@@ -156,6 +156,14 @@ class LiveRouter:
         """``Router.abandon`` at the clock's time."""
         return self.run("abandon", interaction_id, **kwargs)
 
+    def transfer(self, interaction_id: str, **kwargs: Any) -> CommandResult:
+        """``Router.transfer`` at the clock's time."""
+        return self.run("transfer", interaction_id, **kwargs)
+
+    def update(self, interaction_id: str, **kwargs: Any) -> CommandResult:
+        """``Router.update`` at the clock's time."""
+        return self.run("update", interaction_id, **kwargs)
+
     def advance(self, **kwargs: Any) -> CommandResult:
         """Fire the timers due by the clock's time (the timer thread calls this)."""
         return self.run("advance", **kwargs)
