@@ -191,3 +191,21 @@ def test_many_threads_give_a_log_that_replays_to_the_same_state(threads: int) ->
             assert (ours.status, ours.agent_id) == (theirs.status, theirs.agent_id)
         assert r.agent(f"a{t}").handled == per_thread
     assert len(events) == len(serial.events)
+
+
+def test_a_clock_returning_nan_is_a_typed_error() -> None:
+    with LiveRouter(router(), clock=lambda: float("nan"), timers=False) as live:
+        with pytest.raises(InvalidArgument, match="clock returned nan"):
+            live.login("ann", skills={})
+        assert live.version == 0
+
+
+def test_commands_through_locked_keep_the_time_and_reach_subscribers() -> None:
+    clock = FakeClock(100.0)
+    with LiveRouter(router(), clock=clock, timers=False) as live:
+        sub = live.subscribe()
+        with live.locked() as r:
+            r.login("ann", skills={}, at=200.0)
+        assert live.ready("ann")[0].at == 200.0  # never before the router's time
+        live.close()
+        assert [e.kind for e in sub] == ["agent_logged_in", "agent_ready"]

@@ -213,3 +213,15 @@ def test_a_repeat_publishes_nothing_and_says_so() -> None:
     live.close()
     assert again.repeat and [e.kind for e in got] == ["agent_logged_in", "command_recorded"]
     assert Router.replay(got).state_digest() == live.router.state_digest()
+
+
+def test_a_queue_filter_knows_interactions_queued_while_nobody_listened() -> None:
+    live = LiveRouter(router(offer_timeout=None), clock=FakeClock(), timers=False)
+    live.submit("c1", channel="voice", queue="vip")  # nobody subscribed: not published
+    live.submit("c2", channel="voice")
+    vip = live.subscribe(queue="vip")
+    staffed(live, "ann")  # ann takes c1 (vip) first? either way each offer is filtered
+    live.close()
+    got = [(e.kind, getattr(e, "interaction_id", None)) for e in vip]
+    assert ("interaction_offered", "c1") in got
+    assert all(iid == "c1" for _, iid in got)

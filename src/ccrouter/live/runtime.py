@@ -8,11 +8,10 @@ order, to the subscribers (:mod:`ccrouter.live.subscribe`).
 
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -76,9 +75,8 @@ class LiveRouter:
         self._lock = threading.RLock()
         self._closed = False
         self._published = self._router.state.last_seq
-        state = self._router.state
-        queues = {iid: i.queue for iid, i in state.interactions.items()}
-        self._hub = Hub(self._read, queues)
+        self._last_at = self._router.now
+        self._hub = Hub(self._read, {})
         self._due_listeners: list[Callable[[], None]] = []
         self._due = self._next_due_locked()
         self._timer: Any = None
@@ -104,21 +102,35 @@ class LiveRouter:
             RuntimeClosed: after :meth:`close`.
             CCRouterError: what the router raises; the log and state are then as before.
         """
-        if type(command) is not str:
-            msg = f"command must be a Router command method's name, got {command!r}"
-            raise InvalidArgument(msg)
-        method = _command(command)
+        # The hot path of every command: kept to plain look-ups (see benchmarks/bench_live.py).
+        method = _METHODS.get(command) if type(command) is str else None
+        if method is None:
+            method = _command(command)
         if at is not None:
             check_time(at, "at")
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             if self._closed:
                 raise RuntimeClosed(f"{command}: this LiveRouter is closed")
-            result: CommandResult | None = None
+            now = self.clock() if at is None else at
+            last = self._last_at  # the router's time: the latest `at` given to it
+            if now >= last:
+                last = now
+            elif now != now:  # nan
+                raise InvalidArgument(f"{command}: the clock returned {now!r}")
+            # else the clock is behind the router (it stepped back): the router's time.
             try:
-                result = method(self._router, *args, at=self._time(at), **kwargs)
-            finally:
+                result = method(self._router, *args, at=last, **kwargs)
+            except BaseException:
+                self._after_command(None)
+                raise
+            self._last_at = last
+            if result.seq > self._published:  # not for a repeat, nor a command with no event
                 self._after_command(result)
             return result
+        finally:
+            lock.release()
 
     def login(self, agent_id: str, **kwargs: Any) -> CommandResult:
         """``Router.login`` at the clock's time (same arguments, ``at`` optional)."""
@@ -248,7 +260,12 @@ class LiveRouter:
             if sub.seq > self._published:
                 msg = f"since={sub.seq} is beyond the log's version {self._published}"
                 raise InvalidArgument(msg)
-            self._hub.attach(sub, self._published)
+            # While nobody listened, batches were not published: the hub's map of the
+            # interactions' queues (for the `queue` filter) starts again from the state.
+            queues = None
+            if not self._hub.listening:
+                queues = {iid: i.queue for iid, i in self._router.state.interactions.items()}
+            self._hub.attach(sub, self._published, queues)
         return sub
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -285,12 +302,6 @@ class LiveRouter:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _time(self, at: float | None) -> float:
-        """The time of a command: the clock's (or ``at``), never before the router's."""
-        now = self.clock() if at is None else at
-        check_time(now, "clock()")
-        return max(float(now), self._router.now)
-
     def _next_due_locked(self) -> float | None:
         timer = self._router.state.next_timer()
         return None if timer is None else float(timer[0])
@@ -299,20 +310,29 @@ class LiveRouter:
         """Publish what the log gained (the lock is held) and wake the timers if the next
         due time changed. A command that failed may still have grown the log (an append
         whose outcome was unknown, found there when the router rebuilt): read it back."""
-        router = self._router
-        last = router.state.last_seq
-        if last > self._published:
+        state = self._router.state
+        self._last_at = state.now  # `locked()` or a failed command's rebuild may have moved it
+        last = state.last_seq
+        published = self._published
+        if last <= published:
+            return  # nothing appended: the timers are as they were
+        if self._hub._count:  # someone listens; else a subscriber to come reads the log
             appended = () if result is None else result.appended
-            if appended and appended[0].seq == self._published + 1 and appended[-1].seq == last:
-                batch = list(appended)
+            if appended and appended[0].seq == published + 1 and appended[-1].seq == last:
+                batch: Sequence[Event] = appended
             else:
-                batch = list(router.log.read(self._published + 1, last + 1))
+                batch = list(self._router.log.read(published + 1, last + 1))
             self._hub.publish(batch)
-            self._published = last
-        due = self._next_due_locked()
-        if due != self._due:
+        self._published = last
+        timers = state.timers
+        due, before = (timers[0][0] if timers else None), self._due
+        if due != before:
             self._due = due
-            self._notify_due()
+            # Only an earlier due time needs the timers awake now: a later one (or none) is
+            # found when they wake for the earlier one. Waking a thread per command would
+            # cost more than the command (the GIL changes hands twice).
+            if due is not None and (before is None or due < before):
+                self._notify_due()
 
     def _notify_due(self) -> None:
         for listener in list(self._due_listeners):
@@ -333,15 +353,18 @@ _QUERIES = frozenset({"fairness", "ledger"})
 """Router methods that take ``at`` but are queries, not commands."""
 
 
-@functools.cache
-def _command(name: str) -> Callable[..., CommandResult]:
+_METHODS: dict[str, Callable[..., CommandResult]] = {}
+"""Command methods already looked up by :func:`_command`."""
+
+
+def _command(name: Any) -> Callable[..., CommandResult]:
     """The router's command method ``name``: a public method with an ``at`` parameter
     (so commands added to the router later run through :meth:`LiveRouter.run` as well).
 
     Raises:
         InvalidArgument: ``Router`` has no such command method.
     """
-    method = getattr(Router, name, None)
+    method = getattr(Router, name, None) if type(name) is str else None
     if (
         method is None
         or not callable(method)
@@ -351,4 +374,5 @@ def _command(name: str) -> Callable[..., CommandResult]:
     ):
         msg = f"unknown command {name!r}: expected the name of a Router command method"
         raise InvalidArgument(msg)
+    _METHODS[name] = method
     return cast(Callable[..., CommandResult], method)

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from ccrouter.errors import InvalidArgument
@@ -77,6 +77,7 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
         self._closed = False
         self._hub: Hub | None = None
+        self._counted = False
 
     # --- filter ------------------------------------------------------------------------------
 
@@ -209,24 +210,43 @@ class Hub:
         self._read = read
         self._queue_of = queues
         self._subs: list[Subscription] = []
+        self._count = 0  # subscriptions attached and not yet detached
+        self._count_lock = threading.Lock()
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="ccrouter-live-hub", daemon=True)
         self._thread.start()
 
-    def publish(self, batch: list[Event]) -> None:
+    @property
+    def listening(self) -> bool:
+        """Whether any subscription is attached (else batches need not be published)."""
+        return self._count > 0
+
+    def publish(self, batch: Sequence[Event]) -> None:
         """Queue an acknowledged batch (call in log order, e.g. under the router's lock)."""
         self._inbox.put(("batch", batch))
 
-    def attach(self, sub: Subscription, version: int) -> None:
+    def attach(self, sub: Subscription, version: int, queues: dict[str, str] | None = None) -> None:
         """Start delivering to ``sub``: first the log's events after ``sub.seq`` up to
         ``version`` (the log's version when it subscribed, read under the router's lock so
-        that every later batch is published after this call), then every later batch."""
+        that every later batch is published after this call), then every later batch.
+        ``queues``: each interaction's queue at ``version``, when batches before it were not
+        all published (nobody listened)."""
         sub._hub = self
-        self._inbox.put(("attach", (sub, version)))
+        with self._count_lock:
+            self._count += 1
+            sub._counted = True
+        self._inbox.put(("attach", (sub, version, queues)))
 
     def detach(self, sub: Subscription) -> None:
         """Stop delivering to ``sub``."""
+        self._uncount(sub)
         self._inbox.put(("detach", sub))
+
+    def _uncount(self, sub: Subscription) -> None:
+        with self._count_lock:
+            if sub._counted:
+                sub._counted = False
+                self._count -= 1
 
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued, end every subscription, stop the thread."""
@@ -248,10 +268,14 @@ class Hub:
             if what == "batch":
                 self._dispatch(item)
             elif what == "attach":
-                sub, version = item
+                sub, version, queues = item
+                if queues is not None:
+                    self._queue_of = queues
                 self._catch_up(sub, version)
                 if not sub.closed:
                     self._subs.append(sub)
+                else:
+                    self._uncount(sub)
             elif what == "detach":
                 if item in self._subs:
                     self._subs.remove(item)
@@ -263,7 +287,7 @@ class Hub:
                 self._subs.clear()
                 return
 
-    def _dispatch(self, batch: list[Event]) -> None:
+    def _dispatch(self, batch: Sequence[Event]) -> None:
         for event in batch:
             if type(event) is InteractionQueued:
                 self._queue_of[event.interaction_id] = event.queue
@@ -300,7 +324,9 @@ class Hub:
             start = stop
 
     @staticmethod
-    def _hand(sub: Subscription, batch: list[Event], queue_of: Callable[[str], str | None]) -> None:
+    def _hand(
+        sub: Subscription, batch: Sequence[Event], queue_of: Callable[[str], str | None]
+    ) -> None:
         if sub.closed or not batch:
             return
         fresh = [e for e in batch if e.seq > sub.seq]  # each event once, even if sent twice
