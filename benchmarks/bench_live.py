@@ -6,8 +6,10 @@ complete over a pool of ready agents), interleaved command by command (A B, B A,
 second of a pair runs the same code warm, so the order alternates) so that both see the same
 machine load. Each command is timed alone; the overhead is the ratio of the
 medians minus one, per round, reported as the median of the rounds and their range. The live
-router runs with its timer thread and, in the ``subscribed`` variant, one callback subscriber
-(the dispatcher thread competes for the interpreter).
+router runs with its timer thread; the goal (``overhead_max``) is for the same work, without
+subscribers. The ``*_subscribed`` variants add one callback subscriber: they measure the
+runtime plus the delivery of every event (the dispatcher thread competes for the interpreter,
+most visibly when the store's append releases it).
 
 Push latency: the store notes the time an append returned; the subscriber's callback notes
 when that batch's last event arrives.
@@ -128,7 +130,7 @@ def _overhead(store: str, n: int, rounds: int, *, subscribed: bool) -> dict[str,
         "live_median_us": round(statistics.median(live_medians) * 1e6, 1),
         "overhead_median": round(statistics.median(ratios), 4),
         "overhead_range": [round(min(ratios), 4), round(max(ratios), 4)],
-        "met": statistics.median(ratios) <= GOALS["overhead_max"],
+        **({} if subscribed else {"met": statistics.median(ratios) <= GOALS["overhead_max"]}),
     }
 
 
@@ -170,9 +172,11 @@ def run(smoke: bool = False) -> dict[str, Any]:
     result: dict[str, Any] = {"goals": GOALS}
     result["memory"] = _overhead("memory", n, rounds, subscribed=False)
     result["memory_subscribed"] = _overhead("memory", n, rounds, subscribed=True)
-    result["sqlite_os"] = _overhead("os", n // 2, rounds, subscribed=True)
+    result["sqlite_os"] = _overhead("os", n // 2, rounds, subscribed=False)
+    result["sqlite_os_subscribed"] = _overhead("os", n // 2, rounds, subscribed=True)
     if not smoke:
-        result["sqlite_fsync"] = _overhead("fsync", n // 10, rounds, subscribed=True)
+        result["sqlite_fsync"] = _overhead("fsync", n // 10, rounds, subscribed=False)
+        result["sqlite_fsync_subscribed"] = _overhead("fsync", n // 10, rounds, subscribed=True)
     result["push_latency"] = _push_latency(n // 2)
     return result
 

@@ -225,3 +225,14 @@ def test_a_queue_filter_knows_interactions_queued_while_nobody_listened() -> Non
     got = [(e.kind, getattr(e, "interaction_id", None)) for e in vip]
     assert ("interaction_offered", "c1") in got
     assert all(iid == "c1" for _, iid in got)
+
+
+def test_a_subscription_without_since_starts_now() -> None:
+    live = LiveRouter(router(), clock=FakeClock(), timers=False)
+    staffed(live, "ann")
+    early = live.subscribe()
+    later: list[Event] = []
+    live.subscribe(later.append)
+    live.not_ready("ann", reason="lunch")
+    live.close()
+    assert [e.seq for e in early] == [3] and [e.seq for e in later] == [3]

@@ -257,13 +257,15 @@ class LiveRouter:
         with self._lock:
             if self._closed:
                 raise RuntimeClosed("subscribe: this LiveRouter is closed")
-            if sub.seq > self._published:
+            if sub.since is None:
+                sub.seq = self._published  # from now on
+            elif sub.seq > self._published:
                 msg = f"since={sub.seq} is beyond the log's version {self._published}"
                 raise InvalidArgument(msg)
-            # While nobody listened, batches were not published: the hub's map of the
-            # interactions' queues (for the `queue` filter) starts again from the state.
+            # While nobody filtered by queue, the hub's map of the interactions' queues was
+            # not kept (nor batches published while nobody listened): it starts again here.
             queues = None
-            if not self._hub.listening:
+            if sub.queue is not None and not self._hub.tracks_queues:
                 queues = {iid: i.queue for iid, i in self._router.state.interactions.items()}
             self._hub.attach(sub, self._published, queues)
         return sub

@@ -68,6 +68,10 @@ class Subscription:
             raise InvalidArgument(msg)
         self.kinds = None if kinds is None else frozenset(kinds)
         self.agent, self.queue = agent, queue
+        self.plain = kinds is None and agent is None and queue is None
+        """No filter: every event."""
+        self.since = since
+        """Where it started: after this seq (``None``: the log's version when it subscribed)."""
         self.seq = 0 if since is None else since
         self.errors = 0
         self._callback = callback
@@ -99,7 +103,7 @@ class Subscription:
 
     # --- the dispatcher's side ----------------------------------------------------------------
 
-    def _deliver(self, events: list[Event]) -> None:
+    def _deliver(self, events: Sequence[Event]) -> None:
         """Hand over ``events`` (already filtered; dispatcher thread only)."""
         if self._callback is not None:
             for event in events:
@@ -211,6 +215,7 @@ class Hub:
         self._queue_of = queues
         self._subs: list[Subscription] = []
         self._count = 0  # subscriptions attached and not yet detached
+        self._queue_count = 0  # of which with a `queue` filter (the queue map is kept for them)
         self._count_lock = threading.Lock()
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="ccrouter-live-hub", daemon=True)
@@ -221,6 +226,12 @@ class Hub:
         """Whether any subscription is attached (else batches need not be published)."""
         return self._count > 0
 
+    @property
+    def tracks_queues(self) -> bool:
+        """Whether the map of the interactions' queues is kept up to date (for a subscription
+        with a ``queue`` filter); else a new one must bring the map (see :meth:`attach`)."""
+        return self._queue_count > 0
+
     def publish(self, batch: Sequence[Event]) -> None:
         """Queue an acknowledged batch (call in log order, e.g. under the router's lock)."""
         self._inbox.put(("batch", batch))
@@ -229,11 +240,12 @@ class Hub:
         """Start delivering to ``sub``: first the log's events after ``sub.seq`` up to
         ``version`` (the log's version when it subscribed, read under the router's lock so
         that every later batch is published after this call), then every later batch.
-        ``queues``: each interaction's queue at ``version``, when batches before it were not
-        all published (nobody listened)."""
+        ``queues``: each interaction's queue at ``version``, when the hub's map is not kept
+        (:attr:`tracks_queues` is false) and ``sub`` filters by queue."""
         sub._hub = self
         with self._count_lock:
             self._count += 1
+            self._queue_count += sub.queue is not None
             sub._counted = True
         self._inbox.put(("attach", (sub, version, queues)))
 
@@ -247,6 +259,7 @@ class Hub:
             if sub._counted:
                 sub._counted = False
                 self._count -= 1
+                self._queue_count -= sub.queue is not None
 
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued, end every subscription, stop the thread."""
@@ -288,7 +301,7 @@ class Hub:
                 return
 
     def _dispatch(self, batch: Sequence[Event]) -> None:
-        for event in batch:
+        for event in batch if self._queue_count else ():  # only queue filters need the map
             if type(event) is InteractionQueued:
                 self._queue_of[event.interaction_id] = event.queue
             elif (moved := getattr(event, "queue", None)) is not None and hasattr(
@@ -329,10 +342,12 @@ class Hub:
     ) -> None:
         if sub.closed or not batch:
             return
-        fresh = [e for e in batch if e.seq > sub.seq]  # each event once, even if sent twice
-        if not fresh:
-            return
-        picked = [e for e in fresh if sub.matches(e, queue_of)]
+        fresh = batch
+        if batch[0].seq <= sub.seq:  # each event once, even if sent twice
+            fresh = [e for e in batch if e.seq > sub.seq]
+            if not fresh:
+                return
+        picked = fresh if sub.plain else [e for e in fresh if sub.matches(e, queue_of)]
         sub.seq = fresh[-1].seq
         if picked:
             sub._deliver(picked)
