@@ -42,6 +42,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "log",
         "stats",
     ),
+    # The live runtime: the façade and below; nothing imports it (it is the outer shell).
+    "live": ("commands", "config", "engine", "errors", "events", "limits", "log", "router"),
     "whatif": ("commands", "config", "errors", "events", "router", "stats"),
     "sim": ("config", "engine", "errors", "events", "router", "staffing", "stats"),
     "": ("_moved", "config", "engine", "errors", "events", "log", "router"),
@@ -168,6 +170,16 @@ def test_nothing_below_the_shell_imports_it() -> None:
             continue
         ours, _ = _imports(path)
         assert not {n for n in ours if n.startswith(("cli", "demo"))}, module
+
+
+def test_nothing_imports_the_live_runtime() -> None:
+    """``live`` is the imperative shell of a service: threads, a clock. The library below
+    it (the simulator, what-if, the CLI) must never start to depend on it."""
+    for module, path in MODULES.items():
+        if module == "live" or module.startswith("live."):
+            continue
+        ours, _ = _imports(path)
+        assert not {n for n in ours if n == "live" or n.startswith("live.")}, module
 
 
 def test_no_import_cycle_between_layers() -> None:

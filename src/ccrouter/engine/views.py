@@ -80,6 +80,10 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""
+    offer_seq: int | None = None
+    """The ``seq`` of its last offer (``None``: never offered): the offer's id. Pass it to
+    ``accept``/``decline`` (``offer_seq=``) so that an answer to an offer that has since
+    timed out or gone to someone else is refused (``StaleOffer``) instead of taking the new one."""
 
 
 def agent_view(state: RouterState, agent_id: str) -> AgentView:
