@@ -22,6 +22,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "RuleError",
     "SimulationError",
     "StorageFull",
     "TimeWentBackwards",
@@ -151,3 +152,27 @@ class UnsupportedInput(CCRouterError, ValueError):
 class SimulationError(CCRouterError, RuntimeError):
     """A simulation run could not finish for a reason inside the simulator (an internal limit
     such as the compiled engine's record buffers), not because of its input."""
+
+
+class RuleError(ConfigError):
+    """A routing rule that does not parse or type-check; the message names the rule, the
+    column (1-based) and what was expected.
+
+    Attributes: ``rule`` (the rule's name, or ``None``), ``column`` (1-based, or ``None`` when
+    the error is about the rule as a whole), ``expected`` and ``got`` (short descriptions).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        column: int | None = None,
+        expected: str = "",
+        got: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.column = column
+        self.expected = expected
+        self.got = got

@@ -25,12 +25,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "_moved": (),  # the old-path alias table: imports by name through importlib only
     "limits": ("errors",),
     "events": ("errors",),
+    "rules": ("errors", "limits"),  # the rule language: pure, knows nothing of the router
     "config": ("errors", "limits"),
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),
     "stats": ("errors", "events"),
-    "engine": ("commands", "config", "errors", "events", "limits", "log"),
+    "engine": ("commands", "config", "errors", "events", "limits", "log", "rules"),
     "router": (
         "backend",
         "commands",
@@ -63,7 +64,7 @@ INNER: dict[str, tuple[str, ...]] = {
 }
 
 PURE = ("errors", "commands", "events", "limits", "engine", "staffing.erlang", "staffing._erlang",
-        "whatif", "sim.pacing")  # fmt: skip
+        "whatif", "sim.pacing", "rules")  # fmt: skip
 """Layers and modules of the functional core: no clock, randomness, environment or file
 system. ``staffing.tables`` reads forecast files; ``engine.snapshot`` keeps the snapshot *stores*,
 which write files (IMPURE_OK)."""
