@@ -18,6 +18,7 @@ from ccrouter.commands import Submit
 from ccrouter.engine.customers import served_by
 from ccrouter.engine.records import Interaction
 from ccrouter.engine.state import RouterState
+from ccrouter.errors import UnknownQueue
 from ccrouter.events import InteractionClassified
 from ccrouter.limits import MAX_PRIORITY
 from ccrouter.rules.evaluator import read
@@ -129,7 +130,8 @@ class _Queues(Mapping[str, Any]):
         facts = self._seen.get(name)
         if facts is None:
             if name not in self._state.config.queues:
-                raise KeyError(name)
+                # (UnknownQueue is a KeyError: a read of an unknown queue reads null.)
+                raise UnknownQueue(f"unknown queue {name!r}")
             state, at = self._state, self._at
             facts = self._seen[name] = _Lazy(lambda: _queue(state, name, at))
         return facts
