@@ -271,7 +271,13 @@ def classify(
         roots=rules.roots(queue),
     )  # fmt: skip
     matched: CompiledRule | None = None
-    for rule in chain:
+    plan = rules.plan(queue)
+    tried = plan.others
+    if plan.path is not None:
+        value = read(env, plan.path)
+        if type(value) is str:
+            tried = plan.by_value.get(value, tried)
+    for rule in tried:
         test = rule.test
         if test is None or test(env) is True:
             matched = rule
