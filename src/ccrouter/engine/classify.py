@@ -275,11 +275,14 @@ def classify(
     tried = plan.others
     if plan.path is not None:
         value = read(env, plan.path)
-        if type(value) is str:
+        kind = type(value)
+        # A bool is not a number here (true != 1), though Python hashes them alike.
+        if kind is str or kind is int or kind is float:
             tried = plan.by_value.get(value, tried)
     for rule in tried:
-        test = rule.test
-        if test is None or test(env) is True:
+        # CompiledRule.matches, inlined: a rule failing its first test costs one call.
+        first = rule.first
+        if first is None or (first(env) is True and (rule.rest is None or rule.rest(env) is True)):
             matched = rule
             break
     last = matched if matched is not None else chain[-1]

@@ -94,6 +94,20 @@ class CompiledRule:
     """(cumulative share in (0, 1], variant) for weighted splits; empty: none."""
     reads: tuple[tuple[str, tuple[str, ...]], ...]
     """The names this rule and every rule before it in its chain read (dotted, path)."""
+    first: Callable[[Env], Any] | None = None
+    """For a condition ``A and B and ...``: ``A`` alone, tried before the rest (``rest``), so
+    that a rule that fails on its first test costs one call; else the whole condition."""
+    rest: Callable[[Env], Any] | None = None
+
+    def matches(self, env: Env) -> bool:
+        """Whether the rule's condition holds (a rule without one always matches)."""
+        first = self.first
+        if first is None:
+            return True
+        if first(env) is not True:
+            return False
+        rest = self.rest
+        return rest is None or rest(env) is True
 
 
 class RuleSet:
@@ -117,10 +131,10 @@ class RuleSet:
     def plan(self, queue: str) -> Plan:
         """How to find the first match of ``queue``'s chain without trying every rule.
 
-        Most rule lists test one name against text literals (``interaction.attributes.tier ==
-        "gold"``, an IVR digit as text, an intent): the name most rules start with is read
-        once and only the rules whose literal equals its value (plus the rules that do not
-        test it) are tried, in their order. Exact: a skipped rule's condition is false.
+        Most rule lists test one name against literals (``interaction.attributes.tier ==
+        "gold"``, an IVR digit, an intent): the name most rules start with is read once and
+        only the rules whose literal equals its value (plus the rules that do not test it)
+        are tried, in their order. Exact: a skipped rule's condition is false.
         """
         found = self._plans.get(queue)
         if found is None:
@@ -147,15 +161,15 @@ class RuleSet:
 
 
 class Plan:
-    """The rules of a chain indexed by the text literal their first comparison tests
-    (see :meth:`RuleSet.plan`)."""
+    """The rules of a chain indexed by the literal their first comparison tests (see
+    :meth:`RuleSet.plan`)."""
 
     __slots__ = ("by_value", "others", "path")
 
     def __init__(
         self,
         path: tuple[str, ...] | None,
-        by_value: dict[str, tuple[CompiledRule, ...]],
+        by_value: dict[str | int, tuple[CompiledRule, ...]],
         others: tuple[CompiledRule, ...],
     ) -> None:
         self.path = path
@@ -166,8 +180,9 @@ class Plan:
         """The rules to try when its value is none of the indexed literals."""
 
 
-def _guard(rule: CompiledRule) -> tuple[tuple[str, ...], str] | None:
-    """``(path, text)`` when the rule can match only if ``path == text``."""
+def _guard(rule: CompiledRule) -> tuple[tuple[str, ...], str | int] | None:
+    """``(path, literal)`` when the rule can match only if ``path == literal`` (a text or an
+    integer literal; ``1.0`` finds ``1`` as the language's ``==`` does)."""
     node = rule.condition
     if isinstance(node, And):
         node = node.operands[0]
@@ -176,9 +191,10 @@ def _guard(rule: CompiledRule) -> tuple[tuple[str, ...], str] | None:
         and node.op == "=="
         and isinstance(node.left, Name)
         and isinstance(node.right, Literal)
-        and type(node.right.value) is str
     ):
-        return node.left.path, node.right.value
+        value = node.right.value
+        if type(value) is str or type(value) is int:  # not bool: true != 1
+            return node.left.path, value
     return None
 
 
@@ -348,13 +364,26 @@ class _Builder:
                         expected="a rule that can fire",
                         got=f"shadowed by {earlier.name!r}",
                     )
+            first, rest = _split_first(rule.condition)
             out.append(
                 CompiledRule(
                     rule.name, rule.text, rule.condition, rule.test, rule.action, rule.splits,
-                    tuple(seen.items()),
+                    tuple(seen.items()), first, rest,
                 )
             )  # fmt: skip
         return tuple(out)
+
+
+def _split_first(
+    condition: Expr | None,
+) -> tuple[Callable[[Env], Any] | None, Callable[[Env], Any] | None]:
+    if condition is None:
+        return None, None
+    if isinstance(condition, And):
+        rest = condition.operands[1:]
+        tail: Expr = rest[0] if len(rest) == 1 else And(rest)
+        return compile_expr(condition.operands[0]), compile_expr(tail)
+    return compile_expr(condition), None
 
 
 def _build(config: Any) -> RuleSet:
