@@ -42,10 +42,8 @@ def has_rules(state: RouterState) -> bool:
 
 
 def _rules(state: RouterState) -> RuleSet | None:
-    config = state.config
-    if not config.rules and not any(q.rules for q in config.queues.values()):
-        return None
-    rules = ruleset(config)
+    # ruleset() is cached per config object: one dict lookup per submit, rules or not.
+    rules = ruleset(state.config)
     return None if rules.empty else rules
 
 
@@ -325,8 +323,13 @@ def classify(
     )
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
     # Reads go into an event: plain JSON data (a lazy mapping read whole becomes a dict).
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
