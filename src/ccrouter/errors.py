@@ -22,6 +22,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "RuleError",
     "RuntimeClosed",
     "SimulationError",
     "StaleOffer",
@@ -169,3 +170,27 @@ class StaleOffer(InvalidTransition):
 class RuntimeClosed(CCRouterError, RuntimeError):
     """A command or subscription reached a live runtime (``ccrouter.live``) after its
     ``close()``."""
+
+
+class RuleError(ConfigError):
+    """A routing rule that does not parse or type-check; the message names the rule, the
+    column (1-based) and what was expected.
+
+    Attributes: ``rule`` (the rule's name, or ``None``), ``column`` (1-based, or ``None`` when
+    the error is about the rule as a whole), ``expected`` and ``got`` (short descriptions).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        column: int | None = None,
+        expected: str = "",
+        got: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.column = column
+        self.expected = expected
+        self.got = got

@@ -25,12 +25,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "_moved": (),  # the old-path alias table: imports by name through importlib only
     "limits": ("errors",),
     "events": ("errors",),
-    "config": ("errors", "limits"),
+    "rules": ("errors", "limits"),  # the rule language: pure, knows nothing of the router
+    "config": ("errors", "limits", "rules"),  # rules are checked when the config loads
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),
     "stats": ("errors", "events"),
-    "engine": ("commands", "config", "errors", "events", "limits", "log"),
+    "engine": ("commands", "config", "errors", "events", "limits", "log", "rules"),
     "router": (
         "backend",
         "commands",
@@ -65,11 +66,13 @@ INNER: dict[str, tuple[str, ...]] = {
 }
 
 PURE = ("errors", "commands", "events", "limits", "engine", "staffing.erlang", "staffing._erlang",
-        "whatif", "sim.pacing")  # fmt: skip
+        "whatif", "sim.pacing", "rules")  # fmt: skip
 """Layers and modules of the functional core: no clock, randomness, environment or file
 system. ``staffing.tables`` reads forecast files; ``engine.snapshot`` keeps the snapshot *stores*,
 which write files (IMPURE_OK)."""
-IMPURE_OK = {"engine.snapshot"}
+IMPURE_OK = {"engine.snapshot", "rules.calendar"}
+"""``rules.calendar`` imports ``datetime`` to turn the command's ``at`` into a civil time in a
+named zone; it never reads the clock (test_calendar_reads_no_clock)."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
     "subprocess", "tomllib", "logging", "secrets", "uuid",
@@ -162,6 +165,12 @@ def test_old_paths_are_the_new_modules() -> None:
 def test_core_is_pure(module: str) -> None:
     _, others = _imports(MODULES[module])
     assert not others & IMPURE_STDLIB, f"ccrouter.{module} imports {others & IMPURE_STDLIB}"
+
+
+def test_calendar_reads_no_clock() -> None:
+    text = (SRC / "rules" / "calendar.py").read_text()
+    for call in ("now(", "today(", "time.time", "utcnow"):
+        assert call not in text, f"rules/calendar.py calls {call}"
 
 
 def test_nothing_below_the_shell_imports_it() -> None:

@@ -43,6 +43,7 @@ from ccrouter.engine.records import (
 )
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
+    AgentAttributesUpdated,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentNotReady,
@@ -52,6 +53,7 @@ from ccrouter.events import (
     ConfigChanged,
     Event,
     InteractionAbandoned,
+    InteractionClassified,
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionExited,
@@ -262,6 +264,7 @@ class RouterState:
         agent.in_use = dict.fromkeys(e.capacity, 0)
         agent.groups = frozenset(e.groups)
         agent.budget = e.budget
+        agent.attributes = dict(e.attributes)
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
@@ -803,6 +806,25 @@ class RouterState:
             self.config, True, agent.capacity, agent.in_use, channel, agent.budget, pausable
         )
 
+    def _agent_attributes_updated(self, e: AgentAttributesUpdated) -> None:
+        agent = self.agents[e.agent_id]
+        merged = {} if e.replace else dict(agent.attributes)
+        for key, value in e.attributes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        agent.attributes = merged
+
+    def _classified(self, e: InteractionClassified) -> None:
+        # What the rule set is already in the InteractionQueued/Updated/Exited events around
+        # this one; here only what explain and re-classification read.
+        interaction = self.interactions[e.interaction_id]
+        interaction.rule = e.rule or None
+        interaction.tags = tuple(e.tags)
+        if e.submitted:
+            interaction.submitted = dict(e.submitted)
+
     def _paused(self, e: InteractionPaused) -> None:
         self.interactions[e.interaction_id].paused_by = e.by
         self._sync(self.agents[e.agent_id])
@@ -865,4 +887,6 @@ _APPLY: dict[type[Any], Any] = {
     InteractionPaused: RouterState._paused,
     InteractionResumed: RouterState._resumed,
     ConfigChanged: RouterState._config_changed,
+    AgentAttributesUpdated: RouterState._agent_attributes_updated,
+    InteractionClassified: RouterState._classified,
 }

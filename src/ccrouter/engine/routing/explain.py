@@ -13,6 +13,7 @@ import msgspec
 from ccrouter.engine.fairness import over_cap
 from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.strategies import AgentFacts, by_name, selection_key, uniform
+from ccrouter.engine.rule_trace import RuleTrace
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
 __all__ = ["BatchSummary", "Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
@@ -135,6 +136,8 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     tie_break: str
     ahead_of: list[Passed] = msgspec.field(default_factory=list)
     batch: BatchSummary | None = None
+    rules: RuleTrace | None = None
+    """How routing rules classified the interaction (docs/rules.md; ``None``: no rule ran)."""
 
 
 def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reason | None:

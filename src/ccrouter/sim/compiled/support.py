@@ -34,6 +34,7 @@ _FEATURES = (
     ("exit max_size", False),
     ("automatic callbacks (callback_after)", False),
     ("overdue queue", False),
+    ("classification rules", False),
 )
 FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
 """Every feature the compiled engine knows of, and whether it runs compiled (the table in
@@ -99,4 +100,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
             note("automatic callbacks (callback_after)")
         if q.overdue_queue is not None:
             note("overdue queue")
+    if config.rules or any(q.rules for q in config.queues.values()):
+        note("classification rules")
     return found
