@@ -441,7 +441,8 @@ class CommandRecorded(EventBase, frozen=True, tag="command_recorded"):
 
     The command's own events are the ``events`` events just before this one (possibly none),
     so a router that replays the log knows each id's result and its content ``fingerprint``
-    (a hash of the command, its arguments and ``at``) without having kept anything else.
+    (a hash of the command and its arguments, ``c2:``-prefixed; older logs also hashed ``at``)
+    without having kept anything else.
     """
 
     command_id: str

@@ -126,8 +126,20 @@ class LiveRouter:
                 self._after_command(None)
                 raise
             self._last_at = last
-            if result.seq > self._published:  # not for a repeat, nor a command with no event
-                self._after_command(result)
+            seq = result.seq
+            if seq > self._published:  # not for a repeat, nor a command with no event
+                appended = result.appended
+                if appended and appended[0].seq == self._published + 1:
+                    # The common case, inline: the batch follows what was published.
+                    if self._hub._count:
+                        self._hub.publish(appended)
+                    self._published = seq
+                    timers = self._router.state.timers
+                    due = timers[0][0] if timers else None
+                    if due != self._due:
+                        self._due_moved(due)
+                else:
+                    self._after_command(result)
             return result
         finally:
             lock.release()
@@ -327,14 +339,18 @@ class LiveRouter:
             self._hub.publish(batch)
         self._published = last
         timers = state.timers
-        due, before = (timers[0][0] if timers else None), self._due
-        if due != before:
-            self._due = due
-            # Only an earlier due time needs the timers awake now: a later one (or none) is
-            # found when they wake for the earlier one. Waking a thread per command would
-            # cost more than the command (the GIL changes hands twice).
-            if due is not None and (before is None or due < before):
-                self._notify_due()
+        due = timers[0][0] if timers else None
+        if due != self._due:
+            self._due_moved(due)
+
+    def _due_moved(self, due: float | None) -> None:
+        """The next due time changed (the lock is held)."""
+        before, self._due = self._due, due
+        # Only an earlier due time needs the timers awake now: a later one (or none) is
+        # found when they wake for the earlier one. Waking a thread per command would cost
+        # more than the command (the GIL changes hands twice).
+        if due is not None and (before is None or due < before):
+            self._notify_due()
 
     def _notify_due(self) -> None:
         for listener in list(self._due_listeners):

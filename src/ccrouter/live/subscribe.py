@@ -268,7 +268,15 @@ class Hub:
             self._thread.join(timeout)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything published so far was delivered; ``False`` on timeout."""
+        """Wait until everything published so far was delivered; ``False`` on timeout.
+
+        Raises:
+            InvalidArgument: called from a subscriber's callback (it would wait for itself).
+        """
+        if threading.current_thread() is self._thread:
+            raise InvalidArgument(
+                "flush: called from a subscriber callback, it would wait for itself"
+            )
         done = threading.Event()
         self._inbox.put(("flush", done))
         return done.wait(timeout)
