@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from servicetools import (
     DEADLINE,
     Desktop,
@@ -25,6 +26,7 @@ from servicetools import (
     replayed_digest,
     wait_for,
 )
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from ccrouter.events import InteractionQueued, OfferAccepted, encode_json
@@ -114,6 +116,17 @@ def test_errors_map_to_http_statuses_with_the_error_message(tmp_path: Path) -> N
         assert (bad.status_code, bad.json()["error"]) == (422, "InvalidArgument")
         assert "capacity" in bad.json()["message"]
         assert c.post("/t/acme/agents/ann/interactions/c1/shout").status_code == 422
+
+        # A desktop asking to resume from a seq the log has not reached: told why, then closed.
+        url = f"{server.ws_url}/t/acme/agents/ann/desktop?since=1000"
+        with connect(url, open_timeout=DEADLINE) as ws:
+            refused = json.loads(ws.recv(timeout=DEADLINE))
+            assert (refused["type"], refused["error"]) == ("error", "InvalidArgument")
+            assert "since=1000" in refused["message"]
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=DEADLINE)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4422
         assert c.get("/t/Not..A..Tenant/agents/ann").status_code == 422
 
 
@@ -157,6 +170,14 @@ def test_a_retry_returns_the_first_result_flagged_as_a_repeat(tmp_path: Path) ->
         assert d2.json()["events"] == d1.json()["events"]
         no_key = c.post(path, json=decline)  # without the key it is a new, stale answer
         assert no_key.status_code == 409
+        for verb in ("accept", "complete"):  # bob's, each retried later
+            bob = f"/t/acme/agents/bob/interactions/c1/{verb}"
+            done = c.post(bob, headers={"Idempotency-Key": f"bob-{verb}"})
+            assert (done.status_code, done.json()["repeat"]) == (200, False), done.text
+            clock.now += 5
+            again = c.post(bob, headers={"Idempotency-Key": f"bob-{verb}"})
+            assert (again.status_code, again.json()["repeat"]) == (200, True), again.text
+            assert again.json()["events"] == done.json()["events"]
 
     # After a restart, the retry is still recognised (the log remembers the key).
     clock.now = 1_080.0
@@ -193,8 +214,8 @@ def test_many_clients_at_once_leave_a_log_that_replays_to_the_same_state(
             with httpx.Client(timeout=DEADLINE) as client:
                 for n in range(part, per_tenant, submitters):
                     body = {"interaction_id": f"i{n}", "channel": "voice", "queue": "support"}
-                    r = call(client, server, "POST", f"/t/{tenant}/interactions", json_body=body)
-                    if r.status_code != 200:
+                    r = client.post(f"{server.url}/t/{tenant}/interactions", json=body)
+                    if r.status_code != 200:  # no retry here: any error is a failure
                         failures.append(f"{tenant} i{n}: {r.status_code} {r.text}")
 
         threads = [
