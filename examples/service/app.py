@@ -65,7 +65,7 @@ from ccrouter.errors import (
     UnknownId,
 )
 from ccrouter.events import InteractionOffered
-from ccrouter.live import Clock
+from ccrouter.live import Clock, Subscription
 from ccrouter.log.file import Durability
 from ccrouter.router import CommandResult
 
@@ -381,7 +381,7 @@ async def desktop(
     feed = Feed(asyncio.get_running_loop())
     try:
         t = await run_in_threadpool(functools.partial(tenants.get, tenant, create=False))
-        sub = await run_in_threadpool(t.live.subscribe, feed.push, agent=agent_id, since=since)
+        sub, since = await run_in_threadpool(_subscribe, t, feed, agent_id, since)
     except CCRouterError as exc:
         status = status_of(exc)
         await websocket.send_text(
@@ -391,12 +391,22 @@ async def desktop(
         return
     t.attach(feed)
     try:
-        hello = {"type": "subscribed", "agent_id": agent_id, "since": sub.seq}
+        hello = {"type": "subscribed", "agent_id": agent_id, "since": since}
         await websocket.send_text(_ENCODE(hello).decode())
         await _pump(websocket, feed)
     finally:
         sub.close()
         t.detach(feed)
+
+
+def _subscribe(t: Tenant, feed: Feed, agent_id: str, since: int | None) -> tuple[Subscription, int]:
+    """Subscribe ``feed`` to the agent's events after ``since``; return the subscription and
+    where its stream starts. "From now on" (``since=None``) is made explicit (the log's
+    version), so that the first message can say where the stream starts: the subscription's
+    own position moves as soon as events arrive."""
+    if since is None:
+        since = t.live.version
+    return t.live.subscribe(feed.push, agent=agent_id, since=since), since
 
 
 async def _pump(websocket: WebSocket, feed: Feed) -> None:

@@ -163,6 +163,21 @@ def replayed_digest(path: Path, config: RouterConfig = CONFIG) -> str:
     return router.state_digest()
 
 
+def settle(server: Server, desktops: list[Desktop]) -> None:
+    """Wait until each desktop received the last event of the log naming its agent, then stop
+    them (call once the load is over: nothing appends meanwhile)."""
+    for desk in desktops:
+        with server.live(desk.tenant).locked() as router:
+            mine = [e.seq for e in router.log.read() if names_agent(e, desk.agent)]
+        target = mine[-1] if mine else 0
+        wait_for(lambda d=desk, t=target: (d.last or 0) >= t, f"{desk.agent}'s desktop")
+    for desk in desktops:
+        desk.done.set()
+    for desk in desktops:
+        desk.join(DEADLINE)
+        assert not desk.is_alive()
+
+
 class Desktop(threading.Thread):
     """An agent's desktop: a WebSocket receiving the agent's events that answers each offer
     (accept with its ``offer_seq``, then complete, each with an ``Idempotency-Key``, retried

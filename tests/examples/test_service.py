@@ -24,6 +24,7 @@ from servicetools import (
     log_events,
     names_agent,
     replayed_digest,
+    settle,
     wait_for,
 )
 from websockets.exceptions import ConnectionClosed
@@ -231,10 +232,7 @@ def test_many_clients_at_once_leave_a_log_that_replays_to_the_same_state(
             lambda: sum(len(d.handled) for d in desktops) >= len(tenants) * per_tenant,
             "every interaction to be handled",
         )
-        for desk in desktops:
-            desk.done.set()
-        for desk in desktops:
-            desk.join(DEADLINE)
+        settle(server, desktops)
         assert failures == []
         assert [p for d in desktops for p in d.problems] == []
         digests = {}
@@ -312,10 +310,7 @@ def test_a_restart_in_the_middle_loses_nothing_acknowledged(tmp_path: Path) -> N
             lambda: sum(len(d.handled) for d in desktops) >= total + 1,
             "every interaction to be handled",
         )
-        for desk in desktops:
-            desk.done.set()
-        for desk in desktops:
-            desk.join(DEADLINE)
+        settle(server, desktops)
         assert [p for d in desktops for p in d.problems] == []
         for n in range(total):
             assert c.get(f"/t/acme/interactions/i{n}").json()["status"] == "completed"
