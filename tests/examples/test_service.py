@@ -331,3 +331,21 @@ def test_a_restart_in_the_middle_loses_nothing_acknowledged(tmp_path: Path) -> N
         mine = [e.seq for e in events if names_agent(e, desk.agent)]
         assert desk.seqs == [s for s in mine if s > desk.hellos[0]]  # once each, in order
     assert replayed_digest(tmp_path / "acme.db") == digest
+
+
+def test_a_timeout_reaches_the_desktop_with_no_request(tmp_path: Path) -> None:
+    clock = FakeClock(5_000.0)
+    with (
+        Server(tmp_path, clock=clock) as server,
+        httpx.Client(base_url=server.url, timeout=DEADLINE) as c,
+    ):
+        _login(c, "acme", "ann")
+        with connect(f"{server.ws_url}/t/acme/agents/ann/desktop", open_timeout=DEADLINE) as ws:
+            assert json.loads(ws.recv(timeout=DEADLINE))["type"] == "subscribed"
+            assert _submit(c, "acme", "c1").status_code == 200
+            offer = json.loads(ws.recv(timeout=DEADLINE))
+            assert offer["expires_at"] == 5_600.0
+            clock.now = 5_700.0  # nobody calls anything: the service's timers fire by themselves
+            missed = json.loads(ws.recv(timeout=DEADLINE))
+            assert (missed["type"], missed["at"]) == ("offer_timed_out", 5_600.0)
+        assert c.get("/t/acme/interactions/c1").json()["declined_by"] == ["ann"]
