@@ -184,10 +184,6 @@ class Tenants:
     def _path(self, name: str) -> Path:
         return self.data_dir / f"{name}.db"
 
-    def names(self) -> list[str]:
-        """The tenants open now, sorted."""
-        return sorted(self._open)
-
     def close(self) -> None:
         """Close every tenant (commands after this raise ``RuntimeClosed``). Idempotent."""
         with self._lock:
