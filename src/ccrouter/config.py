@@ -51,7 +51,13 @@ __all__ = [
 ]
 
 Strategy: TypeAlias = Literal[
-    "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
+    "longest_idle",
+    "most_skilled",
+    "least_occupied",
+    "fewest_handled",
+    "round_robin",
+    "random",
+    "order_by",
 ]
 """The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
 (the config sits below the engine, so the names are repeated here, and a test ties them)."""
@@ -78,6 +84,8 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             names ``groups``; see :attr:`QueueConfig.groups`).
         skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
             could take the interaction under the step's requirement.
+        agent_selector: from this step on, the agents that may take the work: a condition over
+            agent attributes replacing the queue's (docs/rules.md; ``None``: unchanged).
     """
 
     after: NonNegative
@@ -86,9 +94,15 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     priority: float | None = None
     groups: list[str] = msgspec.field(default_factory=list)
     skip_if_nobody: bool = False
+    agent_selector: str | None = None
 
     def __post_init__(self) -> None:
         _duration(self.after, "steps[].after")
+        _check(
+            self.agent_selector is None or isinstance(self.agent_selector, str),
+            "steps[].agent_selector",
+            "a condition over agent attributes (a string) or None",
+        )
         _check(isinstance(self.skills, dict), "steps[].skills", "a mapping")
         for name, level in self.skills.items():
             _check(
@@ -200,6 +214,10 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         escalate_to: the queue :meth:`Router.escalate <ccrouter.router.Router.escalate>`
             sends this queue's interactions to (the next tier), when not given explicitly.
         last_agent: last-agent routing for customers who come back (``None``: off).
+        agent_selector: a condition over agent attributes (``agent.level >= 3``) that an
+            agent must meet to take this queue's work (docs/rules.md; ``None``: any agent).
+        order_by: the key of the ``order_by`` strategy: an expression over agent attributes,
+            then ``asc`` (default) or ``desc`` (``"agent.level desc"``).
     """
 
     strategy: Strategy = "longest_idle"
@@ -220,6 +238,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     overdue_queue: str | None = None
     escalate_to: str | None = None
     last_agent: LastAgent | None = None
+    agent_selector: str | None = None
+    order_by: str | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -268,6 +288,14 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             self.last_agent is None or isinstance(self.last_agent, LastAgent),
             "last_agent",
             "a LastAgent or None",
+        )
+        for field in ("agent_selector", "order_by"):
+            value = getattr(self, field)
+            _check(value is None or isinstance(value, str), field, "an expression or None")
+        _check(
+            (self.strategy == "order_by") == (self.order_by is not None),
+            "order_by",
+            "set exactly when strategy is 'order_by'",
         )
 
 
@@ -346,6 +374,7 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                     "a configured queue name",
                 )
         _check_overflow_cycles(self.queues)
+        _check_selectors(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RouterConfig:
@@ -481,3 +510,28 @@ def _check(ok: bool, field: str, expected: str) -> None:
     if not ok:
         msg = f"invalid router config: `{field}` must be {expected}"
         raise ConfigError(msg)
+
+
+def _check_selectors(config: RouterConfig) -> None:
+    # Agent selectors and orderings (docs/rules.md), checked against the attribute schema:
+    # an error (RuleError, a ConfigError) names the queue, the step and the column.
+    items = []
+    for name, queue in config.queues.items():
+        if queue.agent_selector is not None:
+            items.append((queue.agent_selector, f"queues.{name}.agent_selector", False))
+        if queue.order_by is not None:
+            items.append((queue.order_by, f"queues.{name}.order_by", True))
+        for i, step in enumerate(queue.steps):
+            if step.agent_selector is not None:
+                where = f"queues.{name}.steps[{i}].agent_selector"
+                items.append((step.agent_selector, where, False))
+    if not items:
+        return
+    _check(
+        config.matching == "greedy",
+        items[0][1],
+        "unset when matching is 'batch' (the batch step reads no agent attributes)",
+    )
+    from ccrouter.rules.selectors import check_all  # the rule language sits above config
+
+    check_all(items, getattr(config, "attributes", None))

@@ -26,7 +26,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "limits": ("errors",),
     "events": ("errors",),
     "rules": ("errors", "limits"),  # the rule language: pure, knows nothing of the router
-    "config": ("errors", "limits"),
+    "config": ("errors", "limits", "rules"),  # rules are checked when the config loads
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),

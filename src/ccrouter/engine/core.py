@@ -35,12 +35,14 @@ from ccrouter.commands import (
     Transfer,
     Update,
 )
+from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.policies import POLICIES
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, selector_for
 from ccrouter.engine.routing.strategies import uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 from ccrouter.engine.validation import MAX_PROFICIENCY, check_time, validate
@@ -502,7 +504,10 @@ def _select(
     allowed: list[int] | tuple[()],
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
-    strategy = state.config.queue(queue).strategy
+    settings = state.config.queue(queue)
+    strategy = settings.strategy
+    # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
+    text = selector_for(settings, interaction.step if queue == interaction.queue else 0)
     return select_agent(
         state.table,
         interaction.channel,
@@ -514,6 +519,8 @@ def _select(
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         backend=state.backend,
+        selected=NO_MASK if text is None else state.selectors.mask(text),
+        order=NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by),
     )
 
 
@@ -614,13 +621,16 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     for queue in state.queues.values():
         if not queue.waiting:
             continue
-        rate = state.config.queue(queue.name).aging_rate
+        settings = state.config.queue(queue.name)
+        rate = settings.aging_rate
         for (channel, skills), group in queue.groups.items():
             if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
+            if not _selected(state, settings, head, agent):
+                continue
             key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
@@ -638,10 +648,21 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
             if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
+            if not _selected(state, settings, head, agent):
+                continue
             key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
     return best
+
+
+def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agent: Agent) -> bool:
+    """Whether ``agent`` passes the agent selector in force for ``head`` (a group's head: an
+    agent the head's selector excludes waits for the work behind it as for the head's skills)."""
+    if settings.agent_selector is None and not settings.steps:
+        return True
+    text = selector_for(settings, head.step)
+    return text is None or bool(state.selectors.mask(text)[agent.slot])
 
 
 def _offer(

@@ -248,6 +248,11 @@ def explain_decision(
         levels = [agent.skills.get(s) for s in interaction.skills]
         return None if any(v is None for v in levels) else sum(v for v in levels if v is not None)
 
+    keys = state.selectors.order(queue.order_by) if queue.order_by is not None else None
+
+    def order(agent: Agent) -> float:
+        return float(keys[agent.slot]) if keys is not None else 0.0
+
     def key(agent: Agent) -> tuple[float, float, int]:
         return selection_key(
             code,
@@ -257,6 +262,7 @@ def explain_decision(
             load=agent.load,
             handled=agent.handled,
             round_robin_last=rr_last,
+            order=order(agent),
         )
 
     if strategy.random:
@@ -276,7 +282,7 @@ def explain_decision(
             agent_id=a.agent_id,
             eligible=reasons[a.agent_id] is None,
             reason=reasons[a.agent_id],
-            score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins)
+            score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins, order(a))
             if a.agent_id in rank
             else None,
             rank=rank.get(a.agent_id),
@@ -302,7 +308,13 @@ def explain_decision(
 
 
 def _score(
-    strategy: str, agent: Agent, skill_sum: int | None, at: float, rr_last: int, logins: int
+    strategy: str,
+    agent: Agent,
+    skill_sum: int | None,
+    at: float,
+    rr_last: int,
+    logins: int,
+    order: float = 0.0,
 ) -> float | None:
     """The strategy's ``explain`` score of an eligible agent (``None`` for ``random``)."""
     score = by_name(strategy).score
@@ -314,5 +326,6 @@ def _score(
         handled=agent.handled,
         login_order=agent.login_order,
         skill_sum=skill_sum or 0,
+        order=order,
     )
     return score(facts, at, rr_last, logins)
