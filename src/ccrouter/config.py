@@ -41,11 +41,14 @@ __all__ = [
     "EXIT_REASONS",
     "MATCHING",
     "STRATEGIES",
+    "CalendarConfig",
     "ChannelConfig",
     "FairnessConfig",
     "LastAgent",
     "QueueConfig",
     "RouterConfig",
+    "RuleConfig",
+    "SplitConfig",
     "Step",
     "Strategy",
 ]
@@ -68,7 +71,9 @@ MATCHING: tuple[str, ...] = ("greedy", "batch")
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 
-EXIT_REASONS: tuple[str, ...] = ("max_wait", "max_wait_no_agents", "max_size")
+EXIT_REASONS: tuple[str, ...] = (
+    "max_wait", "max_wait_no_agents", "max_size", "deflected", "reclassified",
+)  # fmt: skip
 """Why an interaction left its queue by an exit rule (the ``reason`` of ``InteractionExited``)."""
 
 
@@ -117,6 +122,101 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             "steps[].priority",
             f"a finite number within ±{MAX_PRIORITY:g}",
         )
+
+
+class SplitConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One variant of a rule's weighted split (docs/rules.md): its share and the actions it
+    sets in place of the rule's (unset fields keep the rule's).
+
+    Attributes:
+        weight: its share, relative to the other variants' (a positive number).
+    """
+
+    weight: Positive
+    queue: str | None = None
+    priority: float | str | None = None
+    skills: dict[str, int] | None = None
+    tags: list[str] | None = None
+    preferred_agents: list[str] | None = None
+    deflect: str | None = None
+
+
+class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A classification rule (docs/rules.md): when ``when`` holds, the rule's actions apply.
+
+    Rules are tried in order; the first that matches wins. A rule without ``when`` always
+    matches (the default, last).
+
+    Attributes:
+        name: the rule's name (unique; events, explain and statistics name it).
+        when: a condition in the rule language (``None``: always).
+        queue: the queue the work goes to.
+        priority: a number, or a formula in the rule language.
+        skills: skill minimums; ``skills_mode`` says how they combine with the submitted
+            requirement: ``add`` (skills not yet required), ``raise`` (each minimum at least
+            this) or ``replace`` (the requirement becomes this).
+        preferred_agents: agents offered the work first (as ``submit(preferred_agents=...)``).
+        tags: labels for the statistics.
+        deflect: the work leaves at once with this reason (self-service; counted as an exit
+            with reason ``deflected``).
+        split: weighted variants (a stable hash of the interaction id picks one).
+    """
+
+    name: str
+    when: str | None = None
+    queue: str | None = None
+    priority: float | str | None = None
+    skills: dict[str, int] = msgspec.field(default_factory=dict)
+    skills_mode: Literal["add", "raise", "replace"] = "add"
+    preferred_agents: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    deflect: str | None = None
+    split: list[SplitConfig] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check(is_name(self.name), "rules[].name", "a non-empty name")
+        _check(
+            self.skills_mode in ("add", "raise", "replace"),
+            f"rules.{self.name}.skills_mode",
+            "add, raise or replace",
+        )
+        variants: list[RuleConfig | SplitConfig] = [self, *self.split]
+        for variant in variants:
+            if variant.skills is not None:
+                for skill, level in variant.skills.items():
+                    _check(
+                        is_name(skill) and is_int(level, 0, 32767),
+                        f"rules.{self.name}.skills",
+                        "a mapping of skill name to an integer from 0 to 32767",
+                    )
+            for field in ("tags", "preferred_agents"):
+                value = getattr(variant, field)
+                if value is not None:
+                    _names(value, f"rules.{self.name}.{field}")
+            if variant.deflect is not None:
+                _check(is_name(variant.deflect), f"rules.{self.name}.deflect", "a reason")
+            priority = variant.priority
+            _check(
+                priority is None or isinstance(priority, str) or is_number(priority, MAX_PRIORITY),
+                f"rules.{self.name}.priority",
+                f"a number within ±{MAX_PRIORITY:g} or a formula",
+            )
+
+
+class CalendarConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The calendar rules read (``calendar.open``, ``calendar.hour``, ...; docs/rules.md).
+
+    Attributes:
+        timezone: an IANA time zone name (``Europe/Paris``); times come from the command's
+            ``at`` (seconds since 1970), never from a clock.
+        hours: opening hours per weekday (``mon`` ... ``sun``): ``["08:00-12:00", ...]``; a
+            day not listed is closed.
+        holidays: closed dates, ``YYYY-MM-DD``.
+    """
+
+    timezone: str = "UTC"
+    hours: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    holidays: list[str] = msgspec.field(default_factory=list)
 
 
 class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -238,6 +338,9 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     overdue_queue: str | None = None
     escalate_to: str | None = None
     last_agent: LastAgent | None = None
+    rules: list[RuleConfig] = msgspec.field(default_factory=list)
+    """Classification rules of work submitted to this queue (its entry point), tried before
+    the router-wide ``RouterConfig.rules`` (docs/rules.md)."""
     agent_selector: str | None = None
     order_by: str | None = None
 
@@ -327,6 +430,15 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Cross-channel rules per channel (absent: cost 1, blocks nothing, never interrupted)."""
     fairness: FairnessConfig | None = None
     matching: Literal["greedy", "batch"] = "greedy"
+    attributes: dict[str, str] = msgspec.field(default_factory=dict)
+    """The attribute schema: ``interaction.attributes.NAME`` or ``agent.NAME`` to a type
+    (``str``, ``int``, ``float``, ``bool``, ``list[str]``, ...; docs/rules.md)."""
+    rules: list[RuleConfig] = msgspec.field(default_factory=list)
+    """Router-wide classification rules, tried in order after the entry queue's."""
+    calendar: CalendarConfig | None = None
+    """Time zone, opening hours and holidays that rules read (``None``: UTC, always open)."""
+    skills: list[str] = msgspec.field(default_factory=list)
+    """The skills rules may name (empty: not checked)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -374,6 +486,12 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                     "a configured queue name",
                 )
         _check_overflow_cycles(self.queues)
+        if self.rules or self.attributes or any(q.rules for q in self.queues.values()):
+            # Parsed, type-checked and compiled once per config (and cached): an error names
+            # the rule, the column and what was expected.
+            from ccrouter.rules.ruleset import ruleset
+
+            ruleset(self)
         _check_selectors(self)
 
     @classmethod
@@ -404,8 +522,13 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             name: _convert(c, ChannelConfig, f"$.channels.{name}")
             for name, c in raw_channels.items()
         }
+        # Rules name queues: they are checked once the queues are in (the replace below).
+        raw_rules = fields.pop("rules", [])
+        rules = _convert(raw_rules, list[RuleConfig], "$.rules")
         base = _convert(fields, cls, "$")
-        return msgspec.structs.replace(base, queues={**base.queues, **queues}, channels=channels)
+        return msgspec.structs.replace(
+            base, queues={**base.queues, **queues}, channels=channels, rules=rules
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RouterConfig:
@@ -534,4 +657,4 @@ def _check_selectors(config: RouterConfig) -> None:
     )
     from ccrouter.rules.selectors import check_all  # the rule language sits above config
 
-    check_all(items, getattr(config, "attributes", None))
+    check_all(items, config.attributes)

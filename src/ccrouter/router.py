@@ -42,6 +42,7 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine import core
@@ -50,6 +51,7 @@ from ccrouter.engine.digest import fingerprint, state_digest
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
 from ccrouter.engine.routing.explain import Explanation, explain_decision
 from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.rule_trace import RuleTrace, rule_trace
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
 from ccrouter.engine.state import RouterState, Segment
 from ccrouter.engine.views import AgentView, InteractionView, agent_view, interaction_view
@@ -61,7 +63,7 @@ from ccrouter.errors import (
     UnknownAgent,
     UnknownInteraction,
 )
-from ccrouter.events import CommandRecorded, Event, InteractionOffered
+from ccrouter.events import CommandRecorded, Event, InteractionClassified, InteractionOffered
 from ccrouter.limits import check_name, check_time, is_name, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
@@ -126,6 +128,7 @@ class Router:
         capacity: Mapping[str, int] | None = None,
         groups: Iterable[str] = (),
         budget: int | None = None,
+        attributes: Mapping[str, Any] | None = None,
         at: float,
         command_id: str | None = None,
     ) -> list[Event]:
@@ -133,7 +136,8 @@ class Router:
         per channel (default ``{"voice": 1}``); ``groups``: the agent groups it belongs to
         (queues and widening steps may limit work to groups); ``budget``: the channel cost
         units it may hold at once (omnichannel rules, ``RouterConfig.channels``; ``None``: no
-        budget)."""
+        budget); ``attributes``: typed agent attributes (``RouterConfig.attributes``
+        declares ``agent.NAME`` types; docs/rules.md)."""
         cap = {"voice": 1} if capacity is None else capacity
         command = Login(
             agent_id=agent_id,
@@ -141,6 +145,29 @@ class Router:
             capacity=_plain(cap, "capacity"),
             groups=_listed(groups),
             budget=budget,
+            attributes={} if not attributes else json_copy(attributes, "attributes"),
+        )
+        return self._run(command, at, command_id)
+
+    def update_agent(
+        self,
+        agent_id: str,
+        attributes: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        at: float,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Change a logged-in agent's attributes: merged (a ``None`` value removes the key),
+        or all replaced with ``replace=True``. Recorded as ``agent_attributes_updated``.
+
+        Raises:
+            UnknownAgent: the agent never logged in.
+            InvalidTransition: the agent is logged out.
+            InvalidArgument: an attribute of the wrong type for the schema.
+        """
+        command = UpdateAgent(
+            agent_id=agent_id, attributes=json_copy(attributes, "attributes"), replace=replace
         )
         return self._run(command, at, command_id)
 
@@ -567,6 +594,46 @@ class Router:
         return self._state.ledger
 
     def explain(self, interaction_id: str) -> Explanation:
+        """Why the last offer of ``interaction_id`` went to its agent, and why not to others;
+        with ``rules`` (the classification's rule trace, docs/rules.md) when rules classified
+        it. See :meth:`_explain_offer` for the agent side."""
+        explanation = self._explain_offer(interaction_id)
+        trace = self.explain_rules(interaction_id)
+        if trace is None:
+            return explanation
+        return msgspec.structs.replace(explanation, rules=trace)
+
+    def explain_rules(self, interaction_id: str) -> RuleTrace | None:
+        """How routing rules classified ``interaction_id`` (its last classification): each
+        rule tried in order, each condition true or false with the values it read, and what
+        the matching rule set; ``None`` when no rule ran for it.
+
+        Raises:
+            UnknownInteraction: no such interaction was ever submitted.
+        """
+        check_name(interaction_id, "interaction_id")
+        interaction = self._state.interactions.get(interaction_id)
+        if interaction is None:
+            msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+            raise UnknownInteraction(msg)
+        if interaction.rule is None and not interaction.submitted:
+            return None
+        event = next(
+            (
+                e
+                for e in reversed(self.events)
+                if isinstance(e, InteractionClassified) and e.interaction_id == interaction_id
+            ),
+            None,
+        )
+        if event is None:
+            return None
+        before = self._fold(self._log.read(1, event.seq))
+        submitted = event.submitted or interaction.submitted
+        entry = str(submitted.get("queue", interaction.queue))
+        return rule_trace(before.config, event, entry)
+
+    def _explain_offer(self, interaction_id: str) -> Explanation:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are

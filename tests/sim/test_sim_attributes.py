@@ -99,7 +99,10 @@ def test_agent_selector_runs_in_simulation() -> None:
     # Only gold calls may go to the "senior" queue's selector... expressed over the agents: the
     # queue takes agents with level >= 3, and the group has none, so nothing is answered.
     data = _scenario()
-    data["router"] = {"queues": {"default": {"agent_selector": "agent.level >= 3"}}}
+    data["router"] = {
+        "queues": {"default": {"agent_selector": "agent.level >= 3"}},
+        "attributes": {"agent.level": "int"},
+    }
     events = _run(data)
     assert not any(isinstance(e, InteractionOffered) for e in events)
     assert any(isinstance(e, InteractionQueued) for e in events)
@@ -109,7 +112,8 @@ def test_the_compiled_engine_names_attributes_and_selectors_as_not_compiled() ->
     data = _scenario(attributes=TIERS)
     data["router"] = {
         "queues": {"default": {"strategy": "order_by", "order_by": "agent.level desc",
-                               "agent_selector": "agent.level >= 0 or agent.level == null"}}
+                               "agent_selector": "agent.level >= 0 or agent.level == null"}},
+        "attributes": {"agent.level": "int"},
     }  # fmt: skip
     data["agent_groups"][0]["attributes"] = {"level": {"values": [1, 4], "weights": [1, 1]}}
     scenario = Scenario.from_dict(data)
@@ -131,3 +135,27 @@ def test_auto_falls_back_to_the_router_for_attributes_with_a_note() -> None:
     notes = [w for w in caught if issubclass(w.category, EngineFallback)]
     assert len(notes) == 1 and "call type attributes" in str(notes[0].message)
     assert result.engine == "router" and result.not_compiled == ["call type attributes"]
+
+
+def test_agent_groups_log_in_with_attributes_and_selectors_pick_among_them() -> None:
+    # Seniors (level 4) and juniors (level 1); gold calls need level >= 3 by a step-0 selector
+    # on their queue, so every gold call is answered by a senior; agents' attributes are drawn
+    # per agent from their own stream (a mix), and recorded at login.
+    data = _scenario(attributes=TIERS)
+    data["call_types"][0]["queue"] = "gold"
+    data["router"] = {
+        "queues": {"gold": {"agent_selector": "agent.level >= 3"}},
+        "attributes": {"agent.level": "int", "agent.team": "str"},
+    }
+    data["agent_groups"] = [
+        {"name": "team", "headcount": [6], "attributes": {
+            "level": {"values": [1, 4], "weights": [1, 1]}, "team": "north"}},
+    ]  # fmt: skip
+    events = _run(data)
+    logins = {e.agent_id: e.attributes for e in events if e.kind == "agent_logged_in"}
+    assert {a["team"] for a in logins.values()} == {"north"}
+    assert {a["level"] for a in logins.values()} == {1, 4}
+    offered = [e.agent_id for e in events if isinstance(e, InteractionOffered)]
+    assert offered and all(logins[a]["level"] == 4 for a in offered)
+    # Same seed, same agents' attributes and the same run.
+    assert [e.kind for e in _run(data)] == [e.kind for e in events]

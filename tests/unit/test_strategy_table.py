@@ -108,7 +108,8 @@ def test_explain_scores_by_the_entry(name: str) -> None:
     settings: dict[str, str] = {"strategy": name}
     if name == "order_by":
         settings["order_by"] = "agent.level desc"  # no attributes: every key ties (inf)
-    r = Router(RouterConfig.from_dict({"queues": {"q": settings}}))
+    schema = {"agent.level": "int"}
+    r = Router(RouterConfig.from_dict({"queues": {"q": settings}, "attributes": schema}))
     for agent, level in [("ann", 3), ("bob", 5)]:
         r.login(agent, skills={"x": level}, capacity={"chat": 1}, at=0)
     for agent in ("ann", "bob"):

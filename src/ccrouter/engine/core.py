@@ -34,6 +34,7 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
@@ -460,6 +461,14 @@ def _after_end(
         _route_agent(state, event.agent_id, at, out)
 
 
+def _after_agent_update(
+    state: RouterState, command: UpdateAgent, at: float, out: list[Event]
+) -> None:
+    # New attributes may let the agent pass the agent selector of waiting work.
+    if out:
+        _route_agent(state, command.agent_id, at, out)
+
+
 _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] = {
     Submit: _after_arrival,
     Update: _after_arrival,
@@ -473,6 +482,7 @@ _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] 
     DeclineTransfer: _after_transfer,
     Complete: _after_end,
     Abandon: _after_end,
+    UpdateAgent: _after_agent_update,
 }
 
 

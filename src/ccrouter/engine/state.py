@@ -41,9 +41,10 @@ from ccrouter.engine.records import (
     reminder_times,
     restriction,
 )
-from ccrouter.engine.routing.selectors import SelectorMasks, agent_attributes
+from ccrouter.engine.routing.selectors import SelectorMasks
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
+    AgentAttributesUpdated,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentNotReady,
@@ -53,6 +54,7 @@ from ccrouter.events import (
     ConfigChanged,
     Event,
     InteractionAbandoned,
+    InteractionClassified,
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionExited,
@@ -152,7 +154,7 @@ class RouterState:
         self.selectors = SelectorMasks(self._slot_attributes, self.slots.__len__)
 
     def _slot_attributes(self, slot: int) -> Mapping[str, Any]:
-        return agent_attributes(self.agents[self.slots[slot]])
+        return self.agents[self.slots[slot]].attributes
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -270,6 +272,7 @@ class RouterState:
         agent.in_use = dict.fromkeys(e.capacity, 0)
         agent.groups = frozenset(e.groups)
         agent.budget = e.budget
+        agent.attributes = dict(e.attributes)
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
@@ -812,6 +815,26 @@ class RouterState:
             self.config, True, agent.capacity, agent.in_use, channel, agent.budget, pausable
         )
 
+    def _agent_attributes_updated(self, e: AgentAttributesUpdated) -> None:
+        agent = self.agents[e.agent_id]
+        merged = {} if e.replace else dict(agent.attributes)
+        for key, value in e.attributes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        agent.attributes = merged
+        self.selectors.changed(agent.slot)  # its masks and order_by keys, one slot
+
+    def _classified(self, e: InteractionClassified) -> None:
+        # What the rule set is already in the InteractionQueued/Updated/Exited events around
+        # this one; here only what explain and re-classification read.
+        interaction = self.interactions[e.interaction_id]
+        interaction.rule = e.rule or None
+        interaction.tags = tuple(e.tags)
+        if e.submitted:
+            interaction.submitted = dict(e.submitted)
+
     def _paused(self, e: InteractionPaused) -> None:
         self.interactions[e.interaction_id].paused_by = e.by
         self._sync(self.agents[e.agent_id])
@@ -874,4 +897,6 @@ _APPLY: dict[type[Any], Any] = {
     InteractionPaused: RouterState._paused,
     InteractionResumed: RouterState._resumed,
     ConfigChanged: RouterState._config_changed,
+    AgentAttributesUpdated: RouterState._agent_attributes_updated,
+    InteractionClassified: RouterState._classified,
 }

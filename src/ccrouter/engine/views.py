@@ -35,6 +35,8 @@ class AgentView(msgspec.Struct, frozen=True, kw_only=True):
     """Interactions offered to this agent by a consult transfer (ringing)."""
     budget: int | None = None
     """Channel cost units the agent may hold at once (``None``: no shared budget)."""
+    attributes: dict[str, Any] = {}
+    """Typed agent attributes (docs/rules.md)."""
 
 
 class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +79,10 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """The agent a pending consult transfer is offered to, if any."""
     paused_by: str | None = None
     """While paused (omnichannel interruption): the interaction it is paused for."""
+    rule: str | None = None
+    """The classification rule that matched (docs/rules.md; ``None``: not classified)."""
+    tags: list[str] = []
+    """The tags its classification set."""
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""

@@ -228,11 +228,88 @@ def _compile_name(path: tuple[str, ...]) -> Compiled:
     return lambda env: read(env, path)
 
 
+def _fused(path: tuple[str, ...], op: str, lit: Any) -> Compiled | None:
+    """``name == "text"`` and ``name >= number`` as one closure each (the lookup inlined):
+    the shapes most rules are made of, at one Python call per comparison."""
+    a, b, c = (*path, "", "")[:3]
+    depth = len(path)
+    if op == "==" and type(lit) is str:
+        if depth == 3:
+
+            def eq3(env: Env) -> bool:
+                try:
+                    return bool(env[a][b][c] == lit)
+                except (KeyError, TypeError, IndexError):
+                    return False
+
+            return eq3
+        if depth == 2:
+
+            def eq2(env: Env) -> bool:
+                try:
+                    return bool(env[a][b] == lit)
+                except (KeyError, TypeError, IndexError):
+                    return False
+
+            return eq2
+    if op in (">=", ">", "<=", "<") and _is_num(lit) and depth >= 2:
+        get = _compile_name(path)
+        num: float = lit
+
+        if op == ">=":
+
+            def ge(env: Env) -> bool:
+                v = get(env)
+                t = type(v)
+                return (t is int or t is float) and v >= num
+
+            return ge
+        if op == ">":
+
+            def gt(env: Env) -> bool:
+                v = get(env)
+                t = type(v)
+                return (t is int or t is float) and v > num
+
+            return gt
+        if op == "<=":
+
+            def le(env: Env) -> bool:
+                v = get(env)
+                t = type(v)
+                return (t is int or t is float) and v <= num
+
+            return le
+
+        def lt(env: Env) -> bool:
+            v = get(env)
+            t = type(v)
+            return (t is int or t is float) and v < num
+
+        return lt
+    if op == "==" and _is_num(lit) and depth == 3:
+
+        def eqn(env: Env) -> bool:
+            try:
+                v = env[a][b][c]
+            except (KeyError, TypeError, IndexError):
+                return False
+            t = type(v)
+            return (t is int or t is float) and v == lit
+
+        return eqn
+    return None
+
+
 def _compile_compare(node: Compare) -> Compiled:
     op = node.op
     left = compile_expr(node.left)
     right = node.right
     # Fast paths for the common shape "name OP literal": no type dispatch left at run time.
+    if isinstance(right, Literal) and isinstance(node.left, Name) and len(node.left.path) <= 3:
+        fused = _fused(node.left.path, op, right.value)
+        if fused is not None:
+            return fused
     if isinstance(right, Literal) and not isinstance(node.left, Literal):
         lit = right.value
         if op in ("==", "!=") and type(lit) is str:
@@ -378,5 +455,5 @@ def trace(node: Expr, env: Env) -> list[Step]:
 def _named(node: Expr, env: Env) -> list[tuple[str, Any]]:
     seen: dict[str, Any] = {}
     for name in names(node):
-        seen.setdefault(name.dotted, read(env, name.path))
+        seen.setdefault(str(name), read(env, name.path))
     return list(seen.items())

@@ -230,10 +230,12 @@ class Engine:
         return agent_id
 
     def _login(self, agent_id: str, group: AgentGroup, at: float) -> list[Event]:
-        attributes = self._agent_attributes.get(agent_id)
-        extra: dict[str, Any] = {"attributes": attributes} if attributes else {}
         return self.router.login(
-            agent_id, skills=group.skills, capacity=group.capacity, at=at, **extra
+            agent_id,
+            skills=group.skills,
+            capacity=group.capacity,
+            at=at,
+            attributes=self._agent_attributes.get(agent_id),
         )
 
     # --- the loop --------------------------------------------------------------------------

@@ -24,18 +24,12 @@ import numpy.typing as npt
 from ccrouter.config import QueueConfig
 from ccrouter.rules.selectors import Ordering, Selector, ordering, selector
 
-__all__ = ["NO_MASK", "NO_ORDER", "SelectorMasks", "agent_attributes", "selector_for"]
+__all__ = ["NO_MASK", "NO_ORDER", "SelectorMasks", "selector_for"]
 
 NO_MASK: npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
 """What the kernel receives when no selector applies (every agent passes)."""
 NO_ORDER: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
 """What the kernel receives when the strategy reads no ordering."""
-
-
-def agent_attributes(agent: object) -> Mapping[str, Any]:
-    """An agent record's attributes (empty when it has none)."""
-    attributes: Mapping[str, Any] = getattr(agent, "attributes", None) or {}
-    return attributes
 
 
 class SelectorMasks:

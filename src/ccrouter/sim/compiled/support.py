@@ -34,6 +34,7 @@ _FEATURES = (
     ("exit max_size", False),
     ("automatic callbacks (callback_after)", False),
     ("overdue queue", False),
+    ("classification rules", False),
     ("strategy order_by", False),
     ("agent selectors", False),
     ("call type attributes", False),
@@ -107,6 +108,8 @@ def unsupported_features(scenario: Scenario) -> list[str]:
             note("strategy order_by")
         if q.agent_selector is not None or any(st.agent_selector for st in q.steps):
             note("agent selectors")
+    if config.rules or any(q.rules for q in config.queues.values()):
+        note("classification rules")
     # Attributes change the events (submit and login carry them) and feed rules and selectors,
     # which the compiled engine does not run.
     if any(ct.attributes for ct in s.call_types):
