@@ -139,6 +139,7 @@ class SplitConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     tags: list[str] | None = None
     preferred_agents: list[str] | None = None
     deflect: str | None = None
+    agent_selector: str | None = None
 
 
 class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -160,6 +161,8 @@ class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         deflect: the work leaves at once with this reason (self-service; counted as an exit
             with reason ``deflected``).
         split: weighted variants (a stable hash of the interaction id picks one).
+        agent_selector: a condition over agent attributes the agent who takes the work must
+            also meet (with the queue's or step's selector in force: both).
     """
 
     name: str
@@ -171,6 +174,7 @@ class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     preferred_agents: list[str] = msgspec.field(default_factory=list)
     tags: list[str] = msgspec.field(default_factory=list)
     deflect: str | None = None
+    agent_selector: str | None = None
     split: list[SplitConfig] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -648,6 +652,13 @@ def _check_selectors(config: RouterConfig) -> None:
             if step.agent_selector is not None:
                 where = f"queues.{name}.steps[{i}].agent_selector"
                 items.append((step.agent_selector, where, False))
+    rules = [*config.rules, *(r for q in config.queues.values() for r in q.rules)]
+    for rule in rules:
+        texts = [rule.agent_selector, *(v.agent_selector for v in rule.split)]
+        for k, text in enumerate(texts):
+            if text is not None:
+                part = "" if k == 0 else f".split[{k - 1}]"
+                items.append((text, f"rules.{rule.name}{part}.agent_selector", False))
     if not items:
         return
     _check(

@@ -241,3 +241,50 @@ def test_explain_shows_who_the_selector_excluded_and_why() -> None:
 
 def test_selector_parse_is_cached_per_text() -> None:
     assert selector(FR_SENIOR) is selector(FR_SENIOR)
+
+
+# --- a rule's action -------------------------------------------------------------------------
+
+VIP = {
+    "name": "vip",
+    "when": 'interaction.attributes.tier == "gold"',
+    "agent_selector": "agent.level >= 4",
+}
+
+
+def _ruled(queue: dict[str, Any], backend: str = "python") -> Router:
+    schema = {**SCHEMA, "interaction.attributes.tier": "str"}
+    config = {"queues": {"q": queue}, "attributes": schema, "rules": [VIP]}
+    return Router(RouterConfig.from_dict(config), backend=backend)
+
+
+@pytest.mark.parametrize("backend", ["python", "numba"])
+def test_a_rule_sets_a_selector_met_together_with_the_queue_s(backend: str) -> None:
+    r = _ruled({"agent_selector": '"fr" in agent.languages'}, backend=backend)
+    _staff(r)
+    r.submit("gold", channel="chat", queue="q", attributes={"tier": "gold"}, at=10)
+    r.submit("plain", channel="chat", queue="q", attributes={"tier": "bronze"}, at=11)
+    assert r.interaction("gold").agent_id == "cy"  # French and level >= 4: only cy
+    assert r.interaction("plain").agent_id == "bob"  # French, longest idle of the rest
+    classified = [e for e in r.events if e.kind == "interaction_classified"]
+    assert [e.agent_selector for e in classified] == ["agent.level >= 4", None]
+    e = r.explain("gold")
+    assert e.agent_selector == '("fr" in agent.languages) and (agent.level >= 4)'
+    dee = next(c for c in e.candidates if c.agent_id == "dee")
+    assert dee.reason == "not_selected"
+    assert [(s.text, s.result) for s in dee.selector] == [
+        ('"fr" in agent.languages', True), ("agent.level >= 4", False),
+    ]  # fmt: skip
+    replayed = Router.replay(r.events, r.config)
+    assert replayed.state_digest() == r.state_digest()
+    assert replayed.state.interactions["gold"].agent_selector == "agent.level >= 4"
+
+
+def test_a_rule_selector_is_checked_at_load_naming_the_rule() -> None:
+    bad = {**VIP, "agent_selector": "agent.seniority > 2"}
+    schema = {**SCHEMA, "interaction.attributes.tier": "str"}
+    with pytest.raises(RuleError, match=r"rules\.vip\.agent_selector.*agent\.seniority"):
+        RouterConfig.from_dict({"queues": {"q": {}}, "attributes": schema, "rules": [bad]})
+    split = {**VIP, "split": [{"weight": 1}, {"weight": 1, "agent_selector": "agent.level"}]}
+    with pytest.raises(RuleError, match=r"rules\.vip\.split\[1\]\.agent_selector"):
+        RouterConfig.from_dict({"queues": {"q": {}}, "attributes": schema, "rules": [split]})

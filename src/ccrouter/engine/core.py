@@ -517,7 +517,10 @@ def _select(
     settings = state.config.queue(queue)
     strategy = settings.strategy
     # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
-    text = selector_for(settings, interaction.step if queue == interaction.queue else 0)
+    own = queue == interaction.queue
+    text = selector_for(
+        settings, interaction.step if own else 0, interaction.agent_selector if own else None
+    )
     return select_agent(
         state.table,
         interaction.channel,
@@ -669,9 +672,9 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
 def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agent: Agent) -> bool:
     """Whether ``agent`` passes the agent selector in force for ``head`` (a group's head: an
     agent the head's selector excludes waits for the work behind it as for the head's skills)."""
-    if settings.agent_selector is None and not settings.steps:
+    if settings.agent_selector is None and not settings.steps and head.agent_selector is None:
         return True
-    text = selector_for(settings, head.step)
+    text = selector_for(settings, head.step, head.agent_selector)
     return text is None or bool(state.selectors.mask(text)[agent.slot])
 
 

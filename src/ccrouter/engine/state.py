@@ -832,6 +832,7 @@ class RouterState:
         interaction = self.interactions[e.interaction_id]
         interaction.rule = e.rule or None
         interaction.tags = tuple(e.tags)
+        interaction.agent_selector = e.agent_selector
         if e.submitted:
             interaction.submitted = dict(e.submitted)
 

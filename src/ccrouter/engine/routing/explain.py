@@ -158,7 +158,9 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
         return "not_preferred"
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return "not_in_group"
-    text = selector_for(state.config.queue(interaction.queue), interaction.step)
+    text = selector_for(
+        state.config.queue(interaction.queue), interaction.step, interaction.agent_selector
+    )
     if text is not None and not state.selectors.mask(text)[agent.slot]:
         return "not_selected"
     if not meets_skills(agent.skills, interaction.skills.items()):
@@ -294,7 +296,7 @@ def explain_decision(
         ranked = sorted(pool, key=key)
         tie_break = strategy.tie_break
     rank = {a.agent_id: i + 1 for i, a in enumerate(ranked)}
-    in_force = selector_for(queue, interaction.step)
+    in_force = selector_for(queue, interaction.step, interaction.agent_selector)
     candidates = [
         Candidate(
             agent_id=a.agent_id,

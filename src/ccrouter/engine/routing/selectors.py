@@ -132,15 +132,18 @@ class SelectorMasks:
                 assert keys[slot] == order.key(self._read(slot)), (order.text, slot)
 
 
-def selector_for(queue: QueueConfig, step: int) -> str | None:
+def selector_for(queue: QueueConfig, step: int, rule: str | None = None) -> str | None:
     """The agent selector in force for work in ``queue`` that has reached ``step`` widening
-    steps: the last reached step's that sets one, else the queue's (``None``: no selector).
+    steps: the last reached step's that sets one, else the queue's (``None``: no selector);
+    with ``rule`` (the selector its classification rule set) the agent must meet both.
 
     >>> from ccrouter.config import Step
     >>> q = QueueConfig(agent_selector="agent.level >= 3",
     ...                 steps=[Step(after=30, agent_selector="agent.level >= 1")])
     >>> selector_for(q, 0), selector_for(q, 1)
     ('agent.level >= 3', 'agent.level >= 1')
+    >>> selector_for(q, 1, 'agent.team == "north"')
+    '(agent.level >= 1) and (agent.team == "north")'
     """
     text = queue.agent_selector
     steps = queue.steps
@@ -148,4 +151,19 @@ def selector_for(queue: QueueConfig, step: int) -> str | None:
         later = steps[i].agent_selector
         if later is not None:
             text = later
+    if rule is not None:
+        # One text, so one cached mask per combination (never an AND per decision).
+        return rule if text is None else _both(text, rule)
     return text
+
+
+_BOTH: dict[tuple[str, str], str] = {}
+
+
+def _both(a: str, b: str) -> str:
+    both = _BOTH.get((a, b))
+    if both is None:
+        if len(_BOTH) > 4096:
+            _BOTH.clear()
+        both = _BOTH[a, b] = f"({a}) and ({b})"
+    return both
