@@ -488,8 +488,6 @@ class InteractionClassified(
     split: int | None = None
     trigger: str = "submit"
     submitted: dict[str, Any] = {}
-    agent_selector: str | None = None
-    """The rule's agent selector: who takes the work must also meet it (docs/rules.md)."""
 
 
 Event: TypeAlias = (

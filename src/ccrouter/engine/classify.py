@@ -201,7 +201,6 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     set_queue: str | None
     set_priority: float | None
     set_skills: dict[str, int] | None
-    agent_selector: str | None = None
 
     def event(
         self, seq: int, at: float, interaction_id: str, trigger: str, submitted: dict[str, Any]
@@ -222,7 +221,6 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
             split=self.split,
             trigger=trigger,
             submitted=submitted,
-            agent_selector=self.agent_selector,
         )
 
 
@@ -315,7 +313,6 @@ def classify(
         set_queue=action.queue,
         set_priority=set_priority,
         set_skills=set_skills,
-        agent_selector=action.agent_selector,
     )
 
 

@@ -41,7 +41,7 @@ from ccrouter.engine.records import (
     reminder_times,
     restriction,
 )
-from ccrouter.engine.routing.selectors import SelectorMasks
+from ccrouter.engine.routing.selectors import SelectorMasks, rule_selector
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
     AgentAttributesUpdated,
@@ -832,7 +832,7 @@ class RouterState:
         interaction = self.interactions[e.interaction_id]
         interaction.rule = e.rule or None
         interaction.tags = tuple(e.tags)
-        interaction.agent_selector = e.agent_selector
+        interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
         if e.submitted:
             interaction.submitted = dict(e.submitted)
 

@@ -78,8 +78,6 @@ class Action:
     preferred_agents: tuple[str, ...]
     tags: tuple[str, ...]
     deflect: str | None
-    agent_selector: str | None = None
-    """Agents who take the work must also meet it (checked with the queue's selectors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +219,6 @@ class _Builder:
             preferred_agents=tuple(pick("preferred_agents") or ()),
             tags=tuple(pick("tags") or ()),
             deflect=pick("deflect"),
-            agent_selector=pick("agent_selector"),
         )
 
     def rule(self, src: Any) -> tuple[CompiledRule, list[tuple[str, tuple[str, ...]]]]:

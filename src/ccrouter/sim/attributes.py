@@ -118,8 +118,10 @@ def parse_spec(raw: object, where: str) -> AttributeSpec:
         return _mix(list(data), list(data.values()), where)
     if _scalar(raw) or (isinstance(raw, list) and all(_scalar(x) for x in raw)):
         return AttributeSpec(constant=raw)
-    _fail(where, f"expected a value, a mix of weights or a distribution, got {raw!r}")
-    raise AssertionError  # unreachable: _fail raised
+    raise ConfigError(
+        f"invalid scenario: expected a value, a mix of weights or a distribution, got "
+        f"{raw!r} - at `{where}`"
+    )
 
 
 def parse_specs(raw: Mapping[str, Any], where: str) -> dict[str, AttributeSpec]:

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ccrouter.config import QueueConfig
+from ccrouter.config import QueueConfig, RouterConfig
 from ccrouter.rules.selectors import Ordering, Selector, ordering, selector
 
-__all__ = ["NO_MASK", "NO_ORDER", "SelectorMasks", "selector_for"]
+__all__ = ["NO_MASK", "NO_ORDER", "SelectorMasks", "rule_selector", "selector_for"]
 
 NO_MASK: npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
 """What the kernel receives when no selector applies (every agent passes)."""
@@ -167,3 +167,26 @@ def _both(a: str, b: str) -> str:
             _BOTH.clear()
         both = _BOTH[a, b] = f"({a}) and ({b})"
     return both
+
+
+def rule_selector(config: RouterConfig, rule: str, split: int | None) -> str | None:
+    """The agent selector classification rule ``rule`` (its variant ``split``, if any) sets
+    in ``config`` (``None``: none, or no such rule). Read when the classification event
+    applies, from the configuration in force then, so replay finds the same one.
+
+    >>> c = RouterConfig.from_dict({"attributes": {"agent.level": "int"}, "rules": [
+    ...     {"name": "vip", "agent_selector": "agent.level >= 4",
+    ...      "split": [{"weight": 1}, {"weight": 1, "agent_selector": "agent.level >= 5"}]}]})
+    >>> rule_selector(c, "vip", 0), rule_selector(c, "vip", 1), rule_selector(c, "", None)
+    ('agent.level >= 4', 'agent.level >= 5', None)
+    """
+    if not rule:
+        return None
+    for found in (*config.rules, *(r for q in config.queues.values() for r in q.rules)):
+        if found.name == rule:
+            if split is not None and split < len(found.split):
+                variant = found.split[split].agent_selector
+                if variant is not None:
+                    return variant
+            return found.agent_selector
+    return None
