@@ -182,11 +182,27 @@ def rule_selector(config: RouterConfig, rule: str, split: int | None) -> str | N
     """
     if not rule:
         return None
-    for found in (*config.rules, *(r for q in config.queues.values() for r in q.rules)):
-        if found.name == rule:
-            if split is not None and split < len(found.split):
-                variant = found.split[split].agent_selector
-                if variant is not None:
-                    return variant
-            return found.agent_selector
-    return None
+    entry = _RULE_SELECTORS.get(id(config))
+    if entry is None or entry[0] is not config:
+        if len(_RULE_SELECTORS) >= 64:
+            _RULE_SELECTORS.clear()
+        table = {
+            r.name: (r.agent_selector, tuple(v.agent_selector for v in r.split))
+            for r in (*config.rules, *(r for q in config.queues.values() for r in q.rules))
+            if r.agent_selector is not None or any(v.agent_selector for v in r.split)
+        }
+        entry = _RULE_SELECTORS[id(config)] = (config, table)
+    found = entry[1].get(rule)
+    if found is None:
+        return None
+    base, variants = found
+    if split is not None and split < len(variants) and variants[split] is not None:
+        return variants[split]
+    return base
+
+
+_RULE_SELECTORS: dict[
+    int, tuple[RouterConfig, dict[str, tuple[str | None, tuple[str | None, ...]]]]
+] = {}
+"""Per configuration (by identity, kept alive beside it): the rules that set a selector, so
+applying a classification costs one dict lookup."""
