@@ -334,3 +334,15 @@ def test_whatif_reevaluates_rules_under_the_new_config() -> None:
     assert all(e.priority == 0.0 for e in result.events if e.kind == "interaction_queued")
     logged_in = [e for e in result.events if e.kind == "agent_logged_in"]
     assert logged_in[0].attributes == {"level": 3}
+
+
+def test_update_without_a_match_leaves_the_work_where_it_is() -> None:
+    # Regression: a re-classification that matches no rule must not move work back to the
+    # queue it was submitted to (an overflow or an earlier rule put it where it is).
+    rules = [{"name": "vip", "when": 'interaction.attributes.tier == "gold"', "queue": "vip"}]
+    r = Router(config(rules))
+    r.submit("c1", channel="voice", attributes={"tier": "gold"}, at=0)
+    assert r.interaction("c1").queue == "vip"
+    events = r.update("c1", attributes={"tier": "std"}, at=1)
+    assert [e.kind for e in events] == ["interaction_updated", "interaction_classified"]
+    assert r.interaction("c1").queue == "vip" and r.interaction("c1").rule is None

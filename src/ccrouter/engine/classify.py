@@ -42,10 +42,8 @@ def has_rules(state: RouterState) -> bool:
 
 
 def _rules(state: RouterState) -> RuleSet | None:
-    config = state.config
-    if not config.rules and not any(q.rules for q in config.queues.values()):
-        return None
-    rules = ruleset(config)
+    # ruleset() is cached per config object: one dict lookup per submit, rules or not.
+    rules = ruleset(state.config)
     return None if rules.empty else rules
 
 
@@ -271,9 +269,18 @@ def classify(
         roots=rules.roots(queue),
     )  # fmt: skip
     matched: CompiledRule | None = None
-    for rule in chain:
-        test = rule.test
-        if test is None or test(env) is True:
+    plan = rules.plan(queue)
+    tried = plan.others
+    if plan.path is not None:
+        value = read(env, plan.path)
+        kind = type(value)
+        # A bool is not a number here (true != 1), though Python hashes them alike.
+        if kind is str or kind is int or kind is float:
+            tried = plan.by_value.get(value, tried)
+    for rule in tried:
+        # CompiledRule.matches, inlined: a rule failing its first test costs one call.
+        first = rule.first
+        if first is None or (first(env) is True and (rule.rest is None or rule.rest(env) is True)):
             matched = rule
             break
     last = matched if matched is not None else chain[-1]
@@ -316,8 +323,13 @@ def classify(
     )
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
     # Reads go into an event: plain JSON data (a lazy mapping read whole becomes a dict).
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -323,9 +323,10 @@ def _update(state: RouterState, command: Update, at: float) -> list[Event]:
         if outcome.deflect is not None:
             out.append(InteractionExited(seq=seq(), at=at, interaction_id=command.interaction_id,
                                          reason="deflected"))  # fmt: skip
-        elif outcome.queue != interaction.queue:
+        elif outcome.set_queue is not None and outcome.set_queue != interaction.queue:
+            # Only a rule that names a queue moves the work (no match leaves it where it is).
             out.append(InteractionExited(seq=seq(), at=at, interaction_id=command.interaction_id,
-                                         reason="reclassified", overflow_to=outcome.queue,
+                                         reason="reclassified", overflow_to=outcome.set_queue,
                                          keep_age=True))  # fmt: skip
     return out
 

@@ -252,6 +252,26 @@ def _fused(path: tuple[str, ...], op: str, lit: Any) -> Compiled | None:
                     return False
 
             return eq2
+    if op in (">=", ">", "<=", "<") and _is_num(lit) and depth == 3:
+        num3: float = lit
+
+        def order3(env: Env) -> bool:
+            try:
+                v = env[a][b][c]
+            except (KeyError, TypeError, IndexError):
+                return False
+            t = type(v)
+            if t is not int and t is not float:
+                return False
+            if op == ">=":
+                return bool(v >= num3)
+            if op == ">":
+                return bool(v > num3)
+            if op == "<=":
+                return bool(v <= num3)
+            return bool(v < num3)
+
+        return order3
     if op in (">=", ">", "<=", "<") and _is_num(lit) and depth >= 2:
         get = _compile_name(path)
         num: float = lit

@@ -22,7 +22,7 @@ from typing import Any
 from ccrouter.errors import ConfigError, RuleError
 from ccrouter.rules.calendar import CALENDAR_SCHEMA, Calendar
 from ccrouter.rules.evaluator import Env, compile_expr
-from ccrouter.rules.nodes import And, Expr, Literal, Or, names
+from ccrouter.rules.nodes import And, Compare, Expr, Literal, Name, Or, names
 from ccrouter.rules.parser import parse
 from ccrouter.rules.types import TYPES, check
 
@@ -31,6 +31,7 @@ __all__ = [
     "QUEUE_FACTS",
     "Action",
     "CompiledRule",
+    "Plan",
     "RuleSet",
     "ruleset",
     "split_point",
@@ -93,6 +94,20 @@ class CompiledRule:
     """(cumulative share in (0, 1], variant) for weighted splits; empty: none."""
     reads: tuple[tuple[str, tuple[str, ...]], ...]
     """The names this rule and every rule before it in its chain read (dotted, path)."""
+    first: Callable[[Env], Any] | None = None
+    """For a condition ``A and B and ...``: ``A`` alone, tried before the rest (``rest``), so
+    that a rule that fails on its first test costs one call; else the whole condition."""
+    rest: Callable[[Env], Any] | None = None
+
+    def matches(self, env: Env) -> bool:
+        """Whether the rule's condition holds (a rule without one always matches)."""
+        first = self.first
+        if first is None:
+            return True
+        if first(env) is not True:
+            return False
+        rest = self.rest
+        return rest is None or rest(env) is True
 
 
 class RuleSet:
@@ -103,6 +118,7 @@ class RuleSet:
     ) -> None:
         self._chains = chains
         self._roots: dict[str, frozenset[str]] = {}
+        self._plans: dict[str, Plan] = {}
         self.calendar = calendar
         self.empty = not any(chains.values())
         """No rule anywhere."""
@@ -111,6 +127,19 @@ class RuleSet:
         """The rules tried for work submitted to ``queue`` (its own, then the router's)."""
         found = self._chains.get(queue)
         return found if found is not None else self._chains[None]
+
+    def plan(self, queue: str) -> Plan:
+        """How to find the first match of ``queue``'s chain without trying every rule.
+
+        Most rule lists test one name against literals (``interaction.attributes.tier ==
+        "gold"``, an IVR digit, an intent): the name most rules start with is read once and
+        only the rules whose literal equals its value (plus the rules that do not test it)
+        are tried, in their order. Exact: a skipped rule's condition is false.
+        """
+        found = self._plans.get(queue)
+        if found is None:
+            found = self._plans[queue] = _plan(self.chain(queue))
+        return found
 
     def roots(self, queue: str) -> frozenset[str]:
         """The root names (``customer``, ``queue``, ``calendar``, ...) any rule of the chain
@@ -129,6 +158,64 @@ class RuleSet:
             for rule in chain:
                 seen.setdefault(rule.name, rule)
         return list(seen.values())
+
+
+class Plan:
+    """The rules of a chain indexed by the literal their first comparison tests (see
+    :meth:`RuleSet.plan`)."""
+
+    __slots__ = ("by_value", "others", "path")
+
+    def __init__(
+        self,
+        path: tuple[str, ...] | None,
+        by_value: dict[str | int, tuple[CompiledRule, ...]],
+        others: tuple[CompiledRule, ...],
+    ) -> None:
+        self.path = path
+        """The name read first (``None``: no index; try ``others``, which is every rule)."""
+        self.by_value = by_value
+        """Its value -> the rules to try, in chain order."""
+        self.others = others
+        """The rules to try when its value is none of the indexed literals."""
+
+
+def _guard(rule: CompiledRule) -> tuple[tuple[str, ...], str | int] | None:
+    """``(path, literal)`` when the rule can match only if ``path == literal`` (a text or an
+    integer literal; ``1.0`` finds ``1`` as the language's ``==`` does)."""
+    node = rule.condition
+    if isinstance(node, And):
+        node = node.operands[0]
+    if (
+        isinstance(node, Compare)
+        and node.op == "=="
+        and isinstance(node.left, Name)
+        and isinstance(node.right, Literal)
+    ):
+        value = node.right.value
+        if type(value) is str or type(value) is int:  # not bool: true != 1
+            return node.left.path, value
+    return None
+
+
+def _plan(chain: tuple[CompiledRule, ...]) -> Plan:
+    guards = [_guard(r) for r in chain]
+    counts: dict[tuple[str, ...], int] = {}
+    for g in guards:
+        if g is not None:
+            counts[g[0]] = counts.get(g[0], 0) + 1
+    if not counts or max(counts.values()) < 2:
+        return Plan(None, {}, chain)
+    path = max(counts, key=lambda p: counts[p])
+    values = {g[1] for g in guards if g is not None and g[0] == path}
+    by_value = {
+        v: tuple(
+            r for r, g in zip(chain, guards, strict=True) if g is None or g[0] != path or g[1] == v
+        )
+        for v in values
+    }
+    others = tuple(r for r, g in zip(chain, guards, strict=True) if g is None or g[0] != path)
+    return Plan(path, by_value, others)
 
 
 def split_point(interaction_id: str) -> float:
@@ -277,13 +364,26 @@ class _Builder:
                         expected="a rule that can fire",
                         got=f"shadowed by {earlier.name!r}",
                     )
+            first, rest = _split_first(rule.condition)
             out.append(
                 CompiledRule(
                     rule.name, rule.text, rule.condition, rule.test, rule.action, rule.splits,
-                    tuple(seen.items()),
+                    tuple(seen.items()), first, rest,
                 )
             )  # fmt: skip
         return tuple(out)
+
+
+def _split_first(
+    condition: Expr | None,
+) -> tuple[Callable[[Env], Any] | None, Callable[[Env], Any] | None]:
+    if condition is None:
+        return None, None
+    if isinstance(condition, And):
+        rest = condition.operands[1:]
+        tail: Expr = rest[0] if len(rest) == 1 else And(rest)
+        return compile_expr(condition.operands[0]), compile_expr(tail)
+    return compile_expr(condition), None
 
 
 def _build(config: Any) -> RuleSet:
