@@ -54,7 +54,13 @@ __all__ = [
 ]
 
 Strategy: TypeAlias = Literal[
-    "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
+    "longest_idle",
+    "most_skilled",
+    "least_occupied",
+    "fewest_handled",
+    "round_robin",
+    "random",
+    "order_by",
 ]
 """The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
 (the config sits below the engine, so the names are repeated here, and a test ties them)."""
@@ -83,6 +89,8 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             names ``groups``; see :attr:`QueueConfig.groups`).
         skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
             could take the interaction under the step's requirement.
+        agent_selector: from this step on, the agents that may take the work: a condition over
+            agent attributes replacing the queue's (docs/rules.md; ``None``: unchanged).
     """
 
     after: NonNegative
@@ -91,9 +99,15 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     priority: float | None = None
     groups: list[str] = msgspec.field(default_factory=list)
     skip_if_nobody: bool = False
+    agent_selector: str | None = None
 
     def __post_init__(self) -> None:
         _duration(self.after, "steps[].after")
+        _check(
+            self.agent_selector is None or isinstance(self.agent_selector, str),
+            "steps[].agent_selector",
+            "a condition over agent attributes (a string) or None",
+        )
         _check(isinstance(self.skills, dict), "steps[].skills", "a mapping")
         for name, level in self.skills.items():
             _check(
@@ -125,6 +139,7 @@ class SplitConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     tags: list[str] | None = None
     preferred_agents: list[str] | None = None
     deflect: str | None = None
+    agent_selector: str | None = None
 
 
 class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -146,6 +161,8 @@ class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         deflect: the work leaves at once with this reason (self-service; counted as an exit
             with reason ``deflected``).
         split: weighted variants (a stable hash of the interaction id picks one).
+        agent_selector: a condition over agent attributes the agent who takes the work must
+            also meet (with the queue's or step's selector in force: both).
     """
 
     name: str
@@ -157,6 +174,7 @@ class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     preferred_agents: list[str] = msgspec.field(default_factory=list)
     tags: list[str] = msgspec.field(default_factory=list)
     deflect: str | None = None
+    agent_selector: str | None = None
     split: list[SplitConfig] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -300,6 +318,10 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         escalate_to: the queue :meth:`Router.escalate <ccrouter.router.Router.escalate>`
             sends this queue's interactions to (the next tier), when not given explicitly.
         last_agent: last-agent routing for customers who come back (``None``: off).
+        agent_selector: a condition over agent attributes (``agent.level >= 3``) that an
+            agent must meet to take this queue's work (docs/rules.md; ``None``: any agent).
+        order_by: the key of the ``order_by`` strategy: an expression over agent attributes,
+            then ``asc`` (default) or ``desc`` (``"agent.level desc"``).
     """
 
     strategy: Strategy = "longest_idle"
@@ -323,6 +345,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     rules: list[RuleConfig] = msgspec.field(default_factory=list)
     """Classification rules of work submitted to this queue (its entry point), tried before
     the router-wide ``RouterConfig.rules`` (docs/rules.md)."""
+    agent_selector: str | None = None
+    order_by: str | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -371,6 +395,14 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             self.last_agent is None or isinstance(self.last_agent, LastAgent),
             "last_agent",
             "a LastAgent or None",
+        )
+        for field in ("agent_selector", "order_by"):
+            value = getattr(self, field)
+            _check(value is None or isinstance(value, str), field, "an expression or None")
+        _check(
+            (self.strategy == "order_by") == (self.order_by is not None),
+            "order_by",
+            "set exactly when strategy is 'order_by'",
         )
 
 
@@ -464,6 +496,7 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             from ccrouter.rules.ruleset import ruleset
 
             ruleset(self)
+        _check_selectors(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RouterConfig:
@@ -604,3 +637,35 @@ def _check(ok: bool, field: str, expected: str) -> None:
     if not ok:
         msg = f"invalid router config: `{field}` must be {expected}"
         raise ConfigError(msg)
+
+
+def _check_selectors(config: RouterConfig) -> None:
+    # Agent selectors and orderings (docs/rules.md), checked against the attribute schema:
+    # an error (RuleError, a ConfigError) names the queue, the step and the column.
+    items = []
+    for name, queue in config.queues.items():
+        if queue.agent_selector is not None:
+            items.append((queue.agent_selector, f"queues.{name}.agent_selector", False))
+        if queue.order_by is not None:
+            items.append((queue.order_by, f"queues.{name}.order_by", True))
+        for i, step in enumerate(queue.steps):
+            if step.agent_selector is not None:
+                where = f"queues.{name}.steps[{i}].agent_selector"
+                items.append((step.agent_selector, where, False))
+    rules = [*config.rules, *(r for q in config.queues.values() for r in q.rules)]
+    for rule in rules:
+        texts = [rule.agent_selector, *(v.agent_selector for v in rule.split)]
+        for k, text in enumerate(texts):
+            if text is not None:
+                part = "" if k == 0 else f".split[{k - 1}]"
+                items.append((text, f"rules.{rule.name}{part}.agent_selector", False))
+    if not items:
+        return
+    _check(
+        config.matching == "greedy",
+        items[0][1],
+        "unset when matching is 'batch' (the batch step reads no agent attributes)",
+    )
+    from ccrouter.rules.selectors import check_all  # the rule language sits above config
+
+    check_all(items, config.attributes)

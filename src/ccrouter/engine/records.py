@@ -325,6 +325,10 @@ class Interaction:
         default=(), metadata=col(list[str], store=list, load=tuple, group="rules", view=list)
     )
     """The tags its classification set."""
+    agent_selector: str | None = attrs.field(
+        default=None, metadata=col(str | None, group="rules", view=_same)
+    )
+    """The agent selector its classification rule set (met as well as the queue's)."""
     submitted: dict[str, Any] = attrs.field(
         factory=dict,
         metadata=col(dict[str, Any], digest=_json_sorted, group="rules", trigger=False),

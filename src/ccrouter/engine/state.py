@@ -14,7 +14,7 @@ re-sorting as time passes. An agent looking for work only checks each group's he
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -41,6 +41,7 @@ from ccrouter.engine.records import (
     reminder_times,
     restriction,
 )
+from ccrouter.engine.routing.selectors import SelectorMasks, rule_selector
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
     AgentAttributesUpdated,
@@ -143,10 +144,17 @@ class RouterState:
     """How the core selects agents (``"numba"`` or ``"python"``; same decisions either way):
     set by the core's entry points, carried here so that no routing function passes it on.
     Not a fact of the log: no snapshot or digest holds it."""
+    selectors: SelectorMasks = attrs.field(init=False)
+    """The agent selectors' masks and the orderings' keys over the slots (derived from the
+    agents' attributes; :mod:`ccrouter.engine.routing.selectors`)."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
             self.ledger = FairnessLedger(self.config.fairness.window)
+        self.selectors = SelectorMasks(self._slot_attributes, self.slots.__len__)
+
+    def _slot_attributes(self, slot: int) -> Mapping[str, Any]:
+        return self.agents[self.slots[slot]].attributes
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -268,6 +276,7 @@ class RouterState:
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
+        self.selectors.changed(agent.slot)
         if self._dirty is None:
             self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
             self.table.set_fact(agent.slot, HANDLED, 0)
@@ -815,6 +824,7 @@ class RouterState:
             else:
                 merged[key] = value
         agent.attributes = merged
+        self.selectors.changed(agent.slot)  # its masks and order_by keys, one slot
 
     def _classified(self, e: InteractionClassified) -> None:
         # What the rule set is already in the InteractionQueued/Updated/Exited events around
@@ -822,6 +832,7 @@ class RouterState:
         interaction = self.interactions[e.interaction_id]
         interaction.rule = e.rule or None
         interaction.tags = tuple(e.tags)
+        interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
         if e.submitted:
             interaction.submitted = dict(e.submitted)
 

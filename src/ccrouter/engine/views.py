@@ -83,6 +83,8 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """The classification rule that matched (docs/rules.md; ``None``: not classified)."""
     tags: list[str] = []
     """The tags its classification set."""
+    agent_selector: str | None = None
+    """The agent selector its classification rule set (docs/rules.md)."""
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""
