@@ -8,10 +8,8 @@ allowed slots take.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from ccrouter.commands import UpdateAgent
 from ccrouter.engine.state import RouterState
@@ -20,7 +18,7 @@ from ccrouter.events import AgentAttributesUpdated, Event
 from ccrouter.limits import check_json, check_name
 from ccrouter.rules.types import type_of_value
 
-__all__ = ["check_attributes", "decide_update_agent", "mask", "validate_update_agent"]
+__all__ = ["check_attributes", "decide_update_agent", "validate_update_agent"]
 
 
 def _compatible(declared: str, value: object) -> bool:
@@ -115,21 +113,3 @@ def decide_update_agent(state: RouterState, command: UpdateAgent, at: float) -> 
         )
     ]
 
-
-def mask(state: RouterState, selector: Callable[[Mapping[str, Any]], Any]) -> np.ndarray:
-    """A boolean per agent slot: whether the agent's attributes satisfy ``selector``.
-
-    Args:
-        state: the state.
-        selector: a compiled condition (:func:`ccrouter.rules.compile_expr`) over
-            ``agent.NAME``.
-
-    Returns:
-        ``mask[slot]`` (slots of agents logged out are ``False``).
-    """
-    out = np.zeros(len(state.slots), dtype=np.bool_)
-    for slot, aid in enumerate(state.slots):
-        agent = state.agents[aid]
-        if agent.presence != "logged_out":
-            out[slot] = selector({"agent": agent.attributes}) is True
-    return out
