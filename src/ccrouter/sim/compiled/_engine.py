@@ -14,9 +14,14 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba.np.random.generator_core import next_uint32
+from numba.np.random.random_methods import (
+    bounded_lemire_uint64,
+    buffered_bounded_lemire_uint32,
+)
 
 from ccrouter.sim.compiled._dialer import connect_ended, dial_end, grace_over, pace
-from ccrouter.sim.compiled._heaps import cal_pop, schedule, tim_pop
+from ccrouter.sim.compiled._heaps import cal_pop, schedule, sort_prefix, tim_pop
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_LEAVE,
@@ -66,6 +71,7 @@ from ccrouter.sim.compiled._layout import (
     K_NOT_READY,
     K_OFFERED,
     K_WRAP_ENDED,
+    KERNEL,
     N_AGENTS,
     N_CAL,
     N_CUSTOMERS,
@@ -101,7 +107,22 @@ Any_ = Any
 RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
+def _integer(rng: Any_, n: int) -> int:
+    """``rng.integers(0, n)`` (``n >= 1``) without the one-element array Numba's own allocates:
+    its size-one branch of ``random_bounded_uint64_fill``, the same draws."""
+    span = np.int64(n - 1)  # int64 0 .. n - 1, as ``integers`` makes ``high`` inclusive
+    if span == 0:
+        return np.int64(0)
+    bitgen = rng.bit_generator
+    if span <= 0xFFFFFFFF:
+        if span == 0xFFFFFFFF:
+            return np.int64(next_uint32(bitgen))
+        return np.int64(buffered_bounded_lemire_uint32(bitgen, span))
+    return np.int64(bounded_lemire_uint64(bitgen, span))
+
+
+@numba.njit(**KERNEL)
 def sample(p: Any_, d: int, rng: Any_) -> float:
     """One draw of distribution ``d`` from ``rng``: ``distributions.sample(dist, rng, 1)[0]``."""
     p_d_kind = p.d_kind
@@ -120,11 +141,11 @@ def sample(p: Any_, d: int, rng: Any_) -> float:
     if kind == D_DETERMINISTIC:
         return float(p_d_a[d])
     if kind == D_EMPIRICAL:
-        return float(p_emp[p_d_off[d] + rng.integers(0, p_d_len[d])])
+        return float(p_emp[p_d_off[d] + _integer(rng, p_d_len[d])])
     return float(rng.uniform(p_d_a[d], p_d_b[d]))
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
     s_cnt = s.cnt
@@ -161,7 +182,7 @@ def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry
     submit(s, p, i, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _activate(s: Any_, g: int, a: int) -> None:
     s_act = s.act
     s_act_n = s.act_n
@@ -169,7 +190,7 @@ def _activate(s: Any_, g: int, a: int) -> None:
     s_act_n[g] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
     """``Engine._leave``: no new work; log out now or once the work in hand is done."""
     s_ag = s.A
@@ -182,7 +203,7 @@ def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
         logout(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
     """``Engine._staff``: leaving agents come back first (in the order they started to
     leave), then new agents log in; extra agents leave, the last activated first."""
@@ -197,12 +218,12 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
             s_buf[c] = s_ag[a, A_LEAVE]
             c += 1
     if c > 0:
-        orders = np.sort(s_buf[:c])
+        sort_prefix(s_buf, c)
         for j in range(c):
             if s_act_n[g] >= target:
                 break
             for a in range(s_cnt[N_AGENTS]):
-                if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] == orders[j]:
+                if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] == s_buf[j]:
                     s_ag[a, A_LEAVE] = -1
                     _activate(s, g, a)
                     ready(s, p, a, at)
@@ -222,7 +243,7 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
         _leave(s, p, s_act[g, s_act_n[g]], at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
     """``Engine._handle_action``."""
     s_inter = s.I
@@ -279,7 +300,7 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
             _leave(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
     s_rk = s.rk
@@ -336,7 +357,7 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def _clean_timers(s: Any_) -> None:
     """Drop cancelled timers from the top of the router's timer heap."""
     s_cnt = s.cnt
@@ -351,7 +372,7 @@ def _clean_timers(s: Any_) -> None:
         tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
     s_cnt = s.cnt

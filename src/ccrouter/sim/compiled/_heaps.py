@@ -18,22 +18,24 @@ from typing import Any
 
 import numba
 
-from ccrouter.sim.compiled._layout import N_CAL, N_CAL_CTR, N_FLAG, OV_CALENDAR
+from ccrouter.sim.compiled._layout import KERNEL, N_CAL, N_CAL_CTR, N_FLAG, OV_CALENDAR
 
 Array = Any
 
 # --- calendar ---------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def _cal_less(ct: Array, ci: Array, x: int, y: int) -> bool:
     if ct[x] != ct[y]:
         return bool(ct[x] < ct[y])
     return bool(ci[x, 0] < ci[y, 0])
 
 
-@numba.njit(cache=True, inline="always")
-def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
+@numba.njit(inline="always", **KERNEL)
+def _swap4(ct: Array, ci: Array, x: int, y: int) -> None:
+    """Swap entries ``x`` and ``y`` of a heap of times ``ct`` with 4 int columns ``ci`` (the
+    calendar and the timers)."""
     t = ct[x]
     ct[x] = ct[y]
     ct[y] = t
@@ -43,7 +45,7 @@ def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
         ci[y, j] = v
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
              t: float, kind: int, a: int, b: int) -> bool:  # fmt: skip
     """Schedule ``(t, kind, a, b)``; ``cnt[n_idx]`` is the size, ``cnt[ctr_idx]`` the counter."""
@@ -61,14 +63,14 @@ def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
     while i > 0:
         p = (i - 1) >> 1
         if _cal_less(ct, ci, i, p):
-            _cal_swap(ct, ci, i, p)
+            _swap4(ct, ci, i, p)
             i = p
         else:
             break
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest entry (read it at index 0 first)."""
     n = cnt[n_idx] - 1
@@ -88,7 +90,7 @@ def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
         if right < n and _cal_less(ct, ci, right, left):
             m = right
         if _cal_less(ct, ci, m, i):
-            _cal_swap(ct, ci, m, i)
+            _swap4(ct, ci, m, i)
             i = m
         else:
             break
@@ -97,7 +99,7 @@ def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
 # --- router timers ----------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     if tt[x] != tt[y]:
         return bool(tt[x] < tt[y])
@@ -106,18 +108,7 @@ def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     return bool(ti[x, 1] < ti[y, 1])
 
 
-@numba.njit(cache=True, inline="always")
-def _tim_swap(tt: Array, ti: Array, x: int, y: int) -> None:
-    t = tt[x]
-    tt[x] = tt[y]
-    tt[y] = t
-    for j in range(4):
-        v = ti[x, j]
-        ti[x, j] = ti[y, j]
-        ti[y, j] = v
-
-
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
              due: float, seq: int, rank: int, slot: int, iid: int) -> bool:  # fmt: skip
     """Add a timer ``(due, seq, rank)`` of ``slot`` for interaction ``iid``."""
@@ -134,14 +125,14 @@ def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
     while i > 0:
         p = (i - 1) >> 1
         if _tim_less(tt, ti, i, p):
-            _tim_swap(tt, ti, i, p)
+            _swap4(tt, ti, i, p)
             i = p
         else:
             break
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest timer."""
     n = cnt[n_idx] - 1
@@ -161,7 +152,7 @@ def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
         if right < n and _tim_less(tt, ti, right, left):
             m = right
         if _tim_less(tt, ti, m, i):
-            _tim_swap(tt, ti, m, i)
+            _swap4(tt, ti, m, i)
             i = m
         else:
             break
@@ -170,7 +161,7 @@ def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
 # --- waiting groups ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     if gf[g, x, 0] != gf[g, y, 0]:
         return bool(gf[g, x, 0] < gf[g, y, 0])
@@ -179,7 +170,7 @@ def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     return bool(gi[g, x, 0] < gi[g, y, 0])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
     for j in range(2):
         t = gf[g, x, j]
@@ -191,7 +182,7 @@ def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
         gi[g, y, j] = v
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def grp_push(gf: Array, gi: Array, gn: Array, g: int,
              k1: float, arrived: float, qseq: int, iid: int, ver: int) -> bool:  # fmt: skip
     """File interaction ``iid`` (enqueue version ``ver``) in waiting group ``g``."""
@@ -215,7 +206,7 @@ def grp_push(gf: Array, gi: Array, gn: Array, g: int,
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
     """Remove the head of waiting group ``g``."""
     n = gn[g] - 1
@@ -242,7 +233,36 @@ def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
             break
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(**KERNEL)
+def sort_prefix(buf: Array, n: int) -> None:
+    """Sort ``buf[:n]`` in place, ascending (heapsort: the kernels may not allocate)."""
+    for start in range(n // 2 - 1, -1, -1):
+        _sift(buf, start, n)
+    for end in range(n - 1, 0, -1):
+        v = buf[0]
+        buf[0] = buf[end]
+        buf[end] = v
+        _sift(buf, 0, end)
+
+
+@numba.njit(inline="always", **KERNEL)
+def _sift(buf: Array, i: int, n: int) -> None:
+    while True:
+        m = i
+        left = 2 * i + 1
+        if left < n and buf[left] > buf[m]:
+            m = left
+        if left + 1 < n and buf[left + 1] > buf[m]:
+            m = left + 1
+        if m == i:
+            return
+        v = buf[i]
+        buf[i] = buf[m]
+        buf[m] = v
+        i = m
+
+
+@numba.njit(inline="always", **KERNEL)
 def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
     """Add an action to the run's calendar (``s``: the run state); flag an overflow."""
     if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):

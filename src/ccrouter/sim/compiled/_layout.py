@@ -5,6 +5,12 @@ Plain module-level integers: Numba reads them as compile-time constants.
 
 from __future__ import annotations
 
+# --- how every run-loop kernel is compiled -------------------------------------------------
+# No reference counting (``_nrt=False``): the kernels only read and write arrays made in
+# Python, never allocate, and reference counting the state's arrays on every call was most of
+# the run time. Numba's disk cache keeps them across processes (see ``_fresh.py``).
+KERNEL = {"cache": True, "_nrt": False}
+
 # --- strategies (ccrouter.engine.routing.strategies codes; repeated here because the simulator may
 # not import the routing internals: a test ties them) ---------------------------------------
 LONGEST_IDLE = 0

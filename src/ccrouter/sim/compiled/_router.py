@@ -16,7 +16,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from ccrouter.sim.compiled._heaps import grp_pop, grp_push, tim_push
+from ccrouter.sim.compiled._heaps import grp_pop, grp_push, sort_prefix, tim_push
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_HANDLED,
@@ -59,6 +59,7 @@ from ccrouter.sim.compiled._layout import (
     K_REMINDED,
     K_TIMED_OUT,
     K_WRAP_ENDED,
+    KERNEL,
     LEAST_OCCUPIED,
     MOST_SKILLED,
     N_DECL,
@@ -104,7 +105,7 @@ Any_ = Any
 # --- records, timers, queues ------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
     s_cnt = s.cnt
@@ -126,7 +127,7 @@ def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     return int(n + 1)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_tim_t = s.tim_t
@@ -137,13 +138,13 @@ def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
         s_cnt[N_FLAG] = OV_TIMERS
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def cancel_timer(s: Any_, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def enqueue(s: Any_, p: Any_, i: int) -> None:
     """File a waiting interaction in its group under its key (``_keys``)."""
     s_inter = s.I
@@ -162,13 +163,13 @@ def enqueue(s: Any_, p: Any_, i: int) -> None:
         s_cnt[N_FLAG] = OV_QUEUE
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def dequeue(s: Any_, i: int) -> None:
     s_inter = s.I
     s_inter[i, I_VER] += 1  # its entry goes stale
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def head(s: Any_, g: int) -> int:
     """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
     s_gn = s.gn
@@ -186,7 +187,7 @@ def head(s: Any_, g: int) -> int:
 # --- agents -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def sync(s: Any_, p: Any_, a: int) -> None:
     """Keep each channel's ready set (ready with free capacity) in step with the agent."""
     s_ag = s.A
@@ -215,7 +216,7 @@ def sync(s: Any_, p: Any_, a: int) -> None:
             s_rn[ch] = last
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
     s_use = s.use
     s_ag = s.A
@@ -231,7 +232,7 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 # --- queue policies (deadlines) ---------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
     """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
     s_fl = s.F
@@ -255,7 +256,7 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
         s_inter[i, I_REMINDED] += 1
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def disarm(s: Any_, i: int) -> None:
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
@@ -264,7 +265,7 @@ def disarm(s: Any_, i: int) -> None:
 # --- selection --------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def uniform(seed: np.uint64, seq: int) -> float:
     """``ccrouter.engine.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
@@ -278,7 +279,7 @@ def uniform(seed: np.uint64, seq: int) -> float:
     return float(z >> np.uint64(11)) / 9007199254740992.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def declined(s: Any_, i: int, a: int) -> bool:
     s_inter = s.I
     s_decl_agent = s.decl_agent
@@ -291,7 +292,7 @@ def declined(s: Any_, i: int, a: int) -> bool:
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def select_agent(s: Any_, p: Any_, i: int) -> int:
     """The agent the queue's strategy offers ``i`` to (-1: nobody), as the selection kernel:
     the smallest key among the ready eligible agents, the ones who declined it only when no
@@ -336,8 +337,8 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
                 if p_ag_elig[s_ag[b, A_GROUP], g] != 0:
                     s_buf[c] = s_ag[b, A_ORDER]
                     c += 1
-        pool = np.sort(s_buf[:c])
-        order = pool[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
+        sort_prefix(s_buf, c)
+        order = s_buf[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
         return int(s_by_order[order])
     rr_last = s_rr_last[q]
     best = -1
@@ -373,7 +374,7 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     return best if best >= 0 else bestx
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     """``core.best_interaction_for``: the waiting interaction ``a`` takes next (-1: none)."""
     s_ag = s.A
@@ -411,7 +412,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
 # --- offers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_ag = s.A
@@ -423,7 +424,7 @@ def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_ag[a, A_MISSES] = 0
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
     """``core._offer`` and its events applied (auto-accepted when the config says so)."""
     s_inter = s.I
@@ -458,7 +459,7 @@ def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
         accept(s, p, i, at)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     if s_inter[i, I_STATUS] != S_QUEUED:
@@ -468,7 +469,7 @@ def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     while s_ag[a, A_PRES] == P_READY:
@@ -478,7 +479,7 @@ def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always", **KERNEL)
 def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
@@ -510,7 +511,7 @@ def new_interaction(
 # --- commands ---------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def login(s: Any_, p: Any_, a: int, at: float) -> None:
     s_cnt = s.cnt
     s_ag = s.A
@@ -529,7 +530,7 @@ def login(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     s_a_idle = s.a_idle
@@ -544,7 +545,7 @@ def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     s_ag = s.A
     if s_ag[a, A_PRES] == P_NOT_READY and s_ag[a, A_REASON] == reason:
@@ -555,7 +556,7 @@ def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     """A logout with no work in hand (the engine logs out only such agents)."""
     s_ag = s.A
@@ -565,7 +566,7 @@ def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     """Queue ``i`` (its type, queue, group and priority already set), then route it."""
     s_inter = s.I
@@ -589,7 +590,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
         enqueue(s, p, i)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     p_q_f = p.q_f
@@ -606,7 +607,7 @@ def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_q_wait = s.q_wait
@@ -626,7 +627,7 @@ def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
         take_work(s, p, holder, at)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def request_callback(s: Any_, i: int, at: float) -> None:
     s_inter = s.I
     emit(s, K_CALLBACK, at, i, -1, np.nan)
@@ -636,7 +637,7 @@ def request_callback(s: Any_, i: int, at: float) -> None:
 # --- timers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_cnt = s.cnt
@@ -682,7 +683,7 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
     """``core._fire_own_policy_timers``: back in its queue from a missed offer, ``i``'s
     deadline timers due by ``at`` fire before anyone is offered it, earliest first.
@@ -707,7 +708,7 @@ def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
             return
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_g_channel = p.g_channel
@@ -718,7 +719,7 @@ def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_q_rem = p.q_rem
@@ -730,7 +731,7 @@ def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_fl = s.F
@@ -746,7 +747,7 @@ def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(cache=True)
+@numba.njit(**KERNEL)
 def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
     if slot == T_OFFER:
         offer_expired(s, p, i, due)
