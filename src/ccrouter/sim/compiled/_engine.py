@@ -21,7 +21,8 @@ from numba.np.random.random_methods import (
 )
 
 from ccrouter.sim.compiled._dialer import connect_ended, dial_end, grace_over, pace
-from ccrouter.sim.compiled._heaps import cal_pop, schedule, sort_prefix, tim_pop
+from ccrouter.sim.compiled._fold import close_agents
+from ccrouter.sim.compiled._heaps import cal_pop, pins, schedule, sort_prefix, tim_pop
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_LEAVE,
@@ -59,10 +60,13 @@ from ccrouter.sim.compiled._layout import (
     D_EXPONENTIAL,
     D_GAMMA,
     D_LOGNORMAL,
+    FF_LO,
+    FF_WIDTH,
     I_ATTEMPT,
     I_CB,
     I_K,
     I_OFFSEQ,
+    I_PINS,
     I_STATUS,
     I_TYPE,
     K_ABANDONED,
@@ -73,13 +77,16 @@ from ccrouter.sim.compiled._layout import (
     K_WRAP_ENDED,
     KERNEL,
     N_AGENTS,
+    N_BASE,
     N_CAL,
     N_CUSTOMERS,
     N_EV,
     N_FLAG,
+    N_KEEP,
     N_LEAVE_CTR,
     N_TIM,
     OV_AGENTS,
+    OV_BUCKETS,
     OV_CALLBACKS,
     P_NOT_READY,
     P_OUT,
@@ -88,6 +95,7 @@ from ccrouter.sim.compiled._layout import (
     R_SHIFT_END,
     S_OFFERED,
     S_QUEUED,
+    SF_LAST,
 )
 from ccrouter.sim.compiled._router import (
     abandon,
@@ -96,6 +104,7 @@ from ccrouter.sim.compiled._router import (
     fire,
     login,
     logout,
+    maybe_free,
     new_interaction,
     not_ready,
     ready,
@@ -317,7 +326,9 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
     p_ring_dist = p.ring_dist
     p_ct_f = p.ct_f
     n_types = p_ct_i.shape[0]
-    for e in range(start, end):
+    base = s.cnt[N_BASE]
+    for seq in range(start + 1, end + 1):
+        e = seq - 1 - base  # the record of event ``seq`` in the buffer
         kind = s_rk[e]
         at = s_rt[e]
         if kind == K_ACCEPTED:
@@ -335,24 +346,23 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
                 # A connect is put through to the agent by the dialer: no ringing.
                 if p_ring_dist >= 0 and s_inter[s_ri[e], I_TYPE] < n_types:
                     wait = sample(p, p_ring_dist, rng_ring)
-                schedule(s, at + wait, C_ACCEPT, s_ri[e], e + 1)
+                schedule(s, at + wait, C_ACCEPT, s_ri[e], seq)
         elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
             a = s_ra[e]
             leaving = s_ag[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s_rx[e] <= at)
             if leaving and s_ag[a, A_WORK] == 0:
                 s_ag[a, A_LEAVE] = -1
                 logout(s, p, a, at)
+            maybe_free(s, s_ri[e])
         elif kind == K_ABANDONED:
             i = s_ri[e]
             c = s_inter[i, I_TYPE]
-            if c >= n_types:
-                continue
-            prob = p_ct_f[c, CTF_RETRIAL_P]
-            if prob <= 0.0 or p_ct_i[c, CT_PATIENCE] < 0:
-                continue
-            if rng_retry.random() < prob:
-                delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
-                schedule(s, at + delay, C_RETRY, i, 0)
+            if c < n_types:
+                prob = p_ct_f[c, CTF_RETRIAL_P]
+                if prob > 0.0 and p_ct_i[c, CT_PATIENCE] >= 0 and rng_retry.random() < prob:
+                    delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
+                    schedule(s, at + delay, C_RETRY, i, 0)
+            maybe_free(s, i)
         elif kind == K_NOT_READY and int(s_rx[e]) == R_NO_ANSWER:
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
@@ -386,11 +396,15 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     for j in range(p_init_t.shape[0]):
         schedule(s, p_init_t[j], p_init_i[j, 0], p_init_i[j, 1], p_init_i[j, 2])
     dialer = p_cp_i.shape[0] > 0
+    keep = s_cnt[N_KEEP] != 0
     while True:
         _clean_timers(s)
         start = s_cnt[N_EV]
+        if not keep:
+            s_cnt[N_BASE] = start  # only this step's records are needed (by ``_react``)
         kind = -1
         at = 0.0
+        pinned = -1
         have_timer = s_cnt[N_TIM] > 0
         if s_cnt[N_CAL] > 0 and (not have_timer or s_cal_t[0] < s_tim_t[0]):
             at = s_cal_t[0]
@@ -398,6 +412,8 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             a = s_cal_i[0, 2]
             b = s_cal_i[0, 3]
             cal_pop(s_cal_t, s_cal_i, s_cnt, N_CAL)
+            if pins(kind):
+                pinned = a
             _action(s, p, at, kind, a, b, rng_retry)
             if s_cnt[N_FLAG] != 0:
                 return int(s_cnt[N_FLAG])
@@ -423,8 +439,15 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
         _react(s, p, start, end, rng_retry, rng_ring)
         if dialer and (end > start or kind == C_CAMPAIGN or kind == C_DIAL_END or kind == C_GRACE):  # noqa: SIM109
             pace(s, p, at)
+        if pinned >= 0:  # after ``_react``, which may still read the slot or pin it again
+            s.I[pinned, I_PINS] -= 1
+            maybe_free(s, pinned)
         if s_cnt[N_FLAG] != 0:
             return int(s_cnt[N_FLAG])
+    if s_cnt[N_EV] > 0 and not close_agents(
+        s.fag, s.since, s.acc, s_cnt[N_AGENTS], s.sf[SF_LAST], s.ff[FF_LO], s.ff[FF_WIDTH]
+    ):
+        return OV_BUCKETS
     return 0
 
 

@@ -18,7 +18,20 @@ from typing import Any
 
 import numba
 
-from ccrouter.sim.compiled._layout import KERNEL, N_CAL, N_CAL_CTR, N_FLAG, OV_CALENDAR
+from ccrouter.sim.compiled._layout import (
+    C_ACCEPT,
+    C_CALLBACK,
+    C_COMPLETE,
+    C_GRACE,
+    C_PATIENCE,
+    C_RETRY,
+    I_PINS,
+    KERNEL,
+    N_CAL,
+    N_CAL_CTR,
+    N_FLAG,
+    OV_CALENDAR,
+)
 
 Array = Any
 
@@ -263,7 +276,16 @@ def _sift(buf: Array, i: int, n: int) -> None:
 
 
 @numba.njit(inline="always", **KERNEL)
+def pins(kind: int) -> bool:
+    """Whether a calendar action of ``kind`` names an interaction (its slot stays taken)."""
+    return kind in (C_PATIENCE, C_CALLBACK, C_RETRY, C_GRACE, C_COMPLETE, C_ACCEPT)
+
+
+@numba.njit(inline="always", **KERNEL)
 def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
-    """Add an action to the run's calendar (``s``: the run state); flag an overflow."""
+    """Add an action to the run's calendar (``s``: the run state); flag an overflow. An
+    action naming an interaction pins its slot until it is done."""
     if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):
         s.cnt[N_FLAG] = OV_CALENDAR
+    elif pins(kind):
+        s.I[a, I_PINS] += 1

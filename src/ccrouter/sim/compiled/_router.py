@@ -16,6 +16,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from ccrouter.sim.compiled._fold import fold_event
 from ccrouter.sim.compiled._heaps import grp_pop, grp_push, sort_prefix, tim_push
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
@@ -38,6 +39,7 @@ from ccrouter.sim.compiled._layout import (
     I_K,
     I_OFFSEQ,
     I_OVERDUE,
+    I_PINS,
     I_QSEQ,
     I_QUEUE,
     I_REMINDED,
@@ -62,12 +64,16 @@ from ccrouter.sim.compiled._layout import (
     KERNEL,
     LEAST_OCCUPIED,
     MOST_SKILLED,
+    N_BASE,
     N_DECL,
     N_EV,
     N_FLAG,
     N_INT,
+    N_KEEP,
     N_LOGINS,
+    N_NFREE,
     N_TIM,
+    OV_BUCKETS,
     OV_DECLINED,
     OV_INTERACTIONS,
     OV_QUEUE,
@@ -91,6 +97,7 @@ from ccrouter.sim.compiled._layout import (
     S_ABANDONED,
     S_COMPLETED,
     S_CONNECTED,
+    S_FREE,
     S_OFFERED,
     S_QUEUED,
     T_OFFER,
@@ -107,23 +114,25 @@ Any_ = Any
 
 @numba.njit(inline="always", **KERNEL)
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
-    """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
+    """Write one event record and fold it into the run's figures; its seq (records are
+    numbered 1, 2, ... as the router's log). A run that keeps no events keeps only the
+    current step's records (the buffer starts at seq ``N_BASE + 1``)."""
     s_cnt = s.cnt
     s_rk = s.rk
-    s_rt = s.rt
-    s_ri = s.ri
-    s_ra = s.ra
-    s_rx = s.rx
     n = s_cnt[N_EV]
-    if n < s_rk.shape[0]:
-        s_rk[n] = kind
-        s_rt[n] = at
-        s_ri[n] = i
-        s_ra[n] = a
-        s_rx[n] = x
+    j = n - s_cnt[N_BASE]
+    if j < s_rk.shape[0]:
+        s_rk[j] = kind
+        s.rt[j] = at
+        s.ri[j] = i
+        s.ra[j] = a
+        s.rx[j] = x
     else:
         s_cnt[N_FLAG] = OV_RECORDS
     s_cnt[N_EV] = n + 1
+    if not fold_event(s.I, s.F, s.fag, s.since, s.acc, s.counts, s.has, s.qtime, s.waited,
+                      s.hist, s.sf, s.inbound, s.ff, s.edges, kind, at, i, a, x):  # fmt: skip
+        s_cnt[N_FLAG] = OV_BUCKETS
     return int(n + 1)
 
 
@@ -484,28 +493,54 @@ def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
     """A new interaction of type ``c`` (call types, then campaigns), record ``k``; -1 (and an
-    overflow flag) when there is no room."""
+    overflow flag) when there is no room. A run that keeps no events reuses free slots (their
+    enqueue version goes on counting, so stale queue entries stay stale)."""
     s_cnt = s.cnt
     s_inter = s.I
     s_fl = s.F
     s_it_seq = s.it_seq
-    n = s_cnt[N_INT]
-    if n >= s_inter.shape[0]:
-        s_cnt[N_FLAG] = OV_INTERACTIONS
-        return -1
-    s_cnt[N_INT] = n + 1
+    if s_cnt[N_NFREE] > 0:
+        s_cnt[N_NFREE] -= 1
+        n = s.free[s_cnt[N_NFREE]]
+    else:
+        n = s_cnt[N_INT]
+        if n >= s_inter.shape[0]:
+            s_cnt[N_FLAG] = OV_INTERACTIONS
+            return -1
+        s_cnt[N_INT] = n + 1
     s_inter[n, I_TYPE] = c
     s_inter[n, I_K] = k
     s_inter[n, I_ATTEMPT] = attempt
+    s_inter[n, I_STATUS] = S_QUEUED
     s_inter[n, I_AGENT] = -1
+    s_inter[n, I_CB] = 0
     s_inter[n, I_DECL] = -1
     s_inter[n, I_OFFSEQ] = -1
+    s_inter[n, I_REMINDED] = 0
+    s_inter[n, I_OVERDUE] = 0
     s_inter[n, I_QUEUE] = q
     s_inter[n, I_GROUP] = g
+    s_inter[n, I_PINS] = 0
     s_fl[n, F_PRIORITY] = priority
+    s_fl[n, F_DEADLINE] = np.nan
     for j in range(s_it_seq.shape[1]):
         s_it_seq[n, j] = -1
     return int(n)
+
+
+@numba.njit(**KERNEL)
+def maybe_free(s: Any_, i: int) -> None:
+    """Put ``i``'s slot on the free list once it is over (abandoned, or completed with its
+    wrap-up ended) and no calendar action names it; only in runs that keep no events."""
+    s_cnt = s.cnt
+    s_inter = s.I
+    if s_cnt[N_KEEP] != 0 or s_inter[i, I_PINS] != 0:
+        return
+    status = s_inter[i, I_STATUS]
+    if status == S_ABANDONED or (status == S_COMPLETED and s.it_seq[i, T_WRAP] < 0):
+        s_inter[i, I_STATUS] = S_FREE
+        s.free[s_cnt[N_NFREE]] = i
+        s_cnt[N_NFREE] += 1
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -767,6 +802,7 @@ __all__ = [
     "fire",
     "login",
     "logout",
+    "maybe_free",
     "not_ready",
     "ready",
     "request_callback",

@@ -34,6 +34,7 @@ from ccrouter.sim.distributions import (
     sample,
 )
 from ccrouter.sim.engine import arrival_times, source_rng
+from ccrouter.sim.metrics import WAIT_EDGES
 from ccrouter.sim.scenario import AgentGroup, CallType, Scenario
 
 __all__ = ["Capacities", "Packed", "Params", "State", "new_state", "pack"]
@@ -49,7 +50,7 @@ State = namedtuple(
     "State",
     "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
     "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order q_wait cs gain "
-    "dial_t dial_c",
+    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges",
 )
 
 
@@ -66,8 +67,10 @@ class Packed:
         pre_agents: list[int],
         max_agents: int,
         arrivals: int,
+        fold: tuple[int, list[float], np.ndarray],
     ) -> None:
         self.params = params
+        self.n_intervals, self.fold_ff, self.inbound = fold
         self.queues = queues
         self.channels = channels
         self.agent_groups = agent_groups
@@ -77,17 +80,28 @@ class Packed:
 
 
 class Capacities:
-    """Initial sizes of the run's arrays; one that runs out is grown and the run repeated."""
+    """Initial sizes of the run's arrays; one that runs out is grown and the run repeated.
 
-    def __init__(self, packed: Packed) -> None:
+    A run that keeps its events holds a record per event and a slot per interaction; one
+    that does not holds a step's records and reuses the slots of finished interactions, so
+    its arrays grow with the agents and the customers present at once, not the day.
+    """
+
+    def __init__(self, packed: Packed, *, keep_events: bool = True) -> None:
         n = packed.arrivals
         agents = packed.max_agents
-        self.interactions = n + max(256, n // 2)
-        self.records = 7 * self.interactions + 8 * agents + 64
+        if keep_events:
+            self.interactions = n + max(256, n // 2)
+            self.records = 7 * self.interactions + 8 * agents + 64
+            self.declined = 1024 + self.interactions // 8
+        else:
+            self.interactions = min(n + max(256, n // 2), 3 * agents + 4096)
+            self.records = 8 * agents + 4096
+            self.declined = 4096
         self.calendar = len(packed.params.init_t) + 4 * agents + 4096
         self.timers = 4 * agents + 1024
         self.queue = 1024
-        self.declined = 1024 + self.interactions // 8
+        self.buckets = packed.n_intervals + 2
 
     def grow(self, flag: int) -> None:
         """Make room for what ran out (``flag``: an ``OV_*`` code)."""
@@ -104,6 +118,8 @@ class Capacities:
             self.queue *= 4
         elif flag == lay.OV_DECLINED:
             self.declined *= 4
+        elif flag == lay.OV_BUCKETS:
+            self.buckets *= 2
         else:
             msg = f"no room to grow for overflow code {flag}"
             raise SimulationError(msg)
@@ -311,6 +327,10 @@ def pack(
         init_i=np.array([e[1:] for e in init], dtype=np.int64).reshape(len(init), 3),
         **campaign,
     )
+    inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
+    for ct in s.call_types:
+        inbound[qindex[ct.queue]] = 1
+    ff = [float(s.interval), float(s.warmup), float(s.horizon), float(s.threshold)]
     return Packed(
         params,
         queues=queues,
@@ -319,11 +339,13 @@ def pack(
         pre_agents=pre_agents,
         max_agents=max_agents,
         arrivals=offset,
+        fold=(s.n_intervals, ff, inbound),
     )
 
 
-def new_state(packed: Packed, caps: Capacities) -> Any:
-    """Fresh run state with the given capacities."""
+def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> Any:
+    """Fresh run state with the given capacities (``keep_events``: keep every record and
+    never reuse an interaction slot)."""
     p = packed.params
     na = max(1, packed.max_agents)
     ni = caps.interactions
@@ -337,6 +359,8 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         agents[a, lay.A_GROUP] = g
     cnt = np.zeros(lay.N_COUNTERS, dtype=np.int64)
     cnt[lay.N_AGENTS] = len(packed.pre_agents)
+    cnt[lay.N_KEEP] = 1 if keep_events else 0
+    nq = max(1, p.q_i.shape[0])
     floats = np.zeros((ni, lay.F_COLS), dtype=np.float64)
     floats[:, lay.F_DEADLINE] = np.nan
     return State(
@@ -375,6 +399,19 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         gain=p.cp_f[:, lay.CPF_LOG_GAIN].copy(),
         dial_t=np.zeros(p.cp_rpc.shape, dtype=np.float64),
         dial_c=np.zeros(p.cp_rpc.shape, dtype=np.int8),
+        free=np.zeros(ni, dtype=np.int64),
+        fag=np.zeros((na, 5), dtype=np.int64),
+        since=np.zeros(na, dtype=np.float64),
+        acc=np.zeros((na, caps.buckets, 6), dtype=np.float64),
+        counts=np.zeros((nq, caps.buckets, 10), dtype=np.float64),
+        has=np.zeros(nq, dtype=np.uint8),
+        qtime=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),
+        waited=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),
+        hist=np.zeros(len(WAIT_EDGES) - 1, dtype=np.int64),
+        sf=np.zeros(lay.SF_COLS, dtype=np.float64),
+        inbound=packed.inbound,
+        ff=np.array(packed.fold_ff, dtype=np.float64),
+        edges=np.array(WAIT_EDGES, dtype=np.float64),
     )
 
 
