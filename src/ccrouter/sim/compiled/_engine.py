@@ -154,7 +154,7 @@ def sample(p: Any_, d: int, rng: Any_) -> float:
     return float(rng.uniform(p_d_a[d], p_d_b[d]))
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
     s_cnt = s.cnt
@@ -252,7 +252,7 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
         _leave(s, p, s_act[g, s_act_n[g]], at)
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
 def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
     """``Engine._handle_action``."""
     s_inter = s.I
@@ -309,7 +309,7 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
             _leave(s, p, a, at)
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
     s_rk = s.rk
@@ -367,7 +367,7 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
 def _clean_timers(s: Any_) -> None:
     """Drop cancelled timers from the top of the router's timer heap."""
     s_cnt = s.cnt

@@ -198,7 +198,8 @@ def head(s: Any_, g: int) -> int:
 
 @numba.njit(inline="always", **KERNEL)
 def sync(s: Any_, p: Any_, a: int) -> None:
-    """Keep each channel's ready set (ready with free capacity) in step with the agent."""
+    """Keep the agent's ready sets (ready with free capacity; one per agent group and channel,
+    ``rpos``: the agent's place in its group's set of the channel) in step with it."""
     s_ag = s.A
     s_use = s.use
     s_rpos = s.rpos
@@ -211,18 +212,19 @@ def sync(s: Any_, p: Any_, a: int) -> None:
     for ch in range(p_n_channels):
         avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0
         pos = s_rpos[ch, a]
+        lst = ag * p_n_channels + ch
         if avail and pos < 0:
-            n = s_rn[ch]
-            s_rl[ch, n] = a
+            n = s_rn[lst]
+            s_rl[lst, n] = a
             s_rpos[ch, a] = n
-            s_rn[ch] = n + 1
+            s_rn[lst] = n + 1
         elif not avail and pos >= 0:
-            last = s_rn[ch] - 1
-            moved = s_rl[ch, last]
-            s_rl[ch, pos] = moved
+            last = s_rn[lst] - 1
+            moved = s_rl[lst, last]
+            s_rl[lst, pos] = moved
             s_rpos[ch, moved] = pos
             s_rpos[ch, a] = -1
-            s_rn[ch] = last
+            s_rn[lst] = last
 
 
 @numba.njit(inline="always", **KERNEL)
@@ -317,7 +319,6 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     s_a_idle = s.a_idle
     p_g_channel = p.g_channel
     p_q_i = p.q_i
-    p_ag_elig = p.ag_elig
     p_seed = p.seed
     p_ag_sum = p.ag_sum
     p_ag_captot = p.ag_captot
@@ -326,25 +327,28 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     q = s_inter[i, I_QUEUE]
     strategy = p_q_i[q, Q_STRATEGY]
     has_decl = s_inter[i, I_DECL] >= 0
+    p_g_ags = p.g_ags
+    nch = p.n_channels
+    n_ags = p.g_nags[g]
     if strategy == RANDOM:
         c = 0
         cx = 0
-        for j in range(s_rn[ch]):
-            b = s_rl[ch, j]
-            if p_ag_elig[s_ag[b, A_GROUP], g] == 0:
-                continue
-            if has_decl and declined(s, i, b):
-                cx += 1
-            else:
-                s_buf[c] = s_ag[b, A_ORDER]
-                c += 1
+        for m in range(n_ags):
+            lst = p_g_ags[g, m] * nch + ch
+            for j in range(s_rn[lst]):
+                b = s_rl[lst, j]
+                if has_decl and declined(s, i, b):
+                    cx += 1
+                else:
+                    s_buf[c] = s_ag[b, A_ORDER]
+                    c += 1
         if c == 0:
             if cx == 0:
                 return -1
-            for j in range(s_rn[ch]):
-                b = s_rl[ch, j]
-                if p_ag_elig[s_ag[b, A_GROUP], g] != 0:
-                    s_buf[c] = s_ag[b, A_ORDER]
+            for m in range(n_ags):
+                lst = p_g_ags[g, m] * nch + ch
+                for j in range(s_rn[lst]):
+                    s_buf[c] = s_ag[s_rl[lst, j], A_ORDER]
                     c += 1
         sort_prefix(s_buf, c)
         order = s_buf[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
@@ -358,28 +362,28 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     xp = np.inf
     xs = np.inf
     xo = np.inf
-    for j in range(s_rn[ch]):
-        b = s_rl[ch, j]
-        ag = s_ag[b, A_GROUP]
-        if p_ag_elig[ag, g] == 0:
-            continue
-        order = float(s_ag[b, A_ORDER])
-        if strategy == MOST_SKILLED:
-            pr = -float(p_ag_sum[ag, g])
-        elif strategy == ROUND_ROBIN:
-            pr = 1.0 if s_ag[b, A_ORDER] <= rr_last else 0.0
-        elif strategy == LEAST_OCCUPIED:
-            pr = s_ag[b, A_INUSE] / p_ag_captot[ag]
-        elif strategy == FEWEST_HANDLED:
-            pr = float(s_ag[b, A_HANDLED])
-        else:
-            pr = s_a_idle[b]
-        sc = 0.0 if strategy == ROUND_ROBIN else s_a_idle[b]
-        if has_decl and declined(s, i, b):
-            if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
-                bestx, xp, xs, xo = b, pr, sc, order
-        elif best < 0 or pr < bp or (pr == bp and (sc < bs or (sc == bs and order < bo))):
-            best, bp, bs, bo = b, pr, sc, order
+    for m in range(n_ags):
+        ag = p_g_ags[g, m]
+        lst = ag * nch + ch
+        for j in range(s_rn[lst]):
+            b = s_rl[lst, j]
+            order = float(s_ag[b, A_ORDER])
+            if strategy == MOST_SKILLED:
+                pr = -float(p_ag_sum[ag, g])
+            elif strategy == ROUND_ROBIN:
+                pr = 1.0 if s_ag[b, A_ORDER] <= rr_last else 0.0
+            elif strategy == LEAST_OCCUPIED:
+                pr = s_ag[b, A_INUSE] / p_ag_captot[ag]
+            elif strategy == FEWEST_HANDLED:
+                pr = float(s_ag[b, A_HANDLED])
+            else:
+                pr = s_a_idle[b]
+            sc = 0.0 if strategy == ROUND_ROBIN else s_a_idle[b]
+            if has_decl and declined(s, i, b):
+                if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
+                    bestx, xp, xs, xo = b, pr, sc, order
+            elif best < 0 or pr < bp or (pr == bp and (sc < bs or (sc == bs and order < bo))):
+                best, bp, bs, bo = b, pr, sc, order
     return best if best >= 0 else bestx
 
 
@@ -392,7 +396,6 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     s_inter = s.I
     s_fl = s.F
     p_g_channel = p.g_channel
-    p_ag_elig = p.ag_elig
     p_ag_cap = p.ag_cap
     p_q_f = p.q_f
     ag = s_ag[a, A_GROUP]
@@ -400,8 +403,10 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     b1 = np.inf
     b2 = np.inf
     b3 = 0
-    for g in range(p_g_channel.shape[0]):
-        if p_ag_elig[ag, g] == 0 or s_gn[g] == 0:
+    p_ag_gs = p.ag_gs
+    for m in range(p.ag_ngs[ag]):
+        g = p_ag_gs[ag, m]
+        if s_gn[g] == 0:
             continue
         ch = p_g_channel[g]
         if p_ag_cap[ag, ch] - s_use[a, ch] <= 0:
@@ -601,7 +606,7 @@ def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # few call sites, each on the hot path
 def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     """Queue ``i`` (its type, queue, group and priority already set), then route it."""
     s_inter = s.I
@@ -625,7 +630,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
         enqueue(s, p, i)
 
 
-@numba.njit(**KERNEL)
+@numba.njit(inline="always", **KERNEL)  # few call sites, each on the hot path
 def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     p_q_f = p.q_f

@@ -44,7 +44,7 @@ Params = namedtuple(
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
-    "cp_compete",
+    "cp_compete g_ags g_nags ag_gs ag_ngs",
 )
 State = namedtuple(
     "State",
@@ -66,6 +66,7 @@ class Packed:
         agent_groups: list[str],
         pre_agents: list[int],
         max_agents: int,
+        group_max: int,
         arrivals: int,
         fold: tuple[int, list[float], np.ndarray],
     ) -> None:
@@ -76,6 +77,7 @@ class Packed:
         self.agent_groups = agent_groups
         self.pre_agents = pre_agents
         self.max_agents = max_agents
+        self.group_max = group_max
         self.arrivals = arrivals
 
 
@@ -263,22 +265,40 @@ def pack(
             ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills)
             ag_sum[a, g] = sum(group.skills.get(k, 0) for k, _ in skills)
 
+    # Eligibility as lists: the agent groups that serve each waiting group, and the waiting
+    # groups each agent group serves (selection and take-work scan only those).
+    g_ags = np.zeros((max(1, ng), max(1, nag)), dtype=np.int64)
+    g_nags = np.zeros(max(1, ng), dtype=np.int64)
+    ag_gs = np.zeros((max(1, nag), max(1, ng)), dtype=np.int64)
+    ag_ngs = np.zeros(max(1, nag), dtype=np.int64)
+    for a in range(nag):
+        for g in range(ng):
+            if ag_elig[a, g]:
+                g_ags[g, g_nags[g]] = a
+                g_nags[g] += 1
+                ag_gs[a, ag_ngs[a]] = g
+                ag_ngs[a] += 1
+
     init: list[tuple[float, int, int, int]] = []
     for c in range(nc):
         if len(times_l[c]):
             init.append((float(times_l[c][0]), lay.C_ARRIVE, c, 0))
     pre_agents: list[int] = []
     max_agents = 0
+    group_max = [0] * len(s.agent_groups)  # agents a group can have at most
     for gi, group in enumerate(s.agent_groups):
         if group.headcount is not None:
             counts = group.headcount[: s.n_intervals if len(group.headcount) > 1 else 1]
             for k, target in enumerate(counts):
                 init.append((k * s.interval, lay.C_STAFF, gi, target))
-            max_agents += counts[0] + sum(max(0, y - x) for x, y in itertools.pairwise(counts))
+            most = counts[0] + sum(max(0, y - x) for x, y in itertools.pairwise(counts))
+            max_agents += most
+            group_max[gi] += most
         for shift in group.shifts or []:
             for _ in range(shift.count):
                 agent = len(pre_agents)
                 pre_agents.append(gi)
+                group_max[gi] += 1
                 init.append((shift.start, lay.C_LOGIN, agent, gi))
                 for brk in shift.breaks:
                     start = shift.start + brk.start
@@ -325,6 +345,10 @@ def pack(
         ag_captot=ag_captot,
         init_t=np.array([e[0] for e in init], dtype=np.float64),
         init_i=np.array([e[1:] for e in init], dtype=np.int64).reshape(len(init), 3),
+        g_ags=g_ags,
+        g_nags=g_nags,
+        ag_gs=ag_gs,
+        ag_ngs=ag_ngs,
         **campaign,
     )
     inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
@@ -338,6 +362,7 @@ def pack(
         agent_groups=[g.name for g in s.agent_groups],
         pre_agents=pre_agents,
         max_agents=max_agents,
+        group_max=max(group_max or [0]),
         arrivals=offset,
         fold=(s.n_intervals, ff, inbound),
     )
@@ -385,9 +410,9 @@ def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> 
         it_seq=np.full((ni, lay.N_TIMERS), -1, dtype=np.int64),
         decl_agent=np.zeros(caps.declined, dtype=np.int64),
         decl_next=np.zeros(caps.declined, dtype=np.int64),
-        rl=np.zeros((nch, na), dtype=np.int64),
+        rl=np.zeros((nag * nch, max(1, packed.group_max)), dtype=np.int64),
         rpos=np.full((nch, na), -1, dtype=np.int64),
-        rn=np.zeros(nch, dtype=np.int64),
+        rn=np.zeros(nag * nch, dtype=np.int64),
         act=np.zeros((nag, na), dtype=np.int64),
         act_n=np.zeros(nag, dtype=np.int64),
         rr_last=np.zeros(max(1, p.q_i.shape[0]), dtype=np.int64),
