@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 from numba.np.random.generator_core import next_uint32
 from numba.np.random.random_methods import (
@@ -75,7 +74,6 @@ from ccrouter.sim.compiled._layout import (
     K_NOT_READY,
     K_OFFERED,
     K_WRAP_ENDED,
-    KERNEL,
     N_AGENTS,
     N_BASE,
     N_CAL,
@@ -96,6 +94,7 @@ from ccrouter.sim.compiled._layout import (
     S_OFFERED,
     S_QUEUED,
     SF_LAST,
+    kernel,
 )
 from ccrouter.sim.compiled._router import (
     abandon,
@@ -116,22 +115,23 @@ Any_ = Any
 RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def _integer(rng: Any_, n: int) -> int:
     """``rng.integers(0, n)`` (``n >= 1``) without the one-element array Numba's own allocates:
     its size-one branch of ``random_bounded_uint64_fill``, the same draws."""
     span = np.int64(n - 1)  # int64 0 .. n - 1, as ``integers`` makes ``high`` inclusive
     if span == 0:
-        return np.int64(0)
+        return 0
     bitgen = rng.bit_generator
     if span <= 0xFFFFFFFF:
         if span == 0xFFFFFFFF:
-            return np.int64(next_uint32(bitgen))
-        return np.int64(buffered_bounded_lemire_uint32(bitgen, span))
-    return np.int64(bounded_lemire_uint64(bitgen, span))
+            return int(np.int64(next_uint32(bitgen)))  # type: ignore[no-untyped-call]
+        draw = buffered_bounded_lemire_uint32(bitgen, span)  # type: ignore[no-untyped-call]
+        return int(np.int64(draw))
+    return int(np.int64(bounded_lemire_uint64(bitgen, span)))  # type: ignore[no-untyped-call]
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def sample(p: Any_, d: int, rng: Any_) -> float:
     """One draw of distribution ``d`` from ``rng``: ``distributions.sample(dist, rng, 1)[0]``."""
     p_d_kind = p.d_kind
@@ -154,7 +154,7 @@ def sample(p: Any_, d: int, rng: Any_) -> float:
     return float(rng.uniform(p_d_a[d], p_d_b[d]))
 
 
-@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
     s_cnt = s.cnt
@@ -191,7 +191,7 @@ def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry
     submit(s, p, i, at)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def _activate(s: Any_, g: int, a: int) -> None:
     s_act = s.act
     s_act_n = s.act_n
@@ -199,7 +199,7 @@ def _activate(s: Any_, g: int, a: int) -> None:
     s_act_n[g] += 1
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
     """``Engine._leave``: no new work; log out now or once the work in hand is done."""
     s_ag = s.A
@@ -212,7 +212,7 @@ def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
         logout(s, p, a, at)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
     """``Engine._staff``: leaving agents come back first (in the order they started to
     leave), then new agents log in; extra agents leave, the last activated first."""
@@ -252,7 +252,7 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
         _leave(s, p, s_act[g, s_act_n[g]], at)
 
 
-@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
     """``Engine._handle_action``."""
     s_inter = s.I
@@ -309,7 +309,7 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
             _leave(s, p, a, at)
 
 
-@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
     s_rk = s.rk
@@ -367,7 +367,7 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
 
-@numba.njit(inline="always", **KERNEL)  # run-loop only: inlined, no call copies the state
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _clean_timers(s: Any_) -> None:
     """Drop cancelled timers from the top of the router's timer heap."""
     s_cnt = s.cnt
@@ -382,7 +382,7 @@ def _clean_timers(s: Any_) -> None:
         tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
     s_cnt = s.cnt

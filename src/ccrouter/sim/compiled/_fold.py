@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
-
 from ccrouter.sim.compiled._layout import (
     F_ACC_AT,
     F_COMP_AT,
@@ -43,8 +41,8 @@ from ccrouter.sim.compiled._layout import (
     K_READY,
     K_TIMED_OUT,
     K_WRAP_ENDED,
-    KERNEL,
     SF_LAST,
+    kernel,
 )
 
 Array = Any
@@ -60,7 +58,7 @@ G_PRES, G_OFFERS, G_BUSY, G_WRAP, G_STATUS = range(5)
 G_COLS = 5
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def close_status(
     acc: Array, a: int, status: int, since: float, at: float, lo: float, width: float
 ) -> bool:
@@ -85,7 +83,7 @@ def close_status(
         b += 1
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _update(ag: Array, since: Array, acc: Array, a: int, at: float, lo: float,
             width: float) -> bool:  # fmt: skip
     if ag[a, G_PRES] == LOGGED_OUT:
@@ -106,7 +104,7 @@ def _update(ag: Array, since: Array, acc: Array, a: int, at: float, lo: float,
     return True
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _queue_time(qtime: Array, waited: Array, q: int, arrived_at: float, wait: float, first: int,
                 width: float) -> None:  # fmt: skip
     n_queues = qtime.shape[0] - 1
@@ -119,7 +117,7 @@ def _queue_time(qtime: Array, waited: Array, q: int, arrived_at: float, wait: fl
         waited[n_queues, k] += 1
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _histogram(hist: Array, edges: Array, x: float) -> None:
     """``np.histogram``'s bin of ``x`` over ``edges`` (the last bin closed; outside: none)."""
     nb = edges.shape[0] - 1
@@ -136,7 +134,7 @@ def _histogram(hist: Array, edges: Array, x: float) -> None:
     hist[lo] += 1
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, counts: Array,
                has: Array, qtime: Array, waited: Array, hist: Array, sf: Array, inbound: Array,
                ff: Array, edges: Array, kind: int, at: float, i: int, a: int,
@@ -247,7 +245,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
     return ok
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def close_agents(ag: Array, since: Array, acc: Array, n_agents: int, at: float, lo: float,
                  width: float) -> bool:  # fmt: skip
     """The report closes every agent at the window end (``at``: the last event's time)."""

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
-
 from ccrouter.sim.compiled._layout import (
     C_ACCEPT,
     C_CALLBACK,
@@ -26,11 +24,11 @@ from ccrouter.sim.compiled._layout import (
     C_PATIENCE,
     C_RETRY,
     I_PINS,
-    KERNEL,
     N_CAL,
     N_CAL_CTR,
     N_FLAG,
     OV_CALENDAR,
+    kernel,
 )
 
 Array = Any
@@ -38,14 +36,14 @@ Array = Any
 # --- calendar ---------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _cal_less(ct: Array, ci: Array, x: int, y: int) -> bool:
     if ct[x] != ct[y]:
         return bool(ct[x] < ct[y])
     return bool(ci[x, 0] < ci[y, 0])
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _swap4(ct: Array, ci: Array, x: int, y: int) -> None:
     """Swap entries ``x`` and ``y`` of a heap of times ``ct`` with 4 int columns ``ci`` (the
     calendar and the timers)."""
@@ -58,7 +56,7 @@ def _swap4(ct: Array, ci: Array, x: int, y: int) -> None:
         ci[y, j] = v
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
              t: float, kind: int, a: int, b: int) -> bool:  # fmt: skip
     """Schedule ``(t, kind, a, b)``; ``cnt[n_idx]`` is the size, ``cnt[ctr_idx]`` the counter."""
@@ -83,7 +81,7 @@ def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
     return True
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest entry (read it at index 0 first)."""
     n = cnt[n_idx] - 1
@@ -112,7 +110,7 @@ def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
 # --- router timers ----------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     if tt[x] != tt[y]:
         return bool(tt[x] < tt[y])
@@ -121,7 +119,7 @@ def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     return bool(ti[x, 1] < ti[y, 1])
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
              due: float, seq: int, rank: int, slot: int, iid: int) -> bool:  # fmt: skip
     """Add a timer ``(due, seq, rank)`` of ``slot`` for interaction ``iid``."""
@@ -145,7 +143,7 @@ def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
     return True
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest timer."""
     n = cnt[n_idx] - 1
@@ -174,7 +172,7 @@ def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
 # --- waiting groups ---------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     if gf[g, x, 0] != gf[g, y, 0]:
         return bool(gf[g, x, 0] < gf[g, y, 0])
@@ -183,7 +181,7 @@ def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     return bool(gi[g, x, 0] < gi[g, y, 0])
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
     for j in range(2):
         t = gf[g, x, j]
@@ -195,7 +193,7 @@ def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
         gi[g, y, j] = v
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def grp_push(gf: Array, gi: Array, gn: Array, g: int,
              k1: float, arrived: float, qseq: int, iid: int, ver: int) -> bool:  # fmt: skip
     """File interaction ``iid`` (enqueue version ``ver``) in waiting group ``g``."""
@@ -219,7 +217,7 @@ def grp_push(gf: Array, gi: Array, gn: Array, g: int,
     return True
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
     """Remove the head of waiting group ``g``."""
     n = gn[g] - 1
@@ -246,7 +244,7 @@ def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
             break
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def sort_prefix(buf: Array, n: int) -> None:
     """Sort ``buf[:n]`` in place, ascending (heapsort: the kernels may not allocate)."""
     for start in range(n // 2 - 1, -1, -1):
@@ -258,7 +256,7 @@ def sort_prefix(buf: Array, n: int) -> None:
         _sift(buf, 0, end)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def _sift(buf: Array, i: int, n: int) -> None:
     while True:
         m = i
@@ -275,13 +273,13 @@ def _sift(buf: Array, i: int, n: int) -> None:
         i = m
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def pins(kind: int) -> bool:
     """Whether a calendar action of ``kind`` names an interaction (its slot stays taken)."""
     return kind in (C_PATIENCE, C_CALLBACK, C_RETRY, C_GRACE, C_COMPLETE, C_ACCEPT)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
     """Add an action to the run's calendar (``s``: the run state); flag an overflow. An
     action naming an interaction pins its slot until it is done."""

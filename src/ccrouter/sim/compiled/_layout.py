@@ -1,15 +1,27 @@
 """Codes and column numbers shared by the packer, the kernel and the decoder.
 
-Plain module-level integers: Numba reads them as compile-time constants.
+Plain module-level integers: Numba reads them as compile-time constants (and ``kernel``, the
+kernels' decorator).
 """
 
 from __future__ import annotations
 
-# --- how every run-loop kernel is compiled -------------------------------------------------
-# No reference counting (``_nrt=False``): the kernels only read and write arrays made in
-# Python, never allocate, and reference counting the state's arrays on every call was most of
-# the run time. Numba's disk cache keeps them across processes (see ``_fresh.py``).
-KERNEL = {"cache": True, "_nrt": False}
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, cast
+
+import numba
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def kernel(inline: Literal["never", "always"] = "never") -> Callable[[_F], _F]:
+    """How every run-loop kernel is compiled: ``numba.njit`` without reference counting
+    (``_nrt=False``: the kernels only read and write arrays made in Python and never allocate;
+    counting the references of the state's arrays on every call was most of the run time),
+    kept in Numba's disk cache across processes (see ``_fresh.py``)."""
+    options: Any = {"cache": True, "_nrt": False, "inline": inline}  # _nrt: not in the stubs
+    return cast("Callable[[_F], _F]", numba.njit(**options))
+
 
 # --- strategies (ccrouter.engine.routing.strategies codes; repeated here because the simulator may
 # not import the routing internals: a test ties them) ---------------------------------------

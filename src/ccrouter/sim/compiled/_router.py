@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
 from ccrouter.sim.compiled._fold import fold_event
@@ -61,7 +60,6 @@ from ccrouter.sim.compiled._layout import (
     K_REMINDED,
     K_TIMED_OUT,
     K_WRAP_ENDED,
-    KERNEL,
     LEAST_OCCUPIED,
     MOST_SKILLED,
     N_BASE,
@@ -105,6 +103,7 @@ from ccrouter.sim.compiled._layout import (
     T_REMIND,
     T_WRAP,
     TIMER_RANK,
+    kernel,
 )
 
 Any_ = Any
@@ -112,7 +111,7 @@ Any_ = Any
 # --- records, timers, queues ------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     """Write one event record and fold it into the run's figures; its seq (records are
     numbered 1, 2, ... as the router's log). A run that keeps no events keeps only the
@@ -136,7 +135,7 @@ def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
     return int(n + 1)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_tim_t = s.tim_t
@@ -147,13 +146,13 @@ def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
         s_cnt[N_FLAG] = OV_TIMERS
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def cancel_timer(s: Any_, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def enqueue(s: Any_, p: Any_, i: int) -> None:
     """File a waiting interaction in its group under its key (``_keys``)."""
     s_inter = s.I
@@ -172,13 +171,13 @@ def enqueue(s: Any_, p: Any_, i: int) -> None:
         s_cnt[N_FLAG] = OV_QUEUE
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def dequeue(s: Any_, i: int) -> None:
     s_inter = s.I
     s_inter[i, I_VER] += 1  # its entry goes stale
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def head(s: Any_, g: int) -> int:
     """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
     s_gn = s.gn
@@ -196,7 +195,7 @@ def head(s: Any_, g: int) -> int:
 # --- agents -----------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
     """Keep the agent's ready sets (ready with free capacity; one per agent group and channel,
     ``rpos``: the agent's place in its group's set of the channel) in step with it."""
@@ -227,7 +226,7 @@ def sync(s: Any_, p: Any_, a: int) -> None:
             s_rn[lst] = last
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
     s_use = s.use
     s_ag = s.A
@@ -243,7 +242,7 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 # --- queue policies (deadlines) ---------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
     """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
     s_fl = s.F
@@ -267,7 +266,7 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
         s_inter[i, I_REMINDED] += 1
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def disarm(s: Any_, i: int) -> None:
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
@@ -276,7 +275,7 @@ def disarm(s: Any_, i: int) -> None:
 # --- selection --------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def uniform(seed: np.uint64, seq: int) -> float:
     """``ccrouter.engine.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
@@ -290,7 +289,7 @@ def uniform(seed: np.uint64, seq: int) -> float:
     return float(z >> np.uint64(11)) / 9007199254740992.0
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def declined(s: Any_, i: int, a: int) -> bool:
     s_inter = s.I
     s_decl_agent = s.decl_agent
@@ -303,7 +302,7 @@ def declined(s: Any_, i: int, a: int) -> bool:
     return False
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def select_agent(s: Any_, p: Any_, i: int) -> int:
     """The agent the queue's strategy offers ``i`` to (-1: nobody), as the selection kernel:
     the smallest key among the ready eligible agents, the ones who declined it only when no
@@ -387,7 +386,7 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     return best if best >= 0 else bestx
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     """``core.best_interaction_for``: the waiting interaction ``a`` takes next (-1: none)."""
     s_ag = s.A
@@ -426,7 +425,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
 # --- offers -----------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_ag = s.A
@@ -438,7 +437,7 @@ def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_ag[a, A_MISSES] = 0
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
     """``core._offer`` and its events applied (auto-accepted when the config says so)."""
     s_inter = s.I
@@ -473,7 +472,7 @@ def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
         accept(s, p, i, at)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     if s_inter[i, I_STATUS] != S_QUEUED:
@@ -483,7 +482,7 @@ def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     while s_ag[a, A_PRES] == P_READY:
@@ -493,7 +492,7 @@ def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(inline="always", **KERNEL)
+@kernel(inline="always")
 def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
@@ -533,7 +532,7 @@ def new_interaction(
     return int(n)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def maybe_free(s: Any_, i: int) -> None:
     """Put ``i``'s slot on the free list once it is over (abandoned, or completed with its
     wrap-up ended) and no calendar action names it; only in runs that keep no events."""
@@ -551,7 +550,7 @@ def maybe_free(s: Any_, i: int) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def login(s: Any_, p: Any_, a: int, at: float) -> None:
     s_cnt = s.cnt
     s_ag = s.A
@@ -570,7 +569,7 @@ def login(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     s_a_idle = s.a_idle
@@ -585,7 +584,7 @@ def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     s_ag = s.A
     if s_ag[a, A_PRES] == P_NOT_READY and s_ag[a, A_REASON] == reason:
@@ -596,7 +595,7 @@ def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     """A logout with no work in hand (the engine logs out only such agents)."""
     s_ag = s.A
@@ -606,7 +605,7 @@ def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(inline="always", **KERNEL)  # few call sites, each on the hot path
+@kernel(inline="always")  # few call sites, each on the hot path
 def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     """Queue ``i`` (its type, queue, group and priority already set), then route it."""
     s_inter = s.I
@@ -630,7 +629,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
         enqueue(s, p, i)
 
 
-@numba.njit(inline="always", **KERNEL)  # few call sites, each on the hot path
+@kernel(inline="always")  # few call sites, each on the hot path
 def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     p_q_f = p.q_f
@@ -647,7 +646,7 @@ def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_q_wait = s.q_wait
@@ -667,7 +666,7 @@ def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
         take_work(s, p, holder, at)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def request_callback(s: Any_, i: int, at: float) -> None:
     s_inter = s.I
     emit(s, K_CALLBACK, at, i, -1, np.nan)
@@ -677,7 +676,7 @@ def request_callback(s: Any_, i: int, at: float) -> None:
 # --- timers -----------------------------------------------------------------------------------
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_cnt = s.cnt
@@ -723,7 +722,7 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
     """``core._fire_own_policy_timers``: back in its queue from a missed offer, ``i``'s
     deadline timers due by ``at`` fire before anyone is offered it, earliest first.
@@ -748,7 +747,7 @@ def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
             return
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_g_channel = p.g_channel
@@ -759,7 +758,7 @@ def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_q_rem = p.q_rem
@@ -771,7 +770,7 @@ def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_fl = s.F
@@ -787,7 +786,7 @@ def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(**KERNEL)
+@kernel()
 def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
     if slot == T_OFFER:
         offer_expired(s, p, i, due)

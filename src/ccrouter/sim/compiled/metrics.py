@@ -83,7 +83,7 @@ def record_metrics(
     if last > warmup and b_last * width >= last:
         b_last -= 1
     if groups:
-        with_counts = [b for q in groups for b in np.flatnonzero(counts_a[qindex[q], :, 0])]
+        with_counts = [int(b) for q in groups for b in np.flatnonzero(counts_a[qindex[q], :, 0])]
         b_last = max([b_last, *with_counts])
     for b in range(b_first, b_last + 1):
         times = center[b].tolist() if b < n_buckets else [0.0] * 6
