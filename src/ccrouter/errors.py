@@ -14,6 +14,7 @@ __all__ = [
     "CCRouterError",
     "ConcurrencyConflict",
     "ConfigError",
+    "ConfigMismatch",
     "CorruptLog",
     "DecodeError",
     "DuplicateId",
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "NotYourWork",
     "SimulationError",
     "StorageFull",
     "TimeWentBackwards",
@@ -151,3 +153,15 @@ class UnsupportedInput(CCRouterError, ValueError):
 class SimulationError(CCRouterError, RuntimeError):
     """A simulation run could not finish for a reason inside the simulator (an internal limit
     such as the compiled engine's record buffers), not because of its input."""
+
+
+class ConfigMismatch(ConfigError):
+    """A log was opened with a config other than the one it records (the one it starts from
+    or the one in force at its end); the message names the settings that differ. Open it
+    without a config, or ask for a recorded change
+    (``Router(config, log=..., reconfigure=True)``)."""
+
+
+class NotYourWork(InvalidTransition):
+    """An agent-side command named an agent (``agent_id=``) that does not hold the work: the
+    offer, the connection or the wrap-up belongs to another agent (or to none)."""

@@ -124,6 +124,18 @@ def scenario(router: Router) -> None:
         router.submit("z-1", channel="chat", at=t + 2)
         router.submit("z-2", channel="chat", at=t + 2)
         router.match(at=t + 3)
+    if SCHEMA_VERSION >= 6:
+        # Schema 6: agent-desktop events (the log also starts with its config, seq 1): a
+        # logged-in agent's skills, capacity and groups change; a named agent answers; its
+        # wrap-up is extended, then ended early.
+        change = {"skills": {"vip": 2}, "capacity": {"chat": 3}, "groups": ["desk"]}
+        router.update_agent("z-ann", **change, at=t + 4)  # type: ignore[arg-type]
+        holder = router.interaction("z-1").agent_id
+        assert holder is not None
+        router.accept("z-1", agent_id=holder, at=t + 4)
+        router.complete("z-1", agent_id=holder, at=t + 5)
+        router.extend_wrap_up(holder, 20, at=t + 6)
+        router.end_wrap_up(holder, at=t + 7)
     router.advance(at=t + 60)
 
 

@@ -25,7 +25,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "_moved": (),  # the old-path alias table: imports by name through importlib only
     "limits": ("errors",),
     "events": ("errors",),
-    "config": ("errors", "limits"),
+    "_toml": ("errors",),  # the TOML writer behind RouterConfig.to_toml
+    "config": ("_toml", "errors", "limits"),
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),

@@ -28,12 +28,14 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
     Logout,
     Ready,
     Reconfigure,
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
@@ -394,7 +396,11 @@ def _after_arrival(
     _route_interaction(state, command.interaction_id, at, out)
 
 
-def _after_ready(state: RouterState, command: Ready, at: float, out: list[Event]) -> None:
+def _after_ready(
+    state: RouterState, command: Ready | EndWrapUp | UpdateAgent, at: float, out: list[Event]
+) -> None:
+    # (Also after an agent's wrap-up ended early or its skills, capacity or groups changed:
+    # only what that agent may take changed.)
     _route_agent(state, command.agent_id, at, out)
 
 
@@ -471,6 +477,8 @@ _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] 
     DeclineTransfer: _after_transfer,
     Complete: _after_end,
     Abandon: _after_end,
+    EndWrapUp: _after_ready,
+    UpdateAgent: _after_ready,
 }
 
 

@@ -20,6 +20,8 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
+    ExtendWrapUp,
     Login,
     Logout,
     NotReady,
@@ -29,9 +31,11 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine.customers import last_agent
+from ccrouter.engine.desk import decide_end_wrap_up, decide_extend_wrap_up, decide_update_agent
 from ccrouter.engine.policies import size_exit
 from ccrouter.engine.state import RouterState
 from ccrouter.engine.transfers import decide_transfer
@@ -336,4 +340,7 @@ _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = 
     AcceptTransfer: decide_transfer,
     DeclineTransfer: decide_transfer,
     AddNote: decide_transfer,
+    EndWrapUp: decide_end_wrap_up,
+    ExtendWrapUp: decide_extend_wrap_up,
+    UpdateAgent: decide_update_agent,
 }

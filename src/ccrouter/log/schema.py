@@ -47,7 +47,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The schema version this code writes.
 
 1: the first stored schema. 2: adds the event types ``command_recorded``,
@@ -65,6 +65,10 @@ with ``explicit=False``: an explicit deadline of an old log is taken for a queue
 5: adds ``InteractionOffered.batch_seq`` (set on the offers of a batch step, ``match()``: the
 seq of the step's first offer; left out of the encoding on greedy offers). Schema-4 offers
 read unset: ``explain`` takes a batch decision of an old log for a greedy one.
+6: adds the agent-desktop event types ``agent_updated`` and ``wrap_up_extended`` (a schema-5
+reader refuses a schema-6 log as newer instead of calling a batch it cannot decode corrupt).
+From this version on, a log a router opens empty starts with its config: a ``config_changed``
+of version 0 at seq 1 (an event schema 5 already knows). Every schema-5 event reads unchanged.
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
@@ -93,7 +97,18 @@ def _v4_to_v5(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(event: dict[str, Any]) -> dict[str, Any]:
+    # Schema 6 only added event types: every schema-5 event reads unchanged.
+    return event
+
+
+UPCASTERS: dict[int, Upcaster] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+}
 """Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``)."""
 
 _ARRAY32 = struct.Struct(">BI")

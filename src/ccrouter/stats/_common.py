@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeAlias
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
+    AgentUpdated,
     CommandRecorded,
     ConfigChanged,
     Event,
@@ -20,6 +21,7 @@ from ccrouter.events import (
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionUpdated,
+    WrapUpExtended,
 )
 from ccrouter.stats.definitions import EVENT_COUNTERS
 
@@ -76,6 +78,8 @@ NO_STATISTIC: tuple[type[Event], ...] = tuple(t for t in (
     InteractionReminded,
     InteractionNoteAdded,  # context
     ConfigChanged,  # statistics do not depend on the routing config
+    AgentUpdated,  # skills, capacity, groups: no statistic reads them
+    WrapUpExtended,  # wrap-up time runs until WrapUpEnded, whenever that comes
 ) if t not in EVENT_COUNTERS)  # fmt: skip
 """Event types that change no statistic (a type that comes to be counted in
 :data:`ccrouter.stats.definitions.EVENT_COUNTERS` leaves this list by itself). The

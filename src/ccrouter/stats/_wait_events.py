@@ -19,6 +19,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    AgentUpdated,
     CallbackRequested,
     CommandRecorded,
     ConfigChanged,
@@ -46,6 +47,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
     WrapUpEnded,
+    WrapUpExtended,
 )
 
 __all__ = ["WAIT_EVENTS", "WaitStep"]
@@ -76,6 +78,8 @@ WAIT_EVENTS: dict[type, WaitStep | None] = {
     CallbackRequested: None,
     CommandRecorded: None,
     ConfigChanged: None,
+    AgentUpdated: None,
+    WrapUpExtended: None,
     InteractionDeadlineSet: None,
     InteractionNoteAdded: None,
     InteractionOverdue: None,
