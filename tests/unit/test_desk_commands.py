@@ -23,7 +23,7 @@ from ccrouter.events import (
     encode_json,
 )
 from ccrouter.log import MemoryEventLog
-from ccrouter.stats import interval_report
+from ccrouter.stats import agent_report, interval_report
 from ccrouter.whatif import whatif
 
 CONFIG = RouterConfig.from_dict({"queues": {"default": {"wrap_up": 30, "offer_timeout": 20}}})
@@ -217,6 +217,11 @@ def test_replay_snapshot_and_codec() -> None:
     assert Router(log=r.log, snapshots=store).state_digest() == r.state_digest()
     rows = interval_report(r.events, 3600)
     assert sum(row.offered for row in rows) == 2
+    agents = {row.agent_id: row for row in agent_report(r.events)}
+    assert set(agents) == {"ann", "bob"}
+    assert r.stats.queue(at=30).answered == 2  # the live fold sees through the new events
+    # The decision after the skills change is explained from the state it was made in.
+    assert r.explain("fr").chosen == "bob"
 
 
 def test_whatif_reruns_the_desk_commands() -> None:
