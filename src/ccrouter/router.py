@@ -167,7 +167,8 @@ class Router:
         return self._run(command, at, command_id)
 
     def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
-        """Make an agent available; it is offered waiting work at once."""
+        """Make an agent available; it is offered waiting work at once. A presence change
+        only: after-call work in progress goes on (:meth:`end_wrap_up` ends it)."""
         return self._run(Ready(agent_id=agent_id), at, command_id)
 
     def not_ready(
