@@ -241,3 +241,17 @@ def test_commands_are_plain_data() -> None:
         r = _router()
         _wrapping(r)
         assert r.execute(command, at=12)
+
+
+def test_a_snapshot_taken_during_an_extended_wrap_up_keeps_its_new_end() -> None:
+    store = MemorySnapshotStore()
+    r = _router(snapshots=store)
+    _wrapping(r)
+    r.extend_wrap_up("ann", 15, at=20)  # ends at 55 instead of 40
+    r.update_agent("bob", skills={"fr": 1}, capacity={"voice": 2}, at=21)
+    r.snapshot()
+    restored = Router(log=r.log, snapshots=store)
+    assert restored.state_digest() == r.state_digest()
+    restored.check()
+    assert restored.state.agents["bob"].capacity == {"voice": 2}
+    assert [(e.kind, e.at) for e in restored.advance(at=60)] == [("wrap_up_ended", 55.0)]
