@@ -255,3 +255,23 @@ def test_a_snapshot_taken_during_an_extended_wrap_up_keeps_its_new_end() -> None
     restored.check()
     assert restored.state.agents["bob"].capacity == {"voice": 2}
     assert [(e.kind, e.at) for e in restored.advance(at=60)] == [("wrap_up_ended", 55.0)]
+
+
+def test_one_update_agent_changes_attributes_and_routing_facts_as_two_events() -> None:
+    # update_agent is one command for what an agent is (attributes, read by selectors) and
+    # what it may take (skills, capacity, groups): each fact that changes is its own event,
+    # numbered in order, and replay rebuilds the same agent.
+    config = RouterConfig.from_dict({"attributes": {"agent.level": "int"}})
+    r = Router(config)
+    r.login("ann", skills={"fr": 1}, capacity={"voice": 1}, attributes={"level": 2}, at=0)
+    events = r.update_agent("ann", {"level": 3}, skills={"fr": 2}, at=1)
+    assert [(e.kind, e.seq) for e in events] == [
+        ("agent_attributes_updated", 2),
+        ("agent_updated", 3),
+    ]
+    assert r.agent("ann").attributes == {"level": 3}
+    assert r.agent("ann").skills == {"fr": 2}
+    assert r.update_agent("ann", {"level": 3}, skills={"fr": 2}, at=2) == []  # no change
+    with pytest.raises(InvalidArgument, match="needs attributes, skills"):
+        r.update_agent("ann", at=3)
+    assert Router.replay(r.events, config).state_digest() == r.state_digest()
