@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types unit test-slow bench bench-smoke clean
+.PHONY: demo test lint types warm unit test-slow bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,17 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# The compiled simulator's kernels are compiled once here (Numba's disk cache), so the test
+# workers load them instead of each compiling them at once.
+warm: $(STAMP)
+	$(BIN)/python -c "from ccrouter.sim.compiled import warmup; print(f'compiled simulator kernels ready ({warmup():.1f} s)')"
+
+unit: warm
 	$(BIN)/pytest -n 2 -q -m "not slow"
 
 test: lint types unit
 
-test-slow: $(STAMP)
+test-slow: warm
 	$(BIN)/pytest -n 2 -q -m slow
 
 bench: $(STAMP)
