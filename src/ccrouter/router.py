@@ -21,8 +21,6 @@ import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import msgspec
-
 from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
     Abandon,
@@ -45,11 +43,11 @@ from ccrouter.commands import (
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine import core
+from ccrouter.engine.checkpoints import Checkpoints, explain_interaction
 from ccrouter.engine.customers import CustomerView, customer_view
 from ccrouter.engine.digest import fingerprint, state_digest
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
-from ccrouter.engine.routing.explain import Explanation, explain_decision
-from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
 from ccrouter.engine.state import RouterState, Segment
 from ccrouter.engine.views import AgentView, InteractionView, agent_view, interaction_view
@@ -61,7 +59,7 @@ from ccrouter.errors import (
     UnknownAgent,
     UnknownInteraction,
 )
-from ccrouter.events import CommandRecorded, Event, InteractionOffered
+from ccrouter.events import CommandRecorded, Event
 from ccrouter.limits import check_name, check_time, is_name, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
@@ -112,8 +110,8 @@ class Router:
         self.backend = resolve_backend(backend)
         self._log: EventLog = log if log is not None else MemoryEventLog()
         self._snapshots = snapshots
+        self._checkpoints = Checkpoints()
         self._state = self._open()
-        self._last_offer: dict[str, int] = {}
         self._stats: RealtimeStats | None = None
 
     # --- commands ------------------------------------------------------------------------
@@ -570,44 +568,28 @@ class Router:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are
-        evaluated again in plain Python. A decision of a batch step (``match``) is explained
-        as the step made it (``Explanation.batch``): the step is solved again from the state
-        before its first offer. For an interaction never offered, the explanation
-        is of the current state: why nobody can take it now (``chosen`` is ``None``).
+        evaluated again in plain Python; the rebuild starts from the nearest of the copies
+        the router keeps every few hundred events (:mod:`ccrouter.engine.checkpoints`), so it
+        costs milliseconds whatever the log's length. A decision of a batch step (``match``)
+        is explained as the step made it (``Explanation.batch``): the step is solved again
+        from the state before its first offer. For an interaction never offered, the
+        explanation is of the current state: why nobody can take it now (``chosen`` is
+        ``None``).
         """
         check_name(interaction_id, "interaction_id")
         interaction = self._state.interactions.get(interaction_id)
         if interaction is None:
             msg = f"unknown interaction {interaction_id!r}: it was never submitted"
             raise UnknownInteraction(msg)
-        seq = self._last_offer.get(interaction_id)
-        if seq is None:
-            seq = next(
-                (
-                    e.seq
-                    for e in reversed(self.events)
-                    if isinstance(e, InteractionOffered) and e.interaction_id == interaction_id
-                ),
-                None,
-            )
-        if seq is None:
-            return explain_decision(self._state, interaction, self._state.now, None)
-        decision = next(self._log.read(seq, seq + 1))
-        assert isinstance(decision, InteractionOffered)
-        if decision.batch_seq is not msgspec.UNSET:
-            # A batch step's decision: solved again from the state before its first offer.
-            start = self._fold(self._log.read(1, decision.batch_seq))
-            return explain_batch(
-                start,
-                start.interactions[interaction_id],
-                decision.at,
-                seq,
-                chosen=decision.agent_id,
-                batch_seq=decision.batch_seq,
-            )
-        before = self._fold(self._log.read(1, seq))
-        return explain_decision(
-            before, before.interactions[interaction_id], decision.at, seq, chosen=decision.agent_id
+        read = self._log.read
+        return explain_interaction(
+            self._state,
+            interaction,
+            self._checkpoints.last_offer(interaction_id, read),
+            read,
+            lambda seq: self._checkpoints.state_before(
+                seq, read, lambda: RouterState(self._base_config)
+            ),
         )
 
     def state_digest(self) -> str:
@@ -655,7 +637,7 @@ class Router:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            state.apply_many(events)
+            self._checkpoints.fold(state, events)  # (copies for explain on the way)
         finally:
             if collecting:
                 gc.enable()
@@ -710,9 +692,7 @@ class Router:
             except BaseException:
                 self._rebuild(now)
                 raise
-            for event in events:
-                if isinstance(event, InteractionOffered):
-                    self._last_offer[event.interaction_id] = event.seq
+            self._checkpoints.observe(self._state, events)
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return events

@@ -1,0 +1,387 @@
+"""Explain checkpoints: the state before any decision without replaying the whole log.
+
+An explanation (:mod:`ccrouter.engine.routing.explain`) needs the state just before the
+decision. Folding the log from its start up to there costs time in proportion to the log (4 s
+on a log of a million events); :class:`Checkpoints` keeps, in memory, a copy of the state every
+``every`` events and an index of each interaction's last offer, so the state before a
+decision is the nearest copy before it plus at most ``every`` events of the log.
+
+What a copy holds: what the rules of an explanation and the events after the copy read, not
+the whole state. The state keeps every interaction ever submitted, so a copy of it would grow
+with the log (and cost as much to decode); a copy keeps the *live* interactions (waiting,
+offered, connected, or held by an agent in wrap-up), every agent, the queues, timers, the
+matching arrays, the fairness ledger and the config in force. Finished interactions, the
+customer index and the command ids are left out: no explanation reads them, and no event after
+the copy changes them except a note added to an interaction that exited, for which the fold
+puts a placeholder in. ``tests/property/test_explain_checkpoints.py`` holds every explanation
+equal to the one of a full replay.
+
+The copies are pickled (in memory only, never stored or read from elsewhere): pickle copies
+the records' dicts, tuples and frozensets exactly and keeps shared objects shared, and the
+records themselves are written as their field values (the constructor rebuilds them).
+
+Cost: a copy costs about as much as folding a few dozen events per agent, so copies are taken
+every ``every`` events but never more often than every ``8 x (agents + live interactions)``
+events: the copies add at most a few per cent to a replay and much less to live commands.
+Memory: copies are kept up to ``max_bytes``; past that every other one is dropped (the
+spacing doubles), so memory stays bounded on any log and an explanation stays correct, only
+slower.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import io
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from operator import attrgetter
+from typing import Any
+
+import attrs
+import msgspec
+
+from ccrouter.config import RouterConfig
+from ccrouter.engine.records import Agent, Interaction
+from ccrouter.engine.routing.explain import Explanation, explain_decision
+from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.state import RouterState
+from ccrouter.errors import InvalidArgument
+from ccrouter.events import Event, InteractionOffered, InteractionQueued
+
+__all__ = ["Checkpoints", "Reader", "explain_interaction", "replay_before"]
+
+Reader = Callable[[int, int], Iterable[Event]]
+"""``read(start, stop)``: the log's events with ``start <= seq < stop``, in order
+(``EventLog.read``)."""
+
+EVERY = 512
+"""Default spacing of the copies, in events (the most events folded to explain a decision)."""
+MAX_BYTES = 256 << 20
+"""Default memory held by the copies before every other one is dropped."""
+PER_RECORD = 8
+"""Copies are never taken more often than every ``PER_RECORD`` events per agent and live
+interaction in the state (a copy's cost grows with them)."""
+
+# --- the copy codec ---------------------------------------------------------------------------
+
+_AGENT_FIELDS = tuple(f.name for f in attrs.fields(Agent) if f.init)
+_INTERACTION_FIELDS = tuple(f.name for f in attrs.fields(Interaction) if f.init)
+_agent_values = attrgetter(*_AGENT_FIELDS)
+_interaction_values = attrgetter(*_INTERACTION_FIELDS)
+
+
+def _agent(values: tuple[Any, ...]) -> Agent:
+    return Agent(*values)
+
+
+def _interaction(values: tuple[Any, ...]) -> Interaction:
+    # ``signature`` is derived from channel and skills by the constructor, as the state keeps it.
+    return Interaction(*values)
+
+
+_REDUCERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    Agent: lambda a: (_agent, (_agent_values(a),)),
+    Interaction: lambda i: (_interaction, (_interaction_values(i),)),
+}
+
+
+def _live(state: RouterState) -> dict[str, Interaction]:
+    """The interactions an explanation or a later event may read: waiting or offered (they
+    have a queue key), and every one an agent holds (connected, in wrap-up, consulted)."""
+    interactions = state.interactions
+    live = {iid: interactions[iid] for iid in state._keys}
+    for agent in state.agents.values():
+        for holder in (agent.offers, agent.connected, agent.wrapping, agent.consults):
+            for iid in holder:
+                if iid not in live:
+                    live[iid] = interactions[iid]
+    return live
+
+
+def _encode(state: RouterState, live: dict[str, Interaction]) -> bytes:
+    """The copy's bytes: ``state`` without its config, finished interactions, customer index
+    and command ids (see the module docstring)."""
+    copy = attrs.evolve(state)  # shallow: the pickler copies what it reaches, once
+    copy.config = None  # type: ignore[assignment]  # kept beside the bytes, by reference
+    copy.interactions = live
+    copy.customers = {}
+    copy.commands = {}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump(copy)
+    return buffer.getvalue()
+
+
+def _decode(config: RouterConfig, blob: bytes) -> RouterState:
+    state: RouterState = pickle.loads(blob)
+    state.config = config
+    return state
+
+
+def _placeholder(interaction_id: str) -> Interaction:
+    """A finished interaction left out of a copy, for an event that still names it (a note
+    added after it exited): the event changes only it, and nothing reads it."""
+    stub = Interaction(interaction_id, "", "", {}, 0.0, None, {}, 0.0, 0)
+    stub.status = "exited"
+    return stub
+
+
+def _placehold(state: RouterState, events: list[Event]) -> None:
+    """Put placeholders in ``state`` (a copy's) for the finished interactions that ``events``
+    name and the copy left out."""
+    known = state.interactions
+    new: set[str] = set()
+    for event in events:
+        iid = getattr(event, "interaction_id", None)
+        if iid is None or iid in known or iid in new:
+            continue
+        if type(event) is InteractionQueued:
+            new.add(iid)
+        else:
+            known[iid] = _placeholder(iid)
+
+
+# --- the checkpoints ----------------------------------------------------------------------------
+
+
+class Checkpoints:
+    """Copies of a router's state every ``every`` events, and each interaction's last offer.
+
+    The router feeds it: :meth:`fold` while it opens its log, :meth:`observe` after each
+    command; :meth:`state_before` then gives the state just before any event.
+
+    Args:
+        every: the spacing of the copies, in events (default :data:`EVERY`).
+        max_bytes: memory the copies may hold; past it, every other copy is dropped (default
+            :data:`MAX_BYTES`).
+        per_record: copies are at least this many events apart per agent and live
+            interaction of the state (default :data:`PER_RECORD`; 0: ``every`` only).
+
+    Raises:
+        InvalidArgument: ``every`` or ``max_bytes`` is not a positive integer, or
+            ``per_record`` not a non-negative one.
+    """
+
+    def __init__(
+        self,
+        *,
+        every: int | None = None,
+        max_bytes: int | None = None,
+        per_record: int | None = None,
+    ) -> None:
+        every = EVERY if every is None else every
+        max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+        per_record = PER_RECORD if per_record is None else per_record
+        for name, value, low in (
+            ("every", every, 1),
+            ("max_bytes", max_bytes, 1),
+            ("per_record", per_record, 0),
+        ):
+            if type(value) is not int or value < low:
+                msg = f"{name} must be an integer >= {low}, got {value!r}"
+                raise InvalidArgument(msg)
+        self.every = every
+        self.max_bytes = max_bytes
+        self.per_record = per_record
+        self._versions: list[int] = []
+        self._copies: dict[int, tuple[RouterConfig, bytes]] = {}
+        self._bytes = 0
+        self._offers: dict[str, int] = {}
+        self._indexed_from = 0
+        """Offers at or before this version are not in ``_offers`` (opened from a snapshot)."""
+        self._spacing = every
+        self._next = every
+
+    # --- recording ------------------------------------------------------------------------------
+
+    def fold(self, state: RouterState, events: Iterable[Event]) -> None:
+        """Fold ``events`` into ``state`` (as ``state.apply_many``), starting the record over
+        from ``state``'s version: copies on the way, and the offers indexed.
+
+        Raises:
+            InvalidArgument: an event's ``seq`` does not follow the one before (as
+                ``RouterState.apply_many``).
+        """
+        self._versions, self._copies, self._bytes = [], {}, 0
+        self._offers, self._indexed_from = {}, state.last_seq
+        self._spacing = self.every
+        self._take(state)
+        self._fold(state, iter(events), record_offers=True, placehold=False)
+
+    def observe(self, state: RouterState, events: Iterable[Event]) -> None:
+        """Record a command's ``events``, just applied to ``state``: index its offers, and
+        take a copy when one is due."""
+        offers = self._offers
+        for event in events:
+            if type(event) is InteractionOffered:
+                offers[event.interaction_id] = event.seq
+        if state.last_seq >= self._next:
+            self._take(state)
+
+    def _fold(
+        self, state: RouterState, events: Iterator[Event], *, record_offers: bool, placehold: bool
+    ) -> None:
+        """Fold ``events`` in chunks that end where copies are due; ``placehold``: ``state``
+        is a copy's (see :func:`_placehold`)."""
+        offers = self._offers
+        while True:
+            chunk = list(islice(events, max(1, self._next - state.last_seq)))
+            if not chunk:
+                return
+            if placehold:
+                _placehold(state, chunk)
+            state.apply_many(chunk)
+            if record_offers:
+                for event in chunk:
+                    if type(event) is InteractionOffered:
+                        offers[event.interaction_id] = event.seq
+            if state.last_seq >= self._next:
+                self._take(state)
+
+    def _take(self, state: RouterState) -> None:
+        live = _live(state)
+        version = state.last_seq
+        if version not in self._copies:
+            blob = _encode(state, live)
+            self._copies[version] = (state.config, blob)
+            bisect.insort(self._versions, version)
+            self._bytes += len(blob)
+            if self._bytes > self.max_bytes and len(self._versions) > 2:
+                self._thin()
+        spacing = max(self._spacing, self.per_record * (len(state.agents) + len(live)))
+        self._next = version + spacing
+
+    def _thin(self) -> None:
+        """Drop every other copy (keeping the first and the last): the spacing doubles."""
+        last = self._versions[-1]
+        keep = [v for k, v in enumerate(self._versions) if k % 2 == 0 or v == last]
+        for version in set(self._versions) - set(keep):
+            self._bytes -= len(self._copies.pop(version)[1])
+        self._versions = keep
+        self._spacing *= 2
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def last_offer(self, interaction_id: str, read: Reader) -> int | None:
+        """The ``seq`` of ``interaction_id``'s last offer (``None``: never offered). A router
+        opened from a snapshot indexed only the offers after it: the log before is read once,
+        on the first question about an interaction not found after it."""
+        seq = self._offers.get(interaction_id)
+        if seq is None and self._indexed_from:
+            earlier: dict[str, int] = {}
+            for event in read(1, self._indexed_from + 1):
+                if type(event) is InteractionOffered:
+                    earlier[event.interaction_id] = event.seq
+            earlier.update(self._offers)  # an offer after the snapshot is the later one
+            self._offers, self._indexed_from = earlier, 0
+            seq = earlier.get(interaction_id)
+        return seq
+
+    def state_before(self, seq: int, read: Reader, fresh: Callable[[], RouterState]) -> RouterState:
+        """A state as it was just before event ``seq`` (``last_seq == seq - 1``), with the
+        live interactions only (see the module docstring): the nearest copy before it, plus
+        the events after the copy. Before the first copy (a router opened from a snapshot
+        copies from there on), the events are folded from ``fresh()`` (a state at version 0),
+        taking copies on the way for the next time."""
+        target = seq - 1
+        collecting = gc.isenabled()
+        gc.disable()  # many long-lived objects, no cycles (as in a replay)
+        try:
+            k = bisect.bisect_right(self._versions, target) - 1
+            if k >= 0:
+                start = self._versions[k]
+                state = _decode(*self._copies[start])
+                events = list(read(start + 1, seq))
+                _placehold(state, events)
+                state.apply_many(events)
+                return state
+            # Before the first copy (the router opened from a snapshot): fold from the start
+            # once, taking copies on the way for the next time.
+            state, saved = fresh(), self._next
+            self._next = self._spacing
+            try:
+                self._fold(state, iter(read(1, seq)), record_offers=False, placehold=False)
+            finally:
+                self._next = saved
+            return state
+        finally:
+            if collecting:
+                gc.enable()
+
+    def describe(self) -> dict[str, int]:
+        """What the checkpoints hold: ``copies``, their ``bytes``, the ``spacing`` in events
+        and the interactions whose last offer is ``indexed``."""
+        return {
+            "copies": len(self._versions),
+            "bytes": self._bytes,
+            "spacing": self._spacing,
+            "indexed": len(self._offers),
+        }
+
+
+# --- explaining -------------------------------------------------------------------------------
+
+
+def explain_interaction(
+    state: RouterState,
+    interaction: Interaction,
+    offer_seq: int | None,
+    read: Reader,
+    before: Callable[[int], RouterState],
+) -> Explanation:
+    """Explain ``interaction``'s last decision (see :meth:`ccrouter.router.Router.explain`).
+
+    Args:
+        state: the router's current state (for an interaction never offered: why nobody
+            can take it now).
+        interaction: the interaction, as ``state`` holds it.
+        offer_seq: the ``seq`` of its last offer (``None``: never offered).
+        read: the log's reader.
+        before: the state just before an event ``seq`` (``last_seq == seq - 1``):
+            :meth:`Checkpoints.state_before`, or a fold of the log from its start.
+
+    Returns:
+        The explanation, the same whichever ``before`` gives the state.
+    """
+    if offer_seq is None:
+        return explain_decision(state, interaction, state.now, None)
+    decision = next(iter(read(offer_seq, offer_seq + 1)))
+    assert isinstance(decision, InteractionOffered)
+    iid = interaction.interaction_id
+    if decision.batch_seq is not msgspec.UNSET:
+        # A batch step's decision: solved again from the state before its first offer.
+        start = before(decision.batch_seq)
+        return explain_batch(
+            start,
+            start.interactions[iid],
+            decision.at,
+            offer_seq,
+            chosen=decision.agent_id,
+            batch_seq=decision.batch_seq,
+        )
+    prior = before(offer_seq)
+    return explain_decision(
+        prior, prior.interactions[iid], decision.at, offer_seq, chosen=decision.agent_id
+    )
+
+
+def replay_before(config: RouterConfig, read: Reader) -> Callable[[int], RouterState]:
+    """``before`` for :func:`explain_interaction` that folds the log from its start (from a
+    state of ``config``): what ``explain`` did before checkpoints, and the reference the
+    checkpoints are tested against. O(seq) per call."""
+
+    def before(seq: int) -> RouterState:
+        state = RouterState(config)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            state.apply_many(read(1, seq))
+        finally:
+            if collecting:
+                gc.enable()
+        return state
+
+    return before
