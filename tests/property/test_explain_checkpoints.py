@@ -17,7 +17,6 @@ from typing import Any
 from unittest import mock
 
 import hypothesis.strategies as st
-import msgspec
 import pytest
 from hypothesis import given, settings
 from test_replay_arrays import (
@@ -143,6 +142,7 @@ def assert_all_equal(router: Router, config: RouterConfig) -> int:
     ),
     history=steps,
     every=st.integers(1, 7),
+    open_factor=st.integers(1, 4),
     max_bytes=st.sampled_from([1 << 30, 3000]),
     cut=st.integers(0, 60),
 )
@@ -156,6 +156,7 @@ def test_explain_from_checkpoints_equals_full_replay(
     team: list[tuple[dict[str, int], dict[str, int]]],
     history: list[tuple[tuple[Any, ...], float]],
     every: int,
+    open_factor: int,
     max_bytes: int,
     cut: int,
 ) -> None:
@@ -169,6 +170,7 @@ def test_explain_from_checkpoints_equals_full_replay(
         mock.patch.object(checkpoints, "EVERY", every),
         mock.patch.object(checkpoints, "PER_RECORD", 0),
         mock.patch.object(checkpoints, "MAX_BYTES", max_bytes),
+        mock.patch.object(checkpoints, "OPEN_FACTOR", open_factor),
     ):
         log = MemoryEventLog()
         store = MemorySnapshotStore()
@@ -184,7 +186,9 @@ def test_explain_from_checkpoints_equals_full_replay(
                 live.snapshot()
         live.advance(at=at + 5)  # exits and timeouts fire
         assert_all_equal(live, config)
-        assert_all_equal(Router(config, log=log, backend="python"), config)  # reopened
+        reopened = Router(config, log=log, backend="python")
+        assert_all_equal(reopened, config)
+        assert_all_equal(reopened, config)  # again, from the copies filled in
         if store.load() is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", SnapshotWarning)
@@ -247,7 +251,8 @@ def test_a_copy_leaves_finished_work_out() -> None:
 
 def test_explain_after_a_reopen_does_not_fold_the_log_again() -> None:
     """A router opened on a long log explains from its copies: the state before a decision
-    is a copy plus at most ``every`` events (counted through the reader)."""
+    is a copy plus at most one sparse stretch the first time (which fills in dense copies),
+    then at most one dense stretch (events counted through the reader)."""
     router = Router(backend="python")
     for a in ("ann", "bob"):
         router.login(a, skills={"x": 1}, at=0)
@@ -266,10 +271,17 @@ def test_explain_after_a_reopen_does_not_fold_the_log_again() -> None:
         counted.append(len(events))
         return iter(events)
 
+    def never() -> Any:
+        raise AssertionError("folded from the log's start")
+
     cp = reopened._checkpoints
-    seq = cp.last_offer("c1500", counting)
+    assert cp.describe()["sparse"] >= 1
+    seq = cp.last_offer("c2500", counting)
     assert seq is not None
-    state = cp.state_before(seq, counting, lambda: msgspec.UNSET)  # type: ignore[arg-type,return-value]
-    assert state.last_seq == seq - 1
-    assert sum(counted) <= max(cp.every, cp.describe()["spacing"]) + 1
-    assert reopened.explain("c1500") == router.explain("c1500")
+    gap = max(cp.every, cp.per_record * 4)
+    assert cp.state_before(seq, counting, never).last_seq == seq - 1
+    assert sum(counted) <= cp.open_factor * gap + 1
+    counted.clear()
+    assert cp.state_before(seq, counting, never).last_seq == seq - 1
+    assert sum(counted) <= gap + 1
+    assert reopened.explain("c2500") == router.explain("c2500")

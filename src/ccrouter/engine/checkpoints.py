@@ -35,9 +35,10 @@ import gc
 import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator
+from copy import copy as copy_of
 from itertools import islice
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import msgspec
@@ -63,6 +64,9 @@ MAX_BYTES = 256 << 20
 PER_RECORD = 8
 """Copies are never taken more often than every ``PER_RECORD`` events per agent and live
 interaction in the state (a copy's cost grows with them)."""
+
+OPEN_FACTOR = 8
+"""Copies taken while a router opens its log are this many times sparser."""
 
 # --- the copy codec ---------------------------------------------------------------------------
 
@@ -106,6 +110,8 @@ def _encode(state: RouterState, live: dict[str, Interaction]) -> bytes:
     copy = attrs.evolve(state)  # shallow: the pickler copies what it reaches, once
     copy.config = None  # type: ignore[assignment]  # kept beside the bytes, by reference
     copy.interactions = live
+    copy.table = table = copy_of(state.table)
+    table._requirements = {}  # a cache of the kernel's, refilled on use
     copy.customers = {}
     copy.commands = {}
     buffer = io.BytesIO()
@@ -147,11 +153,24 @@ def _placehold(state: RouterState, events: list[Event]) -> None:
 # --- the checkpoints ----------------------------------------------------------------------------
 
 
+class _Copy(NamedTuple):
+    config: RouterConfig
+    blob: bytes
+    gap: int
+    """Events to the next copy, at the dense spacing."""
+    sparse: bool
+    """Taken while the router opened: the next copy is ``OPEN_FACTOR`` gaps away."""
+
+
 class Checkpoints:
     """Copies of a router's state every ``every`` events, and each interaction's last offer.
 
     The router feeds it: :meth:`fold` while it opens its log, :meth:`observe` after each
     command; :meth:`state_before` then gives the state just before any event.
+
+    While the router opens its log, copies are ``open_factor`` times sparser (a replay's
+    events cost less than commands, so a copy weighs more there); the first explanation
+    within such a stretch folds it once and fills in the dense copies.
 
     Args:
         every: the spacing of the copies, in events (default :data:`EVERY`).
@@ -159,10 +178,12 @@ class Checkpoints:
             :data:`MAX_BYTES`).
         per_record: copies are at least this many events apart per agent and live
             interaction of the state (default :data:`PER_RECORD`; 0: ``every`` only).
+        open_factor: how much sparser the copies taken while opening are (default
+            :data:`OPEN_FACTOR`).
 
     Raises:
-        InvalidArgument: ``every`` or ``max_bytes`` is not a positive integer, or
-            ``per_record`` not a non-negative one.
+        InvalidArgument: ``every``, ``max_bytes`` or ``open_factor`` is not a positive
+            integer, or ``per_record`` not a non-negative one.
     """
 
     def __init__(
@@ -171,14 +192,17 @@ class Checkpoints:
         every: int | None = None,
         max_bytes: int | None = None,
         per_record: int | None = None,
+        open_factor: int | None = None,
     ) -> None:
         every = EVERY if every is None else every
         max_bytes = MAX_BYTES if max_bytes is None else max_bytes
         per_record = PER_RECORD if per_record is None else per_record
+        open_factor = OPEN_FACTOR if open_factor is None else open_factor
         for name, value, low in (
             ("every", every, 1),
             ("max_bytes", max_bytes, 1),
             ("per_record", per_record, 0),
+            ("open_factor", open_factor, 1),
         ):
             if type(value) is not int or value < low:
                 msg = f"{name} must be an integer >= {low}, got {value!r}"
@@ -186,20 +210,23 @@ class Checkpoints:
         self.every = every
         self.max_bytes = max_bytes
         self.per_record = per_record
+        self.open_factor = open_factor
         self._versions: list[int] = []
-        self._copies: dict[int, tuple[RouterConfig, bytes]] = {}
+        self._copies: dict[int, _Copy] = {}
         self._bytes = 0
         self._offers: dict[str, int] = {}
         self._indexed_from = 0
         """Offers at or before this version are not in ``_offers`` (opened from a snapshot)."""
         self._spacing = every
+        """The least spacing (doubled each time copies are dropped)."""
+        self._factor = 1
         self._next = every
 
     # --- recording ------------------------------------------------------------------------------
 
     def fold(self, state: RouterState, events: Iterable[Event]) -> None:
         """Fold ``events`` into ``state`` (as ``state.apply_many``), starting the record over
-        from ``state``'s version: copies on the way, and the offers indexed.
+        from ``state``'s version: sparse copies on the way, and the offers indexed.
 
         Raises:
             InvalidArgument: an event's ``seq`` does not follow the one before (as
@@ -207,9 +234,15 @@ class Checkpoints:
         """
         self._versions, self._copies, self._bytes = [], {}, 0
         self._offers, self._indexed_from = {}, state.last_seq
-        self._spacing = self.every
-        self._take(state)
-        self._fold(state, iter(events), record_offers=True, placehold=False)
+        self._spacing, self._factor = self.every, self.open_factor
+        try:
+            self._take(state)
+            self._fold(state, iter(events), record_offers=True, placehold=False)
+        finally:
+            self._factor = 1
+            if self._versions:  # live commands take dense copies from here on
+                last = self._copies[self._versions[-1]]
+                self._next = self._versions[-1] + last.gap
 
     def observe(self, state: RouterState, events: Iterable[Event]) -> None:
         """Record a command's ``events``, just applied to ``state``: index its offers, and
@@ -244,24 +277,26 @@ class Checkpoints:
     def _take(self, state: RouterState) -> None:
         live = _live(state)
         version = state.last_seq
+        gap = max(self._spacing, self.per_record * (len(state.agents) + len(live)))
         if version not in self._copies:
             blob = _encode(state, live)
-            self._copies[version] = (state.config, blob)
+            self._copies[version] = _Copy(state.config, blob, gap, self._factor > 1)
             bisect.insort(self._versions, version)
             self._bytes += len(blob)
             if self._bytes > self.max_bytes and len(self._versions) > 2:
                 self._thin()
-        spacing = max(self._spacing, self.per_record * (len(state.agents) + len(live)))
-        self._next = version + spacing
+        self._next = version + gap * self._factor
 
     def _thin(self) -> None:
         """Drop every other copy (keeping the first and the last): the spacing doubles."""
         last = self._versions[-1]
         keep = [v for k, v in enumerate(self._versions) if k % 2 == 0 or v == last]
         for version in set(self._versions) - set(keep):
-            self._bytes -= len(self._copies.pop(version)[1])
+            self._bytes -= len(self._copies.pop(version).blob)
         self._versions = keep
         self._spacing *= 2
+        for version in keep:  # dropped copies are not filled in again
+            self._copies[version] = self._copies[version]._replace(sparse=False)
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -283,27 +318,32 @@ class Checkpoints:
     def state_before(self, seq: int, read: Reader, fresh: Callable[[], RouterState]) -> RouterState:
         """A state as it was just before event ``seq`` (``last_seq == seq - 1``), with the
         live interactions only (see the module docstring): the nearest copy before it, plus
-        the events after the copy. Before the first copy (a router opened from a snapshot
-        copies from there on), the events are folded from ``fresh()`` (a state at version 0),
-        taking copies on the way for the next time."""
+        the events after the copy.
+
+        Far from a dense copy (before the first copy of a router opened from a snapshot, or
+        in a sparse stretch taken while opening), the events are folded from ``fresh()`` (a
+        state at version 0) or the sparse copy, taking dense copies on the way for the next
+        time."""
         target = seq - 1
         collecting = gc.isenabled()
         gc.disable()  # many long-lived objects, no cycles (as in a replay)
         try:
             k = bisect.bisect_right(self._versions, target) - 1
-            if k >= 0:
+            if k < 0:
+                state, start, gap, fill = fresh(), 0, self._spacing, True
+            else:
                 start = self._versions[k]
-                state = _decode(*self._copies[start])
+                copy = self._copies[start]
+                state, gap = _decode(copy.config, copy.blob), copy.gap
+                fill = copy.sparse and target - start > gap
+            if not fill:
                 events = list(read(start + 1, seq))
                 _placehold(state, events)
                 state.apply_many(events)
                 return state
-            # Before the first copy (the router opened from a snapshot): fold from the start
-            # once, taking copies on the way for the next time.
-            state, saved = fresh(), self._next
-            self._next = self._spacing
+            saved, self._next = self._next, start + gap
             try:
-                self._fold(state, iter(read(1, seq)), record_offers=False, placehold=False)
+                self._fold(state, iter(read(start + 1, seq)), record_offers=False, placehold=k >= 0)
             finally:
                 self._next = saved
             return state
@@ -312,10 +352,12 @@ class Checkpoints:
                 gc.enable()
 
     def describe(self) -> dict[str, int]:
-        """What the checkpoints hold: ``copies``, their ``bytes``, the ``spacing`` in events
-        and the interactions whose last offer is ``indexed``."""
+        """What the checkpoints hold: ``copies`` (``sparse`` of them taken while opening),
+        their ``bytes``, the least ``spacing`` in events and the interactions whose last offer
+        is ``indexed``."""
         return {
             "copies": len(self._versions),
+            "sparse": sum(1 for c in self._copies.values() if c.sparse),
             "bytes": self._bytes,
             "spacing": self._spacing,
             "indexed": len(self._offers),
