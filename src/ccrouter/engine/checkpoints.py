@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import bisect
 import gc
-import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from copy import copy as copy_of
@@ -114,11 +113,18 @@ def _encode(state: RouterState, live: dict[str, Interaction]) -> bytes:
     table._requirements = {}  # a cache of the kernel's, refilled on use
     copy.customers = {}
     copy.commands = {}
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    parts: list[bytes] = []
+    pickler = pickle.Pickler(_Sink(parts), protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _REDUCERS
     pickler.dump(copy)
-    return buffer.getvalue()
+    return b"".join(parts)
+
+
+class _Sink:
+    """Where the pickler writes: the parts, joined afterwards (a buffer in memory)."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.write = parts.append
 
 
 def _decode(config: RouterConfig, blob: bytes) -> RouterState:
