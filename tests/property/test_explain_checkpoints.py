@@ -33,7 +33,7 @@ from test_replay_arrays import (
 
 from ccrouter import Router, RouterConfig
 from ccrouter.engine import checkpoints
-from ccrouter.engine.checkpoints import explain_interaction, replay_before
+from ccrouter.engine.checkpoints import explain_events, explain_interaction, replay_before
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.snapshot import MemorySnapshotStore, SnapshotWarning
 from ccrouter.errors import CCRouterError
@@ -121,10 +121,15 @@ def reference(router: Router, config: RouterConfig, interaction_id: str) -> Expl
 
 
 def assert_all_equal(router: Router, config: RouterConfig) -> int:
+    """Every interaction's explanation equals the reference, from the router and from the
+    whole log in memory (the CLI's path); returns how many were batch decisions."""
     batch = 0
+    events = list(router.log.read())
     for iid in list(router.state.interactions):
         fast = router.explain(iid)
         assert fast == reference(router, config, iid), iid
+        logged = explain_events(events, iid, config)
+        assert logged == (None if fast.decision_seq is None else fast), iid
         batch += fast.batch is not None
     return batch
 

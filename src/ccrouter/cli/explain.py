@@ -16,6 +16,7 @@ from ccrouter.cli._group import main
 from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, table_lines
 from ccrouter.config import RouterConfig
+from ccrouter.engine.checkpoints import explain_events
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
 from ccrouter.router import Router
@@ -97,8 +98,11 @@ def explain(log: Path, interaction_id: str, config_path: Path | None, stream: st
     try:
         config = RouterConfig.from_toml(config_path) if config_path is not None else None
         with open_events(log, stream=stream) as events:
-            router = Router.replay(list(events), config, backend="python")
-        explanation = router.explain(interaction_id)
+            logged = list(events)
+        # Folds the log only up to the decision; never offered: the state at the log's end.
+        explanation = explain_events(logged, interaction_id, config)
+        if explanation is None:
+            explanation = Router.replay(logged, config, backend="python").explain(interaction_id)
     except CCRouterError as exc:
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
     click.echo(format_explanation(explanation))

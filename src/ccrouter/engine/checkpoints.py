@@ -33,8 +33,7 @@ from __future__ import annotations
 import bisect
 import gc
 import pickle
-from collections.abc import Callable, Iterable, Iterator
-from copy import copy as copy_of
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -43,6 +42,7 @@ import attrs
 import msgspec
 
 from ccrouter.config import RouterConfig
+from ccrouter.engine.agent_table import AgentTable
 from ccrouter.engine.records import Agent, Interaction
 from ccrouter.engine.routing.explain import Explanation, explain_decision
 from ccrouter.engine.routing.explain_batch import explain_batch
@@ -50,17 +50,24 @@ from ccrouter.engine.state import RouterState
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import Event, InteractionOffered, InteractionQueued
 
-__all__ = ["Checkpoints", "Reader", "explain_interaction", "replay_before"]
+__all__ = [
+    "Checkpoints",
+    "Reader",
+    "explain_events",
+    "explain_interaction",
+    "explain_offer",
+    "replay_before",
+]
 
 Reader = Callable[[int, int], Iterable[Event]]
 """``read(start, stop)``: the log's events with ``start <= seq < stop``, in order
 (``EventLog.read``)."""
 
-EVERY = 512
+EVERY = 2048
 """Default spacing of the copies, in events (the most events folded to explain a decision)."""
 MAX_BYTES = 256 << 20
 """Default memory held by the copies before every other one is dropped."""
-PER_RECORD = 8
+PER_RECORD = 16
 """Copies are never taken more often than every ``PER_RECORD`` events per agent and live
 interaction in the state (a copy's cost grows with them)."""
 
@@ -84,10 +91,25 @@ def _interaction(values: tuple[Any, ...]) -> Interaction:
     return Interaction(*values)
 
 
+def _table(fields: dict[str, Any]) -> AgentTable:
+    table = AgentTable.__new__(AgentTable)
+    table.__dict__.update(fields)
+    table._requirements = {}  # the kernel's cache of requirement rows, refilled on use
+    return table
+
+
 _REDUCERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     Agent: lambda a: (_agent, (_agent_values(a),)),
     Interaction: lambda i: (_interaction, (_interaction_values(i),)),
+    AgentTable: lambda t: (
+        _table,
+        ({k: v for k, v in t.__dict__.items() if k != "_requirements"},),
+    ),
 }
+_STATE_FIELDS = tuple(f.name for f in attrs.fields(RouterState))
+_LEFT_OUT: dict[str, Any] = {"config": None, "customers": {}, "commands": {}}
+"""What a copy leaves out of the state: the config (kept beside the bytes, by reference), the
+customer index and the command ids (finished interactions: see :func:`_live`)."""
 
 
 def _live(state: RouterState) -> dict[str, Interaction]:
@@ -104,19 +126,16 @@ def _live(state: RouterState) -> dict[str, Interaction]:
 
 
 def _encode(state: RouterState, live: dict[str, Interaction]) -> bytes:
-    """The copy's bytes: ``state`` without its config, finished interactions, customer index
-    and command ids (see the module docstring)."""
-    copy = attrs.evolve(state)  # shallow: the pickler copies what it reaches, once
-    copy.config = None  # type: ignore[assignment]  # kept beside the bytes, by reference
-    copy.interactions = live
-    copy.table = table = copy_of(state.table)
-    table._requirements = {}  # a cache of the kernel's, refilled on use
-    copy.customers = {}
-    copy.commands = {}
+    """The copy's bytes: ``state``'s fields with the live interactions only and without
+    what :data:`_LEFT_OUT` names (see the module docstring)."""
+    fields = [
+        live if name == "interactions" else _LEFT_OUT.get(name, getattr(state, name))
+        for name in _STATE_FIELDS
+    ]
     parts: list[bytes] = []
     pickler = pickle.Pickler(_Sink(parts), protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _REDUCERS
-    pickler.dump(copy)
+    pickler.dump(fields)
     return b"".join(parts)
 
 
@@ -128,7 +147,9 @@ class _Sink:
 
 
 def _decode(config: RouterConfig, blob: bytes) -> RouterState:
-    state: RouterState = pickle.loads(blob)
+    state = RouterState.__new__(RouterState)
+    for name, value in zip(_STATE_FIELDS, pickle.loads(blob), strict=True):
+        object.__setattr__(state, name, value)
     state.config = config
     return state
 
@@ -285,7 +306,13 @@ class Checkpoints:
         version = state.last_seq
         gap = max(self._spacing, self.per_record * (len(state.agents) + len(live)))
         if version not in self._copies:
-            blob = _encode(state, live)
+            collecting = gc.isenabled()
+            gc.disable()  # its objects are gone when it returns: no collection for them
+            try:
+                blob = _encode(state, live)
+            finally:
+                if collecting:
+                    gc.enable()
             self._copies[version] = _Copy(state.config, blob, gap, self._factor > 1)
             bisect.insort(self._versions, version)
             self._bytes += len(blob)
@@ -396,15 +423,22 @@ def explain_interaction(
     """
     if offer_seq is None:
         return explain_decision(state, interaction, state.now, None)
+    return explain_offer(interaction.interaction_id, offer_seq, read, before)
+
+
+def explain_offer(
+    interaction_id: str, offer_seq: int, read: Reader, before: Callable[[int], RouterState]
+) -> Explanation:
+    """Explain the offer of ``interaction_id`` that is event ``offer_seq`` (arguments as for
+    :func:`explain_interaction`)."""
     decision = next(iter(read(offer_seq, offer_seq + 1)))
     assert isinstance(decision, InteractionOffered)
-    iid = interaction.interaction_id
     if decision.batch_seq is not msgspec.UNSET:
         # A batch step's decision: solved again from the state before its first offer.
         start = before(decision.batch_seq)
         return explain_batch(
             start,
-            start.interactions[iid],
+            start.interactions[interaction_id],
             decision.at,
             offer_seq,
             chosen=decision.agent_id,
@@ -412,8 +446,35 @@ def explain_interaction(
         )
     prior = before(offer_seq)
     return explain_decision(
-        prior, prior.interactions[iid], decision.at, offer_seq, chosen=decision.agent_id
+        prior, prior.interactions[interaction_id], decision.at, offer_seq, chosen=decision.agent_id
     )
+
+
+def explain_events(
+    events: Sequence[Event], interaction_id: str, config: RouterConfig | None = None
+) -> Explanation | None:
+    """Explain ``interaction_id``'s last offer in a whole log held in memory (``events``,
+    from ``seq`` 1 on, under ``config``: default ``RouterConfig()``), folding the log only up
+    to that decision (what ``ccrouter explain`` does: a process that explains once needs no
+    copies). ``None`` when the log has no offer of it (the caller explains the current
+    state, or reports an unknown interaction).
+    """
+    offer = next(
+        (
+            e
+            for e in reversed(events)
+            if type(e) is InteractionOffered and e.interaction_id == interaction_id
+        ),
+        None,
+    )
+    if offer is None or events[offer.seq - 1] is not offer:
+        return None
+
+    def read(start: int, stop: int) -> Iterable[Event]:
+        return events[start - 1 : stop - 1]
+
+    before = replay_before(RouterConfig() if config is None else config, read)
+    return explain_offer(interaction_id, offer.seq, read, before)
 
 
 def replay_before(config: RouterConfig, read: Reader) -> Callable[[int], RouterState]:
