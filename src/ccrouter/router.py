@@ -569,7 +569,7 @@ class Router:
 
         The state just before that decision is rebuilt from the log and the rules are
         evaluated again in plain Python; the rebuild starts from the nearest of the copies
-        the router keeps every few hundred events (:mod:`ccrouter.engine.checkpoints`), so it
+        the router keeps every couple of thousand events (:mod:`ccrouter.engine.checkpoints`), so it
         costs milliseconds whatever the log's length. A decision of a batch step (``match``)
         is explained as the step made it (``Explanation.batch``): the step is solved again
         from the state before its first offer. For an interaction never offered, the

@@ -3,8 +3,8 @@
 An explanation (:mod:`ccrouter.engine.routing.explain`) needs the state just before the
 decision. Folding the log from its start up to there costs time in proportion to the log (4 s
 on a log of a million events); :class:`Checkpoints` keeps, in memory, a copy of the state every
-``every`` events and an index of each interaction's last offer, so the state before a
-decision is the nearest copy before it plus at most ``every`` events of the log.
+``every`` events or so and an index of each interaction's last offer, so the state before a
+decision is the nearest copy before it plus the few events after it.
 
 What a copy holds: what the rules of an explanation and the events after the copy read, not
 the whole state. The state keeps every interaction ever submitted, so a copy of it would grow
@@ -20,12 +20,13 @@ The copies are pickled (in memory only, never stored or read from elsewhere): pi
 the records' dicts, tuples and frozensets exactly and keeps shared objects shared, and the
 records themselves are written as their field values (the constructor rebuilds them).
 
-Cost: a copy costs about as much as folding a few dozen events per agent, so copies are taken
-every ``every`` events but never more often than every ``8 x (agents + live interactions)``
-events: the copies add at most a few per cent to a replay and much less to live commands.
-Memory: copies are kept up to ``max_bytes``; past that every other one is dropped (the
-spacing doubles), so memory stays bounded on any log and an explanation stays correct, only
-slower.
+Cost: a copy costs about as much as a command per agent or live interaction, so copies are
+taken every ``every`` events but never more often than every ``PER_RECORD x (agents + live
+interactions)`` events (about 1 % of live commands). While a router opens its log they are
+``OPEN_FACTOR`` times sparser (a replayed event costs a fraction of a command); the first
+explanation in such a stretch folds it once and fills in the dense copies. Memory: copies are
+kept up to ``max_bytes``; past that every other one is dropped (the spacing doubles), so memory
+stays bounded on any log and an explanation stays correct, only slower.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ Reader = Callable[[int, int], Iterable[Event]]
 
 EVERY = 2048
 """Default spacing of the copies, in events (the most events folded to explain a decision)."""
-MAX_BYTES = 256 << 20
+MAX_BYTES = 64 << 20
 """Default memory held by the copies before every other one is dropped."""
 PER_RECORD = 16
 """Copies are never taken more often than every ``PER_RECORD`` events per agent and live
