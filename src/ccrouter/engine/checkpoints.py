@@ -247,8 +247,8 @@ class Checkpoints:
         """Offers at or before this version are not in ``_offers`` (opened from a snapshot)."""
         self._spacing = every
         """The least spacing (doubled each time copies are dropped)."""
-        self._factor = 1
         self._next = every
+        """The version the next copy of a live command is due at."""
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -262,15 +262,11 @@ class Checkpoints:
         """
         self._versions, self._copies, self._bytes = [], {}, 0
         self._offers, self._indexed_from = {}, state.last_seq
-        self._spacing, self._factor = self.every, self.open_factor
-        try:
-            self._take(state)
-            self._fold(state, iter(events), record_offers=True, placehold=False)
-        finally:
-            self._factor = 1
-            if self._versions:  # live commands take dense copies from here on
-                last = self._copies[self._versions[-1]]
-                self._next = self._versions[-1] + last.gap
+        self._spacing = self.every
+        due = self._take(state, self.open_factor)
+        self._fold(state, iter(events), due, factor=self.open_factor, record_offers=True)
+        last = self._versions[-1]  # live commands take dense copies from here on
+        self._next = last + self._copies[last].gap
 
     def observe(self, state: RouterState, events: Iterable[Event]) -> None:
         """Record a command's ``events``, just applied to ``state``: index its offers, and
@@ -280,16 +276,24 @@ class Checkpoints:
             if type(event) is InteractionOffered:
                 offers[event.interaction_id] = event.seq
         if state.last_seq >= self._next:
-            self._take(state)
+            self._next = self._take(state, 1)
 
     def _fold(
-        self, state: RouterState, events: Iterator[Event], *, record_offers: bool, placehold: bool
+        self,
+        state: RouterState,
+        events: Iterator[Event],
+        due: int,
+        *,
+        factor: int,
+        record_offers: bool = False,
+        placehold: bool = False,
     ) -> None:
-        """Fold ``events`` in chunks that end where copies are due; ``placehold``: ``state``
-        is a copy's (see :func:`_placehold`)."""
+        """Fold ``events`` in chunks that end where copies are due (the first at ``due``,
+        then ``factor`` gaps apart); ``placehold``: ``state`` is a copy's (see
+        :func:`_placehold`)."""
         offers = self._offers
         while True:
-            chunk = list(islice(events, max(1, self._next - state.last_seq)))
+            chunk = list(islice(events, max(1, due - state.last_seq)))
             if not chunk:
                 return
             if placehold:
@@ -299,10 +303,12 @@ class Checkpoints:
                 for event in chunk:
                     if type(event) is InteractionOffered:
                         offers[event.interaction_id] = event.seq
-            if state.last_seq >= self._next:
-                self._take(state)
+            if state.last_seq >= due:
+                due = self._take(state, factor)
 
-    def _take(self, state: RouterState) -> None:
+    def _take(self, state: RouterState, factor: int) -> int:
+        """Copy ``state`` (unless a copy of its version is kept); return the version the next
+        copy is due at, ``factor`` gaps on."""
         live = _live(state)
         version = state.last_seq
         gap = max(self._spacing, self.per_record * (len(state.agents) + len(live)))
@@ -314,12 +320,12 @@ class Checkpoints:
             finally:
                 if collecting:
                     gc.enable()
-            self._copies[version] = _Copy(state.config, blob, gap, self._factor > 1)
+            self._copies[version] = _Copy(state.config, blob, gap, factor > 1)
             bisect.insort(self._versions, version)
             self._bytes += len(blob)
             if self._bytes > self.max_bytes and len(self._versions) > 2:
                 self._thin()
-        self._next = version + gap * self._factor
+        return version + gap * factor
 
     def _thin(self) -> None:
         """Drop every other copy (keeping the first and the last): the spacing doubles."""
@@ -375,11 +381,7 @@ class Checkpoints:
                 _placehold(state, events)
                 state.apply_many(events)
                 return state
-            saved, self._next = self._next, start + gap
-            try:
-                self._fold(state, iter(read(start + 1, seq)), record_offers=False, placehold=k >= 0)
-            finally:
-                self._next = saved
+            self._fold(state, iter(read(start + 1, seq)), start + gap, factor=1, placehold=k >= 0)
             return state
         finally:
             if collecting:
