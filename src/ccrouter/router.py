@@ -585,7 +585,7 @@ class Router:
         return explain_interaction(
             self._state,
             interaction,
-            self._checkpoints.last_offer(interaction_id, read),
+            self._checkpoints.last_offer(interaction, read),
             read,
             lambda seq: self._checkpoints.state_before(
                 seq, read, lambda: RouterState(self._base_config)
@@ -692,7 +692,7 @@ class Router:
             except BaseException:
                 self._rebuild(now)
                 raise
-            self._checkpoints.observe(self._state, events)
+            self._checkpoints.observe(self._state)
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return events

@@ -281,7 +281,7 @@ def test_explain_after_a_reopen_does_not_fold_the_log_again() -> None:
 
     cp = reopened._checkpoints
     assert cp.describe()["sparse"] >= 1
-    seq = cp.last_offer("c2500", counting)
+    seq = cp.last_offer(reopened.state.interactions["c2500"], counting)
     assert seq is not None
     gap = max(cp.every, cp.per_record * 4)
     assert cp.state_before(seq, counting, never).last_seq == seq - 1

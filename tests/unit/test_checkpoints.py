@@ -53,7 +53,7 @@ def test_memory_stays_under_the_bound_and_explanations_stay_right() -> None:
     assert described["bytes"] <= 20_000 + biggest
     before = replay_before(reopened.base_config, log.read)
     for iid in ("c5", "c300", "c598"):
-        seq = checkpoints.last_offer(iid, log.read)
+        seq = checkpoints.last_offer(reopened.state.interactions[iid], log.read)
         assert seq is not None
         fast = checkpoints.state_before(seq, log.read, _never)
         slow = before(seq)
@@ -61,9 +61,36 @@ def test_memory_stays_under_the_bound_and_explanations_stay_right() -> None:
         assert reopened.explain(iid) == router.explain(iid)
 
 
-def test_a_live_router_copies_as_it_goes_and_indexes_every_offer() -> None:
+def test_a_live_router_copies_as_it_goes_and_records_last_offers() -> None:
     router = _busy_router(1500)
     described = router._checkpoints.describe()
     assert described["copies"] >= 2  # the opening one and at least one from commands
     assert described["sparse"] == 1  # only the opening copy (of the empty log)
-    assert described["indexed"] == 1500
+    offers = {e.interaction_id: e.seq for e in router.events if e.kind == "interaction_offered"}
+    assert {i: x.offer_seq for i, x in router.state.interactions.items()} == offers
+
+
+def test_a_snapshot_without_last_offers_reads_them_from_the_log_once() -> None:
+    """A snapshot written before records kept ``offer_seq`` restores it as ``None``: the
+    offers up to the snapshot are read from the log (once), and explanations stay right."""
+    from ccrouter.engine.snapshot import MemorySnapshotStore
+
+    live = _busy_router(300)
+    store = MemorySnapshotStore()
+    log = live.log
+    opened = Router(log=log, snapshots=store, backend="python")
+    version = opened.snapshot()
+    restored = Router(log=log, snapshots=store, backend="python")
+    for interaction in restored.state.interactions.values():
+        interaction.offer_seq = None  # as an older snapshot decodes
+    reads: list[tuple[int, int | None]] = []
+    read = log.read
+
+    def counting(start: int, stop: int | None = None) -> Any:
+        reads.append((start, stop))
+        return read(start, stop)
+
+    restored._log.read = counting  # type: ignore[method-assign]
+    for iid in ("c1", "c150", "c299"):
+        assert restored.explain(iid) == live.explain(iid)
+    assert reads.count((1, version + 1)) == 1  # the log up to the snapshot, read once

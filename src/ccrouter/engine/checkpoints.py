@@ -3,8 +3,8 @@
 An explanation (:mod:`ccrouter.engine.routing.explain`) needs the state just before the
 decision. Folding the log from its start up to there costs time in proportion to the log (4 s
 on a log of a million events); :class:`Checkpoints` keeps, in memory, a copy of the state every
-``every`` events or so and an index of each interaction's last offer, so the state before a
-decision is the nearest copy before it plus the few events after it.
+``every`` events or so (and each interaction records the ``seq`` of its last offer), so the
+state before a decision is the nearest copy before it plus the few events after it.
 
 What a copy holds: what the rules of an explanation and the events after the copy read, not
 the whole state. The state keeps every interaction ever submitted, so a copy of it would grow
@@ -191,7 +191,7 @@ class _Copy(NamedTuple):
 
 
 class Checkpoints:
-    """Copies of a router's state every ``every`` events, and each interaction's last offer.
+    """Copies of a router's state every ``every`` events or so.
 
     The router feeds it: :meth:`fold` while it opens its log, :meth:`observe` after each
     command; :meth:`state_before` then gives the state just before any event.
@@ -242,9 +242,10 @@ class Checkpoints:
         self._versions: list[int] = []
         self._copies: dict[int, _Copy] = {}
         self._bytes = 0
-        self._offers: dict[str, int] = {}
-        self._indexed_from = 0
-        """Offers at or before this version are not in ``_offers`` (opened from a snapshot)."""
+        self._opened_at = 0
+        """The version the router opened its state at (a snapshot's, or 0)."""
+        self._earlier: dict[str, int] | None = None
+        """Last offers up to ``_opened_at``, read from the log when first needed."""
         self._spacing = every
         """The least spacing (doubled each time copies are dropped)."""
         self._next = every
@@ -254,27 +255,22 @@ class Checkpoints:
 
     def fold(self, state: RouterState, events: Iterable[Event]) -> None:
         """Fold ``events`` into ``state`` (as ``state.apply_many``), starting the record over
-        from ``state``'s version: sparse copies on the way, and the offers indexed.
+        from ``state``'s version, with sparse copies on the way.
 
         Raises:
             InvalidArgument: an event's ``seq`` does not follow the one before (as
                 ``RouterState.apply_many``).
         """
         self._versions, self._copies, self._bytes = [], {}, 0
-        self._offers, self._indexed_from = {}, state.last_seq
+        self._earlier, self._opened_at = None, state.last_seq
         self._spacing = self.every
         due = self._take(state, self.open_factor)
-        self._fold(state, iter(events), due, factor=self.open_factor, record_offers=True)
+        self._fold(state, iter(events), due, factor=self.open_factor)
         last = self._versions[-1]  # live commands take dense copies from here on
         self._next = last + self._copies[last].gap
 
-    def observe(self, state: RouterState, events: Iterable[Event]) -> None:
-        """Record a command's ``events``, just applied to ``state``: index its offers, and
-        take a copy when one is due."""
-        offers = self._offers
-        for event in events:
-            if type(event) is InteractionOffered:
-                offers[event.interaction_id] = event.seq
+    def observe(self, state: RouterState) -> None:
+        """After a command: take a copy of ``state`` when one is due."""
         if state.last_seq >= self._next:
             self._next = self._take(state, 1)
 
@@ -285,13 +281,11 @@ class Checkpoints:
         due: int,
         *,
         factor: int,
-        record_offers: bool = False,
         placehold: bool = False,
     ) -> None:
         """Fold ``events`` in chunks that end where copies are due (the first at ``due``,
         then ``factor`` gaps apart); ``placehold``: ``state`` is a copy's (see
         :func:`_placehold`)."""
-        offers = self._offers
         while True:
             chunk = list(islice(events, max(1, due - state.last_seq)))
             if not chunk:
@@ -299,10 +293,6 @@ class Checkpoints:
             if placehold:
                 _placehold(state, chunk)
             state.apply_many(chunk)
-            if record_offers:
-                for event in chunk:
-                    if type(event) is InteractionOffered:
-                        offers[event.interaction_id] = event.seq
             if state.last_seq >= due:
                 due = self._take(state, factor)
 
@@ -340,19 +330,19 @@ class Checkpoints:
 
     # --- queries --------------------------------------------------------------------------------
 
-    def last_offer(self, interaction_id: str, read: Reader) -> int | None:
-        """The ``seq`` of ``interaction_id``'s last offer (``None``: never offered). A router
-        opened from a snapshot indexed only the offers after it: the log before is read once,
-        on the first question about an interaction not found after it."""
-        seq = self._offers.get(interaction_id)
-        if seq is None and self._indexed_from:
-            earlier: dict[str, int] = {}
-            for event in read(1, self._indexed_from + 1):
-                if type(event) is InteractionOffered:
-                    earlier[event.interaction_id] = event.seq
-            earlier.update(self._offers)  # an offer after the snapshot is the later one
-            self._offers, self._indexed_from = earlier, 0
-            seq = earlier.get(interaction_id)
+    def last_offer(self, interaction: Interaction, read: Reader) -> int | None:
+        """The ``seq`` of ``interaction``'s last offer (``None``: never offered): its
+        ``offer_seq``. A router opened from a snapshot written before records kept it has
+        ``None`` for work offered before the snapshot: then the log up to the snapshot is
+        read once for its offers."""
+        seq = interaction.offer_seq
+        if seq is None and self._opened_at:
+            if self._earlier is None:
+                self._earlier = {}
+                for event in read(1, self._opened_at + 1):
+                    if type(event) is InteractionOffered:
+                        self._earlier[event.interaction_id] = event.seq
+            seq = self._earlier.get(interaction.interaction_id)
         return seq
 
     def state_before(self, seq: int, read: Reader, fresh: Callable[[], RouterState]) -> RouterState:
@@ -389,14 +379,12 @@ class Checkpoints:
 
     def describe(self) -> dict[str, int]:
         """What the checkpoints hold: ``copies`` (``sparse`` of them taken while opening),
-        their ``bytes``, the least ``spacing`` in events and the interactions whose last offer
-        is ``indexed``."""
+        their ``bytes`` and the least ``spacing`` in events."""
         return {
             "copies": len(self._versions),
             "sparse": sum(1 for c in self._copies.values() if c.sparse),
             "bytes": self._bytes,
             "spacing": self._spacing,
-            "indexed": len(self._offers),
         }
 
 

@@ -307,6 +307,9 @@ class Interaction:
         default=None, metadata=col(str | None, digest=None, view=_same)
     )
     """The interaction (of the same agent) it is paused for, while paused."""
+    offer_seq: int | None = attrs.field(default=None, metadata=col(int | None, digest=None))
+    """The ``seq`` of its last offer (``InteractionOffered``; ``None``: never offered, or
+    restored from a snapshot written before this field): what ``explain`` explains."""
     signature: Signature = attrs.field(init=False, metadata=col(None, digest=None))
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 

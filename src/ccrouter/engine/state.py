@@ -330,7 +330,7 @@ class RouterState:
         if self.armed or self.watched:  # some work has policy timers: maybe this one
             self._disarm(interaction)
         interaction.status, interaction.agent_id = "offered", e.agent_id
-        interaction.offer_expires_at = e.expires_at
+        interaction.offer_expires_at, interaction.offer_seq = e.expires_at, e.seq
         agent.offers[e.interaction_id] = interaction.channel
         agent.in_use[interaction.channel] += 1
         if e.expires_at is not None:
