@@ -81,7 +81,7 @@ def build_log(
         if router.state.last_seq >= switch:
             batch = not batch
             switch += batch_span if batch else segment
-            router.reconfigure(config("batch" if batch else "greedy"), at=t)
+            note(router.reconfigure(config("batch" if batch else "greedy"), at=t))
         t += float(rng.exponential(0.05))
         k += 1
         need = {SKILLS[int(rng.integers(len(SKILLS)))]: int(rng.integers(1, 4))}
@@ -97,6 +97,10 @@ def build_log(
             else:
                 router.accept(iid, at=t)
                 connected.append(iid)
+        if k % 500 == 0:  # agents who missed an offer (no_answer) come back
+            for aid, agent in router.state.agents.items():
+                if agent.presence == "not_ready":
+                    note(router.ready(aid, at=t))
         while len(connected) > AGENTS * 0.8 or (connected and rng.random() < 0.5):
             iid = connected.pop(int(rng.integers(len(connected))))
             note(router.complete(iid, at=t))
