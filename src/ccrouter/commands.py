@@ -29,6 +29,7 @@ __all__ = [
     "Submit",
     "Transfer",
     "Update",
+    "UpdateAgent",
 ]
 
 
@@ -43,6 +44,7 @@ class Login(_Base, frozen=True, tag="login", omit_defaults=True):
     capacity: dict[str, int]
     groups: list[str] = []
     budget: int | None = None
+    attributes: dict[str, Any] = {}
 
 
 class Ready(_Base, frozen=True, tag="ready"):
@@ -135,6 +137,15 @@ class AddNote(_Base, frozen=True, tag="add_note"):
     text: str
 
 
+class UpdateAgent(_Base, frozen=True, tag="update_agent"):
+    """Change a logged-in agent's attributes: merge (a ``None`` value removes the key), or
+    replace them all."""
+
+    agent_id: str
+    attributes: dict[str, Any]
+    replace: bool = False
+
+
 class Reconfigure(_Base, frozen=True, tag="reconfigure"):
     """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
 
@@ -158,4 +169,5 @@ Command: TypeAlias = (
     | DeclineTransfer
     | AddNote
     | Reconfigure
+    | UpdateAgent
 )

@@ -41,17 +41,26 @@ __all__ = [
     "EXIT_REASONS",
     "MATCHING",
     "STRATEGIES",
+    "CalendarConfig",
     "ChannelConfig",
     "FairnessConfig",
     "LastAgent",
     "QueueConfig",
     "RouterConfig",
+    "RuleConfig",
+    "SplitConfig",
     "Step",
     "Strategy",
 ]
 
 Strategy: TypeAlias = Literal[
-    "longest_idle", "most_skilled", "least_occupied", "fewest_handled", "round_robin", "random"
+    "longest_idle",
+    "most_skilled",
+    "least_occupied",
+    "fewest_handled",
+    "round_robin",
+    "random",
+    "order_by",
 ]
 """The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
 (the config sits below the engine, so the names are repeated here, and a test ties them)."""
@@ -62,7 +71,9 @@ MATCHING: tuple[str, ...] = ("greedy", "batch")
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 
-EXIT_REASONS: tuple[str, ...] = ("max_wait", "max_wait_no_agents", "max_size")
+EXIT_REASONS: tuple[str, ...] = (
+    "max_wait", "max_wait_no_agents", "max_size", "deflected", "reclassified",
+)  # fmt: skip
 """Why an interaction left its queue by an exit rule (the ``reason`` of ``InteractionExited``)."""
 
 
@@ -78,6 +89,8 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             names ``groups``; see :attr:`QueueConfig.groups`).
         skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
             could take the interaction under the step's requirement.
+        agent_selector: from this step on, the agents that may take the work: a condition over
+            agent attributes replacing the queue's (docs/rules.md; ``None``: unchanged).
     """
 
     after: NonNegative
@@ -86,9 +99,15 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     priority: float | None = None
     groups: list[str] = msgspec.field(default_factory=list)
     skip_if_nobody: bool = False
+    agent_selector: str | None = None
 
     def __post_init__(self) -> None:
         _duration(self.after, "steps[].after")
+        _check(
+            self.agent_selector is None or isinstance(self.agent_selector, str),
+            "steps[].agent_selector",
+            "a condition over agent attributes (a string) or None",
+        )
         _check(isinstance(self.skills, dict), "steps[].skills", "a mapping")
         for name, level in self.skills.items():
             _check(
@@ -103,6 +122,105 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
             "steps[].priority",
             f"a finite number within ±{MAX_PRIORITY:g}",
         )
+
+
+class SplitConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One variant of a rule's weighted split (docs/rules.md): its share and the actions it
+    sets in place of the rule's (unset fields keep the rule's).
+
+    Attributes:
+        weight: its share, relative to the other variants' (a positive number).
+    """
+
+    weight: Positive
+    queue: str | None = None
+    priority: float | str | None = None
+    skills: dict[str, int] | None = None
+    tags: list[str] | None = None
+    preferred_agents: list[str] | None = None
+    deflect: str | None = None
+    agent_selector: str | None = None
+
+
+class RuleConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A classification rule (docs/rules.md): when ``when`` holds, the rule's actions apply.
+
+    Rules are tried in order; the first that matches wins. A rule without ``when`` always
+    matches (the default, last).
+
+    Attributes:
+        name: the rule's name (unique; events, explain and statistics name it).
+        when: a condition in the rule language (``None``: always).
+        queue: the queue the work goes to.
+        priority: a number, or a formula in the rule language.
+        skills: skill minimums; ``skills_mode`` says how they combine with the submitted
+            requirement: ``add`` (skills not yet required), ``raise`` (each minimum at least
+            this) or ``replace`` (the requirement becomes this).
+        preferred_agents: agents offered the work first (as ``submit(preferred_agents=...)``).
+        tags: labels for the statistics.
+        deflect: the work leaves at once with this reason (self-service; counted as an exit
+            with reason ``deflected``).
+        split: weighted variants (a stable hash of the interaction id picks one).
+        agent_selector: a condition over agent attributes the agent who takes the work must
+            also meet (with the queue's or step's selector in force: both).
+    """
+
+    name: str
+    when: str | None = None
+    queue: str | None = None
+    priority: float | str | None = None
+    skills: dict[str, int] = msgspec.field(default_factory=dict)
+    skills_mode: Literal["add", "raise", "replace"] = "add"
+    preferred_agents: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    deflect: str | None = None
+    agent_selector: str | None = None
+    split: list[SplitConfig] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check(is_name(self.name), "rules[].name", "a non-empty name")
+        _check(
+            self.skills_mode in ("add", "raise", "replace"),
+            f"rules.{self.name}.skills_mode",
+            "add, raise or replace",
+        )
+        variants: list[RuleConfig | SplitConfig] = [self, *self.split]
+        for variant in variants:
+            if variant.skills is not None:
+                for skill, level in variant.skills.items():
+                    _check(
+                        is_name(skill) and is_int(level, 0, 32767),
+                        f"rules.{self.name}.skills",
+                        "a mapping of skill name to an integer from 0 to 32767",
+                    )
+            for field in ("tags", "preferred_agents"):
+                value = getattr(variant, field)
+                if value is not None:
+                    _names(value, f"rules.{self.name}.{field}")
+            if variant.deflect is not None:
+                _check(is_name(variant.deflect), f"rules.{self.name}.deflect", "a reason")
+            priority = variant.priority
+            _check(
+                priority is None or isinstance(priority, str) or is_number(priority, MAX_PRIORITY),
+                f"rules.{self.name}.priority",
+                f"a number within ±{MAX_PRIORITY:g} or a formula",
+            )
+
+
+class CalendarConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The calendar rules read (``calendar.open``, ``calendar.hour``, ...; docs/rules.md).
+
+    Attributes:
+        timezone: an IANA time zone name (``Europe/Paris``); times come from the command's
+            ``at`` (seconds since 1970), never from a clock.
+        hours: opening hours per weekday (``mon`` ... ``sun``): ``["08:00-12:00", ...]``; a
+            day not listed is closed.
+        holidays: closed dates, ``YYYY-MM-DD``.
+    """
+
+    timezone: str = "UTC"
+    hours: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    holidays: list[str] = msgspec.field(default_factory=list)
 
 
 class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -200,6 +318,10 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         escalate_to: the queue :meth:`Router.escalate <ccrouter.router.Router.escalate>`
             sends this queue's interactions to (the next tier), when not given explicitly.
         last_agent: last-agent routing for customers who come back (``None``: off).
+        agent_selector: a condition over agent attributes (``agent.level >= 3``) that an
+            agent must meet to take this queue's work (docs/rules.md; ``None``: any agent).
+        order_by: the key of the ``order_by`` strategy: an expression over agent attributes,
+            then ``asc`` (default) or ``desc`` (``"agent.level desc"``).
     """
 
     strategy: Strategy = "longest_idle"
@@ -220,6 +342,11 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     overdue_queue: str | None = None
     escalate_to: str | None = None
     last_agent: LastAgent | None = None
+    rules: list[RuleConfig] = msgspec.field(default_factory=list)
+    """Classification rules of work submitted to this queue (its entry point), tried before
+    the router-wide ``RouterConfig.rules`` (docs/rules.md)."""
+    agent_selector: str | None = None
+    order_by: str | None = None
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -269,6 +396,14 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "last_agent",
             "a LastAgent or None",
         )
+        for field in ("agent_selector", "order_by"):
+            value = getattr(self, field)
+            _check(value is None or isinstance(value, str), field, "an expression or None")
+        _check(
+            (self.strategy == "order_by") == (self.order_by is not None),
+            "order_by",
+            "set exactly when strategy is 'order_by'",
+        )
 
 
 class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -299,6 +434,15 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Cross-channel rules per channel (absent: cost 1, blocks nothing, never interrupted)."""
     fairness: FairnessConfig | None = None
     matching: Literal["greedy", "batch"] = "greedy"
+    attributes: dict[str, str] = msgspec.field(default_factory=dict)
+    """The attribute schema: ``interaction.attributes.NAME`` or ``agent.NAME`` to a type
+    (``str``, ``int``, ``float``, ``bool``, ``list[str]``, ...; docs/rules.md)."""
+    rules: list[RuleConfig] = msgspec.field(default_factory=list)
+    """Router-wide classification rules, tried in order after the entry queue's."""
+    calendar: CalendarConfig | None = None
+    """Time zone, opening hours and holidays that rules read (``None``: UTC, always open)."""
+    skills: list[str] = msgspec.field(default_factory=list)
+    """The skills rules may name (empty: not checked)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -346,6 +490,13 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                     "a configured queue name",
                 )
         _check_overflow_cycles(self.queues)
+        if self.rules or self.attributes or any(q.rules for q in self.queues.values()):
+            # Parsed, type-checked and compiled once per config (and cached): an error names
+            # the rule, the column and what was expected.
+            from ccrouter.rules.ruleset import ruleset
+
+            ruleset(self)
+        _check_selectors(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RouterConfig:
@@ -375,8 +526,13 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             name: _convert(c, ChannelConfig, f"$.channels.{name}")
             for name, c in raw_channels.items()
         }
+        # Rules name queues: they are checked once the queues are in (the replace below).
+        raw_rules = fields.pop("rules", [])
+        rules = _convert(raw_rules, list[RuleConfig], "$.rules")
         base = _convert(fields, cls, "$")
-        return msgspec.structs.replace(base, queues={**base.queues, **queues}, channels=channels)
+        return msgspec.structs.replace(
+            base, queues={**base.queues, **queues}, channels=channels, rules=rules
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RouterConfig:
@@ -481,3 +637,35 @@ def _check(ok: bool, field: str, expected: str) -> None:
     if not ok:
         msg = f"invalid router config: `{field}` must be {expected}"
         raise ConfigError(msg)
+
+
+def _check_selectors(config: RouterConfig) -> None:
+    # Agent selectors and orderings (docs/rules.md), checked against the attribute schema:
+    # an error (RuleError, a ConfigError) names the queue, the step and the column.
+    items = []
+    for name, queue in config.queues.items():
+        if queue.agent_selector is not None:
+            items.append((queue.agent_selector, f"queues.{name}.agent_selector", False))
+        if queue.order_by is not None:
+            items.append((queue.order_by, f"queues.{name}.order_by", True))
+        for i, step in enumerate(queue.steps):
+            if step.agent_selector is not None:
+                where = f"queues.{name}.steps[{i}].agent_selector"
+                items.append((step.agent_selector, where, False))
+    rules = [*config.rules, *(r for q in config.queues.values() for r in q.rules)]
+    for rule in rules:
+        texts = [rule.agent_selector, *(v.agent_selector for v in rule.split)]
+        for k, text in enumerate(texts):
+            if text is not None:
+                part = "" if k == 0 else f".split[{k - 1}]"
+                items.append((text, f"rules.{rule.name}{part}.agent_selector", False))
+    if not items:
+        return
+    _check(
+        config.matching == "greedy",
+        items[0][1],
+        "unset when matching is 'batch' (the batch step reads no agent attributes)",
+    )
+    from ccrouter.rules.selectors import check_all  # the rule language sits above config
+
+    check_all(items, config.attributes)

@@ -22,7 +22,10 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "RuleError",
+    "RuntimeClosed",
     "SimulationError",
+    "StaleOffer",
     "StorageFull",
     "TimeWentBackwards",
     "TooManyEvents",
@@ -79,7 +82,8 @@ class DuplicateId(CCRouterError, ValueError):
 
 
 class IdempotencyConflict(CCRouterError, ValueError):
-    """A ``command_id`` already used by a different command (other kind, arguments or ``at``).
+    """A ``command_id`` already used by a different command (other kind or arguments; the
+    time ``at`` does not count, a retry's time is its own).
 
     The same id with the same content is not an error: it returns the first result again.
     """
@@ -151,3 +155,42 @@ class UnsupportedInput(CCRouterError, ValueError):
 class SimulationError(CCRouterError, RuntimeError):
     """A simulation run could not finish for a reason inside the simulator (an internal limit
     such as the compiled engine's record buffers), not because of its input."""
+
+
+class StaleOffer(InvalidTransition):
+    """An ``accept`` or ``decline`` named an offer (``offer_seq``) that is no longer the one
+    ringing: it timed out, was revoked or declined, or the work was offered again since.
+    ``offer_seq`` is the offer named, ``current`` the one ringing now (``None``: none)."""
+
+    def __init__(self, message: str, *, offer_seq: int, current: int | None) -> None:
+        super().__init__(message)
+        self.offer_seq, self.current = offer_seq, current
+
+
+class RuntimeClosed(CCRouterError, RuntimeError):
+    """A command or subscription reached a live runtime (``ccrouter.live``) after its
+    ``close()``."""
+
+
+class RuleError(ConfigError):
+    """A routing rule that does not parse or type-check; the message names the rule, the
+    column (1-based) and what was expected.
+
+    Attributes: ``rule`` (the rule's name, or ``None``), ``column`` (1-based, or ``None`` when
+    the error is about the rule as a whole), ``expected`` and ``got`` (short descriptions).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        column: int | None = None,
+        expected: str = "",
+        got: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.column = column
+        self.expected = expected
+        self.got = got

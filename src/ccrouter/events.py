@@ -27,6 +27,7 @@ import msgspec
 from ccrouter.errors import DecodeError
 
 __all__ = [
+    "AgentAttributesUpdated",
     "AgentLoggedIn",
     "AgentLoggedOut",
     "AgentNotReady",
@@ -37,6 +38,7 @@ __all__ = [
     "Event",
     "EventBase",
     "InteractionAbandoned",
+    "InteractionClassified",
     "InteractionCompleted",
     "InteractionDeadlineSet",
     "InteractionExited",
@@ -106,6 +108,8 @@ class AgentLoggedIn(EventBase, frozen=True, tag="agent_logged_in", omit_defaults
     capacity: dict[str, int]
     groups: list[str] = []
     budget: int | None = None
+    attributes: dict[str, Any] = {}
+    """Typed agent attributes (level, languages, team, ...; see ``RouterConfig.attributes``)."""
 
 
 class AgentLoggedOut(EventBase, frozen=True, tag="agent_logged_out"):
@@ -441,12 +445,50 @@ class CommandRecorded(EventBase, frozen=True, tag="command_recorded"):
 
     The command's own events are the ``events`` events just before this one (possibly none),
     so a router that replays the log knows each id's result and its content ``fingerprint``
-    (a hash of the command, its arguments and ``at``) without having kept anything else.
+    (a hash of the command and its arguments, ``c2:``-prefixed; older logs also hashed ``at``)
+    without having kept anything else.
     """
 
     command_id: str
     fingerprint: str
     events: int = 0
+
+
+class AgentAttributesUpdated(EventBase, frozen=True, tag="agent_attributes_updated"):
+    """A logged-in agent's attributes changed: ``attributes`` are merged into the agent's
+    (a ``None`` value removes the key), or replace them all when ``replace``."""
+
+    agent_id: str
+    attributes: dict[str, Any]
+    replace: bool = False
+
+
+class InteractionClassified(
+    EventBase, frozen=True, tag="interaction_classified", omit_defaults=True
+):
+    """Routing rules classified an interaction (docs/rules.md). Replay applies what it set and
+    never evaluates a rule again.
+
+    ``rule``: the rule that matched (``""``: none matched and no default: nothing set);
+    ``reads``: every value the rules evaluated up to that one read (dotted name -> value), so
+    the trace can be rebuilt; ``split``: the variant of a weighted split; ``trigger``:
+    ``submit``, ``update`` or ``reclassify``; ``submitted``: the queue, priority and skills
+    the interaction had before (what-if replays start from them). The rest is what the rule
+    set (``None``/empty: unchanged); ``deflect``: the work leaves with this reason.
+    """
+
+    interaction_id: str
+    rule: str
+    reads: dict[str, Any] = {}
+    queue: str | None = None
+    priority: float | None = None
+    skills: dict[str, int] | None = None
+    tags: list[str] = []
+    preferred_agents: list[str] = []
+    deflect: str | None = None
+    split: int | None = None
+    trigger: str = "submit"
+    submitted: dict[str, Any] = {}
 
 
 Event: TypeAlias = (
@@ -481,6 +523,8 @@ Event: TypeAlias = (
     | InteractionPaused
     | InteractionResumed
     | ConfigChanged
+    | AgentAttributesUpdated
+    | InteractionClassified
 )
 """Every event type, as a tagged union."""
 

@@ -21,6 +21,8 @@ import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
+
 from ccrouter.backend import resolve_backend
 from ccrouter.commands import (
     Abandon,
@@ -40,14 +42,21 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine import core
 from ccrouter.engine.checkpoints import Checkpoints, explain_interaction
 from ccrouter.engine.customers import CustomerView, customer_view
-from ccrouter.engine.digest import fingerprint, state_digest
+from ccrouter.engine.digest import (
+    FINGERPRINT_PREFIX,
+    command_fingerprint,
+    fingerprint,
+    state_digest,
+)
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
 from ccrouter.engine.routing.explain import Explanation
+from ccrouter.engine.rule_trace import RuleTrace, rule_trace
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
 from ccrouter.engine.state import RouterState, Segment
 from ccrouter.engine.views import AgentView, InteractionView, agent_view, interaction_view
@@ -56,16 +65,50 @@ from ccrouter.errors import (
     IdempotencyConflict,
     InvalidArgument,
     LogError,
+    StaleOffer,
     UnknownAgent,
     UnknownInteraction,
 )
-from ccrouter.events import CommandRecorded, Event
+from ccrouter.events import CommandRecorded, Event, InteractionClassified
 from ccrouter.limits import check_name, check_time, is_name, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.stats.realtime import RealtimeStats
 
-__all__ = ["AgentView", "InteractionView", "Router", "Segment"]
+__all__ = ["AgentView", "CommandResult", "InteractionView", "Router", "Segment"]
+
+
+class CommandResult(list[Event]):
+    """What a command returns: the list of the events it made (its own and the offers it
+    caused), with what a service needs to know about them.
+
+    Attributes:
+        repeat: ``True`` when the ``command_id`` had run before: the events are the first
+            run's, read back from the log, and nothing was appended now (count them once).
+        seq: the log's version once the command's events are in it (for a command with an
+            id, the seq of its ``CommandRecorded`` marker): a subscriber that has seen this
+            seq has seen every event of the command.
+        appended: every event the command appended, in order (its events, then the
+            ``CommandRecorded`` marker when it had an id); empty for a repeat.
+    """
+
+    repeat: bool
+    seq: int
+    appended: tuple[Event, ...]
+
+    def __init__(
+        self,
+        events: Iterable[Event] = (),
+        *,
+        repeat: bool = False,
+        seq: int = 0,
+        appended: tuple[Event, ...] = (),
+    ) -> None:
+        super().__init__(events)
+        self.repeat, self.seq, self.appended = repeat, seq, appended
+
+    def __repr__(self) -> str:
+        return f"CommandResult({list.__repr__(self)}, repeat={self.repeat}, seq={self.seq})"
 
 
 class Router:
@@ -81,9 +124,12 @@ class Router:
             snapshot and replays only the log's tail after it; :meth:`snapshot` writes one.
             An unusable snapshot is ignored with a ``SnapshotWarning`` (full replay).
 
-    Every command takes an optional ``command_id``: the same id again returns the first
-    result (the same events) and appends nothing, even after a restart; the same id with
-    other content (command, arguments or ``at``) raises
+    Every command returns a :class:`CommandResult` (a ``list`` of the events it made).
+
+    Every command takes an optional ``command_id``: the same id again with the same command
+    and arguments returns the first result (the same events, ``repeat=True``) and appends
+    nothing, even after a restart and whatever its ``at`` (a retry's time is the time of the
+    retry); the same id with other content (command or arguments) raises
     :class:`~ccrouter.errors.IdempotencyConflict`. A command that raised left no trace, so
     its id may be used again.
 
@@ -124,6 +170,7 @@ class Router:
         capacity: Mapping[str, int] | None = None,
         groups: Iterable[str] = (),
         budget: int | None = None,
+        attributes: Mapping[str, Any] | None = None,
         at: float,
         command_id: str | None = None,
     ) -> list[Event]:
@@ -131,7 +178,8 @@ class Router:
         per channel (default ``{"voice": 1}``); ``groups``: the agent groups it belongs to
         (queues and widening steps may limit work to groups); ``budget``: the channel cost
         units it may hold at once (omnichannel rules, ``RouterConfig.channels``; ``None``: no
-        budget)."""
+        budget); ``attributes``: typed agent attributes (``RouterConfig.attributes``
+        declares ``agent.NAME`` types; docs/rules.md)."""
         cap = {"voice": 1} if capacity is None else capacity
         command = Login(
             agent_id=agent_id,
@@ -139,6 +187,29 @@ class Router:
             capacity=_plain(cap, "capacity"),
             groups=_listed(groups),
             budget=budget,
+            attributes={} if not attributes else json_copy(attributes, "attributes"),
+        )
+        return self._run(command, at, command_id)
+
+    def update_agent(
+        self,
+        agent_id: str,
+        attributes: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        at: float,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Change a logged-in agent's attributes: merged (a ``None`` value removes the key),
+        or all replaced with ``replace=True``. Recorded as ``agent_attributes_updated``.
+
+        Raises:
+            UnknownAgent: the agent never logged in.
+            InvalidTransition: the agent is logged out.
+            InvalidArgument: an attribute of the wrong type for the schema.
+        """
+        command = UpdateAgent(
+            agent_id=agent_id, attributes=json_copy(attributes, "attributes"), replace=replace
         )
         return self._run(command, at, command_id)
 
@@ -203,16 +274,34 @@ class Router:
         return self._run(command, at, command_id)
 
     def accept(
-        self, interaction_id: str, *, at: float, command_id: str | None = None
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        command_id: str | None = None,
+        offer_seq: int | None = None,
     ) -> list[Event]:
-        """The agent offered ``interaction_id`` accepts it; it is connected."""
-        return self._run(Accept(interaction_id=interaction_id), at, command_id)
+        """The agent offered ``interaction_id`` accepts it; it is connected.
+
+        ``offer_seq``: the offer answered (``InteractionView.offer_seq``, the seq of its
+        ``InteractionOffered``); when given, an offer that is no longer the one ringing raises
+        :class:`~ccrouter.errors.StaleOffer` (an ``InvalidTransition``) and changes nothing.
+        """
+        return self._run(Accept(interaction_id=interaction_id), at, command_id, offer_seq)
 
     def decline(
-        self, interaction_id: str, *, at: float, command_id: str | None = None
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        command_id: str | None = None,
+        offer_seq: int | None = None,
     ) -> list[Event]:
-        """The agent declines; the interaction goes back to its place and to another agent."""
-        return self._run(Decline(interaction_id=interaction_id), at, command_id)
+        """The agent declines; the interaction goes back to its place and to another agent.
+
+        ``offer_seq``: as for :meth:`accept`.
+        """
+        return self._run(Decline(interaction_id=interaction_id), at, command_id, offer_seq)
 
     def complete(
         self, interaction_id: str, *, at: float, command_id: str | None = None
@@ -565,12 +654,56 @@ class Router:
         return self._state.ledger
 
     def explain(self, interaction_id: str) -> Explanation:
+        """Why the last offer of ``interaction_id`` went to its agent, and why not to others;
+        with ``rules`` (the classification's rule trace, docs/rules.md) when rules classified
+        it. See :meth:`_explain_offer` for the agent side."""
+        explanation = self._explain_offer(interaction_id)
+        trace = self.explain_rules(interaction_id)
+        if trace is None:
+            return explanation
+        return msgspec.structs.replace(explanation, rules=trace)
+
+    def explain_rules(self, interaction_id: str) -> RuleTrace | None:
+        """How routing rules classified ``interaction_id`` (its last classification): each
+        rule tried in order, each condition true or false with the values it read, and what
+        the matching rule set; ``None`` when no rule ran for it.
+
+        Raises:
+            UnknownInteraction: no such interaction was ever submitted.
+        """
+        check_name(interaction_id, "interaction_id")
+        interaction = self._state.interactions.get(interaction_id)
+        if interaction is None:
+            msg = f"unknown interaction {interaction_id!r}: it was never submitted"
+            raise UnknownInteraction(msg)
+        if interaction.rule is None and not interaction.submitted:
+            return None
+        event = next(
+            (
+                e
+                for e in reversed(self.events)
+                if isinstance(e, InteractionClassified) and e.interaction_id == interaction_id
+            ),
+            None,
+        )
+        if event is None:
+            return None
+        read = self._log.read  # the config in force then: from the nearest copy
+        before = self._checkpoints.state_before(
+            event.seq, read, lambda: RouterState(self._base_config)
+        )
+        submitted = event.submitted or interaction.submitted
+        entry = str(submitted.get("queue", interaction.queue))
+        return rule_trace(before.config, event, entry)
+
+    def _explain_offer(self, interaction_id: str) -> Explanation:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are
         evaluated again in plain Python; the rebuild starts from the nearest of the copies
-        the router keeps every couple of thousand events (:mod:`ccrouter.engine.checkpoints`), so it
-        costs milliseconds whatever the log's length. A decision of a batch step (``match``)
+        the router keeps every couple of thousand events
+        (:mod:`ccrouter.engine.checkpoints`), so it costs milliseconds whatever the log's
+        length. A decision of a batch step (``match``)
         is explained as the step made it (``Explanation.batch``): the step is solved again
         from the state before its first offer. For an interaction never offered, the
         explanation is of the current state: why nobody can take it now (``chosen`` is
@@ -643,23 +776,38 @@ class Router:
                 gc.enable()
         return state
 
-    def _run(self, command: Command, at: float, command_id: str | None = None) -> list[Event]:
-        return self._commit(
-            lambda: core.execute(self._state, command, at, backend=self.backend),
-            command,
-            at,
-            command_id,
-        )
+    def _run(
+        self,
+        command: Command,
+        at: float,
+        command_id: str | None = None,
+        offer_seq: int | None = None,
+    ) -> CommandResult:
+        if offer_seq is None:
+            return self._commit(
+                lambda: core.execute(self._state, command, at, backend=self.backend),
+                command,
+                at,
+                command_id,
+            )
+
+        def answer() -> list[Event]:
+            # After the command id's recall (a retried accept is a repeat, not stale) and
+            # before any timer fires: an offer that expires at `at` was still ringing.
+            _check_offer(self._state, getattr(command, "interaction_id", None), offer_seq, at)
+            return core.execute(self._state, command, at, backend=self.backend)
+
+        return self._commit(answer, command, at, command_id)
 
     def _commit(
         self, step: Any, command: Command | str | None, at: float, command_id: str | None
-    ) -> list[Event]:
+    ) -> CommandResult:
         version, now = self._state.last_seq, self._state.now
         if command_id is not None:
             check_name(command_id, "command_id")
             known = self._state.commands.get(command_id)
             if known is not None:
-                return self._recall(command_id, known, fingerprint(command, at))
+                return self._recall(command_id, known, command, at)
         try:
             events: list[Event] = step()
             batch = events
@@ -668,7 +816,7 @@ class Router:
                     seq=self._state.last_seq + 1,
                     at=self._state.now,
                     command_id=command_id,
-                    fingerprint=fingerprint(command, at),
+                    fingerprint=command_fingerprint(command),
                     events=len(events),
                 )
                 self._state.apply(marker)
@@ -695,7 +843,7 @@ class Router:
             self._checkpoints.observe(self._state)
             if self._stats is not None:
                 self._stats.apply_all(batch)
-        return events
+        return CommandResult(events, seq=self._state.last_seq, appended=tuple(batch))
 
     def _rebuild(self, now: float) -> None:
         """The state again as the log has it (snapshot and tail when there is a snapshot
@@ -705,16 +853,52 @@ class Router:
         self._state.now = max(self._state.now, now)
 
     def _recall(
-        self, command_id: str, known: tuple[str, int, int], fingerprint: str
-    ) -> list[Event]:
+        self, command_id: str, known: tuple[str, int, int], command: Command | str | None, at: Any
+    ) -> CommandResult:
         recorded, first, count = known
-        if fingerprint != recorded:
+        if recorded.startswith(FINGERPRINT_PREFIX):
+            same = recorded == command_fingerprint(command)
+        else:
+            # Recorded before fingerprints left `at` out: it hashed the command with its `at`,
+            # which is the marker's time (a command moves the router's time to its `at`), so
+            # a retry at another time is still recognised.
+            marker = next(self._log.read(first + count, first + count + 1))
+            same = recorded in (fingerprint(command, at), fingerprint(command, marker.at))
+        if not same:
             msg = (
                 f"command_id {command_id!r} was already used (recorded at seq {first + count}) "
-                "by a command with other content (command, arguments or `at`)"
+                "by a command with other content (command or arguments)"
             )
             raise IdempotencyConflict(msg)
-        return list(self._log.read(first, first + count))
+        return CommandResult(self._log.read(first, first + count), repeat=True, seq=first + count)
+
+
+def _check_offer(state: RouterState, interaction_id: Any, offer_seq: Any, at: Any) -> None:
+    """Refuse an answer to an offer that no longer rings at ``at`` (see ``Router.accept``):
+    one whose expiry is due by ``at`` times out before the command runs."""
+    if type(offer_seq) is not int:
+        msg = f"offer_seq must be an int (an offer's seq), got {type(offer_seq).__name__}"
+        raise InvalidArgument(msg)
+    check_name(interaction_id, "interaction_id")
+    interaction = state.interactions.get(interaction_id)
+    if interaction is None:
+        return  # the command's own validation names the unknown interaction
+    current = interaction.offer_seq if interaction.status == "offered" else None
+    expires = interaction.offer_expires_at
+    if (
+        current is not None
+        and expires is not None
+        and isinstance(at, int | float)
+        and expires <= at
+    ):
+        current = None  # it times out when the command's due timers fire
+    if current != offer_seq:
+        now = "no offer rings now" if current is None else f"offer {current} rings now"
+        msg = (
+            f"stale offer for {interaction_id!r}: offer_seq {offer_seq} is not the offer "
+            f"ringing ({now}, status {interaction.status!r})"
+        )
+        raise StaleOffer(msg, offer_seq=offer_seq, current=current)
 
 
 def _plain(levels: Mapping[str, int], field: str) -> dict[str, int]:

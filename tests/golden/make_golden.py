@@ -124,6 +124,25 @@ def scenario(router: Router) -> None:
         router.submit("z-1", channel="chat", at=t + 2)
         router.submit("z-2", channel="chat", at=t + 2)
         router.match(at=t + 3)
+    if SCHEMA_VERSION >= 6:
+        # Schema 6: routing rules classify work; agents carry attributes.
+        config = router.config.to_dict()
+        config["matching"] = "greedy"
+        config["attributes"] = {"interaction.attributes.tier": "str", "agent.level": "int"}
+        config["queues"]["vip"] = {"strategy": "longest_idle"}
+        config["rules"] = [
+            {"name": "vip", "when": 'interaction.attributes.tier == "gold"', "queue": "vip",
+             "priority": "5 + customer.contacts_7d", "tags": ["vip"]},
+            {"name": "faq", "when": 'interaction.attributes.tier == "faq"', "deflect": "sms"},
+        ]  # fmt: skip
+        router.reconfigure(config, at=t + 4)
+        router.login("w-ann", skills={}, attributes={"level": 3}, at=t + 4)
+        router.update_agent("w-ann", {"level": 4}, at=t + 5)
+        router.ready("w-ann", at=t + 5)
+        router.submit("w-1", channel="voice", customer_id="w-kim", attributes={"tier": "gold"},
+                      at=t + 6)  # fmt: skip
+        router.submit("w-2", channel="voice", attributes={"tier": "faq"}, at=t + 6)
+        router.submit("w-3", channel="voice", attributes={"tier": "std"}, at=t + 7)
     router.advance(at=t + 60)
 
 

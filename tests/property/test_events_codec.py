@@ -33,6 +33,8 @@ def event_strategy(kind: type[ev.EventBase]) -> st.SearchStrategy[ev.EventBase]:
         "capacity": st.dictionaries(names, st.integers(0, 9), max_size=3),
         "attributes": st.dictionaries(names, json_values, max_size=3),
         "config": st.dictionaries(names, json_values, max_size=3),
+        "reads": st.dictionaries(names, json_values, max_size=3),
+        "submitted": st.dictionaries(names, json_values, max_size=3),
         "version": st.integers(0, 2**62),
         "expires_at": st.none() | floats,
         "wrap_up_until": floats,
@@ -81,4 +83,4 @@ def test_decode_error_says_what_and_where() -> None:
 
 def test_every_event_type_has_a_distinct_tag() -> None:
     tags = [t.__struct_config__.tag for t in EVENT_TYPES]
-    assert len(set(tags)) == len(tags) == 31
+    assert len(set(tags)) == len(tags) == 33

@@ -47,7 +47,15 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     small = st.sampled_from([0.0, 0.5, 1.0, 2.0])
+    # Agent selector: none (empty), or a per-slot mask (all, none or some pass).
+    selected = draw(st.one_of(st.just([]), st.lists(st.booleans(), min_size=n, max_size=n)))
+    # order_by keys: ties, infinities (no value) and negated (desc) values.
+    keys = draw(
+        st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 3.0, np.inf]), min_size=n, max_size=n)
+    )
     return {
+        "selected": np.array(selected, dtype=np.uint8),
+        "keys": np.array(keys, dtype=np.float64),
         "n": n,
         "prof": prof,
         "avail": avail,
@@ -84,6 +92,8 @@ def reference(p: dict[str, Any]) -> int:
         p["round_robin_last"],
         p["u"],
         p["allowed"],
+        p["selected"],
+        p["keys"],
     )
 
 
@@ -125,6 +135,8 @@ def kernel(p: dict[str, Any]) -> int:
             p["round_robin_last"],
             p["u"],
             work,
+            p["selected"],
+            p["keys"],
         )
     )
 
@@ -219,7 +231,73 @@ def test_backends_agree_on_a_live_table(
                 allowed=allow,
                 u=u,
                 backend=backend,
+                order=np.zeros(table.n),  # order_by: every key ties (idle, then login order)
             )
             for backend in ("numba", "python")
         }
         assert answers["numba"] == answers["python"], answers
+
+
+@given(
+    steps=st.lists(updates, max_size=40),
+    levels=st.lists(st.integers(0, 5), max_size=45),
+    queries=st.lists(
+        st.tuples(
+            st.sampled_from(CHANNELS),
+            st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=2),
+            st.sampled_from(STRATEGIES),
+            st.sampled_from([None, "agent.level >= 3", "agent.level < 2 or agent.fr"]),
+            st.lists(st.integers(0, 40), max_size=3, unique=True),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_backends_agree_with_selectors_and_order_by(
+    steps: list[tuple[Any, ...]], levels: list[int], queries: list[tuple[Any, ...]]
+) -> None:
+    # A live table plus the selector masks and order_by keys kept from agent attributes; both
+    # backends pick the same slot, and the slot picked passes the selector.
+    from ccrouter.engine.routing.selectors import NO_MASK, SelectorMasks
+
+    table = AgentTable(agents=2, skills=2, channels=1)
+    attributes: list[dict[str, Any]] = []
+    masks = SelectorMasks(attributes.__getitem__, attributes.__len__)
+    masks.order("agent.level desc")  # in use before any agent: kept up to date from then on
+    for step in steps:
+        if step[0] == "login":
+            slot = table.add_agent()
+            table.set_skills(slot, step[1])
+            table.set_fact(slot, agent_table.LOGIN_ORDER, slot + 1)
+            table.set_available(table.ensure_channel(step[2]), slot, True)
+            attributes.append({})
+            masks.changed(slot)
+        elif step[0] == "avail" and table.n:
+            _, slot, channel, on = step
+            table.set_available(table.ensure_channel(channel), slot % table.n, on)
+    for i, level in enumerate(levels[: table.n]):  # attribute updates after login
+        attributes[i] = {"level": level, "fr": level % 2 == 0}
+        masks.changed(i)
+    masks._check()
+    for channel, skills, strategy, text, excluded in queries:
+        selected = masks.mask(text) if text is not None else NO_MASK
+        order = masks.order("agent.level desc")
+        excl = list(dict.fromkeys(s % table.n for s in excluded)) if table.n else []
+        answers = {
+            backend: select_agent(
+                table,
+                channel,
+                skills,
+                strategy=strategy,
+                excluded=excl,
+                u=0.5,
+                backend=backend,
+                selected=selected,
+                order=order,
+            )
+            for backend in ("numba", "python")
+        }
+        assert answers["numba"] == answers["python"], answers
+        if text is not None and answers["python"] >= 0:
+            assert selected[answers["python"]] == 1
+    masks._check()

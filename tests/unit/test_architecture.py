@@ -25,12 +25,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "_moved": (),  # the old-path alias table: imports by name through importlib only
     "limits": ("errors",),
     "events": ("errors",),
-    "config": ("errors", "limits"),
+    "rules": ("errors", "limits"),  # the rule language: pure, knows nothing of the router
+    "config": ("errors", "limits", "rules"),  # rules are checked when the config loads
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),
     "stats": ("errors", "events"),
-    "engine": ("commands", "config", "errors", "events", "limits", "log"),
+    "engine": ("commands", "config", "errors", "events", "limits", "log", "rules"),
     "router": (
         "backend",
         "commands",
@@ -42,6 +43,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "log",
         "stats",
     ),
+    # The live runtime: the façade and below; nothing imports it (it is the outer shell).
+    "live": ("commands", "config", "engine", "errors", "events", "limits", "log", "router"),
     "whatif": ("commands", "config", "errors", "events", "router", "stats"),
     "sim": ("config", "engine", "errors", "events", "router", "staffing", "stats"),
     "": ("_moved", "config", "engine", "errors", "events", "log", "router"),
@@ -63,11 +66,13 @@ INNER: dict[str, tuple[str, ...]] = {
 }
 
 PURE = ("errors", "commands", "events", "limits", "engine", "staffing.erlang", "staffing._erlang",
-        "whatif", "sim.pacing")  # fmt: skip
+        "whatif", "sim.pacing", "rules")  # fmt: skip
 """Layers and modules of the functional core: no clock, randomness, environment or file
 system. ``staffing.tables`` reads forecast files; ``engine.snapshot`` keeps the snapshot *stores*,
 which write files (IMPURE_OK)."""
-IMPURE_OK = {"engine.snapshot"}
+IMPURE_OK = {"engine.snapshot", "rules.calendar"}
+"""``rules.calendar`` imports ``datetime`` to turn the command's ``at`` into a civil time in a
+named zone; it never reads the clock (test_calendar_reads_no_clock)."""
 IMPURE_STDLIB = {
     "os", "sys", "time", "datetime", "random", "pathlib", "io", "socket", "threading",
     "subprocess", "tomllib", "logging", "secrets", "uuid",
@@ -162,12 +167,28 @@ def test_core_is_pure(module: str) -> None:
     assert not others & IMPURE_STDLIB, f"ccrouter.{module} imports {others & IMPURE_STDLIB}"
 
 
+def test_calendar_reads_no_clock() -> None:
+    text = (SRC / "rules" / "calendar.py").read_text()
+    for call in ("now(", "today(", "time.time", "utcnow"):
+        assert call not in text, f"rules/calendar.py calls {call}"
+
+
 def test_nothing_below_the_shell_imports_it() -> None:
     for module, path in MODULES.items():
         if module.startswith(("cli", "demo")):
             continue
         ours, _ = _imports(path)
         assert not {n for n in ours if n.startswith(("cli", "demo"))}, module
+
+
+def test_nothing_imports_the_live_runtime() -> None:
+    """``live`` is the imperative shell of a service: threads, a clock. The library below
+    it (the simulator, what-if, the CLI) must never start to depend on it."""
+    for module, path in MODULES.items():
+        if module == "live" or module.startswith("live."):
+            continue
+        ours, _ = _imports(path)
+        assert not {n for n in ours if n == "live" or n.startswith("live.")}, module
 
 
 def test_no_import_cycle_between_layers() -> None:

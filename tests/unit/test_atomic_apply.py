@@ -31,7 +31,7 @@ _spec.loader.exec_module(golden)
 COMMANDS = {
     "login", "ready", "not_ready", "logout", "submit", "accept", "decline", "complete",
     "abandon", "request_callback", "update", "transfer", "escalate", "accept_transfer",
-    "decline_transfer", "add_note", "advance", "match", "reconfigure",
+    "decline_transfer", "add_note", "advance", "match", "reconfigure", "update_agent",
 }  # fmt: skip
 
 Call = tuple[str, tuple[Any, ...], dict[str, Any]]

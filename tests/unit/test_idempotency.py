@@ -38,12 +38,11 @@ def test_same_id_returns_the_first_result_and_appends_nothing() -> None:
     "call",
     [
         lambda r: r.submit("c1", channel="voice", skills={"billing": 4}, at=1, command_id="s1"),
-        lambda r: r.submit("c1", channel="voice", skills={"billing": 3}, at=2, command_id="s1"),
         lambda r: r.submit("c2", channel="voice", skills={"billing": 3}, at=1, command_id="s1"),
         lambda r: r.accept("c1", at=1, command_id="s1"),
         lambda r: r.advance(at=1, command_id="s1"),
     ],
-    ids=["other-arguments", "other-at", "other-id-field", "other-command", "advance"],
+    ids=["other-arguments", "other-id-field", "other-command", "advance"],
 )
 def test_same_id_other_content_is_a_typed_error(call: object) -> None:
     r = staffed()
@@ -88,8 +87,10 @@ def test_a_command_without_events_is_idempotent_too() -> None:
     )
     assert r.advance(at=5, command_id="tick-5") == []
     assert r.log.version == version
+    repeat = r.advance(at=6, command_id="tick-5")  # a retry's time is its own
+    assert repeat == [] and repeat.repeat and r.log.version == version
     with pytest.raises(IdempotencyConflict):
-        r.advance(at=6, command_id="tick-5")
+        r.match(at=6, command_id="tick-5")
 
 
 def test_a_failed_command_leaves_no_trace() -> None:
@@ -117,7 +118,7 @@ def test_ids_are_remembered_across_a_restart(tmp_path: Path) -> None:
             assert r.ready("ann", at=0, command_id="ready-ann") == list(log.read(3, 4))
             assert log.version == version
             with pytest.raises(IdempotencyConflict):
-                r.ready("ann", at=1, command_id="ready-ann")
+                r.not_ready("ann", reason="lunch", at=1, command_id="ready-ann")
 
 
 def test_replay_and_statistics_see_through_the_markers() -> None:
@@ -165,3 +166,65 @@ def test_a_command_id_recorded_by_an_older_version_still_matches_after_an_upgrad
     )
     assert [e.seq for e in again] == [queued.seq, queued.seq + 1]
     assert router.log.version == len(events)
+
+
+def test_a_retry_at_a_later_time_is_a_repeat_flagged_as_such() -> None:
+    """A live service supplies `at` itself: the retry of a command arrives with a new time.
+    It returns the first result, flagged, and appends nothing; a fresh result is not."""
+    r = staffed()
+    first = r.submit("c1", channel="voice", skills={"billing": 3}, at=1, command_id="s1")
+    assert first.repeat is False and first.seq == r.log.version
+    assert [e.seq for e in first.appended] == [e.seq for e in first] + [r.log.version]
+    version, digest = r.log.version, r.state_digest()
+    again = r.submit("c1", channel="voice", skills={"billing": 3}, at=7.5, command_id="s1")
+    assert again == first and again.repeat is True and again.seq == first.seq
+    assert again.appended == ()
+    assert (r.log.version, r.state_digest()) == (version, digest)
+    assert r.now == 1  # a repeat does not move the router's time either
+    # Same id, other content: still a conflict, whatever the time.
+    with pytest.raises(IdempotencyConflict, match="other content"):
+        r.submit("c1", channel="chat", skills={"billing": 3}, at=7.5, command_id="s1")
+
+
+def test_the_fingerprint_leaves_time_out_and_is_versioned() -> None:
+    from ccrouter.commands import Ready
+    from ccrouter.engine.digest import FINGERPRINT_PREFIX, command_fingerprint, fingerprint
+
+    r = staffed()
+    r.not_ready("ann", reason="lunch", at=3, command_id="nr")
+    marker = next(iter(r.log.read(r.log.version)))
+    assert isinstance(marker, CommandRecorded)
+    assert marker.fingerprint.startswith(FINGERPRINT_PREFIX)
+    assert command_fingerprint(Ready(agent_id="ann")) != fingerprint(Ready(agent_id="ann"), 0)
+
+
+def _golden(version: str) -> tuple[list[object], object]:
+    import json
+
+    from ccrouter import RouterConfig
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / version
+    config = RouterConfig.from_dict(json.loads((golden / "config.json").read_text()))
+    with FileEventLog(golden / "events.ccr", readonly=True) as log:
+        return list(log.read()), config
+
+
+@pytest.mark.parametrize("version", ["v2", "v5"])
+def test_a_retry_at_a_new_time_matches_a_legacy_fingerprint(version: str) -> None:
+    """Golden logs hold fingerprints that hashed `at` (no version prefix). A retry of their
+    command at a later time is still recognised (the marker's time is the command's `at`),
+    other content still conflicts, and the replayed log keeps its digest."""
+    events, config = _golden(version)
+    router = Router.replay(events, config)  # type: ignore[arg-type]
+    marker = next(e for e in events if isinstance(e, CommandRecorded))
+    assert ":" not in marker.fingerprint  # a legacy record
+    later = router.now + 100
+    again = router.submit(
+        "v2-direct", channel="voice", direct_to="agent-0", command_id="cmd-1", at=later
+    )
+    assert again.repeat and [e.seq for e in again] == [marker.seq - 2, marker.seq - 1]
+    assert router.log.version == len(events)
+    with pytest.raises(IdempotencyConflict):
+        router.submit(
+            "v2-direct", channel="chat", direct_to="agent-0", command_id="cmd-1", at=later
+        )

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import numpy as np
 import pytest
 
 from ccrouter import Router, RouterConfig
@@ -64,12 +65,14 @@ def _table() -> AgentTable:
     return table
 
 
+ORDER_KEYS = np.array([3.0, 1.0, 2.0, 1.0])  # an order_by key per slot: slots 1 and 3 tie
 EXPECTED = {  # the slot each strategy picks in _table() (round robin: last used login 2)
     "longest_idle": 0,
     "most_skilled": 1,
     "least_occupied": 2,
     "fewest_handled": 3,
     "round_robin": 2,
+    "order_by": 1,  # key 1.0, tied with slot 3: slot 1 has idled longer (since 7.0, not 8.0)
 }
 
 
@@ -78,7 +81,14 @@ def test_reference_and_kernel_follow_the_entry(name: str) -> None:
     table = _table()
     picks = {
         backend: select_agent(
-            table, "chat", {"x": 1}, strategy=name, round_robin_last=2, u=0.6, backend=backend
+            table,
+            "chat",
+            {"x": 1},
+            strategy=name,
+            round_robin_last=2,
+            u=0.6,
+            backend=backend,
+            order=ORDER_KEYS,
         )
         for backend in ("python", "numba")
     }
@@ -95,7 +105,11 @@ def test_reference_and_kernel_follow_the_entry(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_explain_scores_by_the_entry(name: str) -> None:
-    r = Router(RouterConfig.from_dict({"queues": {"q": {"strategy": name}}}))
+    settings: dict[str, str] = {"strategy": name}
+    if name == "order_by":
+        settings["order_by"] = "agent.level desc"  # no attributes: every key ties (inf)
+    schema = {"agent.level": "int"}
+    r = Router(RouterConfig.from_dict({"queues": {"q": settings}, "attributes": schema}))
     for agent, level in [("ann", 3), ("bob", 5)]:
         r.login(agent, skills={"x": level}, capacity={"chat": 1}, at=0)
     for agent in ("ann", "bob"):
@@ -113,7 +127,10 @@ def test_explain_scores_by_the_entry(name: str) -> None:
         else:
             assert c.score is not None
     if entry.score is not None:
-        facts = AgentFacts(idle_since=1.0, load=0.0, handled=0, login_order=2, skill_sum=5)
+        order = float("inf") if name == "order_by" else 0.0  # bob has no agent.level
+        facts = AgentFacts(
+            idle_since=1.0, load=0.0, handled=0, login_order=2, skill_sum=5, order=order
+        )
         bob = next(c for c in explanation.candidates if c.agent_id == "bob")
         assert bob.score == entry.score(facts, 4.0, 0, 2)
 

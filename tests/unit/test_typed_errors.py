@@ -20,7 +20,11 @@ SRC = Path(ccrouter.__file__).parent
 # AttributeError, a script ends with SystemExit, a missing optional extra is an ImportError,
 # and the file stores raise OSError(errno...) on short writes so that the one OSError handler
 # maps it (ENOSPC -> StorageFull, anything else -> WriterPoisoned).
-ALLOWED = {"AttributeError", "SystemExit", "ImportError", "OSError", "NotImplementedError"}
+# An async iterator (ccrouter.live's subscriptions) ends with StopAsyncIteration: the protocol.
+ALLOWED = {
+    "AttributeError", "SystemExit", "ImportError", "OSError", "NotImplementedError",
+    "StopAsyncIteration",
+}  # fmt: skip
 
 
 # The event-store contract's checks fail the way tests fail: with AssertionError.

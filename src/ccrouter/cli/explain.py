@@ -19,6 +19,7 @@ from ccrouter.config import RouterConfig
 from ccrouter.engine.checkpoints import explain_events
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
+from ccrouter.events import InteractionClassified
 from ccrouter.router import Router
 
 __all__ = ["explain", "format_explanation"]
@@ -99,9 +100,14 @@ def explain(log: Path, interaction_id: str, config_path: Path | None, stream: st
         config = RouterConfig.from_toml(config_path) if config_path is not None else None
         with open_events(log, stream=stream) as events:
             logged = list(events)
-        # Folds the log only up to the decision; never offered: the state at the log's end.
+        # Folds the log only up to the decision. Never offered (the state at the log's end)
+        # or classified by rules (the trace comes with it): the router's explain.
         explanation = explain_events(logged, interaction_id, config)
-        if explanation is None:
+        classified = any(
+            isinstance(e, InteractionClassified) and e.interaction_id == interaction_id
+            for e in logged
+        )
+        if explanation is None or classified:
             explanation = Router.replay(logged, config, backend="python").explain(interaction_id)
     except CCRouterError as exc:
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc

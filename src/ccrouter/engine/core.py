@@ -34,13 +34,16 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
+from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.policies import POLICIES
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, selector_for
 from ccrouter.engine.routing.strategies import uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 from ccrouter.engine.validation import MAX_PROFICIENCY, check_time, validate
@@ -458,6 +461,14 @@ def _after_end(
         _route_agent(state, event.agent_id, at, out)
 
 
+def _after_agent_update(
+    state: RouterState, command: UpdateAgent, at: float, out: list[Event]
+) -> None:
+    # New attributes may let the agent pass the agent selector of waiting work.
+    if out:
+        _route_agent(state, command.agent_id, at, out)
+
+
 _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] = {
     Submit: _after_arrival,
     Update: _after_arrival,
@@ -471,6 +482,7 @@ _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] 
     DeclineTransfer: _after_transfer,
     Complete: _after_end,
     Abandon: _after_end,
+    UpdateAgent: _after_agent_update,
 }
 
 
@@ -502,7 +514,13 @@ def _select(
     allowed: list[int] | tuple[()],
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
-    strategy = state.config.queue(queue).strategy
+    settings = state.config.queue(queue)
+    strategy = settings.strategy
+    # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
+    own = queue == interaction.queue
+    text = selector_for(
+        settings, interaction.step if own else 0, interaction.agent_selector if own else None
+    )
     return select_agent(
         state.table,
         interaction.channel,
@@ -514,6 +532,8 @@ def _select(
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         backend=state.backend,
+        selected=NO_MASK if text is None else state.selectors.mask(text),
+        order=NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by),
     )
 
 
@@ -614,13 +634,16 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
     for queue in state.queues.values():
         if not queue.waiting:
             continue
-        rate = state.config.queue(queue.name).aging_rate
+        settings = state.config.queue(queue.name)
+        rate = settings.aging_rate
         for (channel, skills), group in queue.groups.items():
             if agent.free(channel) <= 0 or (ruled and not state.can_take(agent, channel)):
                 continue
             if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
+            if not _selected(state, settings, head, agent):
+                continue
             key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
@@ -638,10 +661,21 @@ def best_interaction_for(state: RouterState, agent: Agent, at: float) -> Interac
             if not meets_skills(agent.skills, skills):
                 continue
             head = state.interactions[group[0][3]]
+            if not _selected(state, settings, head, agent):
+                continue
             key = urgency(head, rate, at)
             if best_key is None or key < best_key:
                 best, best_key = head, key
     return best
+
+
+def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agent: Agent) -> bool:
+    """Whether ``agent`` passes the agent selector in force for ``head`` (a group's head: an
+    agent the head's selector excludes waits for the work behind it as for the head's skills)."""
+    if settings.agent_selector is None and not settings.steps and head.agent_selector is None:
+        return True
+    text = selector_for(settings, head.step, head.agent_selector)
+    return text is None or bool(state.selectors.mask(text)[agent.slot])
 
 
 def _offer(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from ccrouter.commands import (
     Abandon,
     Accept,
@@ -29,8 +31,11 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import RouterConfig
+from ccrouter.engine.agent_attributes import decide_update_agent
+from ccrouter.engine.classify import classify_submit, reclassify
 from ccrouter.engine.customers import last_agent
 from ccrouter.engine.policies import size_exit
 from ccrouter.engine.state import RouterState
@@ -46,6 +51,7 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionDeadlineSet,
+    InteractionExited,
     InteractionQueued,
     InteractionTargeted,
     InteractionUpdated,
@@ -89,6 +95,7 @@ def _login(state: RouterState, command: Login, at: float) -> list[Event]:
             capacity=dict(command.capacity),
             groups=list(dict.fromkeys(command.groups)),
             budget=command.budget,
+            attributes=dict(command.attributes),
         )
     ]
 
@@ -153,6 +160,19 @@ def _reconfigure(state: RouterState, command: Reconfigure, at: float) -> list[Ev
 
 def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
     seq = _Seq(state)
+    outcome = classify_submit(state, command, at)
+    submitted: dict[str, Any] = {}
+    if outcome is not None:
+        submitted = {"queue": command.queue, "priority": float(command.priority),
+                     "skills": dict(command.skills)}  # fmt: skip
+        # The rule's choices become the submit's: the InteractionQueued below carries them.
+        preferred = command.preferred_agents
+        if outcome.preferred_agents and not preferred and command.direct_to is None:
+            preferred = outcome.preferred_agents
+        command = msgspec.structs.replace(
+            command, queue=outcome.queue, priority=outcome.priority, skills=outcome.skills,
+            preferred_agents=preferred,
+        )  # fmt: skip
     settings = state.config.queue(command.queue)
     deadline = command.deadline
     if deadline is None and settings.deadline is not None:
@@ -170,6 +190,15 @@ def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
             attributes=dict(command.attributes),
         )
     ]
+    if outcome is not None:
+        queued.append(outcome.event(seq(), at, command.interaction_id, "submit", submitted))
+        if outcome.deflect is not None:
+            queued.append(
+                InteractionExited(
+                    seq=seq(), at=at, interaction_id=command.interaction_id, reason="deflected"
+                )
+            )
+            return queued
     if command.direct_to is not None:
         queued.append(
             InteractionTargeted(
@@ -268,9 +297,20 @@ def _update(state: RouterState, command: Update, at: float) -> list[Event]:
         } or None
     if priority is None and skills is None and attributes is None:
         return []
-    return [
+    outcome = None
+    if attributes is not None and interaction.status == "queued":
+        outcome = reclassify(state, interaction, {**interaction.attributes, **attributes}, at)
+    if outcome is not None:
+        # Re-classification on new attributes (docs/rules.md): the rule's priority and
+        # skills win over the update's; a new queue moves the work, keeping its age.
+        if outcome.set_priority is not None and not _same(outcome.priority, interaction.priority):
+            priority = outcome.priority
+        if outcome.set_skills is not None and not _same(outcome.skills, interaction.skills):
+            skills = outcome.skills
+    seq = _Seq(state)
+    out: list[Event] = [
         InteractionUpdated(
-            seq=state.last_seq + 1,
+            seq=seq(),
             at=at,
             interaction_id=command.interaction_id,
             priority=priority,
@@ -278,6 +318,17 @@ def _update(state: RouterState, command: Update, at: float) -> list[Event]:
             attributes=attributes,
         )
     ]
+    if outcome is not None:
+        out.append(outcome.event(seq(), at, command.interaction_id, "update", {}))
+        if outcome.deflect is not None:
+            out.append(InteractionExited(seq=seq(), at=at, interaction_id=command.interaction_id,
+                                         reason="deflected"))  # fmt: skip
+        elif outcome.set_queue is not None and outcome.set_queue != interaction.queue:
+            # Only a rule that names a queue moves the work (no match leaves it where it is).
+            out.append(InteractionExited(seq=seq(), at=at, interaction_id=command.interaction_id,
+                                         reason="reclassified", overflow_to=outcome.set_queue,
+                                         keep_age=True))  # fmt: skip
+    return out
 
 
 def _request_callback(state: RouterState, command: RequestCallback, at: float) -> list[Event]:
@@ -327,6 +378,7 @@ _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = 
     Reconfigure: _reconfigure,
     Submit: _submit,
     Update: _update,
+    UpdateAgent: decide_update_agent,
     RequestCallback: _request_callback,
     Abandon: _abandon,
     Accept: _accept,

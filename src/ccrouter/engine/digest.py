@@ -14,7 +14,7 @@ from ccrouter.commands import Command, Submit
 from ccrouter.engine.records import Agent, Interaction, digest_plan
 from ccrouter.engine.state import RouterState
 
-__all__ = ["fingerprint", "state_digest"]
+__all__ = ["FINGERPRINT_PREFIX", "command_fingerprint", "fingerprint", "state_digest"]
 
 
 def state_digest(state: RouterState) -> str:
@@ -27,10 +27,33 @@ _SORTED_ENCODER = msgspec.msgpack.Encoder(order="sorted")
 _COMMAND_DECODER: msgspec.msgpack.Decoder[Command] = msgspec.msgpack.Decoder(Command)
 
 
+FINGERPRINT_PREFIX = "c2:"
+"""Marks a fingerprint of the content alone (:func:`command_fingerprint`). Fingerprints
+recorded before it (:func:`fingerprint`, 32 hex digits) also hashed ``at``."""
+
+
+def command_fingerprint(command: Command | str | None) -> str:
+    """A hash of a command's content without its time, as ``CommandRecorded`` records it.
+
+    A retry of a command keeps its id and content but, in a live service where the server
+    supplies ``at``, not its time: leaving ``at`` out makes such a retry a repeat instead of
+    an :class:`~ccrouter.errors.IdempotencyConflict`.
+
+    >>> from ccrouter.commands import Ready
+    >>> a = command_fingerprint(Ready(agent_id="ann"))
+    >>> a.startswith(FINGERPRINT_PREFIX), a == command_fingerprint(Ready(agent_id="bob"))
+    (True, False)
+    """
+    return FINGERPRINT_PREFIX + fingerprint(command, "")
+
+
 def fingerprint(command: Command | str | None, at: Any) -> str:
     """A hash of a command's content and time (``None``: advance; a string: that operation,
     e.g. ``"match"``), insensitive to the spelling of equal values (``2`` or ``2.0`` for a
-    float field, the order of a mapping)."""
+    float field, the order of a mapping).
+
+    The legacy form of a command's fingerprint (logs recorded before
+    :func:`command_fingerprint`): still computed to recognise retries against them."""
     if command is None:
         body: Any = "advance"
     elif isinstance(command, str):

@@ -204,6 +204,12 @@ class Agent:
         default=None, metadata=col(int | None, group="budget", tag="budget", view=_same)
     )
     """Omnichannel rules: channel cost units the agent may hold at once (``None``: none)."""
+    attributes: dict[str, Any] = attrs.field(
+        factory=dict,
+        metadata=col(dict[str, Any], digest=_json_sorted, group="attributes", view=dict),
+    )
+    """Typed attributes (level, languages, ...): given at login, changed by update_agent.
+    Kept per agent id; a selector reads them per slot (``RouterState.slots``) into a mask."""
 
     @property
     def status(self) -> AgentStatus:
@@ -307,9 +313,28 @@ class Interaction:
         default=None, metadata=col(str | None, digest=None, view=_same)
     )
     """The interaction (of the same agent) it is paused for, while paused."""
-    offer_seq: int | None = attrs.field(default=None, metadata=col(int | None, digest=None))
-    """The ``seq`` of its last offer (``InteractionOffered``; ``None``: never offered, or
-    restored from a snapshot written before this field): what ``explain`` explains."""
+    offer_seq: int | None = attrs.field(
+        default=None, metadata=col(int | None, digest=None, view=_same)
+    )
+    """The ``seq`` of its last offer (``InteractionOffered``), the id an accept may name."""
+    rule: str | None = attrs.field(
+        default=None, metadata=col(str | None, group="rules", view=_same)
+    )
+    """The classification rule that matched (docs/rules.md; ``None``: not classified)."""
+    tags: tuple[str, ...] = attrs.field(
+        default=(), metadata=col(list[str], store=list, load=tuple, group="rules", view=list)
+    )
+    """The tags its classification set."""
+    agent_selector: str | None = attrs.field(
+        default=None, metadata=col(str | None, group="rules", view=_same)
+    )
+    """The agent selector its classification rule set (met as well as the queue's)."""
+    submitted: dict[str, Any] = attrs.field(
+        factory=dict,
+        metadata=col(dict[str, Any], digest=_json_sorted, group="rules", trigger=False),
+    )
+    """Queue, priority and skills as submitted, before classification (what re-classifying
+    starts from)."""
     signature: Signature = attrs.field(init=False, metadata=col(None, digest=None))
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 

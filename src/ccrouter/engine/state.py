@@ -14,7 +14,7 @@ re-sorting as time passes. An agent looking for work only checks each group's he
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -41,8 +41,10 @@ from ccrouter.engine.records import (
     reminder_times,
     restriction,
 )
+from ccrouter.engine.routing.selectors import SelectorMasks, rule_selector
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
+    AgentAttributesUpdated,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentNotReady,
@@ -52,6 +54,7 @@ from ccrouter.events import (
     ConfigChanged,
     Event,
     InteractionAbandoned,
+    InteractionClassified,
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionExited,
@@ -141,10 +144,17 @@ class RouterState:
     """How the core selects agents (``"numba"`` or ``"python"``; same decisions either way):
     set by the core's entry points, carried here so that no routing function passes it on.
     Not a fact of the log: no snapshot or digest holds it."""
+    selectors: SelectorMasks = attrs.field(init=False)
+    """The agent selectors' masks and the orderings' keys over the slots (derived from the
+    agents' attributes; :mod:`ccrouter.engine.routing.selectors`)."""
 
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
             self.ledger = FairnessLedger(self.config.fairness.window)
+        self.selectors = SelectorMasks(self._slot_attributes, self.slots.__len__)
+
+    def _slot_attributes(self, slot: int) -> Mapping[str, Any]:
+        return self.agents[self.slots[slot]].attributes
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -262,9 +272,11 @@ class RouterState:
         agent.in_use = dict.fromkeys(e.capacity, 0)
         agent.groups = frozenset(e.groups)
         agent.budget = e.budget
+        agent.attributes = dict(e.attributes)
         for channel in e.capacity:
             self.table.ensure_channel(channel)
         self.table.set_skills(agent.slot, agent.skills)
+        self.selectors.changed(agent.slot)
         if self._dirty is None:
             self.table.set_fact(agent.slot, LOGIN_ORDER, agent.login_order)
             self.table.set_fact(agent.slot, HANDLED, 0)
@@ -803,6 +815,27 @@ class RouterState:
             self.config, True, agent.capacity, agent.in_use, channel, agent.budget, pausable
         )
 
+    def _agent_attributes_updated(self, e: AgentAttributesUpdated) -> None:
+        agent = self.agents[e.agent_id]
+        merged = {} if e.replace else dict(agent.attributes)
+        for key, value in e.attributes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        agent.attributes = merged
+        self.selectors.changed(agent.slot)  # its masks and order_by keys, one slot
+
+    def _classified(self, e: InteractionClassified) -> None:
+        # What the rule set is already in the InteractionQueued/Updated/Exited events around
+        # this one; here only what explain and re-classification read.
+        interaction = self.interactions[e.interaction_id]
+        interaction.rule = e.rule or None
+        interaction.tags = tuple(e.tags)
+        interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
+        if e.submitted:
+            interaction.submitted = dict(e.submitted)
+
     def _paused(self, e: InteractionPaused) -> None:
         self.interactions[e.interaction_id].paused_by = e.by
         self._sync(self.agents[e.agent_id])
@@ -865,4 +898,6 @@ _APPLY: dict[type[Any], Any] = {
     InteractionPaused: RouterState._paused,
     InteractionResumed: RouterState._resumed,
     ConfigChanged: RouterState._config_changed,
+    AgentAttributesUpdated: RouterState._agent_attributes_updated,
+    InteractionClassified: RouterState._classified,
 }

@@ -33,8 +33,10 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.config import RouterConfig
+from ccrouter.engine.agent_attributes import check_attributes, validate_update_agent
 from ccrouter.engine.state import Agent, Interaction, RouterState
 from ccrouter.engine.transfers import validate_transfer
 from ccrouter.errors import (
@@ -104,6 +106,8 @@ def _login(state: RouterState, command: Login, at: float) -> None:
     if budget is not None and not is_int(budget, 0, 10**6):
         msg = f"budget must be an integer from 0 to 1000000 or None, got {budget!r}"
         raise InvalidArgument(msg)
+    if command.attributes:
+        check_attributes(state, command.attributes, "attributes")
 
 
 def _presence(state: RouterState, command: Ready | NotReady | Logout, at: float) -> None:
@@ -235,6 +239,7 @@ _CHECKS: dict[type[Any], Callable[[RouterState, Any, float], None]] = {
     AcceptTransfer: validate_transfer,
     DeclineTransfer: validate_transfer,
     AddNote: validate_transfer,
+    UpdateAgent: validate_update_agent,
 }
 
 

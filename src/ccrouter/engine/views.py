@@ -35,6 +35,8 @@ class AgentView(msgspec.Struct, frozen=True, kw_only=True):
     """Interactions offered to this agent by a consult transfer (ringing)."""
     budget: int | None = None
     """Channel cost units the agent may hold at once (``None``: no shared budget)."""
+    attributes: dict[str, Any] = {}
+    """Typed agent attributes (docs/rules.md)."""
 
 
 class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,9 +79,19 @@ class InteractionView(msgspec.Struct, frozen=True, kw_only=True):
     """The agent a pending consult transfer is offered to, if any."""
     paused_by: str | None = None
     """While paused (omnichannel interruption): the interaction it is paused for."""
+    rule: str | None = None
+    """The classification rule that matched (docs/rules.md; ``None``: not classified)."""
+    tags: list[str] = []
+    """The tags its classification set."""
+    agent_selector: str | None = None
+    """The agent selector its classification rule set (docs/rules.md)."""
     customer_history: list[CustomerContact] = []
     """The customer's earlier contacts (up to ``RouterConfig.customer_history``, oldest
     first), so the agent offered this interaction never has to ask twice."""
+    offer_seq: int | None = None
+    """The ``seq`` of its last offer (``None``: never offered): the offer's id. Pass it to
+    ``accept``/``decline`` (``offer_seq=``) so that an answer to an offer that has since
+    timed out or gone to someone else is refused (``StaleOffer``) instead of taking the new one."""
 
 
 def agent_view(state: RouterState, agent_id: str) -> AgentView:

@@ -47,7 +47,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The schema version this code writes.
 
 1: the first stored schema. 2: adds the event types ``command_recorded``,
@@ -65,6 +65,9 @@ with ``explicit=False``: an explicit deadline of an old log is taken for a queue
 5: adds ``InteractionOffered.batch_seq`` (set on the offers of a batch step, ``match()``: the
 seq of the step's first offer; left out of the encoding on greedy offers). Schema-4 offers
 read unset: ``explain`` takes a batch decision of an old log for a greedy one.
+6: adds the routing-rule event types ``interaction_classified`` and
+``agent_attributes_updated``, and ``AgentLoggedIn.attributes`` (left out when empty). Every
+schema-5 event reads unchanged.
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
@@ -93,7 +96,15 @@ def _v4_to_v5(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-UPCASTERS: dict[int, Upcaster] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(event: dict[str, Any]) -> dict[str, Any]:
+    # Schema 6 added event types and a field left out when empty: schema-5 events read
+    # unchanged.
+    return event
+
+
+UPCASTERS: dict[int, Upcaster] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
+}  # fmt: skip
 """Registered upcasters, keyed by the version they read (``{1: v1_to_v2, ...}``)."""
 
 _ARRAY32 = struct.Struct(">BI")

@@ -22,6 +22,7 @@ variants that differ only in staffing or routing: common random numbers.
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.router import Router
+from ccrouter.sim.attributes import draw_all, parse_specs
 from ccrouter.sim.calendar import Calendar
 from ccrouter.sim.campaign import Campaign
 from ccrouter.sim.dialer import CampaignRun
@@ -138,6 +140,18 @@ class Engine:
         self._times: list[np.ndarray] = []
         self._handle: list[np.ndarray] = []
         self._patience: list[np.ndarray | None] = []
+        self._attributes: list[list[dict[str, Any]]] = []  # per call type, per customer
+        self._agent_attributes: dict[str, dict[str, Any]] = {}  # agent id -> its attributes
+        self._agent_specs = {
+            g.name: parse_specs(g.attributes, g.name) for g in scenario.agent_groups
+        }
+        # One stream per group attribute, drawn one agent at a time as agents are created.
+        self._agent_streams = {
+            (g.name, name): source_rng(seed, f"agent_attributes/{g.name}/{name}")
+            for g in scenario.agent_groups
+            for name, spec in self._agent_specs[g.name].items()
+            if spec.random
+        }
         self._retrial = source_rng(seed, "retrials")
         self._callbacks = [source_rng(seed, f"callbacks/{ct.name}") for ct in scenario.call_types]
         self._ring = source_rng(seed, "ring_delay")
@@ -160,6 +174,13 @@ class Engine:
             if ct.patience is not None:
                 patience = sample(ct.patience, source_rng(self.seed, f"patience/{ct.name}"), n)
             self._patience.append(patience)
+            self._attributes.append(
+                draw_all(
+                    parse_specs(ct.attributes, ct.name),
+                    lambda name, t=ct.name: source_rng(self.seed, f"attributes/{t}/{name}"),
+                    n,
+                )
+            )
             if n:
                 self.calendar.schedule(float(times[0]), _ARRIVE, c, 0)
         for g in s.agent_groups:
@@ -200,7 +221,22 @@ class Engine:
     def _new_agent(self, group: AgentGroup) -> str:
         agent_id = f"{group.name}-{len(self.agent_group) + 1:04d}"
         self.agent_group[agent_id] = group.name
+        specs = self._agent_specs[group.name]
+        if specs:
+            streams = self._agent_streams
+            self._agent_attributes[agent_id] = draw_all(
+                specs, lambda name: streams[group.name, name], 1
+            )[0]
         return agent_id
+
+    def _login(self, agent_id: str, group: AgentGroup, at: float) -> list[Event]:
+        return self.router.login(
+            agent_id,
+            skills=group.skills,
+            capacity=group.capacity,
+            at=at,
+            attributes=self._agent_attributes.get(agent_id),
+        )
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -272,7 +308,7 @@ class Engine:
         if kind == _LOGIN:
             group = next(g for g in self.scenario.agent_groups if g.name == b)
             self._active[group.name].append(agent_id)
-            events = r.login(agent_id, skills=group.skills, capacity=group.capacity, at=at)
+            events = self._login(agent_id, group, at)
             return events + r.ready(agent_id, at=at)
         agent = r.state.agents.get(agent_id)
         if agent is None or agent.presence == "logged_out" or agent_id in self._leaving:
@@ -308,8 +344,15 @@ class Engine:
             # Drawn for every caller, taken or not, so the stream stays aligned across variants.
             takes = float(self._callbacks[c].random()) < ct.callback.acceptance
             self.calendar.schedule(at + ct.callback.after, _CALLBACK, iid, takes)
+        attributes = self._attributes[c][k]
         return self.router.submit(
-            iid, channel=ct.channel, queue=ct.queue, skills=ct.skills, priority=ct.priority, at=at
+            iid,
+            channel=ct.channel,
+            queue=ct.queue,
+            skills=ct.skills,
+            priority=ct.priority,
+            at=at,
+            attributes=dict(attributes) if attributes else None,
         )
 
     def _staff(self, at: float, group_name: str, target: int) -> list[Event]:
@@ -328,7 +371,7 @@ class Engine:
         while len(active) < target:
             agent_id = self._new_agent(group)
             active.append(agent_id)
-            events += r.login(agent_id, skills=group.skills, capacity=group.capacity, at=at)
+            events += self._login(agent_id, group, at)
             events += r.ready(agent_id, at=at)
         while len(active) > target:
             events += self._leave(active.pop(), at)

@@ -32,6 +32,7 @@ import msgspec
 
 from ccrouter.config import RouterConfig
 from ccrouter.errors import ConfigError
+from ccrouter.sim.attributes import parse_specs
 from ccrouter.sim.campaign import Campaign, validate_campaigns
 from ccrouter.sim.distributions import Distribution, Exponential, Uniform
 
@@ -97,6 +98,8 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         retrial_probability: chance that a caller who abandoned calls again, after
             ``retrial_delay``, with fresh patience and the same handle time.
         callback: a callback offered to callers who wait long (none: never offered).
+        attributes: interaction attributes sent at submit, each a constant, a weighted mix
+            or a distribution (``ccrouter.sim.attributes``), so rules run as they do live.
     """
 
     name: Name
@@ -110,6 +113,7 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     retrial_probability: Probability = 0.0
     retrial_delay: Distribution = Exponential(mean=300.0)
     callback: CallbackOffer | None = None
+    attributes: dict[str, Any] = {}
 
 
 class Break(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -131,7 +135,9 @@ class Shift(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
 class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Agents alike: skills (proficiency per skill), capacity per channel, and who works when:
-    either ``headcount`` (one value, or one per interval) or ``shifts``."""
+    either ``headcount`` (one value, or one per interval) or ``shifts``; ``attributes``: the
+    agent attributes each agent logs in with (constants or draws per agent, as for call
+    types: ``ccrouter.sim.attributes``)."""
 
     name: Name
     skills: dict[str, Annotated[int, msgspec.Meta(ge=0)]] = {}
@@ -140,6 +146,7 @@ class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     )
     headcount: list[Annotated[int, msgspec.Meta(ge=0)]] | None = None
     shifts: list[Shift] | None = None
+    attributes: dict[str, Any] = {}
 
 
 class QueueTarget(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -297,6 +304,7 @@ def _validate(s: Scenario) -> None:
             _fail(f"{at}.arrivals", "a trace needs `path` (a CSV file) or `times`")
         for field in ("handle", "patience", "retrial_delay"):
             _check_distribution(getattr(ct, field), f"{at}.{field}")
+        _check_attributes(ct.attributes, f"{at}.attributes")
     _check_distribution(s.ring_delay, "$.ring_delay")
     for queue, target in s.targets.items():
         if queue not in config.queues:
@@ -318,6 +326,7 @@ def _validate(s: Scenario) -> None:
         if group.name in names:
             _fail(f"{at}.name", f"duplicate agent group name {group.name!r}")
         names.add(group.name)
+        _check_attributes(group.attributes, f"{at}.attributes")
         if (group.headcount is None) == (group.shifts is None):
             _fail(at, "expected exactly one of `headcount` and `shifts`")
         if group.headcount is not None and len(group.headcount) not in (1, n):
@@ -333,3 +342,13 @@ def _validate(s: Scenario) -> None:
 def _check_distribution(dist: Distribution | None, where: str) -> None:
     if isinstance(dist, Uniform) and dist.high < dist.low:
         _fail(f"{where}.high", f"expected >= low ({dist.low:g}), got {dist.high:g}")
+
+
+def _check_attributes(raw: dict[str, Any], where: str) -> None:
+    try:
+        specs = parse_specs(raw, where)
+    except ConfigError as exc:
+        raise ScenarioError(str(exc)) from None
+    for name, spec in specs.items():
+        if spec.distribution is not None:
+            _check_distribution(spec.distribution, f"{where}.{name}")

@@ -10,9 +10,11 @@ from typing import Any, Literal, TypeAlias
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
+    AgentAttributesUpdated,
     CommandRecorded,
     ConfigChanged,
     Event,
+    InteractionClassified,
     InteractionDeadlineSet,
     InteractionNoteAdded,
     InteractionReminded,
@@ -76,6 +78,8 @@ NO_STATISTIC: tuple[type[Event], ...] = tuple(t for t in (
     InteractionReminded,
     InteractionNoteAdded,  # context
     ConfigChanged,  # statistics do not depend on the routing config
+    AgentAttributesUpdated,  # attributes: no statistic reads them
+    InteractionClassified,  # by rule and tag: ccrouter.stats.rules reads the events itself
 ) if t not in EVENT_COUNTERS)  # fmt: skip
 """Event types that change no statistic (a type that comes to be counted in
 :data:`ccrouter.stats.definitions.EVENT_COUNTERS` leaves this list by itself). The

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ccrouter.events import (
+    AgentAttributesUpdated,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentNotReady,
@@ -23,6 +24,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     InteractionAbandoned,
+    InteractionClassified,
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionExited,
@@ -76,6 +78,8 @@ WAIT_EVENTS: dict[type, WaitStep | None] = {
     CallbackRequested: None,
     CommandRecorded: None,
     ConfigChanged: None,
+    AgentAttributesUpdated: None,
+    InteractionClassified: None,
     InteractionDeadlineSet: None,
     InteractionNoteAdded: None,
     InteractionOverdue: None,

@@ -28,9 +28,11 @@ from ccrouter.commands import (
     Submit,
     Transfer,
     Update,
+    UpdateAgent,
 )
 from ccrouter.errors import UnsupportedInput
 from ccrouter.events import (
+    AgentAttributesUpdated,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentNotReady,
@@ -40,6 +42,7 @@ from ccrouter.events import (
     ConfigChanged,
     Event,
     InteractionAbandoned,
+    InteractionClassified,
     InteractionCompleted,
     InteractionDeadlineSet,
     InteractionExited,
@@ -119,6 +122,10 @@ EVENT_ROLES: dict[type, Role] = {
     InteractionOverdue: "consequence",
     ConfigChanged: "config",  # dropped or replayed: see `config_changes`
     CommandRecorded: "bookkeeping",
+    AgentAttributesUpdated: "input",
+    # On submit: restores what was submitted, so the rules run again under the new config;
+    # on update: made again by the router when it replays the update (a consequence).
+    InteractionClassified: "input",
 }
 """What each event type is to what-if replay.
 
@@ -278,10 +285,20 @@ class Recording:
                 self._amend(e, prev, _targeting(e))
             case InteractionDeadlineSet() if e.explicit:  # else the queue's: re-derived
                 self._amend(e, prev, {"deadline": e.deadline})
+            case InteractionClassified() if e.trigger == "submit" and e.submitted:
+                self._amend(e, prev, dict(e.submitted))
             case AgentLoggedIn():
                 skills, capacity = dict(e.skills), dict(e.capacity)
-                cmd = Login(agent_id=e.agent_id, skills=skills, capacity=capacity, budget=e.budget)
+                cmd = Login(
+                    agent_id=e.agent_id, skills=skills, capacity=capacity, budget=e.budget,
+                    attributes=dict(e.attributes),
+                )  # fmt: skip
                 return RecordedInput(e.seq, e.at, "login", cmd)
+            case AgentAttributesUpdated():
+                cmd = UpdateAgent(
+                    agent_id=e.agent_id, attributes=dict(e.attributes), replace=e.replace
+                )
+                return RecordedInput(e.seq, e.at, "update_agent", cmd)
             case AgentReady():
                 return RecordedInput(e.seq, e.at, "ready", Ready(agent_id=e.agent_id))
             case AgentNotReady() if not _no_answer(e, prev):
@@ -314,16 +331,18 @@ class Recording:
 
     def _amend(
         self,
-        e: InteractionTargeted | InteractionDeadlineSet,
+        e: InteractionTargeted | InteractionDeadlineSet | InteractionClassified,
         prev: Event | None,
         changes: dict[str, Any],
     ) -> None:
         """Add a part of a submission (targeting, explicit deadline) to its submit: it must
         follow the submission directly, in its batch (at its time)."""
         sub = self._submits.get(e.interaction_id)
-        before: tuple[type, ...] = (InteractionQueued,)
+        before: tuple[type, ...] = (InteractionQueued, InteractionClassified)
         if isinstance(e, InteractionDeadlineSet):
-            before = (InteractionQueued, InteractionTargeted)
+            before = (InteractionQueued, InteractionClassified, InteractionTargeted)
+        if isinstance(e, InteractionClassified):
+            before = (InteractionQueued,)
         if (
             sub is None
             or prev is None

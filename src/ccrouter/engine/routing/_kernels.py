@@ -21,6 +21,7 @@ from ccrouter.engine.routing.strategies import (
     IDLE_SINCE,
     LOAD,
     LOGIN_ORDER,
+    ORDER,
     SKILL_SUM,
 )
 
@@ -68,6 +69,8 @@ def select_agent_kernel(
     round_robin_last: int,
     u: float,
     work: Array,
+    selected: Array,
+    order: Array,
 ) -> int:
     """The slot ``select_agent_reference`` returns, scanning only the channel's ready set.
 
@@ -86,6 +89,10 @@ def select_agent_kernel(
         round_robin_last, u: as for the reference.
         work: int64 scratch of size >= ``(count + 7) // 8 + (slots + 7) // 8`` where
             ``slots = ready.shape[1]``.
+        selected: the agent selector's mask (uint8 per slot, 0: may not take the work);
+            empty: no selector.
+        order: the ``order_by`` key per slot (float64), read by the ``ORDER`` feature column;
+            empty when the strategy does not read it.
 
     The eligibility test runs one required skill at a time over the contiguous runs of each
     block into a byte mask (the loops vectorise); only eligible slots reach the strategy.
@@ -108,6 +115,10 @@ def select_agent_kernel(
             part = mask[b * block : min(count, (b + 1) * block)]
             for i in range(part.shape[0]):
                 part[i] &= np.uint8(line[i] >= minimum)
+    if selected.shape[0] > 0:  # the agent selector: one byte per slot, kept up to date
+        for i in range(count):
+            if selected[ready[row, i]] == 0:
+                mask[i] = 0
     if allowed.shape[0] > 0:  # targeted: only the allowed slots stay eligible
         for i in range(count):
             if mask[i] != 0 and not _is_excluded(allowed, ready[row, i]):
@@ -148,6 +159,8 @@ def select_agent_kernel(
                 p = float(total)
             elif pcol == AFTER_LAST:
                 p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= rr_last else 0.0
+            elif pcol == ORDER:
+                p = order[ready[row, i]]
             else:
                 p = 0.0
             if negate:

@@ -12,8 +12,11 @@ import msgspec
 
 from ccrouter.engine.fairness import over_cap
 from ccrouter.engine.records import effective_priority, meets_skills
+from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.engine.routing.strategies import AgentFacts, by_name, selection_key, uniform
+from ccrouter.engine.rule_trace import ConditionCheck, RuleTrace
 from ccrouter.engine.state import Agent, Interaction, RouterState
+from ccrouter.rules.selectors import selector
 
 __all__ = ["BatchSummary", "Candidate", "Explanation", "Passed", "Reason", "explain_decision"]
 
@@ -29,6 +32,7 @@ Reason: TypeAlias = Literal[
     "over_cap",
     "channel_rules",
     "matched_elsewhere",
+    "not_selected",
 ]
 
 
@@ -46,7 +50,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
             this interaction while another agent was eligible), ``over_cap`` (over the
             fairness cap while an agent under it was eligible), ``matched_elsewhere`` (a
             batch decision: the same step gave all the agent's free units on the channel to
-            other work, listed in ``assigned``).
+            other work, listed in ``assigned``); ``not_selected`` (the agent selector in force
+            excluded the agent: ``selector`` says which condition and with which values), tested
+            after ``not_in_group``.
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
             proficiency sum for ``most_skilled``, minus the share in use for
             ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
@@ -65,6 +71,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     assigned: list[str] = msgspec.field(default_factory=list)
     """A batch decision: the interactions the same step offered this agent (empty for greedy
     decisions)."""
+    selector: list[ConditionCheck] = msgspec.field(default_factory=list)
+    """When the agent selector excluded the agent (``not_selected``): its conditions, each with
+    its result and the agent's values it read (docs/rules.md)."""
 
 
 class BatchSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,6 +144,11 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     tie_break: str
     ahead_of: list[Passed] = msgspec.field(default_factory=list)
     batch: BatchSummary | None = None
+    rules: RuleTrace | None = None
+    """How routing rules classified the interaction (docs/rules.md; ``None``: no rule ran)."""
+    agent_selector: str | None = None
+    """The agent selector in force for the decision (the queue's or a reached step's;
+    ``None``: none)."""
 
 
 def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reason | None:
@@ -144,6 +158,11 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
         return "not_preferred"
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return "not_in_group"
+    text = selector_for(
+        state.config.queue(interaction.queue), interaction.step, interaction.agent_selector
+    )
+    if text is not None and not state.selectors.mask(text)[agent.slot]:
+        return "not_selected"
     if not meets_skills(agent.skills, interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:
@@ -248,6 +267,11 @@ def explain_decision(
         levels = [agent.skills.get(s) for s in interaction.skills]
         return None if any(v is None for v in levels) else sum(v for v in levels if v is not None)
 
+    keys = state.selectors.order(queue.order_by) if queue.order_by is not None else None
+
+    def order(agent: Agent) -> float:
+        return float(keys[agent.slot]) if keys is not None else 0.0
+
     def key(agent: Agent) -> tuple[float, float, int]:
         return selection_key(
             code,
@@ -257,6 +281,7 @@ def explain_decision(
             load=agent.load,
             handled=agent.handled,
             round_robin_last=rr_last,
+            order=order(agent),
         )
 
     if strategy.random:
@@ -271,16 +296,18 @@ def explain_decision(
         ranked = sorted(pool, key=key)
         tie_break = strategy.tie_break
     rank = {a.agent_id: i + 1 for i, a in enumerate(ranked)}
+    in_force = selector_for(queue, interaction.step, interaction.agent_selector)
     candidates = [
         Candidate(
             agent_id=a.agent_id,
             eligible=reasons[a.agent_id] is None,
             reason=reasons[a.agent_id],
-            score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins)
+            score=_score(queue.strategy, a, skill_sum(a), at, rr_last, state.logins, order(a))
             if a.agent_id in rank
             else None,
             rank=rank.get(a.agent_id),
             skill_sum=skill_sum(a),
+            selector=_selector_trace(in_force, a) if reasons[a.agent_id] == "not_selected" else [],
         )
         for a in agents
     ]
@@ -298,11 +325,28 @@ def explain_decision(
         candidates=candidates,
         tie_break=tie_break,
         ahead_of=_ahead_of(state, interaction, agent, at) if agent is not None else [],
+        agent_selector=in_force,
     )
 
 
+def _selector_trace(text: str | None, agent: Agent) -> list[ConditionCheck]:
+    """The selector's conditions for one agent, with its values (why it was excluded)."""
+    if text is None:
+        return []
+    return [
+        ConditionCheck(text=step.text, result=step.result, values=dict(step.values))
+        for step in selector(text).explain(agent.attributes)
+    ]
+
+
 def _score(
-    strategy: str, agent: Agent, skill_sum: int | None, at: float, rr_last: int, logins: int
+    strategy: str,
+    agent: Agent,
+    skill_sum: int | None,
+    at: float,
+    rr_last: int,
+    logins: int,
+    order: float = 0.0,
 ) -> float | None:
     """The strategy's ``explain`` score of an eligible agent (``None`` for ``random``)."""
     score = by_name(strategy).score
@@ -314,5 +358,6 @@ def _score(
         handled=agent.handled,
         login_order=agent.login_order,
         skill_sum=skill_sum or 0,
+        order=order,
     )
     return score(facts, at, rr_last, logins)

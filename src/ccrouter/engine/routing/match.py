@@ -10,10 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ccrouter.engine.agent_table import AgentTable
 from ccrouter.engine.routing.reference import select_agent_reference
-from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, TABLE
+from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER
+from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, ORDER_BY, TABLE
+from ccrouter.errors import InvalidArgument
 
 __all__ = ["select_agent", "warmup"]
 
@@ -42,13 +45,17 @@ def select_agent(
     round_robin_last: int = 0,
     u: float = 0.0,
     backend: str = "numba",
+    selected: npt.NDArray[np.uint8] = NO_MASK,
+    order: npt.NDArray[np.float64] = NO_ORDER,
 ) -> int:
     """The slot of the best eligible agent for work on ``channel`` needing ``skills``, or -1.
 
     Cost: ``numba``: one pass over the agents available on the channel per required skill
     (contiguous, vectorised), then the strategy over the eligible ones; ``python``: one pass
     over every agent slot. ``allowed`` (targeted routing): the only slots that may be
-    chosen; empty: any (pass ``[-1]`` for "nobody").
+    chosen; empty: any (pass ``[-1]`` for "nobody"). ``selected``: the agent selector's
+    per-slot mask (``SelectorMasks.mask``; empty: none); ``order``: the ``order_by`` key per
+    slot (``SelectorMasks.order``), read by the ``order_by`` strategy.
     """
     row = table.channel_cols.get(channel)
     if row is None:
@@ -59,6 +66,15 @@ def select_agent(
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
     allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
     code, key = _ENTRIES[strategy]
+    if (selected.shape[0] and selected.shape[0] < table.n) or (
+        code == ORDER_BY and order.shape[0] < table.n
+    ):
+        msg = (
+            f"select_agent: `selected` and `order` must cover the {table.n} agent slots "
+            f"(`order` is required by strategy 'order_by'), got {selected.shape[0]} and "
+            f"{order.shape[0]}"
+        )
+        raise InvalidArgument(msg)
     if backend == "python":
         k = req.shape[0] // 2
         return select_agent_reference(
@@ -76,6 +92,8 @@ def select_agent(
             round_robin_last,
             u,
             allow,
+            selected,
+            order,
         )
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(
@@ -92,6 +110,8 @@ def select_agent(
             round_robin_last,
             u,
             table.work,
+            selected,
+            order,
         )
     )
 
@@ -102,5 +122,10 @@ def warmup() -> None:
     slot = table.add_agent()
     table.set_skills(slot, {"x": 1})
     table.set_available(table.ensure_channel("voice"), slot, True)
+    mask = np.ones(slot + 1, dtype=np.uint8)
+    keys = np.zeros(slot + 1, dtype=np.float64)
     for strategy in CODES:
-        select_agent(table, "voice", {"x": 1}, strategy=strategy, excluded=[slot], allowed=[slot])
+        select_agent(
+            table, "voice", {"x": 1}, strategy=strategy, excluded=[slot], allowed=[slot], order=keys
+        )
+        select_agent(table, "voice", {"x": 1}, strategy=strategy, selected=mask, order=keys)

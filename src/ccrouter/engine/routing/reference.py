@@ -29,6 +29,8 @@ def select_agent_reference(
     round_robin_last: int,
     u: float,
     allowed: npt.NDArray[np.int64] | None = None,
+    selected: npt.NDArray[np.uint8] | None = None,
+    order: npt.NDArray[np.float64] | None = None,
 ) -> int:
     """The slot of the agent to offer to, or -1 when no agent is eligible.
 
@@ -46,13 +48,19 @@ def select_agent_reference(
         u: a uniform number in [0, 1) for the ``random`` strategy.
         allowed: the only slots that may be chosen (targeted routing); ``None`` or empty:
             any slot.
+        selected: the agent selector's mask, per slot (0: excluded); ``None`` or empty:
+            no selector.
+        order: the ``order_by`` key per slot (the ``order_by`` strategy reads it).
     """
+    has_selector = selected is not None and len(selected) > 0
     allowed_set = {int(s) for s in allowed} if allowed is not None else set()
     eligible = []
     for slot in range(n):
         if not avail[slot]:
             continue
         if allowed_set and slot not in allowed_set:
+            continue
+        if has_selector and not selected[slot]:  # type: ignore[index]
             continue
         if all(prof[req_cols[k], slot] >= req_mins[k] for k in range(len(req_cols))):
             eligible.append(slot)
@@ -74,6 +82,7 @@ def select_agent_reference(
             load=float(load[slot]),
             handled=int(handled[slot]),
             round_robin_last=round_robin_last,
+            order=float(order[slot]) if order is not None and len(order) > 0 else 0.0,
         )
 
     return min(pool, key=key)

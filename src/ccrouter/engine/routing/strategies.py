@@ -19,6 +19,8 @@ least_occupied (share of capacity in use, idle_since, ...)      -share in use
 fewest_handled (accepted since login, idle_since, ...)          -handled
 round_robin    (login_order <= last used, 0, login_order)       -(position after last)
 random         uniform among eligible, seeded by (seed, seq)    —
+order_by       (the queue's order_by over agent attributes,     −key
+               idle_since, login_order)
 ============== =============================================== ==================
 """
 
@@ -41,6 +43,8 @@ __all__ = [
     "LOGIN_ORDER",
     "LONGEST_IDLE",
     "MOST_SKILLED",
+    "ORDER",
+    "ORDER_BY",
     "RANDOM",
     "ROUND_ROBIN",
     "SKILL_SUM",
@@ -63,6 +67,9 @@ AFTER_LAST = 5
 """1 when the agent's login order is at or before the queue's last round-robin agent, else 0."""
 ZERO = 6
 """The constant 0 (a key part that orders nothing)."""
+ORDER = 7
+"""The queue's ``order_by`` key of the agent (``ccrouter.rules.selectors.Ordering.key``: its
+direction folded in, ``inf`` when the agent has no number), read from a per-slot array."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,7 @@ class AgentFacts:
         handled: interactions accepted since login.
         login_order: 1 for the first login, 2 for the next, ... (unique).
         skill_sum: proficiency summed over the required skills.
+        order: the queue's ``order_by`` key (smallest first; 0 when it has none).
     """
 
     idle_since: float
@@ -82,6 +90,7 @@ class AgentFacts:
     handled: int
     login_order: int
     skill_sum: int
+    order: float = 0.0
 
     def feature(self, column: int, round_robin_last: int) -> float:
         """The value of feature ``column`` (``IDLE_SINCE`` ... ``ZERO``).
@@ -98,6 +107,7 @@ class AgentFacts:
             float(self.skill_sum),
             1.0 if self.login_order <= round_robin_last else 0.0,
             0.0,
+            self.order,
         )
         return values[column]
 
@@ -215,6 +225,17 @@ TABLE: tuple[Strategy, ...] = (
         tie_break="",  # explain words the draw itself
         random=True,
     ),
+    Strategy(
+        name="order_by",
+        code=6,
+        picks="first by the queue's `order_by` over agent attributes (`agent.level desc`)",
+        primary=ORDER,
+        descending=False,  # the direction is folded into the key
+        secondary=IDLE_SINCE,
+        score=lambda f, at, rr_last, logins: -f.order,
+        score_doc="− key (the attribute, or its negation for `desc`)",
+        tie_break=f"order_by, {_THEN}",
+    ),
 )
 
 KERNEL_KEYS: tuple[int, ...] = tuple(
@@ -232,6 +253,7 @@ LEAST_OCCUPIED = CODES["least_occupied"]
 FEWEST_HANDLED = CODES["fewest_handled"]
 ROUND_ROBIN = CODES["round_robin"]
 RANDOM = CODES["random"]
+ORDER_BY = CODES["order_by"]
 
 
 def by_name(name: str) -> Strategy:
@@ -255,6 +277,7 @@ def selection_key(
     load: float,
     handled: int,
     round_robin_last: int,
+    order: float = 0.0,
 ) -> tuple[float, float, int]:
     """The key strategy ``strategy`` (a code) orders eligible agents by; the smallest wins.
 
@@ -278,6 +301,7 @@ def selection_key(
         handled=handled,
         login_order=login_order,
         skill_sum=skill_sum,
+        order=order,
     )
     primary = facts.feature(entry.primary, round_robin_last)
     return (

@@ -34,6 +34,11 @@ _FEATURES = (
     ("exit max_size", False),
     ("automatic callbacks (callback_after)", False),
     ("overdue queue", False),
+    ("classification rules", False),
+    ("strategy order_by", False),
+    ("agent selectors", False),
+    ("call type attributes", False),
+    ("agent attributes", False),
 )
 FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
 """Every feature the compiled engine knows of, and whether it runs compiled (the table in
@@ -99,4 +104,16 @@ def unsupported_features(scenario: Scenario) -> list[str]:
             note("automatic callbacks (callback_after)")
         if q.overdue_queue is not None:
             note("overdue queue")
+        if q.strategy == "order_by":
+            note("strategy order_by")
+        if q.agent_selector is not None or any(st.agent_selector for st in q.steps):
+            note("agent selectors")
+    if config.rules or any(q.rules for q in config.queues.values()):
+        note("classification rules")
+    # Attributes change the events (submit and login carry them) and feed rules and selectors,
+    # which the compiled engine does not run.
+    if any(ct.attributes for ct in s.call_types):
+        note("call type attributes")
+    if any(g.attributes for g in s.agent_groups):
+        note("agent attributes")
     return found
