@@ -107,7 +107,9 @@ _REDUCERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
         ({k: v for k, v in t.__dict__.items() if k != "_requirements"},),
     ),
 }
-_STATE_FIELDS = tuple(f.name for f in attrs.fields(RouterState))
+_STATE_FIELDS = tuple(f.name for f in attrs.fields(RouterState) if f.init)
+"""The state's fields a copy holds; the others are derived (the selector masks, which read
+the agents through the state) and made again by the state's own post-init on decode."""
 _LEFT_OUT: dict[str, Any] = {"config": None, "customers": {}, "commands": {}}
 """What a copy leaves out of the state: the config (kept beside the bytes, by reference), the
 customer index and the command ids (finished interactions: see :func:`_live`)."""
@@ -152,6 +154,7 @@ def _decode(config: RouterConfig, blob: bytes) -> RouterState:
     for name, value in zip(_STATE_FIELDS, pickle.loads(blob), strict=True):
         object.__setattr__(state, name, value)
     state.config = config
+    state.__attrs_post_init__()  # the derived fields, over this state's agents
     return state
 
 
