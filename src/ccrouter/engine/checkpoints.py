@@ -290,12 +290,15 @@ class Checkpoints:
         then ``factor`` gaps apart); ``placehold``: ``state`` is a copy's (see
         :func:`_placehold`)."""
         while True:
-            chunk = list(islice(events, max(1, due - state.last_seq)))
-            if not chunk:
-                return
+            last = state.last_seq
             if placehold:
+                chunk = list(islice(events, max(1, due - last)))
                 _placehold(state, chunk)
-            state.apply_many(chunk)
+                state.apply_many(chunk)
+            else:  # (no list: a replay's events stream through)
+                state.apply_many(islice(events, max(1, due - last)))
+            if state.last_seq == last:  # no event left
+                return
             if state.last_seq >= due:
                 due = self._take(state, factor)
 
