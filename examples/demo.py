@@ -32,6 +32,7 @@ import numpy as np
 
 from ccrouter import Explanation, Router
 from ccrouter.config import RouterConfig
+from ccrouter.engine.config_record import with_config
 from ccrouter.events import AgentLoggedIn, AgentNotReady, Event, InteractionOffered
 from ccrouter.log import FileEventLog
 from ccrouter.sim import load_scenario
@@ -76,7 +77,9 @@ def run(
     log_path = out / "events.log"
     log_path.unlink(missing_ok=True)
     with FileEventLog(log_path, durability="none") as log:
-        events = router.events
+        # The log carries its config (first event), so `ccrouter explain` and `whatif` read
+        # the demo's queues from it.
+        events = with_config(router.events, engine.config)
         for start in range(0, len(events), BATCH):
             log.append(events[start : start + BATCH])
     return DemoResult(
@@ -261,12 +264,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     status = statuses_at(events, result.config, scenario.horizon)
     say(agent_summary(events, status, scenario.horizon))
 
-    # The log on disk, read back by a separate read-only handle, replays to the same state.
+    # The log on disk, read back by a separate read-only handle, replays to the same state
+    # with no config given: it comes from the log. (The file starts with that record, one
+    # event before the simulator's own, so the live state is compared once shifted alike.)
     with FileEventLog(result.log_path, readonly=True) as stored:
         loaded = list(stored.read())
-    replayed = Router.replay(loaded, result.config, backend=router.backend)
-    live, again = router.state_digest(), replayed.state_digest()
-    same = live == again and loaded == events
+    replayed = Router.replay(loaded, backend=router.backend)
+    written = with_config(events, result.config)
+    live = Router.replay(written, backend=router.backend).state_digest()
+    again = replayed.state_digest()
+    same = live == again and loaded == written and replayed.config == result.config
     say()
     size = result.log_path.stat().st_size
     say(f"Event log: {result.log_path} ({size:,} bytes, {len(loaded)} events, read back)")

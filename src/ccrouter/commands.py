@@ -20,6 +20,8 @@ __all__ = [
     "Complete",
     "Decline",
     "DeclineTransfer",
+    "EndWrapUp",
+    "ExtendWrapUp",
     "Login",
     "Logout",
     "NotReady",
@@ -74,16 +76,25 @@ class Submit(_Base, frozen=True, tag="submit"):
     deadline: float | None = None
 
 
-class Accept(_Base, frozen=True, tag="accept"):
+# omit_defaults: without agent_id, the fingerprint is what it was before the field.
+class Accept(_Base, frozen=True, tag="accept", omit_defaults=True):
     interaction_id: str
+    agent_id: str | None = None
+    """The agent doing it (``None``: not checked); refused when the work is not its."""
 
 
-class Decline(_Base, frozen=True, tag="decline"):
+# omit_defaults: without agent_id, the fingerprint is what it was before the field.
+class Decline(_Base, frozen=True, tag="decline", omit_defaults=True):
     interaction_id: str
+    agent_id: str | None = None
+    """The agent doing it (``None``: not checked); refused when the work is not its."""
 
 
-class Complete(_Base, frozen=True, tag="complete"):
+# omit_defaults: without agent_id, the fingerprint is what it was before the field.
+class Complete(_Base, frozen=True, tag="complete", omit_defaults=True):
     interaction_id: str
+    agent_id: str | None = None
+    """The agent doing it (``None``: not checked); refused when the work is not its."""
 
 
 class Abandon(_Base, frozen=True, tag="abandon"):
@@ -137,19 +148,40 @@ class AddNote(_Base, frozen=True, tag="add_note"):
     text: str
 
 
-class UpdateAgent(_Base, frozen=True, tag="update_agent"):
-    """Change a logged-in agent's attributes: merge (a ``None`` value removes the key), or
-    replace them all."""
-
-    agent_id: str
-    attributes: dict[str, Any]
-    replace: bool = False
-
-
 class Reconfigure(_Base, frozen=True, tag="reconfigure"):
     """Replace the routing configuration (``config``: ``RouterConfig.to_dict()`` data)."""
 
     config: dict[str, Any]
+
+
+class EndWrapUp(_Base, frozen=True, tag="end_wrap_up", omit_defaults=True):
+    """The agent ends its after-call work now (``interaction_id``: that one only; ``None``:
+    every wrap-up it has)."""
+
+    agent_id: str
+    interaction_id: str | None = None
+
+
+class ExtendWrapUp(_Base, frozen=True, tag="extend_wrap_up", omit_defaults=True):
+    """The agent's wrap-up lasts ``seconds`` longer (``interaction_id`` as for
+    :class:`EndWrapUp`)."""
+
+    agent_id: str
+    seconds: float
+    interaction_id: str | None = None
+
+
+class UpdateAgent(_Base, frozen=True, tag="update_agent", omit_defaults=True):
+    """Change a logged-in agent while it works (``None``: unchanged): its ``attributes``
+    (merged, a ``None`` value removing the key, or all replaced with ``replace``), and its
+    ``skills``, ``capacity`` or ``groups`` (each given part replaces the old one whole)."""
+
+    agent_id: str
+    attributes: dict[str, Any] | None = None
+    replace: bool = False
+    skills: dict[str, int] | None = None
+    capacity: dict[str, int] | None = None
+    groups: list[str] | None = None
 
 
 Command: TypeAlias = (
@@ -169,5 +201,7 @@ Command: TypeAlias = (
     | DeclineTransfer
     | AddNote
     | Reconfigure
+    | EndWrapUp
+    | ExtendWrapUp
     | UpdateAgent
 )

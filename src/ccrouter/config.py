@@ -38,6 +38,7 @@ from ccrouter.limits import (
 _T = TypeVar("_T")
 
 __all__ = [
+    "DEFAULT_OFFER_TIMEOUT",
     "EXIT_REASONS",
     "MATCHING",
     "STRATEGIES",
@@ -70,6 +71,11 @@ MATCHING: tuple[str, ...] = ("greedy", "batch")
 
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Positive = Annotated[float, msgspec.Meta(gt=0.0)]
+
+DEFAULT_OFFER_TIMEOUT = 30.0
+"""Seconds an offer rings by default before it counts as a miss (ring-no-answer): an
+application that never answers an offer does not hold the work or the agent for good. Set a
+queue's ``offer_timeout`` to ``None`` (``false`` in TOML) for offers that never time out."""
 
 EXIT_REASONS: tuple[str, ...] = (
     "max_wait", "max_wait_no_agents", "max_size", "deflected", "reclassified",
@@ -295,7 +301,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     Attributes:
         strategy: how an agent is picked among the eligible ones (see ``STRATEGIES``).
         wrap_up: seconds of after-call work that hold the agent's slot after ``complete``.
-        offer_timeout: seconds an offer rings before it counts as a miss (``None``: never).
+        offer_timeout: seconds an offer rings before it counts as a miss (default
+            :data:`DEFAULT_OFFER_TIMEOUT`, 30 s; ``None``, or ``false`` in TOML: never).
         aging_rate: priority points gained per second waited.
         groups: agent groups whose members alone take this queue's work (empty: any agent
             with the skills); widening steps may add groups.
@@ -326,7 +333,7 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
     strategy: Strategy = "longest_idle"
     wrap_up: NonNegative = 0.0
-    offer_timeout: Positive | None = None
+    offer_timeout: Positive | None = DEFAULT_OFFER_TIMEOUT
     aging_rate: NonNegative = 0.0
     groups: list[str] = msgspec.field(default_factory=list)
     steps: list[Step] = msgspec.field(default_factory=list)
@@ -516,7 +523,8 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             msg = "invalid router config: Expected `object` - at `$.queues`"
             raise ConfigError(msg)
         queues = {
-            name: _convert(q, QueueConfig, f"$.queues.{name}") for name, q in raw_queues.items()
+            name: _convert(_never(q), QueueConfig, f"$.queues.{name}")
+            for name, q in raw_queues.items()
         }
         raw_channels = fields.pop("channels", {})
         if not isinstance(raw_channels, dict):
@@ -561,6 +569,21 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         """Plain data that :meth:`from_dict` reads back to an equal config."""
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]
 
+    def to_toml(self) -> str:
+        """TOML text that :meth:`from_toml` reads back to an equal config (a ``router.toml``).
+
+        Unset optional settings are left out; a queue without an offer timeout says
+        ``offer_timeout = false`` (the default is :data:`DEFAULT_OFFER_TIMEOUT`).
+
+        >>> config = RouterConfig.from_dict({"queues": {"sales": {"wrap_up": 10}}})
+        >>> import tomllib
+        >>> RouterConfig.from_dict(tomllib.loads(config.to_toml())) == config
+        True
+        """
+        from ccrouter._toml import dumps
+
+        return dumps(self.to_dict(), none_as={"offer_timeout": False})
+
     def queue(self, name: str) -> QueueConfig:
         """The settings of queue ``name`` (``KeyError`` subclass when unknown)."""
         try:
@@ -570,6 +593,14 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
             msg = f"unknown queue {name!r}; configured queues: {', '.join(sorted(self.queues))}"
             raise UnknownQueue(msg) from None
+
+
+def _never(queue: Any) -> Any:
+    """A queue's settings with ``offer_timeout = false`` (TOML has no null) read as ``None``:
+    offers that never time out."""
+    if isinstance(queue, dict) and queue.get("offer_timeout", True) is False:
+        return {**queue, "offer_timeout": None}
+    return queue
 
 
 def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:

@@ -14,6 +14,7 @@ __all__ = [
     "CCRouterError",
     "ConcurrencyConflict",
     "ConfigError",
+    "ConfigMismatch",
     "CorruptLog",
     "DecodeError",
     "DuplicateId",
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "NotYourWork",
     "RuleError",
     "RuntimeClosed",
     "SimulationError",
@@ -194,3 +196,15 @@ class RuleError(ConfigError):
         self.column = column
         self.expected = expected
         self.got = got
+
+
+class ConfigMismatch(ConfigError):
+    """A log was opened with a config other than the one it records (the one it starts from
+    or the one in force at its end); the message names the settings that differ. Open it
+    without a config, or ask for a recorded change
+    (``Router(config, log=..., reconfigure=True)``)."""
+
+
+class NotYourWork(InvalidTransition):
+    """An agent-side command named an agent (``agent_id=``) that does not hold the work: the
+    offer, the connection or the wrap-up belongs to another agent (or to none)."""

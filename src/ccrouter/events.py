@@ -32,6 +32,7 @@ __all__ = [
     "AgentLoggedOut",
     "AgentNotReady",
     "AgentReady",
+    "AgentUpdated",
     "CallbackRequested",
     "CommandRecorded",
     "ConfigChanged",
@@ -62,6 +63,7 @@ __all__ = [
     "TransferDeclined",
     "TransferOffered",
     "WrapUpEnded",
+    "WrapUpExtended",
     "decode_json",
     "decode_json_many",
     "decode_msgpack",
@@ -491,6 +493,30 @@ class InteractionClassified(
     submitted: dict[str, Any] = {}
 
 
+# --- agent desktop ------------------------------------------------------------------------------
+
+
+# omit_defaults: only the parts that changed are encoded.
+class AgentUpdated(EventBase, frozen=True, tag="agent_updated", omit_defaults=True):
+    """A logged-in agent's skills, capacity or groups changed (``None``: unchanged); each
+    given part replaces the old one whole. Work in hand stands; new offers follow the new
+    values at once (the agent is routed again)."""
+
+    agent_id: str
+    skills: dict[str, int] | None = None
+    capacity: dict[str, int] | None = None
+    groups: list[str] | None = None
+
+
+class WrapUpExtended(EventBase, frozen=True, tag="wrap_up_extended"):
+    """The agent asked for more after-call work: the wrap-up of ``interaction_id`` now ends
+    at ``until`` (later than it would have)."""
+
+    interaction_id: str
+    agent_id: str
+    until: float
+
+
 Event: TypeAlias = (
     AgentLoggedIn
     | AgentLoggedOut
@@ -525,6 +551,8 @@ Event: TypeAlias = (
     | ConfigChanged
     | AgentAttributesUpdated
     | InteractionClassified
+    | AgentUpdated
+    | WrapUpExtended
 )
 """Every event type, as a tagged union."""
 

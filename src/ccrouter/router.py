@@ -33,6 +33,8 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
+    ExtendWrapUp,
     Login,
     Logout,
     NotReady,
@@ -47,6 +49,7 @@ from ccrouter.commands import (
 from ccrouter.config import RouterConfig
 from ccrouter.engine import core
 from ccrouter.engine.checkpoints import Checkpoints, explain_interaction
+from ccrouter.engine.config_record import check_config, config_record, log_config
 from ccrouter.engine.customers import CustomerView, customer_view
 from ccrouter.engine.digest import (
     FINGERPRINT_PREFIX,
@@ -70,7 +73,7 @@ from ccrouter.errors import (
     UnknownInteraction,
 )
 from ccrouter.events import CommandRecorded, Event, InteractionClassified
-from ccrouter.limits import check_name, check_time, is_name, json_copy
+from ccrouter.limits import check_name, check_time, is_name, is_time, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
 from ccrouter.stats.realtime import RealtimeStats
@@ -123,6 +126,16 @@ class Router:
         snapshots: a snapshot store (:mod:`ccrouter.engine.snapshot`): the router starts from its
             snapshot and replays only the log's tail after it; :meth:`snapshot` writes one.
             An unusable snapshot is ignored with a ``SnapshotWarning`` (full replay).
+        reconfigure: when the log records its config and ``config`` is another, record the
+            change (a ``ConfigChanged`` at the log's last time) instead of raising
+            :class:`~ccrouter.errors.ConfigMismatch`.
+
+    The log carries its config: a ``log`` supplied empty records ``config`` as its first
+    event (``ConfigChanged`` version 0, written with the first command's events and left out
+    of that command's result), so reopening it needs no config. A ``config`` given for such
+    a log must be the one it starts from or the one in force at its end (else
+    ``ConfigMismatch``, unless ``reconfigure``). A log without a record (written before it
+    existed, or by the simulator) is opened with ``config`` as before.
 
     Every command returns a :class:`CommandResult` (a ``list`` of the events it made).
 
@@ -147,18 +160,26 @@ class Router:
         log: EventLog | None = None,
         backend: str | None = None,
         snapshots: SnapshotStore | None = None,
+        reconfigure: bool = False,
     ) -> None:
-        base = config if config is not None else RouterConfig()
-        if not isinstance(base, RouterConfig):
-            msg = f"config must be a RouterConfig, got {type(base).__name__}"
+        if config is not None and not isinstance(config, RouterConfig):
+            msg = f"config must be a RouterConfig, got {type(config).__name__}"
             raise InvalidArgument(msg)
-        self._base_config = base
         self.backend = resolve_backend(backend)
         self._log: EventLog = log if log is not None else MemoryEventLog()
+        # The log's own config, when it records one (engine/config_record.py), else the one
+        # given; a log supplied empty records its config with its first events.
+        recorded = log_config(self._log)
+        self._base_config = recorded or config or RouterConfig()
         self._snapshots = snapshots
         self._checkpoints = Checkpoints()
         self._state = self._open()
         self._stats: RealtimeStats | None = None
+        self._record_config = log is not None and recorded is None and self._state.last_seq == 0
+        if recorded is not None:
+            change = check_config(recorded, self._state.config, config, reconfigure=reconfigure)
+            if change is not None:
+                self.reconfigure(change, at=self._state.now)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -191,30 +212,9 @@ class Router:
         )
         return self._run(command, at, command_id)
 
-    def update_agent(
-        self,
-        agent_id: str,
-        attributes: Mapping[str, Any],
-        *,
-        replace: bool = False,
-        at: float,
-        command_id: str | None = None,
-    ) -> list[Event]:
-        """Change a logged-in agent's attributes: merged (a ``None`` value removes the key),
-        or all replaced with ``replace=True``. Recorded as ``agent_attributes_updated``.
-
-        Raises:
-            UnknownAgent: the agent never logged in.
-            InvalidTransition: the agent is logged out.
-            InvalidArgument: an attribute of the wrong type for the schema.
-        """
-        command = UpdateAgent(
-            agent_id=agent_id, attributes=json_copy(attributes, "attributes"), replace=replace
-        )
-        return self._run(command, at, command_id)
-
     def ready(self, agent_id: str, *, at: float, command_id: str | None = None) -> list[Event]:
-        """Make an agent available; it is offered waiting work at once."""
+        """Make an agent available; it is offered waiting work at once. A presence change
+        only: after-call work in progress goes on (:meth:`end_wrap_up` ends it)."""
         return self._run(Ready(agent_id=agent_id), at, command_id)
 
     def not_ready(
@@ -278,36 +278,126 @@ class Router:
         interaction_id: str,
         *,
         at: float,
+        agent_id: str | None = None,
         command_id: str | None = None,
         offer_seq: int | None = None,
     ) -> list[Event]:
         """The agent offered ``interaction_id`` accepts it; it is connected.
 
+        ``agent_id``: the agent doing it (an agent desktop's): refused with
+        :class:`~ccrouter.errors.NotYourWork` when the work is another agent's.
         ``offer_seq``: the offer answered (``InteractionView.offer_seq``, the seq of its
         ``InteractionOffered``); when given, an offer that is no longer the one ringing raises
         :class:`~ccrouter.errors.StaleOffer` (an ``InvalidTransition``) and changes nothing.
         """
-        return self._run(Accept(interaction_id=interaction_id), at, command_id, offer_seq)
+        command = Accept(interaction_id=interaction_id, agent_id=agent_id)
+        return self._run(command, at, command_id, offer_seq)
 
     def decline(
         self,
         interaction_id: str,
         *,
         at: float,
+        agent_id: str | None = None,
         command_id: str | None = None,
         offer_seq: int | None = None,
     ) -> list[Event]:
         """The agent declines; the interaction goes back to its place and to another agent.
 
-        ``offer_seq``: as for :meth:`accept`.
+        ``agent_id``, ``offer_seq``: as for :meth:`accept`.
         """
-        return self._run(Decline(interaction_id=interaction_id), at, command_id, offer_seq)
+        command = Decline(interaction_id=interaction_id, agent_id=agent_id)
+        return self._run(command, at, command_id, offer_seq)
 
     def complete(
-        self, interaction_id: str, *, at: float, command_id: str | None = None
+        self,
+        interaction_id: str,
+        *,
+        at: float,
+        agent_id: str | None = None,
+        command_id: str | None = None,
     ) -> list[Event]:
-        """The conversation ended; the agent's slot stays in wrap-up for the queue's wrap_up."""
-        return self._run(Complete(interaction_id=interaction_id), at, command_id)
+        """The conversation ended; the agent's slot stays in wrap-up for the queue's wrap_up.
+
+        ``agent_id``: the agent doing it (an agent desktop's): refused with
+        :class:`~ccrouter.errors.NotYourWork` when the work is another agent's.
+        """
+        return self._run(Complete(interaction_id=interaction_id, agent_id=agent_id), at, command_id)
+
+    def end_wrap_up(
+        self,
+        agent_id: str,
+        *,
+        at: float,
+        interaction_id: str | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """End an agent's after-call work now (``interaction_id``: that wrap-up only; default:
+        all it has); the agent is offered waiting work at once. ``ready`` does not end
+        wrap-up: it is a presence change only.
+
+        Raises:
+            InvalidTransition: the agent has no wrap-up running (``NotYourWork`` when
+                ``interaction_id`` is not in wrap-up with this agent).
+        """
+        command = EndWrapUp(agent_id=agent_id, interaction_id=interaction_id)
+        return self._run(command, at, command_id)
+
+    def extend_wrap_up(
+        self,
+        agent_id: str,
+        seconds: float,
+        *,
+        at: float,
+        interaction_id: str | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Give an agent ``seconds`` more after-call work (added to the wrap-up's current end;
+        ``interaction_id`` as for :meth:`end_wrap_up`).
+
+        Raises:
+            InvalidTransition: the agent has no wrap-up running.
+            InvalidArgument: ``seconds`` is not a positive duration.
+        """
+        command = ExtendWrapUp(agent_id=agent_id, seconds=seconds, interaction_id=interaction_id)
+        return self._run(command, at, command_id)
+
+    def update_agent(
+        self,
+        agent_id: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        at: float,
+        replace: bool = False,
+        skills: Mapping[str, int] | None = None,
+        capacity: Mapping[str, int] | None = None,
+        groups: Iterable[str] | None = None,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Change a logged-in agent while it works (``None``: leave that part).
+
+        ``attributes`` are merged into the agent's (a ``None`` value removes the key), or
+        replace them all with ``replace=True`` (recorded as ``agent_attributes_updated``);
+        ``skills``, ``capacity`` per channel and ``groups`` each replace the old part whole
+        (recorded as ``agent_updated``). Work in hand stands; the agent is offered what it can
+        take now at once. A change that changes nothing appends no event.
+
+        Raises:
+            UnknownAgent: the agent never logged in.
+            InvalidTransition: the agent is logged out, or a new capacity is below the work
+                it holds on a channel.
+            InvalidArgument: nothing to change, an attribute of the wrong type for the
+                schema, or a bad part (named).
+        """
+        command = UpdateAgent(
+            agent_id=agent_id,
+            attributes=None if attributes is None else json_copy(attributes, "attributes"),
+            replace=replace,
+            skills=None if skills is None else _plain(skills, "skills"),
+            capacity=None if capacity is None else _plain(capacity, "capacity"),
+            groups=None if groups is None else _listed(groups),
+        )
+        return self._run(command, at, command_id)
 
     def abandon(
         self, interaction_id: str, *, at: float, command_id: str | None = None
@@ -808,9 +898,14 @@ class Router:
             known = self._state.commands.get(command_id)
             if known is not None:
                 return self._recall(command_id, known, command, at)
+        head = self._config_head(at)
         try:
             events: list[Event] = step()
-            batch = events
+            if head and not events and command_id is None:  # nothing to write: no header
+                self._rebuild(now)
+                self._state.now = max(self._state.now, float(at))
+                return CommandResult(events, seq=self._state.last_seq)
+            batch = [*head, *events] if head else events
             if command_id is not None:
                 marker = CommandRecorded(
                     seq=self._state.last_seq + 1,
@@ -820,7 +915,7 @@ class Router:
                     events=len(events),
                 )
                 self._state.apply(marker)
-                batch = [*events, marker]
+                batch = [*batch, marker]
         except BaseException as exc:
             # Apply is atomic: validation raises before any change, so a refused command
             # costs nothing here. Anything that fails after a change (timers fired before a
@@ -844,6 +939,15 @@ class Router:
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return CommandResult(events, seq=self._state.last_seq, appended=tuple(batch))
+
+    def _config_head(self, at: float) -> list[Event]:
+        """The config record a log supplied empty starts with, applied to the state, before
+        the first command's events (``[]`` once written, or for the router's own log)."""
+        if not self._record_config or self._state.last_seq != 0 or not is_time(at):
+            return []
+        record = config_record(self._base_config, at)
+        self._state.apply(record)
+        return [record]
 
     def _rebuild(self, now: float) -> None:
         """The state again as the log has it (snapshot and tail when there is a snapshot

@@ -125,6 +125,17 @@ def scenario(router: Router) -> None:
         router.submit("z-2", channel="chat", at=t + 2)
         router.match(at=t + 3)
     if SCHEMA_VERSION >= 6:
+        # Schema 6: agent-desktop events (the log also starts with its config, seq 1): a
+        # logged-in agent's skills, capacity and groups change; a named agent answers; its
+        # wrap-up is extended, then ended early.
+        change = {"skills": {"vip": 2}, "capacity": {"chat": 3}, "groups": ["desk"]}
+        router.update_agent("z-ann", **change, at=t + 4)  # type: ignore[arg-type]
+        holder = router.interaction("z-1").agent_id
+        assert holder is not None
+        router.accept("z-1", agent_id=holder, at=t + 4)
+        router.complete("z-1", agent_id=holder, at=t + 5)
+        router.extend_wrap_up(holder, 20, at=t + 6)
+        router.end_wrap_up(holder, at=t + 7)
         # Schema 6: routing rules classify work; agents carry attributes.
         config = router.config.to_dict()
         config["matching"] = "greedy"
@@ -135,14 +146,14 @@ def scenario(router: Router) -> None:
              "priority": "5 + customer.contacts_7d", "tags": ["vip"]},
             {"name": "faq", "when": 'interaction.attributes.tier == "faq"', "deflect": "sms"},
         ]  # fmt: skip
-        router.reconfigure(config, at=t + 4)
-        router.login("w-ann", skills={}, attributes={"level": 3}, at=t + 4)
-        router.update_agent("w-ann", {"level": 4}, at=t + 5)
-        router.ready("w-ann", at=t + 5)
+        router.reconfigure(config, at=t + 8)
+        router.login("w-ann", skills={}, attributes={"level": 3}, at=t + 8)
+        router.update_agent("w-ann", {"level": 4}, at=t + 9)
+        router.ready("w-ann", at=t + 9)
         router.submit("w-1", channel="voice", customer_id="w-kim", attributes={"tier": "gold"},
-                      at=t + 6)  # fmt: skip
-        router.submit("w-2", channel="voice", attributes={"tier": "faq"}, at=t + 6)
-        router.submit("w-3", channel="voice", attributes={"tier": "std"}, at=t + 7)
+                      at=t + 10)  # fmt: skip
+        router.submit("w-2", channel="voice", attributes={"tier": "faq"}, at=t + 10)
+        router.submit("w-3", channel="voice", attributes={"tier": "std"}, at=t + 11)
     router.advance(at=t + 60)
 
 

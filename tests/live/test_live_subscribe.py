@@ -72,8 +72,9 @@ def test_events_reach_subscribers_only_once_the_append_succeeded() -> None:
     log.before = None
     live.submit("c2", channel="voice")
     live.close()
-    assert seen == [1, 2, 3, 4]
-    assert [e.kind for e in live.router.events[2:]] == ["interaction_queued", "interaction_offered"]
+    assert seen == [1, 2, 3, 4, 5]  # seq 1: the config the log records, sent with the first
+    kinds = [e.kind for e in live.router.events[3:]]
+    assert kinds == ["interaction_queued", "interaction_offered"]
 
 
 def test_an_append_of_unknown_outcome_that_stored_is_still_delivered() -> None:
@@ -94,7 +95,7 @@ def test_an_append_of_unknown_outcome_that_stored_is_still_delivered() -> None:
     log.after = None
     live.submit("c2", channel="voice")
     live.close()
-    assert got == live.router.events and len(got) == 5
+    assert got == live.router.events and len(got) == 6  # the config record first
 
 
 def test_filters_by_kind_agent_and_queue() -> None:

@@ -44,6 +44,11 @@ def event_strategy(kind: type[ev.EventBase]) -> st.SearchStrategy[ev.EventBase]:
         "step": st.integers(0, 2**31),
     }
     fields = {f: overrides[f] for f in kind.__struct_fields__ if f in overrides}
+    if kind is ev.WrapUpExtended:  # a finite time (JSON has no infinities)
+        fields["until"] = floats
+    if kind is ev.AgentUpdated:  # each part unset or a new value
+        fields["skills"] = st.none() | overrides["skills"]
+        fields["capacity"] = st.none() | overrides["capacity"]
     return st.builds(kind, **fields)
 
 
@@ -83,4 +88,4 @@ def test_decode_error_says_what_and_where() -> None:
 
 def test_every_event_type_has_a_distinct_tag() -> None:
     tags = [t.__struct_config__.tag for t in EVENT_TYPES]
-    assert len(set(tags)) == len(tags) == 33
+    assert len(set(tags)) == len(tags) == 35

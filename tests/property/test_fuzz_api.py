@@ -39,7 +39,7 @@ from hypothesis.stateful import (
 )
 
 from ccrouter import Router, RouterConfig
-from ccrouter.commands import Login, Submit, Transfer, Update
+from ccrouter.commands import Accept, ExtendWrapUp, Login, Submit, Transfer, Update, UpdateAgent
 from ccrouter.errors import CCRouterError
 from ccrouter.events import Event, decode_json, decode_msgpack, encode_json, encode_msgpack
 from ccrouter.log import FileEventLog, MemoryEventLog, SQLiteEventLog
@@ -283,7 +283,29 @@ class Fuzz(RuleBasedStateMachine):
         ),
     )  # fmt: skip
     def answer(self, data: st.DataObject, iid: Any, which: str) -> None:
-        self._call(which, iid, at=self._at(data), command_id=data.draw(command_ids))
+        kwargs: dict[str, Any] = {}
+        if which in ("accept", "decline", "complete") and data.draw(st.booleans()):
+            kwargs["agent_id"] = data.draw(agent_ids)  # a desktop naming its agent
+        self._call(which, iid, at=self._at(data), command_id=data.draw(command_ids), **kwargs)
+
+    @rule(data=st.data(), agent=agent_ids, which=st.sampled_from(["end", "extend"]))
+    def wrap_up(self, data: st.DataObject, agent: Any, which: str) -> None:
+        iid = data.draw(st.one_of(st.none(), interaction_ids))
+        if which == "end":
+            self._call("end_wrap_up", agent, interaction_id=iid, at=self._at(data))
+        else:
+            seconds = data.draw(numbers)
+            self._call("extend_wrap_up", agent, seconds, interaction_id=iid, at=self._at(data))
+
+    @rule(data=st.data(), agent=agent_ids)
+    def update_agent(self, data: st.DataObject, agent: Any) -> None:
+        self._call(
+            "update_agent", agent, at=self._at(data),
+            skills=data.draw(st.one_of(st.none(), levels)),
+            capacity=data.draw(st.one_of(st.none(), capacities)),
+            groups=data.draw(st.one_of(st.none(), names)),
+            command_id=data.draw(command_ids),
+        )  # fmt: skip
 
     @rule(data=st.data(), iid=interaction_ids)
     def update(self, data: st.DataObject, iid: Any) -> None:
@@ -331,9 +353,22 @@ class Fuzz(RuleBasedStateMachine):
     @rule(data=st.data(), fields=st.dictionaries(st.sampled_from(["a", "b"]), junk, max_size=2))
     def execute(self, data: st.DataObject, fields: dict[str, Any]) -> None:
         """Commands built directly: msgspec does not check the types of a Struct's fields."""
-        kind = data.draw(st.sampled_from([Submit, Update, Login, Transfer, "junk"]))
+        kinds = [Submit, Update, Login, Transfer, UpdateAgent, ExtendWrapUp, Accept, "junk"]
+        kind = data.draw(st.sampled_from(kinds))
         if kind == "junk":
             command: Any = data.draw(junk)
+        elif kind is UpdateAgent:
+            command = UpdateAgent(
+                agent_id=data.draw(agent_ids), skills=fields.get("a"), capacity=fields.get("b"),
+                groups=data.draw(st.one_of(st.none(), junk)),
+            )  # fmt: skip
+        elif kind is ExtendWrapUp:
+            command = ExtendWrapUp(
+                agent_id=data.draw(agent_ids), seconds=fields.get("a", 1.0),
+                interaction_id=fields.get("b"),
+            )  # fmt: skip
+        elif kind is Accept:
+            command = Accept(interaction_id=data.draw(interaction_ids), agent_id=fields.get("a"))
         elif kind is Submit:
             command = Submit(
                 interaction_id=data.draw(interaction_ids), channel=data.draw(channels),

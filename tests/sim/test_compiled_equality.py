@@ -379,14 +379,22 @@ def test_on_demand_draws_equal_numpy(dist: dict[str, Any]) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1), warm=st.sampled_from([0.0, 0.3]))
 def test_metrics_equal_compute_metrics(scenario: Scenario, seed: int, warm: float) -> None:
-    """The compiled fold over the records equals compute_metrics over the decoded events."""
+    """The kernel's fold equals compute_metrics over the decoded events, and a run that keeps
+    no events (its records one step at a time, interaction slots reused) has the same
+    figures."""
     import msgspec
 
     scenario = scenario.replace(warmup=round(warm * scenario.horizon))
     run = run_compiled(scenario, np.random.SeedSequence(seed), keep_events=True)
     assert run.events is not None
-    want = compute_metrics(scenario, run.events, run.agent_group, run.customers, run.dials)
-    _close(msgspec.to_builtins(want), msgspec.to_builtins(run.metrics()))
+    want = msgspec.to_builtins(
+        compute_metrics(scenario, run.events, run.agent_group, run.customers, run.dials)
+    )
+    _close(want, msgspec.to_builtins(run.metrics()))
+    lean = run_compiled(scenario, np.random.SeedSequence(seed))
+    assert lean.events is None
+    assert (lean.customers, lean.n_events, lean.dials) == (run.customers, run.n_events, run.dials)
+    _close(want, msgspec.to_builtins(lean.metrics()))
 
 
 def test_fold_statuses_tied() -> None:

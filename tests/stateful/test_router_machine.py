@@ -425,6 +425,70 @@ class RouterMachine(RuleBasedStateMachine):
         iid = f"i{data.draw(st.integers(1, self.next_id))}"
         self.do("escalate", iid, at=self.tick(step))
 
+    # --- agent desktop ---------------------------------------------------------------------
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(
+        data=st.data(),
+        action=st.sampled_from(["accept", "decline", "complete"]),
+        who=st.sampled_from(["holder", "holder", "other", "ghost"]),
+        step=dt,
+    )
+    def act_as_agent(self, data: st.DataObject, action: str, who: str, step: float) -> None:
+        """A desktop names its agent: the holder's command runs, anyone else's is refused
+        (NotYourWork) and changes nothing (checked by ``do``)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        holder = self.router.interaction(iid).agent_id
+        if who == "holder" and holder is not None:
+            agent_id = holder
+        elif who == "ghost":
+            agent_id = "ghost"
+        else:
+            agent_id = data.draw(st.sampled_from([a for a in AGENTS if a != holder]))
+        self.do(action, iid, agent_id=agent_id, at=self.tick(step))
+
+    @rule(agent=st.sampled_from(AGENTS), which=st.sampled_from([None, "own", "i1"]), step=dt)
+    def end_wrap_up(self, agent: str, which: str | None, step: float) -> None:
+        state = self.router.state
+        own = list(state.agents[agent].wrapping) if agent in state.agents else []
+        iid = (own[0] if own else None) if which == "own" else which
+        self.do("end_wrap_up", agent, interaction_id=iid, at=self.tick(step))
+
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        seconds=st.sampled_from([1.0, 3.0, 0.0, -1.0]),
+        which=st.sampled_from([None, None, "i1"]),
+        step=dt,
+    )
+    def extend_wrap_up(self, agent: str, seconds: float, which: str | None, step: float) -> None:
+        self.do("extend_wrap_up", agent, seconds, interaction_id=which, at=self.tick(step))
+
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        skills=st.one_of(st.none(), levels),
+        capacity=st.one_of(st.none(), capacities),
+        groups=st.one_of(st.none(), st.lists(st.sampled_from(["g1", "g2", "g3"]), max_size=2)),
+        step=dt,
+    )
+    def update_agent(
+        self,
+        agent: str,
+        skills: dict[str, int] | None,
+        capacity: dict[str, int] | None,
+        groups: list[str] | None,
+        step: float,
+    ) -> None:
+        """Skills, capacity, groups while logged in; the invariants then check that nobody
+        eligible idles while work waits (the agent was routed again at once)."""
+        self.do(
+            "update_agent",
+            agent,
+            skills=skills,
+            capacity=capacity,
+            groups=groups,
+            at=self.tick(step),
+        )
+
     @rule(config=configs(), step=dt)
     def reconfigure(self, config: RouterConfig, step: float) -> None:
         """Change the whole config while running (refused alike if it drops a busy queue)."""
@@ -444,6 +508,14 @@ class RouterMachine(RuleBasedStateMachine):
         bad=st.sampled_from(
             [
                 ("accept", ("nobody",), {}),
+                ("accept", ("i1",), {"agent_id": ""}),
+                ("complete", ("i1",), {"agent_id": 5}),
+                ("end_wrap_up", ("ghost",), {}),
+                ("extend_wrap_up", ("a0", float("nan")), {}),
+                ("update_agent", ("a0",), {}),
+                ("update_agent", ("a0",), {"skills": {"x": -1}}),
+                ("update_agent", ("a0",), {"capacity": {"voice": -1}}),
+                ("update_agent", ("a0",), {"groups": "g1"}),
                 ("ready", ("ghost",), {}),
                 ("login", ("a0",), {"skills": {"x": -1}}),
                 ("login", ("zz",), {"skills": {}, "budget": -1}),

@@ -26,7 +26,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "limits": ("errors",),
     "events": ("errors",),
     "rules": ("errors", "limits"),  # the rule language: pure, knows nothing of the router
-    "config": ("errors", "limits", "rules"),  # rules are checked when the config loads
+    "_toml": ("errors",),  # the TOML writer behind RouterConfig.to_toml
+    "config": ("_toml", "errors", "limits", "rules"),  # rules are checked when it loads
     "backend": ("errors",),
     "staffing": ("errors",),
     "log": ("errors", "events"),

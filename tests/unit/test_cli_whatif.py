@@ -178,4 +178,5 @@ def test_a_log_with_a_transfer_lists_the_skipped_consult(tmp_path: Path) -> None
     code, lines = _run(str(path), "--config", str(skilled))
     assert code == 0, lines
     assert lines[-2] == "1 recorded input(s) or agent action(s) could not apply as recorded:"
-    assert lines[-1].startswith("  #13 consult_transfer at 10: cannot consult 'dave' about 'c1'")
+    # (#14: the log starts with its config record, seq 1)
+    assert lines[-1].startswith("  #14 consult_transfer at 10: cannot consult 'dave' about 'c1'")

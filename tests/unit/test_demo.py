@@ -17,6 +17,7 @@ from examples.demo import SCENARIO, main, run
 
 import ccrouter.demo
 from ccrouter import Router
+from ccrouter.engine.config_record import recorded_config, with_config
 from ccrouter.events import (
     InteractionAbandoned,
     InteractionQueued,
@@ -85,11 +86,18 @@ def test_run_ends_every_interaction_and_replays(tmp_path: Path) -> None:
     assert kinds[OfferTimedOut] > 0 and kinds[InteractionAbandoned] > 0
     assert any(getattr(e, "reason", None) == "no_answer" for e in router.events)
     assert any(getattr(e, "reason", None) == "break" for e in router.events)
-    # The file on disk holds exactly the router's events.
+    # The file on disk holds exactly the router's events, after the config they ran under
+    # (its first event), so it replays with no config given.
     with FileEventLog(result.log_path, readonly=True) as log:
         stored = list(log.read())
-    assert stored == router.events
-    assert Router.replay(stored, result.config).state_digest() == router.state_digest()
+    assert stored == with_config(router.events, result.config)
+    assert recorded_config(stored) == result.config
+    replayed = Router.replay(stored)
+    assert replayed.config == result.config
+    statuses_of = {i: v.status for i, v in router.state.interactions.items()}
+    assert {i: v.status for i, v in replayed.state.interactions.items()} == statuses_of
+    assert replayed.state.last_seq == router.state.last_seq + 1  # (the record)
+    assert Router.replay(router.events, result.config).state_digest() == router.state_digest()
 
 
 def test_same_seed_same_log_on_both_backends(tmp_path: Path) -> None:

@@ -127,7 +127,8 @@ def test_a_refused_crm_id_leaves_a_durable_log_that_reopens(tmp_path: Path, stor
     try:
         again = Router(log=log)
         assert again.state_digest() == digest
-        assert [e.kind for e in again.events] == ["interaction_queued", "interaction_queued"]
+        kinds = [e.kind for e in again.events]
+        assert kinds == ["config_changed", "interaction_queued", "interaction_queued"]
         # A tuple is stored as the list it encodes to, live and after the reopen alike.
         assert again.interaction("c3").attributes == {"crm": {"id": 12345, "tags": ["a"]}}
     finally:

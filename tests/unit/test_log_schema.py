@@ -68,16 +68,16 @@ def test_golden_logs_replay_to_their_digests(version_dir: Path, tmp_path: Path) 
 
 
 def test_current_version_writes_byte_identical_files(tmp_path: Path) -> None:
-    """The file format is stable: rewriting the newest golden events gives the same bytes.
+    """The file format is stable: rewriting the golden events gives the same bytes.
 
-    The golden logs up to schema 5 are file format 1 (before the history chain), later ones
-    format 2: neither framing may change. The same events appended today make a format-2 file
-    whose headers carry the history chain after each batch, and whose events read back the same.
+    Goldens up to v5 are file format 1 (before the history chain): the format-1 framing must
+    not change (checked on v5, the last of them). Newer goldens are format 2, whose headers
+    carry the history chain after each batch: the same events appended today give the same
+    bytes, and the chain computed from a format-1 file's bytes is the same chain.
     """
-    newest = GOLDEN / f"v{schema.SCHEMA_VERSION}"
-    with FileEventLog(newest / "events.ccr", readonly=True) as log:
-        fmt = log.format
-        assert fmt in (1, 2)
+    old = GOLDEN / "v5"
+    with FileEventLog(old / "events.ccr", readonly=True) as log:
+        assert log.format == 1
         events = list(log.read())
         firsts = [*log._firsts, len(events) + 1]
         golden_chain = log.chain_at(len(events))
@@ -86,15 +86,21 @@ def test_current_version_writes_byte_identical_files(tmp_path: Path) -> None:
     chain = GENESIS
     for a, b in itertools.pairwise(firsts):
         payload = schema.encode_payload(events[a - 1 : b - 1])
-        data += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, bf=V1) + payload
+        data += _batch_header(payload, a, b - a, 5, bf=V1) + payload
         chain = extend_events(chain, events[a - 1 : b - 1])
-        v2 += _batch_header(payload, a, b - a, schema.SCHEMA_VERSION, chain) + payload
-    assert bytes(data if fmt == 1 else v2) == (newest / "events.ccr").read_bytes()
-    assert chain == golden_chain  # computed from the file's bytes: the same chain
+        v2 += _batch_header(payload, a, b - a, 5, chain) + payload
+    assert bytes(data) == (old / "events.ccr").read_bytes()
+    assert chain == golden_chain  # computed from a format-1 file's bytes: the same chain
+
+    newest = GOLDEN / f"v{schema.SCHEMA_VERSION}"
+    with FileEventLog(newest / "events.ccr", readonly=True) as log:
+        assert log.format == 2
+        events = list(log.read())
+        firsts = [*log._firsts, len(events) + 1]
     with FileEventLog(tmp_path / "today.ccr", durability="none") as log:
         for a, b in itertools.pairwise(firsts):
             log.append(events[a - 1 : b - 1])
-    assert (tmp_path / "today.ccr").read_bytes() == bytes(v2)
+    assert (tmp_path / "today.ccr").read_bytes() == (newest / "events.ccr").read_bytes()
 
 
 def _rename_agents(raw: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,12 @@ from ccrouter.events import Event
 
 
 def make(backend: str, **config: Any) -> Router:
+    # Offers ring until answered in these tests (offer_timeout None, no longer the default):
+    # they follow the queue policies' clocks over long spans, where a ring-no-answer timeout
+    # would interleave events of its own.
+    queues = config.pop("queues", {})
+    queues = {"default": {}, **queues}
+    config["queues"] = {name: {"offer_timeout": None, **q} for name, q in queues.items()}
     return Router(RouterConfig.from_dict(config), backend=backend)
 
 

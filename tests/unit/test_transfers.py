@@ -27,7 +27,8 @@ from ccrouter.stats import RealtimeStats, agent_report, interval_report
 CONFIG = RouterConfig.from_dict(
     {
         "queues": {
-            "basic": {"escalate_to": "advanced", "wrap_up": 5.0},
+            # No ring-no-answer timeout on basic: the consult tests rely on it ringing on.
+            "basic": {"escalate_to": "advanced", "wrap_up": 5.0, "offer_timeout": None},
             "advanced": {"offer_timeout": 10.0},
         }
     }

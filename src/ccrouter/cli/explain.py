@@ -91,7 +91,8 @@ def format_explanation(ex: Explanation) -> str:
 @click.argument("interaction_id")
 @click.option(
     "--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None, help="The router.toml the log was written with (default: built-in defaults).",
+    default=None, help="The router.toml the log was written with (default: the config the log "
+    "records, else built-in defaults).",
 )  # fmt: skip
 @click.option("--stream", default="default", show_default=True, help="Stream of a SQLite log.")
 def explain(log: Path, interaction_id: str, config_path: Path | None, stream: str) -> None:

@@ -20,6 +20,7 @@ from ccrouter.cli.parse import DURATION, DURATION_FORMS
 from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, pct, secs, table_lines
 from ccrouter.config import RouterConfig
+from ccrouter.engine.config_record import recorded_config
 from ccrouter.errors import CCRouterError
 from ccrouter.events import Event
 from ccrouter.whatif.compare import InteractionDiff, Outcome, WhatIfResult, whatif
@@ -135,7 +136,8 @@ def _check_line(recorded: list[Event], base: RouterConfig, until: float | None) 
     "--base-config", "base_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="The router.toml the log was written with (its start): the re-run under it, with "
-    "the log's config changes, is checked to reproduce the log (a model check line).",
+    "the log's config changes, is checked to reproduce the log (a model check line). Default: "
+    "the config the log records at its head, if it does.",
 )  # fmt: skip
 @click.option(
     "--threshold", "-t", metavar="DURATION", type=DURATION, default="20s",
@@ -182,6 +184,8 @@ def whatif_command(
         base = RouterConfig.from_toml(base_path) if base_path is not None else None
         with open_events(log, stream=stream) as events:
             recorded = list(events)
+        if base is None:  # the config the log records at its head, if it does
+            base = recorded_config(recorded)
         result = whatif(
             recorded,
             config,

@@ -18,7 +18,7 @@ from ccrouter.events import AgentAttributesUpdated, Event
 from ccrouter.limits import check_json, check_name
 from ccrouter.rules.types import type_of_value
 
-__all__ = ["check_attributes", "decide_update_agent", "validate_update_agent"]
+__all__ = ["check_attributes", "decide_attributes", "validate_update_agent"]
 
 
 def _compatible(declared: str, value: object) -> bool:
@@ -83,11 +83,15 @@ def validate_update_agent(state: RouterState, command: UpdateAgent, at: float) -
     if type(command.replace) is not bool:
         msg = f"replace must be a bool, got {command.replace!r}"
         raise InvalidArgument(msg)
-    check_attributes(state, command.attributes, "attributes", nulls=True)
+    if command.attributes is not None:
+        check_attributes(state, command.attributes, "attributes", nulls=True)
 
 
-def decide_update_agent(state: RouterState, command: UpdateAgent, at: float) -> list[Event]:
-    """The event of an attribute update (none when nothing changes)."""
+def decide_attributes(state: RouterState, command: UpdateAgent, at: float) -> list[Event]:
+    """The event of an attribute update (none when it names no attributes or changes
+    nothing)."""
+    if command.attributes is None:
+        return []
     current = state.agents[command.agent_id].attributes
     if command.replace:
         target = {k: v for k, v in command.attributes.items() if v is not None}

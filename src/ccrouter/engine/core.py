@@ -28,6 +28,7 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
     Logout,
     Ready,
     Reconfigure,
@@ -397,7 +398,10 @@ def _after_arrival(
     _route_interaction(state, command.interaction_id, at, out)
 
 
-def _after_ready(state: RouterState, command: Ready, at: float, out: list[Event]) -> None:
+def _after_ready(
+    state: RouterState, command: Ready | EndWrapUp, at: float, out: list[Event]
+) -> None:
+    # (Also after an agent's wrap-up ended early: only what that agent may take changed.)
     _route_agent(state, command.agent_id, at, out)
 
 
@@ -464,7 +468,8 @@ def _after_end(
 def _after_agent_update(
     state: RouterState, command: UpdateAgent, at: float, out: list[Event]
 ) -> None:
-    # New attributes may let the agent pass the agent selector of waiting work.
+    # New attributes (the agent selectors waiting work has), skills, capacity or groups
+    # change only what this agent may take; nothing changed, nothing to route.
     if out:
         _route_agent(state, command.agent_id, at, out)
 
@@ -483,6 +488,7 @@ _AFTER: dict[type[Any], Callable[[RouterState, Any, float, list[Event]], None]] 
     Complete: _after_end,
     Abandon: _after_end,
     UpdateAgent: _after_agent_update,
+    EndWrapUp: _after_ready,
 }
 
 

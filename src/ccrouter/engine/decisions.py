@@ -22,6 +22,8 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
+    ExtendWrapUp,
     Login,
     Logout,
     NotReady,
@@ -34,9 +36,10 @@ from ccrouter.commands import (
     UpdateAgent,
 )
 from ccrouter.config import RouterConfig
-from ccrouter.engine.agent_attributes import decide_update_agent
+from ccrouter.engine.agent_attributes import decide_attributes
 from ccrouter.engine.classify import classify_submit, reclassify
 from ccrouter.engine.customers import last_agent
+from ccrouter.engine.desk import decide_end_wrap_up, decide_extend_wrap_up, decide_routing_facts
 from ccrouter.engine.policies import size_exit
 from ccrouter.engine.state import RouterState
 from ccrouter.engine.transfers import decide_transfer
@@ -370,6 +373,13 @@ def _complete(state: RouterState, command: Complete, at: float) -> list[Event]:
     ]
 
 
+def _update_agent(state: RouterState, command: UpdateAgent, at: float) -> list[Event]:
+    # Attributes (what selectors read) and routing facts (skills, capacity, groups) are two
+    # facts, each its own event when it changes: the attributes first.
+    events = decide_attributes(state, command, at)
+    return events + decide_routing_facts(state, command, at, seq=state.last_seq + 1 + len(events))
+
+
 _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = {
     Login: _login,
     Ready: _ready,
@@ -378,7 +388,7 @@ _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = 
     Reconfigure: _reconfigure,
     Submit: _submit,
     Update: _update,
-    UpdateAgent: decide_update_agent,
+    UpdateAgent: _update_agent,
     RequestCallback: _request_callback,
     Abandon: _abandon,
     Accept: _accept,
@@ -388,4 +398,6 @@ _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = 
     AcceptTransfer: decide_transfer,
     DeclineTransfer: decide_transfer,
     AddNote: decide_transfer,
+    EndWrapUp: decide_end_wrap_up,
+    ExtendWrapUp: decide_extend_wrap_up,
 }

@@ -66,6 +66,8 @@ def check_state(state: RouterState) -> None:
             for interaction_id in work:
                 assert interaction_id not in holders, f"{interaction_id} held by two agents"
                 holders[interaction_id] = agent.agent_id
+        for interaction_id in agent.wrapping:  # a wrap-up always ends: on its timer
+            assert ("wrap", interaction_id) in state.timer_of, interaction_id
         for interaction_id in agent.consults:
             consult = state.interactions[interaction_id].consult
             assert consult is not None and consult[0] == agent.agent_id, interaction_id

@@ -19,8 +19,8 @@ replays the whole log.
 >>> log, store = MemoryEventLog(), MemorySnapshotStore()
 >>> r = Router(log=log, snapshots=store)
 >>> _ = r.login("ann", skills={"sales": 3}, at=0)
->>> r.snapshot()
-1
+>>> r.snapshot()   # the log's config record (seq 1) and the login
+2
 >>> _ = r.ready("ann", at=1)
 >>> Router(log=log, snapshots=store).state_digest() == r.state_digest()   # replays 1 event
 True

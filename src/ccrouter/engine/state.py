@@ -49,6 +49,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    AgentUpdated,
     CallbackRequested,
     CommandRecorded,
     ConfigChanged,
@@ -78,6 +79,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
     WrapUpEnded,
+    WrapUpExtended,
 )
 
 __all__ = [
@@ -295,6 +297,26 @@ class RouterState:
         agent.idle_since = e.at
         agent.misses = 0
         self._sync(agent)
+
+    def _agent_updated(self, e: AgentUpdated) -> None:
+        agent = self.agents[e.agent_id]
+        if e.skills is not None:
+            agent.skills = dict(e.skills)
+            self.table.set_skills(agent.slot, agent.skills)
+        if e.capacity is not None:
+            agent.capacity = dict(e.capacity)
+            # (validated: a channel dropped or lowered holds no more than its new capacity)
+            agent.in_use = {ch: agent.in_use.get(ch, 0) for ch in e.capacity}
+            for channel in e.capacity:
+                self.table.ensure_channel(channel)
+        if e.groups is not None:
+            agent.groups = frozenset(e.groups)
+        self._sync(agent)
+        self._rewatch(e.at, e.seq)  # who could serve waiting work may have changed
+
+    def _wrap_up_extended(self, e: WrapUpExtended) -> None:
+        self._cancel_timer("wrap", e.interaction_id)
+        self._set_timer(e.until, e.seq, "wrap", e.interaction_id)
 
     def _not_ready(self, e: AgentNotReady) -> None:
         agent = self.agents[e.agent_id]
@@ -900,4 +922,6 @@ _APPLY: dict[type[Any], Any] = {
     ConfigChanged: RouterState._config_changed,
     AgentAttributesUpdated: RouterState._agent_attributes_updated,
     InteractionClassified: RouterState._classified,
+    AgentUpdated: RouterState._agent_updated,
+    WrapUpExtended: RouterState._wrap_up_extended,
 }

@@ -24,6 +24,8 @@ from ccrouter.commands import (
     Complete,
     Decline,
     DeclineTransfer,
+    EndWrapUp,
+    ExtendWrapUp,
     Login,
     Logout,
     NotReady,
@@ -37,6 +39,12 @@ from ccrouter.commands import (
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_attributes import check_attributes, validate_update_agent
+from ccrouter.engine.desk import (
+    check_end_wrap_up,
+    check_extend_wrap_up,
+    check_holder,
+    check_update_agent,
+)
 from ccrouter.engine.state import Agent, Interaction, RouterState
 from ccrouter.engine.transfers import validate_transfer
 from ccrouter.errors import (
@@ -169,12 +177,14 @@ def _answer(state: RouterState, command: Accept | Decline, at: float) -> None:
             f"its offer expired at {expires:g} (now {at:g})"
         )
         raise InvalidTransition(msg)
+    check_holder(interaction, command.agent_id, type(command).__name__.lower())
 
 
 def _complete(state: RouterState, command: Complete, at: float) -> None:
     interaction = _interaction(state, command.interaction_id)
     if interaction.status != "connected":
         _wrong_status(command, interaction, "connected")
+    check_holder(interaction, command.agent_id, "complete")
     if interaction.paused_by is not None:
         msg = (
             f"cannot complete {interaction.interaction_id!r}: it is paused for "
@@ -222,6 +232,17 @@ def _update(state: RouterState, command: Update, at: float) -> None:
         check_json(command.attributes, "attributes")
 
 
+def _update_agent(state: RouterState, command: UpdateAgent, at: float) -> None:
+    if command.skills is not None:
+        _check_levels(command.skills, "skills", MAX_PROFICIENCY)
+    if command.capacity is not None:
+        _check_levels(command.capacity, "capacity", 1_000_000)
+    if command.groups is not None:
+        _check_names(command.groups, "groups", "group names")
+    validate_update_agent(state, command, at)  # the agent, and its attributes
+    check_update_agent(state, command, at)  # something to change; capacity above work held
+
+
 _CHECKS: dict[type[Any], Callable[[RouterState, Any, float], None]] = {
     Login: _login,
     Ready: _presence,
@@ -239,7 +260,9 @@ _CHECKS: dict[type[Any], Callable[[RouterState, Any, float], None]] = {
     AcceptTransfer: validate_transfer,
     DeclineTransfer: validate_transfer,
     AddNote: validate_transfer,
-    UpdateAgent: validate_update_agent,
+    EndWrapUp: check_end_wrap_up,
+    ExtendWrapUp: check_extend_wrap_up,
+    UpdateAgent: _update_agent,
 }
 
 

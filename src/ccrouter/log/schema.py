@@ -66,8 +66,11 @@ with ``explicit=False``: an explicit deadline of an old log is taken for a queue
 seq of the step's first offer; left out of the encoding on greedy offers). Schema-4 offers
 read unset: ``explain`` takes a batch decision of an old log for a greedy one.
 6: adds the routing-rule event types ``interaction_classified`` and
-``agent_attributes_updated``, and ``AgentLoggedIn.attributes`` (left out when empty). Every
-schema-5 event reads unchanged.
+``agent_attributes_updated``, ``AgentLoggedIn.attributes`` (left out when empty), and the
+agent-desktop event types ``agent_updated`` and ``wrap_up_extended`` (a schema-5 reader refuses
+a schema-6 log as newer instead of calling a batch it cannot decode corrupt). From this version
+on, a log a router opens empty starts with its config: a ``config_changed`` of version 0 at
+seq 1 (an event schema 5 already knows). Every schema-5 event reads unchanged.
 """
 
 Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]

@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeAlias
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
     AgentAttributesUpdated,
+    AgentUpdated,
     CommandRecorded,
     ConfigChanged,
     Event,
@@ -22,6 +23,7 @@ from ccrouter.events import (
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionUpdated,
+    WrapUpExtended,
 )
 from ccrouter.stats.definitions import EVENT_COUNTERS
 
@@ -80,6 +82,8 @@ NO_STATISTIC: tuple[type[Event], ...] = tuple(t for t in (
     ConfigChanged,  # statistics do not depend on the routing config
     AgentAttributesUpdated,  # attributes: no statistic reads them
     InteractionClassified,  # by rule and tag: ccrouter.stats.rules reads the events itself
+    AgentUpdated,  # skills, capacity, groups: no statistic reads them
+    WrapUpExtended,  # wrap-up time runs until WrapUpEnded, whenever that comes
 ) if t not in EVENT_COUNTERS)  # fmt: skip
 """Event types that change no statistic (a type that comes to be counted in
 :data:`ccrouter.stats.definitions.EVENT_COUNTERS` leaves this list by itself). The

@@ -20,6 +20,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    AgentUpdated,
     CallbackRequested,
     CommandRecorded,
     ConfigChanged,
@@ -48,6 +49,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
     WrapUpEnded,
+    WrapUpExtended,
 )
 
 __all__ = ["WAIT_EVENTS", "WaitStep"]
@@ -80,6 +82,8 @@ WAIT_EVENTS: dict[type, WaitStep | None] = {
     ConfigChanged: None,
     AgentAttributesUpdated: None,
     InteractionClassified: None,
+    AgentUpdated: None,
+    WrapUpExtended: None,
     InteractionDeadlineSet: None,
     InteractionNoteAdded: None,
     InteractionOverdue: None,

@@ -19,6 +19,7 @@ from ccrouter.commands import (
     Abandon,
     AddNote,
     Command,
+    ExtendWrapUp,
     Login,
     Logout,
     NotReady,
@@ -37,6 +38,7 @@ from ccrouter.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    AgentUpdated,
     CallbackRequested,
     CommandRecorded,
     ConfigChanged,
@@ -66,6 +68,7 @@ from ccrouter.events import (
     TransferDeclined,
     TransferOffered,
     WrapUpEnded,
+    WrapUpExtended,
 )
 
 __all__ = [
@@ -126,6 +129,11 @@ EVENT_ROLES: dict[type, Role] = {
     # On submit: restores what was submitted, so the rules run again under the new config;
     # on update: made again by the router when it replays the update (a consequence).
     InteractionClassified: "input",
+    AgentUpdated: "input",  # an agent's new skills, capacity or groups, at its time
+    # The agent's extra after-call work, re-run as the same extension of its wrap-up (refused
+    # and listed in `skipped` when that wrap-up is not running then). An early end of
+    # wrap-up (a WrapUpEnded before its time) is not told apart from the timer's.
+    WrapUpExtended: "input",
 }
 """What each event type is to what-if replay.
 
@@ -248,6 +256,7 @@ class Recording:
         self._offer_seq: dict[str, int] = {}
         self._answers: dict[int, int] = {}  # seq of an accept/decline -> seq of its offer
         self._consults: dict[str, Response] = {}  # the answer of a pending consult
+        self._wrap_end: dict[str, float] = {}  # interaction -> its wrap-up's recorded end
         self.timed_at_end = {i for e in events if e.at == self.end and (i := _timed(e))}
         """The interactions a router timer acted on at the log's last instant."""
         self._read()
@@ -262,6 +271,8 @@ class Recording:
                     "classify it in ccrouter.whatif.compare.EVENT_ROLES"
                 )
                 raise UnsupportedInput(msg)
+            if type(e) is InteractionCompleted:  # what a wrap-up extension adds to
+                self._wrap_end[e.interaction_id] = e.wrap_up_until
             if isinstance(e, CommandRecorded):
                 self._command_id(e, by_seq)
             elif not self._conversation(e):
@@ -325,7 +336,19 @@ class Recording:
             case InteractionNoteAdded():
                 cmd = AddNote(interaction_id=e.interaction_id, text=e.text)
                 return RecordedInput(e.seq, e.at, "add_note", cmd)
-            case ConfigChanged():
+            case AgentUpdated():
+                cmd = UpdateAgent(
+                    agent_id=e.agent_id, skills=e.skills, capacity=e.capacity, groups=e.groups
+                )
+                return RecordedInput(e.seq, e.at, "update_agent", cmd)
+            case WrapUpExtended():
+                seconds = e.until - self._wrap_end.get(e.interaction_id, e.at)
+                self._wrap_end[e.interaction_id] = e.until
+                cmd = ExtendWrapUp(
+                    agent_id=e.agent_id, seconds=seconds, interaction_id=e.interaction_id
+                )
+                return RecordedInput(e.seq, e.at, "extend_wrap_up", cmd)
+            case ConfigChanged() if e.version > 0:  # version 0: the log's starting config
                 return RecordedInput(e.seq, e.at, "reconfigure", Reconfigure(config=e.config))
         return None
 

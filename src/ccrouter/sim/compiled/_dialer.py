@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
-
 from ccrouter.sim.compiled._heaps import schedule
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
@@ -49,6 +47,7 @@ from ccrouter.sim.compiled._layout import (
     OV_DIALS,
     P_READY,
     S_QUEUED,
+    kernel,
 )
 from ccrouter.sim.compiled._router import abandon, new_interaction, submit
 
@@ -56,7 +55,7 @@ Any_ = Any
 MIN_HIT_RATE = 0.01  # ccrouter.sim.pacing.MIN_HIT_RATE (a test ties them)
 
 
-@numba.njit(cache=True)
+@kernel()
 def _dialing(s: Any_, p: Any_, i: int, at: float) -> bool:
     s_cs = s.cs
     p_cp_i = p.cp_i
@@ -66,7 +65,7 @@ def _dialing(s: Any_, p: Any_, i: int, at: float) -> bool:
     return bool(inside and (size < 0 or s_cs[i, CS_NEXT] < size))
 
 
-@numba.njit(cache=True)
+@kernel()
 def _hit_rate(s: Any_, p: Any_, i: int) -> float:
     s_cs = s.cs
     p_cp_f = p.cp_f
@@ -78,7 +77,7 @@ def _hit_rate(s: Any_, p: Any_, i: int) -> float:
     return float((s_cs[i, CS_CONNECTS] + weight * prior) / total)
 
 
-@numba.njit(cache=True)
+@kernel()
 def _wanted(s: Any_, p: Any_, i: int, free: int, busy: int, waiting: int) -> int:
     s_gain = s.gain
     s_cs = s.cs
@@ -108,7 +107,7 @@ def _wanted(s: Any_, p: Any_, i: int, free: int, busy: int, waiting: int) -> int
     return int(n if size < 0 else min(n, size - s_cs[i, CS_NEXT]))
 
 
-@numba.njit(cache=True)
+@kernel()
 def pace(s: Any_, p: Any_, at: float) -> None:
     """``Engine._pace``: place the dials each campaign's pacing asks for now."""
     s_act_n = s.act_n
@@ -162,7 +161,7 @@ def pace(s: Any_, p: Any_, at: float) -> None:
             schedule(s, at + delay, C_DIAL_END, i, k)
 
 
-@numba.njit(cache=True)
+@kernel()
 def connect_ended(s: Any_, p: Any_, i: int, abandoned: bool) -> None:
     """The abandon controller observes one connect (predictive pacing only)."""
     s_gain = s.gain
@@ -176,7 +175,7 @@ def connect_ended(s: Any_, p: Any_, i: int, abandoned: bool) -> None:
     s_gain[i] = min(high, max(low, s_gain[i] + p_cp_f[i, CPF_STEP] * error))
 
 
-@numba.njit(cache=True)
+@kernel()
 def dial_end(s: Any_, p: Any_, at: float, i: int, k: int) -> None:
     """``Engine._attempt_ended``: a right-party connect is submitted to the campaign's queue."""
     s_dial_c = s.dial_c
@@ -201,7 +200,7 @@ def dial_end(s: Any_, p: Any_, at: float, i: int, k: int) -> None:
     submit(s, p, n, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def grace_over(s: Any_, p: Any_, at: float, n: int) -> None:
     """A connect still queued after the grace time is dropped (an outbound abandon)."""
     s_inter = s.I

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
+from numba.np.random.generator_core import next_uint32
+from numba.np.random.random_methods import (
+    bounded_lemire_uint64,
+    buffered_bounded_lemire_uint32,
+)
 
 from ccrouter.sim.compiled._dialer import connect_ended, dial_end, grace_over, pace
-from ccrouter.sim.compiled._heaps import cal_pop, schedule, tim_pop
+from ccrouter.sim.compiled._fold import close_agents
+from ccrouter.sim.compiled._heaps import cal_pop, pins, schedule, sort_prefix, tim_pop
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_LEAVE,
@@ -54,10 +59,13 @@ from ccrouter.sim.compiled._layout import (
     D_EXPONENTIAL,
     D_GAMMA,
     D_LOGNORMAL,
+    FF_LO,
+    FF_WIDTH,
     I_ATTEMPT,
     I_CB,
     I_K,
     I_OFFSEQ,
+    I_PINS,
     I_STATUS,
     I_TYPE,
     K_ABANDONED,
@@ -67,13 +75,16 @@ from ccrouter.sim.compiled._layout import (
     K_OFFERED,
     K_WRAP_ENDED,
     N_AGENTS,
+    N_BASE,
     N_CAL,
     N_CUSTOMERS,
     N_EV,
     N_FLAG,
+    N_KEEP,
     N_LEAVE_CTR,
     N_TIM,
     OV_AGENTS,
+    OV_BUCKETS,
     OV_CALLBACKS,
     P_NOT_READY,
     P_OUT,
@@ -82,6 +93,8 @@ from ccrouter.sim.compiled._layout import (
     R_SHIFT_END,
     S_OFFERED,
     S_QUEUED,
+    SF_LAST,
+    kernel,
 )
 from ccrouter.sim.compiled._router import (
     abandon,
@@ -90,6 +103,7 @@ from ccrouter.sim.compiled._router import (
     fire,
     login,
     logout,
+    maybe_free,
     new_interaction,
     not_ready,
     ready,
@@ -101,7 +115,23 @@ Any_ = Any
 RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
 
 
-@numba.njit(cache=True)
+@kernel()
+def _integer(rng: Any_, n: int) -> int:
+    """``rng.integers(0, n)`` (``n >= 1``) without the one-element array Numba's own allocates:
+    its size-one branch of ``random_bounded_uint64_fill``, the same draws."""
+    span = np.int64(n - 1)  # int64 0 .. n - 1, as ``integers`` makes ``high`` inclusive
+    if span == 0:
+        return 0
+    bitgen = rng.bit_generator
+    if span <= 0xFFFFFFFF:
+        if span == 0xFFFFFFFF:
+            return int(np.int64(next_uint32(bitgen)))  # type: ignore[no-untyped-call]
+        draw = buffered_bounded_lemire_uint32(bitgen, span)  # type: ignore[no-untyped-call]
+        return int(np.int64(draw))
+    return int(np.int64(bounded_lemire_uint64(bitgen, span)))  # type: ignore[no-untyped-call]
+
+
+@kernel()
 def sample(p: Any_, d: int, rng: Any_) -> float:
     """One draw of distribution ``d`` from ``rng``: ``distributions.sample(dist, rng, 1)[0]``."""
     p_d_kind = p.d_kind
@@ -120,11 +150,11 @@ def sample(p: Any_, d: int, rng: Any_) -> float:
     if kind == D_DETERMINISTIC:
         return float(p_d_a[d])
     if kind == D_EMPIRICAL:
-        return float(p_emp[p_d_off[d] + rng.integers(0, p_d_len[d])])
+        return float(p_emp[p_d_off[d] + _integer(rng, p_d_len[d])])
     return float(rng.uniform(p_d_a[d], p_d_b[d]))
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry: Any_) -> None:
     """``Engine._arrive``: a first call (attempt 0) or a retrial."""
     s_cnt = s.cnt
@@ -161,7 +191,7 @@ def _arrive(s: Any_, p: Any_, at: float, c: int, k: int, attempt: int, rng_retry
     submit(s, p, i, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def _activate(s: Any_, g: int, a: int) -> None:
     s_act = s.act
     s_act_n = s.act_n
@@ -169,7 +199,7 @@ def _activate(s: Any_, g: int, a: int) -> None:
     s_act_n[g] += 1
 
 
-@numba.njit(cache=True)
+@kernel()
 def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
     """``Engine._leave``: no new work; log out now or once the work in hand is done."""
     s_ag = s.A
@@ -182,7 +212,7 @@ def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
         logout(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
     """``Engine._staff``: leaving agents come back first (in the order they started to
     leave), then new agents log in; extra agents leave, the last activated first."""
@@ -197,12 +227,12 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
             s_buf[c] = s_ag[a, A_LEAVE]
             c += 1
     if c > 0:
-        orders = np.sort(s_buf[:c])
+        sort_prefix(s_buf, c)
         for j in range(c):
             if s_act_n[g] >= target:
                 break
             for a in range(s_cnt[N_AGENTS]):
-                if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] == orders[j]:
+                if s_ag[a, A_GROUP] == g and s_ag[a, A_LEAVE] == s_buf[j]:
                     s_ag[a, A_LEAVE] = -1
                     _activate(s, g, a)
                     ready(s, p, a, at)
@@ -222,7 +252,7 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
         _leave(s, p, s_act[g, s_act_n[g]], at)
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: Any_) -> None:
     """``Engine._handle_action``."""
     s_inter = s.I
@@ -279,7 +309,7 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
             _leave(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
     """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
     s_rk = s.rk
@@ -296,7 +326,9 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
     p_ring_dist = p.ring_dist
     p_ct_f = p.ct_f
     n_types = p_ct_i.shape[0]
-    for e in range(start, end):
+    base = s.cnt[N_BASE]
+    for seq in range(start + 1, end + 1):
+        e = seq - 1 - base  # the record of event ``seq`` in the buffer
         kind = s_rk[e]
         at = s_rt[e]
         if kind == K_ACCEPTED:
@@ -314,29 +346,28 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
                 # A connect is put through to the agent by the dialer: no ringing.
                 if p_ring_dist >= 0 and s_inter[s_ri[e], I_TYPE] < n_types:
                     wait = sample(p, p_ring_dist, rng_ring)
-                schedule(s, at + wait, C_ACCEPT, s_ri[e], e + 1)
+                schedule(s, at + wait, C_ACCEPT, s_ri[e], seq)
         elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
             a = s_ra[e]
             leaving = s_ag[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s_rx[e] <= at)
             if leaving and s_ag[a, A_WORK] == 0:
                 s_ag[a, A_LEAVE] = -1
                 logout(s, p, a, at)
+            maybe_free(s, s_ri[e])
         elif kind == K_ABANDONED:
             i = s_ri[e]
             c = s_inter[i, I_TYPE]
-            if c >= n_types:
-                continue
-            prob = p_ct_f[c, CTF_RETRIAL_P]
-            if prob <= 0.0 or p_ct_i[c, CT_PATIENCE] < 0:
-                continue
-            if rng_retry.random() < prob:
-                delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
-                schedule(s, at + delay, C_RETRY, i, 0)
+            if c < n_types:
+                prob = p_ct_f[c, CTF_RETRIAL_P]
+                if prob > 0.0 and p_ct_i[c, CT_PATIENCE] >= 0 and rng_retry.random() < prob:
+                    delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
+                    schedule(s, at + delay, C_RETRY, i, 0)
+            maybe_free(s, i)
         elif kind == K_NOT_READY and int(s_rx[e]) == R_NO_ANSWER:
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # run-loop only: inlined, no call copies the state
 def _clean_timers(s: Any_) -> None:
     """Drop cancelled timers from the top of the router's timer heap."""
     s_cnt = s.cnt
@@ -351,7 +382,7 @@ def _clean_timers(s: Any_) -> None:
         tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
 
 
-@numba.njit(cache=True)
+@kernel()
 def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     """Run the whole replication; 0 when done, else the overflow flag (``OV_*``)."""
     s_cnt = s.cnt
@@ -365,11 +396,15 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     for j in range(p_init_t.shape[0]):
         schedule(s, p_init_t[j], p_init_i[j, 0], p_init_i[j, 1], p_init_i[j, 2])
     dialer = p_cp_i.shape[0] > 0
+    keep = s_cnt[N_KEEP] != 0
     while True:
         _clean_timers(s)
         start = s_cnt[N_EV]
+        if not keep:
+            s_cnt[N_BASE] = start  # only this step's records are needed (by ``_react``)
         kind = -1
         at = 0.0
+        pinned = -1
         have_timer = s_cnt[N_TIM] > 0
         if s_cnt[N_CAL] > 0 and (not have_timer or s_cal_t[0] < s_tim_t[0]):
             at = s_cal_t[0]
@@ -377,6 +412,8 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             a = s_cal_i[0, 2]
             b = s_cal_i[0, 3]
             cal_pop(s_cal_t, s_cal_i, s_cnt, N_CAL)
+            if pins(kind):
+                pinned = a
             _action(s, p, at, kind, a, b, rng_retry)
             if s_cnt[N_FLAG] != 0:
                 return int(s_cnt[N_FLAG])
@@ -402,8 +439,15 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
         _react(s, p, start, end, rng_retry, rng_ring)
         if dialer and (end > start or kind == C_CAMPAIGN or kind == C_DIAL_END or kind == C_GRACE):  # noqa: SIM109
             pace(s, p, at)
+        if pinned >= 0:  # after ``_react``, which may still read the slot or pin it again
+            s.I[pinned, I_PINS] -= 1
+            maybe_free(s, pinned)
         if s_cnt[N_FLAG] != 0:
             return int(s_cnt[N_FLAG])
+    if s_cnt[N_EV] > 0 and not close_agents(
+        s.fag, s.since, s.acc, s_cnt[N_AGENTS], s.sf[SF_LAST], s.ff[FF_LO], s.ff[FF_WIDTH]
+    ):
+        return OV_BUCKETS
     return 0
 
 

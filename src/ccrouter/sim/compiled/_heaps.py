@@ -16,24 +16,37 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
-
-from ccrouter.sim.compiled._layout import N_CAL, N_CAL_CTR, N_FLAG, OV_CALENDAR
+from ccrouter.sim.compiled._layout import (
+    C_ACCEPT,
+    C_CALLBACK,
+    C_COMPLETE,
+    C_GRACE,
+    C_PATIENCE,
+    C_RETRY,
+    I_PINS,
+    N_CAL,
+    N_CAL_CTR,
+    N_FLAG,
+    OV_CALENDAR,
+    kernel,
+)
 
 Array = Any
 
 # --- calendar ---------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _cal_less(ct: Array, ci: Array, x: int, y: int) -> bool:
     if ct[x] != ct[y]:
         return bool(ct[x] < ct[y])
     return bool(ci[x, 0] < ci[y, 0])
 
 
-@numba.njit(cache=True, inline="always")
-def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
+@kernel(inline="always")
+def _swap4(ct: Array, ci: Array, x: int, y: int) -> None:
+    """Swap entries ``x`` and ``y`` of a heap of times ``ct`` with 4 int columns ``ci`` (the
+    calendar and the timers)."""
     t = ct[x]
     ct[x] = ct[y]
     ct[y] = t
@@ -43,7 +56,7 @@ def _cal_swap(ct: Array, ci: Array, x: int, y: int) -> None:
         ci[y, j] = v
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
              t: float, kind: int, a: int, b: int) -> bool:  # fmt: skip
     """Schedule ``(t, kind, a, b)``; ``cnt[n_idx]`` is the size, ``cnt[ctr_idx]`` the counter."""
@@ -61,14 +74,14 @@ def cal_push(ct: Array, ci: Array, cnt: Array, n_idx: int, ctr_idx: int,
     while i > 0:
         p = (i - 1) >> 1
         if _cal_less(ct, ci, i, p):
-            _cal_swap(ct, ci, i, p)
+            _swap4(ct, ci, i, p)
             i = p
         else:
             break
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest entry (read it at index 0 first)."""
     n = cnt[n_idx] - 1
@@ -88,7 +101,7 @@ def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
         if right < n and _cal_less(ct, ci, right, left):
             m = right
         if _cal_less(ct, ci, m, i):
-            _cal_swap(ct, ci, m, i)
+            _swap4(ct, ci, m, i)
             i = m
         else:
             break
@@ -97,7 +110,7 @@ def cal_pop(ct: Array, ci: Array, cnt: Array, n_idx: int) -> None:
 # --- router timers ----------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     if tt[x] != tt[y]:
         return bool(tt[x] < tt[y])
@@ -106,18 +119,7 @@ def _tim_less(tt: Array, ti: Array, x: int, y: int) -> bool:
     return bool(ti[x, 1] < ti[y, 1])
 
 
-@numba.njit(cache=True, inline="always")
-def _tim_swap(tt: Array, ti: Array, x: int, y: int) -> None:
-    t = tt[x]
-    tt[x] = tt[y]
-    tt[y] = t
-    for j in range(4):
-        v = ti[x, j]
-        ti[x, j] = ti[y, j]
-        ti[y, j] = v
-
-
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
              due: float, seq: int, rank: int, slot: int, iid: int) -> bool:  # fmt: skip
     """Add a timer ``(due, seq, rank)`` of ``slot`` for interaction ``iid``."""
@@ -134,14 +136,14 @@ def tim_push(tt: Array, ti: Array, cnt: Array, n_idx: int,
     while i > 0:
         p = (i - 1) >> 1
         if _tim_less(tt, ti, i, p):
-            _tim_swap(tt, ti, i, p)
+            _swap4(tt, ti, i, p)
             i = p
         else:
             break
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
     """Remove the earliest timer."""
     n = cnt[n_idx] - 1
@@ -161,7 +163,7 @@ def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
         if right < n and _tim_less(tt, ti, right, left):
             m = right
         if _tim_less(tt, ti, m, i):
-            _tim_swap(tt, ti, m, i)
+            _swap4(tt, ti, m, i)
             i = m
         else:
             break
@@ -170,7 +172,7 @@ def tim_pop(tt: Array, ti: Array, cnt: Array, n_idx: int) -> None:
 # --- waiting groups ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     if gf[g, x, 0] != gf[g, y, 0]:
         return bool(gf[g, x, 0] < gf[g, y, 0])
@@ -179,7 +181,7 @@ def _grp_less(gf: Array, gi: Array, g: int, x: int, y: int) -> bool:
     return bool(gi[g, x, 0] < gi[g, y, 0])
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
     for j in range(2):
         t = gf[g, x, j]
@@ -191,7 +193,7 @@ def _grp_swap(gf: Array, gi: Array, g: int, x: int, y: int) -> None:
         gi[g, y, j] = v
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def grp_push(gf: Array, gi: Array, gn: Array, g: int,
              k1: float, arrived: float, qseq: int, iid: int, ver: int) -> bool:  # fmt: skip
     """File interaction ``iid`` (enqueue version ``ver``) in waiting group ``g``."""
@@ -215,7 +217,7 @@ def grp_push(gf: Array, gi: Array, gn: Array, g: int,
     return True
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
     """Remove the head of waiting group ``g``."""
     n = gn[g] - 1
@@ -242,8 +244,46 @@ def grp_pop(gf: Array, gi: Array, gn: Array, g: int) -> None:
             break
 
 
-@numba.njit(cache=True, inline="always")
+@kernel()
+def sort_prefix(buf: Array, n: int) -> None:
+    """Sort ``buf[:n]`` in place, ascending (heapsort: the kernels may not allocate)."""
+    for start in range(n // 2 - 1, -1, -1):
+        _sift(buf, start, n)
+    for end in range(n - 1, 0, -1):
+        v = buf[0]
+        buf[0] = buf[end]
+        buf[end] = v
+        _sift(buf, 0, end)
+
+
+@kernel(inline="always")
+def _sift(buf: Array, i: int, n: int) -> None:
+    while True:
+        m = i
+        left = 2 * i + 1
+        if left < n and buf[left] > buf[m]:
+            m = left
+        if left + 1 < n and buf[left + 1] > buf[m]:
+            m = left + 1
+        if m == i:
+            return
+        v = buf[i]
+        buf[i] = buf[m]
+        buf[m] = v
+        i = m
+
+
+@kernel(inline="always")
+def pins(kind: int) -> bool:
+    """Whether a calendar action of ``kind`` names an interaction (its slot stays taken)."""
+    return kind in (C_PATIENCE, C_CALLBACK, C_RETRY, C_GRACE, C_COMPLETE, C_ACCEPT)
+
+
+@kernel(inline="always")
 def schedule(s: Any, t: float, kind: int, a: int, b: int) -> None:
-    """Add an action to the run's calendar (``s``: the run state); flag an overflow."""
+    """Add an action to the run's calendar (``s``: the run state); flag an overflow. An
+    action naming an interaction pins its slot until it is done."""
     if not cal_push(s.cal_t, s.cal_i, s.cnt, N_CAL, N_CAL_CTR, t, kind, a, b):
         s.cnt[N_FLAG] = OV_CALENDAR
+    elif pins(kind):
+        s.I[a, I_PINS] += 1

@@ -1,9 +1,27 @@
 """Codes and column numbers shared by the packer, the kernel and the decoder.
 
-Plain module-level integers: Numba reads them as compile-time constants.
+Plain module-level integers: Numba reads them as compile-time constants (and ``kernel``, the
+kernels' decorator).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, cast
+
+import numba
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def kernel(inline: Literal["never", "always"] = "never") -> Callable[[_F], _F]:
+    """How every run-loop kernel is compiled: ``numba.njit`` without reference counting
+    (``_nrt=False``: the kernels only read and write arrays made in Python and never allocate;
+    counting the references of the state's arrays on every call was most of the run time),
+    kept in Numba's disk cache across processes (see ``_fresh.py``)."""
+    options: Any = {"cache": True, "_nrt": False, "inline": inline}  # _nrt: not in the stubs
+    return cast("Callable[[_F], _F]", numba.njit(**options))
+
 
 # --- strategies (ccrouter.engine.routing.strategies codes; repeated here because the simulator may
 # not import the routing internals: a test ties them) ---------------------------------------
@@ -108,19 +126,36 @@ I_REMINDED = 10
 I_OVERDUE = 11
 I_GROUP = 12
 I_QUEUE = 13
-I_COLS = 14
+I_PINS = 14  # calendar actions that name it (a slot is reused only when none is left)
+I_BUCKET = 15  # metrics fold: arrival interval (-1: before the window)
+I_INWIN = 16  # metrics fold: arrived in the window, not ended yet
+I_FIRST = 17  # metrics fold: -1 not offered yet; 1 offered after waiting; 0 at once
+I_COLS = 18
 
 S_QUEUED = 0
 S_OFFERED = 1
 S_CONNECTED = 2
 S_COMPLETED = 3
 S_ABANDONED = 4
+S_FREE = 5  # the slot is on the free list (runs that keep no events reuse slots)
 
 # interaction floats
 F_ARRIVED = 0
 F_PRIORITY = 1
 F_DEADLINE = 2
-F_COLS = 3
+F_QAT = 3  # metrics fold: queued at
+F_ACC_AT = 4  # metrics fold: accepted at
+F_COMP_AT = 5  # metrics fold: completed at
+F_COLS = 6
+
+# metrics fold parameters (floats) and run floats
+FF_WIDTH = 0
+FF_LO = 1
+FF_HORIZON = 2
+FF_THRESHOLD = 3
+FF_COLS = 4
+SF_LAST = 0  # time of the last event
+SF_COLS = 1
 
 # --- call type columns ------------------------------------------------------------------------
 CT_QUEUE = 0
@@ -165,7 +200,10 @@ N_CUSTOMERS = 7
 N_DECL = 8
 N_FLAG = 9  # overflow: which capacity ran out (0: none)
 N_LEAVE_CTR = 10
-N_COUNTERS = 11
+N_BASE = 11  # seq - 1 of the record buffer's first entry (0 when events are kept)
+N_KEEP = 12  # 1: keep every record (and never reuse an interaction slot)
+N_NFREE = 13  # free interaction slots
+N_COUNTERS = 14
 
 # overflow flags (the run is repeated with that capacity grown)
 OV_RECORDS = 1
@@ -177,6 +215,7 @@ OV_DECLINED = 6
 OV_AGENTS = 7
 OV_CALLBACKS = 8
 OV_DIALS = 9
+OV_BUCKETS = 10
 
 # --- outbound campaigns -----------------------------------------------------------------------
 C_CAMPAIGN = 11

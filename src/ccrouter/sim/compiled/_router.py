@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
-from ccrouter.sim.compiled._heaps import grp_pop, grp_push, tim_push
+from ccrouter.sim.compiled._fold import fold_event
+from ccrouter.sim.compiled._heaps import grp_pop, grp_push, sort_prefix, tim_push
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_HANDLED,
@@ -38,6 +38,7 @@ from ccrouter.sim.compiled._layout import (
     I_K,
     I_OFFSEQ,
     I_OVERDUE,
+    I_PINS,
     I_QSEQ,
     I_QUEUE,
     I_REMINDED,
@@ -61,12 +62,16 @@ from ccrouter.sim.compiled._layout import (
     K_WRAP_ENDED,
     LEAST_OCCUPIED,
     MOST_SKILLED,
+    N_BASE,
     N_DECL,
     N_EV,
     N_FLAG,
     N_INT,
+    N_KEEP,
     N_LOGINS,
+    N_NFREE,
     N_TIM,
+    OV_BUCKETS,
     OV_DECLINED,
     OV_INTERACTIONS,
     OV_QUEUE,
@@ -90,6 +95,7 @@ from ccrouter.sim.compiled._layout import (
     S_ABANDONED,
     S_COMPLETED,
     S_CONNECTED,
+    S_FREE,
     S_OFFERED,
     S_QUEUED,
     T_OFFER,
@@ -97,6 +103,7 @@ from ccrouter.sim.compiled._layout import (
     T_REMIND,
     T_WRAP,
     TIMER_RANK,
+    kernel,
 )
 
 Any_ = Any
@@ -104,29 +111,31 @@ Any_ = Any
 # --- records, timers, queues ------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
-    """Append one event record; its seq (records are numbered 1, 2, ... as the router's log)."""
+    """Write one event record and fold it into the run's figures; its seq (records are
+    numbered 1, 2, ... as the router's log). A run that keeps no events keeps only the
+    current step's records (the buffer starts at seq ``N_BASE + 1``)."""
     s_cnt = s.cnt
     s_rk = s.rk
-    s_rt = s.rt
-    s_ri = s.ri
-    s_ra = s.ra
-    s_rx = s.rx
     n = s_cnt[N_EV]
-    if n < s_rk.shape[0]:
-        s_rk[n] = kind
-        s_rt[n] = at
-        s_ri[n] = i
-        s_ra[n] = a
-        s_rx[n] = x
+    j = n - s_cnt[N_BASE]
+    if j < s_rk.shape[0]:
+        s_rk[j] = kind
+        s.rt[j] = at
+        s.ri[j] = i
+        s.ra[j] = a
+        s.rx[j] = x
     else:
         s_cnt[N_FLAG] = OV_RECORDS
     s_cnt[N_EV] = n + 1
+    if not fold_event(s.I, s.F, s.fag, s.since, s.acc, s.counts, s.has, s.qtime, s.waited,
+                      s.hist, s.sf, s.inbound, s.ff, s.edges, kind, at, i, a, x):  # fmt: skip
+        s_cnt[N_FLAG] = OV_BUCKETS
     return int(n + 1)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_tim_t = s.tim_t
@@ -137,13 +146,13 @@ def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
         s_cnt[N_FLAG] = OV_TIMERS
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def cancel_timer(s: Any_, slot: int, i: int) -> None:
     s_it_seq = s.it_seq
     s_it_seq[i, slot] = -1  # the heap entry goes stale (skipped when it comes up)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def enqueue(s: Any_, p: Any_, i: int) -> None:
     """File a waiting interaction in its group under its key (``_keys``)."""
     s_inter = s.I
@@ -162,13 +171,13 @@ def enqueue(s: Any_, p: Any_, i: int) -> None:
         s_cnt[N_FLAG] = OV_QUEUE
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def dequeue(s: Any_, i: int) -> None:
     s_inter = s.I
     s_inter[i, I_VER] += 1  # its entry goes stale
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def head(s: Any_, g: int) -> int:
     """The interaction at the head of waiting group ``g`` (-1: empty), stale entries dropped."""
     s_gn = s.gn
@@ -186,9 +195,10 @@ def head(s: Any_, g: int) -> int:
 # --- agents -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
-    """Keep each channel's ready set (ready with free capacity) in step with the agent."""
+    """Keep the agent's ready sets (ready with free capacity; one per agent group and channel,
+    ``rpos``: the agent's place in its group's set of the channel) in step with it."""
     s_ag = s.A
     s_use = s.use
     s_rpos = s.rpos
@@ -201,21 +211,22 @@ def sync(s: Any_, p: Any_, a: int) -> None:
     for ch in range(p_n_channels):
         avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0
         pos = s_rpos[ch, a]
+        lst = ag * p_n_channels + ch
         if avail and pos < 0:
-            n = s_rn[ch]
-            s_rl[ch, n] = a
+            n = s_rn[lst]
+            s_rl[lst, n] = a
             s_rpos[ch, a] = n
-            s_rn[ch] = n + 1
+            s_rn[lst] = n + 1
         elif not avail and pos >= 0:
-            last = s_rn[ch] - 1
-            moved = s_rl[ch, last]
-            s_rl[ch, pos] = moved
+            last = s_rn[lst] - 1
+            moved = s_rl[lst, last]
+            s_rl[lst, pos] = moved
             s_rpos[ch, moved] = pos
             s_rpos[ch, a] = -1
-            s_rn[ch] = last
+            s_rn[lst] = last
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
     s_use = s.use
     s_ag = s.A
@@ -231,7 +242,7 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 # --- queue policies (deadlines) ---------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
     """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
     s_fl = s.F
@@ -255,7 +266,7 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
         s_inter[i, I_REMINDED] += 1
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def disarm(s: Any_, i: int) -> None:
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
@@ -264,7 +275,7 @@ def disarm(s: Any_, i: int) -> None:
 # --- selection --------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def uniform(seed: np.uint64, seq: int) -> float:
     """``ccrouter.engine.routing.strategies.uniform`` (SplitMix64 of seed and seq)."""
     z = (
@@ -278,7 +289,7 @@ def uniform(seed: np.uint64, seq: int) -> float:
     return float(z >> np.uint64(11)) / 9007199254740992.0
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def declined(s: Any_, i: int, a: int) -> bool:
     s_inter = s.I
     s_decl_agent = s.decl_agent
@@ -291,7 +302,7 @@ def declined(s: Any_, i: int, a: int) -> bool:
     return False
 
 
-@numba.njit(cache=True)
+@kernel()
 def select_agent(s: Any_, p: Any_, i: int) -> int:
     """The agent the queue's strategy offers ``i`` to (-1: nobody), as the selection kernel:
     the smallest key among the ready eligible agents, the ones who declined it only when no
@@ -307,7 +318,6 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     s_a_idle = s.a_idle
     p_g_channel = p.g_channel
     p_q_i = p.q_i
-    p_ag_elig = p.ag_elig
     p_seed = p.seed
     p_ag_sum = p.ag_sum
     p_ag_captot = p.ag_captot
@@ -316,28 +326,31 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     q = s_inter[i, I_QUEUE]
     strategy = p_q_i[q, Q_STRATEGY]
     has_decl = s_inter[i, I_DECL] >= 0
+    p_g_ags = p.g_ags
+    nch = p.n_channels
+    n_ags = p.g_nags[g]
     if strategy == RANDOM:
         c = 0
         cx = 0
-        for j in range(s_rn[ch]):
-            b = s_rl[ch, j]
-            if p_ag_elig[s_ag[b, A_GROUP], g] == 0:
-                continue
-            if has_decl and declined(s, i, b):
-                cx += 1
-            else:
-                s_buf[c] = s_ag[b, A_ORDER]
-                c += 1
+        for m in range(n_ags):
+            lst = p_g_ags[g, m] * nch + ch
+            for j in range(s_rn[lst]):
+                b = s_rl[lst, j]
+                if has_decl and declined(s, i, b):
+                    cx += 1
+                else:
+                    s_buf[c] = s_ag[b, A_ORDER]
+                    c += 1
         if c == 0:
             if cx == 0:
                 return -1
-            for j in range(s_rn[ch]):
-                b = s_rl[ch, j]
-                if p_ag_elig[s_ag[b, A_GROUP], g] != 0:
-                    s_buf[c] = s_ag[b, A_ORDER]
+            for m in range(n_ags):
+                lst = p_g_ags[g, m] * nch + ch
+                for j in range(s_rn[lst]):
+                    s_buf[c] = s_ag[s_rl[lst, j], A_ORDER]
                     c += 1
-        pool = np.sort(s_buf[:c])
-        order = pool[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
+        sort_prefix(s_buf, c)
+        order = s_buf[int(uniform(p_seed, s_cnt[N_EV] + 1) * c)]
         return int(s_by_order[order])
     rr_last = s_rr_last[q]
     best = -1
@@ -348,32 +361,32 @@ def select_agent(s: Any_, p: Any_, i: int) -> int:
     xp = np.inf
     xs = np.inf
     xo = np.inf
-    for j in range(s_rn[ch]):
-        b = s_rl[ch, j]
-        ag = s_ag[b, A_GROUP]
-        if p_ag_elig[ag, g] == 0:
-            continue
-        order = float(s_ag[b, A_ORDER])
-        if strategy == MOST_SKILLED:
-            pr = -float(p_ag_sum[ag, g])
-        elif strategy == ROUND_ROBIN:
-            pr = 1.0 if s_ag[b, A_ORDER] <= rr_last else 0.0
-        elif strategy == LEAST_OCCUPIED:
-            pr = s_ag[b, A_INUSE] / p_ag_captot[ag]
-        elif strategy == FEWEST_HANDLED:
-            pr = float(s_ag[b, A_HANDLED])
-        else:
-            pr = s_a_idle[b]
-        sc = 0.0 if strategy == ROUND_ROBIN else s_a_idle[b]
-        if has_decl and declined(s, i, b):
-            if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
-                bestx, xp, xs, xo = b, pr, sc, order
-        elif best < 0 or pr < bp or (pr == bp and (sc < bs or (sc == bs and order < bo))):
-            best, bp, bs, bo = b, pr, sc, order
+    for m in range(n_ags):
+        ag = p_g_ags[g, m]
+        lst = ag * nch + ch
+        for j in range(s_rn[lst]):
+            b = s_rl[lst, j]
+            order = float(s_ag[b, A_ORDER])
+            if strategy == MOST_SKILLED:
+                pr = -float(p_ag_sum[ag, g])
+            elif strategy == ROUND_ROBIN:
+                pr = 1.0 if s_ag[b, A_ORDER] <= rr_last else 0.0
+            elif strategy == LEAST_OCCUPIED:
+                pr = s_ag[b, A_INUSE] / p_ag_captot[ag]
+            elif strategy == FEWEST_HANDLED:
+                pr = float(s_ag[b, A_HANDLED])
+            else:
+                pr = s_a_idle[b]
+            sc = 0.0 if strategy == ROUND_ROBIN else s_a_idle[b]
+            if has_decl and declined(s, i, b):
+                if bestx < 0 or pr < xp or (pr == xp and (sc < xs or (sc == xs and order < xo))):
+                    bestx, xp, xs, xo = b, pr, sc, order
+            elif best < 0 or pr < bp or (pr == bp and (sc < bs or (sc == bs and order < bo))):
+                best, bp, bs, bo = b, pr, sc, order
     return best if best >= 0 else bestx
 
 
-@numba.njit(cache=True)
+@kernel()
 def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     """``core.best_interaction_for``: the waiting interaction ``a`` takes next (-1: none)."""
     s_ag = s.A
@@ -382,7 +395,6 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     s_inter = s.I
     s_fl = s.F
     p_g_channel = p.g_channel
-    p_ag_elig = p.ag_elig
     p_ag_cap = p.ag_cap
     p_q_f = p.q_f
     ag = s_ag[a, A_GROUP]
@@ -390,8 +402,10 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
     b1 = np.inf
     b2 = np.inf
     b3 = 0
-    for g in range(p_g_channel.shape[0]):
-        if p_ag_elig[ag, g] == 0 or s_gn[g] == 0:
+    p_ag_gs = p.ag_gs
+    for m in range(p.ag_ngs[ag]):
+        g = p_ag_gs[ag, m]
+        if s_gn[g] == 0:
             continue
         ch = p_g_channel[g]
         if p_ag_cap[ag, ch] - s_use[a, ch] <= 0:
@@ -411,7 +425,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
 # --- offers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_ag = s.A
@@ -423,7 +437,7 @@ def accept(s: Any_, p: Any_, i: int, at: float) -> None:
     s_ag[a, A_MISSES] = 0
 
 
-@numba.njit(cache=True)
+@kernel()
 def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
     """``core._offer`` and its events applied (auto-accepted when the config says so)."""
     s_inter = s.I
@@ -458,7 +472,7 @@ def offer(s: Any_, p: Any_, i: int, a: int, at: float) -> None:
         accept(s, p, i, at)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     if s_inter[i, I_STATUS] != S_QUEUED:
@@ -468,7 +482,7 @@ def route_interaction(s: Any_, p: Any_, i: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     while s_ag[a, A_PRES] == P_READY:
@@ -478,39 +492,65 @@ def take_work(s: Any_, p: Any_, a: int, at: float) -> None:
         offer(s, p, i, a, at)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def new_interaction(
     s: Any_, p: Any_, c: int, k: int, attempt: int, q: int, g: int, priority: float
 ) -> int:
     """A new interaction of type ``c`` (call types, then campaigns), record ``k``; -1 (and an
-    overflow flag) when there is no room."""
+    overflow flag) when there is no room. A run that keeps no events reuses free slots (their
+    enqueue version goes on counting, so stale queue entries stay stale)."""
     s_cnt = s.cnt
     s_inter = s.I
     s_fl = s.F
     s_it_seq = s.it_seq
-    n = s_cnt[N_INT]
-    if n >= s_inter.shape[0]:
-        s_cnt[N_FLAG] = OV_INTERACTIONS
-        return -1
-    s_cnt[N_INT] = n + 1
+    if s_cnt[N_NFREE] > 0:
+        s_cnt[N_NFREE] -= 1
+        n = s.free[s_cnt[N_NFREE]]
+    else:
+        n = s_cnt[N_INT]
+        if n >= s_inter.shape[0]:
+            s_cnt[N_FLAG] = OV_INTERACTIONS
+            return -1
+        s_cnt[N_INT] = n + 1
     s_inter[n, I_TYPE] = c
     s_inter[n, I_K] = k
     s_inter[n, I_ATTEMPT] = attempt
+    s_inter[n, I_STATUS] = S_QUEUED
     s_inter[n, I_AGENT] = -1
+    s_inter[n, I_CB] = 0
     s_inter[n, I_DECL] = -1
     s_inter[n, I_OFFSEQ] = -1
+    s_inter[n, I_REMINDED] = 0
+    s_inter[n, I_OVERDUE] = 0
     s_inter[n, I_QUEUE] = q
     s_inter[n, I_GROUP] = g
+    s_inter[n, I_PINS] = 0
     s_fl[n, F_PRIORITY] = priority
+    s_fl[n, F_DEADLINE] = np.nan
     for j in range(s_it_seq.shape[1]):
         s_it_seq[n, j] = -1
     return int(n)
 
 
+@kernel()
+def maybe_free(s: Any_, i: int) -> None:
+    """Put ``i``'s slot on the free list once it is over (abandoned, or completed with its
+    wrap-up ended) and no calendar action names it; only in runs that keep no events."""
+    s_cnt = s.cnt
+    s_inter = s.I
+    if s_cnt[N_KEEP] != 0 or s_inter[i, I_PINS] != 0:
+        return
+    status = s_inter[i, I_STATUS]
+    if status == S_ABANDONED or (status == S_COMPLETED and s.it_seq[i, T_WRAP] < 0):
+        s_inter[i, I_STATUS] = S_FREE
+        s.free[s_cnt[N_NFREE]] = i
+        s_cnt[N_NFREE] += 1
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@kernel()
 def login(s: Any_, p: Any_, a: int, at: float) -> None:
     s_cnt = s.cnt
     s_ag = s.A
@@ -529,7 +569,7 @@ def login(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@kernel()
 def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag = s.A
     s_a_idle = s.a_idle
@@ -544,7 +584,7 @@ def ready(s: Any_, p: Any_, a: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     s_ag = s.A
     if s_ag[a, A_PRES] == P_NOT_READY and s_ag[a, A_REASON] == reason:
@@ -555,7 +595,7 @@ def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@kernel()
 def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     """A logout with no work in hand (the engine logs out only such agents)."""
     s_ag = s.A
@@ -565,7 +605,7 @@ def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     sync(s, p, a)
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # few call sites, each on the hot path
 def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     """Queue ``i`` (its type, queue, group and priority already set), then route it."""
     s_inter = s.I
@@ -589,7 +629,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
         enqueue(s, p, i)
 
 
-@numba.njit(cache=True)
+@kernel(inline="always")  # few call sites, each on the hot path
 def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     p_q_f = p.q_f
@@ -606,7 +646,7 @@ def complete(s: Any_, p: Any_, i: int, at: float) -> None:
     take_work(s, p, a, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
     s_inter = s.I
     s_q_wait = s.q_wait
@@ -626,7 +666,7 @@ def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
         take_work(s, p, holder, at)
 
 
-@numba.njit(cache=True)
+@kernel()
 def request_callback(s: Any_, i: int, at: float) -> None:
     s_inter = s.I
     emit(s, K_CALLBACK, at, i, -1, np.nan)
@@ -636,7 +676,7 @@ def request_callback(s: Any_, i: int, at: float) -> None:
 # --- timers -----------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@kernel()
 def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_cnt = s.cnt
@@ -682,7 +722,7 @@ def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(cache=True)
+@kernel()
 def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
     """``core._fire_own_policy_timers``: back in its queue from a missed offer, ``i``'s
     deadline timers due by ``at`` fire before anyone is offered it, earliest first.
@@ -707,7 +747,7 @@ def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
             return
 
 
-@numba.njit(cache=True)
+@kernel()
 def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_g_channel = p.g_channel
@@ -718,7 +758,7 @@ def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
     take_work(s, p, a, due)
 
 
-@numba.njit(cache=True)
+@kernel()
 def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     p_q_rem = p.q_rem
@@ -730,7 +770,7 @@ def remind(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(cache=True)
+@kernel()
 def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     s_inter = s.I
     s_fl = s.F
@@ -746,7 +786,7 @@ def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     route_interaction(s, p, i, due)
 
 
-@numba.njit(cache=True)
+@kernel()
 def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
     if slot == T_OFFER:
         offer_expired(s, p, i, due)
@@ -766,6 +806,7 @@ __all__ = [
     "fire",
     "login",
     "logout",
+    "maybe_free",
     "not_ready",
     "ready",
     "request_callback",

@@ -1,6 +1,6 @@
-"""A compiled run's metrics from its event records, without decoding them: the figures of
-:func:`ccrouter.sim.metrics.compute_metrics` over the decoded events (the fold is compiled,
-see ``_fold.py``; only per-interval, per-queue and per-agent totals come back to Python)."""
+"""A compiled run's metrics without its events: the figures of
+:func:`ccrouter.sim.metrics.compute_metrics` over the decoded events, from the totals the
+kernel folded as it wrote each event (``_fold.py``: per interval, queue and agent)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 
 from ccrouter.sim.compiled import _layout as lay
-from ccrouter.sim.compiled._fold import BUSY, READY, RESERVED, WRAP_UP, fold
+from ccrouter.sim.compiled._fold import BUSY, READY, RESERVED, WRAP_UP
 from ccrouter.sim.metrics import (
     METRICS,
-    WAIT_EDGES,
     ReplicationMetrics,
     _campaign,
     _derive,
@@ -58,20 +57,13 @@ def record_metrics(
     n = s.n_intervals
     width = s.interval
     warmup = s.warmup
-    n_int = int(state.cnt[lay.N_INT])
     n_agents = int(state.cnt[lay.N_AGENTS])
     inbound_names = sorted({ct.queue for ct in s.call_types})
     qindex = {q: j for j, q in enumerate(queues)}
-    inbound = np.zeros(len(queues), dtype=np.uint8)
-    for q in inbound_names:
-        inbound[qindex[q]] = 1
-    last_at = float(state.rt[n_ev - 1])
-    n_buckets = max(n, math.floor(last_at / width) + 2)
-    counts_a, has, acc, qtime, waited, waits, last = fold(
-        state.rk, state.rt, state.ri, state.ra, state.rx, n_ev, n_int, n_agents,
-        np.ascontiguousarray(state.I[:n_int, lay.I_QUEUE]), inbound, len(queues), n_buckets,
-        n, float(width), float(warmup), float(s.horizon), float(s.threshold),
-    )  # fmt: skip
+    counts_a, has, acc = state.counts, state.has, state.acc
+    qtime, waited = state.qtime, state.waited
+    last = float(state.sf[lay.SF_LAST])
+    n_buckets = counts_a.shape[1]
 
     lengths = [max(0.0, min((k + 1) * width, s.horizon) - max(k * width, warmup)) for k in range(n)]
     scopes = [*inbound_names, "all"]
@@ -81,7 +73,7 @@ def record_metrics(
     outbound = {c.name: dict.fromkeys((*_COLUMNS, "exited"), 0.0) for c in s.campaigns}
 
     # The interval report by queue: rows b_first..b_last x queues with arrivals in the window.
-    logins = state.ra[:n_ev][state.rk[:n_ev] == lay.K_LOGIN].tolist()
+    logins = state.by_order[1 : state.cnt[lay.N_LOGINS] + 1].tolist()  # by login number
     center = np.zeros((n_buckets, 6))
     for a in logins:  # the report's agents in first-appearance order
         center += acc[a]
@@ -91,7 +83,7 @@ def record_metrics(
     if last > warmup and b_last * width >= last:
         b_last -= 1
     if groups:
-        with_counts = [b for q in groups for b in np.flatnonzero(counts_a[qindex[q], :, 0])]
+        with_counts = [int(b) for q in groups for b in np.flatnonzero(counts_a[qindex[q], :, 0])]
         b_last = max([b_last, *with_counts])
     for b in range(b_first, b_last + 1):
         times = center[b].tolist() if b < n_buckets else [0.0] * 6
@@ -120,7 +112,7 @@ def record_metrics(
             counts[q][k]["waited"] = float(waited[qindex[q], k])
         counts["all"][k]["queue_time"] = float(qtime[len(queues), k])
         counts["all"][k]["waited"] = float(waited[len(queues), k])
-    histogram, _ = np.histogram(waits, bins=np.asarray(WAIT_EDGES))
+    histogram = state.hist.tolist()
 
     per_interval: dict[str, dict[str, list[float]]] = {}
     overall: dict[str, dict[str, float]] = {}

@@ -34,6 +34,7 @@ from ccrouter.sim.distributions import (
     sample,
 )
 from ccrouter.sim.engine import arrival_times, source_rng
+from ccrouter.sim.metrics import WAIT_EDGES
 from ccrouter.sim.scenario import AgentGroup, CallType, Scenario
 
 __all__ = ["Capacities", "Packed", "Params", "State", "new_state", "pack"]
@@ -43,13 +44,13 @@ Params = namedtuple(
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
-    "cp_compete",
+    "cp_compete g_ags g_nags ag_gs ag_ngs",
 )
 State = namedtuple(
     "State",
     "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
     "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order q_wait cs gain "
-    "dial_t dial_c",
+    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges",
 )
 
 
@@ -65,29 +66,44 @@ class Packed:
         agent_groups: list[str],
         pre_agents: list[int],
         max_agents: int,
+        group_max: int,
         arrivals: int,
+        fold: tuple[int, list[float], np.ndarray],
     ) -> None:
         self.params = params
+        self.n_intervals, self.fold_ff, self.inbound = fold
         self.queues = queues
         self.channels = channels
         self.agent_groups = agent_groups
         self.pre_agents = pre_agents
         self.max_agents = max_agents
+        self.group_max = group_max
         self.arrivals = arrivals
 
 
 class Capacities:
-    """Initial sizes of the run's arrays; one that runs out is grown and the run repeated."""
+    """Initial sizes of the run's arrays; one that runs out is grown and the run repeated.
 
-    def __init__(self, packed: Packed) -> None:
+    A run that keeps its events holds a record per event and a slot per interaction; one
+    that does not holds a step's records and reuses the slots of finished interactions, so
+    its arrays grow with the agents and the customers present at once, not the day.
+    """
+
+    def __init__(self, packed: Packed, *, keep_events: bool = True) -> None:
         n = packed.arrivals
         agents = packed.max_agents
-        self.interactions = n + max(256, n // 2)
-        self.records = 7 * self.interactions + 8 * agents + 64
+        if keep_events:
+            self.interactions = n + max(256, n // 2)
+            self.records = 7 * self.interactions + 8 * agents + 64
+            self.declined = 1024 + self.interactions // 8
+        else:
+            self.interactions = min(n + max(256, n // 2), 3 * agents + 4096)
+            self.records = 8 * agents + 4096
+            self.declined = 4096
         self.calendar = len(packed.params.init_t) + 4 * agents + 4096
         self.timers = 4 * agents + 1024
         self.queue = 1024
-        self.declined = 1024 + self.interactions // 8
+        self.buckets = packed.n_intervals + 2
 
     def grow(self, flag: int) -> None:
         """Make room for what ran out (``flag``: an ``OV_*`` code)."""
@@ -104,6 +120,8 @@ class Capacities:
             self.queue *= 4
         elif flag == lay.OV_DECLINED:
             self.declined *= 4
+        elif flag == lay.OV_BUCKETS:
+            self.buckets *= 2
         else:
             msg = f"no room to grow for overflow code {flag}"
             raise SimulationError(msg)
@@ -247,22 +265,40 @@ def pack(
             ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills)
             ag_sum[a, g] = sum(group.skills.get(k, 0) for k, _ in skills)
 
+    # Eligibility as lists: the agent groups that serve each waiting group, and the waiting
+    # groups each agent group serves (selection and take-work scan only those).
+    g_ags = np.zeros((max(1, ng), max(1, nag)), dtype=np.int64)
+    g_nags = np.zeros(max(1, ng), dtype=np.int64)
+    ag_gs = np.zeros((max(1, nag), max(1, ng)), dtype=np.int64)
+    ag_ngs = np.zeros(max(1, nag), dtype=np.int64)
+    for a in range(nag):
+        for g in range(ng):
+            if ag_elig[a, g]:
+                g_ags[g, g_nags[g]] = a
+                g_nags[g] += 1
+                ag_gs[a, ag_ngs[a]] = g
+                ag_ngs[a] += 1
+
     init: list[tuple[float, int, int, int]] = []
     for c in range(nc):
         if len(times_l[c]):
             init.append((float(times_l[c][0]), lay.C_ARRIVE, c, 0))
     pre_agents: list[int] = []
     max_agents = 0
+    group_max = [0] * len(s.agent_groups)  # agents a group can have at most
     for gi, group in enumerate(s.agent_groups):
         if group.headcount is not None:
             counts = group.headcount[: s.n_intervals if len(group.headcount) > 1 else 1]
             for k, target in enumerate(counts):
                 init.append((k * s.interval, lay.C_STAFF, gi, target))
-            max_agents += counts[0] + sum(max(0, y - x) for x, y in itertools.pairwise(counts))
+            most = counts[0] + sum(max(0, y - x) for x, y in itertools.pairwise(counts))
+            max_agents += most
+            group_max[gi] += most
         for shift in group.shifts or []:
             for _ in range(shift.count):
                 agent = len(pre_agents)
                 pre_agents.append(gi)
+                group_max[gi] += 1
                 init.append((shift.start, lay.C_LOGIN, agent, gi))
                 for brk in shift.breaks:
                     start = shift.start + brk.start
@@ -309,8 +345,16 @@ def pack(
         ag_captot=ag_captot,
         init_t=np.array([e[0] for e in init], dtype=np.float64),
         init_i=np.array([e[1:] for e in init], dtype=np.int64).reshape(len(init), 3),
+        g_ags=g_ags,
+        g_nags=g_nags,
+        ag_gs=ag_gs,
+        ag_ngs=ag_ngs,
         **campaign,
     )
+    inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
+    for ct in s.call_types:
+        inbound[qindex[ct.queue]] = 1
+    ff = [float(s.interval), float(s.warmup), float(s.horizon), float(s.threshold)]
     return Packed(
         params,
         queues=queues,
@@ -318,12 +362,15 @@ def pack(
         agent_groups=[g.name for g in s.agent_groups],
         pre_agents=pre_agents,
         max_agents=max_agents,
+        group_max=max(group_max or [0]),
         arrivals=offset,
+        fold=(s.n_intervals, ff, inbound),
     )
 
 
-def new_state(packed: Packed, caps: Capacities) -> Any:
-    """Fresh run state with the given capacities."""
+def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> Any:
+    """Fresh run state with the given capacities (``keep_events``: keep every record and
+    never reuse an interaction slot)."""
     p = packed.params
     na = max(1, packed.max_agents)
     ni = caps.interactions
@@ -337,6 +384,8 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         agents[a, lay.A_GROUP] = g
     cnt = np.zeros(lay.N_COUNTERS, dtype=np.int64)
     cnt[lay.N_AGENTS] = len(packed.pre_agents)
+    cnt[lay.N_KEEP] = 1 if keep_events else 0
+    nq = max(1, p.q_i.shape[0])
     floats = np.zeros((ni, lay.F_COLS), dtype=np.float64)
     floats[:, lay.F_DEADLINE] = np.nan
     return State(
@@ -361,9 +410,9 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         it_seq=np.full((ni, lay.N_TIMERS), -1, dtype=np.int64),
         decl_agent=np.zeros(caps.declined, dtype=np.int64),
         decl_next=np.zeros(caps.declined, dtype=np.int64),
-        rl=np.zeros((nch, na), dtype=np.int64),
+        rl=np.zeros((nag * nch, max(1, packed.group_max)), dtype=np.int64),
         rpos=np.full((nch, na), -1, dtype=np.int64),
-        rn=np.zeros(nch, dtype=np.int64),
+        rn=np.zeros(nag * nch, dtype=np.int64),
         act=np.zeros((nag, na), dtype=np.int64),
         act_n=np.zeros(nag, dtype=np.int64),
         rr_last=np.zeros(max(1, p.q_i.shape[0]), dtype=np.int64),
@@ -375,6 +424,19 @@ def new_state(packed: Packed, caps: Capacities) -> Any:
         gain=p.cp_f[:, lay.CPF_LOG_GAIN].copy(),
         dial_t=np.zeros(p.cp_rpc.shape, dtype=np.float64),
         dial_c=np.zeros(p.cp_rpc.shape, dtype=np.int8),
+        free=np.zeros(ni, dtype=np.int64),
+        fag=np.zeros((na, 5), dtype=np.int64),
+        since=np.zeros(na, dtype=np.float64),
+        acc=np.zeros((na, caps.buckets, 6), dtype=np.float64),
+        counts=np.zeros((nq, caps.buckets, 10), dtype=np.float64),
+        has=np.zeros(nq, dtype=np.uint8),
+        qtime=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),
+        waited=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),
+        hist=np.zeros(len(WAIT_EDGES) - 1, dtype=np.int64),
+        sf=np.zeros(lay.SF_COLS, dtype=np.float64),
+        inbound=packed.inbound,
+        ff=np.array(packed.fold_ff, dtype=np.float64),
+        edges=np.array(WAIT_EDGES, dtype=np.float64),
     )
 
 

@@ -67,8 +67,8 @@ class CompiledRun:
         self.events = decode(scenario, state, self.n_events) if keep_events else None
 
     def metrics(self) -> ReplicationMetrics:
-        """The run's figures, equal to ``compute_metrics`` over the decoded events (computed
-        from the event records by a compiled fold: no event is decoded)."""
+        """The run's figures, equal to ``compute_metrics`` over the decoded events (folded by
+        the kernel as it wrote each event: no event is decoded, none needs to be kept)."""
         return record_metrics(
             self.scenario,
             self._state,
@@ -112,9 +112,9 @@ def run_compiled(
         raise NotCompiled(missing)
     factor, room = 1.5, 4096
     packed = pack(scenario, seed, factor, room)
-    caps = Capacities(packed)
+    caps = Capacities(packed, keep_events=keep_events)
     for _ in range(40):
-        state = new_state(packed, caps)
+        state = new_state(packed, caps, keep_events=keep_events)
         # On-demand streams, fresh for every attempt: a repeated run draws the same numbers.
         flag = run_loop(
             state,
