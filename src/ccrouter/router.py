@@ -48,6 +48,7 @@ from ccrouter.commands import (
 )
 from ccrouter.config import RouterConfig
 from ccrouter.engine import core
+from ccrouter.engine.checkpoints import Checkpoints, explain_interaction
 from ccrouter.engine.config_record import check_config, config_record, log_config
 from ccrouter.engine.customers import CustomerView, customer_view
 from ccrouter.engine.digest import (
@@ -57,8 +58,7 @@ from ccrouter.engine.digest import (
     state_digest,
 )
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
-from ccrouter.engine.routing.explain import Explanation, explain_decision
-from ccrouter.engine.routing.explain_batch import explain_batch
+from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.rule_trace import RuleTrace, rule_trace
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
 from ccrouter.engine.state import RouterState, Segment
@@ -72,7 +72,7 @@ from ccrouter.errors import (
     UnknownAgent,
     UnknownInteraction,
 )
-from ccrouter.events import CommandRecorded, Event, InteractionClassified, InteractionOffered
+from ccrouter.events import CommandRecorded, Event, InteractionClassified
 from ccrouter.limits import check_name, check_time, is_name, is_time, json_copy
 from ccrouter.log.base import EventLog
 from ccrouter.log.memory import MemoryEventLog
@@ -172,8 +172,8 @@ class Router:
         recorded = log_config(self._log)
         self._base_config = recorded or config or RouterConfig()
         self._snapshots = snapshots
+        self._checkpoints = Checkpoints()
         self._state = self._open()
-        self._last_offer: dict[str, int] = {}
         self._stats: RealtimeStats | None = None
         self._record_config = log is not None and recorded is None and self._state.last_seq == 0
         if recorded is not None:
@@ -778,7 +778,10 @@ class Router:
         )
         if event is None:
             return None
-        before = self._fold(self._log.read(1, event.seq))
+        read = self._log.read  # the config in force then: from the nearest copy
+        before = self._checkpoints.state_before(
+            event.seq, read, lambda: RouterState(self._base_config)
+        )
         submitted = event.submitted or interaction.submitted
         entry = str(submitted.get("queue", interaction.queue))
         return rule_trace(before.config, event, entry)
@@ -787,44 +790,29 @@ class Router:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.
 
         The state just before that decision is rebuilt from the log and the rules are
-        evaluated again in plain Python. A decision of a batch step (``match``) is explained
-        as the step made it (``Explanation.batch``): the step is solved again from the state
-        before its first offer. For an interaction never offered, the explanation
-        is of the current state: why nobody can take it now (``chosen`` is ``None``).
+        evaluated again in plain Python; the rebuild starts from the nearest of the copies
+        the router keeps every couple of thousand events
+        (:mod:`ccrouter.engine.checkpoints`), so it costs milliseconds whatever the log's
+        length. A decision of a batch step (``match``)
+        is explained as the step made it (``Explanation.batch``): the step is solved again
+        from the state before its first offer. For an interaction never offered, the
+        explanation is of the current state: why nobody can take it now (``chosen`` is
+        ``None``).
         """
         check_name(interaction_id, "interaction_id")
         interaction = self._state.interactions.get(interaction_id)
         if interaction is None:
             msg = f"unknown interaction {interaction_id!r}: it was never submitted"
             raise UnknownInteraction(msg)
-        seq = self._last_offer.get(interaction_id)
-        if seq is None:
-            seq = next(
-                (
-                    e.seq
-                    for e in reversed(self.events)
-                    if isinstance(e, InteractionOffered) and e.interaction_id == interaction_id
-                ),
-                None,
-            )
-        if seq is None:
-            return explain_decision(self._state, interaction, self._state.now, None)
-        decision = next(self._log.read(seq, seq + 1))
-        assert isinstance(decision, InteractionOffered)
-        if decision.batch_seq is not msgspec.UNSET:
-            # A batch step's decision: solved again from the state before its first offer.
-            start = self._fold(self._log.read(1, decision.batch_seq))
-            return explain_batch(
-                start,
-                start.interactions[interaction_id],
-                decision.at,
-                seq,
-                chosen=decision.agent_id,
-                batch_seq=decision.batch_seq,
-            )
-        before = self._fold(self._log.read(1, seq))
-        return explain_decision(
-            before, before.interactions[interaction_id], decision.at, seq, chosen=decision.agent_id
+        read = self._log.read
+        return explain_interaction(
+            self._state,
+            interaction,
+            self._checkpoints.last_offer(interaction, read),
+            read,
+            lambda seq: self._checkpoints.state_before(
+                seq, read, lambda: RouterState(self._base_config)
+            ),
         )
 
     def state_digest(self) -> str:
@@ -872,7 +860,7 @@ class Router:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            state.apply_many(events)
+            self._checkpoints.fold(state, events)  # (copies for explain on the way)
         finally:
             if collecting:
                 gc.enable()
@@ -947,9 +935,7 @@ class Router:
             except BaseException:
                 self._rebuild(now)
                 raise
-            for event in events:
-                if isinstance(event, InteractionOffered):
-                    self._last_offer[event.interaction_id] = event.seq
+            self._checkpoints.observe(self._state)
             if self._stats is not None:
                 self._stats.apply_all(batch)
         return CommandResult(events, seq=self._state.last_seq, appended=tuple(batch))

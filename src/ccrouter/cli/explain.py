@@ -16,8 +16,10 @@ from ccrouter.cli._group import main
 from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, table_lines
 from ccrouter.config import RouterConfig
+from ccrouter.engine.checkpoints import explain_events
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
+from ccrouter.events import InteractionClassified
 from ccrouter.router import Router
 
 __all__ = ["explain", "format_explanation"]
@@ -98,8 +100,16 @@ def explain(log: Path, interaction_id: str, config_path: Path | None, stream: st
     try:
         config = RouterConfig.from_toml(config_path) if config_path is not None else None
         with open_events(log, stream=stream) as events:
-            router = Router.replay(list(events), config, backend="python")
-        explanation = router.explain(interaction_id)
+            logged = list(events)
+        # Folds the log only up to the decision. Never offered (the state at the log's end)
+        # or classified by rules (the trace comes with it): the router's explain.
+        explanation = explain_events(logged, interaction_id, config)
+        classified = any(
+            isinstance(e, InteractionClassified) and e.interaction_id == interaction_id
+            for e in logged
+        )
+        if explanation is None or classified:
+            explanation = Router.replay(logged, config, backend="python").explain(interaction_id)
     except CCRouterError as exc:
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
     click.echo(format_explanation(explanation))
