@@ -17,9 +17,10 @@ from ccrouter.cli.report import open_events
 from ccrouter.cli.text import num, table_lines
 from ccrouter.config import RouterConfig
 from ccrouter.engine.checkpoints import explain_events
+from ccrouter.engine.config_record import check_config, recorded_config
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.errors import CCRouterError
-from ccrouter.events import InteractionClassified
+from ccrouter.events import ConfigChanged, Event, InteractionClassified
 from ccrouter.router import Router
 
 __all__ = ["explain", "format_explanation"]
@@ -101,6 +102,7 @@ def explain(log: Path, interaction_id: str, config_path: Path | None, stream: st
         config = RouterConfig.from_toml(config_path) if config_path is not None else None
         with open_events(log, stream=stream) as events:
             logged = list(events)
+        _check_config(logged, config)
         # Folds the log only up to the decision. Never offered (the state at the log's end)
         # or classified by rules (the trace comes with it): the router's explain.
         explanation = explain_events(logged, interaction_id, config)
@@ -113,3 +115,16 @@ def explain(log: Path, interaction_id: str, config_path: Path | None, stream: st
     except CCRouterError as exc:
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
     click.echo(format_explanation(explanation))
+
+
+def _check_config(logged: list[Event], config: RouterConfig | None) -> None:
+    """A ``--config`` other than the one the log records is refused, as a router opening
+    the log refuses it (the fast path folds the log by itself)."""
+    recorded = recorded_config(logged)
+    if config is None or recorded is None:
+        return
+    in_force = next(
+        (RouterConfig.from_dict(e.config) for e in reversed(logged) if type(e) is ConfigChanged),
+        recorded,
+    )
+    check_config(recorded, in_force, config)
