@@ -222,3 +222,14 @@ def test_bad_trigger_settings_are_refused(sales: dict[str, Any], fragment: str) 
 def test_exception_fact_is_type_checked() -> None:
     with pytest.raises(ConfigError, match="got str and int"):
         RouterConfig.from_dict({"rules": [{"name": "x", "when": "interaction.exception > 3"}]})
+
+
+def test_without_rules_no_trigger_is_armed() -> None:
+    cfg = RouterConfig.from_dict(
+        {"queues": {"sales": {"reclassify_after": 5, "reclassify_over": 0}}}
+    )
+    r = Router(cfg)
+    r.submit("c1", channel="voice", queue="sales", at=0)
+    r.advance(at=10)
+    assert [e.kind for e in r.events] == ["interaction_queued"]
+    r.check()

@@ -18,11 +18,17 @@ from typing import TYPE_CHECKING
 
 from ccrouter.engine.records import Interaction
 from ccrouter.events import Event, InteractionClassified, InteractionExited
+from ccrouter.rules.ruleset import ruleset
 
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["fired", "mark", "reclassify_events"]
+__all__ = ["active", "fired", "mark", "reclassify_events"]
+
+
+def active(state: RouterState) -> bool:
+    """Whether the configuration has rules to run (without any, no trigger is armed)."""
+    return not ruleset(state.config).empty
 
 
 def mark(queue: str, exception: str) -> str:
@@ -46,7 +52,7 @@ def reclassify_events(
     iid = interaction.interaction_id
     seq = state.last_seq + 1
     outcome = reclassify(state, interaction, interaction.attributes, due, exception)
-    if outcome is None:  # no rules (any more): recorded all the same, so the timer ends
+    if outcome is None:  # (not armed without rules; kept so that the timer always ends)
         return [
             InteractionClassified(
                 seq=seq, at=due, interaction_id=iid, rule="", trigger="reclassify",

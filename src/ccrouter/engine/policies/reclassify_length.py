@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
 from ccrouter.engine.policies._base import TimePolicy
-from ccrouter.engine.policies._reclassify import fired, reclassify_events
+from ccrouter.engine.policies._reclassify import active, fired, reclassify_events
 from ccrouter.engine.records import Interaction
 from ccrouter.events import Event
 
@@ -35,7 +35,7 @@ def _arm(
     state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
 ) -> None:
     over = queue.reclassify_over
-    if over is None or fired(interaction, KIND):
+    if over is None or not active(state) or fired(interaction, KIND):
         return
     iid = interaction.interaction_id
     if (KIND, iid) not in state.timer_of and state.queue(interaction.queue).waiting > over:

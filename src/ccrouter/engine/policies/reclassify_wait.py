@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ccrouter.config import QueueConfig
 from ccrouter.engine.policies._base import TimePolicy
-from ccrouter.engine.policies._reclassify import fired, reclassify_events
+from ccrouter.engine.policies._reclassify import active, fired, reclassify_events
 from ccrouter.engine.records import Interaction
 from ccrouter.events import Event
 
@@ -29,7 +29,7 @@ def _arm(
     state: RouterState, interaction: Interaction, queue: QueueConfig, at: float, seq: int
 ) -> None:
     after = queue.reclassify_after
-    if after is None or fired(interaction, KIND):
+    if after is None or not active(state) or fired(interaction, KIND):
         return
     if (KIND, interaction.interaction_id) not in state.timer_of:
         state._set_timer(
@@ -41,7 +41,7 @@ def _expected(
     state: RouterState, interaction: Interaction, queue: QueueConfig
 ) -> tuple[bool, float]:
     after = queue.reclassify_after
-    armed = after is not None and not fired(interaction, KIND)
+    armed = after is not None and active(state) and not fired(interaction, KIND)
     return armed, interaction.arrived_at + (after or 0.0)
 
 
