@@ -329,6 +329,14 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             agent must meet to take this queue's work (docs/rules.md; ``None``: any agent).
         order_by: the key of the ``order_by`` strategy: an expression over agent attributes,
             then ``asc`` (default) or ``desc`` (``"agent.level desc"``).
+        reclassify_after: an exception trigger: work that has waited this many seconds
+            (since its arrival, as ``max_wait``) in this queue is classified again, once
+            (docs/rules.md; ``None``: never).
+        reclassify_over: an exception trigger: work that arrives at (or comes back to) this
+            queue while more than this many wait (itself included) is classified again,
+            once (``None``: never).
+        service_level_seconds: the answer time the rules' ``queue.NAME.service_level``
+            counts as within the service level (docs/rules.md).
     """
 
     strategy: Strategy = "longest_idle"
@@ -354,6 +362,9 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     the router-wide ``RouterConfig.rules`` (docs/rules.md)."""
     agent_selector: str | None = None
     order_by: str | None = None
+    reclassify_after: NonNegative | None = None
+    reclassify_over: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    service_level_seconds: NonNegative = 20.0
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -361,11 +372,12 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         # one duration after any time in range is strictly later (see ccrouter.limits).
         _check(self.strategy in STRATEGIES, "strategy", f"one of {', '.join(STRATEGIES)}")
         _duration(self.wrap_up, "wrap_up")
+        _duration(self.service_level_seconds, "service_level_seconds")
         for positive in ("offer_timeout", "max_wait", "deadline"):
             value = getattr(self, positive)
             if value is not None:
                 _duration(value, positive, positive=True)
-        for maybe_zero in ("callback_after", "max_wait_no_agents"):
+        for maybe_zero in ("callback_after", "max_wait_no_agents", "reclassify_after"):
             value = getattr(self, maybe_zero)
             if value is not None:
                 _duration(value, maybe_zero)
@@ -385,6 +397,11 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         _check(
             self.max_size is None or is_int(self.max_size, 0, MAX_COUNT),
             "max_size",
+            f"an integer from 0 to {MAX_COUNT} or None",
+        )
+        _check(
+            self.reclassify_over is None or is_int(self.reclassify_over, 0, MAX_COUNT),
+            "reclassify_over",
             f"an integer from 0 to {MAX_COUNT} or None",
         )
         _check(isinstance(self.reminders, list), "reminders", "a list of durations")

@@ -477,6 +477,9 @@ class InteractionClassified(
     ``submit``, ``update`` or ``reclassify``; ``submitted``: the queue, priority and skills
     the interaction had before (what-if replays start from them). The rest is what the rule
     set (``None``/empty: unchanged); ``deflect``: the work leaves with this reason.
+    ``exception``: for trigger ``reclassify``, the exception trigger that fired
+    (``wait_time`` or ``queue_length``, docs/rules.md); applying the event then sets the
+    priority and skills the rule set (a new queue or deflection follows as an exit).
     """
 
     interaction_id: str
@@ -491,6 +494,7 @@ class InteractionClassified(
     split: int | None = None
     trigger: str = "submit"
     submitted: dict[str, Any] = {}
+    exception: str | None = None
 
 
 # --- agent desktop ------------------------------------------------------------------------------

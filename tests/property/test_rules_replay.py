@@ -26,8 +26,15 @@ CONFIG = RouterConfig.from_dict(
             "agent.level": "int",
         },
         "calendar": {"timezone": "Europe/Paris", "hours": {"mon": ["08:00-18:00"]}},
-        "queues": {"vip": {}, "sales": {}, "support": {}, "callbacks": {}, "overflow": {}},
+        # Exception triggers: sales re-classifies after an hour of waiting, support when
+        # more than one waits there.
+        "queues": {"vip": {}, "sales": {"reclassify_after": 3600},
+                   "support": {"reclassify_over": 1}, "callbacks": {}, "overflow": {}},
         "rules": [
+            {"name": "late", "when": 'interaction.exception == "wait_time"', "queue": "overflow",
+             "priority": "interaction.priority + 5"},
+            {"name": "crowded", "when": 'interaction.exception == "queue_length"',
+             "priority": "interaction.priority + 1", "tags": ["crowded"]},
             {"name": "vip", "when": 'interaction.attributes.tier == "gold"', "queue": "vip",
              "priority": "5 + customer.contacts_7d * 2", "tags": ["vip"]},
             {"name": "faq", "when": "interaction.attributes.digit == 9", "deflect": "faq"},
@@ -118,3 +125,14 @@ def test_a_session_classifies_something() -> None:
     r = _run(script)
     rules = [e.rule for e in r.events if e.kind == "interaction_classified"]
     assert {"vip", "faq", "sales"} <= set(rules)
+
+
+def test_a_session_fires_both_exception_triggers() -> None:
+    # Not vacuous either: waiting work in sales is re-classified after an hour (two steps),
+    # a second one waiting in support on arrival.
+    script = [("submit", None, 1), ("submit", None, 1), ("submit", None, 0), ("submit", None, 0),
+              ("submit", None, 2), ("ready", 0, 0)]  # fmt: skip
+    r = _run(script)
+    r.check()
+    fired = {e.exception for e in r.events if e.kind == "interaction_classified"}
+    assert {"wait_time", "queue_length"} <= fired

@@ -117,12 +117,68 @@ def _queue(state: RouterState, name: str, at: float) -> dict[str, Any]:
             "oldest_wait": oldest}  # fmt: skip
 
 
+_HISTORY_FACTS = ("estimated_wait", "service_level")
+
+
+def _queue_history(state: RouterState, name: str, base: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts that read the queue's past work (one pass over the router's interactions,
+    made only when a rule reads one of them; docs/rules.md)."""
+    seconds = state.config.queue(name).service_level_seconds
+    decided = within = completed = 0
+    handled = 0.0
+    for interaction in state.interactions.values():
+        if interaction.queue != name or interaction.history:
+            continue  # another queue's, or transferred (counted nowhere)
+        answered = interaction.answered_at
+        if answered is not None:
+            decided += 1
+            within += answered - interaction.arrived_at <= seconds
+            if interaction.status == "completed" and interaction.ended_at is not None:
+                completed += 1
+                handled += interaction.ended_at - answered
+        elif interaction.status in ("abandoned", "exited"):
+            decided += 1
+    service_level = within / decided if decided else None
+    estimated: float | None = None
+    if base["ready_agents"] > 0 and base["waiting"] == 0:
+        estimated = 0.0
+    elif completed and base["logged_in"]:
+        estimated = (base["waiting"] + 1) * (handled / completed) / base["logged_in"]
+    return {"estimated_wait": estimated, "service_level": service_level}
+
+
+class _QueueFacts(Mapping[str, Any]):
+    """One queue's facts: the present state on first read, the history on first read of
+    a fact that needs it."""
+
+    __slots__ = ("_base", "_history", "_name", "_state")
+
+    def __init__(self, state: RouterState, name: str, at: float) -> None:
+        self._state, self._name = state, name
+        self._base = _Lazy(lambda: _queue(state, name, at))
+        self._history: dict[str, Any] | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _HISTORY_FACTS:
+            if self._history is None:
+                self._history = _queue_history(self._state, self._name, self._base)
+            return self._history[key]
+        return self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base
+        yield from _HISTORY_FACTS
+
+    def __len__(self) -> int:
+        return len(self._base) + len(_HISTORY_FACTS)
+
+
 class _Queues(Mapping[str, Any]):
     __slots__ = ("_at", "_seen", "_state")
 
     def __init__(self, state: RouterState, at: float) -> None:
         self._state, self._at = state, at
-        self._seen: dict[str, _Lazy] = {}
+        self._seen: dict[str, _QueueFacts] = {}
 
     def __getitem__(self, name: str) -> Any:
         facts = self._seen.get(name)
@@ -131,7 +187,7 @@ class _Queues(Mapping[str, Any]):
                 # (UnknownQueue is a KeyError: a read of an unknown queue reads null.)
                 raise UnknownQueue(f"unknown queue {name!r}")
             state, at = self._state, self._at
-            facts = self._seen[name] = _Lazy(lambda: _queue(state, name, at))
+            facts = self._seen[name] = _QueueFacts(state, name, at)
         return facts
 
     def __iter__(self) -> Iterator[str]:
@@ -154,11 +210,15 @@ def environment(
     attributes: Mapping[str, Any],
     at: float,
     roots: frozenset[str] | None = None,
+    exception: str | None = None,
+    waiting_in: str | None = None,
 ) -> dict[str, Any]:
     """What rules read about one interaction at time ``at``.
 
     Args:
         roots: only these roots are prepared (``None``: all).
+        exception, waiting_in: when an exception trigger re-classifies waiting work, which
+            one fired and the queue the work waits in (``None`` otherwise: read as null).
 
     Returns:
         Root name to facts: ``interaction``, ``customer``, ``queue``, ``calendar`` (the last
@@ -173,6 +233,8 @@ def environment(
             "skills": skills,
             "customer_id": customer_id,
             "attributes": attributes,
+            "exception": exception,
+            "waiting_in": waiting_in,
         }
     }
     if roots is None or "customer" in roots:
@@ -201,9 +263,16 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     set_skills: dict[str, int] | None
 
     def event(
-        self, seq: int, at: float, interaction_id: str, trigger: str, submitted: dict[str, Any]
+        self,
+        seq: int,
+        at: float,
+        interaction_id: str,
+        trigger: str,
+        submitted: dict[str, Any],
+        exception: str | None = None,
     ) -> InteractionClassified:
-        """The event recording this outcome."""
+        """The event recording this outcome (``exception``: the trigger that fired, if one
+        re-classified the work)."""
         return InteractionClassified(
             seq=seq,
             at=at,
@@ -219,6 +288,7 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
             split=self.split,
             trigger=trigger,
             submitted=submitted,
+            exception=exception,
         )
 
 
@@ -245,6 +315,8 @@ def classify(
     attributes: Mapping[str, Any],
     at: float,
     rules: RuleSet | None = None,
+    exception: str | None = None,
+    waiting_in: str | None = None,
 ) -> Outcome | None:
     """Run the rules of ``queue``'s chain on one interaction (the first match wins).
 
@@ -254,6 +326,8 @@ def classify(
             interaction as submitted (or as it stands, when re-classifying).
         at: the command's time.
         rules: the state's compiled rules (looked up when not given).
+        exception, waiting_in: the exception trigger that fired and the queue the work
+            waits in, when one re-classifies it.
 
     Returns:
         The outcome, or ``None`` when the configuration has no rule for this queue.
@@ -266,7 +340,7 @@ def classify(
     env = environment(
         state, rules, interaction_id=interaction_id, channel=channel, queue=queue,
         priority=priority, skills=skills, customer_id=customer_id, attributes=attributes, at=at,
-        roots=rules.roots(queue),
+        roots=rules.roots(queue), exception=exception, waiting_in=waiting_in,
     )  # fmt: skip
     matched: CompiledRule | None = None
     plan = rules.plan(queue)
@@ -350,10 +424,15 @@ def classify_submit(state: RouterState, command: Submit, at: float) -> Outcome |
 
 
 def reclassify(
-    state: RouterState, interaction: Interaction, attributes: Mapping[str, Any], at: float
+    state: RouterState,
+    interaction: Interaction,
+    attributes: Mapping[str, Any],
+    at: float,
+    exception: str | None = None,
 ) -> Outcome | None:
-    """:func:`classify` for waiting work whose attributes changed, from what was submitted
-    (so a formula such as ``interaction.priority + 10`` never compounds)."""
+    """:func:`classify` for waiting work whose attributes changed, or whose exception
+    trigger ``exception`` fired, from what was submitted (so a formula such as
+    ``interaction.priority + 10`` never compounds)."""
     rules = _rules(state)
     if rules is None:
         return None
@@ -363,5 +442,6 @@ def reclassify(
         state, interaction_id=interaction.interaction_id, channel=interaction.channel,
         queue=queue, priority=float(base.get("priority", interaction.priority)),
         skills=base.get("skills", interaction.skills), customer_id=interaction.customer_id,
-        attributes=attributes, at=at, rules=rules,
+        attributes=attributes, at=at, rules=rules, exception=exception,
+        waiting_in=None if exception is None else interaction.queue,
     )  # fmt: skip

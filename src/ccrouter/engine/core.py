@@ -40,7 +40,7 @@ from ccrouter.commands import (
 from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
-from ccrouter.engine.policies import POLICIES
+from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
 from ccrouter.engine.routing.match import select_agent
@@ -294,7 +294,7 @@ def _offer_expired(
     _route_agent(state, aid, due, out)
 
 
-_POLICY_KINDS = ("step", "exit", "empty", "callback", "remind", "overdue")
+_POLICY_KINDS = POLICY_TIMERS
 
 
 def _fire_own_policy_timers(state: RouterState, iid: str, at: float, out: list[Event]) -> None:
@@ -339,13 +339,16 @@ def _wrap_up_over(
 
 
 def _policy_timer(
-    decide_event: Callable[[RouterState, Interaction, float], Event],
+    decide_event: Callable[[RouterState, Interaction, float], Event | list[Event]],
 ) -> Callable[[RouterState, Interaction, float, list[Event]], None]:
-    """A timer handler that records a queue policy's decision, then routes the interaction
-    (a wider requirement, a new queue or a higher priority may let an agent take it now)."""
+    """A timer handler that records a queue policy's decision (one event, or several in
+    order), then routes the interaction (a wider requirement, a new queue or a higher
+    priority may let an agent take it now)."""
 
     def fire(state: RouterState, interaction: Interaction, due: float, out: list[Event]) -> None:
-        _emit(state, decide_event(state, interaction, due), out)
+        made = decide_event(state, interaction, due)
+        for event in made if isinstance(made, list) else (made,):
+            _emit(state, event, out)
         _route_interaction(state, interaction.interaction_id, due, out)
 
     return fire

@@ -335,6 +335,15 @@ class Interaction:
     )
     """Queue, priority and skills as submitted, before classification (what re-classifying
     starts from)."""
+    exceptions: tuple[str, ...] = attrs.field(
+        default=(),
+        metadata=col(list[str], store=list, load=tuple, group="exceptions"),
+    )
+    """The exception triggers that re-classified it, as ``QUEUE:TRIGGER`` (each fires at
+    most once per interaction and queue, docs/rules.md)."""
+    answered_at: float | None = attrs.field(default=None, metadata=col(float | None, digest=None))
+    """When an agent first accepted it (what the rules' ``queue.NAME.service_level`` and
+    ``estimated_wait`` read; not digested: the accept event's time, which the digest has)."""
     signature: Signature = attrs.field(init=False, metadata=col(None, digest=None))
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 

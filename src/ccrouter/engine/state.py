@@ -378,6 +378,8 @@ class RouterState:
         self._cancel_timer("offer", e.interaction_id)
         interaction.status, interaction.offer_expires_at = "connected", None
         agent.connected[e.interaction_id] = agent.offers.pop(e.interaction_id)
+        if interaction.answered_at is None:
+            interaction.answered_at = e.at
         agent.handled += 1
         agent.misses = 0
         if interaction.preferred_until is not None:
@@ -857,6 +859,18 @@ class RouterState:
         interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
         if e.submitted:
             interaction.submitted = dict(e.submitted)
+        if e.exception is not None:
+            # An exception trigger fired (docs/rules.md): once per queue; what the rule set
+            # applies here (a new queue or a deflection follows as an exit).
+            interaction.exceptions += (f"{interaction.queue}:{e.exception}",)
+            self._cancel_timer(e.exception, e.interaction_id)
+            if e.priority is not None or e.skills is not None:
+                self._requeue(
+                    interaction,
+                    priority=interaction.priority if e.priority is None else e.priority,
+                    skills=interaction.skills if e.skills is None else e.skills,
+                    groups=interaction.groups,
+                )
 
     def _paused(self, e: InteractionPaused) -> None:
         self.interactions[e.interaction_id].paused_by = e.by

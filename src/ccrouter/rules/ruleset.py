@@ -42,10 +42,13 @@ QUEUE_FACTS = {
     "logged_in": "int",
     "waiting": "int",
     "oldest_wait": "float",
+    "estimated_wait": "float",
+    "service_level": "float",
 }
 """What rules may read of any queue's state at decision time, as ``queue.NAME.FACT``:
 agents ready (presence ready, nothing in hand) and logged in who serve the queue (its groups),
-work waiting, and the oldest waiting work's wait in seconds (0 when none waits)."""
+work waiting, the oldest waiting work's wait in seconds (0 when none waits), the estimated
+wait of work arriving now and the service level so far (docs/rules.md)."""
 
 BUILTIN_SCHEMA: dict[str, str] = {
     "interaction.id": "str",
@@ -53,6 +56,8 @@ BUILTIN_SCHEMA: dict[str, str] = {
     "interaction.queue": "str",
     "interaction.priority": "float",
     "interaction.customer_id": "str",
+    "interaction.exception": "str",
+    "interaction.waiting_in": "str",
     "interaction.skills.*": "int",
     "customer.contacts": "int",
     "customer.contacts_1d": "int",

@@ -23,7 +23,7 @@ interaction waits in its queue.
 >>> (e.seq, e.at, e.step, e.skills, e.skipped)
 (2, 30.0, 0, {'en': 1}, False)
 >>> sorted(POLICY_TIMERS)
-['callback', 'empty', 'exit', 'overdue', 'remind', 'step']
+['callback', 'empty', 'exit', 'overdue', 'queue_length', 'remind', 'step', 'wait_time']
 """
 
 from __future__ import annotations

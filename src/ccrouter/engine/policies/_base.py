@@ -36,8 +36,9 @@ class TimePolicy:
             work with a deadline answers ``False``).
         arm: ``arm(state, interaction, queue, at, seq)`` sets its timer on a waiting
             interaction if due and not set yet: at its nominal time or ``at`` if that passed.
-        decide: ``decide(state, interaction, due)``: the event its due timer records; applying
-            that event must cancel the timer.
+        decide: ``decide(state, interaction, due)``: the event its due timer records (or the
+            events, in order, numbered from ``state.last_seq + 1``); applying them must
+            cancel the timer.
         expected: ``expected(state, interaction, queue)``: whether a waiting interaction must
             hold its timer, and the earliest time it may be due (the nominal one).
         live_caller: it exists only while a live caller waits: cancelled when the caller
@@ -52,7 +53,7 @@ class TimePolicy:
     kind: str
     in_use: Callable[[QueueConfig], bool]
     arm: Callable[[RouterState, Interaction, QueueConfig, float, int], None]
-    decide: Callable[[RouterState, Interaction, float], Event]
+    decide: Callable[[RouterState, Interaction, float], Event | list[Event]]
     expected: Callable[[RouterState, Interaction, QueueConfig], tuple[bool, float]]
     live_caller: bool = False
     watch: Callable[[RouterState, Interaction, float, int], None] | None = None
