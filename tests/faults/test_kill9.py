@@ -91,6 +91,7 @@ def _kill_loop(kind: str, path: Path, kills: int, seed: int) -> dict[str, int]:
     checked = 0
     torn = 0
     acks_total = 0
+    backoff = 1.0
     for i in range(kills):
         rfd, wfd = os.pipe()
         pid = os.fork()
@@ -98,13 +99,17 @@ def _kill_loop(kind: str, path: Path, kills: int, seed: int) -> dict[str, int]:
             os.close(rfd)
             _child(kind, path, wfd, seed * 100_003 + i)
         os.close(wfd)
-        time.sleep(rng.uniform(0.002, 0.03))
+        # A loaded machine may not let the writer acknowledge anything in a few ms: the wait
+        # doubles after each kill that saw no acknowledgement (so the run still tests acked
+        # batches), and starts again short after one that did.
+        time.sleep(rng.uniform(0.002, 0.03) * backoff)
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         acks = _read_acks(rfd)
         os.close(rfd)
         assert os.WIFSIGNALED(status), f"writer exited on its own with {status}"
         acks_total += len(acks)
+        backoff = 1.0 if acks else min(backoff * 2, 64.0)
         if acks:
             acked = acks[-1]
         version, dropped = _verify(kind, path, acked, checked)
