@@ -75,6 +75,20 @@ def _distribution(draw: Any, mean: float) -> dict[str, Any]:
     return {"kind": kind, "values": values}
 
 
+def _overflow_cycles(queues: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """The cycles of ``overflow_to`` among ``queues`` (each once, from its first queue)."""
+    cycles = []
+    for start in sorted(queues):
+        path = [start]
+        q = queues[start].get("overflow_to")
+        while q is not None and q not in path:
+            path.append(q)
+            q = queues[q].get("overflow_to")
+        if q == start and start == min(path):
+            cycles.append(path)
+    return cycles
+
+
 @st.composite
 def scenarios(draw: Any) -> Scenario:
     """A small scenario anywhere in the compiled engine's feature space."""
@@ -98,12 +112,28 @@ def scenarios(draw: Any) -> Scenario:
             )
             settings_["overdue_priority"] = draw(st.sampled_from([0.0, 5.0]))
         queues[q] = settings_
+    if draw(st.integers(0, 3)) == 0:  # a queue only overflows reach
+        queues["spill"] = {"strategy": draw(st.sampled_from(COMPILED_STRATEGIES))}
+    inbound = sorted(queues)
+    for q in inbound:  # exits, and where they overflow
+        settings_ = queues[q]
+        if draw(st.integers(0, 2)) == 0:
+            settings_["max_wait"] = draw(st.sampled_from([5.0, 30.0, 120.0]))
+        if draw(st.integers(0, 3)) == 0:
+            settings_["max_size"] = draw(st.integers(0, 3))
+        if ("max_wait" in settings_ or "max_size" in settings_) and draw(st.booleans()):
+            settings_["overflow_to"] = draw(st.sampled_from(inbound))
+            settings_["keep_age"] = draw(st.booleans())
+    cycles = _overflow_cycles(queues)
+    for cycle in cycles:  # a cycle passing work on at once is refused by the config
+        if all(queues[q].get("keep_age") for q in cycle):
+            queues[cycle[0]]["keep_age"] = False
     call_types = []
     for c in range(draw(st.integers(1, 3))):
         call: dict[str, Any] = {
             "name": f"t{c}",
             "channel": draw(st.sampled_from(channels)),
-            "queue": draw(st.sampled_from(sorted(queues))),
+            "queue": draw(st.sampled_from([q for q in inbound if q != "spill"])),
             "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=2)),
             "priority": draw(st.sampled_from([0.0, 0.0, 1.0, 2.5])),
             "handle": _distribution(draw, draw(st.sampled_from([60.0, 200.0]))),
@@ -121,6 +151,10 @@ def scenarios(draw: Any) -> Scenario:
             call["patience"] = _distribution(draw, draw(st.sampled_from([20.0, 120.0])))
             call["retrial_probability"] = draw(st.sampled_from([0.0, 0.3, 0.6]))  # < 1: finite runs
             call["retrial_delay"] = _distribution(draw, 60.0)
+        if cycles:  # work going round a cycle of overflows ends only when the caller leaves
+            call.setdefault("patience", _distribution(draw, 120.0))
+            call.setdefault("retrial_probability", 0.0)
+            call.setdefault("retrial_delay", {"kind": "exponential", "mean": 60.0})
         if draw(st.integers(0, 3)) == 0:
             call["callback"] = {
                 "after": draw(st.sampled_from([0.0, 15.0, 60.0])),
@@ -252,9 +286,7 @@ BASE: dict[str, Any] = {
 @pytest.mark.parametrize(
     ("queue", "router", "feature"),
     [
-        ({"max_wait": 30}, {}, "exit max_wait"),
         ({"max_wait_no_agents": 0}, {}, "exit max_wait_no_agents"),
-        ({"max_size": 2}, {}, "exit max_size"),
         ({"steps": [{"after": 10, "priority": 2}]}, {}, "widening steps"),
         ({"groups": ["g"]}, {}, "queue agent groups"),
         ({"callback_after": 30}, {}, "automatic callbacks (callback_after)"),
@@ -444,3 +476,151 @@ def test_deadline_passed_while_ringing_fires_before_the_next_offer() -> None:
     kinds = [type(e) for e in events]
     j = kinds.index(OfferTimedOut)
     assert kinds[j + 1 : j + 3] == [InteractionOverdue, InteractionOffered]
+
+
+# --- exits ----------------------------------------------------------------------------------
+
+
+def _exits_scenario(queues: dict[str, Any], **extra: Any) -> Scenario:
+    """A busy single-type center (two agents, ~0.95 load) whose queues are ``queues``."""
+    return Scenario.from_dict(
+        {
+            "horizon": 2400,
+            "call_types": [
+                {
+                    "name": "c",
+                    "queue": "q",
+                    "arrivals": {"kind": "poisson", "rates_per_hour": [70]},
+                    "handle": {"kind": "exponential", "mean": 100},
+                    "patience": {"kind": "exponential", "mean": 300},
+                }
+            ],
+            "agent_groups": [{"name": "g", "headcount": [2]}],
+            "router": {"queues": queues},
+            **extra,
+        }
+    )
+
+
+def _exits(scenario: Scenario, seed: int) -> list[Any]:
+    from ccrouter.events import InteractionExited
+
+    events = Engine(scenario, np.random.SeedSequence(seed)).run().events
+    return [e for e in events if isinstance(e, InteractionExited)]
+
+
+@pytest.mark.parametrize(
+    ("queue", "reason"),
+    [
+        ({"max_wait": 20.0}, "max_wait"),
+        ({"max_size": 1}, "max_size"),
+        ({"max_size": 0}, "max_size"),
+    ],
+)
+def test_exits_without_overflow_equal(queue: dict[str, Any], reason: str) -> None:
+    scenario = _exits_scenario({"q": queue})
+    assert unsupported_features(scenario) == []
+    for seed in range(3):
+        assert_same_run(scenario, seed)
+    exits = _exits(scenario, 0)
+    assert exits and {(e.reason, e.overflow_to) for e in exits} == {(reason, None)}
+
+
+@pytest.mark.parametrize("keep_age", [False, True])
+@pytest.mark.parametrize("rule", ["max_wait", "max_size"])
+def test_overflow_equal(keep_age: bool, rule: str) -> None:
+    """Overflow to a second queue (itself limited: a full target ends the work ``exited``),
+    with and without keeping the age."""
+    first: dict[str, Any] = {"overflow_to": "r", "keep_age": keep_age, "aging_rate": 0.01}
+    first.update({"max_wait": 15.0} if rule == "max_wait" else {"max_size": 1})
+    scenario = _exits_scenario({"q": first, "r": {"max_size": 2, "max_wait": 60.0}})
+    assert unsupported_features(scenario) == []
+    for seed in range(3):
+        assert_same_run(scenario, seed)
+    exits = _exits(scenario, 0)
+    assert any(e.overflow_to == "r" and e.keep_age == keep_age for e in exits)
+    assert any(e.overflow_to is None for e in exits)
+
+
+def test_overflow_back_to_itself_equal() -> None:
+    """Work that overflows back into its own queue: a new arrival there each time."""
+    scenario = _exits_scenario({"q": {"max_wait": 10.0, "overflow_to": "q", "max_size": 4}})
+    for seed in range(3):
+        assert_same_run(scenario, seed)
+    assert any(e.overflow_to == "q" for e in _exits(scenario, 0))
+
+
+def test_max_wait_passed_while_ringing_exits_before_the_next_offer() -> None:
+    """Work back from a missed offer whose max_wait passed while it rang exits before it is
+    offered again (core._fire_own_policy_timers), overflowing with its age into a queue
+    whose limit has passed too; a deadline passed as well."""
+    from ccrouter.events import InteractionExited, OfferTimedOut
+
+    scenario = Scenario.from_dict(
+        {
+            "horizon": 600,
+            "ring_delay": {"kind": "deterministic", "value": 100.0},  # every offer rings out
+            "call_types": [
+                {
+                    "name": "c",
+                    "queue": "q",
+                    "arrivals": {"kind": "trace", "times": [0.0, 1.0]},
+                    "handle": {"kind": "exponential", "mean": 100},
+                    "patience": {"kind": "deterministic", "value": 200.0},
+                }
+            ],
+            "agent_groups": [{"name": "g", "headcount": [2]}],
+            "router": {
+                "max_no_answer": 9,
+                "queues": {
+                    "q": {"offer_timeout": 10.0, "max_wait": 5.0, "overflow_to": "r",
+                          "keep_age": True, "deadline": 8.0},
+                    "r": {"offer_timeout": 10.0, "max_wait": 7.0},
+                },
+            },
+        }
+    )  # fmt: skip
+    assert_same_run(scenario, 1)
+    events = Engine(scenario, np.random.SeedSequence(1)).run().events
+    kinds = [type(e) for e in events]
+    j = kinds.index(OfferTimedOut)
+    # The exit (with its overflow) comes before any offer; the router then routes the work in
+    # its new queue at once (an offer cancels the policy timers due there too).
+    assert kinds[j + 1] is InteractionExited and events[j + 1].at == events[j].at
+    assert [type(e) for e in events if isinstance(e, InteractionExited) and e.overflow_to is None]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exit_metrics_equal(seed: int) -> None:
+    """Exits and overflows in the kernel's fold: counted in the arrival queue."""
+    import msgspec
+
+    scenario = _exits_scenario(
+        {"q": {"max_wait": 15.0, "overflow_to": "r", "max_size": 2}, "r": {"max_size": 1}},
+        warmup=300.0,
+    )
+    run = run_compiled(scenario, np.random.SeedSequence(seed), keep_events=True)
+    assert run.events is not None
+    want = compute_metrics(scenario, run.events, run.agent_group, run.customers, run.dials)
+    assert want.overall["q"]["exited"] > 0
+    _close(msgspec.to_builtins(want), msgspec.to_builtins(run.metrics()))
+    lean = run_compiled(scenario, np.random.SeedSequence(seed))
+    _close(msgspec.to_builtins(want), msgspec.to_builtins(lean.metrics()))
+
+
+def test_exits_on_a_campaign_queue_are_named() -> None:
+    scenario = Scenario.from_dict(
+        {
+            **BASE,
+            "campaigns": [
+                {
+                    "name": "d",
+                    "queue": "out",
+                    "rpc_probability": 0.5,
+                    "handle": {"kind": "exponential", "mean": 60},
+                }
+            ],
+            "router": {"queues": {"q": {}, "out": {"max_wait": 30}}},
+        }
+    )
+    assert unsupported_features(scenario) == ["exits and overflow on a campaign's queue"]

@@ -71,6 +71,7 @@ from ccrouter.sim.compiled._layout import (
     K_ABANDONED,
     K_ACCEPTED,
     K_COMPLETED,
+    K_EXITED,
     K_NOT_READY,
     K_OFFERED,
     K_WRAP_ENDED,
@@ -363,6 +364,9 @@ def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: An
                     delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
                     schedule(s, at + delay, C_RETRY, i, 0)
             maybe_free(s, i)
+        elif kind == K_EXITED:
+            if s_ra[e] < 0:  # ended (an overflow waits on)
+                maybe_free(s, s_ri[e])
         elif kind == K_NOT_READY and int(s_rx[e]) == R_NO_ANSWER:
             schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
 

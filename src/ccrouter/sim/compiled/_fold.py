@@ -26,12 +26,14 @@ from ccrouter.sim.compiled._layout import (
     FF_WIDTH,
     I_BUCKET,
     I_FIRST,
+    I_FQ,
     I_INWIN,
     I_QUEUE,
     K_ABANDONED,
     K_ACCEPTED,
     K_CALLBACK,
     K_COMPLETED,
+    K_EXITED,
     K_LOGIN,
     K_LOGOUT,
     K_NOT_READY,
@@ -51,8 +53,8 @@ Array = Any
 LOGGED_OUT, READY, NOT_READY, RESERVED, BUSY, WRAP_UP = range(6)
 # Count columns, per (queue, arrival interval).
 C_OFFERED, C_ANSWERED, C_WITHIN, C_ABANDONED, C_WAIT, C_HANDLED, C_TALK, C_WRAP = range(8)
-C_CALLBACKS, C_OVERDUE = 8, 9
-N_COUNTS = 10
+C_CALLBACKS, C_OVERDUE, C_EXITED = 8, 9, 10
+N_COUNTS = 11
 # Agent fold columns: presence, offers, busy, wrap, status.
 G_PRES, G_OFFERS, G_BUSY, G_WRAP, G_STATUS = range(5)
 G_COLS = 5
@@ -147,6 +149,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
     ok = True
     if kind == K_QUEUED:
         q = inter[i, I_QUEUE]
+        inter[i, I_FQ] = q
         fl[i, F_QAT] = at
         fl[i, F_ACC_AT] = at
         fl[i, F_COMP_AT] = at
@@ -174,7 +177,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
         fl[i, F_ACC_AT] = at
         b = inter[i, I_BUCKET]
         if b >= 0:
-            q = inter[i, I_QUEUE]
+            q = inter[i, I_FQ]
             wait = at - fl[i, F_QAT]
             counts[q, b, C_ANSWERED] += 1
             counts[q, b, C_WAIT] += wait
@@ -183,7 +186,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
         if inter[i, I_INWIN] != 0:
             inter[i, I_INWIN] = 0
             wait = at - fl[i, F_QAT]
-            _queue_time(qtime, waited, inter[i, I_QUEUE], fl[i, F_QAT], wait, inter[i, I_FIRST],
+            _queue_time(qtime, waited, inter[i, I_FQ], fl[i, F_QAT], wait, inter[i, I_FIRST],
                         width)  # fmt: skip
             _histogram(hist, edges, wait)
     elif kind == K_TIMED_OUT:
@@ -199,7 +202,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
             ok = _update(ag, since, acc, a, at, lo, width)
             b = inter[i, I_BUCKET]
             if b >= 0:
-                q = inter[i, I_QUEUE]
+                q = inter[i, I_FQ]
                 counts[q, b, C_HANDLED] += 1
                 counts[q, b, C_TALK] += at - fl[i, F_ACC_AT]
     elif kind == K_WRAP_ENDED:
@@ -207,7 +210,7 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
         ok = _update(ag, since, acc, a, at, lo, width)
         b = inter[i, I_BUCKET]
         if b >= 0:
-            q = inter[i, I_QUEUE]
+            q = inter[i, I_FQ]
             counts[q, b, C_HANDLED] += 1
             counts[q, b, C_TALK] += fl[i, F_COMP_AT] - fl[i, F_ACC_AT]
             counts[q, b, C_WRAP] += at - fl[i, F_COMP_AT]
@@ -217,19 +220,23 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
             ok = _update(ag, since, acc, a, at, lo, width)
         b = inter[i, I_BUCKET]
         if b >= 0:
-            counts[inter[i, I_QUEUE], b, C_ABANDONED] += 1
+            counts[inter[i, I_FQ], b, C_ABANDONED] += 1
         if inter[i, I_INWIN] != 0:
             inter[i, I_INWIN] = 0
-            _queue_time(qtime, waited, inter[i, I_QUEUE], fl[i, F_QAT], at - fl[i, F_QAT],
+            _queue_time(qtime, waited, inter[i, I_FQ], fl[i, F_QAT], at - fl[i, F_QAT],
                         inter[i, I_FIRST], width)  # fmt: skip
     elif kind == K_CALLBACK:
         b = inter[i, I_BUCKET]
         if b >= 0:
-            counts[inter[i, I_QUEUE], b, C_CALLBACKS] += 1
+            counts[inter[i, I_FQ], b, C_CALLBACKS] += 1
+    elif kind == K_EXITED:
+        b = inter[i, I_BUCKET]
+        if b >= 0 and a < 0:  # ended by the rule (an overflow is counted nowhere here)
+            counts[inter[i, I_FQ], b, C_EXITED] += 1
     elif kind == K_OVERDUE:
         b = inter[i, I_BUCKET]
         if b >= 0:
-            counts[inter[i, I_QUEUE], b, C_OVERDUE] += 1
+            counts[inter[i, I_FQ], b, C_OVERDUE] += 1
     elif kind == K_LOGIN:
         ag[a, G_PRES] = NOT_READY
         ok = _update(ag, since, acc, a, at, lo, width)

@@ -56,6 +56,10 @@ K_CALLBACK = 11
 K_DEADLINE = 12  # x: deadline
 K_REMINDED = 13  # x: before (the deadline is the interaction's)
 K_OVERDUE = 14  # x: new priority
+K_EXITED = 15  # x: 2 * reason code (EXIT_*) + keep_age; agent column: overflow queue (-1: none)
+EXIT_MAX_WAIT = 0
+EXIT_MAX_SIZE = 1
+EXIT_REASONS = ("max_wait", "max_size")
 
 # --- not-ready reasons ---------------------------------------------------------------------
 R_BREAK = 0
@@ -83,9 +87,10 @@ T_OFFER = 0
 T_OVERDUE = 1
 T_REMIND = 2
 T_WRAP = 3
-N_TIMERS = 4
-# "offer" < "overdue" < "remind" < "wrap"
-TIMER_RANK = (4, 5, 6, 9)
+T_EXIT = 4
+N_TIMERS = 5
+# "exit" < "offer" < "overdue" < "remind" < "wrap" (ranks among every timer kind's name)
+TIMER_RANK = (4, 5, 6, 9, 3)
 
 # --- distribution kinds ----------------------------------------------------------------------
 D_EXPONENTIAL = 0
@@ -130,7 +135,8 @@ I_PINS = 14  # calendar actions that name it (a slot is reused only when none is
 I_BUCKET = 15  # metrics fold: arrival interval (-1: before the window)
 I_INWIN = 16  # metrics fold: arrived in the window, not ended yet
 I_FIRST = 17  # metrics fold: -1 not offered yet; 1 offered after waiting; 0 at once
-I_COLS = 18
+I_FQ = 18  # metrics fold: the queue it arrived in (its counts stay there after an overflow)
+I_COLS = 19
 
 S_QUEUED = 0
 S_OFFERED = 1
@@ -138,6 +144,7 @@ S_CONNECTED = 2
 S_COMPLETED = 3
 S_ABANDONED = 4
 S_FREE = 5  # the slot is on the free list (runs that keep no events reuse slots)
+S_EXITED = 6
 
 # interaction floats
 F_ARRIVED = 0
@@ -179,14 +186,19 @@ Q_STRATEGY = 0
 Q_HAS_TIMEOUT = 1
 Q_HAS_DEADLINE = 2
 Q_N_REMINDERS = 3
-Q_ICOLS = 4
+Q_MAX_SIZE = 4  # -1: no limit
+Q_OVERFLOW = 5  # queue index of overflow_to (-1: none)
+Q_KEEP_AGE = 6
+Q_HAS_MAX_WAIT = 7
+Q_ICOLS = 8
 
 QF_WRAP = 0
 QF_TIMEOUT = 1
 QF_AGING = 2
 QF_DEADLINE = 3
 QF_OVERDUE_PRIORITY = 4
-Q_FCOLS = 5
+QF_MAX_WAIT = 5
+Q_FCOLS = 6
 
 # --- counters ---------------------------------------------------------------------------------
 N_EV = 0

@@ -26,6 +26,8 @@ from ccrouter.sim.compiled._layout import (
     A_PRES,
     A_REASON,
     A_WORK,
+    EXIT_MAX_SIZE,
+    EXIT_MAX_WAIT,
     F_ARRIVED,
     F_DEADLINE,
     F_PRIORITY,
@@ -50,6 +52,7 @@ from ccrouter.sim.compiled._layout import (
     K_CALLBACK,
     K_COMPLETED,
     K_DEADLINE,
+    K_EXITED,
     K_LOGIN,
     K_LOGOUT,
     K_NOT_READY,
@@ -81,11 +84,16 @@ from ccrouter.sim.compiled._layout import (
     P_OUT,
     P_READY,
     Q_HAS_DEADLINE,
+    Q_HAS_MAX_WAIT,
     Q_HAS_TIMEOUT,
+    Q_KEEP_AGE,
+    Q_MAX_SIZE,
     Q_N_REMINDERS,
+    Q_OVERFLOW,
     Q_STRATEGY,
     QF_AGING,
     QF_DEADLINE,
+    QF_MAX_WAIT,
     QF_OVERDUE_PRIORITY,
     QF_TIMEOUT,
     QF_WRAP,
@@ -95,9 +103,11 @@ from ccrouter.sim.compiled._layout import (
     S_ABANDONED,
     S_COMPLETED,
     S_CONNECTED,
+    S_EXITED,
     S_FREE,
     S_OFFERED,
     S_QUEUED,
+    T_EXIT,
     T_OFFER,
     T_OVERDUE,
     T_REMIND,
@@ -243,8 +253,23 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 
 
 @kernel(inline="always")
+def arm_exit(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
+    """The ``max_wait`` timer of a waiting live caller, if its queue has one and it is not
+    set yet (``policies._base.wait_limit``): due at arrival + max_wait, or ``at`` if that
+    passed."""
+    s_inter = s.I
+    q = s_inter[i, I_QUEUE]
+    if p.q_i[q, Q_HAS_MAX_WAIT] == 0 or s_inter[i, I_CB] != 0 or s.it_seq[i, T_EXIT] >= 0:
+        return
+    due = s.F[i, F_ARRIVED] + p.q_f[q, QF_MAX_WAIT]
+    set_timer(s, due if due >= at else at, seq, T_EXIT, i)
+
+
+@kernel(inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
-    """The deadline timers of a waiting interaction not set yet (``RouterState._arm``)."""
+    """The policy timers of a waiting interaction not set yet (``RouterState._arm``): its
+    ``max_wait`` exit, its deadline's overdue and reminder timers."""
+    arm_exit(s, p, i, at, seq)
     s_fl = s.F
     s_inter = s.I
     s_it_seq = s.it_seq
@@ -268,6 +293,7 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
 
 @kernel(inline="always")
 def disarm(s: Any_, i: int) -> None:
+    cancel_timer(s, T_EXIT, i)
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
 
@@ -541,7 +567,10 @@ def maybe_free(s: Any_, i: int) -> None:
     if s_cnt[N_KEEP] != 0 or s_inter[i, I_PINS] != 0:
         return
     status = s_inter[i, I_STATUS]
-    if status == S_ABANDONED or (status == S_COMPLETED and s.it_seq[i, T_WRAP] < 0):
+    ended = status == S_COMPLETED and s.it_seq[i, T_WRAP] < 0
+    if status == S_EXITED:
+        ended = True
+    if ended or status == S_ABANDONED:
         s_inter[i, I_STATUS] = S_FREE
         s.free[s_cnt[N_NFREE]] = i
         s_cnt[N_NFREE] += 1
@@ -619,11 +648,16 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     s_fl[i, F_ARRIVED] = at
     q = s_inter[i, I_QUEUE]
     s_q_wait[q] += 1
+    arm_exit(s, p, i, at, seq)
     if p_q_i[q, Q_HAS_DEADLINE] != 0:
         deadline = at + p_q_f[q, QF_DEADLINE]
         seq = emit(s, K_DEADLINE, at, i, -1, deadline)
         s_fl[i, F_DEADLINE] = deadline
         arm(s, p, i, at, seq)
+    cap = p_q_i[q, Q_MAX_SIZE]
+    # ``policies.size_exit``: full when the queue already held ``max_size`` before this one
+    if cap >= 0 and s_q_wait[q] - 1 >= cap:
+        exit_now(s, p, i, at, EXIT_MAX_SIZE, False)
     route_interaction(s, p, i, at)
     if s_inter[i, I_STATUS] == S_QUEUED:  # filed only if it still waits (deferred filing)
         enqueue(s, p, i)
@@ -671,6 +705,7 @@ def request_callback(s: Any_, i: int, at: float) -> None:
     s_inter = s.I
     emit(s, K_CALLBACK, at, i, -1, np.nan)
     s_inter[i, I_CB] = 1
+    cancel_timer(s, T_EXIT, i)  # a live caller's timer: no caller waits on the line now
 
 
 # --- timers -----------------------------------------------------------------------------------
@@ -730,13 +765,19 @@ def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
     Its policy timers were cancelled when it was offered and ``arm`` has just set them again
     at ``at``, so the ones due by ``at`` are due exactly at ``at``: the overdue timer when the
     deadline passed while it rang, a reminder whose time is ``at``. At one time the router
-    orders them by (seq, kind): overdue before remind (``TIMER_RANK``)."""
+    orders them by (seq, kind): exit before overdue before remind (``TIMER_RANK``)."""
     s_it_seq = s.it_seq
     s_fl = s.F
     s_inter = s.I
     p_q_rem = p.q_rem
+    p_q_f = p.q_f
     while True:
-        if s_it_seq[i, T_OVERDUE] >= 0 and s_fl[i, F_DEADLINE] <= at:
+        if (
+            s_it_seq[i, T_EXIT] >= 0
+            and s_fl[i, F_ARRIVED] + p_q_f[s_inter[i, I_QUEUE], QF_MAX_WAIT] <= at
+        ):
+            max_wait_over(s, p, i, at)
+        elif s_it_seq[i, T_OVERDUE] >= 0 and s_fl[i, F_DEADLINE] <= at:
             overdue(s, p, i, at)
         elif (
             s_it_seq[i, T_REMIND] >= 0
@@ -777,12 +818,56 @@ def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
     p_q_f = p.q_f
     q = s_inter[i, I_QUEUE]
     priority = s_fl[i, F_PRIORITY] + p_q_f[q, QF_OVERDUE_PRIORITY]
-    emit(s, K_OVERDUE, due, i, -1, priority)
+    seq = emit(s, K_OVERDUE, due, i, -1, priority)
     dequeue(s, i)
     disarm(s, i)
     s_inter[i, I_OVERDUE] = 1
     s_fl[i, F_PRIORITY] = priority
     enqueue(s, p, i)
+    arm(s, p, i, due, seq)
+    route_interaction(s, p, i, due)
+
+
+@kernel()
+def exit_now(s: Any_, p: Any_, i: int, at: float, reason: int, filed: bool) -> None:
+    """``policies._exits.exit_now`` and its event applied (``RouterState._exited``): the
+    waiting ``i`` overflows to its queue's ``overflow_to`` if that queue has room, else ends
+    ``exited``. ``filed``: ``i`` is in its waiting group (a new arrival is not yet)."""
+    s_inter = s.I
+    s_fl = s.F
+    s_q_wait = s.q_wait
+    p_q_i = p.q_i
+    q = s_inter[i, I_QUEUE]
+    t = p_q_i[q, Q_OVERFLOW]
+    if t >= 0:
+        cap = p_q_i[t, Q_MAX_SIZE]
+        # Room in the target, not counting ``i`` (the router counts a leaving interaction
+        # out of its own queue, and a new arrival is not counted yet when it decides).
+        if cap >= 0 and s_q_wait[t] - (1 if t == q else 0) >= cap:
+            t = -1
+    keep = p_q_i[q, Q_KEEP_AGE]
+    seq = emit(s, K_EXITED, at, i, t, float(2 * reason + keep))
+    dequeue(s, i)
+    s_q_wait[q] -= 1
+    disarm(s, i)
+    if t < 0:
+        s_inter[i, I_STATUS] = S_EXITED
+        return
+    s_inter[i, I_QUEUE] = t
+    s_inter[i, I_GROUP] = p.g_over[s_inter[i, I_GROUP]]
+    if keep == 0:  # a new arrival in the new queue
+        s_fl[i, F_ARRIVED] = at
+        s_inter[i, I_QSEQ] = seq
+    s_q_wait[t] += 1
+    if filed:
+        enqueue(s, p, i)
+    arm(s, p, i, at, seq)
+
+
+@kernel()
+def max_wait_over(s: Any_, p: Any_, i: int, due: float) -> None:
+    """The ``max_wait`` timer fired: exit (or overflow), then route in the new queue."""
+    exit_now(s, p, i, due, EXIT_MAX_WAIT, True)
     route_interaction(s, p, i, due)
 
 
@@ -790,6 +875,8 @@ def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
 def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
     if slot == T_OFFER:
         offer_expired(s, p, i, due)
+    elif slot == T_EXIT:
+        max_wait_over(s, p, i, due)
     elif slot == T_WRAP:
         wrap_over(s, p, i, due)
     elif slot == T_REMIND:

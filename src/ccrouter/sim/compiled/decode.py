@@ -18,6 +18,7 @@ from ccrouter.events import (
     InteractionAbandoned,
     InteractionCompleted,
     InteractionDeadlineSet,
+    InteractionExited,
     InteractionOffered,
     InteractionOverdue,
     InteractionQueued,
@@ -71,6 +72,7 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
     xx = run.rx[:n_events].tolist()
     call_types = s.call_types
     campaigns = s.campaigns
+    queues: list[str] | None = None
     out: list[Event] = []
     append = out.append
     for e in range(n_events):
@@ -163,6 +165,20 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
                     deadline=deadlines[i],
                     priority=x,
                     queue=None,
+                )
+            )
+        elif kind == lay.K_EXITED:
+            if queues is None:
+                queues = list(s.router_config().queues)  # as packed
+            code = int(x)
+            append(
+                InteractionExited(
+                    seq=seq,
+                    at=at,
+                    interaction_id=iids[i],
+                    reason=lay.EXIT_REASONS[code // 2],
+                    overflow_to=queues[a] if a >= 0 else None,
+                    keep_age=bool(code % 2),
                 )
             )
         else:  # pragma: no cover - the kernel writes only the kinds above

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ccrouter.sim.compiled import _layout as lay
-from ccrouter.sim.compiled._fold import BUSY, READY, RESERVED, WRAP_UP
+from ccrouter.sim.compiled._fold import BUSY, N_COUNTS, READY, RESERVED, WRAP_UP
 from ccrouter.sim.metrics import (
     METRICS,
     ReplicationMetrics,
@@ -23,7 +23,7 @@ from ccrouter.sim.scenario import Scenario
 
 __all__ = ["record_metrics"]
 
-_COLUMNS = {  # _SUMS key -> fold column (exited: no exit rules run compiled)
+_COLUMNS = {  # _SUMS key -> fold column
     "offered": 0,
     "answered": 1,
     "answered_within_threshold": 2,
@@ -34,6 +34,7 @@ _COLUMNS = {  # _SUMS key -> fold column (exited: no exit rules run compiled)
     "total_wrap_up_time": 7,
     "callbacks": 8,
     "overdue": 9,
+    "exited": 10,
 }
 _INTS = {"offered", "answered", "answered_within_threshold", "abandoned", "handled",
          "callbacks", "overdue", "exited"}  # fmt: skip
@@ -91,9 +92,8 @@ def record_metrics(
         staffed = handling + times[READY]
         k = int((0.0 + b * width) // width)
         for q in groups:
-            row = counts_a[qindex[q], b] if b < n_buckets else np.zeros(10)
+            row = counts_a[qindex[q], b] if b < n_buckets else np.zeros(N_COUNTS)
             values = {key: row[col] for key, col in _COLUMNS.items()}
-            values["exited"] = 0.0
             if q in campaign_of:
                 for key, value in values.items():
                     outbound[campaign_of[q]][key] += float(value)

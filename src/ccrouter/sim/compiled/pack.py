@@ -22,6 +22,7 @@ from ccrouter.engine.records import serves as serves_work
 from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.compiled._fold import N_COUNTS
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -44,7 +45,7 @@ Params = namedtuple(
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
-    "cp_compete g_ags g_nags ag_gs ag_ngs",
+    "cp_compete g_ags g_nags ag_gs ag_ngs g_over",
 )
 State = namedtuple(
     "State",
@@ -227,6 +228,25 @@ def pack(
             group_rows.append((camp.channel, signature[2]))
         cp_groups.append(groups[signature])
 
+    # Work that overflows waits in the same channel and skills in another queue: a waiting
+    # group of its own (follow each queue's overflow_to chain; a chain may loop back).
+    g_queue = [sig[0] for sig in groups]
+    j = 0
+    while j < len(group_rows):
+        over = config.queue(g_queue[j]).overflow_to
+        if over is not None:
+            signature = (over, group_rows[j][0], group_rows[j][1])
+            if signature not in groups:
+                groups[signature] = len(group_rows)
+                group_rows.append((signature[1], signature[2]))
+                g_queue.append(over)
+        j += 1
+    g_over = np.full(max(1, len(group_rows)), -1, dtype=np.int64)
+    for (queue, channel, skills), g in groups.items():
+        over = config.queue(queue).overflow_to
+        if over is not None:
+            g_over[g] = groups[(over, channel, skills)]
+
     nq = len(queues)
     q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
     q_f = np.zeros((nq, lay.Q_FCOLS), dtype=np.float64)
@@ -240,6 +260,10 @@ def pack(
             qc.offer_timeout is not None,
             qc.deadline is not None,
             len(reminders),
+            -1 if qc.max_size is None else qc.max_size,
+            -1 if qc.overflow_to is None else qindex[qc.overflow_to],
+            qc.keep_age,
+            qc.max_wait is not None,
         )
         q_f[j] = (
             qc.wrap_up,
@@ -247,6 +271,7 @@ def pack(
             qc.aging_rate,
             qc.deadline or 0.0,
             qc.overdue_priority,
+            qc.max_wait or 0.0,
         )
         q_rem[j, : len(reminders)] = reminders
 
@@ -349,6 +374,7 @@ def pack(
         g_nags=g_nags,
         ag_gs=ag_gs,
         ag_ngs=ag_ngs,
+        g_over=g_over,
         **campaign,
     )
     inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
@@ -428,7 +454,7 @@ def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> 
         fag=np.zeros((na, 5), dtype=np.int64),
         since=np.zeros(na, dtype=np.float64),
         acc=np.zeros((na, caps.buckets, 6), dtype=np.float64),
-        counts=np.zeros((nq, caps.buckets, 10), dtype=np.float64),
+        counts=np.zeros((nq, caps.buckets, N_COUNTS), dtype=np.float64),
         has=np.zeros(nq, dtype=np.uint8),
         qtime=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),
         waited=np.zeros((nq + 1, packed.n_intervals), dtype=np.float64),

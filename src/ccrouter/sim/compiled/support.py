@@ -29,9 +29,10 @@ _FEATURES = (
     ("fairness cap", False),
     ("queue agent groups", False),
     ("widening steps", False),
-    ("exit max_wait", False),
+    ("exit max_wait", True),
     ("exit max_wait_no_agents", False),
-    ("exit max_size", False),
+    ("exit max_size", True),
+    ("exits and overflow on a campaign's queue", False),
     ("automatic callbacks (callback_after)", False),
     ("overdue queue", False),
     ("classification rules", False),
@@ -74,6 +75,7 @@ def unsupported_features(scenario: Scenario) -> list[str]:
     s = scenario
     config = s.router_config()
     found: list[str] = []
+    campaign_queues = {c.queue for c in s.campaigns}
 
     def note(name: str) -> None:
         if name not in _NOT_COMPILED:  # a new feature check must be listed in FEATURES first
@@ -94,12 +96,16 @@ def unsupported_features(scenario: Scenario) -> list[str]:
             note("queue agent groups")
         if q.steps:
             note("widening steps")
-        if q.max_wait is not None:
-            note("exit max_wait")
         if q.max_wait_no_agents is not None:
             note("exit max_wait_no_agents")
-        if q.max_size is not None:
-            note("exit max_size")
+        # The dialer's connects are not run through exit rules compiled (a connect that
+        # exits or overflows would need the dialer to see it end).
+        if name in campaign_queues and (
+            q.max_wait is not None or q.max_size is not None or q.max_wait_no_agents is not None
+        ):
+            note("exits and overflow on a campaign's queue")
+        if q.overflow_to is not None and q.overflow_to in campaign_queues:
+            note("exits and overflow on a campaign's queue")
         if q.callback_after is not None:
             note("automatic callbacks (callback_after)")
         if q.overdue_queue is not None:
