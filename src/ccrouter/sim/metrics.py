@@ -17,7 +17,7 @@ come from the engine.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 import numpy as np
@@ -139,6 +139,27 @@ def _derive(c: dict[str, float], length: float) -> dict[str, float]:
     }
 
 
+def derive_scopes(
+    counts: dict[str, list[dict[str, float]]],
+    lengths: list[float],
+    keys: Iterable[str],
+    total_length: float,
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, float]]]:
+    """Every metric per interval and over the run, per scope, from the counters per scope and
+    interval (``lengths``: each interval's measured length, 0 for one wholly in the warm-up:
+    its metrics are ``nan``). Both engines' metrics end here."""
+    per_interval: dict[str, dict[str, list[float]]] = {}
+    overall: dict[str, dict[str, float]] = {}
+    n = len(lengths)
+    for scope, by_interval in counts.items():
+        rows = [_derive(by_interval[k], lengths[k]) for k in range(n)]
+        per_interval[scope] = {m: [r[m] if lengths[k] > 0 else math.nan for k, r in
+                                   enumerate(rows)] for m in METRICS}  # fmt: skip
+        total = {key: sum(by_interval[k][key] for k in range(n)) for key in keys}
+        overall[scope] = _derive(total, total_length)
+    return per_interval, overall
+
+
 def compute_metrics(
     scenario: Scenario,
     events: Sequence[Event],
@@ -212,15 +233,7 @@ def compute_metrics(
                     answered_waits.append(wait)
     histogram, _ = np.histogram(np.asarray(answered_waits), bins=hist_edges)
 
-    per_interval: dict[str, dict[str, list[float]]] = {}
-    overall: dict[str, dict[str, float]] = {}
-    total_length = s.horizon - warmup
-    for scope in scopes:
-        rows = [_derive(counts[scope][k], lengths[k]) for k in range(n)]
-        per_interval[scope] = {m: [r[m] if lengths[k] > 0 else math.nan for k, r in
-                                   enumerate(rows)] for m in METRICS}  # fmt: skip
-        total = {key: sum(counts[scope][k][key] for k in range(n)) for key in keys}
-        overall[scope] = _derive(total, total_length)
+    per_interval, overall = derive_scopes(counts, lengths, keys, s.horizon - warmup)
 
     group_occupancy: dict[str, list[float]] = {}
     group_utilisation: dict[str, float] = {}

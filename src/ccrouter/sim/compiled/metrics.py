@@ -12,12 +12,11 @@ import numpy as np
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._fold import BUSY, N_COUNTS, READY, RESERVED, WRAP_UP
 from ccrouter.sim.metrics import (
-    METRICS,
     ReplicationMetrics,
     _campaign,
-    _derive,
     _ratio,
     compute_metrics,
+    derive_scopes,
 )
 from ccrouter.sim.scenario import Scenario
 
@@ -114,15 +113,7 @@ def record_metrics(
         counts["all"][k]["waited"] = float(waited[len(queues), k])
     histogram = state.hist.tolist()
 
-    per_interval: dict[str, dict[str, list[float]]] = {}
-    overall: dict[str, dict[str, float]] = {}
-    for scope in scopes:
-        rows = [_derive(counts[scope][k], lengths[k]) for k in range(n)]
-        per_interval[scope] = {
-            m: [r[m] if lengths[k] > 0 else math.nan for k, r in enumerate(rows)] for m in METRICS
-        }
-        total = {key: sum(counts[scope][k][key] for k in range(n)) for key in keys}
-        overall[scope] = _derive(total, s.horizon - warmup)
+    per_interval, overall = derive_scopes(counts, lengths, keys, s.horizon - warmup)
 
     group_occupancy: dict[str, list[float]] = {}
     group_utilisation: dict[str, float] = {}
