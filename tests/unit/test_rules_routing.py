@@ -287,6 +287,22 @@ def test_or_shadowing_and_non_shadowing() -> None:
 
 
 @pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("interaction.attributes.digit >= 1", D2),
+        ("interaction.attributes.digit in [1, 2]", f"{D1} and interaction.attributes.value > 9"),
+        ('interaction.attributes.tier != "gold"', 'interaction.attributes.tier == "silver"'),
+    ],
+)
+def test_shadowing_by_values(first: str, second: str) -> None:
+    # The later rule's values always satisfy the earlier condition: it can never fire.
+    with pytest.raises(RuleError, match="'b' can never fire: rule 'a'"):
+        config([{"name": "a", "when": first}, {"name": "b", "when": second}])
+    # The other way round both can fire.
+    config([{"name": "b", "when": second}, {"name": "a", "when": first}])
+
+
+@pytest.mark.parametrize(
     ("calendar", "fragment"),
     [
         ({"timezone": "Mars/Olympus"}, "IANA zone"),
