@@ -10,6 +10,7 @@ import pytest
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import InvalidArgument, InvalidTransition, RuleError, UnknownAgent
 from ccrouter.events import AgentAttributesUpdated, InteractionClassified, InteractionExited
+from ccrouter.log import MemoryEventLog
 from ccrouter.stats.rules import rule_report
 
 D1 = "interaction.attributes.digit == 1"
@@ -227,6 +228,32 @@ def test_explain_shows_the_rule_trace() -> None:
     ]  # fmt: skip
     assert trace.checks[1].conditions[0].values == {"interaction.attributes.digit": 1}
     assert trace.set == {"queue": "sales"}
+
+
+def test_explain_rules_reads_one_event_not_the_log() -> None:
+    """explain's rule trace reads the classification at its recorded seq: on a long log,
+    a search from the start would cost the router's thread a pass over every event."""
+    log = MemoryEventLog()
+    r = Router(config(RULES), log=log)
+    r.submit("c1", channel="voice", attributes={"digit": 1}, at=1)
+    for i in range(300):
+        r.submit(f"x{i}", channel="voice", attributes={"digit": 9}, at=2 + i)
+    r.update("c1", attributes={"digit": 2}, at=400)  # re-classified: the last one counts
+    want = r.explain_rules("c1")
+    reads: list[tuple[int, int | None]] = []
+    real = log.read
+
+    def counted(start: int = 1, stop: int | None = None) -> Any:
+        reads.append((start, stop))
+        return real(start, stop)
+
+    log.read = counted  # type: ignore[method-assign]
+    got = r.explain_rules("c1")
+    assert got == want and got is not None and got.rule == "fallback"
+    assert (1, None) not in reads  # no scan of the whole log for the event
+    # A record without the seq (a snapshot written before records kept it): the search.
+    r.state.interactions["c1"].classified_seq = None
+    assert r.explain_rules("c1") == want
 
 
 def test_stats_by_rule() -> None:

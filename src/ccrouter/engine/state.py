@@ -855,6 +855,7 @@ class RouterState:
         # this one; here only what explain and re-classification read.
         interaction = self.interactions[e.interaction_id]
         interaction.rule = e.rule or None
+        interaction.classified_seq = e.seq
         interaction.tags = tuple(e.tags)
         interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
         if e.submitted:
