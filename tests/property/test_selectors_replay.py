@@ -15,6 +15,7 @@ import hypothesis.strategies as st
 from hypothesis import event, given, settings
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.invariants import check_state
 from ccrouter.errors import CCRouterError
 from ccrouter.events import AgentAttributesUpdated, AgentLoggedIn, InteractionOffered
 from ccrouter.rules.selectors import selector
@@ -28,7 +29,13 @@ CONFIG = RouterConfig.from_dict(
     {
         "attributes": SCHEMA,
         "queues": {
-            "sel": {"agent_selector": SELECTOR, "steps": [{"after": 20, "agent_selector": STEP}]},
+            # max_wait_no_agents: "nobody could take it" counts only agents the selector
+            # in force lets through (the invariants re-derive the timer after every step).
+            "sel": {
+                "agent_selector": SELECTOR,
+                "steps": [{"after": 20, "agent_selector": STEP}],
+                "max_wait_no_agents": 40,
+            },
             "ord": {
                 "strategy": "order_by",
                 "order_by": ORDER,
@@ -83,10 +90,11 @@ def _drive(backend: str, team: list[dict[str, Any]], steps: list[tuple[Any, ...]
                 r.logout(op[1], at=at)
         except CCRouterError:
             pass  # an invalid step for this state (log in twice, ...): nothing changes
+        check_state(r.state)
     return r
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(attributes, min_size=2, max_size=len(AGENTS)), st.lists(ops, min_size=4, max_size=40)
 )

@@ -288,3 +288,42 @@ def test_a_rule_selector_is_checked_at_load_naming_the_rule() -> None:
     split = {**VIP, "split": [{"weight": 1}, {"weight": 1, "agent_selector": "agent.level"}]}
     with pytest.raises(RuleError, match=r"rules\.vip\.split\[1\]\.agent_selector"):
         RouterConfig.from_dict({"queues": {"q": {}}, "attributes": schema, "rules": [split]})
+
+
+# --- "nobody could take it" counts only agents the selector lets through ---------------------
+
+
+def test_max_wait_no_agents_counts_only_agents_the_selector_lets_through() -> None:
+    r = _router({"agent_selector": FR_SENIOR, "max_wait_no_agents": 30})
+    _staff(r, {"ann": TEAM["ann"], "bob": TEAM["bob"]})  # neither is a French senior
+    r.submit("c1", channel="chat", queue="q", at=10)
+    assert ("empty", "c1") in r.state.timer_of  # logged in, but nobody may take it
+    r.update_agent("bob", {"level": 3}, at=20)  # bob now passes: the timer goes
+    assert ("empty", "c1") not in r.state.timer_of
+    assert r.interaction("c1").agent_id == "bob"  # and he is offered it at once
+
+
+def test_max_wait_no_agents_exits_when_only_excluded_agents_are_logged_in() -> None:
+    r = _router({"agent_selector": FR_SENIOR, "max_wait_no_agents": 30})
+    _staff(r, {"ann": TEAM["ann"]})
+    r.submit("c1", channel="chat", queue="q", at=10)
+    r.advance(at=40)
+    assert r.interaction("c1").status == "exited"
+    assert r.interaction("c1").exit_reason == "max_wait_no_agents"
+
+
+def test_skip_if_nobody_reads_the_selector_of_the_step() -> None:
+    queue = {
+        "agent_selector": FR_SENIOR,
+        "steps": [{"after": 10, "skills": {"y": 1}, "skip_if_nobody": True,
+                   "agent_selector": "agent.level >= 9"}],
+    }  # fmt: skip
+    r = _router(queue)
+    _staff(r, {"ann": TEAM["ann"]})
+    r.not_ready("ann", reason="break", at=5)
+    r.login("zed", skills={"x": 1, "y": 1}, capacity={"chat": 1}, attributes={"level": 5}, at=5)
+    r.submit("c1", channel="chat", queue="q", skills={"x": 1}, at=6)
+    r.advance(at=16)
+    stepped = [e for e in r.events if e.kind == "interaction_stepped"]
+    # zed has skill y but not level 9: nobody could take the widened work, so it is skipped.
+    assert len(stepped) == 1 and stepped[0].skipped  # type: ignore[attr-defined]
