@@ -709,11 +709,6 @@ def _check_selectors(config: RouterConfig) -> None:
                 items.append((text, f"rules.{rule.name}{part}.agent_selector", False))
     if not items:
         return
-    _check(
-        config.matching == "greedy",
-        items[0][1],
-        "unset when matching is 'batch' (the batch step reads no agent attributes)",
-    )
     from ccrouter.rules.selectors import check_all  # the rule language sits above config
 
     check_all(items, config.attributes)

@@ -66,13 +66,27 @@ def test_config_load_rejects_bad_selectors_naming_queue_and_step(
     assert info.value.rule is not None and info.value.rule.startswith("queues.q.")
 
 
-def test_order_by_goes_with_its_strategy_and_selectors_with_greedy_matching() -> None:
+def test_order_by_goes_with_its_strategy() -> None:
     with pytest.raises(ConfigError, match="order_by"):
         _config({"strategy": "order_by"})
     with pytest.raises(ConfigError, match="order_by"):
         _config({"order_by": "agent.level"})
-    with pytest.raises(ConfigError, match="matching is 'batch'"):
-        _config({"agent_selector": "agent.level > 1"}, matching="batch")
+
+
+def test_batch_steps_apply_selectors_and_order_by() -> None:
+    r = _router(
+        {"agent_selector": FR_SENIOR, "strategy": "order_by", "order_by": "agent.level desc"},
+        matching="batch",
+    )
+    _staff(r)  # French seniors: cy (level 4), dee (3); ann and bob fail the selector
+    for i in range(3):
+        r.submit(f"c{i}", channel="chat", queue="q", at=10 + i)
+    offers = [e for e in r.match(at=20) if e.kind == "interaction_offered"]
+    # The most urgent (oldest) goes to the highest level; the third waits: nobody else passes.
+    assert [(e.interaction_id, e.agent_id) for e in offers] == [("c0", "cy"), ("c1", "dee")]  # type: ignore[attr-defined]
+    assert r.interaction("c2").status == "queued"
+    why = r.explain("c0")
+    assert why.chosen == "cy"
 
 
 def test_a_selector_without_a_declared_schema_is_an_unknown_name() -> None:
