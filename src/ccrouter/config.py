@@ -40,12 +40,15 @@ _T = TypeVar("_T")
 __all__ = [
     "DEFAULT_OFFER_TIMEOUT",
     "EXIT_REASONS",
+    "KPIS",
     "MATCHING",
     "STRATEGIES",
     "CalendarConfig",
     "ChannelConfig",
     "FairnessConfig",
     "LastAgent",
+    "PerformanceConfig",
+    "PerformanceRouting",
     "QueueConfig",
     "RouterConfig",
     "RuleConfig",
@@ -62,6 +65,7 @@ Strategy: TypeAlias = Literal[
     "round_robin",
     "random",
     "order_by",
+    "performance",
 ]
 """The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
 (the config sits below the engine, so the names are repeated here, and a test ties them)."""
@@ -252,6 +256,84 @@ class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
         )
 
 
+KPIS: tuple[str, ...] = ("fcr", "satisfaction", "conversion", "value", "handle_time")
+"""What performance routing may optimise (docs/performance.md); ``handle_time``: lower wins."""
+
+
+class PerformanceConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Outcomes and the performance projection (docs/performance.md).
+
+    Attributes:
+        window: seconds of completed work the estimates look back over (a whole number of
+            ``bucket``s: the window is the current bucket and the ones before it).
+        bucket: the projection's time unit (seconds; contacts are filed by completion time).
+        prior_weight: ``k``, how many contacts' worth of the team mean an agent's estimate
+            starts from (``(n * mean_agent + k * mean_team) / (n + k)``).
+        repeat_within: a customer who comes back within this many seconds of the end of their
+            last served contact makes it a repeat contact (not resolved at first contact).
+        satisfaction: the (lowest, highest) satisfaction score an outcome may carry.
+    """
+
+    window: Positive = 30 * 86400.0
+    bucket: Positive = 86400.0
+    prior_weight: NonNegative = 10.0
+    repeat_within: Positive = 7 * 86400.0
+    satisfaction: list[float] = msgspec.field(default_factory=lambda: [1.0, 5.0])
+
+    def __post_init__(self) -> None:
+        _duration(self.window, "performance.window", positive=True)
+        _duration(self.bucket, "performance.bucket", positive=True)
+        _duration(self.repeat_within, "performance.repeat_within", positive=True)
+        buckets = self.window / self.bucket
+        _check(
+            buckets == int(buckets) and 1 <= buckets <= 10_000,
+            "performance.window",
+            f"a whole number (1 to 10000) of buckets of {self.bucket:g} s",
+        )
+        _check(
+            is_number(self.prior_weight, MAX_COUNT) and self.prior_weight >= 0,
+            "performance.prior_weight",
+            f"a number from 0 to {MAX_COUNT:g}",
+        )
+        pair = self.satisfaction
+        ok = isinstance(pair, list) and len(pair) == 2
+        low, high = pair if ok else (0.0, 0.0)
+        _check(
+            ok and is_number(low, MAX_COUNT) and is_number(high, MAX_COUNT) and low < high,
+            "performance.satisfaction",
+            "two finite numbers, lowest first",
+        )
+
+
+class PerformanceRouting(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a queue with strategy ``performance`` picks agents (docs/performance.md).
+
+    Attributes:
+        kpi: the predicted KPI it picks by (one of :data:`KPIS`).
+        top_share: until the interaction reaches the queue's first widening step, only this
+            share of the agents (the best estimates) may take it; 1: everyone at once.
+        balance: weight of over-use: per unit, an agent that completed twice the team's
+            average count in the window loses as much as a whole team mean of the KPI.
+    """
+
+    kpi: Literal["fcr", "satisfaction", "conversion", "value", "handle_time"] = "fcr"
+    top_share: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 1.0
+    balance: NonNegative = 0.0
+
+    def __post_init__(self) -> None:
+        _check(self.kpi in KPIS, "performance.kpi", f"one of {', '.join(KPIS)}")
+        _check(
+            is_number(self.top_share, 1.0) and 0 < self.top_share <= 1,
+            "performance.top_share",
+            "a share in (0, 1]",
+        )
+        _check(
+            is_number(self.balance, MAX_COUNT) and self.balance >= 0,
+            "performance.balance",
+            f"a number from 0 to {MAX_COUNT:g}",
+        )
+
+
 class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Last-agent routing: hold a returning customer's work for the agent who served them last.
 
@@ -365,6 +447,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     reclassify_after: NonNegative | None = None
     reclassify_over: Annotated[int, msgspec.Meta(ge=0)] | None = None
     service_level_seconds: NonNegative = 20.0
+    performance: PerformanceRouting | None = None
+    """The ``performance`` strategy's settings (required by it; docs/performance.md)."""
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -428,6 +512,17 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "order_by",
             "set exactly when strategy is 'order_by'",
         )
+        _check(
+            (self.strategy == "performance") == (self.performance is not None),
+            "performance",
+            "set exactly when strategy is 'performance'",
+        )
+        if self.performance is not None and self.performance.top_share < 1:
+            _check(
+                bool(self.steps),
+                "performance.top_share",
+                "a widening step (`steps`) to end the best agents' turn",
+            )
 
 
 class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -467,6 +562,9 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Time zone, opening hours and holidays that rules read (``None``: UTC, always open)."""
     skills: list[str] = msgspec.field(default_factory=list)
     """The skills rules may name (empty: not checked)."""
+    performance: PerformanceConfig | None = None
+    """Outcomes' repeat contacts and the performance projection (``None``: neither is kept;
+    outcomes are still recorded; docs/performance.md)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -480,6 +578,17 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             self.fairness is None or isinstance(self.fairness, FairnessConfig),
             "fairness",
             "a FairnessConfig or None",
+        )
+        _check(
+            self.performance is None or isinstance(self.performance, PerformanceConfig),
+            "performance",
+            "a PerformanceConfig or None",
+        )
+        _check(
+            self.performance is not None
+            or all(q.strategy != "performance" for q in self.queues.values()),
+            "performance",
+            "a `performance` section for queues with strategy 'performance'",
         )
         _check(
             is_int(self.customer_history, 0, MAX_COUNT),

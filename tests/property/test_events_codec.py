@@ -88,4 +88,4 @@ def test_decode_error_says_what_and_where() -> None:
 
 def test_every_event_type_has_a_distinct_tag() -> None:
     tags = [t.__struct_config__.tag for t in EVENT_TYPES]
-    assert len(set(tags)) == len(tags) == 35
+    assert len(set(tags)) == len(tags) == 37

@@ -64,6 +64,8 @@ from ccrouter.events import (
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    OutcomeRecorded,
+    RepeatContact,
     TransferAccepted,
     TransferDeclined,
     TransferOffered,
@@ -134,6 +136,9 @@ EVENT_ROLES: dict[type, Role] = {
     # and listed in `skipped` when that wrap-up is not running then). An early end of
     # wrap-up (a WrapUpEnded before its time) is not told apart from the timer's.
     WrapUpExtended: "input",
+    # The recorded agents' outcomes: a what-if run, with other agents, records none.
+    OutcomeRecorded: "consequence",
+    RepeatContact: "consequence",  # made again on the submit (RouterConfig.performance)
 }
 """What each event type is to what-if replay.
 
