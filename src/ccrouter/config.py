@@ -40,11 +40,13 @@ _T = TypeVar("_T")
 __all__ = [
     "DEFAULT_OFFER_TIMEOUT",
     "EXIT_REASONS",
+    "EXPERIMENT_FIELDS",
     "KPIS",
     "MATCHING",
     "STRATEGIES",
     "CalendarConfig",
     "ChannelConfig",
+    "Experiment",
     "FairnessConfig",
     "LastAgent",
     "PerformanceConfig",
@@ -55,6 +57,7 @@ __all__ = [
     "SplitConfig",
     "Step",
     "Strategy",
+    "arm_b",
 ]
 
 Strategy: TypeAlias = Literal[
@@ -334,6 +337,43 @@ class PerformanceRouting(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
         )
 
 
+EXPERIMENT_FIELDS: tuple[str, ...] = ("strategy", "performance", "order_by")
+"""The queue settings an experiment's arm ``b`` may set (how an agent is picked)."""
+
+
+class Experiment(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A queue's work split between its own routing (arm ``a``) and another (arm ``b``), to
+    compare them (docs/performance.md, *Experiments*).
+
+    Attributes:
+        name: the experiment's name (recorded with each interaction's arm; it salts the hash,
+            so two experiments split the same work independently).
+        arm_b: the queue settings of arm ``b`` (any of :data:`EXPERIMENT_FIELDS`).
+        split: ``"hash"``: by a stable hash of the interaction id (``share`` of the work
+            to ``b``); ``"time"``: by time slices of arrival, ``a`` then ``b`` alternately.
+        share: with ``"hash"``, the share of the work in arm ``b``.
+        slice: with ``"time"``, seconds per slice (slice ``k`` is ``[k·slice, (k+1)·slice)``;
+            even ``k``: ``a``).
+    """
+
+    name: str
+    arm_b: dict[str, Any]
+    split: Literal["hash", "time"] = "hash"
+    share: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.5
+    slice: Positive = 3600.0
+
+    def __post_init__(self) -> None:
+        _check(is_name(self.name), "experiment.name", "a name")
+        _check(self.split in ("hash", "time"), "experiment.split", "'hash' or 'time'")
+        _check(is_number(self.share, 1.0) and 0 <= self.share <= 1, "experiment.share", "in [0, 1]")
+        _duration(self.slice, "experiment.slice", positive=True)
+        _check(
+            isinstance(self.arm_b, dict) and set(self.arm_b) <= set(EXPERIMENT_FIELDS),
+            "experiment.arm_b",
+            f"settings among {', '.join(EXPERIMENT_FIELDS)}",
+        )
+
+
 class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Last-agent routing: hold a returning customer's work for the agent who served them last.
 
@@ -449,6 +489,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     service_level_seconds: NonNegative = 20.0
     performance: PerformanceRouting | None = None
     """The ``performance`` strategy's settings (required by it; docs/performance.md)."""
+    experiment: Experiment | None = None
+    """An A/B split of this queue's work between two routings (docs/performance.md)."""
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -517,6 +559,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "performance",
             "set exactly when strategy is 'performance'",
         )
+        if self.experiment is not None:
+            arm_b(self)  # a valid queue config: raises naming what is wrong
         if self.performance is not None and self.performance.top_share < 1:
             _check(
                 bool(self.steps),
@@ -586,7 +630,11 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         )
         _check(
             self.performance is not None
-            or all(q.strategy != "performance" for q in self.queues.values()),
+            or all(
+                q.strategy != "performance"
+                and (q.experiment is None or arm_b(q).strategy != "performance")
+                for q in self.queues.values()
+            ),
             "performance",
             "a `performance` section for queues with strategy 'performance'",
         )
@@ -727,6 +775,36 @@ def _never(queue: Any) -> Any:
     if isinstance(queue, dict) and queue.get("offer_timeout", True) is False:
         return {**queue, "offer_timeout": None}
     return queue
+
+
+def arm_b(queue: QueueConfig) -> QueueConfig:
+    """``queue`` as its experiment's arm ``b`` routes (``queue`` itself without one): its
+    settings with the arm's in place of its own, and no experiment. Cached per queue config
+    (the router asks once per decision).
+
+    Raises:
+        ConfigError: the arm's settings do not make a valid queue (the message says which).
+    """
+    experiment = queue.experiment
+    if experiment is None:
+        return queue
+    hit = _ARMS.get(id(queue))
+    if hit is not None and hit[0] is queue:
+        return hit[1]
+    fields = {**msgspec.to_builtins(queue), "experiment": None}
+    if "strategy" in experiment.arm_b:  # a new strategy brings its own settings or none
+        fields.update(order_by=None, performance=None)
+    fields.update(experiment.arm_b)
+    arm = _convert(fields, QueueConfig, "$.experiment.arm_b")
+    if len(_ARMS) >= 256:
+        _ARMS.clear()
+    _ARMS[id(queue)] = (queue, arm)
+    return arm
+
+
+_ARMS: dict[int, tuple[QueueConfig, QueueConfig]] = {}
+"""id of a queue config to (that config, its arm ``b``): the config is kept so its id stays
+its own."""
 
 
 def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:

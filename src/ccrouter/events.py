@@ -38,6 +38,7 @@ __all__ = [
     "ConfigChanged",
     "Event",
     "EventBase",
+    "ExperimentAssigned",
     "InteractionAbandoned",
     "InteractionClassified",
     "InteractionCompleted",
@@ -562,6 +563,17 @@ class RepeatContact(EventBase, frozen=True, tag="repeat_contact"):
     completed_at: float
 
 
+class ExperimentAssigned(EventBase, frozen=True, tag="experiment_assigned"):
+    """Work arrived in a queue that runs an experiment (``QueueConfig.experiment``) and
+    belongs to ``arm`` (``"a"``: the queue's own routing, ``"b"``: the experiment's) of
+    experiment ``experiment``: the reports compare the arms by it."""
+
+    interaction_id: str
+    queue: str
+    experiment: str
+    arm: str
+
+
 Event: TypeAlias = (
     AgentLoggedIn
     | AgentLoggedOut
@@ -600,6 +612,7 @@ Event: TypeAlias = (
     | WrapUpExtended
     | OutcomeRecorded
     | RepeatContact
+    | ExperimentAssigned
 )
 """Every event type, as a tagged union."""
 

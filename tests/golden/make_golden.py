@@ -161,7 +161,9 @@ def scenario(router: Router) -> None:
             "strategy": "performance",
             "performance": {"kpi": "satisfaction", "top_share": 0.5, "balance": 0.2},
             "steps": [{"after": 5.0}],
-        }
+            "experiment": {"name": "perf-ab", "split": "time", "slice": 600.0,
+                           "arm_b": {"strategy": "longest_idle"}},
+        }  # fmt: skip
         router.reconfigure(config, at=t + 12)
         for agent in ("p-ann", "p-bob"):
             router.login(agent, skills={}, capacity={"video": 1}, at=t + 12)

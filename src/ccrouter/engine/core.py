@@ -42,6 +42,7 @@ from ccrouter.commands import (
 from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
+from ccrouter.engine.experiments import settings_for
 from ccrouter.engine.performance_routing import performance_keys, top_mask
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
@@ -526,7 +527,7 @@ def _select(
     allowed: list[int] | tuple[()],
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
-    settings = state.config.queue(queue)
+    settings = settings_for(state, queue, interaction)  # (an experiment's arm b: its own)
     strategy = settings.strategy
     # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
     own = queue == interaction.queue
@@ -716,6 +717,8 @@ def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agen
     text = selector_for(settings, head.step, head.agent_selector)
     if text is not None and not state.selectors.mask(text)[agent.slot]:
         return False
+    if settings.experiment is not None:
+        settings = settings_for(state, head.queue, head)
     top = top_mask(state, head.queue, settings, head.step, targeted=bool(head.preferred))
     return top is None or (agent.slot < top.shape[0] and bool(top[agent.slot]))
 

@@ -41,6 +41,7 @@ from ccrouter.engine.agent_attributes import decide_attributes
 from ccrouter.engine.classify import classify_submit, reclassify
 from ccrouter.engine.customers import last_agent
 from ccrouter.engine.desk import decide_end_wrap_up, decide_extend_wrap_up, decide_routing_facts
+from ccrouter.engine.experiments import assignment
 from ccrouter.engine.outcomes import decide_record_outcome, outcome_event, repeat_contact
 from ccrouter.engine.policies import size_exit
 from ccrouter.engine.state import RouterState
@@ -168,6 +169,9 @@ def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
     repeat = repeat_contact(state, command, at, state.last_seq + 1 + len(events))
     if repeat is not None:  # last: the arrival's own events keep the seqs they always had
         events.append(repeat)
+    arm = assignment(state, events, state.last_seq + 1 + len(events))
+    if arm is not None:
+        events.append(arm)
     return events
 
 

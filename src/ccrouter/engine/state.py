@@ -55,6 +55,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionAbandoned,
     InteractionClassified,
     InteractionCompleted,
@@ -647,8 +648,10 @@ class RouterState:
         ]
         self.outcomes[e.interaction_id] = (*self.outcomes.get(e.interaction_id, ()), *fields)
 
-    def _repeat_contact(self, e: RepeatContact) -> None:
-        pass  # only the performance book reads it (the state keeps the customer history)
+    def _repeat_contact(self, e: RepeatContact | ExperimentAssigned) -> None:
+        # Only the performance book reads a repeat contact (the state keeps the customer
+        # history); an arm record only the reports (routing derives the arm again).
+        pass
 
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
@@ -972,4 +975,5 @@ _APPLY: dict[type[Any], Any] = {
     WrapUpExtended: RouterState._wrap_up_extended,
     OutcomeRecorded: RouterState._outcome_recorded,
     RepeatContact: RouterState._repeat_contact,
+    ExperimentAssigned: RouterState._repeat_contact,  # (the arm is a function of the config)
 }

@@ -15,6 +15,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionClassified,
     InteractionDeadlineSet,
     InteractionNoteAdded,
@@ -88,6 +89,7 @@ NO_STATISTIC: tuple[type[Event], ...] = tuple(t for t in (
     WrapUpExtended,  # wrap-up time runs until WrapUpEnded, whenever that comes
     OutcomeRecorded,  # outcomes: the performance projection reads them (engine/performance.py)
     RepeatContact,
+    ExperimentAssigned,  # ccrouter.stats.experiments reads it
 ) if t not in EVENT_COUNTERS)  # fmt: skip
 """Event types that change no statistic (a type that comes to be counted in
 :data:`ccrouter.stats.definitions.EVENT_COUNTERS` leaves this list by itself). The

@@ -43,6 +43,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionAbandoned,
     InteractionClassified,
     InteractionCompleted,
@@ -139,6 +140,7 @@ EVENT_ROLES: dict[type, Role] = {
     # The recorded agents' outcomes: a what-if run, with other agents, records none.
     OutcomeRecorded: "consequence",
     RepeatContact: "consequence",  # made again on the submit (RouterConfig.performance)
+    ExperimentAssigned: "consequence",  # made again on the submit (QueueConfig.experiment)
 }
 """What each event type is to what-if replay.
 

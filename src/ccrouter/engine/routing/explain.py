@@ -11,6 +11,7 @@ from typing import Literal, TypeAlias
 import msgspec
 
 from ccrouter.engine.estimates import Estimate
+from ccrouter.engine.experiments import settings_for
 from ccrouter.engine.fairness import over_cap
 from ccrouter.engine.performance_routing import performance_keys, top_mask
 from ccrouter.engine.records import effective_priority, meets_skills
@@ -170,7 +171,7 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
     )
     if text is not None and not state.selectors.mask(text)[agent.slot]:
         return "not_selected"
-    queue = state.config.queue(interaction.queue)
+    queue = settings_for(state, interaction.queue, interaction)
     top = top_mask(
         state, interaction.queue, queue, interaction.step, targeted=bool(interaction.preferred)
     )
@@ -255,7 +256,7 @@ def explain_decision(
 
     ``chosen`` names the agent the decision actually went to (default: the rules' first);
     ``ahead_of`` is computed for that agent."""
-    queue = state.config.queue(interaction.queue)
+    queue = settings_for(state, interaction.queue, interaction)  # (an experiment's arm)
     strategy = by_name(queue.strategy)
     code = strategy.code
     rr_last = state.round_robin_last.get(interaction.queue, 0)
