@@ -43,6 +43,7 @@ _FEATURES = (
     ("strategy performance", False),
     ("queue experiments", False),
     ("repeat contacts and the performance projection", False),
+    ("agent group performance (handle factors, outcomes)", False),
 )
 FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
 """Every feature the compiled engine knows of, and whether it runs compiled (the table in
@@ -131,4 +132,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         note("call type attributes")
     if any(g.attributes for g in s.agent_groups):
         note("agent attributes")
+    if any(g.performance for g in s.agent_groups):
+        note("agent group performance (handle factors, outcomes)")
     return found
