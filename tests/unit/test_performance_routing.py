@@ -160,3 +160,30 @@ def test_performance_queries_say_what_is_missing() -> None:
     with pytest.raises(InvalidArgument, match="both"):
         r.performance(start=0)
     assert r.performance(start=0, end=10) == []  # from the log: no config needed
+
+
+def test_explain_from_checkpoints_equals_a_full_replay() -> None:
+    """The explain copies carry the book (pickled as its canonical data): an explanation made
+    from a copy, with its estimates, is the one a fold of the whole log gives."""
+    from ccrouter.engine.checkpoints import explain_events
+
+    r = router(balance=0.3)
+    for agent in ("ann", "bob", "cy"):
+        r.login(agent, skills={}, at=0)
+        r.ready(agent, at=0)
+    t = 1.0
+    for i in range(900):  # > 2 copies' spacing of events
+        r.submit(f"c{i}", channel="voice", at=t)
+        agent = r.interaction(f"c{i}").agent_id
+        if agent is None:
+            t += 1
+            continue
+        r.accept(f"c{i}", at=t)
+        score = {"ann": 3, "bob": 5, "cy": 4}[agent]
+        r.complete(f"c{i}", at=t + 5, outcome={"satisfaction": score})
+        t += 6
+    assert len(r.events) > 2 * 2048
+    for iid in ("c100", "c450", "c899"):
+        live = r.explain(iid)
+        assert live == explain_events(r.events, iid, r.config)
+        assert any(c.estimate is not None and c.estimate.n > 0 for c in live.candidates)
