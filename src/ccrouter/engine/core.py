@@ -527,7 +527,9 @@ def _select(
     allowed: list[int] | tuple[()],
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
-    settings = settings_for(state, queue, interaction)  # (an experiment's arm b: its own)
+    settings = state.config.queue(queue)
+    if settings.experiment is not None:  # (an experiment's arm b routes by its own settings)
+        settings = settings_for(state, queue, interaction)
     strategy = settings.strategy
     # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
     own = queue == interaction.queue

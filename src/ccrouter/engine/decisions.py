@@ -166,9 +166,10 @@ def _reconfigure(state: RouterState, command: Reconfigure, at: float) -> list[Ev
 
 def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
     events = _arrival(state, command, at)
-    repeat = repeat_contact(state, command, at, state.last_seq + 1 + len(events))
-    if repeat is not None:  # last: the arrival's own events keep the seqs they always had
-        events.append(repeat)
+    if state.config.performance is not None and command.customer_id is not None:
+        repeat = repeat_contact(state, command, at, state.last_seq + 1 + len(events))
+        if repeat is not None:  # last: the arrival's own events keep the seqs they had
+            events.append(repeat)
     arm = assignment(state, events, state.last_seq + 1 + len(events))
     if arm is not None:
         events.append(arm)

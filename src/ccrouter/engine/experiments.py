@@ -52,13 +52,13 @@ def settings_for(state: RouterState, queue: str, interaction: Interaction) -> Qu
 def assignment(state: RouterState, events: list[Event], seq: int) -> ExperimentAssigned | None:
     """The arm record of an arrival (``events``: the submit's own events), when the queue it
     is queued in runs an experiment."""
-    queued = next((e for e in events if isinstance(e, InteractionQueued)), None)
-    if queued is None or any(e.kind == "interaction_exited" for e in events):
-        return None  # (a deflection or a full queue: never routed in the queue)
-    queue = queued.queue  # (the queue the rules chose, if any)
-    experiment = state.config.queue(queue).experiment
-    if experiment is None:
+    queued = events[0]  # (a submit's first event; the queue the rules chose, if any)
+    if type(queued) is not InteractionQueued:
         return None
+    queue = queued.queue
+    experiment = state.config.queue(queue).experiment
+    if experiment is None or any(e.kind == "interaction_exited" for e in events):
+        return None  # (a deflection or a full queue: never routed in the queue)
     return ExperimentAssigned(
         seq=seq,
         at=queued.at,

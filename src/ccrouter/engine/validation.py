@@ -199,7 +199,8 @@ def _complete(state: RouterState, command: Complete, at: float) -> None:
             f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
         )
         raise InvalidTransition(msg)
-    validate_complete_outcome(state, command)
+    if command.outcome is not None:
+        validate_complete_outcome(state, command)
 
 
 def _abandon(state: RouterState, command: Abandon, at: float) -> None:
