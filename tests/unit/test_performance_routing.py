@@ -187,3 +187,31 @@ def test_explain_from_checkpoints_equals_a_full_replay() -> None:
         live = r.explain(iid)
         assert live == explain_events(r.events, iid, r.config)
         assert any(c.estimate is not None and c.estimate.n > 0 for c in live.candidates)
+
+
+def test_whatif_reruns_a_recorded_day_under_the_performance_strategy() -> None:
+    """A what-if run re-makes handle times (the connected agents' reactions are re-timed), so
+    a handle-time KPI learns in the re-run; the recorded outcomes are not carried over (they
+    were the recorded agents')."""
+    from ccrouter.whatif import whatif
+
+    recorded = Router(RouterConfig.from_dict({"performance": {}}), backend="python")
+    for agent in ("ann", "bob"):
+        recorded.login(agent, skills={}, at=0)
+        recorded.ready(agent, at=0)
+    t = 1.0
+    for i in range(40):
+        recorded.submit(f"c{i}", channel="voice", at=t)
+        agent = recorded.interaction(f"c{i}").agent_id
+        assert agent is not None
+        recorded.accept(f"c{i}", at=t + 1)
+        recorded.complete(f"c{i}", at=t + (9 if agent == "ann" else 3),
+                          outcome={"satisfaction": 3})  # fmt: skip
+        t += 20
+    new = RouterConfig.from_dict(
+        {"performance": {}, "queues": {"default": {"strategy": "performance",
+                                                   "performance": {"kpi": "handle_time"}}}}
+    )  # fmt: skip
+    result = whatif(recorded.events, new)
+    assert not [e for e in result.events if isinstance(e, OutcomeRecorded)]
+    assert result.changed  # some decisions went the other way
