@@ -215,3 +215,24 @@ def test_whatif_reruns_a_recorded_day_under_the_performance_strategy() -> None:
     result = whatif(recorded.events, new)
     assert not [e for e in result.events if isinstance(e, OutcomeRecorded)]
     assert result.changed  # some decisions went the other way
+
+
+def test_a_batch_step_ranks_by_the_performance_keys() -> None:
+    queue = {"strategy": "performance", "performance": {"kpi": "satisfaction"}}
+    cfg = RouterConfig.from_dict(
+        {"performance": {"prior_weight": 1}, "matching": "batch", "queues": {"default": queue}}
+    )
+    r = Router(cfg, backend="python")
+    for agent in ("ann", "bob"):
+        r.login(agent, skills={}, at=0)
+        r.ready(agent, at=0)
+    t = 1.0
+    for agent, score in [("ann", 2)] * 5 + [("bob", 5)] * 5:
+        r.submit(f"h{t}", channel="voice", direct_to=agent, at=t)
+        r.match(at=t)
+        r.accept(f"h{t}", at=t)
+        r.complete(f"h{t}", at=t + 1, outcome={"satisfaction": score})
+        t += 2
+    r.submit("x", channel="voice", at=t)
+    r.match(at=t)
+    assert r.interaction("x").agent_id == "bob"  # ann has idled longer: the key decided

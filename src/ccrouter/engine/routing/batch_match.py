@@ -30,6 +30,7 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
+from ccrouter.engine.performance_routing import performance_keys
 from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.batch import assign
 from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
@@ -178,8 +179,13 @@ def _preference(
     """Per agent, how much the queue's strategy prefers it: ``len(agents)`` for its first
     choice down to 1 for its last."""
     queue = interaction.queue
-    code = by_name(state.config.queue(queue).strategy).code
+    settings = state.config.queue(queue)
+    code = by_name(settings.strategy).code
     rr_last = state.round_robin_last.get(queue, 0)
+    # The performance strategy's keys, as greedy routing reads them (its best-share mask is
+    # not applied by a batch step).
+    found = performance_keys(state, queue, settings) if settings.performance else None
+    keys = None if found is None else found[0]
 
     def key(agent: Agent) -> tuple[float, float, int]:
         return selection_key(
@@ -190,6 +196,7 @@ def _preference(
             load=agent.load,
             handled=agent.handled,
             round_robin_last=rr_last,
+            order=0.0 if keys is None else float(keys[agent.slot]),
         )
 
     ranked = sorted(agents, key=key)
