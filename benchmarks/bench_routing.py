@@ -196,9 +196,10 @@ def bench_kernel(router: Router, catalogue: list[dict[str, int]], *, smoke: bool
             reference_calls=reference_calls,
         )
         # order_by ranks by a key over agent attributes this state has none of: it is
-        # measured, with its selector masks, in benchmarks/bench_selectors.py.
+        # measured, with its selector masks, in benchmarks/bench_selectors.py; performance
+        # ranks by the outcome projection's keys: benchmarks/bench_performance.py.
         for strategy in CODES
-        if strategy != "order_by"
+        if strategy not in ("order_by", "performance")
     }
     out["longest_idle"]["numba_cold_median_us"] = _cold_decisions(router, requirements)
     nobody = [{RARE[int(rng.integers(len(RARE)))]: 1} for _ in range(len(requirements))]

@@ -25,8 +25,10 @@ __all__ = [
     "Login",
     "Logout",
     "NotReady",
+    "Outcome",
     "Ready",
     "Reconfigure",
+    "RecordOutcome",
     "RequestCallback",
     "Submit",
     "Transfer",
@@ -90,11 +92,42 @@ class Decline(_Base, frozen=True, tag="decline", omit_defaults=True):
     """The agent doing it (``None``: not checked); refused when the work is not its."""
 
 
-# omit_defaults: without agent_id, the fingerprint is what it was before the field.
+class Outcome(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """What came of an interaction (docs/performance.md); ``None``: not known (yet).
+
+    Attributes:
+        resolved: the customer's need was met (``False`` counts against first-contact
+            resolution, as a repeat contact does).
+        disposition: the wrap-up code the agent chose (a name).
+        satisfaction: a survey score within ``RouterConfig.performance.satisfaction``.
+        value: the sale value (>= 0; 0: no sale, which still counts for conversion).
+        tags: free labels.
+    """
+
+    resolved: bool | None = None
+    disposition: str | None = None
+    satisfaction: float | None = None
+    value: float | None = None
+    tags: list[str] = []
+
+
+# omit_defaults: without agent_id or outcome, the fingerprint is what it was before the field.
 class Complete(_Base, frozen=True, tag="complete", omit_defaults=True):
     interaction_id: str
     agent_id: str | None = None
     """The agent doing it (``None``: not checked); refused when the work is not its."""
+    outcome: Outcome | None = None
+    """The outcome known at completion (an :class:`~ccrouter.events.OutcomeRecorded` follows)."""
+
+
+class RecordOutcome(_Base, frozen=True, tag="record_outcome"):
+    """The outcome (or more of it) of an interaction completed earlier: a survey score days
+    after, a sale confirmed later. Each field of an outcome is recorded once."""
+
+    interaction_id: str
+    outcome: Outcome
 
 
 class Abandon(_Base, frozen=True, tag="abandon"):
@@ -204,4 +237,5 @@ Command: TypeAlias = (
     | EndWrapUp
     | ExtendWrapUp
     | UpdateAgent
+    | RecordOutcome
 )

@@ -40,18 +40,24 @@ _T = TypeVar("_T")
 __all__ = [
     "DEFAULT_OFFER_TIMEOUT",
     "EXIT_REASONS",
+    "EXPERIMENT_FIELDS",
+    "KPIS",
     "MATCHING",
     "STRATEGIES",
     "CalendarConfig",
     "ChannelConfig",
+    "Experiment",
     "FairnessConfig",
     "LastAgent",
+    "PerformanceConfig",
+    "PerformanceRouting",
     "QueueConfig",
     "RouterConfig",
     "RuleConfig",
     "SplitConfig",
     "Step",
     "Strategy",
+    "arm_b",
 ]
 
 Strategy: TypeAlias = Literal[
@@ -62,6 +68,7 @@ Strategy: TypeAlias = Literal[
     "round_robin",
     "random",
     "order_by",
+    "performance",
 ]
 """The strategy names; each is defined by its entry in ``ccrouter.engine.routing.strategies``
 (the config sits below the engine, so the names are repeated here, and a test ties them)."""
@@ -252,6 +259,121 @@ class FairnessConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
         )
 
 
+KPIS: tuple[str, ...] = ("fcr", "satisfaction", "conversion", "value", "handle_time")
+"""What performance routing may optimise (docs/performance.md); ``handle_time``: lower wins."""
+
+
+class PerformanceConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Outcomes and the performance projection (docs/performance.md).
+
+    Attributes:
+        window: seconds of completed work the estimates look back over (a whole number of
+            ``bucket``s: the window is the current bucket and the ones before it).
+        bucket: the projection's time unit (seconds; contacts are filed by completion time).
+        prior_weight: ``k``, how many contacts' worth of the team mean an agent's estimate
+            starts from (``(n * mean_agent + k * mean_team) / (n + k)``).
+        repeat_within: a customer who comes back within this many seconds of the end of their
+            last served contact makes it a repeat contact (not resolved at first contact).
+        satisfaction: the (lowest, highest) satisfaction score an outcome may carry.
+    """
+
+    window: Positive = 30 * 86400.0
+    bucket: Positive = 86400.0
+    prior_weight: NonNegative = 10.0
+    repeat_within: Positive = 7 * 86400.0
+    satisfaction: list[float] = msgspec.field(default_factory=lambda: [1.0, 5.0])
+
+    def __post_init__(self) -> None:
+        _duration(self.window, "performance.window", positive=True)
+        _duration(self.bucket, "performance.bucket", positive=True)
+        _duration(self.repeat_within, "performance.repeat_within", positive=True)
+        buckets = self.window / self.bucket
+        _check(
+            buckets == int(buckets) and 1 <= buckets <= 10_000,
+            "performance.window",
+            f"a whole number (1 to 10000) of buckets of {self.bucket:g} s",
+        )
+        _check(
+            is_number(self.prior_weight, MAX_COUNT) and self.prior_weight >= 0,
+            "performance.prior_weight",
+            f"a number from 0 to {MAX_COUNT:g}",
+        )
+        pair = self.satisfaction
+        ok = isinstance(pair, list) and len(pair) == 2
+        low, high = pair if ok else (0.0, 0.0)
+        _check(
+            ok and is_number(low, MAX_COUNT) and is_number(high, MAX_COUNT) and low < high,
+            "performance.satisfaction",
+            "two finite numbers, lowest first",
+        )
+
+
+class PerformanceRouting(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a queue with strategy ``performance`` picks agents (docs/performance.md).
+
+    Attributes:
+        kpi: the predicted KPI it picks by (one of :data:`KPIS`).
+        top_share: until the interaction reaches the queue's first widening step, only this
+            share of the agents (the best estimates) may take it; 1: everyone at once.
+        balance: weight of over-use: per unit, an agent that completed twice the team's
+            average count in the window loses as much as a whole team mean of the KPI.
+    """
+
+    kpi: Literal["fcr", "satisfaction", "conversion", "value", "handle_time"] = "fcr"
+    top_share: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 1.0
+    balance: NonNegative = 0.0
+
+    def __post_init__(self) -> None:
+        _check(self.kpi in KPIS, "performance.kpi", f"one of {', '.join(KPIS)}")
+        _check(
+            is_number(self.top_share, 1.0) and 0 < self.top_share <= 1,
+            "performance.top_share",
+            "a share in (0, 1]",
+        )
+        _check(
+            is_number(self.balance, MAX_COUNT) and self.balance >= 0,
+            "performance.balance",
+            f"a number from 0 to {MAX_COUNT:g}",
+        )
+
+
+EXPERIMENT_FIELDS: tuple[str, ...] = ("strategy", "performance", "order_by")
+"""The queue settings an experiment's arm ``b`` may set (how an agent is picked)."""
+
+
+class Experiment(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A queue's work split between its own routing (arm ``a``) and another (arm ``b``), to
+    compare them (docs/performance.md, *Experiments*).
+
+    Attributes:
+        name: the experiment's name (recorded with each interaction's arm; it salts the hash,
+            so two experiments split the same work independently).
+        arm_b: the queue settings of arm ``b`` (any of :data:`EXPERIMENT_FIELDS`).
+        split: ``"hash"``: by a stable hash of the interaction id (``share`` of the work
+            to ``b``); ``"time"``: by time slices of arrival, ``a`` then ``b`` alternately.
+        share: with ``"hash"``, the share of the work in arm ``b``.
+        slice: with ``"time"``, seconds per slice (slice ``k`` is ``[k·slice, (k+1)·slice)``;
+            even ``k``: ``a``).
+    """
+
+    name: str
+    arm_b: dict[str, Any]
+    split: Literal["hash", "time"] = "hash"
+    share: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.5
+    slice: Positive = 3600.0
+
+    def __post_init__(self) -> None:
+        _check(is_name(self.name), "experiment.name", "a name")
+        _check(self.split in ("hash", "time"), "experiment.split", "'hash' or 'time'")
+        _check(is_number(self.share, 1.0) and 0 <= self.share <= 1, "experiment.share", "in [0, 1]")
+        _duration(self.slice, "experiment.slice", positive=True)
+        _check(
+            isinstance(self.arm_b, dict) and set(self.arm_b) <= set(EXPERIMENT_FIELDS),
+            "experiment.arm_b",
+            f"settings among {', '.join(EXPERIMENT_FIELDS)}",
+        )
+
+
 class LastAgent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Last-agent routing: hold a returning customer's work for the agent who served them last.
 
@@ -365,6 +487,10 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     reclassify_after: NonNegative | None = None
     reclassify_over: Annotated[int, msgspec.Meta(ge=0)] | None = None
     service_level_seconds: NonNegative = 20.0
+    performance: PerformanceRouting | None = None
+    """The ``performance`` strategy's settings (required by it; docs/performance.md)."""
+    experiment: Experiment | None = None
+    """An A/B split of this queue's work between two routings (docs/performance.md)."""
 
     def __post_init__(self) -> None:
         # msgspec.Meta constraints apply when decoding; direct construction is checked here.
@@ -428,6 +554,19 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             "order_by",
             "set exactly when strategy is 'order_by'",
         )
+        _check(
+            (self.strategy == "performance") == (self.performance is not None),
+            "performance",
+            "set exactly when strategy is 'performance'",
+        )
+        if self.experiment is not None:
+            arm_b(self)  # a valid queue config: raises naming what is wrong
+        if self.performance is not None and self.performance.top_share < 1:
+            _check(
+                bool(self.steps),
+                "performance.top_share",
+                "a widening step (`steps`) to end the best agents' turn",
+            )
 
 
 class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -467,6 +606,9 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Time zone, opening hours and holidays that rules read (``None``: UTC, always open)."""
     skills: list[str] = msgspec.field(default_factory=list)
     """The skills rules may name (empty: not checked)."""
+    performance: PerformanceConfig | None = None
+    """Outcomes' repeat contacts and the performance projection (``None``: neither is kept;
+    outcomes are still recorded; docs/performance.md)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -480,6 +622,21 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             self.fairness is None or isinstance(self.fairness, FairnessConfig),
             "fairness",
             "a FairnessConfig or None",
+        )
+        _check(
+            self.performance is None or isinstance(self.performance, PerformanceConfig),
+            "performance",
+            "a PerformanceConfig or None",
+        )
+        _check(
+            self.performance is not None
+            or all(
+                q.strategy != "performance"
+                and (q.experiment is None or arm_b(q).strategy != "performance")
+                for q in self.queues.values()
+            ),
+            "performance",
+            "a `performance` section for queues with strategy 'performance'",
         )
         _check(
             is_int(self.customer_history, 0, MAX_COUNT),
@@ -618,6 +775,36 @@ def _never(queue: Any) -> Any:
     if isinstance(queue, dict) and queue.get("offer_timeout", True) is False:
         return {**queue, "offer_timeout": None}
     return queue
+
+
+def arm_b(queue: QueueConfig) -> QueueConfig:
+    """``queue`` as its experiment's arm ``b`` routes (``queue`` itself without one): its
+    settings with the arm's in place of its own, and no experiment. Cached per queue config
+    (the router asks once per decision).
+
+    Raises:
+        ConfigError: the arm's settings do not make a valid queue (the message says which).
+    """
+    experiment = queue.experiment
+    if experiment is None:
+        return queue
+    hit = _ARMS.get(id(queue))
+    if hit is not None and hit[0] is queue:
+        return hit[1]
+    fields = {**msgspec.to_builtins(queue), "experiment": None}
+    if "strategy" in experiment.arm_b:  # a new strategy brings its own settings or none
+        fields.update(order_by=None, performance=None)
+    fields.update(experiment.arm_b)
+    arm = _convert(fields, QueueConfig, "$.experiment.arm_b")
+    if len(_ARMS) >= 256:
+        _ARMS.clear()
+    _ARMS[id(queue)] = (queue, arm)
+    return arm
+
+
+_ARMS: dict[int, tuple[QueueConfig, QueueConfig]] = {}
+"""id of a queue config to (that config, its arm ``b``): the config is kept so its id stays
+its own."""
 
 
 def _check_overflow_cycles(queues: dict[str, QueueConfig]) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "LeaseLost",
     "LogError",
     "NotYourWork",
+    "OutcomeConflict",
     "RuleError",
     "RuntimeClosed",
     "SimulationError",
@@ -208,3 +209,8 @@ class ConfigMismatch(ConfigError):
 class NotYourWork(InvalidTransition):
     """An agent-side command named an agent (``agent_id=``) that does not hold the work: the
     offer, the connection or the wrap-up belongs to another agent (or to none)."""
+
+
+class OutcomeConflict(InvalidTransition):
+    """An outcome field (``resolved``, ``satisfaction``, ...) of an interaction was recorded
+    already: each is recorded once (docs/performance.md)."""

@@ -38,6 +38,7 @@ __all__ = [
     "ConfigChanged",
     "Event",
     "EventBase",
+    "ExperimentAssigned",
     "InteractionAbandoned",
     "InteractionClassified",
     "InteractionCompleted",
@@ -59,6 +60,8 @@ __all__ = [
     "OfferDeclined",
     "OfferRevoked",
     "OfferTimedOut",
+    "OutcomeRecorded",
+    "RepeatContact",
     "TransferAccepted",
     "TransferDeclined",
     "TransferOffered",
@@ -521,6 +524,56 @@ class WrapUpExtended(EventBase, frozen=True, tag="wrap_up_extended"):
     until: float
 
 
+# --- outcomes (docs/performance.md) ---------------------------------------------------------------
+
+
+# omit_defaults: only the outcome fields given are encoded.
+class OutcomeRecorded(EventBase, frozen=True, tag="outcome_recorded", omit_defaults=True):
+    """The outcome of a completed interaction (or part of it) was recorded: with
+    ``complete(outcome=...)`` or later with ``record_outcome`` (``late``).
+
+    ``agent_id``, ``queue`` and ``completed_at`` say whose work it was and when it ended (the
+    attribution the performance projection folds, read from the state when recorded);
+    ``None`` fields were not given. Each field of an interaction's outcome is recorded once.
+    """
+
+    interaction_id: str
+    agent_id: str
+    queue: str
+    completed_at: float
+    resolved: bool | None = None
+    disposition: str | None = None
+    satisfaction: float | None = None
+    value: float | None = None
+    tags: list[str] = []
+    late: bool = False
+
+
+class RepeatContact(EventBase, frozen=True, tag="repeat_contact"):
+    """The customer came back (any channel) within ``RouterConfig.performance.repeat_within``
+    seconds of the end of their last served contact ``previous_id``: that contact was not
+    resolved at first contact. ``agent_id``, ``queue`` and ``completed_at`` are the previous
+    contact's (its attribution)."""
+
+    interaction_id: str
+    customer_id: str
+    previous_id: str
+    agent_id: str
+    queue: str
+    completed_at: float
+
+
+class ExperimentAssigned(EventBase, frozen=True, tag="experiment_assigned"):
+    """Work arrived in a queue that runs an experiment (``QueueConfig.experiment``) and
+    belongs to ``arm`` (``"a"``: the queue's own routing, ``"b"``: the experiment's) of
+    experiment ``experiment``: the reports compare the arms by it."""
+
+    interaction_id: str
+    queue: str
+    experiment: str
+    arm: str
+
+
 Event: TypeAlias = (
     AgentLoggedIn
     | AgentLoggedOut
@@ -557,6 +610,9 @@ Event: TypeAlias = (
     | InteractionClassified
     | AgentUpdated
     | WrapUpExtended
+    | OutcomeRecorded
+    | RepeatContact
+    | ExperimentAssigned
 )
 """Every event type, as a tagged union."""
 

@@ -38,8 +38,10 @@ from ccrouter.commands import (
     Login,
     Logout,
     NotReady,
+    Outcome,
     Ready,
     Reconfigure,
+    RecordOutcome,
     RequestCallback,
     Submit,
     Transfer,
@@ -57,7 +59,9 @@ from ccrouter.engine.digest import (
     fingerprint,
     state_digest,
 )
+from ccrouter.engine.estimates import PerformanceRow
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
+from ccrouter.engine.performance_report import as_outcome, performance_between
 from ccrouter.engine.records import Interaction
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.rule_trace import RuleTrace, rule_trace
@@ -317,13 +321,38 @@ class Router:
         at: float,
         agent_id: str | None = None,
         command_id: str | None = None,
+        outcome: Outcome | Mapping[str, Any] | None = None,
     ) -> list[Event]:
         """The conversation ended; the agent's slot stays in wrap-up for the queue's wrap_up.
 
         ``agent_id``: the agent doing it (an agent desktop's): refused with
         :class:`~ccrouter.errors.NotYourWork` when the work is another agent's.
+        ``outcome``: what came of it (an :class:`~ccrouter.commands.Outcome` or a mapping of
+        its fields; docs/performance.md), recorded as an ``outcome_recorded`` event.
         """
-        return self._run(Complete(interaction_id=interaction_id, agent_id=agent_id), at, command_id)
+        result = None if outcome is None else as_outcome(outcome)
+        command = Complete(interaction_id=interaction_id, agent_id=agent_id, outcome=result)
+        return self._run(command, at, command_id)
+
+    def record_outcome(
+        self,
+        interaction_id: str,
+        outcome: Outcome | Mapping[str, Any],
+        *,
+        at: float,
+        command_id: str | None = None,
+    ) -> list[Event]:
+        """Record (more of) the outcome of an interaction completed earlier, however long
+        ago: a survey score, a confirmed sale (docs/performance.md).
+
+        Raises:
+            UnknownInteraction: never submitted.
+            InvalidTransition: not completed.
+            OutcomeConflict: a field given was recorded already (each is recorded once).
+            InvalidArgument: a bad outcome (the message names the field).
+        """
+        command = RecordOutcome(interaction_id=interaction_id, outcome=as_outcome(outcome))
+        return self._run(command, at, command_id)
 
     def end_wrap_up(
         self,
@@ -737,6 +766,35 @@ class Router:
             msg = f"unknown agent {agent_id!r}: it never logged in"
             raise UnknownAgent(msg)
         return self.fairness(at=at)[agent_id]
+
+    def performance(
+        self, *, at: float | None = None, start: float | None = None, end: float | None = None
+    ) -> list[PerformanceRow]:
+        """Per agent and queue, first-contact resolution, satisfaction, conversion, value and
+        handle time, each shrunk towards the team's mean with its uncertainty
+        (docs/performance.md). Without ``start``/``end``: the window routing reads, ending
+        at ``at`` (default: now; needs ``RouterConfig.performance``); with both: the contacts
+        that ended in ``[start, end)``, recomputed from the log (any past window).
+
+        Raises:
+            InvalidArgument: no ``performance`` config (for the routing window), only one of
+                ``start``/``end``, or times out of order.
+        """
+        if start is not None or end is not None:
+            if start is None or end is None:
+                msg = "give both `start` and `end` (a window), or neither"
+                raise InvalidArgument(msg)
+            return performance_between(self._log.read(), self._base_config, start, end)
+        book = self._state.book
+        if book is None:
+            msg = "no performance projection: set RouterConfig.performance (e.g. {})"
+            raise InvalidArgument(msg)
+        when = self._state.now if at is None else at
+        check_time(when, "at")
+        if not when >= self._state.now:
+            msg = f"`at` must be a number >= the router's time {self._state.now:g}, got {at!r}"
+            raise InvalidArgument(msg)
+        return book.rows(float(when))
 
     def _ledger(self) -> FairnessLedger:
         if self._state.ledger is None:

@@ -154,6 +154,36 @@ def scenario(router: Router) -> None:
                       at=t + 10)  # fmt: skip
         router.submit("w-2", channel="voice", attributes={"tier": "faq"}, at=t + 10)
         router.submit("w-3", channel="voice", attributes={"tier": "std"}, at=t + 11)
+        # Schema 6: outcomes (at completion and late), a repeat contact, performance routing.
+        config = router.config.to_dict()
+        config["performance"] = {"bucket": 60.0, "window": 600.0, "prior_weight": 2.0}
+        config["queues"]["perf"] = {
+            "strategy": "performance",
+            "performance": {"kpi": "satisfaction", "top_share": 0.5, "balance": 0.2},
+            "steps": [{"after": 5.0}],
+            "experiment": {"name": "perf-ab", "split": "time", "slice": 600.0,
+                           "arm_b": {"strategy": "longest_idle"}},
+        }  # fmt: skip
+        router.reconfigure(config, at=t + 12)
+        for agent in ("p-ann", "p-bob"):
+            router.login(agent, skills={}, capacity={"video": 1}, at=t + 12)
+            router.ready(agent, at=t + 12)
+        router.submit("p-1", channel="video", queue="perf", customer_id="p-kim", at=t + 13)
+        holder = router.interaction("p-1").agent_id
+        assert holder is not None
+        router.accept("p-1", at=t + 13)
+        router.complete(
+            "p-1",
+            at=t + 20,
+            outcome={
+                "resolved": True,
+                "disposition": "fixed",
+                "satisfaction": 4.5,
+                "tags": ["gold"],
+            },
+        )
+        router.submit("p-2", channel="video", queue="perf", customer_id="p-kim", at=t + 21)
+        router.record_outcome("p-1", {"value": 12.5}, at=t + 22)
     router.advance(at=t + 60)
 
 

@@ -17,7 +17,7 @@ from hypothesis import given
 
 from ccrouter import RouterConfig
 from ccrouter._toml import dumps
-from ccrouter.config import DEFAULT_OFFER_TIMEOUT, STRATEGIES
+from ccrouter.config import DEFAULT_OFFER_TIMEOUT, KPIS, STRATEGIES
 from ccrouter.errors import ConfigError
 
 names = st.text(
@@ -79,6 +79,12 @@ def queue(draw: st.DrawFn, others: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):  # leave some settings out: the defaults apply
         for key in draw(st.lists(st.sampled_from(sorted(q)), max_size=4)):
             q.pop(key, None)
+    if q.get("strategy") == "performance":  # its settings (a best share needs a step)
+        q["performance"] = {
+            "kpi": draw(st.sampled_from(KPIS)),
+            "top_share": draw(st.sampled_from([1.0, 0.25])) if q.get("steps") else 1.0,
+            "balance": draw(st.sampled_from([0.0, 0.5])),
+        }  # fmt: skip
     return q
 
 
@@ -110,8 +116,20 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             ),
         )
     )
+    uses = any(q.get("strategy") == "performance" for q in queues.values())
+    performance = (
+        {
+            "bucket": 3600.0,
+            "window": draw(st.sampled_from([3600.0, 86400.0])),
+            "prior_weight": draw(st.sampled_from([0.0, 10.0])),
+            "satisfaction": draw(st.sampled_from([[1.0, 5.0], [0.0, 10.0]])),
+        }
+        if uses or draw(st.booleans())
+        else None
+    )
     return RouterConfig.from_dict(
         {
+            "performance": performance,
             "auto_accept": draw(st.booleans()),
             "max_no_answer": draw(st.integers(1, 10)),
             "seed": draw(st.integers(-(2**63), 2**63 - 1)),

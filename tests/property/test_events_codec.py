@@ -42,6 +42,9 @@ def event_strategy(kind: type[ev.EventBase]) -> st.SearchStrategy[ev.EventBase]:
         "deadline": floats,
         "before": floats,
         "step": st.integers(0, 2**31),
+        "completed_at": floats,
+        "satisfaction": st.none() | floats,
+        "value": st.none() | floats,
     }
     fields = {f: overrides[f] for f in kind.__struct_fields__ if f in overrides}
     if kind is ev.WrapUpExtended:  # a finite time (JSON has no infinities)
@@ -88,4 +91,4 @@ def test_decode_error_says_what_and_where() -> None:
 
 def test_every_event_type_has_a_distinct_tag() -> None:
     tags = [t.__struct_config__.tag for t in EVENT_TYPES]
-    assert len(set(tags)) == len(tags) == 35
+    assert len(set(tags)) == len(tags) == 38

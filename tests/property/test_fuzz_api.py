@@ -73,6 +73,17 @@ CONFIGS: list[dict[str, Any]] = [
         "fairness": {"window": 60, "max_above_median": 1},
     },
     {"matching": "batch", "auto_accept": True, "queues": {"vip": {"strategy": "random"}}},
+    {  # outcomes, repeat contacts and performance routing with a best share
+        "performance": {"bucket": 10, "window": 30, "repeat_within": 20, "prior_weight": 1},
+        "queues": {
+            "default": {
+                "strategy": "performance",
+                "performance": {"kpi": "satisfaction", "top_share": 0.5, "balance": 0.5},
+                "steps": [{"after": 4}],
+            },
+            "vip": {"strategy": "performance", "performance": {"kpi": "fcr"}},
+        },
+    },
 ]
 
 _unencodable = st.sampled_from(["\ud800", "a\udcff", "\udfff\ud800"])
@@ -287,6 +298,29 @@ class Fuzz(RuleBasedStateMachine):
         if which in ("accept", "decline", "complete") and data.draw(st.booleans()):
             kwargs["agent_id"] = data.draw(agent_ids)  # a desktop naming its agent
         self._call(which, iid, at=self._at(data), command_id=data.draw(command_ids), **kwargs)
+
+    @rule(data=st.data(), iid=interaction_ids, late=st.booleans())
+    def outcome(self, data: st.DataObject, iid: Any, late: bool) -> None:
+        outcome = data.draw(
+            maybe(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "resolved": maybe(st.booleans()),
+                        "satisfaction": maybe(st.sampled_from([1, 3.5, 5, 0, 6])),
+                        "value": maybe(st.sampled_from([0.0, 19.9, -1.0])),
+                        "disposition": maybe(st.sampled_from(["sold", ""])),
+                        "tags": maybe(st.lists(st.sampled_from(["a", "b"]), max_size=2)),
+                    },
+                )
+            )
+        )
+        if late:
+            self._call("record_outcome", iid, outcome, at=self._at(data),
+                       command_id=data.draw(command_ids))  # fmt: skip
+        else:
+            self._call("complete", iid, outcome=outcome, at=self._at(data),
+                       command_id=data.draw(command_ids))  # fmt: skip
 
     @rule(data=st.data(), agent=agent_ids, which=st.sampled_from(["end", "extend"]))
     def wrap_up(self, data: st.DataObject, agent: Any, which: str) -> None:

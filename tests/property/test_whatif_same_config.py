@@ -35,6 +35,9 @@ from ccrouter.whatif.compare import decisions, whatif
 # order_by reads agent attributes through a declared schema: its replay is held to live in
 # tests/property/test_selectors_replay.py.
 STRATEGIES = [s for s in ALL_STRATEGIES if s != "order_by"]
+PERFORMANCE = {"performance": {"kpi": "handle_time", "balance": 0.5}}
+"""The ``performance`` strategy's settings (its estimates come from the recorded handle times,
+which a what-if run makes again)."""
 AGENTS = ["a0", "a1", "a2"]
 QUEUES = ["default", "tier2"]
 
@@ -133,7 +136,9 @@ def run(router: Router, cmd: tuple[Any, ...], at: float, cid: str | None) -> Non
     try:
         if name == "reconfigure":
             data = router.config.to_dict()
-            data["queues"]["default"].update(strategy=args[0], wrap_up=args[1])
+            data["queues"]["default"].update(
+                strategy=args[0], wrap_up=args[1], performance=PERFORMANCE.get(args[0])
+            )
             router.reconfigure(data, at=at, command_id=cid)
             return
         if name == "login":
@@ -217,16 +222,18 @@ def test_same_config_reproduces_the_log(
     due = {"deadline": deadline, "reminders": [1.5], "overdue_priority": 2.0}
     queue: dict[str, Any] = {
         "strategy": strategy, "wrap_up": wrap_up, "aging_rate": aging, "escalate_to": "tier2",
-        "callback_after": callback_after, **due,
+        "callback_after": callback_after, "performance": PERFORMANCE.get(strategy), **due,
     }  # fmt: skip
     if last_agent is not None:
         queue["last_agent"] = last_agent
     if offer_timeout is not None:
         queue["offer_timeout"] = offer_timeout
-    tier2 = {"strategy": strategy, "offer_timeout": offer_timeout, **due}
+    tier2 = {"strategy": strategy, "offer_timeout": offer_timeout,
+             "performance": PERFORMANCE.get(strategy), **due}  # fmt: skip
     config = RouterConfig.from_dict(
         {"auto_accept": auto_accept, "max_no_answer": max_no_answer, "seed": 7,
-         "queues": {"default": queue, "tier2": tier2}}
+         "queues": {"default": queue, "tier2": tier2},
+         "performance": {"bucket": 5.0, "window": 20.0, "repeat_within": 10.0}}
     )  # fmt: skip
     router = Router(config, backend="python")
     note(f"config={config.to_dict()}")

@@ -23,8 +23,9 @@ from ccrouter.sim.compiled import NotCompiled, run_compiled, unsupported_feature
 
 SIMULATIONS = Path(__file__).resolve().parents[2] / "simulations"
 EXAMPLES = sorted(SIMULATIONS.glob("*.toml"))
-COMPILED_STRATEGIES = sorted(s for s in CODES if s != "order_by")
-"""The strategies the compiled engine runs (``order_by`` reads agent attributes: not compiled)."""
+COMPILED_STRATEGIES = sorted(s for s in CODES if s not in ("order_by", "performance"))
+"""The strategies the compiled engine runs (``order_by`` reads agent attributes, ``performance``
+the outcome projection: not compiled)."""
 NOT_COMPILED_EXAMPLES: dict[str, list[str]] = {}
 """Example scenarios that use a feature the compiled engine does not run yet."""
 

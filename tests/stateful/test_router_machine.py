@@ -52,6 +52,7 @@ STRATEGIES = [
     "fewest_handled",
     "round_robin",
     "random",
+    "performance",  # (its best-share restriction holds work by design: not drawn here)
 ]
 
 levels = st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=2)
@@ -83,6 +84,11 @@ def configs(draw: st.DrawFn) -> RouterConfig:
                 )
             ),
         }
+        if settings["strategy"] == "performance":
+            settings["performance"] = {
+                "kpi": draw(st.sampled_from(["fcr", "satisfaction", "handle_time"])),
+                "balance": draw(st.sampled_from([0.0, 0.5])),
+            }
         if draw(st.booleans()):  # queue policies (steps, exits, deadlines)
             settings |= {
                 "groups": draw(st.sampled_from([[], [], ["g1"], ["g1", "g2"]])),
@@ -118,18 +124,25 @@ def configs(draw: st.DrawFn) -> RouterConfig:
             ),
         )
     )
-    return RouterConfig.from_dict(
-        {
-            "auto_accept": draw(st.booleans()),
-            "max_no_answer": draw(st.integers(1, 2)),
-            "seed": draw(st.integers(0, 3)),
-            "customer_history": draw(st.integers(0, 3)),
-            "queues": {"default": {**queue("vip"), "escalate_to": "vip"}, "vip": queue("default")},
-            "channels": draw(st.sampled_from(CHANNEL_RULES)),
-            "fairness": fairness,
-            "matching": draw(st.sampled_from(["greedy", "greedy", "batch"])),
-        }
-    )
+    data: dict[str, Any] = {
+        "auto_accept": draw(st.booleans()),
+        "max_no_answer": draw(st.integers(1, 2)),
+        "seed": draw(st.integers(0, 3)),
+        "customer_history": draw(st.integers(0, 3)),
+        "queues": {"default": {**queue("vip"), "escalate_to": "vip"}, "vip": queue("default")},
+        "channels": draw(st.sampled_from(CHANNEL_RULES)),
+        "fairness": fairness,
+        "matching": draw(st.sampled_from(["greedy", "greedy", "batch"])),
+        # Outcomes' repeat contacts and the performance projection, in short buckets.
+        "performance": draw(
+            st.sampled_from([None, {"bucket": 10.0, "window": 30.0, "repeat_within": 20.0}])
+        ),
+    }
+    if data["performance"] is None and any(
+        q["strategy"] == "performance" for q in data["queues"].values()
+    ):
+        data["performance"] = {"bucket": 10.0, "window": 30.0}
+    return RouterConfig.from_dict(data)
 
 
 @st.composite
@@ -291,6 +304,26 @@ class RouterMachine(RuleBasedStateMachine):
     def act(self, data: st.DataObject, action: str, step: float) -> None:
         iid = f"i{data.draw(st.integers(1, self.next_id))}"
         self.do(action, iid, at=self.tick(step))
+
+    @precondition(lambda self: self.next_id > 0)
+    @rule(data=st.data(), late=st.booleans(), step=dt)
+    def outcome(self, data: st.DataObject, late: bool, step: float) -> None:
+        """An outcome with the completion, or later (both routers record or refuse alike)."""
+        iid = f"i{data.draw(st.integers(1, self.next_id))}"
+        outcome = data.draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "resolved": st.booleans(),
+                    "satisfaction": st.sampled_from([1.0, 4.5, 9.0]),  # 9: out of range
+                    "value": st.sampled_from([0.0, 25.0]),
+                },
+            )
+        )
+        if late:
+            self.do("record_outcome", iid, outcome, at=self.tick(step))
+        else:
+            self.do("complete", iid, outcome=outcome, at=self.tick(step))
 
     @precondition(lambda self: self.next_id > 0)
     @rule(data=st.data(), step=dt)

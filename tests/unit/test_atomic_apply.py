@@ -32,7 +32,7 @@ COMMANDS = {
     "login", "ready", "not_ready", "logout", "submit", "accept", "decline", "complete",
     "abandon", "request_callback", "update", "transfer", "escalate", "accept_transfer",
     "decline_transfer", "add_note", "advance", "match", "reconfigure", "update_agent",
-    "extend_wrap_up", "end_wrap_up",
+    "extend_wrap_up", "end_wrap_up", "record_outcome",
 }  # fmt: skip
 
 Call = tuple[str, tuple[Any, ...], dict[str, Any]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ccrouter.cli import (
     explain,  # noqa: F401  (registers `ccrouter explain`)
+    performance,  # noqa: F401  (registers `ccrouter performance`)
     report,  # noqa: F401  (registers `ccrouter report`)
     search,  # noqa: F401  (registers `ccrouter staff-search`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)

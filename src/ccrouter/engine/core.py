@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from ccrouter.commands import (
     Abandon,
@@ -40,6 +42,8 @@ from ccrouter.commands import (
 from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
+from ccrouter.engine.experiments import settings_for
+from ccrouter.engine.performance_routing import performance_keys, top_mask
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import solve_batch
@@ -524,12 +528,20 @@ def _select(
 ) -> int:
     """The slot ``queue``'s strategy picks for ``interaction`` (-1: nobody eligible)."""
     settings = state.config.queue(queue)
+    if settings.experiment is not None:  # (an experiment's arm b routes by its own settings)
+        settings = settings_for(state, queue, interaction)
     strategy = settings.strategy
     # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
     own = queue == interaction.queue
     text = selector_for(
         settings, interaction.step if own else 0, interaction.agent_selector if own else None
     )
+    selected = NO_MASK if text is None else state.selectors.mask(text)
+    order = NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by)
+    if settings.performance is not None:  # the book's keys; its best agents first (top_share)
+        # (targeted work, a consult to another queue: no best-share restriction)
+        step = interaction.step if own and not interaction.preferred else 1
+        order, selected = _performance(state, queue, settings, step, selected)
     return select_agent(
         state.table,
         interaction.channel,
@@ -541,9 +553,30 @@ def _select(
         # Only `random` reads u; the others skip the (pure-Python) hash.
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         backend=state.backend,
-        selected=NO_MASK if text is None else state.selectors.mask(text),
-        order=NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by),
+        selected=selected,
+        order=order,
     )
+
+
+def _performance(
+    state: RouterState,
+    queue: str,
+    settings: QueueConfig,
+    step: int,
+    selected: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
+    """The ``performance`` strategy's keys, and ``selected`` narrowed to the best agents
+    while the work has reached no widening step (``top_share`` < 1)."""
+    found = performance_keys(state, queue, settings)
+    if found is None:
+        return NO_ORDER, selected
+    keys, top = found
+    if top is None or step > 0:
+        return keys, selected
+    if selected.shape[0] == 0:
+        return keys, top
+    n = min(selected.shape[0], top.shape[0])
+    return keys, selected[:n] & top[:n]
 
 
 def consult_target(
@@ -684,7 +717,12 @@ def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agen
     if settings.agent_selector is None and not settings.steps and head.agent_selector is None:
         return True
     text = selector_for(settings, head.step, head.agent_selector)
-    return text is None or bool(state.selectors.mask(text)[agent.slot])
+    if text is not None and not state.selectors.mask(text)[agent.slot]:
+        return False
+    if settings.experiment is not None:
+        settings = settings_for(state, head.queue, head)
+    top = top_mask(state, head.queue, settings, head.step, targeted=bool(head.preferred))
+    return top is None or (agent.slot < top.shape[0] and bool(top[agent.slot]))
 
 
 def _offer(

@@ -29,6 +29,7 @@ from ccrouter.commands import (
     NotReady,
     Ready,
     Reconfigure,
+    RecordOutcome,
     RequestCallback,
     Submit,
     Transfer,
@@ -40,6 +41,8 @@ from ccrouter.engine.agent_attributes import decide_attributes
 from ccrouter.engine.classify import classify_submit, reclassify
 from ccrouter.engine.customers import last_agent
 from ccrouter.engine.desk import decide_end_wrap_up, decide_extend_wrap_up, decide_routing_facts
+from ccrouter.engine.experiments import assignment
+from ccrouter.engine.outcomes import decide_record_outcome, outcome_event, repeat_contact
 from ccrouter.engine.policies import size_exit
 from ccrouter.engine.state import RouterState
 from ccrouter.engine.transfers import decide_transfer
@@ -162,6 +165,18 @@ def _reconfigure(state: RouterState, command: Reconfigure, at: float) -> list[Ev
 
 
 def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
+    events = _arrival(state, command, at)
+    if state.config.performance is not None and command.customer_id is not None:
+        repeat = repeat_contact(state, command, at, state.last_seq + 1 + len(events))
+        if repeat is not None:  # last: the arrival's own events keep the seqs they had
+            events.append(repeat)
+    arm = assignment(state, events, state.last_seq + 1 + len(events))
+    if arm is not None:
+        events.append(arm)
+    return events
+
+
+def _arrival(state: RouterState, command: Submit, at: float) -> list[Event]:
     seq = _Seq(state)
     outcome = classify_submit(state, command, at)
     submitted: dict[str, Any] = {}
@@ -173,9 +188,12 @@ def _submit(state: RouterState, command: Submit, at: float) -> list[Event]:
         if outcome.preferred_agents and not preferred and command.direct_to is None:
             preferred = outcome.preferred_agents
         command = msgspec.structs.replace(
-            command, queue=outcome.queue, priority=outcome.priority, skills=outcome.skills,
+            command,
+            queue=outcome.queue,
+            priority=outcome.priority,
+            skills=outcome.skills,
             preferred_agents=preferred,
-        )  # fmt: skip
+        )
     settings = state.config.queue(command.queue)
     deadline = command.deadline
     if deadline is None and settings.deadline is not None:
@@ -362,7 +380,7 @@ def _complete(state: RouterState, command: Complete, at: float) -> list[Event]:
     interaction = state.interactions[command.interaction_id]
     holder = _holder(state, interaction.interaction_id)
     wrap_up = state.config.queue(interaction.queue).wrap_up
-    return [
+    events: list[Event] = [
         InteractionCompleted(
             seq=state.last_seq + 1,
             at=at,
@@ -371,6 +389,19 @@ def _complete(state: RouterState, command: Complete, at: float) -> list[Event]:
             wrap_up_until=at + wrap_up,
         )
     ]
+    if command.outcome is not None:
+        events.append(
+            outcome_event(
+                interaction,
+                holder,
+                at,
+                command.outcome,
+                seq=state.last_seq + 2,
+                at=at,
+                late=False,
+            )
+        )
+    return events
 
 
 def _update_agent(state: RouterState, command: UpdateAgent, at: float) -> list[Event]:
@@ -394,6 +425,7 @@ _DECISIONS: dict[type[Any], Callable[[RouterState, Any, float], list[Event]]] = 
     Accept: _accept,
     Decline: _decline,
     Complete: _complete,
+    RecordOutcome: decide_record_outcome,
     Transfer: decide_transfer,
     AcceptTransfer: decide_transfer,
     DeclineTransfer: decide_transfer,

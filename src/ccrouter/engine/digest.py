@@ -129,6 +129,10 @@ def _canonical(state: RouterState) -> Any:
         canonical += (state.config_version, _SORTED_ENCODER.encode(state.config))
     if state.ledger is not None:  # only with fairness configured: other digests unchanged
         canonical += (state.ledger.canonical(),)
+    if state.outcomes:  # only with outcomes recorded, and a performance config: likewise
+        canonical += ("outcomes", sorted(state.outcomes.items()))
+    if state.book is not None:
+        canonical += ("performance", state.book.canonical())
     return canonical
 
 

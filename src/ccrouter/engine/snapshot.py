@@ -44,6 +44,7 @@ from sortedcontainers import SortedList
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER
 from ccrouter.engine.fairness import FairnessLedger
+from ccrouter.engine.performance import PerformanceBook
 from ccrouter.engine.policies import POLICIES
 from ccrouter.engine.records import queue_key, wire_codec, wire_struct
 from ccrouter.engine.state import (
@@ -119,6 +120,10 @@ class _StateData(msgspec.Struct, frozen=True):
     # Fairness ledger (window, entries, accepted-at) when the config keeps one; trailing
     # default: older payloads decode.
     ledger: tuple[float, Any] | None = None
+    # Outcome fields recorded per interaction, and the performance book when the config keeps
+    # one (docs/performance.md); trailing defaults: older payloads decode.
+    outcomes: list[tuple[str, list[str]]] = []
+    book: Any = None
 
 
 class _Envelope(msgspec.Struct, frozen=True):
@@ -163,6 +168,8 @@ def encode_snapshot(state: RouterState, anchor: int, *, chain: bytes = b"") -> b
         config_version=state.config_version,
         config=state.config.to_dict() if state.config_version else None,
         ledger=None if state.ledger is None else (state.ledger.window, state.ledger.canonical()),
+        outcomes=[(iid, list(fields)) for iid, fields in state.outcomes.items()],
+        book=None if state.book is None else state.book.canonical(),
     )
     payload = _encoder.encode(data)
     envelope = _Envelope(FORMAT, state.last_seq, anchor, zlib.crc32(payload), payload, chain)
@@ -267,6 +274,12 @@ def _rebuild(data: _StateData, config: RouterConfig) -> RouterState:
             msg = "snapshot has no fairness ledger for this config's window"
             raise DecodeError(msg)
         state.ledger = FairnessLedger.from_canonical(data.ledger[0], data.ledger[1])
+    state.outcomes = {iid: tuple(fields) for iid, fields in data.outcomes}
+    if config.performance is not None:
+        if data.book is None:  # kept under no performance config: cannot be made up now
+            msg = "snapshot has no performance book for this config"
+            raise DecodeError(msg)
+        state.book = PerformanceBook.from_canonical(config.performance, data.book)
     return state
 
 

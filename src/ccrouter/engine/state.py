@@ -25,6 +25,7 @@ from ccrouter.engine.agent_table import HANDLED, LOGIN_ORDER, AgentTable
 from ccrouter.engine.channels import available
 from ccrouter.engine.fairness import FairnessLedger
 from ccrouter.engine.invariants import check_state
+from ccrouter.engine.performance import PerformanceBook
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import (
     Agent,
@@ -54,6 +55,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionAbandoned,
     InteractionClassified,
     InteractionCompleted,
@@ -75,6 +77,8 @@ from ccrouter.events import (
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    OutcomeRecorded,
+    RepeatContact,
     TransferAccepted,
     TransferDeclined,
     TransferOffered,
@@ -139,6 +143,10 @@ class RouterState:
     """While :meth:`apply_many` runs: interactions waiting but not yet in their groups."""
     ledger: FairnessLedger | None = None
     """The fairness ledger, kept only when ``config.fairness`` is set."""
+    outcomes: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    """Interaction id to the outcome fields recorded for it (each is recorded once)."""
+    book: PerformanceBook | None = None
+    """The performance projection, kept only when ``config.performance`` is set."""
     torn: bool = False
     """An event failed part-way through its apply: the state is no longer a fold of its
     events, and its owner must rebuild it (the router does, from its log)."""
@@ -153,6 +161,8 @@ class RouterState:
     def __attrs_post_init__(self) -> None:
         if self.ledger is None and self.config.fairness is not None:
             self.ledger = FairnessLedger(self.config.fairness.window)
+        if self.book is None and self.config.performance is not None:
+            self.book = PerformanceBook(self.config.performance)
         self.selectors = SelectorMasks(self._slot_attributes, self.slots.__len__)
 
     def _slot_attributes(self, slot: int) -> Mapping[str, Any]:
@@ -191,6 +201,8 @@ class RouterState:
             _APPLY[type(event)](self, event)
             if self.ledger is not None:
                 self.ledger.observe(event)
+            if self.book is not None:
+                self.book.observe(event, self)
         except BaseException:
             self.torn = True
             raise
@@ -224,6 +236,8 @@ class RouterState:
                 handlers[type(event)](self, event)
                 if self.ledger is not None:  # read each time: a config change may set it
                     self.ledger.observe(event)
+                if self.book is not None:
+                    self.book.observe(event, self)
                 self.last_seq = event.seq
                 if event.at > self.now:
                     self.now = event.at
@@ -625,6 +639,20 @@ class RouterState:
     def _note_added(self, e: InteractionNoteAdded) -> None:
         self.interactions[e.interaction_id].notes += (e.text,)
 
+    def _outcome_recorded(self, e: OutcomeRecorded) -> None:
+        # Tags add up; the other fields are recorded once (validation refuses a second).
+        fields = [
+            f
+            for f in ("resolved", "disposition", "satisfaction", "value")
+            if getattr(e, f) is not None
+        ]
+        self.outcomes[e.interaction_id] = (*self.outcomes.get(e.interaction_id, ()), *fields)
+
+    def _repeat_contact(self, e: RepeatContact | ExperimentAssigned) -> None:
+        # Only the performance book reads a repeat contact (the state keeps the customer
+        # history); an arm record only the reports (routing derives the arm again).
+        pass
+
     def _command_recorded(self, e: CommandRecorded) -> None:
         self.commands[e.command_id] = (e.fingerprint, e.seq - e.events, e.events)
 
@@ -644,6 +672,13 @@ class RouterState:
             self.ledger = FairnessLedger(fairness.window)
         else:
             self.ledger.set_window(fairness.window)
+        # The performance book likewise; new settings start it afresh (its buckets and
+        # window are what it was built on).
+        performance = self.config.performance
+        if performance is None:
+            self.book = None
+        elif self.book is None or self.book.settings != performance:
+            self.book = PerformanceBook(performance)
         # Work that waits keeps its arrival and priority; only a new aging rate re-orders it.
         for iid, key in list(self._keys.items()):
             interaction = self.interactions[iid]
@@ -950,4 +985,7 @@ _APPLY: dict[type[Any], Any] = {
     InteractionClassified: RouterState._classified,
     AgentUpdated: RouterState._agent_updated,
     WrapUpExtended: RouterState._wrap_up_extended,
+    OutcomeRecorded: RouterState._outcome_recorded,
+    RepeatContact: RouterState._repeat_contact,
+    ExperimentAssigned: RouterState._repeat_contact,  # (the arm is a function of the config)
 }

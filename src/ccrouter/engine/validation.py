@@ -31,6 +31,7 @@ from ccrouter.commands import (
     NotReady,
     Ready,
     Reconfigure,
+    RecordOutcome,
     RequestCallback,
     Submit,
     Transfer,
@@ -45,6 +46,7 @@ from ccrouter.engine.desk import (
     check_holder,
     check_update_agent,
 )
+from ccrouter.engine.outcomes import validate_complete_outcome, validate_record_outcome
 from ccrouter.engine.state import Agent, Interaction, RouterState
 from ccrouter.engine.transfers import validate_transfer
 from ccrouter.errors import (
@@ -197,6 +199,8 @@ def _complete(state: RouterState, command: Complete, at: float) -> None:
             f"{interaction.consult[0]!r} is pending (decline_transfer ends it)"
         )
         raise InvalidTransition(msg)
+    if command.outcome is not None:
+        validate_complete_outcome(state, command)
 
 
 def _abandon(state: RouterState, command: Abandon, at: float) -> None:
@@ -253,6 +257,7 @@ _CHECKS: dict[type[Any], Callable[[RouterState, Any, float], None]] = {
     Accept: _answer,
     Decline: _answer,
     Complete: _complete,
+    RecordOutcome: validate_record_outcome,
     Abandon: _abandon,
     RequestCallback: _request_callback,
     Update: _update,

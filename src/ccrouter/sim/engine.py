@@ -55,6 +55,18 @@ RONA_RECOVERY = 60.0
 """Seconds after a ring-no-answer ``not_ready`` until the agent is made ready again."""
 
 
+def performance_table(scenario: Scenario) -> dict[tuple[str, int], Any]:
+    """(agent group, call type index) to its ``GroupPerformance`` (a call type's own entry,
+    else the group's ``"*"``); pairs with neither are left out."""
+    out: dict[tuple[str, int], Any] = {}
+    for g in scenario.agent_groups:
+        for c, ct in enumerate(scenario.call_types):
+            perf = g.performance.get(ct.name, g.performance.get("*"))
+            if perf is not None:
+                out[(g.name, c)] = perf
+    return out
+
+
 def source_rng(seed: np.random.SeedSequence, source: str) -> np.random.Generator:
     """The generator of one named source within a replication.
 
@@ -160,6 +172,13 @@ class Engine:
         self._eligible: list[list[str]] = []  # per campaign: agent groups that can take it
         self._competing: list[list[str]] = []  # per campaign: queues served before a connect
         self._outbound: dict[str, tuple[int, float]] = {}  # iid -> (campaign, handle time)
+        # Agent groups' performance per call type (handle factor, outcome draws), each
+        # (group, call type) with its own outcome stream; iid -> who served it, for the outcome.
+        self._performance = performance_table(scenario)
+        self._outcome_rng: dict[tuple[str, int], np.random.Generator] = {}
+        self._served: dict[str, tuple[str, int]] = {}
+        low_high = config.performance.satisfaction if config.performance else (1.0, 5.0)
+        self._satisfaction_range = (float(low_high[0]), float(low_high[1]))
 
     # --- set-up ----------------------------------------------------------------------------
 
@@ -269,7 +288,9 @@ class Engine:
         if kind == _ARRIVE:
             return self._arrive(at, int(a), int(b))  # type: ignore[call-overload]
         if kind == _COMPLETE:
-            return r.complete(str(a), at=at)
+            served = self._served.pop(str(a), None)
+            outcome = None if served is None else self._outcome(*served)
+            return r.complete(str(a), at=at, outcome=outcome)
         if kind == _ACCEPT:
             iid = str(a)
             inter = r.state.interactions[iid]
@@ -428,6 +449,26 @@ class Engine:
             iid, channel=c.channel, queue=c.queue, skills=c.skills, priority=c.priority, at=at
         )
 
+    def _outcome(self, group: str, c: int) -> dict[str, Any] | None:
+        """The outcome drawn for a contact of call type ``c`` served by ``group``: from that
+        pair's own stream, the same draws in the same order whoever else is served."""
+        perf = self._performance[(group, c)]
+        rng = self._outcome_rng.get((group, c))
+        if rng is None:
+            name = self.scenario.call_types[c].name
+            rng = self._outcome_rng[(group, c)] = source_rng(self.seed, f"outcome/{group}/{name}")
+        out: dict[str, Any] = {}
+        if perf.resolved is not None:
+            out["resolved"] = bool(rng.random() < perf.resolved)
+        if perf.satisfaction is not None:
+            low, high = self._satisfaction_range
+            out["satisfaction"] = min(max(float(sample(perf.satisfaction, rng, 1)[0]), low), high)
+        if perf.sale is not None:
+            sold = rng.random() < perf.sale
+            value = 1.0 if perf.sale_value is None else float(sample(perf.sale_value, rng, 1)[0])
+            out["value"] = max(value, 0.0) if sold else 0.0
+        return out or None
+
     def _react(self, events: list[Event]) -> None:
         """Schedule what customers and agents do about the router's new events."""
         calendar = self.calendar
@@ -441,6 +482,13 @@ class Engine:
             elif t is OfferAccepted:
                 c, k, _ = self._customer[e.interaction_id]  # type: ignore[union-attr]
                 at = e.at + float(self._handle[c][k])
+                if self._performance:  # the serving group's factor and outcome
+                    assert isinstance(e, OfferAccepted)
+                    group = self.agent_group[e.agent_id]
+                    perf = self._performance.get((group, c))
+                    if perf is not None:
+                        at = e.at + float(self._handle[c][k]) * perf.handle_factor
+                        self._served[e.interaction_id] = (group, c)
                 calendar.schedule(at, _COMPLETE, e.interaction_id)  # type: ignore[union-attr]
             elif t is InteractionOffered:
                 if not self.auto_accept:

@@ -41,6 +41,7 @@ __all__ = [
     "Arrivals",
     "Break",
     "CallType",
+    "GroupPerformance",
     "PoissonArrivals",
     "QueueTarget",
     "Scenario",
@@ -133,6 +134,26 @@ class Shift(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     breaks: list[Break] = []
 
 
+class GroupPerformance(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How well a group's agents serve one call type (docs/performance.md, *Simulation*).
+
+    Attributes:
+        handle_factor: the call type's drawn handle time is multiplied by it (the draw is
+            the same whoever serves: common random numbers across routings).
+        resolved: the chance the outcome says ``resolved`` (``None``: not recorded).
+        satisfaction: the satisfaction score drawn (clipped to the router's
+            ``performance.satisfaction`` range; ``None``: not recorded).
+        sale: the chance of a sale (``None``: no value recorded); a sale's value is
+            ``sale_value`` drawn (1 without), no sale records 0.
+    """
+
+    handle_factor: Positive = 1.0
+    resolved: Probability | None = None
+    satisfaction: Distribution | None = None
+    sale: Probability | None = None
+    sale_value: Distribution | None = None
+
+
 class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Agents alike: skills (proficiency per skill), capacity per channel, and who works when:
     either ``headcount`` (one value, or one per interval) or ``shifts``; ``attributes``: the
@@ -147,6 +168,9 @@ class AgentGroup(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     headcount: list[Annotated[int, msgspec.Meta(ge=0)]] | None = None
     shifts: list[Shift] | None = None
     attributes: dict[str, Any] = {}
+    performance: dict[str, GroupPerformance] = {}
+    """Per call type name (``"*"``: any other), handle-time factor and outcome draws: the
+    outcomes are recorded at completion (``complete(outcome=...)``)."""
 
 
 class QueueTarget(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -327,6 +351,11 @@ def _validate(s: Scenario) -> None:
             _fail(f"{at}.name", f"duplicate agent group name {group.name!r}")
         names.add(group.name)
         _check_attributes(group.attributes, f"{at}.attributes")
+        for key, perf in group.performance.items():
+            if key != "*" and key not in {ct.name for ct in s.call_types}:
+                _fail(f"{at}.performance.{key}", "expected a call type name or '*'")
+            _check_distribution(perf.satisfaction, f"{at}.performance.{key}.satisfaction")
+            _check_distribution(perf.sale_value, f"{at}.performance.{key}.sale_value")
         if (group.headcount is None) == (group.shifts is None):
             _fail(at, "expected exactly one of `headcount` and `shifts`")
         if group.headcount is not None and len(group.headcount) not in (1, n):

@@ -15,6 +15,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionClassified,
     InteractionDeadlineSet,
     InteractionNoteAdded,
@@ -23,6 +24,8 @@ from ccrouter.events import (
     InteractionTargeted,
     InteractionTargetExpired,
     InteractionUpdated,
+    OutcomeRecorded,
+    RepeatContact,
     WrapUpExtended,
 )
 from ccrouter.stats.definitions import EVENT_COUNTERS
@@ -84,6 +87,9 @@ NO_STATISTIC: tuple[type[Event], ...] = tuple(t for t in (
     InteractionClassified,  # by rule and tag: ccrouter.stats.rules reads the events itself
     AgentUpdated,  # skills, capacity, groups: no statistic reads them
     WrapUpExtended,  # wrap-up time runs until WrapUpEnded, whenever that comes
+    OutcomeRecorded,  # outcomes: the performance projection reads them (engine/performance.py)
+    RepeatContact,
+    ExperimentAssigned,  # ccrouter.stats.experiments reads it
 ) if t not in EVENT_COUNTERS)  # fmt: skip
 """Event types that change no statistic (a type that comes to be counted in
 :data:`ccrouter.stats.definitions.EVENT_COUNTERS` leaves this list by itself). The

@@ -43,6 +43,7 @@ from ccrouter.events import (
     CommandRecorded,
     ConfigChanged,
     Event,
+    ExperimentAssigned,
     InteractionAbandoned,
     InteractionClassified,
     InteractionCompleted,
@@ -64,6 +65,8 @@ from ccrouter.events import (
     OfferDeclined,
     OfferRevoked,
     OfferTimedOut,
+    OutcomeRecorded,
+    RepeatContact,
     TransferAccepted,
     TransferDeclined,
     TransferOffered,
@@ -134,6 +137,10 @@ EVENT_ROLES: dict[type, Role] = {
     # and listed in `skipped` when that wrap-up is not running then). An early end of
     # wrap-up (a WrapUpEnded before its time) is not told apart from the timer's.
     WrapUpExtended: "input",
+    # The recorded agents' outcomes: a what-if run, with other agents, records none.
+    OutcomeRecorded: "consequence",
+    RepeatContact: "consequence",  # made again on the submit (RouterConfig.performance)
+    ExperimentAssigned: "consequence",  # made again on the submit (QueueConfig.experiment)
 }
 """What each event type is to what-if replay.
 

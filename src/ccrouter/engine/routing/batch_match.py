@@ -33,6 +33,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from ccrouter.engine.performance_routing import performance_keys
 from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.batch import assign
 from ccrouter.engine.routing.selectors import selector_for
@@ -190,7 +191,14 @@ def _preference(
     settings = state.config.queue(queue)
     code = by_name(settings.strategy).code
     rr_last = state.round_robin_last.get(queue, 0)
-    keys = None if settings.order_by is None else state.selectors.order(settings.order_by)
+    # The ordering key the strategy reads, as greedy routing reads it: the performance
+    # strategy's estimates (its best-share mask is not applied by a batch step) or order_by's.
+    keys = None
+    if settings.performance:
+        found = performance_keys(state, queue, settings)
+        keys = None if found is None else found[0]
+    elif settings.order_by is not None:
+        keys = state.selectors.order(settings.order_by)
 
     def key(agent: Agent) -> tuple[float, float, int]:
         return selection_key(

@@ -10,7 +10,10 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
+from ccrouter.engine.estimates import Estimate
+from ccrouter.engine.experiments import settings_for
 from ccrouter.engine.fairness import over_cap
+from ccrouter.engine.performance_routing import performance_keys, top_mask
 from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.engine.routing.strategies import AgentFacts, by_name, selection_key, uniform
@@ -33,6 +36,7 @@ Reason: TypeAlias = Literal[
     "channel_rules",
     "matched_elsewhere",
     "not_selected",
+    "not_top_share",
 ]
 
 
@@ -52,7 +56,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
             batch decision: the same step gave all the agent's free units on the channel to
             other work, listed in ``assigned``); ``not_selected`` (the agent selector in force
             excluded the agent: ``selector`` says which condition and with which values), tested
-            after ``not_in_group``.
+            after ``not_in_group``; ``not_top_share`` (strategy ``performance``: outside the
+            best ``top_share`` of the agents while the work has reached no widening step).
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
             proficiency sum for ``most_skilled``, minus the share in use for
             ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
@@ -74,6 +79,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     selector: list[ConditionCheck] = msgspec.field(default_factory=list)
     """When the agent selector excluded the agent (``not_selected``): its conditions, each with
     its result and the agent's values it read (docs/rules.md)."""
+    estimate: Estimate | None = None
+    """Strategy ``performance``: the agent's shrunk estimate of the queue's KPI (with its
+    evidence, the team's mean and the interval) that its key (``−score``) was made from."""
 
 
 class BatchSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -163,6 +171,12 @@ def _reason(state: RouterState, agent: Agent, interaction: Interaction) -> Reaso
     )
     if text is not None and not state.selectors.mask(text)[agent.slot]:
         return "not_selected"
+    queue = settings_for(state, interaction.queue, interaction)
+    top = top_mask(
+        state, interaction.queue, queue, interaction.step, targeted=bool(interaction.preferred)
+    )
+    if top is not None and not (agent.slot < top.shape[0] and top[agent.slot]):
+        return "not_top_share"
     if not meets_skills(agent.skills, interaction.skills.items()):
         return "missing_skill"
     if agent.capacity.get(interaction.channel, 0) <= 0:
@@ -242,7 +256,7 @@ def explain_decision(
 
     ``chosen`` names the agent the decision actually went to (default: the rules' first);
     ``ahead_of`` is computed for that agent."""
-    queue = state.config.queue(interaction.queue)
+    queue = settings_for(state, interaction.queue, interaction)  # (an experiment's arm)
     strategy = by_name(queue.strategy)
     code = strategy.code
     rr_last = state.round_robin_last.get(interaction.queue, 0)
@@ -268,6 +282,10 @@ def explain_decision(
         return None if any(v is None for v in levels) else sum(v for v in levels if v is not None)
 
     keys = state.selectors.order(queue.order_by) if queue.order_by is not None else None
+    routing = queue.performance
+    if routing is not None:  # the keys the kernel read (the same function of the state)
+        found = performance_keys(state, interaction.queue, queue)
+        keys = None if found is None else found[0]
 
     def order(agent: Agent) -> float:
         return float(keys[agent.slot]) if keys is not None else 0.0
@@ -295,6 +313,12 @@ def explain_decision(
     else:
         ranked = sorted(pool, key=key)
         tie_break = strategy.tie_break
+        if routing is not None:
+            tie_break = (
+                f"lowest key = −(estimate − team mean) / |team mean| of {routing.kpi}"
+                f"{' (lower is better)' if routing.kpi == 'handle_time' else ''}"
+                f" + {routing.balance:g} · over-use; {tie_break}"
+            )
     rank = {a.agent_id: i + 1 for i, a in enumerate(ranked)}
     in_force = selector_for(queue, interaction.step, interaction.agent_selector)
     candidates = [
@@ -308,6 +332,9 @@ def explain_decision(
             rank=rank.get(a.agent_id),
             skill_sum=skill_sum(a),
             selector=_selector_trace(in_force, a) if reasons[a.agent_id] == "not_selected" else [],
+            estimate=None
+            if routing is None or state.book is None
+            else state.book.estimate(interaction.queue, a.agent_id, routing.kpi),
         )
         for a in agents
     ]

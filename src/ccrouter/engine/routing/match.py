@@ -15,7 +15,7 @@ import numpy.typing as npt
 from ccrouter.engine.agent_table import AgentTable
 from ccrouter.engine.routing.reference import select_agent_reference
 from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER
-from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, ORDER_BY, TABLE
+from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, ORDER, TABLE
 from ccrouter.errors import InvalidArgument
 
 __all__ = ["select_agent", "warmup"]
@@ -67,11 +67,11 @@ def select_agent(
     allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
     code, key = _ENTRIES[strategy]
     if (selected.shape[0] and selected.shape[0] < table.n) or (
-        code == ORDER_BY and order.shape[0] < table.n
+        TABLE[code].primary == ORDER and order.shape[0] < table.n
     ):
         msg = (
             f"select_agent: `selected` and `order` must cover the {table.n} agent slots "
-            f"(`order` is required by strategy 'order_by'), got {selected.shape[0]} and "
+            f"(`order` is required by strategy {strategy!r}), got {selected.shape[0]} and "
             f"{order.shape[0]}"
         )
         raise InvalidArgument(msg)

@@ -21,6 +21,8 @@ round_robin    (login_order <= last used, 0, login_order)       -(position after
 random         uniform among eligible, seeded by (seed, seq)    —
 order_by       (the queue's order_by over agent attributes,     −key
                idle_since, login_order)
+performance    (−predicted KPI + balance · over-use,            −key
+               idle_since, login_order)
 ============== =============================================== ==================
 """
 
@@ -45,6 +47,7 @@ __all__ = [
     "MOST_SKILLED",
     "ORDER",
     "ORDER_BY",
+    "PERFORMANCE",
     "RANDOM",
     "ROUND_ROBIN",
     "SKILL_SUM",
@@ -68,8 +71,10 @@ AFTER_LAST = 5
 ZERO = 6
 """The constant 0 (a key part that orders nothing)."""
 ORDER = 7
-"""The queue's ``order_by`` key of the agent (``ccrouter.rules.selectors.Ordering.key``: its
-direction folded in, ``inf`` when the agent has no number), read from a per-slot array."""
+"""A per-slot key array the strategy orders by: the queue's ``order_by`` key of the agent
+(``ccrouter.rules.selectors.Ordering.key``: its direction folded in, ``inf`` when the agent has
+no number), or the ``performance`` strategy's key (``ccrouter.engine.performance``: the
+predicted KPI, negated when larger is better, plus the over-use penalty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +241,18 @@ TABLE: tuple[Strategy, ...] = (
         score_doc="− key (the attribute, or its negation for `desc`)",
         tie_break=f"order_by, {_THEN}",
     ),
+    Strategy(
+        name="performance",
+        code=7,
+        picks="best predicted KPI the queue names (shrunk per-agent estimates from recorded "
+        "outcomes), less a weight of over-use (docs/performance.md)",
+        primary=ORDER,  # the key array holds −estimate (+ balance term): smallest wins
+        descending=False,
+        secondary=IDLE_SINCE,
+        score=lambda f, at, rr_last, logins: -f.order,
+        score_doc="− key (the predicted KPI relative to the team, less the over-use penalty)",
+        tie_break=f"performance, {_THEN}",
+    ),
 )
 
 KERNEL_KEYS: tuple[int, ...] = tuple(
@@ -254,6 +271,7 @@ FEWEST_HANDLED = CODES["fewest_handled"]
 ROUND_ROBIN = CODES["round_robin"]
 RANDOM = CODES["random"]
 ORDER_BY = CODES["order_by"]
+PERFORMANCE = CODES["performance"]
 
 
 def by_name(name: str) -> Strategy:

@@ -40,6 +40,10 @@ _FEATURES = (
     ("agent selectors", False),
     ("call type attributes", False),
     ("agent attributes", False),
+    ("strategy performance", False),
+    ("queue experiments", False),
+    ("repeat contacts and the performance projection", False),
+    ("agent group performance (handle factors, outcomes)", False),
 )
 FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
 """Every feature the compiled engine knows of, and whether it runs compiled (the table in
@@ -112,8 +116,14 @@ def unsupported_features(scenario: Scenario) -> list[str]:
             note("overdue queue")
         if q.strategy == "order_by":
             note("strategy order_by")
+        if q.strategy == "performance":
+            note("strategy performance")
+        if q.experiment is not None:
+            note("queue experiments")
         if q.agent_selector is not None or any(st.agent_selector for st in q.steps):
             note("agent selectors")
+    if config.performance is not None:  # repeat contacts are events of their own
+        note("repeat contacts and the performance projection")
     if config.rules or any(q.rules for q in config.queues.values()):
         note("classification rules")
     # Attributes change the events (submit and login carry them) and feed rules and selectors,
@@ -122,4 +132,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         note("call type attributes")
     if any(g.attributes for g in s.agent_groups):
         note("agent attributes")
+    if any(g.performance for g in s.agent_groups):
+        note("agent group performance (handle factors, outcomes)")
     return found

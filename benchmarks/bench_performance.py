@@ -1,0 +1,178 @@
+"""Performance routing in the 10,000-agent decision, against longest-idle in the same run.
+
+Issue 17's goal: the decision at 10,000 agents stays within 2x of longest-idle's. The state:
+``agents`` agents with 8 of 90 common skills (as ``bench_routing``), each with a history of
+completed contacts and outcomes in the performance projection (satisfaction and value drawn
+per agent), then 80% of them not ready: 20% ready and free. New work needs 1-3 common skills.
+
+A decision is what the core does for a queue: read the queue's keys from the projection
+(``engine.performance_routing.performance_keys``; cached until the queue's counters change)
+and run the selection kernel. Variants, timed *interleaved* (each round times a block of each,
+in turn, over the same requirements, so load hits them alike):
+
+- ``longest_idle``: the kernel alone;
+- ``performance``: keys (cached) + the kernel, strategy ``performance`` (kpi satisfaction,
+  balance 0.3);
+- ``performance_top_share``: the same with the best-quarter mask (work before its first step);
+- ``performance_recomputed``: the keys recomputed before every decision (as after every
+  outcome: the worst case, a few vector operations over the agents).
+
+Reported: the median over all calls, the range of the per-round medians, the ratio to
+``longest_idle``, and the goal (the cached variants within 2x).
+
+    python -m benchmarks.run --only performance [--smoke]
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.bench_routing import COMMON, _draw, profiles
+from ccrouter import Router, RouterConfig
+from ccrouter.engine.performance_routing import performance_keys
+from ccrouter.engine.routing import match
+
+GOAL_RATIO = 2.0
+
+
+def build(agents: int, seed: int) -> Router:
+    """The state of the module doc, through the Router API."""
+    rng = np.random.default_rng(seed)
+    perf = {"strategy": "performance", "steps": [{"after": 20}]}
+    config = RouterConfig.from_dict(
+        {
+            "performance": {"prior_weight": 10},
+            "queues": {
+                "perf": {**perf, "performance": {"kpi": "satisfaction", "balance": 0.3}},
+                "top": {**perf, "performance": {"kpi": "satisfaction", "top_share": 0.25}},
+            },
+        }
+    )
+    router = Router(config, backend="numba")
+    t = 0.0
+    for i in range(agents):
+        chosen = rng.choice(len(COMMON), size=8, replace=False)
+        router.login(f"a{i}", skills={COMMON[int(c)]: int(rng.integers(1, 11)) for c in chosen},
+                     at=t)  # fmt: skip
+    quality = rng.uniform(2.0, 5.0, size=agents)
+    for i in range(agents):
+        aid = f"a{i}"
+        router.ready(aid, at=t)
+        for k in range(int(rng.integers(1, 4))):
+            iid = f"h{i}_{k}"
+            for queue in ("perf", "top"):
+                router.submit(f"{iid}{queue}", channel="voice", queue=queue, direct_to=aid, at=t)
+                router.accept(f"{iid}{queue}", at=t)
+                score = float(np.clip(round(rng.normal(quality[i], 0.7), 1), 1.0, 5.0))
+                router.complete(f"{iid}{queue}", at=t + 1, outcome={"satisfaction": score})
+                t += 1.0
+    for i in rng.permutation(agents)[: int(agents * 0.8)]:
+        router.not_ready(f"a{i}", reason="busy", at=t)
+    return router
+
+
+def _variants(router: Router) -> dict[str, Callable[[dict[str, int]], int]]:
+    state = router.state
+    table = state.table
+    select = match.select_agent
+    settings = {q: state.config.queue(q) for q in ("perf", "top")}
+    book = state.book
+    assert book is not None
+
+    def longest_idle(skills: dict[str, int]) -> int:
+        return select(table, "voice", skills, strategy="longest_idle")
+
+    def performance(skills: dict[str, int]) -> int:
+        found = performance_keys(state, "perf", settings["perf"])
+        assert found is not None
+        return select(table, "voice", skills, strategy="performance", order=found[0])
+
+    def top_share(skills: dict[str, int]) -> int:
+        found = performance_keys(state, "top", settings["top"])
+        assert found is not None and found[1] is not None
+        return select(
+            table, "voice", skills, strategy="performance", order=found[0], selected=found[1]
+        )
+
+    def recomputed(skills: dict[str, int]) -> int:
+        book._cache.clear()  # as after an outcome on the queue
+        return performance(skills)
+
+    return {
+        "longest_idle": longest_idle,
+        "performance": performance,
+        "performance_top_share": top_share,
+        "performance_recomputed": recomputed,
+    }
+
+
+def interleaved(
+    variants: dict[str, Callable[[dict[str, int]], int]],
+    requirements: list[dict[str, int]],
+    *,
+    rounds: int,
+) -> dict[str, Any]:
+    """Per variant: median over every call, range of the per-round medians (microseconds)."""
+    clock = time.perf_counter_ns
+    samples: dict[str, list[int]] = {name: [] for name in variants}
+    per_round: dict[str, list[float]] = {name: [] for name in variants}
+    found = dict.fromkeys(variants, 0)
+    for fn in variants.values():  # warm-up
+        for skills in requirements:
+            fn(skills)
+    for r in range(rounds):
+        order = list(variants) if r % 2 == 0 else list(reversed(variants))
+        for name in order:
+            fn = variants[name]
+            block = []
+            for skills in requirements:
+                t0 = clock()
+                slot = fn(skills)
+                block.append(clock() - t0)
+                found[name] += slot >= 0
+            samples[name] += block
+            per_round[name].append(statistics.median(block) / 1e3)
+    base = statistics.median(samples["longest_idle"])
+    return {
+        name: {
+            "median_us": round(statistics.median(samples[name]) / 1e3, 3),
+            "round_medians_us": [round(min(per_round[name]), 3), round(max(per_round[name]), 3)],
+            "ratio_vs_longest_idle": round(statistics.median(samples[name]) / base, 3),
+            "eligible_found_share": round(found[name] / len(samples[name]), 3),
+        }
+        for name in variants
+    }
+
+
+def run(smoke: bool) -> dict[str, Any]:
+    """Run the benchmark (``smoke``: 1,000 agents, a few rounds)."""
+    agents = 1_000 if smoke else 10_000
+    match.warmup()
+    t0 = time.perf_counter()
+    router = build(agents, seed=3)
+    build_seconds = time.perf_counter() - t0
+    requirements = _draw(np.random.default_rng(1), profiles(np.random.default_rng(2), 200), 200)
+    result = interleaved(_variants(router), requirements, rounds=3 if smoke else 15)
+    table = router.state.table
+    cached = max(
+        result[v]["ratio_vs_longest_idle"] for v in ("performance", "performance_top_share")
+    )
+    return {
+        "agents": agents,
+        "ready_agents": int(table.ready_count[table.channel_cols["voice"]]),
+        "build_seconds": round(build_seconds, 2),
+        "decisions": result,
+        "goal": {"ratio_at_most": GOAL_RATIO, "worst_cached_ratio": cached,
+                 "met": cached <= GOAL_RATIO},
+    }  # fmt: skip
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(smoke=False), indent=2))

@@ -1,0 +1,418 @@
+"""The performance projection: outcome counters per agent × queue over a sliding window.
+
+Kept by the state when ``RouterConfig.performance`` is set (like the fairness ledger): a fold
+of the events, so a replay, a restored snapshot or an explanation rebuilds the same book.
+A *contact* is a completed interaction, filed by the time it ended in a *bucket*
+(``performance.bucket`` seconds) under the agent who completed it and its queue:
+
+* :class:`~ccrouter.events.InteractionCompleted` counts a contact and its handle time (from
+  the acceptance, or the accepted transfer, to the completion; paused time included);
+* :class:`~ccrouter.events.OutcomeRecorded` adds its satisfaction, value, conversion and
+  ``resolved=False`` to the contact's bucket, whenever it arrives;
+* :class:`~ccrouter.events.RepeatContact` marks the earlier contact not resolved at first
+  contact (once per contact, whatever else says so).
+
+The window at time ``t`` is the bucket holding ``t`` and the ``window / bucket - 1`` before
+it; older buckets (and the contacts they hold, which later outcomes can no longer reach) are
+dropped as time passes, so memory is bounded by the window. Counters are integers (fixed point,
+:mod:`ccrouter.engine.estimates`): the totals do not depend on when old buckets were dropped,
+so routing keys computed from them are a function of the log up to the decision and its time.
+
+For routing, :meth:`PerformanceBook.keys` gives per agent slot the ``performance`` strategy's
+key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best agents;
+both are cached per queue until the queue's counters change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ccrouter.config import PerformanceConfig
+from ccrouter.engine.estimates import (
+    CONV,
+    DONE,
+    FAIL,
+    FIELDS,
+    HT,
+    HT2,
+    NO_DATA_MEAN,
+    NSAT,
+    NVAL,
+    SAT,
+    SAT2,
+    VAL,
+    VAL2,
+    Estimate,
+    PerformanceRow,
+    add_into,
+    estimate,
+    fixed,
+    kpi_sums,
+    rows,
+)
+from ccrouter.events import (
+    Event,
+    InteractionCompleted,
+    InteractionTransferred,
+    OfferAccepted,
+    OutcomeRecorded,
+    RepeatContact,
+    TransferAccepted,
+)
+
+if TYPE_CHECKING:
+    from ccrouter.engine.state import RouterState
+
+__all__ = ["Contact", "ContactLog", "PerformanceBook", "outcome_counters", "window_rows"]
+
+_N = len(FIELDS)
+KPIS = tuple(NO_DATA_MEAN)
+Contact = list[Any]
+"""A tracked contact: [queue, agent, bucket, failed]."""
+
+
+def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
+    """What outcome ``e`` adds to its contact's counters (``already_failed``: the contact
+    already counts as not resolved at first contact).
+
+    >>> from ccrouter.events import OutcomeRecorded
+    >>> e = OutcomeRecorded(seq=1, at=9.0, interaction_id="c", agent_id="a", queue="q",
+    ...                     completed_at=5.0, resolved=False, value=12.5)
+    >>> c = outcome_counters(e, False)
+    >>> c[FAIL], c[NVAL], c[VAL], c[CONV]
+    (1, 1, 12500000, 1)
+    """
+    c = [0] * _N
+    if e.resolved is False and not already_failed:
+        c[FAIL] = 1
+    if e.satisfaction is not None:
+        x = fixed(e.satisfaction)
+        c[NSAT], c[SAT], c[SAT2] = 1, x, x * x
+    if e.value is not None:
+        x = fixed(e.value)
+        c[NVAL], c[VAL], c[VAL2], c[CONV] = 1, x, x * x, int(x > 0)
+    return c
+
+
+class _Arrays:
+    """Per agent slot, each KPI's n and sum (natural units) on one queue (derived)."""
+
+    __slots__ = ("n", "s")
+
+    def __init__(self, size: int) -> None:
+        self.n = {kpi: np.zeros(size) for kpi in KPIS}
+        self.s = {kpi: np.zeros(size) for kpi in KPIS}
+
+    def grow(self, size: int) -> None:
+        for table in (self.n, self.s):
+            for kpi, arr in table.items():
+                if arr.shape[0] < size:
+                    grown = np.zeros(max(size, 2 * arr.shape[0]))
+                    grown[: arr.shape[0]] = arr
+                    table[kpi] = grown
+
+    def set(self, slot: int, counters: list[int] | None) -> None:
+        self.grow(slot + 1)
+        for kpi in KPIS:
+            n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
+            self.n[kpi][slot] = n
+            self.s[kpi][slot] = s
+
+
+class PerformanceBook:
+    """Outcome counters per (queue, agent) over a window of buckets (see the module doc).
+
+    Cost: ``observe`` O(1) (dropping a bucket: O(its entries), once); ``keys`` O(1) when the
+    queue's counters have not changed, else a few vector operations over the agent slots.
+    """
+
+    __slots__ = (
+        "_arrays",
+        "_cache",
+        "_versions",
+        "bucket",
+        "buckets",
+        "connected",
+        "contacts",
+        "latest",
+        "prior_weight",
+        "settings",
+        "spans",
+        "team",
+        "totals",
+    )
+
+    def __init__(self, settings: PerformanceConfig) -> None:
+        self.settings = settings
+        self.bucket = float(settings.bucket)
+        self.spans = round(settings.window / settings.bucket)
+        self.prior_weight = float(settings.prior_weight)
+        self.buckets: dict[int, dict[tuple[str, str], list[int]]] = {}
+        """Bucket index to its counters per (queue, agent)."""
+        self.totals: dict[tuple[str, str], list[int]] = {}
+        """(queue, agent) to its counters summed over the buckets kept."""
+        self.team: dict[str, list[int]] = {}
+        """Queue to its counters summed over its agents (derived from ``totals``)."""
+        self.contacts: dict[str, Contact] = {}
+        """Interaction id to [queue, agent, bucket, failed] for the contacts in kept buckets."""
+        self.connected: dict[str, float] = {}
+        """Connected interaction id to when its current leg was accepted."""
+        self.latest: int | None = None
+        """The bucket of the latest event observed."""
+        self._versions: dict[str, int] = {}
+        self._arrays: dict[str, _Arrays] = {}
+        self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    # --- fold ---------------------------------------------------------------------------------
+
+    def index(self, at: float) -> int:
+        """The bucket holding time ``at``."""
+        return math.floor(at / self.bucket)
+
+    def observe(self, event: Event, state: RouterState) -> None:
+        """Fold one event (applied to ``state`` already: the queue of a completed interaction
+        and the agents' slots are read there)."""
+        self.advance(event.at, state)
+        kind = type(event)
+        if kind is OfferAccepted or kind is TransferAccepted:
+            self.connected[event.interaction_id] = event.at  # type: ignore[union-attr]
+        elif kind is InteractionTransferred:
+            self.connected.pop(event.interaction_id, None)  # type: ignore[union-attr]
+        elif kind is InteractionCompleted:
+            assert isinstance(event, InteractionCompleted)
+            iid = event.interaction_id
+            handle = event.at - self.connected.pop(iid, event.at)
+            queue = state.interactions[iid].queue
+            b = self.index(event.at)
+            c = [0] * _N
+            x = fixed(handle)
+            c[DONE], c[HT], c[HT2] = 1, x, x * x
+            self.contacts[iid] = [queue, event.agent_id, b, False]
+            self._add(b, queue, event.agent_id, c, state)
+        elif kind is OutcomeRecorded:
+            assert isinstance(event, OutcomeRecorded)
+            contact = self.contacts.get(event.interaction_id)
+            if contact is not None:  # else: ended before the book began, or left the window
+                c = outcome_counters(event, contact[3])
+                contact[3] = contact[3] or event.resolved is False
+                self._add(contact[2], contact[0], contact[1], c, state)
+        elif kind is RepeatContact:
+            assert isinstance(event, RepeatContact)
+            contact = self.contacts.get(event.previous_id)
+            if contact is not None and not contact[3]:
+                contact[3] = True
+                c = [0] * _N
+                c[FAIL] = 1
+                self._add(contact[2], contact[0], contact[1], c, state)
+
+    def advance(self, at: float, state: RouterState | None = None) -> None:
+        """Drop the buckets that have left the window at ``at`` (a no-op when none have).
+        The totals are exact sums, so when this runs changes nothing that is read."""
+        b = self.index(at)
+        if self.latest is not None and b <= self.latest:
+            return
+        self.latest = b
+        cutoff = b - self.spans
+        for old in [x for x in self.buckets if x <= cutoff]:
+            for (queue, agent), c in self.buckets.pop(old).items():
+                self._total(queue, agent, c, -1, state)
+        if self.contacts:
+            stale = [iid for iid, c in self.contacts.items() if c[2] <= cutoff]
+            for iid in stale:
+                del self.contacts[iid]
+
+    def _add(self, b: int, queue: str, agent: str, c: list[int], state: RouterState) -> None:
+        cell = self.buckets.setdefault(b, {}).setdefault((queue, agent), [0] * _N)
+        add_into(cell, c)
+        self._total(queue, agent, c, 1, state)
+
+    def _total(
+        self, queue: str, agent: str, c: list[int], sign: int, state: RouterState | None
+    ) -> None:
+        key = (queue, agent)
+        total = self.totals.get(key)
+        if total is None:
+            total = self.totals[key] = [0] * _N
+        add_into(total, c, sign)
+        add_into(self.team.setdefault(queue, [0] * _N), c, sign)
+        if not any(total):
+            del self.totals[key]
+            total = None
+        self._versions[queue] = self._versions.get(queue, 0) + 1
+        arrays = self._arrays.get(queue)
+        if arrays is not None:
+            if state is None or agent not in state.agents:
+                del self._arrays[queue]  # rebuilt on next use
+            else:
+                arrays.set(state.agents[agent].slot, total)
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def window_totals(self, at: float) -> dict[tuple[str, str], list[int]]:
+        """Counters per (queue, agent) in the window ending at ``at`` (not before the latest
+        event): the totals less the buckets that have left the window by then."""
+        cutoff = self.index(at) - self.spans
+        stale = [b for b in self.buckets if b <= cutoff]
+        if not stale:
+            return {k: list(v) for k, v in self.totals.items()}
+        out = {k: list(v) for k, v in self.totals.items()}
+        for b in stale:
+            for key, c in self.buckets[b].items():
+                add_into(out[key], c, -1)
+        return {k: v for k, v in out.items() if any(v)}
+
+    def rows(self, at: float) -> list[PerformanceRow]:
+        """Every (agent, queue) with contacts in the window ending at ``at``."""
+        return rows(self.window_totals(at), prior_weight=self.prior_weight)
+
+    def estimate(self, queue: str, agent: str, kpi: str) -> Estimate:
+        """``agent``'s shrunk estimate of ``kpi`` on ``queue`` (over the book's totals)."""
+        empty = [0] * _N
+        return estimate(
+            kpi_sums(self.totals.get((queue, agent), empty), kpi),
+            kpi_sums(self.team.get(queue, empty), kpi),
+            prior_weight=self.prior_weight,
+            kpi=kpi,
+        )
+
+    def keys(
+        self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8] | None]:
+        """Per agent slot, the ``performance`` strategy's key (smallest wins) for ``queue``,
+        and with ``top_share`` < 1 the mask of the best ``top_share`` of the agents (by key,
+        ties included; ``None`` otherwise). Both are cached until the queue's counters change.
+
+        key = −d · (estimate − μ) / |μ| + balance · (n − n̄) / n̄, where ``d`` is 1 (−1 for
+        ``handle_time``), μ the team's mean, ``n`` the agent's contacts in the window and n̄
+        the mean over the agents with contacts (|μ|, n̄ taken as 1 when 0).
+        """
+        self.advance(at, state)
+        slots = len(state.slots)
+        token = (queue, kpi, balance, top_share)
+        version = self._versions.get(queue, 0)
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] == version and hit[1] == slots:
+            return hit[2], hit[3]
+        arrays = self._arrays.get(queue)
+        if arrays is None:
+            arrays = self._arrays[queue] = _Arrays(max(16, slots))
+            for (q, agent), total in self.totals.items():
+                if q == queue and agent in state.agents:
+                    arrays.set(state.agents[agent].slot, total)
+        arrays.grow(slots)
+        team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
+        mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
+        n = arrays.n[kpi][:slots]
+        s = arrays.s[kpi][:slots]
+        k = self.prior_weight
+        denominator = n + k
+        est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
+        sign = -1.0 if kpi == "handle_time" else 1.0
+        keys = (est - mu) * (-sign / (abs(mu) or 1.0))
+        if balance > 0:
+            done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
+            active = int(np.count_nonzero(done))
+            mean = float(done.sum()) / active if active else 0.0
+            keys = keys + (done - mean) * (balance / (mean or 1.0))
+        mask = None
+        if top_share < 1.0 and slots:
+            rank = max(1, math.ceil(top_share * slots)) - 1
+            threshold = np.partition(keys, rank)[rank]
+            mask = (keys <= threshold).astype(np.uint8)
+        self._cache[token] = (version, slots, keys, mask)
+        return keys, mask
+
+    # --- snapshots ----------------------------------------------------------------------------
+
+    def canonical(self) -> list[object]:
+        """Plain ordered data for the state digest and snapshots."""
+        return [
+            self.latest,
+            sorted(
+                (b, sorted([q, a, list(c)] for (q, a), c in cells.items()))
+                for b, cells in self.buckets.items()
+            ),
+            sorted([iid, *c] for iid, c in self.contacts.items()),
+            sorted(self.connected.items()),
+        ]
+
+    @classmethod
+    def from_canonical(cls, settings: PerformanceConfig, data: list[Any]) -> PerformanceBook:
+        """The book :meth:`canonical` describes."""
+        book = cls(settings)
+        latest, buckets, contacts, connected = data
+        book.latest = None if latest is None else int(latest)
+        for b, cells in buckets:
+            book.buckets[int(b)] = {(q, a): [int(x) for x in c] for q, a, c in cells}
+            for q, a, c in cells:
+                add_into(book.totals.setdefault((q, a), [0] * _N), c)
+                add_into(book.team.setdefault(q, [0] * _N), c)
+        book.contacts = {iid: [q, a, int(b), bool(f)] for iid, q, a, b, f in contacts}
+        book.connected = {iid: float(t) for iid, t in connected}
+        return book
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled by the explain checkpoints: the derived arrays and caches are rebuilt.
+        return {"settings": self.settings, "data": self.canonical()}
+
+    def __setstate__(self, data: dict[str, Any]) -> None:
+        other = PerformanceBook.from_canonical(data["settings"], data["data"])
+        for name in PerformanceBook.__slots__:
+            setattr(self, name, getattr(other, name))
+
+
+def window_rows(
+    contacts: Mapping[str, tuple[str, str, float, list[int]]],
+    start: float,
+    end: float,
+    *,
+    prior_weight: float,
+) -> list[PerformanceRow]:
+    """Rows over the contacts that ended in ``[start, end)`` (``contacts``: interaction id to
+    (queue, agent, completed at, counters), as :class:`ContactLog` collects them)."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for queue, agent, ended, c in contacts.values():
+        if start <= ended < end:
+            add_into(totals.setdefault((queue, agent), [0] * _N), c)
+    return rows(totals, prior_weight=prior_weight)
+
+
+class ContactLog:
+    """Every contact of a log with its counters, without a window: the plain recomputation
+    behind ``Router.performance(start=, end=)`` (any past window), and the reference the
+    incremental book is tested against. Fold it beside a state, like the book."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[str, tuple[str, str, float, list[int]]] = {}
+        self.failed: set[str] = set()
+        self.accepted: dict[str, float] = {}
+
+    def observe(self, event: Event, state: RouterState) -> None:
+        """Fold one event (applied to ``state`` already)."""
+        if isinstance(event, OfferAccepted | TransferAccepted):
+            self.accepted[event.interaction_id] = event.at
+        elif isinstance(event, InteractionTransferred):
+            self.accepted.pop(event.interaction_id, None)
+        elif isinstance(event, InteractionCompleted):
+            iid = event.interaction_id
+            handle = fixed(event.at - self.accepted.pop(iid, event.at))
+            c = [0] * _N
+            c[DONE], c[HT], c[HT2] = 1, handle, handle * handle
+            self.contacts[iid] = (state.interactions[iid].queue, event.agent_id, event.at, c)
+        elif isinstance(event, OutcomeRecorded) and event.interaction_id in self.contacts:
+            c = self.contacts[event.interaction_id][3]
+            add_into(c, outcome_counters(event, event.interaction_id in self.failed))
+            if event.resolved is False:
+                self.failed.add(event.interaction_id)
+        elif (
+            isinstance(event, RepeatContact)
+            and event.previous_id in self.contacts
+            and event.previous_id not in self.failed
+        ):
+            self.failed.add(event.previous_id)
+            self.contacts[event.previous_id][3][FAIL] += 1

@@ -1,0 +1,22 @@
+"""The performance-routing benchmark runs, compares against longest-idle, keeps its keys."""
+
+from __future__ import annotations
+
+from benchmarks import bench_performance
+
+
+def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
+    result = bench_performance.run(smoke=True)
+    variants = result["decisions"]
+    assert set(variants) == {
+        "longest_idle", "performance", "performance_top_share", "performance_recomputed",
+    }  # fmt: skip
+    assert variants["longest_idle"]["ratio_vs_longest_idle"] == 1.0
+    for v in variants.values():
+        low, high = v["round_medians_us"]
+        assert 0 < low <= high and v["median_us"] > 0
+    # The best-quarter mask admits fewer agents: it finds someone less often.
+    top = variants["performance_top_share"]["eligible_found_share"]
+    assert top < variants["performance"]["eligible_found_share"]
+    assert set(result["goal"]) == {"ratio_at_most", "worst_cached_ratio", "met"}
+    assert result["ready_agents"] == result["agents"] // 5
