@@ -58,6 +58,7 @@ from ccrouter.engine.digest import (
     state_digest,
 )
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
+from ccrouter.engine.routing.batch_match import BatchStep
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.rule_trace import RuleTrace, rule_trace
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
@@ -573,9 +574,16 @@ class Router:
         step (the ``matching = "batch"`` mode's routing; see docs/routing.md, *Batch
         matching*). The offers are ``InteractionOffered`` events like any other.
         """
-        return self._commit(
-            lambda: core.match(self._state, at, backend=self.backend), "match", at, command_id
+        steps: list[BatchStep] = []
+        events = self._commit(
+            lambda: core.match(self._state, at, backend=self.backend, on_step=steps.append),
+            "match",
+            at,
+            command_id,
         )
+        for step in steps:  # (logged: explain looks the step up instead of solving it)
+            self._checkpoints.steps.record(step, self._state)
+        return events
 
     def execute(self, command: Command, *, at: float, command_id: str | None = None) -> list[Event]:
         """Run a command object (the methods above build these)."""
@@ -813,6 +821,7 @@ class Router:
             lambda seq: self._checkpoints.state_before(
                 seq, read, lambda: RouterState(self._base_config)
             ),
+            self._checkpoints.steps,
         )
 
     def state_digest(self) -> str:
