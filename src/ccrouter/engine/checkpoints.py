@@ -194,7 +194,9 @@ class _Copy(NamedTuple):
     gap: int
     """Events to the next copy, at the dense spacing."""
     sparse: bool
-    """Taken while the router opened: the next copy is ``OPEN_FACTOR`` gaps away."""
+    """The stretch after it is not filled in with dense copies: taken while the router
+    opened (the next copy is ``OPEN_FACTOR`` gaps away), or the last one a fill-in took
+    (it stopped at the decision it was for)."""
 
 
 class Checkpoints:
@@ -384,10 +386,25 @@ class Checkpoints:
                 state.apply_many(events)
                 return state
             self._fold(state, iter(read(start + 1, seq)), start + gap, factor=1, placehold=k >= 0)
+            self._stopped(target)
             return state
         finally:
             if collecting:
                 gc.enable()
+
+    def _stopped(self, target: int) -> None:
+        """After a fill-in up to ``target``: the last copy it took is followed by a stretch
+        still unfilled when the next copy is more than a gap away (or there is none), so a
+        later decision in that stretch fills it in from there (instead of folding it all,
+        every time, from a dense copy)."""
+        k = bisect.bisect_right(self._versions, target) - 1
+        if k < 0:
+            return
+        last = self._versions[k]
+        copy = self._copies[last]
+        after = self._versions[k + 1] if k + 1 < len(self._versions) else None
+        if not copy.sparse and (after is None or after - last > copy.gap):
+            self._copies[last] = copy._replace(sparse=True)
 
     def describe(self) -> dict[str, int]:
         """What the checkpoints hold: ``copies`` (``sparse`` of them taken while opening),
