@@ -802,8 +802,10 @@ class Router:
         the router keeps every couple of thousand events
         (:mod:`ccrouter.engine.checkpoints`), so it costs milliseconds whatever the log's
         length. A decision of a batch step (``match``)
-        is explained as the step made it (``Explanation.batch``): the step is solved again
-        from the state before its first offer. For an interaction never offered, the
+        is explained as the step made it (``Explanation.batch``), from the state before its
+        first offer and the pairs the step chose, looked up in the log or in the router's
+        record of its steps (:mod:`ccrouter.engine.batch_steps`), not solved again. For an
+        interaction never offered, the
         explanation is of the current state: why nobody can take it now (``chosen`` is
         ``None``).
         """
