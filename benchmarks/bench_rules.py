@@ -40,7 +40,7 @@ def _config(rules: int, shape: str = "indexed") -> RouterConfig:
                 "when": (
                     f'interaction.attributes.tier == "t{i}" and {DIGIT} >= {i}'
                     if shape == "indexed"
-                    else f"{DIGIT} >= {i + 100} and {DIGIT} >= {i}"
+                    else f"{DIGIT} >= {100 + 2 * i} and {DIGIT} < {101 + 2 * i}"
                 ),
                 "queue": f"q{i}",
                 "tags": [f"t{i}"],

@@ -94,7 +94,7 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         groups: agent groups added to those that may take the work (widening a queue that
             names ``groups``; see :attr:`QueueConfig.groups`).
         skip_if_nobody: skip the step (leave the requirement as it is) when no logged-in agent
-            could take the interaction under the step's requirement.
+            could take the interaction under the step's requirement (and agent selector).
         agent_selector: from this step on, the agents that may take the work: a condition over
             agent attributes replacing the queue's (docs/rules.md; ``None``: unchanged).
     """
@@ -309,8 +309,8 @@ class QueueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         steps: widening steps, in order of ``after`` (see :class:`Step`).
         max_wait: seconds an interaction may wait before it exits (``None``: no limit).
         max_wait_no_agents: seconds an interaction may wait while no logged-in agent could
-            take it (skills, channel capacity, groups; ready or not), counted from when that
-            last became so (at the earliest its arrival); then it exits.
+            take it (skills, channel capacity, groups, agent selector; ready or not), counted
+            from when that last became so (at the earliest its arrival); then it exits.
         max_size: how many may wait at once; a submit beyond it exits at once.
         overflow_to: the queue an exiting interaction moves to (``None``: it ends, status
             ``exited``).
@@ -709,11 +709,6 @@ def _check_selectors(config: RouterConfig) -> None:
                 items.append((text, f"rules.{rule.name}{part}.agent_selector", False))
     if not items:
         return
-    _check(
-        config.matching == "greedy",
-        items[0][1],
-        "unset when matching is 'batch' (the batch step reads no agent attributes)",
-    )
     from ccrouter.rules.selectors import check_all  # the rule language sits above config
 
     check_all(items, config.attributes)

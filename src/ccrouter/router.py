@@ -58,6 +58,7 @@ from ccrouter.engine.digest import (
     state_digest,
 )
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
+from ccrouter.engine.records import Interaction
 from ccrouter.engine.routing.batch_match import BatchStep
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.rule_trace import RuleTrace, rule_trace
@@ -776,14 +777,7 @@ class Router:
             raise UnknownInteraction(msg)
         if interaction.rule is None and not interaction.submitted:
             return None
-        event = next(
-            (
-                e
-                for e in reversed(self.events)
-                if isinstance(e, InteractionClassified) and e.interaction_id == interaction_id
-            ),
-            None,
-        )
+        event = self._last_classification(interaction)
         if event is None:
             return None
         read = self._log.read  # the config in force then: from the nearest copy
@@ -793,6 +787,20 @@ class Router:
         submitted = event.submitted or interaction.submitted
         entry = str(submitted.get("queue", interaction.queue))
         return rule_trace(before.config, event, entry)
+
+    def _last_classification(self, interaction: Interaction) -> InteractionClassified | None:
+        """The interaction's last classification event: one read at its recorded ``seq``
+        (a router opened from a snapshot written before records kept it searches the log)."""
+        seq = interaction.classified_seq
+        if seq is not None:
+            event = next(iter(self._log.read(seq, seq + 1)))
+            assert isinstance(event, InteractionClassified)
+            return event
+        found = None
+        for e in self._log.read():
+            if type(e) is InteractionClassified and e.interaction_id == interaction.interaction_id:
+                found = e
+        return found
 
     def _explain_offer(self, interaction_id: str) -> Explanation:
         """Why the last offer of ``interaction_id`` went to its agent, and why not to others.

@@ -111,6 +111,44 @@ def test_a_command_wakes_the_sleeping_timer_thread() -> None:
         assert timeouts.get(timeout=WAIT) is not None
 
 
+def test_a_due_time_after_the_threads_own_wake_up_leaves_it_asleep() -> None:
+    """Waking the thread costs the command a handover of the interpreter: a due time it
+    will reach anyway (after its own wake-up) must not wake it; an earlier one must."""
+    clock = FakeClock(100.0)
+    with LiveRouter(router(offer_timeout=30), clock=clock, max_sleep=1.0) as live:
+        timer = live._timer
+        live.login("ann", skills={})
+        live.ready("ann")
+        deadline = time.monotonic() + WAIT
+        while timer._until is None and time.monotonic() < deadline:
+            time.sleep(0.001)  # the thread goes to sleep until 101 (clock time)
+        assert timer._until == 101.0
+        live.submit("c1", channel="voice")  # due at 130: after 101
+        assert live.next_due() == 130.0
+        assert not timer._wake.is_set()
+        timer.wake(100.5)  # before 101: wakes it
+        assert timer._wake.is_set()
+
+
+def test_a_clock_jump_past_the_sleep_wakes_the_thread_for_a_later_due_time() -> None:
+    """A fake clock that jumps beyond the thread's planned wake-up: the next offer's
+    timeout is "later" than that wake-up, yet the thread must look now."""
+    clock = FakeClock(100.0)
+    with LiveRouter(router(offer_timeout=5), clock=clock, max_sleep=3600) as live:
+        timer = live._timer
+        live.login("ann", skills={})
+        live.ready("ann")
+        deadline = time.monotonic() + WAIT
+        while timer._until != 3700.0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert timer._until == 3700.0  # asleep until 3700 (clock time)
+        clock.set(5000.0)
+        live.submit("c1", channel="voice")  # due at 5005 >= 3700, but the clock is past it
+        while timer._until != 5005.0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert timer._until == 5005.0  # it woke and now sleeps until the offer's timeout
+
+
 def test_close_stops_the_thread_and_ends_subscriptions() -> None:
     live = LiveRouter(router(), clock=FakeClock(), max_sleep=0.01)
     sub = live.subscribe()

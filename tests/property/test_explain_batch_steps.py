@@ -256,3 +256,39 @@ def test_the_record_of_steps_is_bounded(max_bytes: int) -> None:
 def test_the_record_refuses_a_bad_bound() -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         batch_steps.BatchSteps(0)
+
+
+@pytest.mark.parametrize("strategy", ["order_by", "random"])
+def test_batch_steps_with_a_selector_and_order_by_are_explained_as_a_full_replay(
+    strategy: str,
+) -> None:
+    """An agent selector and ``order_by`` shape a step's rows (who fits, who is preferred):
+    the row set up for the explanation applies them as the step did."""
+    queue: dict[str, Any] = {"agent_selector": 'agent.level >= 3 and "fr" in agent.languages'}
+    if strategy == "order_by":
+        queue |= {"strategy": "order_by", "order_by": "agent.level desc"}
+    else:
+        queue |= {"strategy": "random"}
+    schema = {"agent.level": "int", "agent.languages": "list[str]"}
+    config = RouterConfig.from_dict(
+        {"matching": "batch", "attributes": schema, "queues": {"default": queue}}
+    )
+    router = Router(config, backend="python")
+    team = {"ann": (5, ["en"]), "bob": (2, ["fr"]), "cy": (4, ["fr"]), "dee": (3, ["fr"])}
+    for aid, (level, languages) in team.items():
+        attributes = {"level": level, "languages": languages}
+        router.login(aid, skills={}, capacity={"chat": 2}, attributes=attributes, at=0)
+    for k, aid in enumerate(team):
+        router.ready(aid, at=k)
+    for k in range(6):
+        router.submit(f"c{k}", channel="chat", at=10 + k)
+    router.match(at=20)
+    router.decline("c0", at=21)
+    router.match(at=22)
+    iids = batch_decisions(router)
+    assert len(iids) >= 4
+    offered = {e.agent_id for e in router.log.read() if isinstance(e, InteractionOffered)}
+    assert offered == {"cy", "dee"}  # the selector's: ann and bob fail it
+    assert assert_batch_equal(router, config, iids) == 0
+    reopened = Router(config, log=router.log, backend="python")
+    assert assert_batch_equal(reopened, config, iids) == 0

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import event, given, settings
 
 from ccrouter import Router, RouterConfig
+from ccrouter.engine.invariants import check_state
 from ccrouter.errors import CCRouterError
 from ccrouter.events import AgentAttributesUpdated, AgentLoggedIn, InteractionOffered
 from ccrouter.rules.selectors import selector
@@ -28,7 +30,13 @@ CONFIG = RouterConfig.from_dict(
     {
         "attributes": SCHEMA,
         "queues": {
-            "sel": {"agent_selector": SELECTOR, "steps": [{"after": 20, "agent_selector": STEP}]},
+            # max_wait_no_agents: "nobody could take it" counts only agents the selector
+            # in force lets through (the invariants re-derive the timer after every step).
+            "sel": {
+                "agent_selector": SELECTOR,
+                "steps": [{"after": 20, "agent_selector": STEP}],
+                "max_wait_no_agents": 40,
+            },
             "ord": {
                 "strategy": "order_by",
                 "order_by": ORDER,
@@ -37,6 +45,8 @@ CONFIG = RouterConfig.from_dict(
         },
     }
 )
+BATCH = RouterConfig.from_dict({**CONFIG.to_dict(), "matching": "batch"})
+"""The same queues matched in batch steps (``Router.match``): the selectors hold there too."""
 AGENTS = ["a", "b", "c", "d", "e"]
 
 attributes = st.fixed_dictionaries(
@@ -56,8 +66,13 @@ ops = st.one_of(
 )
 
 
-def _drive(backend: str, team: list[dict[str, Any]], steps: list[tuple[Any, ...]]) -> Router:
-    r = Router(CONFIG, backend=backend)
+def _drive(
+    backend: str,
+    team: list[dict[str, Any]],
+    steps: list[tuple[Any, ...]],
+    config: RouterConfig = CONFIG,
+) -> Router:
+    r = Router(config, backend=backend)
     for agent, attrs in zip(AGENTS, team, strict=False):  # a team at work, then anything
         r.login(agent, skills={}, capacity={"chat": 1}, attributes=attrs, at=0.0)
         r.ready(agent, at=0.0)
@@ -83,21 +98,25 @@ def _drive(backend: str, team: list[dict[str, Any]], steps: list[tuple[Any, ...]
                 r.logout(op[1], at=at)
         except CCRouterError:
             pass  # an invalid step for this state (log in twice, ...): nothing changes
+        if config.matching == "batch":
+            r.match(at=at)
+        check_state(r.state)
     return r
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("config", [CONFIG, BATCH], ids=["greedy", "batch"])
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(attributes, min_size=2, max_size=len(AGENTS)), st.lists(ops, min_size=4, max_size=40)
 )
 def test_offers_pass_the_selector_and_backends_and_replay_agree(
-    team: list[dict[str, Any]], steps: list[tuple[Any, ...]]
+    config: RouterConfig, team: list[dict[str, Any]], steps: list[tuple[Any, ...]]
 ) -> None:
-    live = _drive("python", team, steps)
-    fast = _drive("numba", team, steps)
+    live = _drive("python", team, steps, config)
+    fast = _drive("numba", team, steps, config)
     assert [e.kind for e in fast.events] == [e.kind for e in live.events]
     assert fast.events == live.events
-    replayed = Router.replay(live.events, CONFIG)
+    replayed = Router.replay(live.events, config)
     assert replayed.state_digest() == live.state_digest()
     replayed.state.selectors._check()
     live.state.selectors._check()

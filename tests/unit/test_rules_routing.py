@@ -10,6 +10,7 @@ import pytest
 from ccrouter import Router, RouterConfig
 from ccrouter.errors import InvalidArgument, InvalidTransition, RuleError, UnknownAgent
 from ccrouter.events import AgentAttributesUpdated, InteractionClassified, InteractionExited
+from ccrouter.log import MemoryEventLog
 from ccrouter.stats.rules import rule_report
 
 D1 = "interaction.attributes.digit == 1"
@@ -229,6 +230,32 @@ def test_explain_shows_the_rule_trace() -> None:
     assert trace.set == {"queue": "sales"}
 
 
+def test_explain_rules_reads_one_event_not_the_log() -> None:
+    """explain's rule trace reads the classification at its recorded seq: on a long log,
+    a search from the start would cost the router's thread a pass over every event."""
+    log = MemoryEventLog()
+    r = Router(config(RULES), log=log)
+    r.submit("c1", channel="voice", attributes={"digit": 1}, at=1)
+    for i in range(300):
+        r.submit(f"x{i}", channel="voice", attributes={"digit": 9}, at=2 + i)
+    r.update("c1", attributes={"digit": 2}, at=400)  # re-classified: the last one counts
+    want = r.explain_rules("c1")
+    reads: list[tuple[int, int | None]] = []
+    real = log.read
+
+    def counted(start: int = 1, stop: int | None = None) -> Any:
+        reads.append((start, stop))
+        return real(start, stop)
+
+    log.read = counted  # type: ignore[method-assign]
+    got = r.explain_rules("c1")
+    assert got == want and got is not None and got.rule == "fallback"
+    assert (1, None) not in reads  # no scan of the whole log for the event
+    # A record without the seq (a snapshot written before records kept it): the search.
+    r.state.interactions["c1"].classified_seq = None
+    assert r.explain_rules("c1") == want
+
+
 def test_stats_by_rule() -> None:
     r = Router(config(RULES))
     r.login("ann", skills={"senior": 1}, at=0)
@@ -284,6 +311,22 @@ def test_or_shadowing_and_non_shadowing() -> None:
         config([{"name": "a", "when": f"{D1} or {D2}"}, {"name": "b", "when": D2}])
     # Different conditions are fine.
     config([{"name": "a", "when": D1}, {"name": "b", "when": D2}, {"name": "rest"}])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("interaction.attributes.digit >= 1", D2),
+        ("interaction.attributes.digit in [1, 2]", f"{D1} and interaction.attributes.value > 9"),
+        ('interaction.attributes.tier != "gold"', 'interaction.attributes.tier == "silver"'),
+    ],
+)
+def test_shadowing_by_values(first: str, second: str) -> None:
+    # The later rule's values always satisfy the earlier condition: it can never fire.
+    with pytest.raises(RuleError, match="'b' can never fire: rule 'a'"):
+        config([{"name": "a", "when": first}, {"name": "b", "when": second}])
+    # The other way round both can fire.
+    config([{"name": "b", "when": second}, {"name": "a", "when": first}])
 
 
 @pytest.mark.parametrize(

@@ -66,13 +66,27 @@ def test_config_load_rejects_bad_selectors_naming_queue_and_step(
     assert info.value.rule is not None and info.value.rule.startswith("queues.q.")
 
 
-def test_order_by_goes_with_its_strategy_and_selectors_with_greedy_matching() -> None:
+def test_order_by_goes_with_its_strategy() -> None:
     with pytest.raises(ConfigError, match="order_by"):
         _config({"strategy": "order_by"})
     with pytest.raises(ConfigError, match="order_by"):
         _config({"order_by": "agent.level"})
-    with pytest.raises(ConfigError, match="matching is 'batch'"):
-        _config({"agent_selector": "agent.level > 1"}, matching="batch")
+
+
+def test_batch_steps_apply_selectors_and_order_by() -> None:
+    r = _router(
+        {"agent_selector": FR_SENIOR, "strategy": "order_by", "order_by": "agent.level desc"},
+        matching="batch",
+    )
+    _staff(r)  # French seniors: cy (level 4), dee (3); ann and bob fail the selector
+    for i in range(3):
+        r.submit(f"c{i}", channel="chat", queue="q", at=10 + i)
+    offers = [e for e in r.match(at=20) if e.kind == "interaction_offered"]
+    # The most urgent (oldest) goes to the highest level; the third waits: nobody else passes.
+    assert [(e.interaction_id, e.agent_id) for e in offers] == [("c0", "cy"), ("c1", "dee")]  # type: ignore[attr-defined]
+    assert r.interaction("c2").status == "queued"
+    why = r.explain("c0")
+    assert why.chosen == "cy"
 
 
 def test_a_selector_without_a_declared_schema_is_an_unknown_name() -> None:
@@ -288,3 +302,42 @@ def test_a_rule_selector_is_checked_at_load_naming_the_rule() -> None:
     split = {**VIP, "split": [{"weight": 1}, {"weight": 1, "agent_selector": "agent.level"}]}
     with pytest.raises(RuleError, match=r"rules\.vip\.split\[1\]\.agent_selector"):
         RouterConfig.from_dict({"queues": {"q": {}}, "attributes": schema, "rules": [split]})
+
+
+# --- "nobody could take it" counts only agents the selector lets through ---------------------
+
+
+def test_max_wait_no_agents_counts_only_agents_the_selector_lets_through() -> None:
+    r = _router({"agent_selector": FR_SENIOR, "max_wait_no_agents": 30})
+    _staff(r, {"ann": TEAM["ann"], "bob": TEAM["bob"]})  # neither is a French senior
+    r.submit("c1", channel="chat", queue="q", at=10)
+    assert ("empty", "c1") in r.state.timer_of  # logged in, but nobody may take it
+    r.update_agent("bob", {"level": 3}, at=20)  # bob now passes: the timer goes
+    assert ("empty", "c1") not in r.state.timer_of
+    assert r.interaction("c1").agent_id == "bob"  # and he is offered it at once
+
+
+def test_max_wait_no_agents_exits_when_only_excluded_agents_are_logged_in() -> None:
+    r = _router({"agent_selector": FR_SENIOR, "max_wait_no_agents": 30})
+    _staff(r, {"ann": TEAM["ann"]})
+    r.submit("c1", channel="chat", queue="q", at=10)
+    r.advance(at=40)
+    assert r.interaction("c1").status == "exited"
+    assert r.interaction("c1").exit_reason == "max_wait_no_agents"
+
+
+def test_skip_if_nobody_reads_the_selector_of_the_step() -> None:
+    queue = {
+        "agent_selector": FR_SENIOR,
+        "steps": [{"after": 10, "skills": {"y": 1}, "skip_if_nobody": True,
+                   "agent_selector": "agent.level >= 9"}],
+    }  # fmt: skip
+    r = _router(queue)
+    _staff(r, {"ann": TEAM["ann"]})
+    r.not_ready("ann", reason="break", at=5)
+    r.login("zed", skills={"x": 1, "y": 1}, capacity={"chat": 1}, attributes={"level": 5}, at=5)
+    r.submit("c1", channel="chat", queue="q", skills={"x": 1}, at=6)
+    r.advance(at=16)
+    stepped = [e for e in r.events if e.kind == "interaction_stepped"]
+    # zed has skill y but not level 9: nobody could take the widened work, so it is skipped.
+    assert len(stepped) == 1 and stepped[0].skipped  # type: ignore[attr-defined]

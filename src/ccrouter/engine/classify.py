@@ -25,7 +25,7 @@ from ccrouter.rules.evaluator import read
 from ccrouter.rules.ruleset import Action, CompiledRule, RuleSet, ruleset, split_point
 
 __all__ = [
-    "Outcome",
+    "Classification",
     "classify",
     "classify_submit",
     "environment",
@@ -246,7 +246,7 @@ def environment(
     return env
 
 
-class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+class Classification(msgspec.Struct, frozen=True, kw_only=True):
     """What classification decided: the event fields, and the values to route with."""
 
     rule: str
@@ -317,7 +317,7 @@ def classify(
     rules: RuleSet | None = None,
     exception: str | None = None,
     waiting_in: str | None = None,
-) -> Outcome | None:
+) -> Classification | None:
     """Run the rules of ``queue``'s chain on one interaction (the first match wins).
 
     Args:
@@ -360,7 +360,7 @@ def classify(
     last = matched if matched is not None else chain[-1]
     reads = {dotted: _plain(read(env, path)) for dotted, path in last.reads}
     if matched is None:
-        return Outcome(
+        return Classification(
             rule="", reads=reads, queue=queue, priority=priority, skills=dict(skills), tags=[],
             preferred_agents=[], deflect=None, split=None, set_queue=None, set_priority=None,
             set_skills=None,
@@ -381,7 +381,7 @@ def classify(
     set_skills = None
     if action.skills is not None:
         set_skills = _skills(action.skills_mode, skills, action.skills)
-    return Outcome(
+    return Classification(
         rule=matched.name,
         reads=reads,
         queue=action.queue if action.queue is not None else queue,
@@ -411,7 +411,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def classify_submit(state: RouterState, command: Submit, at: float) -> Outcome | None:
+def classify_submit(state: RouterState, command: Submit, at: float) -> Classification | None:
     """:func:`classify` for a new submit (``None``: no rules)."""
     rules = _rules(state)
     if rules is None:
@@ -429,7 +429,7 @@ def reclassify(
     attributes: Mapping[str, Any],
     at: float,
     exception: str | None = None,
-) -> Outcome | None:
+) -> Classification | None:
     """:func:`classify` for waiting work whose attributes changed, or whose exception
     trigger ``exception`` fired, from what was submitted (so a formula such as
     ``interaction.priority + 10`` never compounds)."""

@@ -344,6 +344,9 @@ class Interaction:
     answered_at: float | None = attrs.field(default=None, metadata=col(float | None, digest=None))
     """When an agent first accepted it (what the rules' ``queue.NAME.service_level`` and
     ``estimated_wait`` read; not digested: the accept event's time, which the digest has)."""
+    classified_seq: int | None = attrs.field(default=None, metadata=col(int | None, digest=None))
+    """The ``seq`` of its last :class:`~ccrouter.events.InteractionClassified` (what explain
+    reads instead of searching the log)."""
     signature: Signature = attrs.field(init=False, metadata=col(None, digest=None))
     """Channel and sorted requirements (recomputed when an update changes the skills)."""
 

@@ -724,15 +724,23 @@ class RouterState:
             self._watch(interaction, at, seq)
 
     def anyone_could_take(
-        self, channel: str, skills: dict[str, int], groups: Iterable[str] = ()
+        self,
+        channel: str,
+        skills: dict[str, int],
+        groups: Iterable[str] = (),
+        selector: str | None = None,
     ) -> bool:
         """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with
-        ``skills`` (and, when ``groups`` are given, belongs to one of them)."""
+        ``skills`` (and, when ``groups`` are given, belongs to one of them; when ``selector``
+        is given, meets that agent selector)."""
         groups = tuple(groups)
+        mask = None if selector is None else self.selectors.mask(selector)
         for agent in self.agents.values():
             if agent.presence == "logged_out" or agent.capacity.get(channel, 0) <= 0:
                 continue
             if groups and agent.groups.isdisjoint(groups):
+                continue
+            if mask is not None and not mask[agent.slot]:
                 continue
             if meets_skills(agent.skills, skills.items()):
                 return True
@@ -849,14 +857,18 @@ class RouterState:
                 merged[key] = value
         agent.attributes = merged
         self.selectors.changed(agent.slot)  # its masks and order_by keys, one slot
+        self._rewatch(e.at, e.seq)  # whom a selector lets serve waiting work may have changed
 
     def _classified(self, e: InteractionClassified) -> None:
         # What the rule set is already in the InteractionQueued/Updated/Exited events around
         # this one; here only what explain and re-classification read.
         interaction = self.interactions[e.interaction_id]
         interaction.rule = e.rule or None
+        interaction.classified_seq = e.seq
         interaction.tags = tuple(e.tags)
         interaction.agent_selector = rule_selector(self.config, e.rule, e.split)
+        if e.interaction_id in self.watched:  # its selector decides who could take it
+            self._watch(interaction, e.at, e.seq)
         if e.submitted:
             interaction.submitted = dict(e.submitted)
         if e.exception is not None:

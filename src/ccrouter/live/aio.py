@@ -67,7 +67,7 @@ class AsyncLiveRouter:
             loop = asyncio.get_running_loop()
             wake = self._wake = asyncio.Event()
 
-            def poke() -> None:  # called from whichever thread ran the command
+            def poke(due: float | None = None) -> None:  # from the thread that ran the command
                 with contextlib.suppress(RuntimeError):  # the loop has closed
                     loop.call_soon_threadsafe(wake.set)
 

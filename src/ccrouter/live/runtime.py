@@ -77,7 +77,7 @@ class LiveRouter:
         self._published = self._router.state.last_seq
         self._last_at = self._router.now
         self._hub = Hub(self._read, {})
-        self._due_listeners: list[Callable[[], None]] = []
+        self._due_listeners: list[Callable[[float | None], None]] = []
         self._due = self._next_due_locked()
         self._timer: Any = None
         if timers:
@@ -350,13 +350,13 @@ class LiveRouter:
         # found when they wake for the earlier one. Waking a thread per command would cost
         # more than the command (the GIL changes hands twice).
         if due is not None and (before is None or due < before):
-            self._notify_due()
+            self._notify_due(due)
 
-    def _notify_due(self) -> None:
+    def _notify_due(self, due: float | None = None) -> None:
         for listener in list(self._due_listeners):
-            listener()
+            listener(due)
 
-    def _add_due_listener(self, listener: Callable[[], None]) -> None:
+    def _add_due_listener(self, listener: Callable[[float | None], None]) -> None:
         """Call ``listener`` (from any thread, lock held) whenever the next due time changes."""
         with self._lock:
             self._due_listeners.append(listener)

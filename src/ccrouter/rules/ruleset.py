@@ -7,9 +7,10 @@ refused, and each condition compiled to a closure. It is cached per config objec
 check at config load is the only compile.
 
 Shadowing: rule B can never fire when an earlier rule A in the same chain matches whenever B
-does — A has no condition, or some disjunct of A's condition is a sub-conjunction of B's
-(``A: x`` shadows ``B: x and y``). That is a sufficient test, not a complete one (it does not
-prove arithmetic implications); what it reports is always right.
+does: A has no condition, or B's condition implies A's (:func:`ccrouter.rules.implication.implies`:
+``A: x`` shadows ``B: x and y``; ``A: tier >= 3`` shadows ``B: tier == 5``;
+``A: digits in ["1", "2"]`` shadows ``B: digits == "1"``). That test is sound, not complete
+(it does not prove arithmetic implications): what it reports is always right.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any
 from ccrouter.errors import ConfigError, RuleError
 from ccrouter.rules.calendar import CALENDAR_SCHEMA, Calendar
 from ccrouter.rules.evaluator import Env, compile_expr
-from ccrouter.rules.nodes import And, Compare, Expr, Literal, Name, Or, names
+from ccrouter.rules.implication import implies
+from ccrouter.rules.nodes import And, Compare, Expr, Literal, Name, names
 from ccrouter.rules.parser import parse
 from ccrouter.rules.types import TYPES, check
 
@@ -233,26 +235,6 @@ def split_point(interaction_id: str) -> float:
     return int.from_bytes(digest, "big") / 2.0**64
 
 
-def _conjuncts(node: Expr) -> list[Expr]:
-    return list(node.operands) if isinstance(node, And) else [node]
-
-
-def _always(node: Expr | None) -> bool:
-    return node is None or (isinstance(node, Literal) and node.value is True)
-
-
-def _shadows(earlier: Expr | None, later: Expr | None) -> bool:
-    """Whenever ``later`` holds, ``earlier`` does (a sufficient test)."""
-    if _always(earlier):
-        return True
-    if later is None:
-        return False
-    assert earlier is not None
-    have = _conjuncts(later)
-    disjuncts = list(earlier.operands) if isinstance(earlier, Or) else [earlier]
-    return any(all(c in have for c in _conjuncts(d)) for d in disjuncts)
-
-
 class _Builder:
     def __init__(self, config: Any) -> None:
         self.config = config
@@ -361,7 +343,7 @@ class _Builder:
             for dotted, path in used:
                 seen.setdefault(dotted, path)
             for earlier in out:
-                if _shadows(earlier.condition, rule.condition):
+                if implies(rule.condition, earlier.condition):
                     raise RuleError(
                         f"rule {rule.name!r} can never fire: rule {earlier.name!r} before it "
                         "matches whenever it does (shadowed)",

@@ -1,5 +1,6 @@
 """``QueueConfig.max_wait_no_agents``: a live caller leaves the queue (reason
-``max_wait_no_agents``) after waiting that long while no logged-in agent could take the work.
+``max_wait_no_agents``) after waiting that long while no logged-in agent could take the work
+(its agent selector included).
 The timer starts when the last able agent logs out (or at arrival if there is none) and is
 cancelled when one logs in: the work is *watched* (``state.watched``) while it waits."""
 
@@ -11,6 +12,7 @@ from ccrouter.config import QueueConfig
 from ccrouter.engine.policies._base import TimePolicy, cancel_timer
 from ccrouter.engine.policies._exits import exit_now
 from ccrouter.engine.records import Interaction
+from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.events import InteractionExited
 
 if TYPE_CHECKING:
@@ -42,9 +44,7 @@ def _watch(state: RouterState, interaction: Interaction, at: float, seq: int) ->
     """Set the ``empty`` timer of a watched interaction nobody logged in could take (due
     ``max_wait_no_agents`` from now), or cancel it when someone could."""
     iid = interaction.interaction_id
-    nobody = not state.anyone_could_take(
-        interaction.channel, interaction.skills, interaction.groups
-    )
+    nobody = not _anyone(state, interaction)
     if nobody:
         limit = state.config.queue(interaction.queue).max_wait_no_agents
         assert limit is not None
@@ -52,6 +52,15 @@ def _watch(state: RouterState, interaction: Interaction, at: float, seq: int) ->
             state._set_timer(at + limit, seq, "empty", iid)
     else:
         cancel_timer(state, "empty", iid)
+
+
+def _anyone(state: RouterState, interaction: Interaction) -> bool:
+    """Whether someone logged in could take ``interaction`` (its agent selector included)."""
+    queue = state.config.queue(interaction.queue)
+    selector = selector_for(queue, interaction.step, interaction.agent_selector)
+    return state.anyone_could_take(
+        interaction.channel, interaction.skills, interaction.groups, selector
+    )
 
 
 def _expected(
@@ -62,9 +71,7 @@ def _expected(
         interaction.interaction_id,
         "watched",
     )
-    nobody = not state.anyone_could_take(
-        interaction.channel, interaction.skills, interaction.groups
-    )
+    nobody = not _anyone(state, interaction)
     return watched and nobody, interaction.arrived_at + (queue.max_wait_no_agents or 0.0)
 
 

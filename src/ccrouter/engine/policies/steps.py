@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ccrouter.config import QueueConfig
 from ccrouter.engine.policies._base import TimePolicy
 from ccrouter.engine.records import Interaction
+from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.events import InteractionStepped
 
 if TYPE_CHECKING:
@@ -19,13 +20,18 @@ __all__ = ["POLICY", "anyone_could_take", "step_event"]
 
 def step_event(state: RouterState, interaction: Interaction, due: float) -> InteractionStepped:
     """The widening step ``interaction.step`` of its queue, applied or skipped."""
-    step = state.config.queue(interaction.queue).steps[interaction.step]
+    queue = state.config.queue(interaction.queue)
+    step = queue.steps[interaction.step]
     skills = {k: v for k, v in interaction.skills.items() if k not in step.drop_skills}
     skills.update(step.skills)
     priority = interaction.priority if step.priority is None else float(step.priority)
     groups = sorted({*interaction.groups, *step.groups}) if interaction.groups else []
     skipped = step.skip_if_nobody and not anyone_could_take(
-        state, interaction.channel, skills, groups
+        state,
+        interaction.channel,
+        skills,
+        groups,
+        selector_for(queue, interaction.step + 1, interaction.agent_selector),
     )
     if skipped:
         skills, priority = dict(interaction.skills), interaction.priority
@@ -43,15 +49,19 @@ def step_event(state: RouterState, interaction: Interaction, due: float) -> Inte
 
 
 def anyone_could_take(
-    state: RouterState, channel: str, skills: dict[str, int], groups: list[str] | None = None
+    state: RouterState,
+    channel: str,
+    skills: dict[str, int],
+    groups: list[str] | None = None,
+    selector: str | None = None,
 ) -> bool:
     """Whether a logged-in agent (ready or not, busy or not) serves ``channel`` with ``skills``
-    (and, when ``groups`` are given, belongs to one of them).
+    (and, when ``groups`` are given, belongs to one of them; with ``selector``, meets it).
 
     Deliberately ignores presence and load: a step is worth taking if someone on shift could
     ever answer it, not only someone idle this instant.
     """
-    return state.anyone_could_take(channel, skills, groups or ())
+    return state.anyone_could_take(channel, skills, groups or (), selector)
 
 
 def _arm(

@@ -4,8 +4,9 @@
 capacity of every ready agent (columns), then calls :func:`ccrouter.engine.routing.batch.assign`:
 
 * **allowed**: the channel matches, the agent may take work on it now (free capacity and
-  the omnichannel rules, ``RouterState.can_take``), meets every required skill minimum, and
-  the interaction is not targeted at other agents (channel rules that couple an agent's
+  the omnichannel rules, ``RouterState.can_take``), meets every required skill minimum and
+  the agent selector in force (docs/rules.md), and the interaction is not targeted at other
+  agents (channel rules that couple an agent's
   channels are checked again as the offers are made: see :func:`ccrouter.engine.core.match`);
 * **level**: the rank of the interaction's effective priority (``priority + aging_rate *
   waited``) among the waiting ones: a more urgent item is never left waiting while an agent
@@ -13,7 +14,8 @@ capacity of every ready agent (columns), then calls :func:`ccrouter.engine.routi
 * **score**: first, not being a *soft-excluded* pair (an agent that declined or missed the
   interaction, or is over the fairness cap) outweighs any preference, as in greedy routing
   where such an agent is chosen only when nobody else is eligible; then the queue's strategy:
-  the agent the strategy ranks first among the interaction's allowed agents scores most.
+  the agent the strategy ranks first among the interaction's allowed agents scores most
+  (``order_by`` ranks by the queue's ordering of agent attributes).
   ``random`` queues draw: row ``r`` of the step takes the counter-based uniform
   ``uniform(seed, first + r)`` (``first``: the ``seq`` the step's first offer gets, so the
   draw is reproducible and independent of earlier draws, as in greedy routing), picks one
@@ -31,9 +33,11 @@ from typing import NamedTuple
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from ccrouter.engine.records import effective_priority, meets_skills
 from ccrouter.engine.routing.batch import assign
+from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
@@ -237,11 +241,14 @@ def _row(
     """Row ``row``'s preference per fitting agent, its soft-excluded agents and its
     ``random`` draw (``None``: not a ``random`` queue)."""
     interaction = layout.work[row]
-    fitting = [a for a in layout.agents if _fits(a, interaction)]
+    settings = state.config.queue(interaction.queue)
+    text = selector_for(settings, interaction.step, interaction.agent_selector)
+    mask = None if text is None else state.selectors.mask(text)
+    fitting = [a for a in layout.agents if _fits(a, interaction, mask)]
     soft = [
         a.agent_id for a in fitting if a.agent_id in interaction.declined_by or a.agent_id in capped
     ]
-    if by_name(state.config.queue(interaction.queue).strategy).random:
+    if by_name(settings.strategy).random:
         # The draw is over the agents with a free unit on the row's channel, so that
         # each of them is equally likely to come first.
         u = uniform(state.config.seed, layout.first + row)
@@ -255,8 +262,10 @@ def _effective(state: RouterState, interaction: Interaction, at: float) -> float
     return effective_priority(interaction.priority, rate, interaction.arrived_at, at)
 
 
-def _fits(agent: Agent, interaction: Interaction) -> bool:
+def _fits(agent: Agent, interaction: Interaction, mask: npt.NDArray[np.uint8] | None) -> bool:
     if interaction.preferred and agent.agent_id not in interaction.preferred:
+        return False
+    if mask is not None and not mask[agent.slot]:  # the agent selector in force
         return False
     if interaction.groups and agent.groups.isdisjoint(interaction.groups):
         return False
@@ -281,8 +290,10 @@ def _preference(
     """Per agent, how much the queue's strategy prefers it: ``len(agents)`` for its first
     choice down to 1 for its last."""
     queue = interaction.queue
-    code = by_name(state.config.queue(queue).strategy).code
+    settings = state.config.queue(queue)
+    code = by_name(settings.strategy).code
     rr_last = state.round_robin_last.get(queue, 0)
+    keys = None if settings.order_by is None else state.selectors.order(settings.order_by)
 
     def key(agent: Agent) -> tuple[float, float, int]:
         return selection_key(
@@ -293,6 +304,7 @@ def _preference(
             load=agent.load,
             handled=agent.handled,
             round_robin_last=rr_last,
+            order=0.0 if keys is None else float(keys[agent.slot]),
         )
 
     ranked = sorted(agents, key=key)
