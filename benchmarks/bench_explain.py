@@ -16,7 +16,11 @@ the log, greedy and batch:
   opening left sparse), then the later ones;
 - *full replay*: the explanation rebuilt from the log's start (what ``explain`` did before
   checkpoints; one call each: it costs seconds at this size);
-- the cost of opening the log, and the memory the explain checkpoints hold.
+- the cost of opening the log, and the memory the explain checkpoints hold;
+- *wide step*: one batch step over ``WIDE_WAITING`` waiting interactions and ``AGENTS`` free
+  agents on a short log, where solving the step is most of the cost: ``explain`` of one of its
+  decisions (the step's pairs looked up: live, and reopened after its first call) against the
+  same explanation with the step solved again (what ``explain`` did before the lookup).
 
 The fast explanations are checked equal to the full-replay ones.
 
@@ -46,6 +50,8 @@ BATCH_SPAN = 1_000
 """Events per stretch of batch matching (a ``match()`` costs ~10 ms with 100 agents)."""
 AGENTS = 100
 SKILLS = ["billing", "sales", "support", "fr", "de", "vip"]
+WIDE_WAITING = 200
+"""Waiting interactions of the wide step (each may go to any of the ``AGENTS``)."""
 POSITIONS = (0.01, 0.1, 0.5, 0.99)
 GOALS = {"explain_ms_1m_events": 5.0}
 """Any decision explained in at most a few milliseconds on a log of 1,000,000 events."""
@@ -159,6 +165,34 @@ def full_replay(router: Router) -> Callable[[str], Explanation]:
     return explain
 
 
+def wide_step(repeat: int, waiting: int = WIDE_WAITING) -> dict[str, Any]:
+    """Time ``explain`` of a decision of one wide batch step (see the module docstring)."""
+    router = Router(config("batch"), log=MemoryEventLog(), backend="numba")
+    for i in range(AGENTS):
+        router.login(f"a{i}", skills={}, at=0.0)
+        router.ready(f"a{i}", at=0.0)
+    for k in range(waiting):
+        router.submit(f"w{k}", channel="voice", at=k * 0.01)
+    made = router.match(at=waiting * 0.01)
+    offered = [e.interaction_id for e in made if isinstance(e, InteractionOffered)]
+    iid = offered[len(offered) // 2]
+    reopened = Router(config("batch"), log=router.log, backend="numba")
+    first = _times(lambda: reopened.explain(iid), 0)[1]
+    live_ms, fast = _times(lambda: router.explain(iid), repeat)
+    again_ms, again = _times(lambda: reopened.explain(iid), repeat)
+    full = full_replay(router)
+    solved_ms, slow = _times(lambda: full(iid), max(3, repeat // 4))
+    return {
+        "waiting": waiting,
+        "free_agents": AGENTS,
+        "offers": len(offered),
+        "live": _summary(live_ms),
+        "reopened": _summary(again_ms),
+        "solved_again": _summary(solved_ms),
+        "same_as_full_replay": fast == slow and again == slow and first == slow,
+    }
+
+
 def run(smoke: bool) -> dict[str, Any]:
     """Build the log, then time explain on it (see the module docstring)."""
     size = 20_000 if smoke else EVENTS
@@ -208,6 +242,7 @@ def run(smoke: bool) -> dict[str, Any]:
         worst = max(worst, statistics.median(live_ms), statistics.median(again_ms))
     memory = router._checkpoints
     gc.unfreeze()
+    wide = wide_step(repeat, WIDE_WAITING // 4 if smoke else WIDE_WAITING)
     return {
         "events": total,
         "agents": AGENTS,
@@ -216,6 +251,7 @@ def run(smoke: bool) -> dict[str, Any]:
         "checkpoints": memory.describe(),
         "checkpoints_reopened": reopened._checkpoints.describe(),
         "decisions": rows,
+        "wide_step": wide,
         "goals": {
             "explain_ms_1m_events": {
                 "goal": GOALS["explain_ms_1m_events"],

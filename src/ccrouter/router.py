@@ -63,6 +63,7 @@ from ccrouter.engine.estimates import PerformanceRow
 from ccrouter.engine.fairness import FairnessLedger, LedgerView
 from ccrouter.engine.performance_report import as_outcome, performance_between
 from ccrouter.engine.records import Interaction
+from ccrouter.engine.routing.batch_match import BatchStep
 from ccrouter.engine.routing.explain import Explanation
 from ccrouter.engine.rule_trace import RuleTrace, rule_trace
 from ccrouter.engine.snapshot import SnapshotStore, restore, snapshot_of, unusable
@@ -603,9 +604,16 @@ class Router:
         step (the ``matching = "batch"`` mode's routing; see docs/routing.md, *Batch
         matching*). The offers are ``InteractionOffered`` events like any other.
         """
-        return self._commit(
-            lambda: core.match(self._state, at, backend=self.backend), "match", at, command_id
+        steps: list[BatchStep] = []
+        events = self._commit(
+            lambda: core.match(self._state, at, backend=self.backend, on_step=steps.append),
+            "match",
+            at,
+            command_id,
         )
+        for step in steps:  # (logged: explain looks the step up instead of solving it)
+            self._checkpoints.steps.record(step, self._state)
+        return events
 
     def execute(self, command: Command, *, at: float, command_id: str | None = None) -> list[Event]:
         """Run a command object (the methods above build these)."""
@@ -860,8 +868,10 @@ class Router:
         the router keeps every couple of thousand events
         (:mod:`ccrouter.engine.checkpoints`), so it costs milliseconds whatever the log's
         length. A decision of a batch step (``match``)
-        is explained as the step made it (``Explanation.batch``): the step is solved again
-        from the state before its first offer. For an interaction never offered, the
+        is explained as the step made it (``Explanation.batch``), from the state before its
+        first offer and the pairs the step chose, looked up in the log or in the router's
+        record of its steps (:mod:`ccrouter.engine.batch_steps`), not solved again. For an
+        interaction never offered, the
         explanation is of the current state: why nobody can take it now (``chosen`` is
         ``None``).
         """
@@ -879,6 +889,7 @@ class Router:
             lambda seq: self._checkpoints.state_before(
                 seq, read, lambda: RouterState(self._base_config)
             ),
+            self._checkpoints.steps,
         )
 
     def state_digest(self) -> str:

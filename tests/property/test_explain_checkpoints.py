@@ -12,6 +12,7 @@ way), and with a memory bound small enough that copies are dropped.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 from unittest import mock
@@ -290,3 +291,49 @@ def test_explain_after_a_reopen_does_not_fold_the_log_again() -> None:
     assert cp.state_before(seq, counting, never).last_seq == seq - 1
     assert sum(counted) <= gap + 1
     assert reopened.explain("c2500") == router.explain("c2500")
+
+
+def test_a_fill_in_that_stopped_is_resumed_by_the_next_decision_past_it() -> None:
+    """After a reopen, explaining a decision fills the sparse stretch in only up to it; a
+    later decision further in the same stretch resumes the fill-in from the last copy taken
+    (then costs one dense gap), instead of folding from that copy every time."""
+    router = Router(backend="python")
+    for a in ("ann", "bob"):
+        router.login(a, skills={"x": 1}, at=0)
+        router.ready(a, at=0)
+    for k in range(300):
+        router.submit(f"c{k}", channel="voice", skills={"x": 1}, at=k)
+        router.accept(f"c{k}", at=k)
+        router.complete(f"c{k}", at=k)
+    log = router.log
+    gap = 32
+    with (
+        mock.patch.object(checkpoints, "EVERY", gap),
+        mock.patch.object(checkpoints, "PER_RECORD", 0),
+        mock.patch.object(checkpoints, "OPEN_FACTOR", 8),
+    ):
+        reopened = Router(log=log, backend="python")
+    cp = reopened._checkpoints
+    read = log.read
+    counted: list[int] = []
+
+    def counting(start: int, stop: int | None = None) -> Any:
+        events = list(read(start, stop))
+        counted.append(len(events))
+        return iter(events)
+
+    def never() -> Any:
+        raise AssertionError("folded from the log's start")
+
+    versions = list(cp._versions)
+    start = next(v for v, w in itertools.pairwise(versions) if w - v >= 8 * gap)
+    first, second = start + gap + gap // 2, start + 4 * gap + gap // 2
+    cp.state_before(first, counting, never)
+    counted.clear()
+    assert cp.state_before(second, counting, never).last_seq == second - 1
+    assert sum(counted) <= second - first + gap  # from the last copy the first fill took
+    counted.clear()
+    assert cp.state_before(second, counting, never).last_seq == second - 1
+    assert sum(counted) <= gap + 1  # and that fill went on: dense copies up to `second`
+    offer = next(e for e in read(second, None) if isinstance(e, InteractionOffered))
+    assert reopened.explain(offer.interaction_id) == router.explain(offer.interaction_id)

@@ -15,3 +15,9 @@ def test_the_workload_has_greedy_and_batch_decisions_explained_alike() -> None:
     for iid in set(chosen.values()):
         assert router.explain(iid) == full(iid)
     assert sum(q.waiting for q in router.state.queues.values()) < bench_explain.AGENTS
+
+
+def test_the_wide_step_is_explained_as_a_full_replay_that_solves_it() -> None:
+    out = bench_explain.wide_step(1, waiting=30)
+    assert out["offers"] == 30 and out["same_as_full_replay"] is True
+    assert out["live"]["median_ms"] > 0 and out["solved_again"]["median_ms"] > 0

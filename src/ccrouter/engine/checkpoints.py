@@ -44,6 +44,7 @@ import msgspec
 
 from ccrouter.config import RouterConfig
 from ccrouter.engine.agent_table import AgentTable
+from ccrouter.engine.batch_steps import BatchSteps
 from ccrouter.engine.records import Agent, Interaction
 from ccrouter.engine.routing.explain import Explanation, explain_decision
 from ccrouter.engine.routing.explain_batch import explain_batch
@@ -74,6 +75,9 @@ interaction in the state (a copy's cost grows with them)."""
 
 OPEN_FACTOR = 8
 """Copies taken while a router opens its log are this many times sparser."""
+STEPS_SHARE = 8
+"""The record of batch steps (:attr:`Checkpoints.steps`) may hold ``max_bytes`` divided by
+this."""
 
 # --- the copy codec ---------------------------------------------------------------------------
 
@@ -190,7 +194,9 @@ class _Copy(NamedTuple):
     gap: int
     """Events to the next copy, at the dense spacing."""
     sparse: bool
-    """Taken while the router opened: the next copy is ``OPEN_FACTOR`` gaps away."""
+    """The stretch after it is not filled in with dense copies: taken while the router
+    opened (the next copy is ``OPEN_FACTOR`` gaps away), or the last one a fill-in took
+    (it stopped at the decision it was for)."""
 
 
 class Checkpoints:
@@ -253,6 +259,8 @@ class Checkpoints:
         """The least spacing (doubled each time copies are dropped)."""
         self._next = every
         """The version the next copy of a live command is due at."""
+        self.steps = BatchSteps(max(1, max_bytes // STEPS_SHARE))
+        """The pairs of the batch steps the log may not tell (explain's lookup of a step)."""
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -378,10 +386,25 @@ class Checkpoints:
                 state.apply_many(events)
                 return state
             self._fold(state, iter(read(start + 1, seq)), start + gap, factor=1, placehold=k >= 0)
+            self._stopped(target)
             return state
         finally:
             if collecting:
                 gc.enable()
+
+    def _stopped(self, target: int) -> None:
+        """After a fill-in up to ``target``: the last copy it took is followed by a stretch
+        still unfilled when the next copy is more than a gap away (or there is none), so a
+        later decision in that stretch fills it in from there (instead of folding it all,
+        every time, from a dense copy)."""
+        k = bisect.bisect_right(self._versions, target) - 1
+        if k < 0:
+            return
+        last = self._versions[k]
+        copy = self._copies[last]
+        after = self._versions[k + 1] if k + 1 < len(self._versions) else None
+        if not copy.sparse and (after is None or after - last > copy.gap):
+            self._copies[last] = copy._replace(sparse=True)
 
     def describe(self) -> dict[str, int]:
         """What the checkpoints hold: ``copies`` (``sparse`` of them taken while opening),
@@ -403,6 +426,7 @@ def explain_interaction(
     offer_seq: int | None,
     read: Reader,
     before: Callable[[int], RouterState],
+    steps: BatchSteps | None = None,
 ) -> Explanation:
     """Explain ``interaction``'s last decision (see :meth:`ccrouter.router.Router.explain`).
 
@@ -414,25 +438,36 @@ def explain_interaction(
         read: the log's reader.
         before: the state just before an event ``seq`` (``last_seq == seq - 1``):
             :meth:`Checkpoints.state_before`, or a fold of the log from its start.
+        steps: where a batch step's pairs are looked up (:attr:`Checkpoints.steps`);
+            ``None``: the step is solved again.
 
     Returns:
-        The explanation, the same whichever ``before`` gives the state.
+        The explanation, the same whichever ``before`` gives the state and whether
+        ``steps`` is given.
     """
     if offer_seq is None:
         return explain_decision(state, interaction, state.now, None)
-    return explain_offer(interaction.interaction_id, offer_seq, read, before)
+    return explain_offer(interaction.interaction_id, offer_seq, read, before, steps)
 
 
 def explain_offer(
-    interaction_id: str, offer_seq: int, read: Reader, before: Callable[[int], RouterState]
+    interaction_id: str,
+    offer_seq: int,
+    read: Reader,
+    before: Callable[[int], RouterState],
+    steps: BatchSteps | None = None,
 ) -> Explanation:
     """Explain the offer of ``interaction_id`` that is event ``offer_seq`` (arguments as for
     :func:`explain_interaction`)."""
     decision = next(iter(read(offer_seq, offer_seq + 1)))
     assert isinstance(decision, InteractionOffered)
     if decision.batch_seq is not msgspec.UNSET:
-        # A batch step's decision: solved again from the state before its first offer.
+        # A batch step's decision: from the state before its first offer and the step's
+        # pairs (looked up, or the step solved again).
         start = before(decision.batch_seq)
+        offers = (
+            None if steps is None else steps.offers(start, decision.at, decision.batch_seq, read)
+        )
         return explain_batch(
             start,
             start.interactions[interaction_id],
@@ -440,6 +475,7 @@ def explain_offer(
             offer_seq,
             chosen=decision.agent_id,
             batch_seq=decision.batch_seq,
+            offers=offers,
         )
     prior = before(offer_seq)
     return explain_decision(
@@ -471,7 +507,7 @@ def explain_events(
         return events[start - 1 : stop - 1]
 
     before = replay_before(RouterConfig() if config is None else config, read)
-    return explain_offer(interaction_id, offer.seq, read, before)
+    return explain_offer(interaction_id, offer.seq, read, before, BatchSteps(MAX_BYTES))
 
 
 def replay_before(config: RouterConfig, read: Reader) -> Callable[[int], RouterState]:

@@ -46,7 +46,7 @@ from ccrouter.engine.experiments import settings_for
 from ccrouter.engine.performance_routing import performance_keys, top_mask
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
-from ccrouter.engine.routing.batch_match import solve_batch
+from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
 from ccrouter.engine.routing.match import select_agent
 from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, selector_for
 from ccrouter.engine.routing.strategies import uniform
@@ -147,7 +147,13 @@ def execute(
     return out
 
 
-def match(state: RouterState, at: float, *, backend: str | None = None) -> list[Event]:
+def match(
+    state: RouterState,
+    at: float,
+    *,
+    backend: str | None = None,
+    on_step: Callable[[BatchStep], object] | None = None,
+) -> list[Event]:
     """Fire the timers due by ``at``, then assign all waiting work to all free agents in one
     optimal step (:func:`~ccrouter.engine.routing.batch_match.solve_batch`); return the events made.
     The step's offers record it (``InteractionOffered.batch_seq``); those of the greedy pass
@@ -155,6 +161,7 @@ def match(state: RouterState, at: float, *, backend: str | None = None) -> list[
 
     Meant for ``matching = "batch"`` (where nothing else routes), harmless in greedy mode
     (where no free agent idles while work it could take waits, so it usually offers nothing).
+    ``on_step``: called with the solved step (explain keeps what the log may not tell of it).
     """
     check_time(state, at)
     if backend is not None:
@@ -164,6 +171,8 @@ def match(state: RouterState, at: float, *, backend: str | None = None) -> list[
     fire_due_timers(state, at, out)
     capped = set(capped_agents(state, at))
     step = solve_batch(state, at, capped)
+    if step is not None and on_step is not None:
+        on_step(step)
     first = state.last_seq + 1  # the step's first offer: its batch_seq
     for iid, aid in step.offers() if step is not None else []:
         interaction = state.interactions[iid]

@@ -29,6 +29,8 @@ order, so the same state always yields the same offers.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import msgspec
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +42,7 @@ from ccrouter.engine.routing.selectors import selector_for
 from ccrouter.engine.routing.strategies import by_name, selection_key, uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
 
-__all__ = ["BatchStep", "batch_offers", "solve_batch"]
+__all__ = ["BatchRow", "BatchStep", "batch_offers", "batch_row", "solve_batch"]
 
 
 class BatchStep(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +78,48 @@ class BatchStep(msgspec.Struct, frozen=True, kw_only=True):
             if col >= 0
         ]
 
+    def row(self, interaction_id: str) -> BatchRow:
+        """What the step set up for ``interaction_id``'s row (see :class:`BatchRow`)."""
+        columns = list(self.columns)
+        if interaction_id not in self.work:
+            return BatchRow(first_seq=self.first_seq, waiting=len(self.work), columns=columns)
+        r = self.work.index(interaction_id)
+        return BatchRow(
+            first_seq=self.first_seq,
+            waiting=len(self.work),
+            columns=columns,
+            row=r,
+            level=self.level[r],
+            preference=self.preference[r],
+            soft=self.soft[r],
+            draw=self.draws.get(r),
+        )
+
+
+class BatchRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of a batch step and the step's shape, as it was set up (before the solve).
+
+    Attributes:
+        first_seq: as :attr:`BatchStep.first_seq`.
+        waiting: the step's rows (waiting interactions).
+        columns: the step's columns (one ``(agent id, channel)`` per free unit).
+        row: the row's index in routing order (``None``: the interaction was not waiting;
+            the fields below then keep their defaults).
+        level: the row's priority level.
+        preference: each fitting agent's strategy preference for the row.
+        soft: the row's soft-excluded agents.
+        draw: the row's uniform draw (``None``: not a ``random`` queue).
+    """
+
+    first_seq: int
+    waiting: int
+    columns: list[tuple[str, str]]
+    row: int | None = None
+    level: int = 0
+    preference: dict[str, int] = msgspec.field(default_factory=dict)
+    soft: list[str] = msgspec.field(default_factory=list)
+    draw: float | None = None
+
 
 def batch_offers(state: RouterState, at: float, capped: set[str]) -> list[tuple[str, str]]:
     """The (interaction id, agent id) offers of one optimal batch step at ``at``, in routing
@@ -87,6 +131,83 @@ def batch_offers(state: RouterState, at: float, capped: set[str]) -> list[tuple[
 def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | None:
     """Solve one batch step at ``at`` over ``state`` (``None``: no waiting work or no free
     unit). Pure: the same state gives the same step (``explain`` solves it again)."""
+    layout = _layout(state, at)
+    if layout is None:
+        return None
+    work, columns = layout.work, layout.columns
+    n_work, n_cols = len(work), len(columns)
+    allowed = np.zeros((n_work, n_cols), dtype=np.bool_)
+    score = np.zeros((n_work, n_cols), dtype=np.int64)
+    # A soft-excluded pair loses to any other, whatever the preferences add up to.
+    bonus = n_work * (len(layout.agents) + 1) + 1
+    preferences: list[dict[str, int]] = []
+    softs: list[list[str]] = []
+    draws: dict[int, float] = {}
+    for row, interaction in enumerate(work):
+        preference, soft, draw = _row(state, layout, row, capped)
+        if draw is not None:
+            draws[row] = draw
+        preferences.append(preference)
+        softs.append(soft)
+        for col, (agent, channel) in enumerate(columns):
+            points = preference.get(agent.agent_id)
+            if channel != interaction.channel or points is None:
+                continue
+            allowed[row, col] = True
+            score[row, col] = points + (0 if agent.agent_id in soft else bonus)
+    chosen = assign(allowed, score, np.array(layout.level, dtype=np.int64))
+    return BatchStep(
+        first_seq=layout.first,
+        work=[i.interaction_id for i in work],
+        columns=[(agent.agent_id, channel) for agent, channel in columns],
+        level=list(layout.level),
+        preference=preferences,
+        soft=softs,
+        draws=draws,
+        chosen=chosen.tolist(),
+    )
+
+
+def batch_row(
+    state: RouterState, at: float, capped: set[str], interaction_id: str
+) -> BatchRow | None:
+    """What a batch step at ``at`` over ``state`` sets up for ``interaction_id``'s row,
+    without solving the step (``None``: no step, as :func:`solve_batch`): the same values
+    :meth:`BatchStep.row` reads from the solved step, for the cost of laying out the step
+    and one row (``explain`` of a batch decision takes the step's offers from the log)."""
+    layout = _layout(state, at)
+    if layout is None:
+        return None
+    columns = [(agent.agent_id, channel) for agent, channel in layout.columns]
+    row = next((r for r, i in enumerate(layout.work) if i.interaction_id == interaction_id), None)
+    if row is None:
+        return BatchRow(first_seq=layout.first, waiting=len(layout.work), columns=columns)
+    preference, soft, draw = _row(state, layout, row, capped)
+    return BatchRow(
+        first_seq=layout.first,
+        waiting=len(layout.work),
+        columns=columns,
+        row=row,
+        level=layout.level[row],
+        preference=preference,
+        soft=soft,
+        draw=draw,
+    )
+
+
+class _Layout(NamedTuple):
+    """A step's rows and columns, before any row's preferences."""
+
+    first: int
+    work: list[Interaction]
+    agents: list[Agent]
+    """The ready agents, in slot order."""
+    columns: list[tuple[Agent, str]]
+    open_channels: set[tuple[str, str]]
+    level: list[int]
+
+
+def _layout(state: RouterState, at: float) -> _Layout | None:
     work = sorted(
         state.waiting(),
         key=lambda i: (-_effective(state, i, at), i.arrived_at, i.queued_seq),
@@ -103,56 +224,38 @@ def solve_batch(state: RouterState, at: float, capped: set[str]) -> BatchStep | 
             columns += [(agent, channel)] * min(agent.free(channel), len(work))
     if not columns:
         return None
-    first = state.last_seq + 1
-    n_work, n_cols = len(work), len(columns)
-    open_channels = {(agent.agent_id, channel) for agent, channel in columns}
-    allowed = np.zeros((n_work, n_cols), dtype=np.bool_)
-    score = np.zeros((n_work, n_cols), dtype=np.int64)
     effective = [_effective(state, i, at) for i in work]
     ranks = {p: r for r, p in enumerate(sorted(set(effective)))}
-    level = np.array([ranks[p] for p in effective], dtype=np.int64)
-    # A soft-excluded pair loses to any other, whatever the preferences add up to.
-    bonus = n_work * (len(agents) + 1) + 1
-    preferences: list[dict[str, int]] = []
-    softs: list[list[str]] = []
-    draws: dict[int, float] = {}
-    for row, interaction in enumerate(work):
-        settings = state.config.queue(interaction.queue)
-        text = selector_for(settings, interaction.step, interaction.agent_selector)
-        mask = None if text is None else state.selectors.mask(text)
-        fitting = [a for a in agents if _fits(a, interaction, mask)]
-        soft = [
-            a.agent_id
-            for a in fitting
-            if a.agent_id in interaction.declined_by or a.agent_id in capped
-        ]
-        if by_name(settings.strategy).random:
-            # The draw is over the agents with a free unit on the row's channel, so that
-            # each of them is equally likely to come first.
-            draws[row] = u = uniform(state.config.seed, first + row)
-            pool = [a for a in fitting if (a.agent_id, interaction.channel) in open_channels]
-            preference = _drawn(pool, set(soft), u)
-        else:
-            preference = _preference(state, interaction, fitting)
-        preferences.append(preference)
-        softs.append(soft)
-        for col, (agent, channel) in enumerate(columns):
-            points = preference.get(agent.agent_id)
-            if channel != interaction.channel or points is None:
-                continue
-            allowed[row, col] = True
-            score[row, col] = points + (0 if agent.agent_id in soft else bonus)
-    chosen = assign(allowed, score, level)
-    return BatchStep(
-        first_seq=first,
-        work=[i.interaction_id for i in work],
-        columns=[(agent.agent_id, channel) for agent, channel in columns],
-        level=level.tolist(),
-        preference=preferences,
-        soft=softs,
-        draws=draws,
-        chosen=chosen.tolist(),
+    return _Layout(
+        first=state.last_seq + 1,
+        work=work,
+        agents=agents,
+        columns=columns,
+        open_channels={(agent.agent_id, channel) for agent, channel in columns},
+        level=[ranks[p] for p in effective],
     )
+
+
+def _row(
+    state: RouterState, layout: _Layout, row: int, capped: set[str]
+) -> tuple[dict[str, int], list[str], float | None]:
+    """Row ``row``'s preference per fitting agent, its soft-excluded agents and its
+    ``random`` draw (``None``: not a ``random`` queue)."""
+    interaction = layout.work[row]
+    settings = state.config.queue(interaction.queue)
+    text = selector_for(settings, interaction.step, interaction.agent_selector)
+    mask = None if text is None else state.selectors.mask(text)
+    fitting = [a for a in layout.agents if _fits(a, interaction, mask)]
+    soft = [
+        a.agent_id for a in fitting if a.agent_id in interaction.declined_by or a.agent_id in capped
+    ]
+    if by_name(settings.strategy).random:
+        # The draw is over the agents with a free unit on the row's channel, so that
+        # each of them is equally likely to come first.
+        u = uniform(state.config.seed, layout.first + row)
+        pool = [a for a in fitting if (a.agent_id, interaction.channel) in layout.open_channels]
+        return _drawn(pool, set(soft), u), soft, u
+    return _preference(state, interaction, fitting), soft, None
 
 
 def _effective(state: RouterState, interaction: Interaction, at: float) -> float:

@@ -12,7 +12,9 @@ work, that work.
 
 from __future__ import annotations
 
-from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
+from collections.abc import Sequence
+
+from ccrouter.engine.routing.batch_match import BatchRow, BatchStep, batch_row, solve_batch
 from ccrouter.engine.routing.explain import (
     BatchSummary,
     Candidate,
@@ -43,21 +45,49 @@ def explain_batch(
     *,
     chosen: str,
     batch_seq: int,
+    offers: Sequence[tuple[str, str]] | None = None,
 ) -> Explanation:
     """Explain the offer of ``interaction`` to ``chosen`` (event ``decision_seq``) made by the
     batch step whose first offer is ``batch_seq``; ``state`` is the state just before
-    ``batch_seq`` (the one the step solved)."""
-    step = solve_batch(state, at, _capped(state, at))
+    ``batch_seq`` (the one the step solved).
+
+    ``offers``: the step's (interaction id, agent id) pairs in row order, as it chose them
+    (:class:`ccrouter.engine.batch_steps.BatchSteps` finds them in the log or its record);
+    then the step is laid out and only this interaction's row set up, not solved. ``None``:
+    the step is solved again (the reference the tests hold the other way to)."""
     iid = interaction.interaction_id
-    row = step.work.index(iid) if step is not None and iid in step.work else None
+    capped = _capped(state, at)
+    view: BatchRow | None
+    channel = interaction.channel
+    if offers is None:
+        step = solve_batch(state, at, capped)
+        view, offers = (None, []) if step is None else (step.row(iid), step.offers())
+        left = _left_by_columns(step, channel)
+    else:
+        view = batch_row(state, at, capped, iid)
+        left = _left_by_offers(state, view, offers, channel)
+    return _explain(state, interaction, at, decision_seq, chosen, batch_seq, view, offers, left)
+
+
+def _explain(
+    state: RouterState,
+    interaction: Interaction,
+    at: float,
+    decision_seq: int,
+    chosen: str,
+    batch_seq: int,
+    view: BatchRow | None,
+    offers: Sequence[tuple[str, str]],
+    left: dict[str, int],
+) -> Explanation:
+    iid = interaction.interaction_id
     queue = state.config.queue(interaction.queue)
     rr_last = state.round_robin_last.get(interaction.queue, 0)
     agents = [state.agents[agent_id] for agent_id in state.slots]
     reasons: dict[str, Reason | None] = {a.agent_id: _reason(state, a, interaction) for a in agents}
-    assigned = _assigned(step)
-    preference = step.preference[row] if step is not None and row is not None else {}
-    soft = set(step.soft[row]) if step is not None and row is not None else set()
-    left = _free_after(step, interaction.channel)
+    assigned = _assigned(offers)
+    preference = view.preference if view is not None else {}
+    soft = set(view.soft) if view is not None else set()
     for a in agents:
         aid = a.agent_id
         if aid == chosen or reasons[aid] is not None:
@@ -93,10 +123,10 @@ def explain_batch(
         )
         for a in agents
     ]
-    if step is not None and row is not None and row in step.draws:
+    if view is not None and view.draw is not None:
         pool = len([aid for aid in preference if aid not in soft] or preference)
         tie_break = (
-            f"batch step: uniform draw u={step.draws[row]:.6f} over {pool} agents with a free "
+            f"batch step: uniform draw u={view.draw:.6f} over {pool} agents with a free "
             "unit, in slot order; the drawn agent is preferred most, then the others round "
             "the slot order"
         )
@@ -109,10 +139,10 @@ def explain_batch(
         tie_break = f"batch step: preference ranked by {order}, all ranked before the step"
     summary = BatchSummary(
         first_seq=batch_seq,
-        waiting=len(step.work) if step is not None else 0,
-        free_units=len(step.columns) if step is not None else 0,
-        matched=sum(1 for c in step.chosen if c >= 0) if step is not None else 0,
-        level=step.level[row] if step is not None and row is not None else 0,
+        waiting=view.waiting if view is not None else 0,
+        free_units=len(view.columns) if view is not None else 0,
+        matched=len(offers),
+        level=view.level if view is not None else 0,
         objective=OBJECTIVE,
     )
     return Explanation(
@@ -131,16 +161,16 @@ def explain_batch(
     )
 
 
-def _assigned(step: BatchStep | None) -> dict[str, list[str]]:
+def _assigned(offers: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     """Per agent, the interactions the step offered it, in row order."""
     out: dict[str, list[str]] = {}
-    for iid, aid in step.offers() if step is not None else []:
+    for iid, aid in offers:
         out.setdefault(aid, []).append(iid)
     return out
 
 
-def _free_after(step: BatchStep | None, channel: str) -> dict[str, int]:
-    """Per agent, its free units on ``channel`` the step left unused."""
+def _left_by_columns(step: BatchStep | None, channel: str) -> dict[str, int]:
+    """Per agent, its free units on ``channel`` the solved step left unused."""
     left: dict[str, int] = {}
     if step is None:
         return left
@@ -148,4 +178,22 @@ def _free_after(step: BatchStep | None, channel: str) -> dict[str, int]:
     for col, (aid, ch) in enumerate(step.columns):
         if ch == channel:
             left[aid] = left.get(aid, 0) + (col not in used)
+    return left
+
+
+def _left_by_offers(
+    state: RouterState, view: BatchRow | None, offers: Sequence[tuple[str, str]], channel: str
+) -> dict[str, int]:
+    """As :func:`_left_by_columns`, from the step's pairs (the step not solved): an agent's
+    columns on ``channel`` less its pairs of work on ``channel`` (a row only ever takes a
+    column of its own channel, and an agent's columns on a channel are alike)."""
+    left: dict[str, int] = {}
+    if view is None:
+        return left
+    for aid, ch in view.columns:
+        if ch == channel:
+            left[aid] = left.get(aid, 0) + 1
+    for iid, aid in offers:
+        if state.interactions[iid].channel == channel:
+            left[aid] -= 1
     return left
