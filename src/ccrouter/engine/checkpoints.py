@@ -22,7 +22,7 @@ records themselves are written as their field values (the constructor rebuilds t
 
 Cost: a copy costs about as much as a command per agent or live interaction, so copies are
 taken every ``every`` events but never more often than every ``PER_RECORD x (agents + live
-interactions)`` events (about 1 % of live commands). While a router opens its log they are
+interactions)`` events (a few percent of live commands at most). While a router opens its log they are
 ``OPEN_FACTOR`` times sparser (a replayed event costs a fraction of a command); the first
 explanation in such a stretch folds it once and fills in the dense copies. Memory: copies are
 kept up to ``max_bytes``; past that every other one is dropped (the spacing doubles), so memory
@@ -65,11 +65,11 @@ Reader = Callable[[int, int], Iterable[Event]]
 """``read(start, stop)``: the log's events with ``start <= seq < stop``, in order
 (``EventLog.read``)."""
 
-EVERY = 2048
+EVERY = 1024
 """Default spacing of the copies, in events (the most events folded to explain a decision)."""
 MAX_BYTES = 64 << 20
 """Default memory held by the copies before every other one is dropped."""
-PER_RECORD = 16
+PER_RECORD = 8
 """Copies are never taken more often than every ``PER_RECORD`` events per agent and live
 interaction in the state (a copy's cost grows with them)."""
 
