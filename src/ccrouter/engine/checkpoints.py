@@ -25,8 +25,9 @@ taken every ``every`` events but never more often than every ``PER_RECORD x (age
 interactions)`` events (a few percent of live commands at most). While a router opens its
 log they are ``OPEN_FACTOR`` times sparser (a replayed event costs a fraction of a
 command); the first explanation in such a stretch folds it once and fills in the dense
-copies. Memory: copies are kept up to ``max_bytes``; past that every other one is dropped (the spacing doubles), so memory
-stays bounded on any log and an explanation stays correct, only slower.
+copies. Memory: copies are kept up to ``max_bytes``; past that every other one is dropped
+(the spacing doubles), so memory stays bounded on any log and an explanation stays correct,
+only slower.
 """
 
 from __future__ import annotations
