@@ -124,6 +124,11 @@ def scenarios(draw: Any) -> Scenario:
         if ("max_wait" in settings_ or "max_size" in settings_) and draw(st.booleans()):
             settings_["overflow_to"] = draw(st.sampled_from(inbound))
             settings_["keep_age"] = draw(st.booleans())
+    n_groups = draw(st.integers(1, 3))
+    for q in queues:  # agent groups: members only (a name no group has: nobody)
+        if draw(st.integers(0, 2)) == 0:
+            names = [f"g{g}" for g in range(n_groups)] + ["gx"]
+            queues[q]["groups"] = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2))
     cycles = _overflow_cycles(queues)
     for cycle in cycles:  # a cycle passing work on at once is refused by the config
         if all(queues[q].get("keep_age") for q in cycle):
@@ -162,7 +167,7 @@ def scenarios(draw: Any) -> Scenario:
             }
         call_types.append(call)
     groups = []
-    for g in range(draw(st.integers(1, 3))):
+    for g in range(n_groups):
         group: dict[str, Any] = {
             "name": f"g{g}",
             "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 5), max_size=2)),
@@ -288,7 +293,6 @@ BASE: dict[str, Any] = {
     [
         ({"max_wait_no_agents": 0}, {}, "exit max_wait_no_agents"),
         ({"steps": [{"after": 10, "priority": 2}]}, {}, "widening steps"),
-        ({"groups": ["g"]}, {}, "queue agent groups"),
         ({"callback_after": 30}, {}, "automatic callbacks (callback_after)"),
         ({}, {"fairness": {"max_above_median": 2}}, "fairness cap"),
         ({}, {"channels": {"voice": {"cost": 2}}}, "channel rules"),

@@ -28,6 +28,7 @@ from ccrouter.events import (
     WrapUpEnded,
 )
 from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.engine import names_agent_groups
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["agent_ids", "decode", "interaction_ids"]
@@ -73,6 +74,7 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
     call_types = s.call_types
     campaigns = s.campaigns
     queues: list[str] | None = None
+    member = names_agent_groups(s.router_config())  # agents log in as members of their group
     out: list[Event] = []
     append = out.append
     for e in range(n_events):
@@ -132,7 +134,7 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
                     agent_id=agents[a],
                     skills=dict(group.skills),
                     capacity=dict(group.capacity),
-                    groups=[],
+                    groups=[group.name] if member else [],
                     budget=None,
                 )
             )

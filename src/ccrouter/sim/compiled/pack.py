@@ -23,6 +23,7 @@ from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._fold import N_COUNTS
+from ccrouter.sim.compiled.waiting import WaitingGroups
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -171,8 +172,7 @@ def pack(
             channels.append(work.channel)
     dists: list[tuple[int, float, float, list[float]]] = []
 
-    groups: dict[tuple[str, str, tuple[tuple[str, int], ...]], int] = {}
-    group_rows: list[tuple[str, tuple[tuple[str, int], ...]]] = []
+    waiting = WaitingGroups(config)
     nc = len(s.call_types)
     ct_i = np.zeros((nc, lay.CT_ICOLS), dtype=np.int64)
     ct_f = np.zeros((nc, lay.CT_FCOLS), dtype=np.float64)
@@ -180,10 +180,7 @@ def pack(
     offset = 0
     cb_rows: list[tuple[int, int] | None] = []
     for c, ct in enumerate(s.call_types):
-        signature = (ct.queue, ct.channel, tuple(sorted(ct.skills.items())))
-        if signature not in groups:
-            groups[signature] = len(group_rows)
-            group_rows.append((ct.channel, signature[2]))
+        wg = waiting.arrival(ct.queue, ct.channel, ct.skills)
         times = arrival_times(s, c, source_rng(seed, f"arrivals/{ct.name}"))
         n = len(times)
         handle = sample(ct.handle, source_rng(seed, f"handle/{ct.name}"), n)
@@ -196,7 +193,7 @@ def pack(
         patience_l.append(patience)
         ct_i[c] = (
             qindex[ct.queue],
-            groups[signature],
+            wg,
             channels.index(ct.channel),
             -1 if ct.patience is None else _dist(ct.patience, dists),
             _dist(ct.retrial_delay, dists),
@@ -220,32 +217,11 @@ def pack(
             c = cb_row[0]
             cb_u[c] = source_rng(seed, f"callbacks/{s.call_types[c].name}").random(width)
 
-    cp_groups = []
-    for camp in s.campaigns:
-        signature = (camp.queue, camp.channel, tuple(sorted(camp.skills.items())))
-        if signature not in groups:
-            groups[signature] = len(group_rows)
-            group_rows.append((camp.channel, signature[2]))
-        cp_groups.append(groups[signature])
-
-    # Work that overflows waits in the same channel and skills in another queue: a waiting
-    # group of its own (follow each queue's overflow_to chain; a chain may loop back).
-    g_queue = [sig[0] for sig in groups]
-    j = 0
-    while j < len(group_rows):
-        over = config.queue(g_queue[j]).overflow_to
-        if over is not None:
-            signature = (over, group_rows[j][0], group_rows[j][1])
-            if signature not in groups:
-                groups[signature] = len(group_rows)
-                group_rows.append((signature[1], signature[2]))
-                g_queue.append(over)
-        j += 1
-    g_over = np.full(max(1, len(group_rows)), -1, dtype=np.int64)
-    for (queue, channel, skills), g in groups.items():
-        over = config.queue(queue).overflow_to
-        if over is not None:
-            g_over[g] = groups[(over, channel, skills)]
+    cp_groups = [waiting.arrival(c.queue, c.channel, c.skills) for c in s.campaigns]
+    # Every requirement work can wait under (steps, overflows, overdue moves), each a
+    # waiting group of its own (see ``waiting.py``).
+    g_over, _g_step, _g_late = waiting.close()
+    group_rows = waiting.rows
 
     nq = len(queues)
     q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
@@ -286,8 +262,12 @@ def pack(
         ag_captot[a] = sum(group.capacity.values())
         for ch, name in enumerate(channels):
             ag_cap[a, ch] = group.capacity.get(name, 0)
-        for g, (_, skills) in enumerate(group_rows):
-            ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills)
+        for g, (_, _, skills, members) in enumerate(group_rows):
+            # the router's eligibility: every skill met and, if the requirement names agent
+            # groups, one of them (agents log in as members of their scenario group)
+            ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills) and (
+                not members or group.name in members
+            )
             ag_sum[a, g] = sum(group.skills.get(k, 0) for k, _ in skills)
 
     # Eligibility as lists: the agent groups that serve each waiting group, and the waiting
@@ -363,7 +343,7 @@ def pack(
         q_i=q_i,
         q_f=q_f,
         q_rem=q_rem,
-        g_channel=np.array([channels.index(r[0]) for r in group_rows], dtype=np.int64),
+        g_channel=np.array([channels.index(r[1]) for r in group_rows], dtype=np.int64),
         ag_elig=ag_elig,
         ag_sum=ag_sum,
         ag_cap=ag_cap,

@@ -27,7 +27,7 @@ _FEATURES = (
     ("batch matching", False),
     ("channel rules", False),
     ("fairness cap", False),
-    ("queue agent groups", False),
+    ("queue agent groups", True),
     ("widening steps", False),
     ("exit max_wait", True),
     ("exit max_wait_no_agents", False),
@@ -92,8 +92,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         note("fairness cap")
     for name in sorted(config.queues):
         q = config.queue(name)
-        if q.groups:
-            note("queue agent groups")
         if q.steps:
             note("widening steps")
         if q.max_wait_no_agents is not None:
