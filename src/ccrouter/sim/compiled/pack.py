@@ -23,7 +23,7 @@ from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._fold import N_COUNTS
-from ccrouter.sim.compiled.waiting import WaitingGroups
+from ccrouter.sim.compiled.waiting import waiting_groups
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -46,13 +46,15 @@ Params = namedtuple(
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
-    "cp_compete g_ags g_nags ag_gs ag_ngs g_over",
+    "cp_compete g_ags g_nags ag_gs ag_ngs g_over g_step g_late q_step_after q_step_prio "
+    "q_step_skip watch nm_bytes nm_off nm_len",
 )
 State = namedtuple(
     "State",
     "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
     "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order q_wait cs gain "
-    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges",
+    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges "
+    "logged wbuf it_due",
 )
 
 
@@ -172,7 +174,10 @@ def pack(
             channels.append(work.channel)
     dists: list[tuple[int, float, float, list[float]]] = []
 
-    waiting = WaitingGroups(config)
+    # Every requirement work can wait under (arrivals, steps, overflows, overdue moves),
+    # each a waiting group of its own (see ``waiting.py``).
+    waiting, g_over, g_step, g_late = waiting_groups(s)
+    group_rows = waiting.rows
     nc = len(s.call_types)
     ct_i = np.zeros((nc, lay.CT_ICOLS), dtype=np.int64)
     ct_f = np.zeros((nc, lay.CT_FCOLS), dtype=np.float64)
@@ -218,16 +223,16 @@ def pack(
             cb_u[c] = source_rng(seed, f"callbacks/{s.call_types[c].name}").random(width)
 
     cp_groups = [waiting.arrival(c.queue, c.channel, c.skills) for c in s.campaigns]
-    # Every requirement work can wait under (steps, overflows, overdue moves), each a
-    # waiting group of its own (see ``waiting.py``).
-    g_over, _g_step, _g_late = waiting.close()
-    group_rows = waiting.rows
 
     nq = len(queues)
     q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
     q_f = np.zeros((nq, lay.Q_FCOLS), dtype=np.float64)
     n_rem = max([len(config.queue(q).reminders) for q in queues] or [0])
     q_rem = np.zeros((nq, max(1, n_rem)), dtype=np.float64)
+    width = g_step.shape[1]
+    q_step_after = np.zeros((nq, width), dtype=np.float64)
+    q_step_prio = np.full((nq, width), np.nan, dtype=np.float64)
+    q_step_skip = np.zeros((nq, width), dtype=np.int64)
     for j, name in enumerate(queues):
         qc = config.queue(name)
         reminders = sorted(qc.reminders, reverse=True)
@@ -240,6 +245,10 @@ def pack(
             -1 if qc.overflow_to is None else qindex[qc.overflow_to],
             qc.keep_age,
             qc.max_wait is not None,
+            len(qc.steps),
+            qc.max_wait_no_agents is not None,
+            qc.callback_after is not None,
+            -1 if qc.overdue_queue is None else qindex[qc.overdue_queue],
         )
         q_f[j] = (
             qc.wrap_up,
@@ -248,8 +257,15 @@ def pack(
             qc.deadline or 0.0,
             qc.overdue_priority,
             qc.max_wait or 0.0,
+            qc.max_wait_no_agents or 0.0,
+            qc.callback_after or 0.0,
         )
         q_rem[j, : len(reminders)] = reminders
+        for k, step in enumerate(qc.steps):
+            q_step_after[j, k] = step.after
+            if step.priority is not None:
+                q_step_prio[j, k] = float(step.priority)
+            q_step_skip[j, k] = step.skip_if_nobody
 
     ng = len(group_rows)
     nag = len(s.agent_groups)
@@ -355,6 +371,13 @@ def pack(
         ag_gs=ag_gs,
         ag_ngs=ag_ngs,
         g_over=g_over,
+        g_step=g_step,
+        g_late=g_late,
+        q_step_after=q_step_after,
+        q_step_prio=q_step_prio,
+        q_step_skip=q_step_skip,
+        watch=any(config.queue(q).max_wait_no_agents is not None for q in queues),
+        **_names(s),
         **campaign,
     )
     inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
@@ -443,7 +466,24 @@ def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> 
         inbound=packed.inbound,
         ff=np.array(packed.fold_ff, dtype=np.float64),
         edges=np.array(WAIT_EDGES, dtype=np.float64),
+        logged=np.zeros(nag, dtype=np.int64),
+        wbuf=np.zeros(ni, dtype=np.int64),
+        it_due=np.zeros((ni, lay.N_TIMERS), dtype=np.float64),
     )
+
+
+def _names(s: Scenario) -> dict[str, np.ndarray]:
+    """The names interaction ids start with, as UTF-8 bytes (call types, then campaigns
+    with their ``out:`` prefix): the kernel orders ids as strings from them (``_ids.py``)."""
+    names = [ct.name.encode() for ct in s.call_types]
+    names += [f"out:{c.name}".encode() for c in s.campaigns]
+    lengths = [len(n) for n in names]
+    offsets = np.cumsum([0, *lengths])[:-1] if names else np.zeros(0, dtype=np.int64)
+    return {
+        "nm_bytes": np.frombuffer(b"".join(names) or b"\0", dtype=np.uint8).copy(),
+        "nm_off": np.array(offsets, dtype=np.int64).reshape(len(names)),
+        "nm_len": np.array(lengths, dtype=np.int64),
+    }
 
 
 def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:

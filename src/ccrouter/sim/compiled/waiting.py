@@ -17,8 +17,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from ccrouter.config import RouterConfig, Step
+from ccrouter.sim.scenario import Scenario
 
-__all__ = ["Requirement", "WaitingGroups"]
+__all__ = ["Requirement", "WaitingGroups", "waiting_groups"]
 
 Requirement = tuple[str, str, tuple[tuple[str, int], ...], tuple[str, ...]]
 """(queue, channel, skill minimums sorted by skill, agent groups sorted; empty: anyone)."""
@@ -98,3 +99,15 @@ class WaitingGroups:
         for g, row in enumerate(steps):
             step_a[g, : len(row)] = row
         return over_a, step_a, overdue_a
+
+
+def waiting_groups(scenario: Scenario) -> tuple[WaitingGroups, np.ndarray, np.ndarray, np.ndarray]:
+    """The scenario's waiting groups, numbered the same way for the packer and the decoder:
+    call types' arrivals, campaigns' connects, then the closure; with ``close``'s arrays."""
+    groups = WaitingGroups(scenario.router_config())
+    for ct in scenario.call_types:
+        groups.arrival(ct.queue, ct.channel, ct.skills)
+    for camp in scenario.campaigns:
+        groups.arrival(camp.queue, camp.channel, camp.skills)
+    over, step, late = groups.close()
+    return groups, over, step, late
