@@ -239,6 +239,34 @@ def scenarios(draw: Any) -> Scenario:
     }
     if draw(st.integers(0, 3)) == 0:
         queues["out"] = {"strategy": draw(st.sampled_from(COMPILED_STRATEGIES)), "wrap_up": 10.0}
+        out = queues["out"]
+        if draw(st.integers(0, 2)) == 0:  # exits on the campaign's queue, overflow from it
+            out["max_wait"] = draw(st.sampled_from([1.0, 5.0]))
+            if draw(st.booleans()):
+                out["max_size"] = draw(st.integers(0, 2))
+            if draw(st.booleans()):
+                out["overflow_to"] = draw(st.sampled_from([*inbound, "out"]))
+                out["keep_age"] = out["overflow_to"] != "out" and draw(st.booleans())
+        pacing: dict[str, Any] = {"kind": draw(st.sampled_from(["progressive", "predictive"]))}
+        if pacing["kind"] == "predictive" and draw(st.booleans()):
+            pacing.update(initial_gain=2.0, gain_step=0.5, prior_attempts=0.0)
+        campaign: dict[str, Any] = {
+            "name": "dial",
+            "queue": "out",
+            "channel": "voice",
+            "skills": draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 2), max_size=1)),
+            "priority": draw(st.sampled_from([-1.0, 0.0, 1.0])),
+            "rpc_probability": draw(st.sampled_from([0.2, 0.6])),
+            "handle": _distribution(draw, 100.0),
+            "answer_time": _distribution(draw, 10.0),
+            "grace": draw(st.sampled_from([0.0, 2.0, 10.0])),
+            "reserve": draw(st.integers(0, 1)),
+            "pacing": pacing,
+            "start": draw(st.sampled_from([0.0, 100.0])),
+        }
+        if draw(st.booleans()):
+            campaign["list_size"] = draw(st.integers(1, 30))
+        data["campaigns"] = [campaign]
         # (a connect switched to a callback is not run by the router-driven engine)
         todo, reached = ["out"], set()
         while todo:
@@ -631,7 +659,9 @@ def test_exit_metrics_equal(seed: int) -> None:
     _close(msgspec.to_builtins(want), msgspec.to_builtins(lean.metrics()))
 
 
-def test_exits_on_a_campaign_queue_are_named() -> None:
+def test_exits_on_a_campaign_queue_equal() -> None:
+    """A connect that exits its campaign's queue (max_wait) overflows to an inbound queue;
+    the dialer sees it end when answered or dropped at its grace time, on both engines."""
     scenario = Scenario.from_dict(
         {
             **BASE,
@@ -641,9 +671,14 @@ def test_exits_on_a_campaign_queue_are_named() -> None:
                     "queue": "out",
                     "rpc_probability": 0.5,
                     "handle": {"kind": "exponential", "mean": 60},
+                    "grace": 10.0,
+                    "pacing": {"kind": "predictive", "initial_gain": 4.0, "min_gain": 2.0},
                 }
             ],
-            "router": {"queues": {"q": {}, "out": {"max_wait": 30}}},
+            "router": {"queues": {"q": {}, "out": {"max_wait": 1, "overflow_to": "q"}}},
         }
     )
-    assert unsupported_features(scenario) == ["exits and overflow on a campaign's queue"]
+    assert unsupported_features(scenario) == []
+    for seed in range(3):
+        assert_same_run(scenario, seed)
+    assert any(e.interaction_id.startswith("out:") for e in _exits(scenario, 0))

@@ -32,7 +32,7 @@ _FEATURES = (
     ("exit max_wait", True),
     ("exit max_wait_no_agents", True),
     ("exit max_size", True),
-    ("exits and overflow on a campaign's queue", False),
+    ("exits and overflow on a campaign's queue", True),
     ("automatic callbacks on a campaign's connects", False),
     ("automatic callbacks (callback_after)", True),
     ("overdue queue", True),
@@ -76,7 +76,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
     s = scenario
     config = s.router_config()
     found: list[str] = []
-    campaign_queues = {c.queue for c in s.campaigns}
 
     def note(name: str) -> None:
         if name not in _NOT_COMPILED:  # a new feature check must be listed in FEATURES first
@@ -97,14 +96,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
         note("automatic callbacks on a campaign's connects")
     for name in sorted(config.queues):
         q = config.queue(name)
-        # The dialer's connects are not run through exit rules compiled (a connect that
-        # exits or overflows would need the dialer to see it end).
-        if name in campaign_queues and (
-            q.max_wait is not None or q.max_size is not None or q.max_wait_no_agents is not None
-        ):
-            note("exits and overflow on a campaign's queue")
-        if q.overflow_to is not None and q.overflow_to in campaign_queues:
-            note("exits and overflow on a campaign's queue")
         if q.strategy == "order_by":
             note("strategy order_by")
         if q.agent_selector is not None or any(st.agent_selector for st in q.steps):
