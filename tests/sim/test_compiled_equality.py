@@ -275,6 +275,14 @@ def scenarios(draw: Any) -> Scenario:
                 reached.add(q)
                 queues[q].pop("callback_after", None)
                 todo += [queues[q][k] for k in ("overflow_to", "overdue_queue") if k in queues[q]]
+    if draw(st.integers(0, 2)) == 0:  # channel rules (costs count only with a budget)
+        blocking = draw(st.sampled_from(channels))
+        data["router"]["channels"] = {
+            blocking: {
+                "blocks": draw(st.lists(st.sampled_from(channels), min_size=1, max_size=2)),
+                "cost": draw(st.integers(0, 2)),
+            }
+        }
     ringing = draw(st.sampled_from(["auto", "ring", "ring", "no_delay"]))
     if ringing == "ring":
         data["ring_delay"] = _distribution(draw, draw(st.sampled_from([2.0, 8.0])))
@@ -342,7 +350,11 @@ BASE: dict[str, Any] = {
     ("queue", "router", "feature"),
     [
         ({}, {"fairness": {"max_above_median": 2}}, "fairness cap"),
-        ({}, {"channels": {"voice": {"cost": 2}}}, "channel rules"),
+        (
+            {},
+            {"channels": {"voice": {"interruptible_by": ["chat"]}}},
+            "channel interruptions (interruptible_by)",
+        ),
     ],
 )
 def test_unsupported_is_named(queue: dict[str, Any], router: dict[str, Any], feature: str) -> None:

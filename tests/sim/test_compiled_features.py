@@ -435,3 +435,52 @@ def test_ids_sort_as_strings(names: list[str], ids: list[tuple[int, int, int]]) 
 
     got = [text(j) for j in buf.tolist()]
     assert got == sorted(got)
+
+
+# --- channel rules ----------------------------------------------------------------------------
+
+
+def test_channel_blocks_equal() -> None:
+    """Voice blocks chat (an agent on a call, ringing or in wrap-up is offered no chat) and
+    chat blocks nothing: blended agents with chat capacity 3 (costs count only with a
+    budget, which the simulator's agents do not have)."""
+    scenario = Scenario.from_dict(
+        {
+            "horizon": 1800,
+            "ring_delay": {"kind": "exponential", "mean": 3.0},
+            "call_types": [
+                _call("v", "q", 90.0),
+                {**_call("c", "q", 200.0), "channel": "chat"},
+            ],
+            "agent_groups": [
+                {"name": "a", "capacity": {"voice": 1, "chat": 3}, "headcount": [3]},
+            ],
+            "router": {
+                "queues": {"q": {"wrap_up": 10.0, "strategy": "least_occupied"}},
+                "channels": {"voice": {"blocks": ["chat"], "cost": 2}},
+            },
+        }
+    )
+    assert unsupported_features(scenario) == []
+    for seed in range(3):
+        assert_same_run(scenario, seed)
+    held: dict[str, set[str]] = {}
+    from ccrouter.events import (
+        InteractionAbandoned,
+        InteractionCompleted,
+        InteractionOffered,
+        OfferTimedOut,
+        WrapUpEnded,
+    )
+
+    for e in _events(scenario, 0):  # offers of chat never reach an agent holding a call
+        if isinstance(e, InteractionOffered):
+            if e.interaction_id.startswith("c-"):
+                assert not any(i.startswith("v-") for i in held.get(e.agent_id, set()))
+            held.setdefault(e.agent_id, set()).add(e.interaction_id)
+        elif (
+            isinstance(e, WrapUpEnded | OfferTimedOut)
+            or (isinstance(e, InteractionCompleted) and e.wrap_up_until <= e.at)
+            or (isinstance(e, InteractionAbandoned) and e.agent_id is not None)
+        ):
+            held.get(e.agent_id, set()).discard(e.interaction_id)

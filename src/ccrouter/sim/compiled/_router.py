@@ -217,9 +217,24 @@ def head(s: Any_, g: int) -> int:
 
 
 @kernel(inline="always")
+def blocked(s: Any_, p: Any_, a: int, ch: int) -> bool:
+    """``channels.blocked`` without budgets or interruptions: work ``a`` holds (offered,
+    connected, in wrap-up) on a channel that blocks ``ch``."""
+    if not p.ruled:
+        return False
+    p_blocks = p.blocks
+    s_use = s.use
+    for held in range(p.n_channels):  # noqa: SIM110 - a loop: kernels build no generators
+        if s_use[a, held] > 0 and p_blocks[held, ch] != 0:
+            return True
+    return False
+
+
+@kernel(inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
-    """Keep the agent's ready sets (ready with free capacity; one per agent group and channel,
-    ``rpos``: the agent's place in its group's set of the channel) in step with it."""
+    """Keep the agent's ready sets (ready with free capacity, not blocked by the channel rules;
+    one per agent group and channel, ``rpos``: the agent's place in its group's set of the
+    channel) in step with it."""
     s_ag = s.A
     s_use = s.use
     s_rpos = s.rpos
@@ -230,7 +245,7 @@ def sync(s: Any_, p: Any_, a: int) -> None:
     ag = s_ag[a, A_GROUP]
     ready = s_ag[a, A_PRES] == P_READY
     for ch in range(p_n_channels):
-        avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0
+        avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0 and not blocked(s, p, a, ch)
         pos = s_rpos[ch, a]
         lst = ag * p_n_channels + ch
         if avail and pos < 0:
@@ -513,7 +528,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
         if s_gn[g] == 0:
             continue
         ch = p_g_channel[g]
-        if p_ag_cap[ag, ch] - s_use[a, ch] <= 0:
+        if p_ag_cap[ag, ch] - s_use[a, ch] <= 0 or blocked(s, p, a, ch):
             continue
         h = head(s, g)
         if h < 0:

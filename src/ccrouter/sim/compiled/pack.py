@@ -47,7 +47,7 @@ Params = namedtuple(
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
     "cp_compete g_ags g_nags ag_gs ag_ngs g_over g_step g_late q_step_after q_step_prio "
-    "q_step_skip watch nm_bytes nm_off nm_len",
+    "q_step_skip watch nm_bytes nm_off nm_len ruled blocks",
 )
 State = namedtuple(
     "State",
@@ -267,6 +267,13 @@ def pack(
                 q_step_prio[j, k] = float(step.priority)
             q_step_skip[j, k] = step.skip_if_nobody
 
+    # Channel rules (without budgets: the simulator's agents have none): blocks[held, ch].
+    blocks = np.zeros((max(1, len(channels)), max(1, len(channels))), dtype=np.uint8)
+    for held, rule in config.channels.items():
+        for other in rule.blocks:
+            if held in channels and other in channels:
+                blocks[channels.index(held), channels.index(other)] = 1
+
     ng = len(group_rows)
     nag = len(s.agent_groups)
     nch = len(channels)
@@ -377,6 +384,8 @@ def pack(
         q_step_prio=q_step_prio,
         q_step_skip=q_step_skip,
         watch=any(config.queue(q).max_wait_no_agents is not None for q in queues),
+        ruled=bool(blocks.any()),
+        blocks=blocks,
         **_names(s),
         **campaign,
     )

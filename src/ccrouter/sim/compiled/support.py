@@ -25,7 +25,8 @@ _FEATURES = (
     ("deadlines, reminders, overdue priority", True),
     ("outbound campaigns with the dialer's pacing", True),
     ("batch matching", False),
-    ("channel rules", False),
+    ("channel rules", True),
+    ("channel interruptions (interruptible_by)", False),
     ("fairness cap", False),
     ("queue agent groups", True),
     ("widening steps", True),
@@ -86,8 +87,8 @@ def unsupported_features(scenario: Scenario) -> list[str]:
 
     if config.matching != "greedy":
         note("batch matching")
-    if config.channels:
-        note("channel rules")
+    if any(rule.interruptible_by for rule in config.channels.values()):
+        note("channel interruptions (interruptible_by)")
     if config.fairness is not None:
         note("fairness cap")
     # A connect switched to a callback cannot be dropped at its grace time (the router
