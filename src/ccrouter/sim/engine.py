@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ccrouter.config import RouterConfig
 from ccrouter.engine.records import serves
 from ccrouter.errors import ConfigError
 from ccrouter.events import (
@@ -45,7 +46,7 @@ from ccrouter.sim.dialer import CampaignRun
 from ccrouter.sim.distributions import sample
 from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, Scenario
 
-__all__ = ["Engine", "RunOutput", "source_rng"]
+__all__ = ["Engine", "RunOutput", "names_agent_groups", "source_rng"]
 
 # Calendar action kinds.
 (_ARRIVE, _RETRY, _PATIENCE, _ACCEPT, _COMPLETE, _STAFF, _LOGIN, _BREAK, _BREAK_END, _LEAVE,
@@ -142,6 +143,9 @@ class Engine:
             raise ConfigError(msg)
         self.auto_accept = config.auto_accept
         self.config = config
+        # Agents log in as members of their scenario group when the routing names agent
+        # groups (a queue's ``groups``, a widening step's); otherwise in no group, as before.
+        self.member_groups = names_agent_groups(config)
         self.router = Router(config, backend=backend)
         self.calendar = Calendar()
         self.agent_group: dict[str, str] = {}
@@ -254,6 +258,7 @@ class Engine:
             skills=group.skills,
             capacity=group.capacity,
             at=at,
+            groups=(group.name,) if self.member_groups else (),
             attributes=self._agent_attributes.get(agent_id),
         )
 
@@ -531,6 +536,12 @@ class Engine:
         if float(self._retrial.random()) < ct.retrial_probability:
             delay = float(sample(ct.retrial_delay, self._retrial, 1)[0])
             self.calendar.schedule(at + delay, _RETRY, c, (k, attempt + 1))
+
+
+def names_agent_groups(config: RouterConfig) -> bool:
+    """Whether ``config`` limits some work to agent groups (a queue's ``groups`` or a
+    widening step's): then the simulator's agents log in as members of their group."""
+    return any(q.groups or any(st.groups for st in q.steps) for q in config.queues.values())
 
 
 def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:

@@ -101,7 +101,6 @@ from ccrouter.sim.compiled._router import (
     abandon,
     accept,
     complete,
-    fire,
     login,
     logout,
     maybe_free,
@@ -111,6 +110,7 @@ from ccrouter.sim.compiled._router import (
     request_callback,
     submit,
 )
+from ccrouter.sim.compiled._timers import fire
 
 Any_ = Any
 RONA_RECOVERY = 60.0  # ccrouter.sim.engine.RONA_RECOVERY (a test ties them)
@@ -200,6 +200,40 @@ def _activate(s: Any_, g: int, a: int) -> None:
     s_act_n[g] += 1
 
 
+@kernel(inline="always")  # inlined: no call copies the state
+def _clean_timers(s: Any_) -> None:
+    """Drop cancelled timers from the top of the router's timer heap."""
+    s_cnt = s.cnt
+    s_tim_i = s.tim_i
+    s_it_seq = s.it_seq
+    s_tim_t = s.tim_t
+    while s_cnt[N_TIM] > 0:
+        slot = s_tim_i[0, 2]
+        i = s_tim_i[0, 3]
+        if s_it_seq[i, slot] == s_tim_i[0, 0]:
+            return
+        tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
+
+
+@kernel(inline="always")  # inlined: no call copies the state
+def _fire_due(s: Any_, p: Any_, at: float) -> None:
+    """Fire every router timer due by ``at`` (``core.fire_due_timers``): what a command
+    made due fires with it, before the next command (a flag stops it)."""
+    s_cnt = s.cnt
+    s_tim_t = s.tim_t
+    s_tim_i = s.tim_i
+    _clean_timers(s)
+    while s_cnt[N_TIM] > 0 and s_tim_t[0] <= at:
+        due = s_tim_t[0]
+        slot = s_tim_i[0, 2]
+        i = s_tim_i[0, 3]
+        tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
+        fire(s, p, slot, i, due)
+        if s_cnt[N_FLAG] != 0:
+            return
+        _clean_timers(s)
+
+
 @kernel()
 def _leave(s: Any_, p: Any_, a: int, at: float) -> None:
     """``Engine._leave``: no new work; log out now or once the work in hand is done."""
@@ -251,6 +285,9 @@ def _staff(s: Any_, p: Any_, g: int, target: int, at: float) -> None:
     while s_act_n[g] > target:
         s_act_n[g] -= 1
         _leave(s, p, s_act[g, s_act_n[g]], at)
+        # Each logout is a command of its own: a max_wait_no_agents of 0 it made due
+        # fires before the next agent leaves.
+        _fire_due(s, p, at)
 
 
 @kernel(inline="always")  # run-loop only: inlined, no call copies the state
@@ -311,79 +348,73 @@ def _action(s: Any_, p: Any_, at: float, kind: int, a: int, b: int, rng_retry: A
 
 
 @kernel(inline="always")  # run-loop only: inlined, no call copies the state
-def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
-    """``Engine._react`` over the records ``start:end`` (the step's events, in order)."""
-    s_rk = s.rk
-    s_rt = s.rt
-    s_ri = s.ri
+def _react_one(s: Any_, p: Any_, seq: int, rng_retry: Any_, rng_ring: Any_) -> int:
+    """``Engine._react`` for the record of event ``seq``; the leaving agent whose last work
+    this event ended (-1: none), to be logged out by the caller."""
     s_inter = s.I
-    s_ra = s.ra
     s_ag = s.A
-    s_rx = s.rx
     p_ct_i = p.ct_i
-    p_cp_handle = p.cp_handle
-    p_arr_h = p.arr_h
-    p_auto_accept = p.auto_accept
-    p_ring_dist = p.ring_dist
-    p_ct_f = p.ct_f
     n_types = p_ct_i.shape[0]
-    base = s.cnt[N_BASE]
-    for seq in range(start + 1, end + 1):
-        e = seq - 1 - base  # the record of event ``seq`` in the buffer
-        kind = s_rk[e]
-        at = s_rt[e]
-        if kind == K_ACCEPTED:
-            i = s_ri[e]
-            c = s_inter[i, I_TYPE]
-            if c >= n_types:  # a connect: the dialer's record k
-                connect_ended(s, p, c - n_types, False)
-                talk = p_cp_handle[c - n_types, s_inter[i, I_K]]
-            else:
-                talk = p_arr_h[p_ct_i[c, CT_OFFSET] + s_inter[i, I_K]]
-            schedule(s, at + talk, C_COMPLETE, i, 0)
-        elif kind == K_OFFERED:
-            if not p_auto_accept:
-                wait = 0.0
-                # A connect is put through to the agent by the dialer: no ringing.
-                if p_ring_dist >= 0 and s_inter[s_ri[e], I_TYPE] < n_types:
-                    wait = sample(p, p_ring_dist, rng_ring)
-                schedule(s, at + wait, C_ACCEPT, s_ri[e], seq)
-        elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
-            a = s_ra[e]
-            leaving = s_ag[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s_rx[e] <= at)
-            if leaving and s_ag[a, A_WORK] == 0:
-                s_ag[a, A_LEAVE] = -1
-                logout(s, p, a, at)
-            maybe_free(s, s_ri[e])
-        elif kind == K_ABANDONED:
-            i = s_ri[e]
-            c = s_inter[i, I_TYPE]
-            if c < n_types:
-                prob = p_ct_f[c, CTF_RETRIAL_P]
-                if prob > 0.0 and p_ct_i[c, CT_PATIENCE] >= 0 and rng_retry.random() < prob:
-                    delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
-                    schedule(s, at + delay, C_RETRY, i, 0)
-            maybe_free(s, i)
-        elif kind == K_EXITED:
-            if s_ra[e] < 0:  # ended (an overflow waits on)
-                maybe_free(s, s_ri[e])
-        elif kind == K_NOT_READY and int(s_rx[e]) == R_NO_ANSWER:
-            schedule(s, at + RONA_RECOVERY, C_RECOVER, s_ra[e], 0)
+    e = seq - 1 - s.cnt[N_BASE]  # the record of event ``seq`` in the buffer
+    kind = s.rk[e]
+    at = s.rt[e]
+    out = -1
+    if kind == K_ACCEPTED:
+        i = s.ri[e]
+        c = s_inter[i, I_TYPE]
+        if c >= n_types:  # a connect: the dialer's record k
+            connect_ended(s, p, c - n_types, False)
+            talk = p.cp_handle[c - n_types, s_inter[i, I_K]]
+        else:
+            talk = p.arr_h[p_ct_i[c, CT_OFFSET] + s_inter[i, I_K]]
+        schedule(s, at + talk, C_COMPLETE, i, 0)
+    elif kind == K_OFFERED:
+        if not p.auto_accept:
+            wait = 0.0
+            # A connect is put through to the agent by the dialer: no ringing.
+            if p.ring_dist >= 0 and s_inter[s.ri[e], I_TYPE] < n_types:
+                wait = sample(p, p.ring_dist, rng_ring)
+            schedule(s, at + wait, C_ACCEPT, s.ri[e], seq)
+    elif kind == K_COMPLETED or kind == K_WRAP_ENDED:  # noqa: SIM109
+        a = s.ra[e]
+        leaving = s_ag[a, A_LEAVE] >= 0 and (kind == K_WRAP_ENDED or s.rx[e] <= at)
+        if leaving and s_ag[a, A_WORK] == 0:
+            s_ag[a, A_LEAVE] = -1
+            out = a
+        maybe_free(s, s.ri[e])
+    elif kind == K_ABANDONED:
+        i = s.ri[e]
+        c = s_inter[i, I_TYPE]
+        if c < n_types:
+            prob = p.ct_f[c, CTF_RETRIAL_P]
+            if prob > 0.0 and p_ct_i[c, CT_PATIENCE] >= 0 and rng_retry.random() < prob:
+                delay = sample(p, p_ct_i[c, CT_RETRIAL_DELAY], rng_retry)
+                schedule(s, at + delay, C_RETRY, i, 0)
+        maybe_free(s, i)
+    elif kind == K_EXITED:
+        if s.ra[e] < 0:  # ended (an overflow waits on)
+            maybe_free(s, s.ri[e])
+    elif kind == K_NOT_READY and int(s.rx[e]) == R_NO_ANSWER:
+        schedule(s, at + RONA_RECOVERY, C_RECOVER, s.ra[e], 0)
+    return out
 
 
 @kernel(inline="always")  # run-loop only: inlined, no call copies the state
-def _clean_timers(s: Any_) -> None:
-    """Drop cancelled timers from the top of the router's timer heap."""
-    s_cnt = s.cnt
-    s_tim_i = s.tim_i
-    s_it_seq = s.it_seq
-    s_tim_t = s.tim_t
-    while s_cnt[N_TIM] > 0:
-        slot = s_tim_i[0, 2]
-        i = s_tim_i[0, 3]
-        if s_it_seq[i, slot] == s_tim_i[0, 0]:
-            return
-        tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
+def _react(s: Any_, p: Any_, start: int, end: int, rng_retry: Any_, rng_ring: Any_) -> None:
+    """``Engine._react`` over the records ``start:end`` (the step's events, in order). A
+    leaving agent whose last work ended logs out at once (``Engine._try_logout``): a command
+    of its own, which fires the timers it made due (``max_wait_no_agents`` of 0) and whose
+    events are reacted to before the rest of the step's."""
+    for seq in range(start + 1, end + 1):
+        a = _react_one(s, p, seq, rng_retry, rng_ring)
+        if a >= 0:
+            before = s.cnt[N_EV]
+            at = s.rt[seq - 1 - s.cnt[N_BASE]]
+            logout(s, p, a, at)
+            _fire_due(s, p, at)
+            for nested in range(before + 1, s.cnt[N_EV] + 1):
+                # (a logout's events end no agent's work: no logout nests in these)
+                _react_one(s, p, nested, rng_retry, rng_ring)
 
 
 @kernel()
@@ -393,7 +424,6 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
     s_cal_t = s.cal_t
     s_tim_t = s.tim_t
     s_cal_i = s.cal_i
-    s_tim_i = s.tim_i
     p_init_t = p.init_t
     p_init_i = p.init_i
     p_cp_i = p.cp_i
@@ -427,16 +457,7 @@ def run_loop(s: Any_, p: Any_, rng_retry: Any_, rng_ring: Any_) -> int:
             break
         # ``Router.advance(at)`` fires every timer due by ``at``, and a command ends by
         # firing those it made due (``core.execute``), all in the same step.
-        _clean_timers(s)
-        while s_cnt[N_TIM] > 0 and s_tim_t[0] <= at:
-            due = s_tim_t[0]
-            slot = s_tim_i[0, 2]
-            i = s_tim_i[0, 3]
-            tim_pop(s_tim_t, s_tim_i, s_cnt, N_TIM)
-            fire(s, p, slot, i, due)
-            if s_cnt[N_FLAG] != 0:
-                return int(s_cnt[N_FLAG])
-            _clean_timers(s)
+        _fire_due(s, p, at)
         if s_cnt[N_FLAG] != 0:
             return int(s_cnt[N_FLAG])
         end = s_cnt[N_EV]

@@ -15,7 +15,16 @@ from pathlib import Path
 
 __all__ = ["KERNEL_MODULES", "ensure_fresh_cache"]
 
-KERNEL_MODULES = ("_layout.py", "_heaps.py", "_router.py", "_dialer.py", "_engine.py", "_fold.py")
+KERNEL_MODULES = (
+    "_layout.py",
+    "_heaps.py",
+    "_ids.py",
+    "_router.py",
+    "_timers.py",
+    "_dialer.py",
+    "_engine.py",
+    "_fold.py",
+)
 
 
 def ensure_fresh_cache() -> None:

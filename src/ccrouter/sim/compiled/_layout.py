@@ -52,14 +52,16 @@ K_TIMED_OUT = 7
 K_COMPLETED = 8  # x: wrap_up_until
 K_WRAP_ENDED = 9
 K_ABANDONED = 10  # agent: -1 for None
-K_CALLBACK = 11
+K_CALLBACK = 11  # x: 1.0 automatic (callback_after), else manual
 K_DEADLINE = 12  # x: deadline
 K_REMINDED = 13  # x: before (the deadline is the interaction's)
-K_OVERDUE = 14  # x: new priority
+K_OVERDUE = 14  # x: new priority; agent column: the overdue queue (-1: none)
 K_EXITED = 15  # x: 2 * reason code (EXIT_*) + keep_age; agent column: overflow queue (-1: none)
+K_STEPPED = 16  # x: priority; agent column: (waiting group * steps width + step) * 2 + skipped
 EXIT_MAX_WAIT = 0
 EXIT_MAX_SIZE = 1
-EXIT_REASONS = ("max_wait", "max_size")
+EXIT_NO_AGENTS = 2
+EXIT_REASONS = ("max_wait", "max_size", "max_wait_no_agents")
 
 # --- not-ready reasons ---------------------------------------------------------------------
 R_BREAK = 0
@@ -88,9 +90,14 @@ T_OVERDUE = 1
 T_REMIND = 2
 T_WRAP = 3
 T_EXIT = 4
-N_TIMERS = 5
-# "exit" < "offer" < "overdue" < "remind" < "wrap" (ranks among every timer kind's name)
-TIMER_RANK = (4, 5, 6, 9, 3)
+T_STEP = 5
+T_EMPTY = 6  # max_wait_no_agents
+T_CALLBACK = 7  # callback_after
+N_TIMERS = 8
+# Each slot's rank among every timer kind's name, sorted (callback, consult, empty, exit,
+# offer, overdue, queue_length, remind, step, target, wait_time, wrap; a test ties them).
+TIMER_RANK = (4, 5, 7, 11, 3, 8, 2, 0)
+RANK_SHIFT = 4294967296  # heap key: rank * RANK_SHIFT + tie-break among one event's timers
 
 # --- distribution kinds ----------------------------------------------------------------------
 D_EXPONENTIAL = 0
@@ -136,7 +143,8 @@ I_BUCKET = 15  # metrics fold: arrival interval (-1: before the window)
 I_INWIN = 16  # metrics fold: arrived in the window, not ended yet
 I_FIRST = 17  # metrics fold: -1 not offered yet; 1 offered after waiting; 0 at once
 I_FQ = 18  # metrics fold: the queue it arrived in (its counts stay there after an overflow)
-I_COLS = 19
+I_STEP = 19  # the next widening step of its queue
+I_COLS = 20
 
 S_QUEUED = 0
 S_OFFERED = 1
@@ -190,7 +198,11 @@ Q_MAX_SIZE = 4  # -1: no limit
 Q_OVERFLOW = 5  # queue index of overflow_to (-1: none)
 Q_KEEP_AGE = 6
 Q_HAS_MAX_WAIT = 7
-Q_ICOLS = 8
+Q_N_STEPS = 8
+Q_HAS_NO_AGENTS = 9
+Q_HAS_CB_AFTER = 10
+Q_OVERDUE_Q = 11  # queue index of overdue_queue (-1: none)
+Q_ICOLS = 12
 
 QF_WRAP = 0
 QF_TIMEOUT = 1
@@ -198,7 +210,9 @@ QF_AGING = 2
 QF_DEADLINE = 3
 QF_OVERDUE_PRIORITY = 4
 QF_MAX_WAIT = 5
-Q_FCOLS = 6
+QF_NO_AGENTS = 6
+QF_CB_AFTER = 7
+Q_FCOLS = 8
 
 # --- counters ---------------------------------------------------------------------------------
 N_EV = 0

@@ -17,6 +17,7 @@ import numpy as np
 
 from ccrouter.sim.compiled._fold import fold_event
 from ccrouter.sim.compiled._heaps import grp_pop, grp_push, sort_prefix, tim_push
+from ccrouter.sim.compiled._ids import sort_by_id
 from ccrouter.sim.compiled._layout import (
     A_GROUP,
     A_HANDLED,
@@ -27,7 +28,6 @@ from ccrouter.sim.compiled._layout import (
     A_REASON,
     A_WORK,
     EXIT_MAX_SIZE,
-    EXIT_MAX_WAIT,
     F_ARRIVED,
     F_DEADLINE,
     F_PRIORITY,
@@ -45,6 +45,7 @@ from ccrouter.sim.compiled._layout import (
     I_QUEUE,
     I_REMINDED,
     I_STATUS,
+    I_STEP,
     I_TYPE,
     I_VER,
     K_ABANDONED,
@@ -57,16 +58,11 @@ from ccrouter.sim.compiled._layout import (
     K_LOGOUT,
     K_NOT_READY,
     K_OFFERED,
-    K_OVERDUE,
     K_QUEUED,
     K_READY,
-    K_REMINDED,
-    K_TIMED_OUT,
-    K_WRAP_ENDED,
     LEAST_OCCUPIED,
     MOST_SKILLED,
     N_BASE,
-    N_DECL,
     N_EV,
     N_FLAG,
     N_INT,
@@ -75,7 +71,6 @@ from ccrouter.sim.compiled._layout import (
     N_NFREE,
     N_TIM,
     OV_BUCKETS,
-    OV_DECLINED,
     OV_INTERACTIONS,
     OV_QUEUE,
     OV_RECORDS,
@@ -83,22 +78,26 @@ from ccrouter.sim.compiled._layout import (
     P_NOT_READY,
     P_OUT,
     P_READY,
+    Q_HAS_CB_AFTER,
     Q_HAS_DEADLINE,
     Q_HAS_MAX_WAIT,
+    Q_HAS_NO_AGENTS,
     Q_HAS_TIMEOUT,
     Q_KEEP_AGE,
     Q_MAX_SIZE,
     Q_N_REMINDERS,
+    Q_N_STEPS,
     Q_OVERFLOW,
     Q_STRATEGY,
     QF_AGING,
+    QF_CB_AFTER,
     QF_DEADLINE,
     QF_MAX_WAIT,
-    QF_OVERDUE_PRIORITY,
+    QF_NO_AGENTS,
     QF_TIMEOUT,
     QF_WRAP,
-    R_NO_ANSWER,
     RANDOM,
+    RANK_SHIFT,
     ROUND_ROBIN,
     S_ABANDONED,
     S_COMPLETED,
@@ -107,10 +106,13 @@ from ccrouter.sim.compiled._layout import (
     S_FREE,
     S_OFFERED,
     S_QUEUED,
+    T_CALLBACK,
+    T_EMPTY,
     T_EXIT,
     T_OFFER,
     T_OVERDUE,
     T_REMIND,
+    T_STEP,
     T_WRAP,
     TIMER_RANK,
     kernel,
@@ -146,14 +148,23 @@ def emit(s: Any_, kind: int, at: float, i: int, a: int, x: float) -> int:
 
 
 @kernel(inline="always")
-def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
+def set_timer_at(s: Any_, due: float, seq: int, slot: int, i: int, tie: int) -> None:
+    """Set ``i``'s timer of ``slot``, ordered after others of one due time and seq by its
+    kind's rank, then ``tie`` (the order of the ids among timers one event set)."""
     s_it_seq = s.it_seq
     s_tim_t = s.tim_t
     s_tim_i = s.tim_i
     s_cnt = s.cnt
     s_it_seq[i, slot] = seq
-    if not tim_push(s_tim_t, s_tim_i, s_cnt, N_TIM, due, seq, TIMER_RANK[slot], slot, i):
+    s.it_due[i, slot] = due
+    key = TIMER_RANK[slot] * RANK_SHIFT + tie
+    if not tim_push(s_tim_t, s_tim_i, s_cnt, N_TIM, due, seq, key, slot, i):
         s_cnt[N_FLAG] = OV_TIMERS
+
+
+@kernel(inline="always")
+def set_timer(s: Any_, due: float, seq: int, slot: int, i: int) -> None:
+    set_timer_at(s, due, seq, slot, i, 0)
 
 
 @kernel(inline="always")
@@ -206,9 +217,24 @@ def head(s: Any_, g: int) -> int:
 
 
 @kernel(inline="always")
+def blocked(s: Any_, p: Any_, a: int, ch: int) -> bool:
+    """``channels.blocked`` without budgets or interruptions: work ``a`` holds (offered,
+    connected, in wrap-up) on a channel that blocks ``ch``."""
+    if not p.ruled:
+        return False
+    p_blocks = p.blocks
+    s_use = s.use
+    for held in range(p.n_channels):  # noqa: SIM110 - a loop: kernels build no generators
+        if s_use[a, held] > 0 and p_blocks[held, ch] != 0:
+            return True
+    return False
+
+
+@kernel(inline="always")
 def sync(s: Any_, p: Any_, a: int) -> None:
-    """Keep the agent's ready sets (ready with free capacity; one per agent group and channel,
-    ``rpos``: the agent's place in its group's set of the channel) in step with it."""
+    """Keep the agent's ready sets (ready with free capacity, not blocked by the channel rules;
+    one per agent group and channel, ``rpos``: the agent's place in its group's set of the
+    channel) in step with it."""
     s_ag = s.A
     s_use = s.use
     s_rpos = s.rpos
@@ -219,7 +245,7 @@ def sync(s: Any_, p: Any_, a: int) -> None:
     ag = s_ag[a, A_GROUP]
     ready = s_ag[a, A_PRES] == P_READY
     for ch in range(p_n_channels):
-        avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0
+        avail = ready and p_ag_cap[ag, ch] - s_use[a, ch] > 0 and not blocked(s, p, a, ch)
         pos = s_rpos[ch, a]
         lst = ag * p_n_channels + ch
         if avail and pos < 0:
@@ -253,34 +279,72 @@ def release(s: Any_, p: Any_, a: int, ch: int, at: float) -> None:
 
 
 @kernel(inline="always")
-def arm_exit(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
-    """The ``max_wait`` timer of a waiting live caller, if its queue has one and it is not
-    set yet (``policies._base.wait_limit``): due at arrival + max_wait, or ``at`` if that
-    passed."""
+def anyone(s: Any_, p: Any_, g: int) -> bool:
+    """``RouterState.anyone_could_take`` for waiting group ``g``: a logged-in agent (ready or
+    not, busy or not) with capacity on its channel, its skills and, if it names agent
+    groups, in one of them."""
+    ch = p.g_channel[g]
+    p_g_ags = p.g_ags
+    for m in range(p.g_nags[g]):
+        ag = p_g_ags[g, m]
+        if p.ag_cap[ag, ch] > 0 and s.logged[ag] > 0:
+            return True
+    return False
+
+
+@kernel(inline="always")
+def watch(s: Any_, p: Any_, i: int, at: float, seq: int, tie: int) -> None:
+    """``policies.no_agents._watch``: set the ``max_wait_no_agents`` timer of a watched
+    interaction nobody logged in could take (due the limit from ``at``), or cancel it."""
+    if anyone(s, p, s.I[i, I_GROUP]):
+        cancel_timer(s, T_EMPTY, i)
+    elif s.it_seq[i, T_EMPTY] < 0:
+        set_timer_at(s, at + p.q_f[s.I[i, I_QUEUE], QF_NO_AGENTS], seq, T_EMPTY, i, tie)
+
+
+@kernel(inline="always")
+def arm_live(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
+    """The timers only a live caller has, if its queue has them and they are not set yet:
+    ``max_wait`` and ``callback_after`` (``policies._base.wait_limit``: due at arrival + the
+    limit, or ``at`` if that passed) and ``max_wait_no_agents`` (watched)."""
     s_inter = s.I
-    q = s_inter[i, I_QUEUE]
-    if p.q_i[q, Q_HAS_MAX_WAIT] == 0 or s_inter[i, I_CB] != 0 or s.it_seq[i, T_EXIT] >= 0:
+    if s_inter[i, I_CB] != 0:
         return
-    due = s.F[i, F_ARRIVED] + p.q_f[q, QF_MAX_WAIT]
-    set_timer(s, due if due >= at else at, seq, T_EXIT, i)
+    q = s_inter[i, I_QUEUE]
+    p_q_i = p.q_i
+    p_q_f = p.q_f
+    s_it_seq = s.it_seq
+    arrived = s.F[i, F_ARRIVED]
+    if p_q_i[q, Q_HAS_MAX_WAIT] != 0 and s_it_seq[i, T_EXIT] < 0:
+        due = arrived + p_q_f[q, QF_MAX_WAIT]
+        set_timer(s, due if due >= at else at, seq, T_EXIT, i)
+    if p_q_i[q, Q_HAS_CB_AFTER] != 0 and s_it_seq[i, T_CALLBACK] < 0:
+        due = arrived + p_q_f[q, QF_CB_AFTER]
+        set_timer(s, due if due >= at else at, seq, T_CALLBACK, i)
+    if p_q_i[q, Q_HAS_NO_AGENTS] != 0:
+        watch(s, p, i, at, seq, 0)
 
 
 @kernel(inline="always")
 def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
-    """The policy timers of a waiting interaction not set yet (``RouterState._arm``): its
-    ``max_wait`` exit, its deadline's overdue and reminder timers."""
-    arm_exit(s, p, i, at, seq)
+    """The policy timers of a waiting interaction not set yet (``RouterState._arm``): the
+    live caller's, its next widening step, its deadline's overdue and reminder timers."""
+    arm_live(s, p, i, at, seq)
     s_fl = s.F
     s_inter = s.I
     s_it_seq = s.it_seq
     p_q_i = p.q_i
     p_q_rem = p.q_rem
+    q = s_inter[i, I_QUEUE]
+    step = s_inter[i, I_STEP]
+    if step < p_q_i[q, Q_N_STEPS] and s_it_seq[i, T_STEP] < 0:
+        due = s_fl[i, F_ARRIVED] + p.q_step_after[q, step]
+        set_timer(s, due if due >= at else at, seq, T_STEP, i)
     deadline = s_fl[i, F_DEADLINE]
     if np.isnan(deadline) or s_inter[i, I_OVERDUE] != 0:
         return
     if s_it_seq[i, T_OVERDUE] < 0:
         set_timer(s, deadline if deadline >= at else at, seq, T_OVERDUE, i)
-    q = s_inter[i, I_QUEUE]
     n = p_q_i[q, Q_N_REMINDERS]
     while s_inter[i, I_REMINDED] < n:
         due = deadline - p_q_rem[q, s_inter[i, I_REMINDED]]
@@ -291,11 +355,41 @@ def arm(s: Any_, p: Any_, i: int, at: float, seq: int) -> None:
         s_inter[i, I_REMINDED] += 1
 
 
+@kernel()
+def rewatch(s: Any_, p: Any_, at: float, seq: int) -> None:
+    """``RouterState._rewatch`` after an agent logged in or out: each watched interaction's
+    ``max_wait_no_agents`` timer set or cancelled; the ones set here share ``(due, seq)``
+    per queue and fire in the order of their ids."""
+    if not p.watch:
+        return
+    s_inter = s.I
+    p_q_i = p.q_i
+    buf = s.wbuf
+    n = 0
+    for i in range(s.cnt[N_INT]):
+        if s_inter[i, I_STATUS] != S_QUEUED or s_inter[i, I_CB] != 0:
+            continue
+        if p_q_i[s_inter[i, I_QUEUE], Q_HAS_NO_AGENTS] == 0:
+            continue
+        if anyone(s, p, s_inter[i, I_GROUP]):
+            cancel_timer(s, T_EMPTY, i)
+        elif s.it_seq[i, T_EMPTY] < 0:
+            buf[n] = i
+            n += 1
+    sort_by_id(s, p, buf, n)
+    for j in range(n):
+        watch(s, p, buf[j], at, seq, j)
+
+
 @kernel(inline="always")
 def disarm(s: Any_, i: int) -> None:
+    """Cancel every policy timer of ``i`` (``RouterState._disarm``)."""
     cancel_timer(s, T_EXIT, i)
     cancel_timer(s, T_OVERDUE, i)
     cancel_timer(s, T_REMIND, i)
+    cancel_timer(s, T_STEP, i)
+    cancel_timer(s, T_EMPTY, i)
+    cancel_timer(s, T_CALLBACK, i)
 
 
 # --- selection --------------------------------------------------------------------------------
@@ -434,7 +528,7 @@ def best_for(s: Any_, p: Any_, a: int, at: float) -> int:
         if s_gn[g] == 0:
             continue
         ch = p_g_channel[g]
-        if p_ag_cap[ag, ch] - s_use[a, ch] <= 0:
+        if p_ag_cap[ag, ch] - s_use[a, ch] <= 0 or blocked(s, p, a, ch):
             continue
         h = head(s, g)
         if h < 0:
@@ -551,6 +645,7 @@ def new_interaction(
     s_inter[n, I_QUEUE] = q
     s_inter[n, I_GROUP] = g
     s_inter[n, I_PINS] = 0
+    s_inter[n, I_STEP] = 0
     s_fl[n, F_PRIORITY] = priority
     s_fl[n, F_DEADLINE] = np.nan
     for j in range(s_it_seq.shape[1]):
@@ -596,6 +691,8 @@ def login(s: Any_, p: Any_, a: int, at: float) -> None:
     s_ag[a, A_HANDLED] = 0
     s_ag[a, A_MISSES] = 0
     sync(s, p, a)
+    s.logged[s_ag[a, A_GROUP]] += 1
+    rewatch(s, p, at, s_cnt[N_EV])
 
 
 @kernel()
@@ -628,10 +725,12 @@ def not_ready(s: Any_, p: Any_, a: int, reason: int, at: float) -> None:
 def logout(s: Any_, p: Any_, a: int, at: float) -> None:
     """A logout with no work in hand (the engine logs out only such agents)."""
     s_ag = s.A
-    emit(s, K_LOGOUT, at, -1, a, np.nan)
+    seq = emit(s, K_LOGOUT, at, -1, a, np.nan)
     s_ag[a, A_PRES] = P_OUT
     s_ag[a, A_REASON] = -1
     sync(s, p, a)
+    s.logged[s_ag[a, A_GROUP]] -= 1
+    rewatch(s, p, at, seq)
 
 
 @kernel(inline="always")  # few call sites, each on the hot path
@@ -648,7 +747,7 @@ def submit(s: Any_, p: Any_, i: int, at: float) -> None:
     s_fl[i, F_ARRIVED] = at
     q = s_inter[i, I_QUEUE]
     s_q_wait[q] += 1
-    arm_exit(s, p, i, at, seq)
+    arm(s, p, i, at, seq)  # (no deadline yet: its timers are armed once it is set)
     if p_q_i[q, Q_HAS_DEADLINE] != 0:
         deadline = at + p_q_f[q, QF_DEADLINE]
         seq = emit(s, K_DEADLINE, at, i, -1, deadline)
@@ -702,130 +801,18 @@ def abandon(s: Any_, p: Any_, i: int, at: float) -> None:
 
 @kernel()
 def request_callback(s: Any_, i: int, at: float) -> None:
-    s_inter = s.I
-    emit(s, K_CALLBACK, at, i, -1, np.nan)
-    s_inter[i, I_CB] = 1
-    cancel_timer(s, T_EXIT, i)  # a live caller's timer: no caller waits on the line now
+    emit(s, K_CALLBACK, at, i, -1, 0.0)
+    callback_now(s, i)
 
 
-# --- timers -----------------------------------------------------------------------------------
-
-
-@kernel()
-def offer_expired(s: Any_, p: Any_, i: int, due: float) -> None:
-    s_inter = s.I
-    s_cnt = s.cnt
-    s_decl_agent = s.decl_agent
-    s_decl_next = s.decl_next
-    s_ag = s.A
-    s_q_wait = s.q_wait
-    p_g_channel = p.g_channel
-    p_max_no_answer = p.max_no_answer
-    a = s_inter[i, I_AGENT]
-    seq = emit(s, K_TIMED_OUT, due, i, a, np.nan)
-    cancel_timer(s, T_OFFER, i)
-    s_inter[i, I_STATUS] = S_QUEUED
-    s_inter[i, I_AGENT] = -1
-    if not declined(s, i, a):
-        n = s_cnt[N_DECL]
-        if n < s_decl_agent.shape[0]:
-            s_decl_agent[n] = a
-            s_decl_next[n] = -1
-            # appended at the tail (the router's declined_by is oldest first)
-            j = s_inter[i, I_DECL]
-            if j < 0:
-                s_inter[i, I_DECL] = n
-            else:
-                while s_decl_next[j] >= 0:
-                    j = s_decl_next[j]
-                s_decl_next[j] = n
-            s_cnt[N_DECL] = n + 1
-        else:
-            s_cnt[N_FLAG] = OV_DECLINED
-    s_ag[a, A_MISSES] += 1
-    release(s, p, a, p_g_channel[s_inter[i, I_GROUP]], due)
-    enqueue(s, p, i)
-    s_q_wait[s_inter[i, I_QUEUE]] += 1
-    arm(s, p, i, due, seq)
-    if s_ag[a, A_MISSES] >= p_max_no_answer and s_ag[a, A_PRES] == P_READY:
-        emit(s, K_NOT_READY, due, -1, a, float(R_NO_ANSWER))
-        s_ag[a, A_PRES] = P_NOT_READY
-        s_ag[a, A_REASON] = R_NO_ANSWER
-        sync(s, p, a)
-    fire_own_policy_timers(s, p, i, due)
-    route_interaction(s, p, i, due)
-    take_work(s, p, a, due)
-
-
-@kernel()
-def fire_own_policy_timers(s: Any_, p: Any_, i: int, at: float) -> None:
-    """``core._fire_own_policy_timers``: back in its queue from a missed offer, ``i``'s
-    deadline timers due by ``at`` fire before anyone is offered it, earliest first.
-
-    Its policy timers were cancelled when it was offered and ``arm`` has just set them again
-    at ``at``, so the ones due by ``at`` are due exactly at ``at``: the overdue timer when the
-    deadline passed while it rang, a reminder whose time is ``at``. At one time the router
-    orders them by (seq, kind): exit before overdue before remind (``TIMER_RANK``)."""
-    s_it_seq = s.it_seq
-    s_fl = s.F
-    s_inter = s.I
-    p_q_rem = p.q_rem
-    p_q_f = p.q_f
-    while True:
-        if (
-            s_it_seq[i, T_EXIT] >= 0
-            and s_fl[i, F_ARRIVED] + p_q_f[s_inter[i, I_QUEUE], QF_MAX_WAIT] <= at
-        ):
-            max_wait_over(s, p, i, at)
-        elif s_it_seq[i, T_OVERDUE] >= 0 and s_fl[i, F_DEADLINE] <= at:
-            overdue(s, p, i, at)
-        elif (
-            s_it_seq[i, T_REMIND] >= 0
-            and s_fl[i, F_DEADLINE] - p_q_rem[s_inter[i, I_QUEUE], s_inter[i, I_REMINDED]] <= at
-        ):
-            remind(s, p, i, at)
-        else:
-            return
-
-
-@kernel()
-def wrap_over(s: Any_, p: Any_, i: int, due: float) -> None:
-    s_inter = s.I
-    p_g_channel = p.g_channel
-    a = s_inter[i, I_AGENT]
-    emit(s, K_WRAP_ENDED, due, i, a, np.nan)
-    cancel_timer(s, T_WRAP, i)
-    release(s, p, a, p_g_channel[s_inter[i, I_GROUP]], due)
-    take_work(s, p, a, due)
-
-
-@kernel()
-def remind(s: Any_, p: Any_, i: int, due: float) -> None:
-    s_inter = s.I
-    p_q_rem = p.q_rem
-    q = s_inter[i, I_QUEUE]
-    seq = emit(s, K_REMINDED, due, i, -1, p_q_rem[q, s_inter[i, I_REMINDED]])
-    cancel_timer(s, T_REMIND, i)
-    s_inter[i, I_REMINDED] += 1
-    arm(s, p, i, due, seq)
-    route_interaction(s, p, i, due)
-
-
-@kernel()
-def overdue(s: Any_, p: Any_, i: int, due: float) -> None:
-    s_inter = s.I
-    s_fl = s.F
-    p_q_f = p.q_f
-    q = s_inter[i, I_QUEUE]
-    priority = s_fl[i, F_PRIORITY] + p_q_f[q, QF_OVERDUE_PRIORITY]
-    seq = emit(s, K_OVERDUE, due, i, -1, priority)
-    dequeue(s, i)
-    disarm(s, i)
-    s_inter[i, I_OVERDUE] = 1
-    s_fl[i, F_PRIORITY] = priority
-    enqueue(s, p, i)
-    arm(s, p, i, due, seq)
-    route_interaction(s, p, i, due)
+@kernel(inline="always")
+def callback_now(s: Any_, i: int) -> None:
+    """``RouterState._callback_requested``: no caller waits on the line now, so the live
+    caller's timers go (``max_wait``, ``callback_after``, ``max_wait_no_agents``)."""
+    s.I[i, I_CB] = 1
+    cancel_timer(s, T_EXIT, i)
+    cancel_timer(s, T_CALLBACK, i)
+    cancel_timer(s, T_EMPTY, i)
 
 
 @kernel()
@@ -855,6 +842,7 @@ def exit_now(s: Any_, p: Any_, i: int, at: float, reason: int, filed: bool) -> N
         return
     s_inter[i, I_QUEUE] = t
     s_inter[i, I_GROUP] = p.g_over[s_inter[i, I_GROUP]]
+    s_inter[i, I_STEP] = 0
     if keep == 0:  # a new arrival in the new queue
         s_fl[i, F_ARRIVED] = at
         s_inter[i, I_QSEQ] = seq
@@ -864,33 +852,11 @@ def exit_now(s: Any_, p: Any_, i: int, at: float, reason: int, filed: bool) -> N
     arm(s, p, i, at, seq)
 
 
-@kernel()
-def max_wait_over(s: Any_, p: Any_, i: int, due: float) -> None:
-    """The ``max_wait`` timer fired: exit (or overflow), then route in the new queue."""
-    exit_now(s, p, i, due, EXIT_MAX_WAIT, True)
-    route_interaction(s, p, i, due)
-
-
-@kernel()
-def fire(s: Any_, p: Any_, slot: int, i: int, due: float) -> None:
-    if slot == T_OFFER:
-        offer_expired(s, p, i, due)
-    elif slot == T_EXIT:
-        max_wait_over(s, p, i, due)
-    elif slot == T_WRAP:
-        wrap_over(s, p, i, due)
-    elif slot == T_REMIND:
-        remind(s, p, i, due)
-    else:
-        overdue(s, p, i, due)
-
-
 __all__ = [
     "S_ABANDONED",
     "S_COMPLETED",
     "abandon",
     "complete",
-    "fire",
     "login",
     "logout",
     "maybe_free",

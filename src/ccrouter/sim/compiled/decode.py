@@ -23,11 +23,14 @@ from ccrouter.events import (
     InteractionOverdue,
     InteractionQueued,
     InteractionReminded,
+    InteractionStepped,
     OfferAccepted,
     OfferTimedOut,
     WrapUpEnded,
 )
 from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.compiled.waiting import waiting_groups
+from ccrouter.sim.engine import names_agent_groups
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["agent_ids", "decode", "interaction_ids"]
@@ -72,7 +75,10 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
     xx = run.rx[:n_events].tolist()
     call_types = s.call_types
     campaigns = s.campaigns
-    queues: list[str] | None = None
+    queues = list(s.router_config().queues)  # as packed
+    rows: list[Any] | None = None  # the waiting groups (requirements), as packed
+    width = 1
+    member = names_agent_groups(s.router_config())  # agents log in as members of their group
     out: list[Event] = []
     append = out.append
     for e in range(n_events):
@@ -132,7 +138,7 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
                     agent_id=agents[a],
                     skills=dict(group.skills),
                     capacity=dict(group.capacity),
-                    groups=[],
+                    groups=[group.name] if member else [],
                     budget=None,
                 )
             )
@@ -143,7 +149,7 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
         elif kind == lay.K_LOGOUT:
             append(AgentLoggedOut(seq=seq, at=at, agent_id=agents[a]))
         elif kind == lay.K_CALLBACK:
-            append(CallbackRequested(seq=seq, at=at, interaction_id=iids[i], automatic=False))
+            append(CallbackRequested(seq=seq, at=at, interaction_id=iids[i], automatic=x == 1.0))
         elif kind == lay.K_DEADLINE:
             append(
                 InteractionDeadlineSet(
@@ -164,12 +170,10 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
                     interaction_id=iids[i],
                     deadline=deadlines[i],
                     priority=x,
-                    queue=None,
+                    queue=queues[a] if a >= 0 else None,
                 )
             )
         elif kind == lay.K_EXITED:
-            if queues is None:
-                queues = list(s.router_config().queues)  # as packed
             code = int(x)
             append(
                 InteractionExited(
@@ -179,6 +183,24 @@ def decode(scenario: Scenario, run: Any, n_events: int) -> list[Event]:
                     reason=lay.EXIT_REASONS[code // 2],
                     overflow_to=queues[a] if a >= 0 else None,
                     keep_age=bool(code % 2),
+                )
+            )
+        elif kind == lay.K_STEPPED:
+            if rows is None:
+                waiting, _, step_table, _ = waiting_groups(s)
+                rows, width = waiting.rows, step_table.shape[1]
+            g, j = divmod(a // 2, width)
+            _, _, skills, members = rows[g]
+            append(
+                InteractionStepped(
+                    seq=seq,
+                    at=at,
+                    interaction_id=iids[i],
+                    step=j,
+                    skills=dict(skills),
+                    priority=x,
+                    skipped=bool(a % 2),
+                    groups=list(members),
                 )
             )
         else:  # pragma: no cover - the kernel writes only the kinds above

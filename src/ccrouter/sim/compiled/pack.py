@@ -23,6 +23,7 @@ from ccrouter.errors import SimulationError
 from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._fold import N_COUNTS
+from ccrouter.sim.compiled.waiting import waiting_groups
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -45,13 +46,15 @@ Params = namedtuple(
     "auto_accept max_no_answer seed ring_dist n_channels d_kind d_a d_b d_off d_len emp "
     "ct_i ct_f arr_t arr_h arr_p cb_u q_i q_f q_rem g_channel ag_elig ag_sum ag_cap "
     "ag_captot init_t init_i cp_i cp_f cp_rpc cp_answer cp_no_answer cp_handle cp_serves "
-    "cp_compete g_ags g_nags ag_gs ag_ngs g_over",
+    "cp_compete g_ags g_nags ag_gs ag_ngs g_over g_step g_late q_step_after q_step_prio "
+    "q_step_skip watch nm_bytes nm_off nm_len ruled blocks",
 )
 State = namedtuple(
     "State",
     "cnt rk rt ri ra rx cal_t cal_i tim_t tim_i gf gi gn A a_idle use I F it_seq "
     "decl_agent decl_next rl rpos rn act act_n rr_last cb_ptr buf by_order q_wait cs gain "
-    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges",
+    "dial_t dial_c free fag since acc counts has qtime waited hist sf inbound ff edges "
+    "logged wbuf it_due",
 )
 
 
@@ -171,8 +174,10 @@ def pack(
             channels.append(work.channel)
     dists: list[tuple[int, float, float, list[float]]] = []
 
-    groups: dict[tuple[str, str, tuple[tuple[str, int], ...]], int] = {}
-    group_rows: list[tuple[str, tuple[tuple[str, int], ...]]] = []
+    # Every requirement work can wait under (arrivals, steps, overflows, overdue moves),
+    # each a waiting group of its own (see ``waiting.py``).
+    waiting, g_over, g_step, g_late = waiting_groups(s)
+    group_rows = waiting.rows
     nc = len(s.call_types)
     ct_i = np.zeros((nc, lay.CT_ICOLS), dtype=np.int64)
     ct_f = np.zeros((nc, lay.CT_FCOLS), dtype=np.float64)
@@ -180,10 +185,7 @@ def pack(
     offset = 0
     cb_rows: list[tuple[int, int] | None] = []
     for c, ct in enumerate(s.call_types):
-        signature = (ct.queue, ct.channel, tuple(sorted(ct.skills.items())))
-        if signature not in groups:
-            groups[signature] = len(group_rows)
-            group_rows.append((ct.channel, signature[2]))
+        wg = waiting.arrival(ct.queue, ct.channel, ct.skills)
         times = arrival_times(s, c, source_rng(seed, f"arrivals/{ct.name}"))
         n = len(times)
         handle = sample(ct.handle, source_rng(seed, f"handle/{ct.name}"), n)
@@ -196,7 +198,7 @@ def pack(
         patience_l.append(patience)
         ct_i[c] = (
             qindex[ct.queue],
-            groups[signature],
+            wg,
             channels.index(ct.channel),
             -1 if ct.patience is None else _dist(ct.patience, dists),
             _dist(ct.retrial_delay, dists),
@@ -220,38 +222,17 @@ def pack(
             c = cb_row[0]
             cb_u[c] = source_rng(seed, f"callbacks/{s.call_types[c].name}").random(width)
 
-    cp_groups = []
-    for camp in s.campaigns:
-        signature = (camp.queue, camp.channel, tuple(sorted(camp.skills.items())))
-        if signature not in groups:
-            groups[signature] = len(group_rows)
-            group_rows.append((camp.channel, signature[2]))
-        cp_groups.append(groups[signature])
-
-    # Work that overflows waits in the same channel and skills in another queue: a waiting
-    # group of its own (follow each queue's overflow_to chain; a chain may loop back).
-    g_queue = [sig[0] for sig in groups]
-    j = 0
-    while j < len(group_rows):
-        over = config.queue(g_queue[j]).overflow_to
-        if over is not None:
-            signature = (over, group_rows[j][0], group_rows[j][1])
-            if signature not in groups:
-                groups[signature] = len(group_rows)
-                group_rows.append((signature[1], signature[2]))
-                g_queue.append(over)
-        j += 1
-    g_over = np.full(max(1, len(group_rows)), -1, dtype=np.int64)
-    for (queue, channel, skills), g in groups.items():
-        over = config.queue(queue).overflow_to
-        if over is not None:
-            g_over[g] = groups[(over, channel, skills)]
+    cp_groups = [waiting.arrival(c.queue, c.channel, c.skills) for c in s.campaigns]
 
     nq = len(queues)
     q_i = np.zeros((nq, lay.Q_ICOLS), dtype=np.int64)
     q_f = np.zeros((nq, lay.Q_FCOLS), dtype=np.float64)
     n_rem = max([len(config.queue(q).reminders) for q in queues] or [0])
     q_rem = np.zeros((nq, max(1, n_rem)), dtype=np.float64)
+    width = g_step.shape[1]
+    q_step_after = np.zeros((nq, width), dtype=np.float64)
+    q_step_prio = np.full((nq, width), np.nan, dtype=np.float64)
+    q_step_skip = np.zeros((nq, width), dtype=np.int64)
     for j, name in enumerate(queues):
         qc = config.queue(name)
         reminders = sorted(qc.reminders, reverse=True)
@@ -264,6 +245,10 @@ def pack(
             -1 if qc.overflow_to is None else qindex[qc.overflow_to],
             qc.keep_age,
             qc.max_wait is not None,
+            len(qc.steps),
+            qc.max_wait_no_agents is not None,
+            qc.callback_after is not None,
+            -1 if qc.overdue_queue is None else qindex[qc.overdue_queue],
         )
         q_f[j] = (
             qc.wrap_up,
@@ -272,8 +257,22 @@ def pack(
             qc.deadline or 0.0,
             qc.overdue_priority,
             qc.max_wait or 0.0,
+            qc.max_wait_no_agents or 0.0,
+            qc.callback_after or 0.0,
         )
         q_rem[j, : len(reminders)] = reminders
+        for k, step in enumerate(qc.steps):
+            q_step_after[j, k] = step.after
+            if step.priority is not None:
+                q_step_prio[j, k] = float(step.priority)
+            q_step_skip[j, k] = step.skip_if_nobody
+
+    # Channel rules (without budgets: the simulator's agents have none): blocks[held, ch].
+    blocks = np.zeros((max(1, len(channels)), max(1, len(channels))), dtype=np.uint8)
+    for held, rule in config.channels.items():
+        for other in rule.blocks:
+            if held in channels and other in channels:
+                blocks[channels.index(held), channels.index(other)] = 1
 
     ng = len(group_rows)
     nag = len(s.agent_groups)
@@ -286,8 +285,12 @@ def pack(
         ag_captot[a] = sum(group.capacity.values())
         for ch, name in enumerate(channels):
             ag_cap[a, ch] = group.capacity.get(name, 0)
-        for g, (_, skills) in enumerate(group_rows):
-            ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills)
+        for g, (_, _, skills, members) in enumerate(group_rows):
+            # the router's eligibility: every skill met and, if the requirement names agent
+            # groups, one of them (agents log in as members of their scenario group)
+            ag_elig[a, g] = all(group.skills.get(k, -1) >= v for k, v in skills) and (
+                not members or group.name in members
+            )
             ag_sum[a, g] = sum(group.skills.get(k, 0) for k, _ in skills)
 
     # Eligibility as lists: the agent groups that serve each waiting group, and the waiting
@@ -363,7 +366,7 @@ def pack(
         q_i=q_i,
         q_f=q_f,
         q_rem=q_rem,
-        g_channel=np.array([channels.index(r[0]) for r in group_rows], dtype=np.int64),
+        g_channel=np.array([channels.index(r[1]) for r in group_rows], dtype=np.int64),
         ag_elig=ag_elig,
         ag_sum=ag_sum,
         ag_cap=ag_cap,
@@ -375,6 +378,15 @@ def pack(
         ag_gs=ag_gs,
         ag_ngs=ag_ngs,
         g_over=g_over,
+        g_step=g_step,
+        g_late=g_late,
+        q_step_after=q_step_after,
+        q_step_prio=q_step_prio,
+        q_step_skip=q_step_skip,
+        watch=any(config.queue(q).max_wait_no_agents is not None for q in queues),
+        ruled=bool(blocks.any()),
+        blocks=blocks,
+        **_names(s),
         **campaign,
     )
     inbound = np.zeros(max(1, len(queues)), dtype=np.uint8)
@@ -463,7 +475,24 @@ def new_state(packed: Packed, caps: Capacities, *, keep_events: bool = True) -> 
         inbound=packed.inbound,
         ff=np.array(packed.fold_ff, dtype=np.float64),
         edges=np.array(WAIT_EDGES, dtype=np.float64),
+        logged=np.zeros(nag, dtype=np.int64),
+        wbuf=np.zeros(ni, dtype=np.int64),
+        it_due=np.zeros((ni, lay.N_TIMERS), dtype=np.float64),
     )
+
+
+def _names(s: Scenario) -> dict[str, np.ndarray]:
+    """The names interaction ids start with, as UTF-8 bytes (call types, then campaigns
+    with their ``out:`` prefix): the kernel orders ids as strings from them (``_ids.py``)."""
+    names = [ct.name.encode() for ct in s.call_types]
+    names += [f"out:{c.name}".encode() for c in s.campaigns]
+    lengths = [len(n) for n in names]
+    offsets = np.cumsum([0, *lengths])[:-1] if names else np.zeros(0, dtype=np.int64)
+    return {
+        "nm_bytes": np.frombuffer(b"".join(names) or b"\0", dtype=np.uint8).copy(),
+        "nm_off": np.array(offsets, dtype=np.int64).reshape(len(names)),
+        "nm_len": np.array(lengths, dtype=np.int64),
+    }
 
 
 def _serves(group: AgentGroup, work: CallType | Campaign) -> bool:

@@ -25,16 +25,18 @@ _FEATURES = (
     ("deadlines, reminders, overdue priority", True),
     ("outbound campaigns with the dialer's pacing", True),
     ("batch matching", False),
-    ("channel rules", False),
+    ("channel rules", True),
+    ("channel interruptions (interruptible_by)", False),
     ("fairness cap", False),
-    ("queue agent groups", False),
-    ("widening steps", False),
+    ("queue agent groups", True),
+    ("widening steps", True),
     ("exit max_wait", True),
-    ("exit max_wait_no_agents", False),
+    ("exit max_wait_no_agents", True),
     ("exit max_size", True),
-    ("exits and overflow on a campaign's queue", False),
-    ("automatic callbacks (callback_after)", False),
-    ("overdue queue", False),
+    ("exits and overflow on a campaign's queue", True),
+    ("automatic callbacks on a campaign's connects", False),
+    ("automatic callbacks (callback_after)", True),
+    ("overdue queue", True),
     ("classification rules", False),
     ("strategy order_by", False),
     ("agent selectors", False),
@@ -79,7 +81,6 @@ def unsupported_features(scenario: Scenario) -> list[str]:
     s = scenario
     config = s.router_config()
     found: list[str] = []
-    campaign_queues = {c.queue for c in s.campaigns}
 
     def note(name: str) -> None:
         if name not in _NOT_COMPILED:  # a new feature check must be listed in FEATURES first
@@ -90,30 +91,16 @@ def unsupported_features(scenario: Scenario) -> list[str]:
 
     if config.matching != "greedy":
         note("batch matching")
-    if config.channels:
-        note("channel rules")
+    if any(rule.interruptible_by for rule in config.channels.values()):
+        note("channel interruptions (interruptible_by)")
     if config.fairness is not None:
         note("fairness cap")
+    # A connect switched to a callback cannot be dropped at its grace time (the router
+    # refuses to abandon a callback): the router-driven engine stops there.
+    if any(config.queue(q).callback_after is not None for q in _reached(s)):
+        note("automatic callbacks on a campaign's connects")
     for name in sorted(config.queues):
         q = config.queue(name)
-        if q.groups:
-            note("queue agent groups")
-        if q.steps:
-            note("widening steps")
-        if q.max_wait_no_agents is not None:
-            note("exit max_wait_no_agents")
-        # The dialer's connects are not run through exit rules compiled (a connect that
-        # exits or overflows would need the dialer to see it end).
-        if name in campaign_queues and (
-            q.max_wait is not None or q.max_size is not None or q.max_wait_no_agents is not None
-        ):
-            note("exits and overflow on a campaign's queue")
-        if q.overflow_to is not None and q.overflow_to in campaign_queues:
-            note("exits and overflow on a campaign's queue")
-        if q.callback_after is not None:
-            note("automatic callbacks (callback_after)")
-        if q.overdue_queue is not None:
-            note("overdue queue")
         if q.strategy == "order_by":
             note("strategy order_by")
         if q.strategy == "performance":
@@ -135,3 +122,19 @@ def unsupported_features(scenario: Scenario) -> list[str]:
     if any(g.performance for g in s.agent_groups):
         note("agent group performance (handle factors, outcomes)")
     return found
+
+
+def _reached(scenario: Scenario) -> set[str]:
+    """The queues a campaign's connect can wait in: its queue, and those its overflows and
+    overdue moves lead to."""
+    config = scenario.router_config()
+    todo = [c.queue for c in scenario.campaigns]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        q = config.queue(name)
+        todo.extend(t for t in (q.overflow_to, q.overdue_queue) if t is not None)
+    return seen
