@@ -695,3 +695,33 @@ def test_exits_on_a_campaign_queue_equal() -> None:
     for seed in range(3):
         assert_same_run(scenario, seed)
     assert any(e.interaction_id.startswith("out:") for e in _exits(scenario, 0))
+
+
+def test_a_connect_turned_callback_is_not_abandoned_at_its_grace_time() -> None:
+    """With callback_after on the campaign's queue a waiting connect becomes a callback; at
+    its grace time the customer has hung up for a call back: the router-driven engine must
+    not abandon it (the router refuses to abandon a callback), and the call back is served."""
+    scenario = Scenario.from_dict(
+        {
+            **BASE,
+            "campaigns": [
+                {
+                    "name": "d",
+                    "queue": "out",
+                    "rpc_probability": 0.9,
+                    "handle": {"kind": "exponential", "mean": 60},
+                    "grace": 10.0,
+                    "pacing": {"kind": "predictive", "initial_gain": 6.0, "min_gain": 3.0},
+                }
+            ],
+            "router": {"queues": {"q": {}, "out": {"callback_after": 2}}},
+        }
+    )
+    assert unsupported_features(scenario) == ["automatic callbacks on a campaign's connects"]
+    events = Engine(scenario, np.random.SeedSequence(0)).run().events
+    callbacks = {e.interaction_id for e in events if e.kind == "callback_requested"}
+    assert callbacks, "the scenario must turn some connect into a callback"
+    abandoned = {e.interaction_id for e in events if e.kind == "interaction_abandoned"}
+    assert not callbacks & abandoned
+    completed = {e.interaction_id for e in events if e.kind == "interaction_completed"}
+    assert callbacks & completed  # called back and served

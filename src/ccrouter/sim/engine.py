@@ -324,7 +324,10 @@ class Engine:
             return self._attempt_ended(at, a, *b)
         if kind == _GRACE:
             iid = str(a)
-            if r.state.interactions[iid].status == "queued":
+            inter = r.state.interactions[iid]
+            # A connect turned into a callback (callback_after) already left the line: it
+            # waits for its call back, nobody hangs up at the grace time.
+            if inter.status == "queued" and not inter.callback:
                 self._campaigns[self._outbound[iid][0]].connect_ended(abandoned=True)
                 return r.abandon(iid, at=at)
             return []
