@@ -19,8 +19,9 @@ dropped as time passes, so memory is bounded by the window. Counters are integer
 so routing keys computed from them are a function of the log up to the decision and its time.
 
 For routing, :meth:`PerformanceBook.keys` gives per agent slot the ``performance`` strategy's
-key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best agents;
-both are cached per queue until the queue's counters change.
+key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best
+logged-in agents; both are cached per queue until the queue's counters change (the mask also
+until an agent logs in or out: :attr:`PerformanceBook.presence` is in its cache token).
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ from ccrouter.engine.estimates import (
     kpi_sums,
     rows,
 )
+from ccrouter.engine.performance_kernel import compute_keys
 from ccrouter.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
     Event,
     InteractionCompleted,
     InteractionTransferred,
@@ -134,12 +138,14 @@ class PerformanceBook:
     __slots__ = (
         "_arrays",
         "_cache",
+        "_present",
         "_versions",
         "bucket",
         "buckets",
         "connected",
         "contacts",
         "latest",
+        "presence",
         "prior_weight",
         "settings",
         "spans",
@@ -167,6 +173,10 @@ class PerformanceBook:
         self._versions: dict[str, int] = {}
         self._arrays: dict[str, _Arrays] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.presence = 0
+        """Logins and logouts observed (derived: in the masks' cache token)."""
+        self._present: npt.NDArray[np.uint8] | None = None
+        """Per agent slot, 1 when logged in (derived; built from the state on first use)."""
 
     # --- fold ---------------------------------------------------------------------------------
 
@@ -179,7 +189,12 @@ class PerformanceBook:
         and the agents' slots are read there)."""
         self.advance(event.at, state)
         kind = type(event)
-        if kind is OfferAccepted or kind is TransferAccepted:
+        if kind is AgentLoggedIn or kind is AgentLoggedOut:
+            # The best share ranks the logged-in agents: a login or logout moves the masks.
+            self.presence += 1
+            if self._present is not None:
+                self._mark(state.agents[event.agent_id].slot, kind is AgentLoggedIn)  # type: ignore[union-attr]
+        elif kind is OfferAccepted or kind is TransferAccepted:
             self.connected[event.interaction_id] = event.at  # type: ignore[union-attr]
         elif kind is InteractionTransferred:
             self.connected.pop(event.interaction_id, None)  # type: ignore[union-attr]
@@ -284,8 +299,11 @@ class PerformanceBook:
         self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8] | None]:
         """Per agent slot, the ``performance`` strategy's key (smallest wins) for ``queue``,
-        and with ``top_share`` < 1 the mask of the best ``top_share`` of the agents (by key,
-        ties included; ``None`` otherwise). Both are cached until the queue's counters change.
+        and with ``top_share`` < 1 the mask of the best ``⌈top_share · P⌉`` of the ``P``
+        logged-in agents (by key, ties included; logged-out agents are never in it; ``None``
+        otherwise). Both are cached until the queue's counters change (and the mask until an
+        agent logs in or out). Computed in one fused pass
+        (:mod:`ccrouter.engine.performance_kernel`; the Numba kernel with the numba backend).
 
         key = −d · (estimate − μ) / |μ| + balance · (n − n̄) / n̄, where ``d`` is 1 (−1 for
         ``handle_time``), μ the team's mean, ``n`` the agent's contacts in the window and n̄
@@ -295,9 +313,10 @@ class PerformanceBook:
         slots = len(state.slots)
         token = (queue, kpi, balance, top_share)
         version = self._versions.get(queue, 0)
+        presence = self.presence if top_share < 1.0 else 0
         hit = self._cache.get(token)
-        if hit is not None and hit[0] == version and hit[1] == slots:
-            return hit[2], hit[3]
+        if hit is not None and hit[0] == version and hit[1] == slots and hit[2] == presence:
+            return hit[3], hit[4]
         arrays = self._arrays.get(queue)
         if arrays is None:
             arrays = self._arrays[queue] = _Arrays(max(16, slots))
@@ -307,25 +326,44 @@ class PerformanceBook:
         arrays.grow(slots)
         team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
         mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
-        n = arrays.n[kpi][:slots]
-        s = arrays.s[kpi][:slots]
-        k = self.prior_weight
-        denominator = n + k
-        est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
-        sign = -1.0 if kpi == "handle_time" else 1.0
-        keys = (est - mu) * (-sign / (abs(mu) or 1.0))
-        if balance > 0:
-            done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
-            active = int(np.count_nonzero(done))
-            mean = float(done.sum()) / active if active else 0.0
-            keys = keys + (done - mean) * (balance / (mean or 1.0))
-        mask = None
-        if top_share < 1.0 and slots:
-            rank = max(1, math.ceil(top_share * slots)) - 1
-            threshold = np.partition(keys, rank)[rank]
-            mask = (keys <= threshold).astype(np.uint8)
-        self._cache[token] = (version, slots, keys, mask)
+        keys, mask = compute_keys(
+            arrays.n[kpi][:slots],
+            arrays.s[kpi][:slots],
+            arrays.n["fcr"][:slots],  # contacts completed (the fcr KPI's n)
+            self._logged_in(state, slots),
+            mu=mu,
+            k=self.prior_weight,
+            sign=-1.0 if kpi == "handle_time" else 1.0,
+            balance=balance,
+            top_share=top_share,
+            backend=state.backend,
+        )
+        self._cache[token] = (version, slots, presence, keys, mask)
         return keys, mask
+
+    def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
+        """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;
+        rebuilt from the state when the book is new, restored or unpickled)."""
+        present = self._present
+        if present is None:
+            present = self._present = np.zeros(max(16, slots), dtype=np.uint8)
+            for agent in state.agents.values():
+                self._mark(agent.slot, agent.presence != "logged_out")
+            present = self._present
+        elif present.shape[0] < slots:
+            self._mark(slots - 1, False)
+            present = self._present
+        assert present is not None
+        return present[:slots]
+
+    def _mark(self, slot: int, logged_in: bool) -> None:
+        present = self._present
+        assert present is not None
+        if present.shape[0] <= slot:
+            grown = np.zeros(max(slot + 1, 2 * present.shape[0]), dtype=np.uint8)
+            grown[: present.shape[0]] = present
+            present = self._present = grown
+        present[slot] = logged_in
 
     # --- snapshots ----------------------------------------------------------------------------
 

@@ -1,0 +1,174 @@
+"""The ``performance`` strategy's keys and best-share mask over the agent slots, in one pass.
+
+:func:`keys_reference` is the plain numpy statement; :func:`keys_kernel` is the Numba kernel
+the core runs (one pass for the balance mean, one fused pass for the keys that also gathers the
+logged-in agents' keys, then an in-place selection of the threshold). They must agree bit for
+bit (same floating-point operations in the same order, no fast-math), which a Hypothesis
+property holds (``tests/property/test_performance_kernel.py``).
+
+Per slot ``i``, with ``n`` the KPI's observations, ``s`` their sum and ``done`` the contacts::
+
+    estimate = (s + k·μ) / (n + k)                  (μ when n + k = 0)
+    key      = (estimate − μ) · scale  [+ (done − n̄) · balance / n̄]
+
+``scale`` is ``−d / |μ|`` (``d`` = −1 for handle time, else 1; |μ| taken as 1 when 0) and n̄
+the mean of ``done`` over the slots with contacts (taken as 1 when 0). With ``top_share`` < 1
+the mask holds the logged-in slots whose key is at most the ``⌈top_share · P⌉``-th smallest
+key among the ``P`` logged-in slots (ties included); logged-out slots are never in it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TypeAlias
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["compute_keys", "keys_kernel", "keys_reference"]
+
+Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
+Keys = tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8] | None]
+
+
+def keys_reference(
+    n: npt.NDArray[np.float64],
+    s: npt.NDArray[np.float64],
+    done: npt.NDArray[np.float64],
+    present: npt.NDArray[np.uint8],
+    *,
+    mu: float,
+    k: float,
+    sign: float,
+    balance: float,
+    top_share: float,
+) -> Keys:
+    """The keys and mask of the module doc, with numpy (the statement the kernel must equal).
+
+    Args:
+        n, s, done: per slot, the KPI's observations and sum, and the contacts completed.
+        present: per slot, 1 when the agent is logged in.
+        mu: the team's mean; k: the prior weight; sign: −1 for handle time, else 1.
+        balance: the weight against over-use; top_share: the best share (< 1: a mask).
+
+    Returns:
+        The keys, and the mask (``None`` when ``top_share`` ≥ 1 or there are no slots).
+    """
+    slots = n.shape[0]
+    denominator = n + k
+    est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
+    keys = (est - mu) * (-sign / (abs(mu) or 1.0))
+    if balance > 0:
+        active = int(np.count_nonzero(done))
+        mean = float(done.sum()) / active if active else 0.0
+        keys = keys + (done - mean) * (balance / (mean or 1.0))
+    mask = None
+    if top_share < 1.0 and slots:
+        on = present.astype(bool)
+        mask = np.zeros(slots, dtype=np.uint8)
+        logged_in = keys[on]
+        if logged_in.shape[0]:
+            rank = max(1, math.ceil(top_share * logged_in.shape[0])) - 1
+            threshold = np.partition(logged_in, rank)[rank]
+            mask[on & (keys <= threshold)] = 1
+    return keys, mask
+
+
+@numba.njit(cache=True, nogil=True)
+def _select(buf: Array, count: int, rank: int) -> float:
+    """The ``rank``-th smallest of ``buf[:count]`` (0-based), reordering ``buf`` in place
+    (Hoare partitioning around the middle element: the value does not depend on the pivots)."""
+    lo, hi = 0, count - 1
+    while lo < hi:
+        pivot = buf[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while buf[i] < pivot:
+                i += 1
+            while buf[j] > pivot:
+                j -= 1
+            if i <= j:
+                buf[i], buf[j] = buf[j], buf[i]
+                i += 1
+                j -= 1
+        if rank <= j:
+            hi = j
+        elif rank >= i:
+            lo = i
+        else:
+            return buf[rank]
+    return buf[rank]
+
+
+@numba.njit(cache=True, nogil=True)
+def keys_kernel(n: Array, s: Array, done: Array, present: Array, params: Array) -> Any:
+    """:func:`keys_reference`: returns ``(keys, mask)`` (``mask`` empty when ``top_share`` ≥ 1;
+    ``params``: ``[mu, k, sign, balance, top_share]``, packed to keep the call cheap)."""
+    mu, k, sign, balance, top_share = params[0], params[1], params[2], params[3], params[4]
+    slots = n.shape[0]
+    bscale = 0.0
+    mean = 0.0
+    if balance > 0:
+        # Branch-free: the counts are whole numbers, so the sum is exact in any order.
+        total = 0.0
+        active = 0
+        for i in range(slots):
+            total += done[i]
+            active += done[i] != 0
+        mean = total / active if active else 0.0
+        bscale = balance / (mean if mean != 0 else 1.0)
+    scale = -sign / (abs(mu) if mu != 0 else 1.0)
+    km = k * mu
+    keys = np.empty(slots)
+    if balance > 0:
+        for i in range(slots):
+            d = n[i] + k
+            est = (s[i] + km) / d if d > 0 else mu
+            keys[i] = (est - mu) * scale + (done[i] - mean) * bscale
+    else:
+        for i in range(slots):
+            d = n[i] + k
+            est = (s[i] + km) / d if d > 0 else mu
+            keys[i] = (est - mu) * scale
+    if not top_share < 1.0:
+        return keys, np.empty(0, dtype=np.uint8)
+    mask = np.zeros(slots, dtype=np.uint8)
+    buf = np.empty(slots)
+    count = 0
+    for i in range(slots):
+        if present[i]:
+            buf[count] = keys[i]
+            count += 1
+    if count == 0:
+        return keys, mask
+    rank = max(1, math.ceil(top_share * count)) - 1
+    threshold = _select(buf, count, rank)
+    for i in range(slots):
+        mask[i] = present[i] != 0 and keys[i] <= threshold
+    return keys, mask
+
+
+def compute_keys(
+    n: npt.NDArray[np.float64],
+    s: npt.NDArray[np.float64],
+    done: npt.NDArray[np.float64],
+    present: npt.NDArray[np.uint8],
+    *,
+    mu: float,
+    k: float,
+    sign: float,
+    balance: float,
+    top_share: float,
+    backend: str,
+) -> Keys:
+    """The keys and mask, by the kernel (``backend="numba"``) or the reference (else): the
+    same either way. Arguments as :func:`keys_reference`."""
+    if backend != "numba":
+        return keys_reference(
+            n, s, done, present, mu=mu, k=k, sign=sign, balance=balance, top_share=top_share
+        )
+    want = top_share < 1.0 and n.shape[0] > 0
+    params = np.array([mu, k, sign, balance, top_share if want else 1.0])
+    keys, mask = keys_kernel(n, s, done, present, params)
+    return keys, (mask if want else None)
