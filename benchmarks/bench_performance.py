@@ -6,14 +6,16 @@ completed contacts and outcomes in the performance projection (satisfaction and 
 per agent), then 80% of them not ready: 20% ready and free. New work needs 1-3 common skills.
 
 A decision is what the core does for a queue: read the queue's keys from the projection
-(``engine.performance_routing.performance_keys``; cached until the queue's counters change)
-and run the selection kernel. Variants, timed *interleaved* (each round times a block of each,
-in turn, over the same requirements, so load hits them alike):
+(``engine.performance_routing.performance_order``; cached until the queue's counters change)
+and run the selection kernel; with a best share, check that the pick is in it
+(``in_best_share``: one pass counting the logged-in keys below the pick's). Variants, timed
+*interleaved* (each round times a block of each, in turn, over the same requirements, so load
+hits them alike):
 
 - ``longest_idle``: the kernel alone;
 - ``performance``: keys (cached) + the kernel, strategy ``performance`` (kpi satisfaction,
   balance 0.3);
-- ``performance_top_share``: the same with the best-quarter mask (work before its first step);
+- ``performance_top_share``: the same with the best quarter (work before its first step);
 - ``performance_recomputed``: the keys recomputed before every decision (the cache cleared);
 - ``performance_after_outcome`` and ``performance_top_share_after_outcome``: the realistic
   mix of a live center, where nearly every decision follows a completion: before each decision
@@ -42,7 +44,7 @@ import numpy as np
 
 from benchmarks.bench_routing import COMMON, _draw, profiles
 from ccrouter import Router, RouterConfig
-from ccrouter.engine.performance_routing import performance_keys
+from ccrouter.engine.performance_routing import in_best_share, performance_order
 from ccrouter.engine.routing import match
 from ccrouter.events import OutcomeRecorded
 
@@ -97,16 +99,17 @@ def _variants(router: Router) -> dict[str, Callable[[dict[str, int]], int]]:
         return select(table, "voice", skills, strategy="longest_idle")
 
     def performance(skills: dict[str, int]) -> int:
-        found = performance_keys(state, "perf", settings["perf"])
-        assert found is not None
-        return select(table, "voice", skills, strategy="performance", order=found[0])
+        keys = performance_order(state, "perf", settings["perf"])
+        assert keys is not None
+        return select(table, "voice", skills, strategy="performance", order=keys)
 
     def top_share(skills: dict[str, int]) -> int:
-        found = performance_keys(state, "top", settings["top"])
-        assert found is not None and found[1] is not None
-        return select(
-            table, "voice", skills, strategy="performance", order=found[0], selected=found[1]
-        )
+        # As the core decides: the pick over every eligible agent, then whether it is in the
+        # best share (one pass over the keys; equal to narrowing by the mask first).
+        keys = performance_order(state, "top", settings["top"])
+        assert keys is not None
+        slot = select(table, "voice", skills, strategy="performance", order=keys)
+        return slot if slot < 0 or in_best_share(state, "top", settings["top"], slot) else -1
 
     def recomputed(skills: dict[str, int]) -> int:
         book._cache.clear()  # as after an outcome on the queue
@@ -215,9 +218,7 @@ def run(smoke: bool) -> dict[str, Any]:
         "performance_top_share_after_outcome": lambda: outcomes("top"),
     }
     load_before = os.getloadavg()
-    result = interleaved(
-        _variants(router), requirements, rounds=3 if smoke else 15, before=before
-    )
+    result = interleaved(_variants(router), requirements, rounds=3 if smoke else 15, before=before)
     table = router.state.table
     cached = max(
         result[v]["ratio_vs_longest_idle"] for v in ("performance", "performance_top_share")

@@ -4,7 +4,8 @@ Random slot arrays (observations, sums, contacts, who is logged in, including no
 team means of either sign and zero, with and without the balance term and the best-share mask:
 :func:`~ccrouter.engine.performance_kernel.keys_kernel` must give exactly the keys and the
 mask of :func:`~ccrouter.engine.performance_kernel.keys_reference`, and the mask must be the
-best ``⌈top_share · P⌉`` of the ``P`` logged-in slots (ties included), never a logged-out one.
+best ``⌈top_share · P⌉`` of the ``P`` logged-in slots (ties included), never a logged-out one;
+and the one-pass membership test a decision uses (``in_share``) must agree with the mask.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccrouter.engine.performance_kernel import compute_keys, keys_reference
+from ccrouter.engine.performance_kernel import compute_keys, compute_mask, in_share, keys_reference
 
 slot = st.tuples(
     st.integers(0, 6),  # observations
@@ -54,6 +55,12 @@ def test_kernel_equals_reference(
         assert mask is None
         return
     assert mask is not None and mask.tolist() == want_mask.tolist()
+    for backend in ("numba", "python"):
+        assert compute_mask(keys, present, top_share, backend).tolist() == mask.tolist()
+        # A decision's one-pass membership test says what the mask says, slot by slot.
+        assert [
+            in_share(keys, present, i, top_share, backend=backend) for i in range(len(rows))
+        ] == [bool(m) for m in mask.tolist()]
     # What the mask means, stated plainly: the best share of the logged-in slots.
     on = [i for i in range(len(rows)) if rows[i][3]]
     if not on:

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from ccrouter import Router, RouterConfig
 from ccrouter.engine.estimates import FIELDS, NO_DATA_MEAN, add_into, kpi_sums
-from ccrouter.engine.performance_kernel import keys_reference
 from ccrouter.engine.performance import window_rows
+from ccrouter.engine.performance_kernel import keys_reference
 from ccrouter.engine.performance_report import contacts_of
 from ccrouter.errors import CCRouterError
 from ccrouter.log.memory import MemoryEventLog
@@ -160,9 +160,7 @@ def _check_keys(r: Router, cfg: RouterConfig) -> None:
             balance=routing.balance,
             top_share=routing.top_share,
         )
-        got_keys, got_mask = book.keys(
-            state, queue, kpi, routing.balance, routing.top_share, at
-        )
+        got_keys, got_mask = book.keys(state, queue, kpi, routing.balance, routing.top_share, at)
         assert got_keys.tolist() == keys.tolist()
         assert (got_mask is None) == (mask is None)
         if mask is not None and got_mask is not None:

@@ -238,7 +238,6 @@ def test_a_batch_step_ranks_by_the_performance_keys() -> None:
     assert r.interaction("x").agent_id == "bob"  # ann has idled longer: the key decided
 
 
-
 def _four(r: Router) -> float:
     return history(
         r,
@@ -283,3 +282,17 @@ def test_a_logout_re_ranks_the_best_share_without_a_counter_change() -> None:
     r.not_ready("cy", reason="break", at=t + 4)
     r.submit("y", channel="voice", at=t + 5)
     assert r.interaction("y").status == "queued"
+
+
+def test_a_decliner_in_the_best_share_is_still_the_fallback() -> None:
+    """Agents who declined the work are chosen only when no one else is eligible: when the
+    only others are outside the best share, the decliner in it gets the work back (as when
+    the best share narrowed the candidates before the pick)."""
+    r = router(top_share=0.5)
+    t = history(r, {"ann": [{"satisfaction": 2}] * 20, "cy": [{"satisfaction": 5}] * 20})
+    r.submit("x", channel="voice", at=t + 1)
+    assert r.interaction("x").agent_id == "cy"
+    r.decline("x", at=t + 2)
+    if r.agent("cy").status != "ready":
+        r.ready("cy", at=t + 3)
+    assert r.interaction("x").agent_id == "cy"

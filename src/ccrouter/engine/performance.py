@@ -56,7 +56,7 @@ from ccrouter.engine.estimates import (
     kpi_sums,
     rows,
 )
-from ccrouter.engine.performance_kernel import compute_keys
+from ccrouter.engine.performance_kernel import compute_keys, compute_mask, in_share, keys_kernel
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -75,6 +75,7 @@ if TYPE_CHECKING:
 __all__ = ["Contact", "ContactLog", "PerformanceBook", "outcome_counters", "window_rows"]
 
 _N = len(FIELDS)
+_NONE = np.zeros(0, dtype=np.uint8)
 KPIS = tuple(NO_DATA_MEAN)
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
@@ -137,6 +138,7 @@ class PerformanceBook:
 
     __slots__ = (
         "_arrays",
+        "_asked",
         "_cache",
         "_present",
         "_versions",
@@ -173,6 +175,8 @@ class PerformanceBook:
         self._versions: dict[str, int] = {}
         self._arrays: dict[str, _Arrays] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._asked: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+        """Per best-share token, the versions :meth:`in_top` last counted at (derived)."""
         self.presence = 0
         """Logins and logouts observed (derived: in the masks' cache token)."""
         self._present: npt.NDArray[np.uint8] | None = None
@@ -193,7 +197,8 @@ class PerformanceBook:
             # The best share ranks the logged-in agents: a login or logout moves the masks.
             self.presence += 1
             if self._present is not None:
-                self._mark(state.agents[event.agent_id].slot, kind is AgentLoggedIn)  # type: ignore[union-attr]
+                assert isinstance(event, AgentLoggedIn | AgentLoggedOut)
+                self._mark(state.agents[event.agent_id].slot, kind is AgentLoggedIn)
         elif kind is OfferAccepted or kind is TransferAccepted:
             self.connected[event.interaction_id] = event.at  # type: ignore[union-attr]
         elif kind is InteractionTransferred:
@@ -309,14 +314,30 @@ class PerformanceBook:
         ``handle_time``), μ the team's mean, ``n`` the agent's contacts in the window and n̄
         the mean over the agents with contacts (|μ|, n̄ taken as 1 when 0).
         """
-        self.advance(at, state)
-        slots = len(state.slots)
+        keys = self.order(state, queue, kpi, balance, at)
+        if top_share >= 1.0 or not keys.shape[0]:
+            return keys, None
+        slots = keys.shape[0]
         token = (queue, kpi, balance, top_share)
         version = self._versions.get(queue, 0)
-        presence = self.presence if top_share < 1.0 else 0
         hit = self._cache.get(token)
-        if hit is not None and hit[0] == version and hit[1] == slots and hit[2] == presence:
-            return hit[3], hit[4]
+        if hit is not None and hit[:3] == (version, slots, self.presence):
+            return keys, hit[3]
+        mask = compute_mask(keys, self._logged_in(state, slots), top_share, state.backend)
+        self._cache[token] = (version, slots, self.presence, mask)
+        return keys, mask
+
+    def order(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float
+    ) -> npt.NDArray[np.float64]:
+        """The keys of :meth:`keys` alone (cached until the queue's counters change)."""
+        self.advance(at, state)
+        slots = len(state.slots)
+        token = (queue, kpi, balance)
+        version = self._versions.get(queue, 0)
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] == version and hit[1] == slots:
+            return hit[2]  # type: ignore[no-any-return]
         arrays = self._arrays.get(queue)
         if arrays is None:
             arrays = self._arrays[queue] = _Arrays(max(16, slots))
@@ -326,20 +347,46 @@ class PerformanceBook:
         arrays.grow(slots)
         team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
         mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
-        keys, mask = compute_keys(
-            arrays.n[kpi][:slots],
-            arrays.s[kpi][:slots],
-            arrays.n["fcr"][:slots],  # contacts completed (the fcr KPI's n)
-            self._logged_in(state, slots),
-            mu=mu,
-            k=self.prior_weight,
-            sign=-1.0 if kpi == "handle_time" else 1.0,
-            balance=balance,
-            top_share=top_share,
-            backend=state.backend,
-        )
-        self._cache[token] = (version, slots, presence, keys, mask)
-        return keys, mask
+        sign = -1.0 if kpi == "handle_time" else 1.0
+        n, s = arrays.n[kpi][:slots], arrays.s[kpi][:slots]
+        done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
+        if state.backend == "numba":  # (the kernel called directly: this is the hot path)
+            keys = keys_kernel(n, s, done, np.array([mu, self.prior_weight, sign, balance]))
+        else:
+            keys, _ = compute_keys(
+                n, s, done, _NONE, mu=mu, k=self.prior_weight, sign=sign, balance=balance,
+                top_share=1.0, backend=state.backend,
+            )  # fmt: skip
+        self._cache[token] = (version, slots, keys)
+        return keys  # type: ignore[no-any-return]
+
+    def in_top(
+        self,
+        state: RouterState,
+        queue: str,
+        kpi: str,
+        balance: float,
+        top_share: float,
+        at: float,
+        slot: int,
+    ) -> bool:
+        """Whether ``slot`` is in :meth:`keys`' mask (``top_share`` < 1): read from the mask
+        when it is cached, else decided by counting the logged-in keys below the slot's (one
+        pass, :func:`~ccrouter.engine.performance_kernel.in_share`), without selecting."""
+        keys = self.order(state, queue, kpi, balance, at)
+        token = (queue, kpi, balance, top_share)
+        version = (self._versions.get(queue, 0), keys.shape[0], self.presence)
+        hit = self._cache.get(token)
+        if hit is not None and hit[:3] == version:
+            return bool(hit[3][slot])
+        if self._asked.get(token) == version:
+            # Asked again with nothing changed: the mask (one selection) pays off from now on.
+            mask = self.keys(state, queue, kpi, balance, top_share, at)[1]
+            assert mask is not None
+            return bool(mask[slot])
+        self._asked[token] = version
+        present = self._logged_in(state, keys.shape[0])
+        return in_share(keys, present, slot, top_share, backend=state.backend)
 
     def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
         """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;

@@ -1,10 +1,12 @@
-"""The ``performance`` strategy's keys and best-share mask over the agent slots, in one pass.
+"""The ``performance`` strategy's keys and best-share mask over the agent slots.
 
-:func:`keys_reference` is the plain numpy statement; :func:`keys_kernel` is the Numba kernel
-the core runs (one pass for the balance mean, one fused pass for the keys that also gathers the
-logged-in agents' keys, then an in-place selection of the threshold). They must agree bit for
-bit (same floating-point operations in the same order, no fast-math), which a Hypothesis
-property holds (``tests/property/test_performance_kernel.py``).
+:func:`keys_reference` is the plain numpy statement; the Numba kernels the core runs are
+:func:`keys_kernel` (a branch-free pass for the balance mean, then one fused pass for the keys),
+:func:`mask_kernel` (gathers the logged-in keys and selects the threshold in place) and
+:func:`below_kernel` (:func:`in_share`: whether one agent is in the mask, without building it,
+in one pass). They must agree with the reference bit for bit (same floating-point operations
+in the same order, no fast-math), which a Hypothesis property holds
+(``tests/property/test_performance_kernel.py``).
 
 Per slot ``i``, with ``n`` the KPI's observations, ``s`` their sum and ``done`` the contacts::
 
@@ -26,7 +28,15 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["compute_keys", "keys_kernel", "keys_reference"]
+__all__ = [
+    "below_kernel",
+    "compute_keys",
+    "compute_mask",
+    "in_share",
+    "keys_kernel",
+    "keys_reference",
+    "mask_kernel",
+]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 Keys = tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8] | None]
@@ -43,6 +53,7 @@ def keys_reference(
     sign: float,
     balance: float,
     top_share: float,
+    keys: npt.NDArray[np.float64] | None = None,
 ) -> Keys:
     """The keys and mask of the module doc, with numpy (the statement the kernel must equal).
 
@@ -51,18 +62,20 @@ def keys_reference(
         present: per slot, 1 when the agent is logged in.
         mu: the team's mean; k: the prior weight; sign: −1 for handle time, else 1.
         balance: the weight against over-use; top_share: the best share (< 1: a mask).
+        keys: keys already computed (only the mask is then computed).
 
     Returns:
         The keys, and the mask (``None`` when ``top_share`` ≥ 1 or there are no slots).
     """
     slots = n.shape[0]
-    denominator = n + k
-    est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
-    keys = (est - mu) * (-sign / (abs(mu) or 1.0))
-    if balance > 0:
-        active = int(np.count_nonzero(done))
-        mean = float(done.sum()) / active if active else 0.0
-        keys = keys + (done - mean) * (balance / (mean or 1.0))
+    if keys is None:
+        denominator = n + k
+        est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
+        keys = (est - mu) * (-sign / (abs(mu) or 1.0))
+        if balance > 0:
+            active = int(np.count_nonzero(done))
+            mean = float(done.sum()) / active if active else 0.0
+            keys = keys + (done - mean) * (balance / (mean or 1.0))
     mask = None
     if top_share < 1.0 and slots:
         on = present.astype(bool)
@@ -97,15 +110,15 @@ def _select(buf: Array, count: int, rank: int) -> float:
         elif rank >= i:
             lo = i
         else:
-            return buf[rank]
-    return buf[rank]
+            return float(buf[rank])
+    return float(buf[rank])
 
 
 @numba.njit(cache=True, nogil=True)
-def keys_kernel(n: Array, s: Array, done: Array, present: Array, params: Array) -> Any:
-    """:func:`keys_reference`: returns ``(keys, mask)`` (``mask`` empty when ``top_share`` ≥ 1;
-    ``params``: ``[mu, k, sign, balance, top_share]``, packed to keep the call cheap)."""
-    mu, k, sign, balance, top_share = params[0], params[1], params[2], params[3], params[4]
+def keys_kernel(n: Array, s: Array, done: Array, params: Array) -> Array:
+    """:func:`keys_reference`'s keys (``params``: ``[mu, k, sign, balance]``, packed to keep
+    the call cheap)."""
+    mu, k, sign, balance = params[0], params[1], params[2], params[3]
     slots = n.shape[0]
     bscale = 0.0
     mean = 0.0
@@ -131,8 +144,13 @@ def keys_kernel(n: Array, s: Array, done: Array, present: Array, params: Array) 
             d = n[i] + k
             est = (s[i] + km) / d if d > 0 else mu
             keys[i] = (est - mu) * scale
-    if not top_share < 1.0:
-        return keys, np.empty(0, dtype=np.uint8)
+    return keys
+
+
+@numba.njit(cache=True, nogil=True)
+def mask_kernel(keys: Array, present: Array, top_share: float) -> Array:
+    """:func:`keys_reference`'s mask for ``keys``."""
+    slots = keys.shape[0]
     mask = np.zeros(slots, dtype=np.uint8)
     buf = np.empty(slots)
     count = 0
@@ -141,12 +159,45 @@ def keys_kernel(n: Array, s: Array, done: Array, present: Array, params: Array) 
             buf[count] = keys[i]
             count += 1
     if count == 0:
-        return keys, mask
+        return mask
     rank = max(1, math.ceil(top_share * count)) - 1
     threshold = _select(buf, count, rank)
     for i in range(slots):
         mask[i] = present[i] != 0 and keys[i] <= threshold
-    return keys, mask
+    return mask
+
+
+@numba.njit(cache=True, nogil=True)
+def below_kernel(keys: Array, present: Array, key: float) -> Any:
+    """(logged-in slots with a key below ``key``, logged-in slots): one branch-free pass."""
+    below = 0
+    count = 0
+    for i in range(keys.shape[0]):
+        on = present[i] != 0
+        count += on
+        below += on and keys[i] < key
+    return below, count
+
+
+def in_share(
+    keys: npt.NDArray[np.float64],
+    present: npt.NDArray[np.uint8],
+    slot: int,
+    top_share: float,
+    *,
+    backend: str,
+) -> bool:
+    """Whether logged-in ``slot`` is in the mask of ``keys`` (:func:`keys_reference`) without
+    building it: its key is at most the ``r``-th smallest of the ``P`` logged-in keys (``r``
+    = ⌈top_share · P⌉) exactly when fewer than ``r`` of them are below it. One pass, no
+    selection: what a decision needs once the strategy has picked its best agent."""
+    key = float(keys[slot])
+    if backend == "numba":
+        below, count = below_kernel(keys, present, key)
+    else:
+        on = present.astype(bool)
+        below, count = int(np.count_nonzero(keys[on] < key)), int(np.count_nonzero(on))
+    return bool(present[slot]) and below < max(1, math.ceil(top_share * count))
 
 
 def compute_keys(
@@ -168,7 +219,20 @@ def compute_keys(
         return keys_reference(
             n, s, done, present, mu=mu, k=k, sign=sign, balance=balance, top_share=top_share
         )
-    want = top_share < 1.0 and n.shape[0] > 0
-    params = np.array([mu, k, sign, balance, top_share if want else 1.0])
-    keys, mask = keys_kernel(n, s, done, present, params)
-    return keys, (mask if want else None)
+    keys = keys_kernel(n, s, done, np.array([mu, k, sign, balance]))
+    if top_share < 1.0 and n.shape[0] > 0:
+        return keys, mask_kernel(keys, present, top_share)
+    return keys, None
+
+
+def compute_mask(
+    keys: npt.NDArray[np.float64], present: npt.NDArray[np.uint8], top_share: float, backend: str
+) -> npt.NDArray[np.uint8]:
+    """The mask of :func:`keys_reference` for ``keys`` (``top_share`` < 1, at least a slot)."""
+    if backend != "numba":
+        z = np.zeros(keys.shape[0])
+        mask = keys_reference(z, z, z, present, mu=0.0, k=0.0, sign=1.0, balance=0.0,
+                              top_share=top_share, keys=keys)[1]  # fmt: skip
+        assert mask is not None
+        return mask
+    return mask_kernel(keys, present, top_share)  # type: ignore[no-any-return]
