@@ -107,11 +107,19 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
 class _Arrays:
     """Per agent slot, each KPI's n and sum (natural units) on one queue (derived)."""
 
-    __slots__ = ("n", "s")
+    __slots__ = ("active", "done", "n", "s")
 
     def __init__(self, size: int) -> None:
         self.n = {kpi: np.zeros(size) for kpi in KPIS}
         self.s = {kpi: np.zeros(size) for kpi in KPIS}
+        self.done = 0.0
+        """The contacts over the slots (a sum of whole numbers: exact)."""
+        self.active = 0
+        """The slots with contacts."""
+
+    def mean(self) -> float:
+        """n̄ (:func:`~ccrouter.engine.performance_kernel.done_mean` of the contacts)."""
+        return self.done / self.active if self.active else 0.0
 
     def grow(self, size: int) -> None:
         for table in (self.n, self.s):
@@ -122,7 +130,12 @@ class _Arrays:
                     table[kpi] = grown
 
     def set(self, slot: int, counters: list[int] | None) -> None:
-        self.grow(slot + 1)
+        if self.n["fcr"].shape[0] <= slot:
+            self.grow(slot + 1)
+        old = self.n["fcr"][slot]  # (the fcr KPI's n: contacts completed)
+        new = counters[DONE] if counters is not None else 0
+        self.done += new - old
+        self.active += int(new != 0) - int(old != 0)
         for kpi in KPIS:
             n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
             self.n[kpi][slot] = n
@@ -344,14 +357,16 @@ class PerformanceBook:
             for (q, agent), total in self.totals.items():
                 if q == queue and agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        arrays.grow(slots)
+        if arrays.n[kpi].shape[0] < slots:
+            arrays.grow(slots)
         team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
         mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
         sign = -1.0 if kpi == "handle_time" else 1.0
         n, s = arrays.n[kpi][:slots], arrays.s[kpi][:slots]
         done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
         if state.backend == "numba":  # (the kernel called directly: this is the hot path)
-            keys = keys_kernel(n, s, done, np.array([mu, self.prior_weight, sign, balance]))
+            params = np.array([mu, self.prior_weight, sign, balance, arrays.mean()])
+            keys = keys_kernel(n, s, done, params)
         else:
             keys, _ = compute_keys(
                 n, s, done, _NONE, mu=mu, k=self.prior_weight, sign=sign, balance=balance,

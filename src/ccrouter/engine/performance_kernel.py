@@ -1,7 +1,7 @@
 """The ``performance`` strategy's keys and best-share mask over the agent slots.
 
 :func:`keys_reference` is the plain numpy statement; the Numba kernels the core runs are
-:func:`keys_kernel` (a branch-free pass for the balance mean, then one fused pass for the keys),
+:func:`keys_kernel` (one fused pass for the keys; the balance mean n̄ is kept by the book),
 :func:`mask_kernel` (gathers the logged-in keys and selects the threshold in place) and
 :func:`below_kernel` (:func:`in_share`: whether one agent is in the mask, without building it,
 in one pass). They must agree with the reference bit for bit (same floating-point operations
@@ -32,6 +32,7 @@ __all__ = [
     "below_kernel",
     "compute_keys",
     "compute_mask",
+    "done_mean",
     "in_share",
     "keys_kernel",
     "keys_reference",
@@ -73,8 +74,7 @@ def keys_reference(
         est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
         keys = (est - mu) * (-sign / (abs(mu) or 1.0))
         if balance > 0:
-            active = int(np.count_nonzero(done))
-            mean = float(done.sum()) / active if active else 0.0
+            mean = done_mean(done)
             keys = keys + (done - mean) * (balance / (mean or 1.0))
     mask = None
     if top_share < 1.0 and slots:
@@ -114,26 +114,24 @@ def _select(buf: Array, count: int, rank: int) -> float:
     return float(buf[rank])
 
 
+def done_mean(done: npt.NDArray[np.float64]) -> float:
+    """n̄: the mean of ``done`` over the slots with contacts (0 when none). The counts are
+    whole numbers, so the sum is exact in any order (the book keeps it incrementally)."""
+    active = int(np.count_nonzero(done))
+    return float(done.sum()) / active if active else 0.0
+
+
 @numba.njit(cache=True, nogil=True)
 def keys_kernel(n: Array, s: Array, done: Array, params: Array) -> Array:
-    """:func:`keys_reference`'s keys (``params``: ``[mu, k, sign, balance]``, packed to keep
-    the call cheap)."""
-    mu, k, sign, balance = params[0], params[1], params[2], params[3]
+    """:func:`keys_reference`'s keys (``params``: ``[mu, k, sign, balance, n̄]`` with n̄ from
+    :func:`done_mean`, packed to keep the call cheap)."""
+    mu, k, sign, balance, mean = params[0], params[1], params[2], params[3], params[4]
     slots = n.shape[0]
-    bscale = 0.0
-    mean = 0.0
-    if balance > 0:
-        # Branch-free: the counts are whole numbers, so the sum is exact in any order.
-        total = 0.0
-        active = 0
-        for i in range(slots):
-            total += done[i]
-            active += done[i] != 0
-        mean = total / active if active else 0.0
-        bscale = balance / (mean if mean != 0 else 1.0)
+    bscale = balance / (mean if mean != 0 else 1.0)
     scale = -sign / (abs(mu) if mu != 0 else 1.0)
     km = k * mu
     keys = np.empty(slots)
+    # The guard (d > 0) also spares the division its zero check, so the loops vectorize.
     if balance > 0:
         for i in range(slots):
             d = n[i] + k
@@ -219,7 +217,7 @@ def compute_keys(
         return keys_reference(
             n, s, done, present, mu=mu, k=k, sign=sign, balance=balance, top_share=top_share
         )
-    keys = keys_kernel(n, s, done, np.array([mu, k, sign, balance]))
+    keys = keys_kernel(n, s, done, np.array([mu, k, sign, balance, done_mean(done)]))
     if top_share < 1.0 and n.shape[0] > 0:
         return keys, mask_kernel(keys, present, top_share)
     return keys, None
