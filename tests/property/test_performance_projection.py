@@ -198,6 +198,7 @@ def test_book_equals_plain_recomputation(
     replayed = Router.replay(r.events, cfg)
     assert replayed.state_digest() == r.state_digest()
     assert replayed._state.book.canonical() == book.canonical()  # type: ignore[union-attr]
+    _check_keys(replayed, cfg)  # a replayed book (its presence rebuilt) routes the same
 
 
 def test_the_property_sees_contacts_repeats_and_outcomes() -> None:
