@@ -134,9 +134,16 @@ def _check_keys(r: Router, cfg: RouterConfig) -> None:
     for e in r.events:
         if e.kind in ("agent_logged_in", "agent_logged_out"):
             present[e.agent_id] = int(e.kind == "agent_logged_in")  # type: ignore[union-attr]
-    # At the last event's time (a decision's time is its events'): asking at a later time
-    # would move the book past what the log shows (a replay's book would not have).
-    at = r.events[-1].at
+    # At the last event's time, and at the router's (later after a quiet spell: the keys are
+    # then those of the window ending then, and the book is not moved, see replay below).
+    for at in sorted({r.events[-1].at, state.now}):
+        _check_keys_at(r, cfg, present, at)
+
+
+def _check_keys_at(r: Router, cfg: RouterConfig, present: dict[str, int], at: float) -> None:
+    state = r._state
+    book = state.book
+    assert book is not None
     window = _window(r, at)
     for queue in ("default", "sales"):
         routing = cfg.queue(queue).performance

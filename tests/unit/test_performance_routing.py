@@ -296,3 +296,26 @@ def test_a_decliner_in_the_best_share_is_still_the_fallback() -> None:
     if r.agent("cy").status != "ready":
         r.ready("cy", at=t + 3)
     assert r.interaction("x").agent_id == "cy"
+
+
+def test_routing_after_a_quiet_spell_leaves_the_book_as_the_log_has_it() -> None:
+    """Keys asked past the last event's bucket (an explanation, a match after a quiet spell
+    longer than the window) are those of the window then, but do not move the book: its
+    buckets are digested, and a replay, which saw no event then, must reach the same state."""
+    cfg = RouterConfig.from_dict(
+        {
+            "performance": {"window": 30, "bucket": 10, "prior_weight": 10},
+            "queues": {"default": {"strategy": "performance", "performance": {"kpi": "fcr"}}},
+        }
+    )
+    r = Router(cfg, backend="python")
+    r.login("a0", skills={}, at=0)
+    r.ready("a0", at=0)
+    r.submit("h", channel="voice", at=0)
+    r.accept("h", at=1)
+    r.complete("h", at=2)
+    r.submit("i1", channel="voice", preferred_agents=["a1"], at=3)  # waits for a1
+    r.advance(at=100)
+    r.explain("i1")
+    r.match(at=100)
+    assert Router.replay(r.events, cfg).state_digest() == r.state_digest()

@@ -331,6 +331,8 @@ class PerformanceBook:
         if top_share >= 1.0 or not keys.shape[0]:
             return keys, None
         slots = keys.shape[0]
+        if self._moved(at):  # keys over the window apart: so is the mask
+            return keys, compute_mask(keys, self._logged_in(state, slots), top_share, state.backend)
         token = (queue, kpi, balance, top_share)
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
@@ -344,8 +346,9 @@ class PerformanceBook:
         self, state: RouterState, queue: str, kpi: str, balance: float, at: float
     ) -> npt.NDArray[np.float64]:
         """The keys of :meth:`keys` alone (cached until the queue's counters change)."""
-        self.advance(at, state)
         slots = len(state.slots)
+        if self._moved(at):
+            return self._window_keys(state, queue, kpi, balance, at, slots)
         token = (queue, kpi, balance)
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
@@ -375,6 +378,37 @@ class PerformanceBook:
         self._cache[token] = (version, slots, keys)
         return keys  # type: ignore[no-any-return]
 
+    def _moved(self, at: float) -> bool:
+        """Whether buckets have left the window by ``at`` that the book still holds: asked
+        past the last event's bucket (a match or an explanation after a quiet spell). The book
+        is then not moved, since its buckets are digested and only events may change them (a
+        replay's book would not have moved): the keys are computed over the window apart,
+        uncached. (Events move the book: :meth:`observe` advances it.)"""
+        if self.latest is None or self.index(at) <= self.latest:
+            return False
+        cutoff = self.index(at) - self.spans
+        return any(b <= cutoff for b in self.buckets)
+
+    def _window_keys(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float, slots: int
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`order` over the window ending at ``at`` (not cached, the book unchanged)."""
+        arrays = _Arrays(max(16, slots))
+        team = [0] * _N
+        for (q, agent), total in self.window_totals(at).items():
+            if q == queue:
+                add_into(team, total)
+                if agent in state.agents:
+                    arrays.set(state.agents[agent].slot, total)
+        sums = kpi_sums(team, kpi)
+        mu = sums[1] / sums[0] if sums[0] else NO_DATA_MEAN[kpi]
+        keys, _ = compute_keys(
+            arrays.n[kpi][:slots], arrays.s[kpi][:slots], arrays.n["fcr"][:slots], _NONE,
+            mu=mu, k=self.prior_weight, sign=-1.0 if kpi == "handle_time" else 1.0,
+            balance=balance, top_share=1.0, backend=state.backend,
+        )  # fmt: skip
+        return keys
+
     def in_top(
         self,
         state: RouterState,
@@ -389,6 +423,9 @@ class PerformanceBook:
         when it is cached, else decided by counting the logged-in keys below the slot's (one
         pass, :func:`~ccrouter.engine.performance_kernel.in_share`), without selecting."""
         keys = self.order(state, queue, kpi, balance, at)
+        present = self._logged_in(state, keys.shape[0])
+        if self._moved(at):
+            return in_share(keys, present, slot, top_share, backend=state.backend)
         token = (queue, kpi, balance, top_share)
         version = (self._versions.get(queue, 0), keys.shape[0], self.presence)
         hit = self._cache.get(token)
@@ -400,7 +437,6 @@ class PerformanceBook:
             assert mask is not None
             return bool(mask[slot])
         self._asked[token] = version
-        present = self._logged_in(state, keys.shape[0])
         return in_share(keys, present, slot, top_share, backend=state.backend)
 
     def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
