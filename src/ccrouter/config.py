@@ -314,7 +314,8 @@ class PerformanceRouting(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     Attributes:
         kpi: the predicted KPI it picks by (one of :data:`KPIS`).
         top_share: until the interaction reaches the queue's first widening step, only this
-            share of the agents (the best estimates) may take it; 1: everyone at once.
+            share of the logged-in agents (the best estimates; logged-out agents are not
+            ranked) may take it; 1: everyone at once.
         balance: weight of over-use: per unit, an agent that completed twice the team's
             average count in the window loses as much as a whole team mean of the KPI.
     """

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccrouter import Router, RouterConfig
-from ccrouter.engine.estimates import FIELDS, add_into
+from ccrouter.engine.estimates import FIELDS, NO_DATA_MEAN, add_into, kpi_sums
 from ccrouter.engine.performance import window_rows
+from ccrouter.engine.performance_kernel import keys_reference
 from ccrouter.engine.performance_report import contacts_of
 from ccrouter.errors import CCRouterError
 from ccrouter.log.memory import MemoryEventLog
 
 BUCKET, SPANS = 100.0, 3
-STATS = {"contacts": 0, "repeats": 0, "outcomes": 0}
+STATS = {"contacts": 0, "repeats": 0, "outcomes": 0, "logouts": 0}
 AGENTS = ("ann", "bob", "cy", "dee")
 CUSTOMERS = ("k1", "k2", "k3")
 
@@ -65,6 +67,7 @@ step = st.one_of(
     st.tuples(st.just("late"), st.integers(0, 50), outcome),
     st.tuples(st.just("wait"), st.floats(1, 120)),
     st.lists(st.one_of(submit, complete), min_size=2, max_size=6),  # a busy stretch
+    st.tuples(st.sampled_from(["logout", "login"]), st.sampled_from(AGENTS)),
 )
 
 
@@ -102,6 +105,11 @@ def _run(steps: list[Any], cfg: RouterConfig, backend: str) -> Router:
                 live = [i for i in r._state.interactions.values() if i.status == "connected"]
                 iid = live[s[1] % len(live)].interaction_id if live else "c0"
                 r.complete(iid, at=t, outcome=s[2] or None)
+            elif s[0] == "logout":
+                r.logout(s[1], at=t)
+            elif s[0] == "login":
+                r.login(s[1], skills={}, at=t)
+                r.ready(s[1], at=t)
             elif s[0] == "late":
                 r.record_outcome(f"c{s[1] % max(n, 1)}", s[2], at=t)
             else:
@@ -112,7 +120,59 @@ def _run(steps: list[Any], cfg: RouterConfig, backend: str) -> Router:
         book = r._state.book
         assert book is not None
         assert book.window_totals(t) == _window(r, t), s
+        _check_keys(r, cfg)
     return r
+
+
+def _check_keys(r: Router, cfg: RouterConfig) -> None:
+    """The book's keys and best-share mask (cached or not) equal the reference computed from
+    the plain window and the agents' presence read off the log (the last login or logout)."""
+    state = r._state
+    book = state.book
+    assert book is not None
+    present = dict.fromkeys(state.slots, 0)
+    for e in r.events:
+        if e.kind in ("agent_logged_in", "agent_logged_out"):
+            present[e.agent_id] = int(e.kind == "agent_logged_in")  # type: ignore[union-attr]
+    # At the last event's time, and at the router's (later after a quiet spell: the keys are
+    # then those of the window ending then, and the book is not moved, see replay below).
+    for at in sorted({r.events[-1].at, state.now}):
+        _check_keys_at(r, cfg, present, at)
+
+
+def _check_keys_at(r: Router, cfg: RouterConfig, present: dict[str, int], at: float) -> None:
+    state = r._state
+    book = state.book
+    assert book is not None
+    window = _window(r, at)
+    for queue in ("default", "sales"):
+        routing = cfg.queue(queue).performance
+        assert routing is not None
+        kpi, empty = routing.kpi, [0] * len(FIELDS)
+        team = [0] * len(FIELDS)
+        for (q, _), c in window.items():
+            if q == queue:
+                add_into(team, c)
+        tn, ts, _ = kpi_sums(team, kpi)
+        sums = [kpi_sums(window.get((queue, a), empty), kpi) for a in state.slots]
+        done = [kpi_sums(window.get((queue, a), empty), "fcr")[0] for a in state.slots]
+        keys, mask = keys_reference(
+            np.array([x[0] for x in sums], dtype=np.float64),
+            np.array([x[1] for x in sums], dtype=np.float64),
+            np.array(done, dtype=np.float64),
+            np.array([present[a] for a in state.slots], dtype=np.uint8),
+            mu=ts / tn if tn else NO_DATA_MEAN[kpi],
+            k=2.0,
+            sign=-1.0 if kpi == "handle_time" else 1.0,
+            balance=routing.balance,
+            top_share=routing.top_share,
+        )
+        got_keys, got_mask = book.keys(state, queue, kpi, routing.balance, routing.top_share, at)
+        assert got_keys.tolist() == keys.tolist()
+        assert (got_mask is None) == (mask is None)
+        if mask is not None and got_mask is not None:
+            assert got_mask.tolist() == mask.tolist()
+            assert all(present[a] for a, m in zip(state.slots, mask.tolist(), strict=True) if m)
 
 
 @settings(max_examples=60, deadline=None)
@@ -137,6 +197,7 @@ def test_book_equals_plain_recomputation(
     STATS["contacts"] += len(contacts)
     STATS["repeats"] += sum(e.kind == "repeat_contact" for e in r.events)
     STATS["outcomes"] += sum(e.kind == "outcome_recorded" for e in r.events)
+    STATS["logouts"] += sum(e.kind == "agent_logged_out" for e in r.events)
     assert r.performance(start=(b - SPANS + 1) * BUCKET, end=(b + 1) * BUCKET) == expected
     # The compiled kernel decides the same; a replay rebuilds the same book.
     other = _run(steps, cfg, "numba")
@@ -144,6 +205,7 @@ def test_book_equals_plain_recomputation(
     replayed = Router.replay(r.events, cfg)
     assert replayed.state_digest() == r.state_digest()
     assert replayed._state.book.canonical() == book.canonical()  # type: ignore[union-attr]
+    _check_keys(replayed, cfg)  # a replayed book (its presence rebuilt) routes the same
 
 
 def test_the_property_sees_contacts_repeats_and_outcomes() -> None:

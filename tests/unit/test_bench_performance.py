@@ -10,6 +10,7 @@ def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
     variants = result["decisions"]
     assert set(variants) == {
         "longest_idle", "performance", "performance_top_share", "performance_recomputed",
+        "performance_after_outcome", "performance_top_share_after_outcome",
     }  # fmt: skip
     assert variants["longest_idle"]["ratio_vs_longest_idle"] == 1.0
     for v in variants.values():
@@ -18,5 +19,8 @@ def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
     # The best-quarter mask admits fewer agents: it finds someone less often.
     top = variants["performance_top_share"]["eligible_found_share"]
     assert top < variants["performance"]["eligible_found_share"]
-    assert set(result["goal"]) == {"ratio_at_most", "worst_cached_ratio", "met"}
+    assert set(result["goal"]) == {
+        "ratio_at_most", "worst_cached_ratio", "worst_after_outcome_ratio", "met",
+    }  # fmt: skip
+    assert result["outcome_fold_us"] > 0 and len(result["load_average"]["before"]) == 3
     assert result["ready_agents"] == result["agents"] // 5

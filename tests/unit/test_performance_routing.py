@@ -236,3 +236,86 @@ def test_a_batch_step_ranks_by_the_performance_keys() -> None:
     r.submit("x", channel="voice", at=t)
     r.match(at=t)
     assert r.interaction("x").agent_id == "bob"  # ann has idled longer: the key decided
+
+
+def _four(r: Router) -> float:
+    return history(
+        r,
+        {
+            "ann": [{"satisfaction": 2}] * 20,
+            "bob": [{"satisfaction": 3}] * 20,
+            "cy": [{"satisfaction": 5}] * 20,
+            "dee": [{"satisfaction": 5}] * 20,
+        },
+    )
+
+
+def test_top_share_ranks_logged_in_agents_only() -> None:
+    """The best share is taken among the agents who could be offered work (logged in), not
+    among every agent the router has known: with the two best logged out, the best of the two
+    left is the best half and takes the work at once."""
+    r = router(top_share=0.5)
+    t = _four(r)
+    r.logout("cy", at=t)
+    r.logout("dee", at=t)
+    r.submit("x", channel="voice", at=t + 1)
+    assert r.interaction("x").agent_id == "bob"  # the best of those logged in (1 of 2)
+    r.submit("y", channel="voice", at=t + 2)
+    assert r.interaction("y").status == "queued"
+    assert {c.agent_id: c.reason for c in r.explain("y").candidates}["ann"] == "not_top_share"
+
+
+def test_a_logout_re_ranks_the_best_share_without_a_counter_change() -> None:
+    """The cached mask follows presence: logging the best out (no outcome in between) makes
+    the next best part of the best share."""
+    r = router(top_share=0.5)
+    t = _four(r)
+    for agent in ("bob", "cy", "dee"):
+        r.not_ready(agent, reason="break", at=t)
+    r.submit("x", channel="voice", at=t + 1)  # best half of 4: cy and dee, both away
+    assert r.interaction("x").status == "queued"
+    r.logout("cy", at=t + 2)
+    r.logout("dee", at=t + 2)
+    r.ready("bob", at=t + 3)  # now the best of 2 logged in
+    assert r.interaction("x").agent_id == "bob"
+    r.login("cy", skills={}, at=t + 4)  # back: best half of 3 is cy and bob again
+    r.not_ready("cy", reason="break", at=t + 4)
+    r.submit("y", channel="voice", at=t + 5)
+    assert r.interaction("y").status == "queued"
+
+
+def test_a_decliner_in_the_best_share_is_still_the_fallback() -> None:
+    """Agents who declined the work are chosen only when no one else is eligible: when the
+    only others are outside the best share, the decliner in it gets the work back (as when
+    the best share narrowed the candidates before the pick)."""
+    r = router(top_share=0.5)
+    t = history(r, {"ann": [{"satisfaction": 2}] * 20, "cy": [{"satisfaction": 5}] * 20})
+    r.submit("x", channel="voice", at=t + 1)
+    assert r.interaction("x").agent_id == "cy"
+    r.decline("x", at=t + 2)
+    if r.agent("cy").status != "ready":
+        r.ready("cy", at=t + 3)
+    assert r.interaction("x").agent_id == "cy"
+
+
+def test_routing_after_a_quiet_spell_leaves_the_book_as_the_log_has_it() -> None:
+    """Keys asked past the last event's bucket (an explanation, a match after a quiet spell
+    longer than the window) are those of the window then, but do not move the book: its
+    buckets are digested, and a replay, which saw no event then, must reach the same state."""
+    cfg = RouterConfig.from_dict(
+        {
+            "performance": {"window": 30, "bucket": 10, "prior_weight": 10},
+            "queues": {"default": {"strategy": "performance", "performance": {"kpi": "fcr"}}},
+        }
+    )
+    r = Router(cfg, backend="python")
+    r.login("a0", skills={}, at=0)
+    r.ready("a0", at=0)
+    r.submit("h", channel="voice", at=0)
+    r.accept("h", at=1)
+    r.complete("h", at=2)
+    r.submit("i1", channel="voice", preferred_agents=["a1"], at=3)  # waits for a1
+    r.advance(at=100)
+    r.explain("i1")
+    r.match(at=100)
+    assert Router.replay(r.events, cfg).state_digest() == r.state_digest()

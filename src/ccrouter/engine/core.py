@@ -43,7 +43,7 @@ from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.experiments import settings_for
-from ccrouter.engine.performance_routing import performance_keys, top_mask
+from ccrouter.engine.performance_routing import in_best_share, performance_order, top_mask
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
@@ -539,7 +539,6 @@ def _select(
     settings = state.config.queue(queue)
     if settings.experiment is not None:  # (an experiment's arm b routes by its own settings)
         settings = settings_for(state, queue, interaction)
-    strategy = settings.strategy
     # Agent selectors and order_by reach the kernel as per-slot arrays (kept up to date).
     own = queue == interaction.queue
     text = selector_for(
@@ -550,7 +549,34 @@ def _select(
     if settings.performance is not None:  # the book's keys; its best agents first (top_share)
         # (targeted work, a consult to another queue: no best-share restriction)
         step = interaction.step if own and not interaction.preferred else 1
-        order, selected = _performance(state, queue, settings, step, selected)
+        order, best_share = _performance(state, queue, settings, step)
+        if best_share:  # the pick over all eligible agents, then is it in the best share?
+            slot = _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
+            if slot < 0 or in_best_share(state, queue, settings, slot):
+                return slot  # (the share's pick too: it holds the smallest keys)
+            if not excluded:
+                return -1  # no eligible agent is in the share
+            # Excluded agents are a fallback: one of them may be in the share though the
+            # pick (not excluded) is not. Rare (declines, the fairness cap): narrow by the mask.
+            top = top_mask(state, queue, settings, 0)
+            if top is not None:
+                n = min(selected.shape[0], top.shape[0]) if selected.shape[0] else top.shape[0]
+                selected = selected[:n] & top[:n] if selected.shape[0] else top
+            return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
+    return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
+
+
+def _pick(
+    state: RouterState,
+    interaction: Interaction,
+    queue: str,
+    settings: QueueConfig,
+    excluded: list[int] | tuple[()],
+    allowed: list[int] | tuple[()],
+    selected: npt.NDArray[np.uint8],
+    order: npt.NDArray[np.float64],
+) -> int:
+    strategy = settings.strategy
     return select_agent(
         state.table,
         interaction.channel,
@@ -568,24 +594,15 @@ def _select(
 
 
 def _performance(
-    state: RouterState,
-    queue: str,
-    settings: QueueConfig,
-    step: int,
-    selected: npt.NDArray[np.uint8],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
-    """The ``performance`` strategy's keys, and ``selected`` narrowed to the best agents
-    while the work has reached no widening step (``top_share`` < 1)."""
-    found = performance_keys(state, queue, settings)
-    if found is None:
-        return NO_ORDER, selected
-    keys, top = found
-    if top is None or step > 0:
-        return keys, selected
-    if selected.shape[0] == 0:
-        return keys, top
-    n = min(selected.shape[0], top.shape[0])
-    return keys, selected[:n] & top[:n]
+    state: RouterState, queue: str, settings: QueueConfig, step: int
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """The ``performance`` strategy's keys, and whether the pick must be in the best agents'
+    share (``top_share`` < 1 while the work has reached no widening step)."""
+    keys = performance_order(state, queue, settings)
+    if keys is None:
+        return NO_ORDER, False
+    routing = settings.performance
+    return keys, routing is not None and routing.top_share < 1.0 and step <= 0
 
 
 def consult_target(

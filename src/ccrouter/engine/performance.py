@@ -19,8 +19,9 @@ dropped as time passes, so memory is bounded by the window. Counters are integer
 so routing keys computed from them are a function of the log up to the decision and its time.
 
 For routing, :meth:`PerformanceBook.keys` gives per agent slot the ``performance`` strategy's
-key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best agents;
-both are cached per queue until the queue's counters change.
+key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best
+logged-in agents; both are cached per queue until the queue's counters change (the mask also
+until an agent logs in or out: :attr:`PerformanceBook.presence` is in its cache token).
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ from ccrouter.engine.estimates import (
     kpi_sums,
     rows,
 )
+from ccrouter.engine.performance_kernel import compute_keys, compute_mask, in_share, keys_kernel
 from ccrouter.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
     Event,
     InteractionCompleted,
     InteractionTransferred,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
 __all__ = ["Contact", "ContactLog", "PerformanceBook", "outcome_counters", "window_rows"]
 
 _N = len(FIELDS)
+_NONE = np.zeros(0, dtype=np.uint8)
 KPIS = tuple(NO_DATA_MEAN)
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
@@ -102,11 +107,19 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
 class _Arrays:
     """Per agent slot, each KPI's n and sum (natural units) on one queue (derived)."""
 
-    __slots__ = ("n", "s")
+    __slots__ = ("active", "done", "n", "s")
 
     def __init__(self, size: int) -> None:
         self.n = {kpi: np.zeros(size) for kpi in KPIS}
         self.s = {kpi: np.zeros(size) for kpi in KPIS}
+        self.done = 0.0
+        """The contacts over the slots (a sum of whole numbers: exact)."""
+        self.active = 0
+        """The slots with contacts."""
+
+    def mean(self) -> float:
+        """n̄ (:func:`~ccrouter.engine.performance_kernel.done_mean` of the contacts)."""
+        return self.done / self.active if self.active else 0.0
 
     def grow(self, size: int) -> None:
         for table in (self.n, self.s):
@@ -117,7 +130,12 @@ class _Arrays:
                     table[kpi] = grown
 
     def set(self, slot: int, counters: list[int] | None) -> None:
-        self.grow(slot + 1)
+        if self.n["fcr"].shape[0] <= slot:
+            self.grow(slot + 1)
+        old = self.n["fcr"][slot]  # (the fcr KPI's n: contacts completed)
+        new = counters[DONE] if counters is not None else 0
+        self.done += new - old
+        self.active += int(new != 0) - int(old != 0)
         for kpi in KPIS:
             n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
             self.n[kpi][slot] = n
@@ -133,13 +151,16 @@ class PerformanceBook:
 
     __slots__ = (
         "_arrays",
+        "_asked",
         "_cache",
+        "_present",
         "_versions",
         "bucket",
         "buckets",
         "connected",
         "contacts",
         "latest",
+        "presence",
         "prior_weight",
         "settings",
         "spans",
@@ -167,6 +188,12 @@ class PerformanceBook:
         self._versions: dict[str, int] = {}
         self._arrays: dict[str, _Arrays] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._asked: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+        """Per best-share token, the versions :meth:`in_top` last counted at (derived)."""
+        self.presence = 0
+        """Logins and logouts observed (derived: in the masks' cache token)."""
+        self._present: npt.NDArray[np.uint8] | None = None
+        """Per agent slot, 1 when logged in (derived; built from the state on first use)."""
 
     # --- fold ---------------------------------------------------------------------------------
 
@@ -179,7 +206,13 @@ class PerformanceBook:
         and the agents' slots are read there)."""
         self.advance(event.at, state)
         kind = type(event)
-        if kind is OfferAccepted or kind is TransferAccepted:
+        if kind is AgentLoggedIn or kind is AgentLoggedOut:
+            # The best share ranks the logged-in agents: a login or logout moves the masks.
+            self.presence += 1
+            if self._present is not None:
+                assert isinstance(event, AgentLoggedIn | AgentLoggedOut)
+                self._mark(state.agents[event.agent_id].slot, kind is AgentLoggedIn)
+        elif kind is OfferAccepted or kind is TransferAccepted:
             self.connected[event.interaction_id] = event.at  # type: ignore[union-attr]
         elif kind is InteractionTransferred:
             self.connected.pop(event.interaction_id, None)  # type: ignore[union-attr]
@@ -284,48 +317,151 @@ class PerformanceBook:
         self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8] | None]:
         """Per agent slot, the ``performance`` strategy's key (smallest wins) for ``queue``,
-        and with ``top_share`` < 1 the mask of the best ``top_share`` of the agents (by key,
-        ties included; ``None`` otherwise). Both are cached until the queue's counters change.
+        and with ``top_share`` < 1 the mask of the best ``⌈top_share · P⌉`` of the ``P``
+        logged-in agents (by key, ties included; logged-out agents are never in it; ``None``
+        otherwise). Both are cached until the queue's counters change (and the mask until an
+        agent logs in or out). Computed in one fused pass
+        (:mod:`ccrouter.engine.performance_kernel`; the Numba kernel with the numba backend).
 
         key = −d · (estimate − μ) / |μ| + balance · (n − n̄) / n̄, where ``d`` is 1 (−1 for
         ``handle_time``), μ the team's mean, ``n`` the agent's contacts in the window and n̄
         the mean over the agents with contacts (|μ|, n̄ taken as 1 when 0).
         """
-        self.advance(at, state)
-        slots = len(state.slots)
+        keys = self.order(state, queue, kpi, balance, at)
+        if top_share >= 1.0 or not keys.shape[0]:
+            return keys, None
+        slots = keys.shape[0]
+        if self._moved(at):  # keys over the window apart: so is the mask
+            return keys, compute_mask(keys, self._logged_in(state, slots), top_share, state.backend)
         token = (queue, kpi, balance, top_share)
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
+        if hit is not None and hit[:3] == (version, slots, self.presence):
+            return keys, hit[3]
+        mask = compute_mask(keys, self._logged_in(state, slots), top_share, state.backend)
+        self._cache[token] = (version, slots, self.presence, mask)
+        return keys, mask
+
+    def order(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float
+    ) -> npt.NDArray[np.float64]:
+        """The keys of :meth:`keys` alone (cached until the queue's counters change)."""
+        slots = len(state.slots)
+        if self._moved(at):
+            return self._window_keys(state, queue, kpi, balance, at, slots)
+        token = (queue, kpi, balance)
+        version = self._versions.get(queue, 0)
+        hit = self._cache.get(token)
         if hit is not None and hit[0] == version and hit[1] == slots:
-            return hit[2], hit[3]
+            return hit[2]  # type: ignore[no-any-return]
         arrays = self._arrays.get(queue)
         if arrays is None:
             arrays = self._arrays[queue] = _Arrays(max(16, slots))
             for (q, agent), total in self.totals.items():
                 if q == queue and agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        arrays.grow(slots)
+        if arrays.n[kpi].shape[0] < slots:
+            arrays.grow(slots)
         team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
         mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
-        n = arrays.n[kpi][:slots]
-        s = arrays.s[kpi][:slots]
-        k = self.prior_weight
-        denominator = n + k
-        est = np.divide(s + k * mu, denominator, out=np.full(slots, mu), where=denominator > 0)
         sign = -1.0 if kpi == "handle_time" else 1.0
-        keys = (est - mu) * (-sign / (abs(mu) or 1.0))
-        if balance > 0:
-            done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
-            active = int(np.count_nonzero(done))
-            mean = float(done.sum()) / active if active else 0.0
-            keys = keys + (done - mean) * (balance / (mean or 1.0))
-        mask = None
-        if top_share < 1.0 and slots:
-            rank = max(1, math.ceil(top_share * slots)) - 1
-            threshold = np.partition(keys, rank)[rank]
-            mask = (keys <= threshold).astype(np.uint8)
-        self._cache[token] = (version, slots, keys, mask)
-        return keys, mask
+        n, s = arrays.n[kpi][:slots], arrays.s[kpi][:slots]
+        done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
+        if state.backend == "numba":  # (the kernel called directly: this is the hot path)
+            params = np.array([mu, self.prior_weight, sign, balance, arrays.mean()])
+            keys = keys_kernel(n, s, done, params)
+        else:
+            keys, _ = compute_keys(
+                n, s, done, _NONE, mu=mu, k=self.prior_weight, sign=sign, balance=balance,
+                top_share=1.0, backend=state.backend,
+            )  # fmt: skip
+        self._cache[token] = (version, slots, keys)
+        return keys  # type: ignore[no-any-return]
+
+    def _moved(self, at: float) -> bool:
+        """Whether buckets have left the window by ``at`` that the book still holds: asked
+        past the last event's bucket (a match or an explanation after a quiet spell). The book
+        is then not moved, since its buckets are digested and only events may change them (a
+        replay's book would not have moved): the keys are computed over the window apart,
+        uncached. (Events move the book: :meth:`observe` advances it.)"""
+        if self.latest is None or self.index(at) <= self.latest:
+            return False
+        cutoff = self.index(at) - self.spans
+        return any(b <= cutoff for b in self.buckets)
+
+    def _window_keys(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float, slots: int
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`order` over the window ending at ``at`` (not cached, the book unchanged)."""
+        arrays = _Arrays(max(16, slots))
+        team = [0] * _N
+        for (q, agent), total in self.window_totals(at).items():
+            if q == queue:
+                add_into(team, total)
+                if agent in state.agents:
+                    arrays.set(state.agents[agent].slot, total)
+        sums = kpi_sums(team, kpi)
+        mu = sums[1] / sums[0] if sums[0] else NO_DATA_MEAN[kpi]
+        keys, _ = compute_keys(
+            arrays.n[kpi][:slots], arrays.s[kpi][:slots], arrays.n["fcr"][:slots], _NONE,
+            mu=mu, k=self.prior_weight, sign=-1.0 if kpi == "handle_time" else 1.0,
+            balance=balance, top_share=1.0, backend=state.backend,
+        )  # fmt: skip
+        return keys
+
+    def in_top(
+        self,
+        state: RouterState,
+        queue: str,
+        kpi: str,
+        balance: float,
+        top_share: float,
+        at: float,
+        slot: int,
+    ) -> bool:
+        """Whether ``slot`` is in :meth:`keys`' mask (``top_share`` < 1): read from the mask
+        when it is cached, else decided by counting the logged-in keys below the slot's (one
+        pass, :func:`~ccrouter.engine.performance_kernel.in_share`), without selecting."""
+        keys = self.order(state, queue, kpi, balance, at)
+        present = self._logged_in(state, keys.shape[0])
+        if self._moved(at):
+            return in_share(keys, present, slot, top_share, backend=state.backend)
+        token = (queue, kpi, balance, top_share)
+        version = (self._versions.get(queue, 0), keys.shape[0], self.presence)
+        hit = self._cache.get(token)
+        if hit is not None and hit[:3] == version:
+            return bool(hit[3][slot])
+        if self._asked.get(token) == version:
+            # Asked again with nothing changed: the mask (one selection) pays off from now on.
+            mask = self.keys(state, queue, kpi, balance, top_share, at)[1]
+            assert mask is not None
+            return bool(mask[slot])
+        self._asked[token] = version
+        return in_share(keys, present, slot, top_share, backend=state.backend)
+
+    def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
+        """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;
+        rebuilt from the state when the book is new, restored or unpickled)."""
+        present = self._present
+        if present is None:
+            present = self._present = np.zeros(max(16, slots), dtype=np.uint8)
+            for agent in state.agents.values():
+                self._mark(agent.slot, agent.presence != "logged_out")
+            present = self._present
+        elif present.shape[0] < slots:
+            self._mark(slots - 1, False)
+            present = self._present
+        assert present is not None
+        return present[:slots]
+
+    def _mark(self, slot: int, logged_in: bool) -> None:
+        present = self._present
+        assert present is not None
+        if present.shape[0] <= slot:
+            grown = np.zeros(max(slot + 1, 2 * present.shape[0]), dtype=np.uint8)
+            grown[: present.shape[0]] = present
+            present = self._present = grown
+        present[slot] = logged_in
 
     # --- snapshots ----------------------------------------------------------------------------
 

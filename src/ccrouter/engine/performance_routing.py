@@ -19,7 +19,7 @@ from ccrouter.config import QueueConfig
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["performance_keys", "top_mask"]
+__all__ = ["in_best_share", "performance_keys", "performance_order", "top_mask"]
 
 
 def performance_keys(
@@ -46,3 +46,30 @@ def top_mask(
         return None
     keys = performance_keys(state, queue, settings)
     return None if keys is None else keys[1]
+
+
+def performance_order(
+    state: RouterState, queue: str, settings: QueueConfig
+) -> npt.NDArray[np.float64] | None:
+    """The ``performance`` keys per agent slot for ``queue`` alone (no mask; ``None`` when the
+    queue does not route by performance)."""
+    routing = settings.performance
+    book = state.book
+    if routing is None or book is None:
+        return None
+    return book.order(state, queue, routing.kpi, routing.balance, state.now)
+
+
+def in_best_share(state: RouterState, queue: str, settings: QueueConfig, slot: int) -> bool:
+    """Whether the agent in ``slot`` is in :func:`top_mask` (before the first step; ``True``
+    when the queue has no best share). A decision asks it of the agent the strategy picked
+    over all eligible agents: since the mask holds every logged-in agent whose key is at most
+    a threshold, and the strategy picks the smallest key first, the pick is in the mask
+    exactly when some eligible agent is, and is then the mask's pick too."""
+    routing = settings.performance
+    book = state.book
+    if routing is None or book is None or routing.top_share >= 1.0:
+        return True
+    return book.in_top(
+        state, queue, routing.kpi, routing.balance, routing.top_share, state.now, slot
+    )

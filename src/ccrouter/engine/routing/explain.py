@@ -57,7 +57,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
             other work, listed in ``assigned``); ``not_selected`` (the agent selector in force
             excluded the agent: ``selector`` says which condition and with which values), tested
             after ``not_in_group``; ``not_top_share`` (strategy ``performance``: outside the
-            best ``top_share`` of the agents while the work has reached no widening step).
+            best ``top_share`` of the logged-in agents while the work has reached no widening
+            step).
         score: the strategy's measure, higher is better (seconds idle for ``longest_idle``,
             proficiency sum for ``most_skilled``, minus the share in use for
             ``least_occupied``, minus the handled count for ``fewest_handled``, minus the
