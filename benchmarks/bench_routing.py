@@ -223,8 +223,9 @@ def _cold_decisions(router: Router, requirements: list[dict[str, int]]) -> float
     return _median_us(samples)
 
 
-def bench_all_free(agents: int, *, smoke: bool) -> dict[str, Any]:
-    """Worst case for the scan: every agent ready and free, work with no requirement."""
+def all_free_router(agents: int) -> Router:
+    """``agents`` agents with eight common skills each, all ready and free, idle since a
+    random order (the scan's worst case; bench_selectors reuses it)."""
     router = Router(RouterConfig(), backend="numba")
     rng = np.random.default_rng(5)
     for i in range(agents):
@@ -233,6 +234,12 @@ def bench_all_free(agents: int, *, smoke: bool) -> dict[str, Any]:
         router.login(f"f{i}", skills=levels, at=0.0)
     for n, i in enumerate(rng.permutation(agents)):  # idle since: a random order
         router.ready(f"f{i}", at=n * 0.001)
+    return router
+
+
+def bench_all_free(agents: int, *, smoke: bool) -> dict[str, Any]:
+    """Worst case for the scan: every agent ready and free, work with no requirement."""
+    router = all_free_router(agents)
     repeat = 5 if smoke else 200
     reference_calls = max(5, min(50, 300_000 // agents))
     return {

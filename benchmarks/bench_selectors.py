@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.bench_routing import COMMON, _draw, build_router, profiles
-from ccrouter import Router, RouterConfig
+from benchmarks.bench_routing import _draw, all_free_router, build_router, profiles
+from ccrouter import Router
 from ccrouter.engine.routing import match
 from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, SelectorMasks
 
@@ -106,18 +106,6 @@ def interleaved(
     return out
 
 
-def _all_free(agents: int) -> Router:
-    router = Router(RouterConfig(), backend="numba")
-    rng = np.random.default_rng(5)
-    for i in range(agents):
-        chosen = rng.choice(len(COMMON), size=8, replace=False)
-        levels = {COMMON[int(c)]: int(rng.integers(1, 11)) for c in chosen}
-        router.login(f"f{i}", skills=levels, at=0.0)
-    for n, i in enumerate(rng.permutation(agents)):
-        router.ready(f"f{i}", at=n * 0.001)
-    return router
-
-
 def _mask_costs(masks: SelectorMasks, attrs: list[dict[str, Any]]) -> dict[str, float]:
     fresh = SelectorMasks(attrs.__getitem__, attrs.__len__)
     t0 = time.perf_counter()
@@ -145,7 +133,7 @@ def run(smoke: bool) -> dict[str, Any]:
     masks, attrs = _masks(router, seed=11)
     requirements = _draw(np.random.default_rng(1), profiles(np.random.default_rng(2), 200), 200)
     mixed = interleaved(router, requirements, _variants(masks), rounds=rounds)
-    free = _all_free(agents)
+    free = all_free_router(agents)
     free_masks, _ = _masks(free, seed=12)
     worst = interleaved(free, [{}] * 50, _variants(free_masks), rounds=rounds)
     worst_ratio = max(v["ratio_vs_none"] for v in worst.values())
