@@ -672,25 +672,25 @@ def test_exit_metrics_equal(seed: int) -> None:
     _close(msgspec.to_builtins(want), msgspec.to_builtins(lean.metrics()))
 
 
+def _campaign(out: dict[str, Any], *, rpc: float, gain: tuple[float, float]) -> Scenario:
+    """BASE plus a predictive campaign ``d`` whose connects wait in queue ``out`` (set up by
+    ``out``), beside the inbound queue ``q``."""
+    campaign = {
+        "name": "d",
+        "queue": "out",
+        "rpc_probability": rpc,
+        "handle": {"kind": "exponential", "mean": 60},
+        "grace": 10.0,
+        "pacing": {"kind": "predictive", "initial_gain": gain[0], "min_gain": gain[1]},
+    }
+    router = {"queues": {"q": {}, "out": out}}
+    return Scenario.from_dict({**BASE, "campaigns": [campaign], "router": router})
+
+
 def test_exits_on_a_campaign_queue_equal() -> None:
     """A connect that exits its campaign's queue (max_wait) overflows to an inbound queue;
     the dialer sees it end when answered or dropped at its grace time, on both engines."""
-    scenario = Scenario.from_dict(
-        {
-            **BASE,
-            "campaigns": [
-                {
-                    "name": "d",
-                    "queue": "out",
-                    "rpc_probability": 0.5,
-                    "handle": {"kind": "exponential", "mean": 60},
-                    "grace": 10.0,
-                    "pacing": {"kind": "predictive", "initial_gain": 4.0, "min_gain": 2.0},
-                }
-            ],
-            "router": {"queues": {"q": {}, "out": {"max_wait": 1, "overflow_to": "q"}}},
-        }
-    )
+    scenario = _campaign({"max_wait": 1, "overflow_to": "q"}, rpc=0.5, gain=(4.0, 2.0))
     assert unsupported_features(scenario) == []
     for seed in range(3):
         assert_same_run(scenario, seed)
@@ -701,22 +701,7 @@ def test_a_connect_turned_callback_is_not_abandoned_at_its_grace_time() -> None:
     """With callback_after on the campaign's queue a waiting connect becomes a callback; at
     its grace time the customer has hung up for a call back: the router-driven engine must
     not abandon it (the router refuses to abandon a callback), and the call back is served."""
-    scenario = Scenario.from_dict(
-        {
-            **BASE,
-            "campaigns": [
-                {
-                    "name": "d",
-                    "queue": "out",
-                    "rpc_probability": 0.9,
-                    "handle": {"kind": "exponential", "mean": 60},
-                    "grace": 10.0,
-                    "pacing": {"kind": "predictive", "initial_gain": 6.0, "min_gain": 3.0},
-                }
-            ],
-            "router": {"queues": {"q": {}, "out": {"callback_after": 2}}},
-        }
-    )
+    scenario = _campaign({"callback_after": 2}, rpc=0.9, gain=(6.0, 3.0))
     assert unsupported_features(scenario) == ["automatic callbacks on a campaign's connects"]
     events = Engine(scenario, np.random.SeedSequence(0)).run().events
     callbacks = {e.interaction_id for e in events if e.kind == "callback_requested"}
