@@ -21,7 +21,6 @@ variants that differ only in staffing or routing: common random numbers.
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import numpy as np
@@ -42,11 +41,12 @@ from ccrouter.router import Router
 from ccrouter.sim.attributes import draw_all, parse_specs
 from ccrouter.sim.calendar import Calendar
 from ccrouter.sim.campaign import Campaign
+from ccrouter.sim.customers import Customers, arrival_times, draw_customers, source_rng
 from ccrouter.sim.dialer import CampaignRun
 from ccrouter.sim.distributions import sample
-from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, Scenario
+from ccrouter.sim.scenario import AgentGroup, CallType, Scenario
 
-__all__ = ["Engine", "RunOutput", "names_agent_groups", "source_rng"]
+__all__ = ["Engine", "RunOutput", "arrival_times", "names_agent_groups", "source_rng"]
 
 # Calendar action kinds.
 (_ARRIVE, _RETRY, _PATIENCE, _ACCEPT, _COMPLETE, _STAFF, _LOGIN, _BREAK, _BREAK_END, _LEAVE,
@@ -68,40 +68,12 @@ def performance_table(scenario: Scenario) -> dict[tuple[str, int], Any]:
     return out
 
 
-def source_rng(seed: np.random.SeedSequence, source: str) -> np.random.Generator:
-    """The generator of one named source within a replication.
-
-    It is ``seed``'s child with spawn key ``crc32(source)``: the same mechanism as
-    ``SeedSequence.spawn``, but keyed by name, so adding a call type or an agent group leaves
-    every other source's numbers unchanged.
-    """
-    key = zlib.crc32(source.encode())
-    child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key))
-    return np.random.default_rng(child)
-
-
-def arrival_times(scenario: Scenario, index: int, rng: np.random.Generator) -> np.ndarray:
-    """Arrival times of call type ``index`` over the horizon (sorted)."""
-    arrivals = scenario.call_types[index].arrivals
-    if not isinstance(arrivals, PoissonArrivals):
-        times = np.asarray(arrivals.times, dtype=np.float64)
-        return times[times < scenario.horizon]
-    rates = arrivals.rates_per_hour
-    chunks = []
-    for k in range(scenario.n_intervals):
-        lo = k * scenario.interval
-        hi = min(scenario.horizon, lo + scenario.interval)
-        rate = rates[k] if len(rates) > 1 else rates[0]
-        n = int(rng.poisson(rate / 3600.0 * (hi - lo)))
-        chunks.append(np.sort(rng.uniform(lo, hi, n)))
-    return np.concatenate(chunks) if chunks else np.empty(0)
-
-
 class RunOutput:
-    """What one run produced: the router's events, which group each agent belonged to, and
-    the dialer's attempts per campaign (``(dial time, right-party connect)``)."""
+    """What one run produced: the router's events, which group each agent belonged to, the
+    dialer's attempts per campaign (``(dial time, right-party connect)``), and the customers
+    drawn (``drawn``: per call type, with the self-service stage's counts)."""
 
-    __slots__ = ("agent_group", "customers", "dials", "events")
+    __slots__ = ("agent_group", "customers", "dials", "drawn", "events")
 
     def __init__(
         self,
@@ -109,11 +81,13 @@ class RunOutput:
         agent_group: dict[str, str],
         customers: int,
         dials: dict[str, list[tuple[float, bool]]] | None = None,
+        drawn: list[Customers] | None = None,
     ) -> None:
         self.events = events
         self.agent_group = agent_group
         self.customers = customers
         self.dials = dials if dials is not None else {}
+        self.drawn = drawn if drawn is not None else []
 
 
 class Engine:
@@ -153,6 +127,7 @@ class Engine:
         self._leaving: dict[str, str] = {}  # agent -> group, finishing work before logout
         self._offer_seq: dict[str, int] = {}
         self._customer: dict[str, tuple[int, int, int]] = {}  # iid -> (type, index, attempt)
+        self._drawn: list[Customers] = []
         self._times: list[np.ndarray] = []
         self._handle: list[np.ndarray] = []
         self._patience: list[np.ndarray | None] = []
@@ -188,24 +163,15 @@ class Engine:
 
     def _setup(self) -> None:
         s = self.scenario
-        for c, ct in enumerate(s.call_types):
-            times = arrival_times(s, c, source_rng(self.seed, f"arrivals/{ct.name}"))
-            n = len(times)
-            self._times.append(times)
-            self._handle.append(sample(ct.handle, source_rng(self.seed, f"handle/{ct.name}"), n))
-            patience = None
-            if ct.patience is not None:
-                patience = sample(ct.patience, source_rng(self.seed, f"patience/{ct.name}"), n)
-            self._patience.append(patience)
-            self._attributes.append(
-                draw_all(
-                    parse_specs(ct.attributes, ct.name),
-                    lambda name, t=ct.name: source_rng(self.seed, f"attributes/{t}/{name}"),
-                    n,
-                )
-            )
-            if n:
-                self.calendar.schedule(float(times[0]), _ARRIVE, c, 0)
+        # The customers come from the draw both engines share (``customers.py``).
+        self._drawn = draw_customers(s, self.seed)
+        for c, drawn in enumerate(self._drawn):
+            self._times.append(drawn.times)
+            self._handle.append(drawn.handle)
+            self._patience.append(drawn.patience)
+            self._attributes.append(drawn.attributes)
+            if len(drawn.times):
+                self.calendar.schedule(float(drawn.times[0]), _ARRIVE, c, 0)
         for g in s.agent_groups:
             if g.headcount is not None:
                 for k in range(s.n_intervals if len(g.headcount) > 1 else 1):
@@ -286,7 +252,7 @@ class Engine:
             if dialer and (events or kind in _DIALER):
                 self._pace(at)
         dials = {run.campaign.name: run.dials for run in self._campaigns}
-        return RunOutput(router.events, dict(self.agent_group), self._customers, dials)
+        return RunOutput(router.events, dict(self.agent_group), self._customers, dials, self._drawn)
 
     def _handle_action(self, at: float, kind: int, a: object, b: object) -> list[Event]:
         r = self.router

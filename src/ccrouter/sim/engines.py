@@ -31,12 +31,14 @@ import warnings
 from collections.abc import Sequence
 from typing import Literal
 
+import msgspec
 import numpy as np
 
 from ccrouter.engine.routing.match import warmup as warm_kernels
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.compiled import NotCompiled, run_compiled, unsupported_features
 from ccrouter.sim.compiled import warmup as warm_compiled
+from ccrouter.sim.customers import Customers, self_service_counts
 from ccrouter.sim.engine import Engine, RunOutput
 from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
 from ccrouter.sim.scenario import Scenario
@@ -52,6 +54,7 @@ __all__ = [
     "run_metrics",
     "run_with_events",
     "warm_engine",
+    "with_self_service",
 ]
 
 EngineChoice = Literal["auto", "compiled", "router"]
@@ -143,9 +146,22 @@ def run_metrics(
     compiled engine)."""
     stream = replication_seed(seed, index)
     if engine == "compiled":
-        return run_compiled(scenario, stream).metrics()
+        run = run_compiled(scenario, stream)
+        return with_self_service(scenario, run.metrics(), run.drawn)
     out = Engine(scenario, stream, backend=backend).run()
-    return compute_metrics(scenario, out.events, out.agent_group, out.customers, out.dials)
+    metrics = compute_metrics(scenario, out.events, out.agent_group, out.customers, out.dials)
+    return with_self_service(scenario, metrics, out.drawn)
+
+
+def with_self_service(
+    scenario: Scenario, metrics: ReplicationMetrics, drawn: list[Customers]
+) -> ReplicationMetrics:
+    """``metrics`` with the self-service counts of the run's draw (unchanged without a
+    self-service stage): the same whichever engine ran, as they come from the draw."""
+    per_interval, overall = self_service_counts(scenario, drawn)
+    if not per_interval:
+        return metrics
+    return msgspec.structs.replace(metrics, self_service=per_interval, self_service_overall=overall)
 
 
 def run_events(
@@ -167,7 +183,7 @@ def run_with_events(
     stream = replication_seed(seed, index)
     if engine == "compiled":
         run = run_compiled(scenario, stream, keep_events=True)
-        return run.metrics(), run.output()
+        return with_self_service(scenario, run.metrics(), run.drawn), run.output()
     out = Engine(scenario, stream, backend=backend).run()
     metrics = compute_metrics(scenario, out.events, out.agent_group, out.customers, out.dials)
-    return metrics, out
+    return with_self_service(scenario, metrics, out.drawn), out

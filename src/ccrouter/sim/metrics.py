@@ -109,6 +109,11 @@ class ReplicationMetrics(msgspec.Struct, frozen=True, kw_only=True):
     """Campaign → ``CAMPAIGN_METRICS`` → value over the horizon (after warm-up)."""
     group_utilisation: dict[str, float] = {}
     """Agent group → busy, reserved and wrap-up time over staffed time, whole horizon."""
+    self_service: dict[str, dict[str, list[float]]] = {}
+    """Call type with a self-service stage (and ``"all"``) → ``SELF_SERVICE_METRICS`` → one
+    value per interval of entry (``ccrouter.sim.customers.self_service_counts``)."""
+    self_service_overall: dict[str, dict[str, float]] = {}
+    """The same over the horizon (after warm-up)."""
 
 
 def _ratio(a: float, b: float) -> float:

@@ -68,6 +68,11 @@ class SimulationResult(msgspec.Struct, frozen=True, kw_only=True):
     process before the replications ran."""
     run_seconds: float = 0.0
     """Wall-clock seconds of the replications themselves (compile time excluded)."""
+    self_service: dict[str, dict[str, list[Estimate]]] = {}
+    """Call type with a self-service stage (and ``"all"``) → metric
+    (``SELF_SERVICE_METRICS``) → one estimate per interval of entry into the stage."""
+    self_service_overall: dict[str, dict[str, Estimate]] = {}
+    """The same over the horizon (after warm-up)."""
 
     @property
     def replications(self) -> int:
@@ -129,6 +134,15 @@ def summarize(
     utilisation = {
         g: estimate(r.group_utilisation[g] for r in runs) for g in first.group_utilisation
     }
+    stage = {
+        scope: {m: [estimate(r.self_service[scope][m][k] for r in runs) for k in
+                    range(len(values))] for m, values in metrics.items()}
+        for scope, metrics in first.self_service.items()
+    }  # fmt: skip
+    stage_overall = {
+        scope: {m: estimate(r.self_service_overall[scope][m] for r in runs) for m in metrics}
+        for scope, metrics in first.self_service_overall.items()
+    }
     return SimulationResult(
         scenario=scenario,
         seed=seed,
@@ -140,6 +154,8 @@ def summarize(
         runs=list(runs),
         campaigns=campaigns,
         group_utilisation=utilisation,
+        self_service=stage,
+        self_service_overall=stage_overall,
     )
 
 

@@ -34,7 +34,8 @@ from ccrouter.config import RouterConfig
 from ccrouter.errors import ConfigError
 from ccrouter.sim.attributes import parse_specs
 from ccrouter.sim.campaign import Campaign, validate_campaigns
-from ccrouter.sim.distributions import Distribution, Exponential, Uniform
+from ccrouter.sim.distributions import Distribution, Exponential, Uniform, mean_of
+from ccrouter.sim.self_service import SelfService, check_self_service
 
 __all__ = [
     "AgentGroup",
@@ -101,6 +102,9 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         callback: a callback offered to callers who wait long (none: never offered).
         attributes: interaction attributes sent at submit, each a constant, a weighted mix
             or a distribution (``ccrouter.sim.attributes``), so rules run as they do live.
+        handle_means: mean handle time per interval (one value, or one per interval): each
+            ``handle`` draw is scaled so the mean is that of the customer's arrival interval.
+        self_service: an IVR/bot stage in front of the agents (``ccrouter.sim.self_service``).
     """
 
     name: Name
@@ -115,6 +119,8 @@ class CallType(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     retrial_delay: Distribution = Exponential(mean=300.0)
     callback: CallbackOffer | None = None
     attributes: dict[str, Any] = {}
+    handle_means: list[Positive] | None = None
+    self_service: SelfService | None = None
 
 
 class Break(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -328,6 +334,7 @@ def _validate(s: Scenario) -> None:
             _fail(f"{at}.arrivals", "a trace needs `path` (a CSV file) or `times`")
         for field in ("handle", "patience", "retrial_delay"):
             _check_distribution(getattr(ct, field), f"{at}.{field}")
+        _check_demand(s, ct, at)
         _check_attributes(ct.attributes, f"{at}.attributes")
     _check_distribution(s.ring_delay, "$.ring_delay")
     for queue, target in s.targets.items():
@@ -366,6 +373,23 @@ def _validate(s: Scenario) -> None:
             for b, brk in enumerate(shift.breaks):
                 if shift.start + brk.start + brk.length > shift.end:
                     _fail(f"{at}.shifts[{j}].breaks[{b}]", "expected to end before the shift")
+
+
+def _check_demand(s: Scenario, ct: CallType, at: str) -> None:
+    """Per-interval handle means and the self-service stage."""
+    if ct.handle_means is not None:
+        if len(ct.handle_means) not in (1, s.n_intervals):
+            got = len(ct.handle_means)
+            _fail(f"{at}.handle_means", f"expected 1 or {s.n_intervals} values, got {got}")
+        if not mean_of(ct.handle) > 0:
+            _fail(f"{at}.handle", "expected a mean > 0 to scale to `handle_means`")
+    if ct.self_service is not None:
+        try:
+            check_self_service(
+                ct.self_service, f"{at}.self_service", [c.name for c in s.call_types]
+            )
+        except ConfigError as exc:
+            raise ScenarioError(str(exc)) from None
 
 
 def _check_distribution(dist: Distribution | None, where: str) -> None:

@@ -1,8 +1,7 @@
 """Pack a scenario into arrays for the compiled engine, and draw its customers in bulk.
 
-The customers (arrival times, handle times, patience) come from the same named streams as the
-router-driven engine (:func:`ccrouter.sim.engine.source_rng`), drawn the same way
-(:func:`ccrouter.sim.engine.arrival_times`, :func:`ccrouter.sim.distributions.sample`), so
+The customers (arrival times, handle times, patience, after the self-service stage) come from
+the draw the router-driven engine uses too (:func:`ccrouter.sim.customers.draw_customers`), so
 both engines see the same customers. The streams the engine draws on demand (retrials, ring
 delays) are handed to the kernel as the generators themselves: Numba's generator methods
 give the same numbers as NumPy's. The callback streams draw one uniform per attempt of their
@@ -24,6 +23,7 @@ from ccrouter.sim.campaign import Campaign, Predictive
 from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._fold import N_COUNTS
 from ccrouter.sim.compiled.waiting import waiting_groups
+from ccrouter.sim.customers import Customers, draw_customers, source_rng
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -35,7 +35,6 @@ from ccrouter.sim.distributions import (
     mean_of,
     sample,
 )
-from ccrouter.sim.engine import arrival_times, source_rng
 from ccrouter.sim.metrics import WAIT_EDGES
 from ccrouter.sim.scenario import AgentGroup, CallType, Scenario
 
@@ -73,6 +72,7 @@ class Packed:
         group_max: int,
         arrivals: int,
         fold: tuple[int, list[float], np.ndarray],
+        drawn: list[Customers] | None = None,
     ) -> None:
         self.params = params
         self.n_intervals, self.fold_ff, self.inbound = fold
@@ -83,6 +83,7 @@ class Packed:
         self.max_agents = max_agents
         self.group_max = group_max
         self.arrivals = arrivals
+        self.drawn = drawn if drawn is not None else []
 
 
 class Capacities:
@@ -184,14 +185,13 @@ def pack(
     times_l, handle_l, patience_l = [], [], []
     offset = 0
     cb_rows: list[tuple[int, int] | None] = []
+    drawn = draw_customers(s, seed)
     for c, ct in enumerate(s.call_types):
         wg = waiting.arrival(ct.queue, ct.channel, ct.skills)
-        times = arrival_times(s, c, source_rng(seed, f"arrivals/{ct.name}"))
+        times, handle = drawn[c].times, drawn[c].handle
         n = len(times)
-        handle = sample(ct.handle, source_rng(seed, f"handle/{ct.name}"), n)
-        if ct.patience is not None:
-            patience = sample(ct.patience, source_rng(seed, f"patience/{ct.name}"), n)
-        else:
+        patience = drawn[c].patience
+        if patience is None:
             patience = np.full(n, np.nan)
         times_l.append(times)
         handle_l.append(handle)
@@ -403,6 +403,7 @@ def pack(
         group_max=max(group_max or [0]),
         arrivals=offset,
         fold=(s.n_intervals, ff, inbound),
+        drawn=drawn,
     )
 
 

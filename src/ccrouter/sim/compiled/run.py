@@ -15,6 +15,7 @@ from ccrouter.sim.compiled.decode import decode
 from ccrouter.sim.compiled.metrics import record_metrics
 from ccrouter.sim.compiled.pack import Capacities, new_state, pack
 from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
+from ccrouter.sim.customers import Customers
 from ccrouter.sim.engine import RunOutput, source_rng
 from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
@@ -30,6 +31,7 @@ class CompiledRun:
         customers: first attempts (as ``RunOutput.customers``).
         agent_group: agent id to its group (as ``RunOutput.agent_group``).
         dials: the dialer's attempts per campaign (as ``RunOutput.dials``).
+        drawn: the customers drawn (as ``RunOutput.drawn``).
         events: the decoded router events when the run kept them, else ``None``.
         n_events: how many events the router would have logged.
     """
@@ -41,9 +43,16 @@ class CompiledRun:
     n_events: int
 
     def __init__(
-        self, scenario: Scenario, state: Any, queues: list[str], *, keep_events: bool
+        self,
+        scenario: Scenario,
+        state: Any,
+        queues: list[str],
+        *,
+        keep_events: bool,
+        drawn: list[Customers] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.drawn = drawn if drawn is not None else []
         self._state = state
         self._queues = queues
         self.customers = int(state.cnt[lay.N_CUSTOMERS])
@@ -88,7 +97,9 @@ class CompiledRun:
         if self.events is None:
             msg = "keep_events: expected True to build a RunOutput, the run kept no events"
             raise InvalidArgument(msg)
-        return RunOutput(self.events, dict(self.agent_group), self.customers, self.dials)
+        return RunOutput(
+            self.events, dict(self.agent_group), self.customers, self.dials, self.drawn
+        )
 
 
 def run_compiled(
@@ -123,7 +134,9 @@ def run_compiled(
             source_rng(seed, "ring_delay"),
         )
         if flag == 0:
-            return CompiledRun(scenario, state, packed.queues, keep_events=keep_events)
+            return CompiledRun(
+                scenario, state, packed.queues, keep_events=keep_events, drawn=packed.drawn
+            )
         if flag == lay.OV_CALLBACKS:
             factor *= 4
             packed = pack(scenario, seed, factor, room)
