@@ -9,6 +9,7 @@ from ccrouter.cli import (
     explain,  # noqa: F401  (registers `ccrouter explain`)
     performance,  # noqa: F401  (registers `ccrouter performance`)
     report,  # noqa: F401  (registers `ccrouter report`)
+    scenario,  # noqa: F401  (registers `ccrouter scenario`)
     search,  # noqa: F401  (registers `ccrouter staff-search`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)

@@ -27,6 +27,7 @@ from ccrouter.sim.distributions import (
 )
 from ccrouter.sim.engine import Engine, source_rng
 from ccrouter.sim.engines import ENGINES, EngineFallback
+from ccrouter.sim.forecast import Forecast, ForecastError, read_forecast, scenario_from_forecast
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
@@ -41,12 +42,15 @@ from ccrouter.sim.scenario import (
     TraceArrivals,
     load_scenario,
 )
+from ccrouter.sim.scenario_toml import scenario_to_toml, write_scenario
 from ccrouter.sim.search import Candidate, Check, SearchResult, erlang_start, staff_search
+from ccrouter.sim.self_service import SELF_SERVICE_METRICS, SelfService
 
 __all__ = [
     "CAMPAIGN_METRICS",
     "ENGINES",
     "METRICS",
+    "SELF_SERVICE_METRICS",
     "AgentGroup",
     "Break",
     "CallType",
@@ -60,6 +64,8 @@ __all__ = [
     "EngineFallback",
     "Estimate",
     "Exponential",
+    "Forecast",
+    "ForecastError",
     "Gamma",
     "Lognormal",
     "NotCompiled",
@@ -71,6 +77,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SearchResult",
+    "SelfService",
     "Shift",
     "SimulationResult",
     "TraceArrivals",
@@ -79,10 +86,14 @@ __all__ = [
     "erlang_start",
     "estimate",
     "load_scenario",
+    "read_forecast",
     "run_replication",
+    "scenario_from_forecast",
+    "scenario_to_toml",
     "simulate",
     "source_rng",
     "staff_search",
     "summarize",
     "t_quantile",
+    "write_scenario",
 ]
