@@ -15,14 +15,8 @@ horizon = 3600.0
 <BLANKLINE>
 [[call_types]]
 name = "c"
-<BLANKLINE>
-[call_types.arrivals]
-kind = "poisson"
-rates_per_hour = [60.0]
-<BLANKLINE>
-[call_types.handle]
-kind = "exponential"
-mean = 120.0
+arrivals = {kind = "poisson", rates_per_hour = [60.0]}
+handle = {kind = "exponential", mean = 120.0}
 <BLANKLINE>
 [[agent_groups]]
 name = "g"
@@ -106,19 +100,35 @@ def _is_tables(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
+def _small(value: Any, path: list[str]) -> bool:
+    """A table written inline (``handle = {kind = "exponential", mean = 240.0}``): below the
+    top level, holding no tables, and short."""
+    return (
+        bool(path)
+        and isinstance(value, dict)
+        and not any(isinstance(v, dict) or _is_tables(v) for v in value.values())
+        and len(_inline(value)) <= 80
+    )
+
+
+def _inline_keys(table: dict[str, Any], path: list[str]) -> list[str]:
+    """The keys of ``table`` written as ``key = value`` (in order)."""
+    return [
+        k for k, v in table.items() if _small(v, path) or not (isinstance(v, dict) or _is_tables(v))
+    ]
+
+
 def _table(lines: list[str], path: list[str], table: dict[str, Any]) -> None:
-    """Emit ``table``'s keys: scalars and inline values, then sub-tables, then arrays of
-    tables (the order TOML needs: a key after a header belongs to that header)."""
+    """Emit ``table``'s keys: values and small tables inline, then sub-tables, then arrays
+    of tables (the order TOML needs: a key after a header belongs to that header)."""
+    inline = _inline_keys(table, path)
+    for key in inline:
+        lines.append(f"{_key(key)} = {_inline(table[key])}")
     for key, value in table.items():
-        if not isinstance(value, dict) and not _is_tables(value):
-            lines.append(f"{_key(key)} = {_inline(value)}")
-    for key, value in table.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key not in inline:
             name = ".".join(_key(p) for p in [*path, key])
             # A table holding only tables needs no header of its own (TOML implies it).
-            if not value or any(
-                not isinstance(v, dict) and not _is_tables(v) for v in value.values()
-            ):
+            if not value or _inline_keys(value, [*path, key]):
                 lines += ["", f"[{name}]"]
             _table(lines, [*path, key], value)
     for key, value in table.items():
