@@ -76,6 +76,38 @@ def _distribution(draw: Any, mean: float) -> dict[str, Any]:
     return {"kind": kind, "values": values}
 
 
+def _mean(dist: dict[str, Any]) -> float:
+    """The mean of a generated distribution."""
+    if "mean" in dist:
+        return float(dist["mean"])
+    if "value" in dist:
+        return float(dist["value"])
+    if "high" in dist:
+        return (dist["low"] + dist["high"]) / 2.0
+    return float(np.mean(dist["values"]))
+
+
+def _self_service(draw: Any, targets: list[str]) -> dict[str, Any]:
+    """A self-service stage: IVR time, containment, opt-out, automation, repeats (to this
+    call type or one generated before it)."""
+    opt_out = draw(st.sampled_from([0.0, 0.2]))
+    stage: dict[str, Any] = {
+        "time": _distribution(draw, draw(st.sampled_from([5.0, 60.0]))),
+        "containment": draw(st.sampled_from([0.0, 0.3, 0.8])),
+        "opt_out": opt_out,
+        "automated": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "automated_handle_factor": draw(st.sampled_from([0.5, 1.0])),
+        "escalated_handle_factor": draw(st.sampled_from([1.0, 1.5])),
+        "repeat": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "repeat_delay": _distribution(draw, draw(st.sampled_from([30.0, 300.0]))),
+    }
+    if opt_out:
+        stage["opt_out_time"] = _distribution(draw, 5.0)
+    if draw(st.booleans()):
+        stage["repeat_to"] = draw(st.sampled_from(targets))
+    return stage
+
+
 def _overflow_cycles(queues: dict[str, dict[str, Any]]) -> list[list[str]]:
     """The cycles of ``overflow_to`` among ``queues`` (each once, from its first queue)."""
     cycles = []
@@ -198,6 +230,12 @@ def scenarios(draw: Any) -> Scenario:
                 "after": draw(st.sampled_from([0.0, 15.0, 60.0])),
                 "acceptance": draw(st.sampled_from([0.3, 1.0])),
             }
+        if draw(st.integers(0, 3)) == 0 and _mean(call["handle"]) > 0:  # AHT per interval
+            k = draw(st.sampled_from([1, n_intervals]))
+            means = st.lists(st.sampled_from([30.0, 150.0, 400.0]), min_size=k, max_size=k)
+            call["handle_means"] = draw(means)
+        if draw(st.integers(0, 2)) == 0:
+            call["self_service"] = _self_service(draw, [f"t{j}" for j in range(c + 1)])
         call_types.append(call)
     groups = []
     for g in range(n_groups):

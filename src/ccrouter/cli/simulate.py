@@ -19,8 +19,10 @@ from ccrouter.sim import load_scenario, simulate
 from ccrouter.sim.engines import EngineChoice, resolve_engine, warm_engine
 from ccrouter.sim.report import (
     CAMPAIGN_COLUMNS,
+    SELF_SERVICE_COLUMNS,
     SUMMARY_METRICS,
     campaign_rows,
+    self_service_rows,
     summary_rows,
     utilisation_rows,
     write_report,
@@ -128,6 +130,9 @@ def simulate_command(
     if result.campaigns:
         header = ["campaign", *(t for _, t, _ in CAMPAIGN_COLUMNS), "target abandon"]
         click.echo("\n" + table(header, campaign_rows(result), right=range(1, len(header))))
+    if result.self_service_overall:
+        header = ["self-service", *(t for _, t, _ in SELF_SERVICE_COLUMNS)]
+        click.echo("\n" + table(header, self_service_rows(result), right=range(1, len(header))))
     if result.group_utilisation:
         click.echo("\n" + table(["group", "utilisation"], utilisation_rows(result), right={1}))
     if report_path is not None:

@@ -16,9 +16,11 @@ from ccrouter.sim.replications import SimulationResult
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
+    "SELF_SERVICE_COLUMNS",
     "SUMMARY_METRICS",
     "campaign_rows",
     "format_estimate",
+    "self_service_rows",
     "summary_rows",
     "utilisation_rows",
     "write_report",
@@ -48,6 +50,17 @@ CAMPAIGN_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("aht", "AHT s", "sec"),
 )
 """The campaign table's columns (then the target abandon rate)."""
+
+
+SELF_SERVICE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("entered", "entered", "count"),
+    ("contained", "contained", "count"),
+    ("containment_rate", "containment", "pct"),
+    ("opted_out", "opted out", "count"),
+    ("escalated", "escalated", "count"),
+    ("repeats", "repeats", "count"),
+)
+"""The self-service table's columns (``ccrouter.sim.self_service``)."""
 
 
 def format_estimate(est: Estimate, kind: str) -> str:
@@ -88,6 +101,15 @@ def utilisation_rows(result: SimulationResult) -> list[list[str]]:
     """One row per agent group: its utilisation (handling over staffed time) over the
     horizon."""
     return [[g, format_estimate(est, "pct")] for g, est in result.group_utilisation.items()]
+
+
+def self_service_rows(result: SimulationResult) -> list[list[str]]:
+    """One row per call type with a self-service stage (then "all"): ``SELF_SERVICE_COLUMNS``
+    over the horizon as ``mean ± half-width``."""
+    return [
+        [scope, *(format_estimate(metrics[m], kind) for m, _, kind in SELF_SERVICE_COLUMNS)]
+        for scope, metrics in result.self_service_overall.items()
+    ]
 
 
 def _html_table(header: list[str], rows: list[list[str]]) -> str:
@@ -177,6 +199,10 @@ def write_report(result: SimulationResult, path: str | Path) -> Path:
         extra += "<h2>Outbound campaigns</h2>" + _html_table(
             ["campaign", *(t for _, t, _ in CAMPAIGN_COLUMNS), "target abandon"],
             campaign_rows(result),
+        )
+    if result.self_service_overall:
+        extra += "<h2>Self-service</h2>" + _html_table(
+            ["call type", *(t for _, t, _ in SELF_SERVICE_COLUMNS)], self_service_rows(result)
         )
     if result.group_utilisation:
         extra += "<h2>Agent utilisation by group</h2>" + _html_table(
