@@ -10,7 +10,8 @@ import click
 from ccrouter.cli._group import main
 from ccrouter.cli.parse import DURATION, DURATION_FORMS
 from ccrouter.errors import CCRouterError
-from ccrouter.sim import load_scenario, read_forecast, scenario_from_forecast
+from ccrouter.sim import read_forecast, scenario_from_forecast
+from ccrouter.sim.forecast import load_template
 from ccrouter.sim.scenario_toml import scenario_to_toml, write_scenario
 
 __all__ = ["parse_agents", "scenario_command"]
@@ -46,7 +47,8 @@ def parse_agents(values: tuple[str, ...], default_group: str | None) -> dict[str
     "-t",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="Scenario TOML giving agent groups, router settings, targets and each call type's "
-    "queue, skills, handle-time shape, patience and self-service (matched by name). "
+    "queue, skills, handle-time shape, patience and self-service (matched by name; "
+    "horizon, interval and arrivals may be left out). "
     "Without it: one group 'agents' (give --agents), exponential handle times.",
 )
 @click.option(
@@ -104,12 +106,16 @@ def scenario_command(
       ccrouter scenario forecast.csv --template bank_line.toml --out day.toml
     """
     try:
-        model = load_scenario(template) if template is not None else None
-        groups = [g.name for g in model.agent_groups] if model is not None else ["agents"]
+        model = load_template(template) if template is not None else None
+        groups = (
+            [str(g.get("name")) for g in model.get("agent_groups", [])]
+            if model is not None
+            else ["agents"]
+        )
         headcounts = parse_agents(agents, groups[0] if len(groups) == 1 else None)
         data = read_forecast(forecast, call_type=call_type, interval=interval)
         built = scenario_from_forecast(
-            data, model, agents=headcounts, name=name if name is not None else None
+            data, template if template is not None else None, agents=headcounts, name=name
         )
     except CCRouterError as exc:
         raise click.ClickException(str(exc)) from None

@@ -42,6 +42,7 @@ import itertools
 import math
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +51,16 @@ from typing import Any
 import msgspec
 
 from ccrouter.errors import InvalidArgument
-from ccrouter.sim.distributions import Exponential
-from ccrouter.sim.scenario import AgentGroup, CallType, PoissonArrivals, Scenario, ScenarioError
+from ccrouter.sim.scenario import Scenario, ScenarioError
 
-__all__ = ["COLUMNS", "Forecast", "ForecastError", "read_forecast", "scenario_from_forecast"]
+__all__ = [
+    "COLUMNS",
+    "Forecast",
+    "ForecastError",
+    "load_template",
+    "read_forecast",
+    "scenario_from_forecast",
+]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "interval_start": ("interval_start", "start", "interval", "time"),
@@ -282,16 +289,35 @@ def read_forecast(
     return Forecast(origin=origin, interval=float(interval), calls=calls, aht=filled)
 
 
-def _group(group: AgentGroup, n: int, agents: Mapping[str, int | Sequence[int]]) -> AgentGroup:
-    if group.name in agents:
-        value = agents[group.name]
+def load_template(path: str | Path) -> dict[str, Any]:
+    """A template scenario file as data: a scenario TOML whose ``horizon``, ``interval`` and
+    call types' ``arrivals`` may be left out (the forecast gives them).
+
+    Raises:
+        ScenarioError: unreadable or not TOML.
+    """
+    path = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"cannot read template {path}: {exc}") from None
+    return data
+
+
+def _headcount(group: dict[str, Any], n: int, agents: Mapping[str, Any]) -> dict[str, Any]:
+    name = str(group.get("name"))
+    if name in agents:
+        value = agents[name]
         counts = [int(value)] if isinstance(value, int) else [int(v) for v in value]
-        return msgspec.structs.replace(group, headcount=counts, shifts=None)
-    if group.headcount is not None and len(group.headcount) not in (1, n):
+        out = {**group, "headcount": counts}
+        out.pop("shifts", None)
+        return out
+    given = group.get("headcount")
+    if isinstance(given, list) and len(given) not in (1, n):
         msg = (
-            f"agent group {group.name!r}: the template has {len(group.headcount)} headcounts, "
-            f"the forecast {n} intervals; give its headcount (agents={{{group.name!r}: N}}, "
-            f"or --agents {group.name}=N)"
+            f"agent group {name!r}: the template has {len(given)} headcounts, "
+            f"the forecast {n} intervals; give its headcount (agents={{{name!r}: N}}, "
+            f"or --agents {name}=N)"
         )
         raise ForecastError(msg)
     return group
@@ -299,7 +325,7 @@ def _group(group: AgentGroup, n: int, agents: Mapping[str, int | Sequence[int]])
 
 def scenario_from_forecast(
     forecast: Forecast,
-    template: Scenario | None = None,
+    template: Scenario | Mapping[str, Any] | str | Path | None = None,
     *,
     agents: Mapping[str, int | Sequence[int]] | None = None,
     name: str | None = None,
@@ -310,8 +336,10 @@ def scenario_from_forecast(
         forecast: from :func:`read_forecast`.
         template: the scenario giving agent groups, router configuration, targets,
             campaigns, and each call type's other settings (matched by name; a forecast
-            without call type names uses the template's only call type). ``None``: one agent
-            group ``agents``, exponential handle times, no patience, the default router.
+            without call type names uses the template's only call type): a
+            :class:`Scenario`, its data, or a TOML file (where ``horizon``, ``interval`` and
+            the call types' ``arrivals`` may be left out). ``None``: one agent group
+            ``agents``, exponential handle times, no patience, the default router.
         agents: headcount per agent group (one value, or one per interval), replacing the
             template's headcount or shifts for those groups.
         name: the scenario's name (default: the template's).
@@ -326,65 +354,66 @@ def scenario_from_forecast(
     """
     agents = dict(agents or {})
     n = forecast.n_intervals
+    base_dir: Path | None = None
     if template is None:
-        model = CallType(
-            name="calls",
-            arrivals=PoissonArrivals(rates_per_hour=[0.0]),
-            handle=Exponential(mean=1.0),
-        )
-        template = Scenario(
-            horizon=forecast.interval * n,
-            interval=forecast.interval,
-            call_types=[model],
-            agent_groups=[AgentGroup(name="agents", headcount=[0])],
-        )
-        models = dict.fromkeys(forecast.calls, model)
+        data: dict[str, Any] = {
+            "call_types": [{"name": "calls", "handle": {"kind": "exponential", "mean": 1.0}}],
+            "agent_groups": [{"name": "agents", "headcount": [0]}],
+        }
+        by_name = dict.fromkeys(forecast.calls, data["call_types"][0])
     else:
-        models = {}
-        by_name = {ct.name: ct for ct in template.call_types}
+        if isinstance(template, Scenario):
+            data = msgspec.to_builtins(template)
+        elif isinstance(template, Mapping):
+            data = dict(template)
+        else:
+            data = load_template(template)
+            base_dir = Path(template).parent
+        models = {ct.get("name"): ct for ct in data.get("call_types", [])}
+        by_name = {}
         for ct_name in forecast.calls:
-            if ct_name in by_name:
-                models[ct_name] = by_name[ct_name]
-            elif ct_name == "" and len(template.call_types) == 1:
-                models[ct_name] = template.call_types[0]
+            if ct_name in models:
+                by_name[ct_name] = models[ct_name]
+            elif ct_name == "" and len(models) == 1:
+                by_name[ct_name] = next(iter(models.values()))
             else:
-                known = ", ".join(sorted(by_name)) or "none"
+                known = ", ".join(sorted(str(k) for k in models)) or "none"
                 shown = repr(ct_name) if ct_name else "(unnamed: no call_type column)"
                 msg = (
                     f"forecast call type {shown} is not a call type of the template ({known}); "
                     "name it with call_type= (--call-type)"
                 )
                 raise ForecastError(msg)
-    unknown = sorted(set(agents) - {g.name for g in template.agent_groups})
+    groups = [g for g in data.get("agent_groups", []) if isinstance(g, dict)]
+    unknown = sorted(set(agents) - {g.get("name") for g in groups})
     if unknown:
-        known = ", ".join(g.name for g in template.agent_groups)
+        known = ", ".join(str(g.get("name")) for g in groups)
         raise ForecastError(f"agents: unknown agent group {unknown[0]!r} (known: {known})")
     call_types = []
     for ct_name, volumes in forecast.calls.items():
-        model = models[ct_name]
+        model = by_name[ct_name]
         means = forecast.aht[ct_name]
-        call_types.append(
-            msgspec.structs.replace(
-                model,
-                name=ct_name or model.name,
-                arrivals=PoissonArrivals(
-                    rates_per_hour=[v * 3600.0 / forecast.interval for v in volumes]
-                ),
-                handle_means=[means[0]] if len(set(means)) == 1 else list(means),
-            )
-        )
+        call = {
+            **model,
+            "name": ct_name or model.get("name"),
+            "arrivals": {
+                "kind": "poisson",
+                "rates_per_hour": [v * 3600.0 / forecast.interval for v in volumes],
+            },
+            "handle_means": [means[0]] if len(set(means)) == 1 else list(means),
+        }
+        call.setdefault("handle", {"kind": "exponential", "mean": 1.0})
+        call_types.append(call)
+    data = {
+        **data,
+        "horizon": forecast.interval * n,
+        "interval": forecast.interval,
+        "call_types": call_types,
+        "agent_groups": [_headcount(g, n, agents) for g in groups],
+    }
+    if name is not None:
+        data["name"] = name
     try:
-        return Scenario.from_dict(
-            msgspec.to_builtins(
-                msgspec.structs.replace(
-                    template,
-                    name=template.name if name is None else name,
-                    horizon=forecast.interval * n,
-                    interval=forecast.interval,
-                    call_types=call_types,
-                    agent_groups=[_group(g, n, agents) for g in template.agent_groups],
-                )
-            )
-        )
+        return Scenario.from_dict(data, base_dir=base_dir)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc} (the scenario built from the forecast)") from None
