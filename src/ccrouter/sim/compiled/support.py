@@ -46,6 +46,8 @@ _FEATURES = (
     ("queue experiments", False),
     ("repeat contacts and the performance projection", False),
     ("agent group performance (handle factors, outcomes)", False),
+    ("handle time per interval (handle_means)", True),
+    ("self-service stage (IVR/bot, repeats)", True),
 )
 FEATURES: Mapping[str, bool] = MappingProxyType(dict(_FEATURES))
 """Every feature the compiled engine knows of, and whether it runs compiled (the table in
