@@ -30,6 +30,7 @@ class FakeRun:
         self.customers = out.customers
         self.agent_group = out.agent_group
         self.dials = out.dials
+        self.drawn = out.drawn
         self.events = out.events if keep_events else None
         self.n_events = len(out.events)
 
@@ -39,7 +40,7 @@ class FakeRun:
 
     def output(self) -> RunOutput:
         assert self.events is not None
-        return RunOutput(self.events, self.agent_group, self.customers, self.dials)
+        return RunOutput(self.events, self.agent_group, self.customers, self.dials, self.drawn)
 
 
 class Calls:
@@ -59,7 +60,8 @@ def fake_compiled(monkeypatch: pytest.MonkeyPatch, mutate: Mutate | None = None)
         calls.runs.append(keep_events)
         out = Engine(scenario, seed).run()
         if mutate is not None:
-            out = RunOutput(mutate(list(out.events)), out.agent_group, out.customers, out.dials)
+            events = mutate(list(out.events))
+            out = RunOutput(events, out.agent_group, out.customers, out.dials, out.drawn)
         return FakeRun(scenario, out, keep_events)
 
     def warmup() -> float:

@@ -407,7 +407,7 @@ def test_unsupported_is_named(queue: dict[str, Any], router: dict[str, Any], fea
 
 def test_every_example_runs_compiled() -> None:
     assert NOT_COMPILED_EXAMPLES == {}
-    assert len(EXAMPLES) == 5
+    assert len(EXAMPLES) == 6
 
 
 def test_supported_base_runs() -> None:
