@@ -28,7 +28,7 @@ import numpy as np
 from ccrouter.sim.attributes import draw_all, parse_specs
 from ccrouter.sim.distributions import mean_of, sample
 from ccrouter.sim.scenario import CallType, PoissonArrivals, Scenario
-from ccrouter.sim.self_service import SELF_SERVICE_METRICS, draw_stage
+from ccrouter.sim.self_service import SELF_SERVICE_METRICS, StageDraw, draw_stage
 
 __all__ = ["Customers", "arrival_times", "draw_customers", "self_service_counts", "source_rng"]
 
@@ -177,13 +177,11 @@ def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Cus
             )
         )
         stages.append(_stage_counts(s, times, stage))
-        repeating = ~np.isnan(stage.repeat_at)
-        at = np.sort(stage.repeat_at[repeating])
-        late = at >= s.horizon
-        stage_counts = stages[-1]
-        assert stage_counts is not None
+        # Repeats join their target call type (straight to its queue); those arriving at or
+        # after the horizon are dropped (and counted in the stage's counts).
+        at = np.sort(stage.repeat_at[~np.isnan(stage.repeat_at)])
+        at = at[at < s.horizon]
         target = names.index(ss.repeat_to) if ss.repeat_to is not None else c
-        at = at[~late]
         if len(at):
             more = _draw_more(s, s.call_types[target], at, f"selfservice/{ct.name}/repeat_", seed)
             parts[target].append((at, *more))
@@ -208,7 +206,7 @@ def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Cus
     return out
 
 
-def _stage_counts(s: Scenario, times: np.ndarray, stage: Any) -> dict[str, np.ndarray]:
+def _stage_counts(s: Scenario, times: np.ndarray, stage: StageDraw) -> dict[str, np.ndarray]:
     """The stage's counts per interval of entry (entries before the warm-up left out);
     ``repeats_dropped``: repeats arriving at or after the horizon."""
     n = s.n_intervals
