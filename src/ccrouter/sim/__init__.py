@@ -16,6 +16,7 @@ from __future__ import annotations
 from ccrouter.sim.campaign import Campaign, Predictive, Progressive
 from ccrouter.sim.compiled import NotCompiled
 from ccrouter.sim.confidence import Estimate, estimate, t_quantile
+from ccrouter.sim.demand import AgentDemand, agent_demand
 from ccrouter.sim.distributions import (
     Deterministic,
     Distribution,
@@ -51,6 +52,7 @@ __all__ = [
     "ENGINES",
     "METRICS",
     "SELF_SERVICE_METRICS",
+    "AgentDemand",
     "AgentGroup",
     "Break",
     "CallType",
@@ -82,6 +84,7 @@ __all__ = [
     "SimulationResult",
     "TraceArrivals",
     "Uniform",
+    "agent_demand",
     "compute_metrics",
     "erlang_start",
     "estimate",
