@@ -14,7 +14,9 @@ every step, from the router's live state (which agents are ready and free, what 
 
 Random numbers come from one :class:`numpy.random.Generator` per *source* (arrivals, handle
 times, patience of each call type; retrials; ring delays), each derived from the replication's
-:class:`numpy.random.SeedSequence` with a spawn key named after the source. The customers of a
+:class:`numpy.random.SeedSequence` with a spawn key named after the source. The customers come
+from :func:`ccrouter.sim.customers.draw_customers`, which the compiled engine uses too (with
+per-interval handle means and the self-service stage applied there). The customers of a
 call type (arrival times, handle time, patience) are therefore the same in two scenario
 variants that differ only in staffing or routing: common random numbers.
 """
