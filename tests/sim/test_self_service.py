@@ -348,3 +348,19 @@ def test_agent_demand_matches_the_draw_on_average() -> None:
         assert work[name] / counts[name] == pytest.approx(want[name].mean_handle, rel=0.02)
     # repeats of a reach b one interval later: b's own 120/h plus 600 x 0.3 x 0.4 = 72/h
     assert want["b"].calls_per_hour == pytest.approx([120.0, 192.0, 192.0, 192.0])
+
+
+def test_attributes_travel_with_their_customer() -> None:
+    """Reordered by the time in the stage, each customer keeps its own attributes (the
+    router-driven engine submits them; the compiled engine runs no attributes)."""
+    level = {"kind": "uniform", "low": 0.0, "high": 1000.0}
+    plain = draw_customers(scenario(attributes={"level": level}), SEED)[0]
+    ivr = {"kind": "exponential", "mean": 300.0}
+    got = draw_customers(scenario({"time": ivr}, attributes={"level": level}), SEED)[0]
+    in_stage = sample(
+        Exponential(mean=300.0), source_rng(SEED, "selfservice/a/time"), len(plain.times)
+    )
+    order = np.argsort(plain.times + in_stage, kind="stable")
+    assert got.attributes == [plain.attributes[j] for j in order.tolist()]
+    assert len({a["level"] for a in got.attributes}) == len(got.attributes)  # all distinct
+    assert draw_customers(scenario({"time": ivr}), SEED)[0].attributes == []

@@ -69,7 +69,8 @@ class Customers:
         times: when each reaches the router (sorted).
         handle: handle times (before an agent group's ``handle_factor``).
         patience: patience, or ``None`` when the call type has none.
-        attributes: interaction attributes of each (empty mappings without attributes).
+        attributes: interaction attributes of each (an empty list when the call type has
+            none: no mapping per customer to build).
         stage: the self-service counts per interval of entry, by
             :data:`~ccrouter.sim.self_service.SELF_SERVICE_METRICS` name (empty without a
             stage; ``containment_rate`` is derived later).
@@ -119,6 +120,15 @@ def _scale(s: Scenario, ct: CallType, times: np.ndarray, handle: np.ndarray) -> 
     return scaled
 
 
+def _attributes(
+    ct: CallType, seed: np.random.SeedSequence, prefix: str, n: int
+) -> list[dict[str, Any]]:
+    """``n`` customers' attributes from the streams ``prefix`` + name (none: an empty list)."""
+    if not ct.attributes:
+        return []
+    return draw_all(parse_specs(ct.attributes, ct.name), _named(seed, prefix), n)
+
+
 def _draw_more(
     s: Scenario, ct: CallType, times: np.ndarray, prefix: str, seed: np.random.SeedSequence
 ) -> tuple[np.ndarray, np.ndarray | None, list[dict[str, Any]]]:
@@ -129,10 +139,7 @@ def _draw_more(
     patience = None
     if ct.patience is not None:
         patience = sample(ct.patience, source_rng(seed, f"{prefix}patience"), n)
-    attributes = draw_all(
-        parse_specs(ct.attributes, ct.name), _named(seed, f"{prefix}attributes/"), n
-    )
-    return handle, patience, attributes
+    return handle, patience, _attributes(ct, seed, f"{prefix}attributes/", n)
 
 
 def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Customers]:
@@ -158,9 +165,7 @@ def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Cus
         patience = None
         if ct.patience is not None:
             patience = sample(ct.patience, source_rng(seed, f"patience/{ct.name}"), n)
-        attributes = draw_all(
-            parse_specs(ct.attributes, ct.name), _named(seed, f"attributes/{ct.name}/"), n
-        )
+        attributes = _attributes(ct, seed, f"attributes/{ct.name}/", n)
         ss = ct.self_service
         if ss is None:
             parts[c].append((times, handle, patience, attributes))
@@ -173,7 +178,7 @@ def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Cus
                 stage.queue_at[keep],
                 (handle * stage.factor)[keep],
                 None if patience is None else patience[keep],
-                [a for a, kept in zip(attributes, keep.tolist(), strict=True) if kept],
+                [a for a, kept in zip(attributes, keep.tolist(), strict=False) if kept],
             )
         )
         stages.append(_stage_counts(s, times, stage))
@@ -201,7 +206,7 @@ def draw_customers(scenario: Scenario, seed: np.random.SeedSequence) -> list[Cus
                 else np.concatenate([p[2] for p in chunks if p[2] is not None])[order]
             )
             flat = [a for p in chunks for a in p[3]]
-            attributes = [flat[i] for i in order.tolist()]
+            attributes = [flat[i] for i in order.tolist()] if flat else []
         out.append(Customers(times, handle, patience, attributes, stages[c]))
     return out
 

@@ -341,7 +341,7 @@ class Engine:
             # Drawn for every caller, taken or not, so the stream stays aligned across variants.
             takes = float(self._callbacks[c].random()) < ct.callback.acceptance
             self.calendar.schedule(at + ct.callback.after, _CALLBACK, iid, takes)
-        attributes = self._attributes[c][k]
+        attributes = self._attributes[c][k] if self._attributes[c] else None
         return self.router.submit(
             iid,
             channel=ct.channel,
