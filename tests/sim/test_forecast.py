@@ -241,7 +241,7 @@ def test_cli_writes_a_scenario_that_loads(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (
         "wrote" in result.output
-        and "3 intervals of 30 min" in result.output
+        and "3 intervals of 30 min from 07:00 (time 0)" in result.output
         and "165 calls" in result.output
     )
     s = load_scenario(out)
@@ -294,3 +294,14 @@ def test_cli_help_reads_well() -> None:
         "Example",
     ):
         assert words in result.output
+
+
+def test_cli_interval_option_sets_the_grid(tmp_path: Path) -> None:
+    forecast = write(tmp_path, "f.csv", "start,calls,aht\n07:00,10,200\n08:00,20,200\n")
+    out = tmp_path / "s.toml"
+    args = ["scenario", str(forecast), "-a", "5", "--interval", "30m", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    s = load_scenario(out)
+    # 07:00 and 08:00 on a 30-minute grid: three intervals, the middle one without calls
+    assert s.interval == 1800.0 and s.call_types[0].arrivals.rates_per_hour == [20.0, 0.0, 40.0]  # type: ignore[union-attr]

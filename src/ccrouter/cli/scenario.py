@@ -124,8 +124,10 @@ def scenario_command(
         return
     write_scenario(built, out)
     calls = sum(sum(v) for v in data.calls.values())
+    origin = int(data.origin)
     click.echo(
-        f"wrote {out}: {built.n_intervals} intervals of {built.interval / 60:g} min, "
+        f"wrote {out}: {built.n_intervals} intervals of {built.interval / 60:g} min from "
+        f"{origin // 3600:02d}:{origin % 3600 // 60:02d} (time 0), "
         f"{len(built.call_types)} call type(s), {calls:,.0f} calls forecast, "
         f"{len(built.agent_groups)} agent group(s)"
     )

@@ -10,7 +10,8 @@ A forecast is a CSV file with a header and one row per interval and call type:
 
 Header aliases: ``start``/``interval``/``time``, ``type``/``queue``, ``volume``/``offered``,
 ``handle_time`` (case and spaces ignored; other columns ignored). The interval is the smallest
-step between starts (or given); every start must fall on that grid. Scenario time 0 is the
+step between starts (or given; one hour for a forecast of one interval); every start must fall
+on that grid. Scenario time 0 is the
 first interval's start: a forecast from 07:00 to 19:00 in half hours becomes a 12-hour horizon
 of 24 intervals. A call type missing from an interval has no calls there.
 
