@@ -48,6 +48,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "live": ("commands", "config", "engine", "errors", "events", "limits", "log", "router"),
     "whatif": ("commands", "config", "errors", "events", "router", "stats"),
     "sim": ("config", "engine", "errors", "events", "router", "staffing", "stats"),
+    # Shift scheduling: requirements (staffing tables) in, shifts out; the simulator runs them.
+    "schedule": ("errors", "events", "sim", "staffing"),
     "": ("_moved", "config", "engine", "errors", "events", "log", "router"),
     "demo": ("config", "engine", "events", "log", "router", "sim", "stats"),
     "cli": ("*",),

@@ -10,6 +10,7 @@ from ccrouter.cli import (
     performance,  # noqa: F401  (registers `ccrouter performance`)
     report,  # noqa: F401  (registers `ccrouter report`)
     scenario,  # noqa: F401  (registers `ccrouter scenario`)
+    schedule,  # noqa: F401  (registers `ccrouter schedule`)
     search,  # noqa: F401  (registers `ccrouter staff-search`)
     simulate,  # noqa: F401  (registers `ccrouter simulate`)
     staffing,  # noqa: F401  (registers `ccrouter erlang` and `ccrouter staff`)

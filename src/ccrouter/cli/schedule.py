@@ -1,0 +1,197 @@
+"""``ccrouter schedule REQUIREMENTS --templates T.toml --out DIR``: shifts with breaks, then
+optionally the schedule simulated (``--simulate SCENARIO.toml``)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from pathlib import Path
+
+import click
+
+from ccrouter.cli._engine import engine_option, fallback_notes
+from ccrouter.cli._group import main
+from ccrouter.cli.parse import DURATION, DURATION_FORMS, FRACTION, FRACTION_FORMS
+from ccrouter.errors import CCRouterError
+from ccrouter.schedule import Limits, Requirements, ScheduleInputError, ShiftTemplate, solve
+from ccrouter.schedule.plot import PlotUnavailable, plot_coverage
+from ccrouter.schedule.simulate import simulate_schedule
+from ccrouter.schedule.templates import templates_from_dict
+from ccrouter.sim import load_scenario
+from ccrouter.sim.engines import EngineChoice
+from ccrouter.sim.replications import SimulationResult
+
+__all__ = ["schedule_command", "write_service_levels"]
+
+
+def _status(text: str) -> None:
+    click.echo(f"[schedule] {text}", err=True)
+
+
+def write_service_levels(result: SimulationResult, path: Path) -> None:
+    """One row per interval: service level, its 95 % interval (clipped to [0, 1]), ASA."""
+    sl = result.per_interval["all"]["service_level"]
+    asa = result.per_interval["all"].get("asa", [])
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["start", "service_level", "sl_low", "sl_high", "asa"])
+        for k, est in enumerate(sl):
+            low = "" if math.isnan(est.lower) else f"{min(max(est.lower, 0.0), 1.0):.4f}"
+            high = "" if math.isnan(est.upper) else f"{min(max(est.upper, 0.0), 1.0):.4f}"
+            wait = f"{asa[k].mean:.2f}" if k < len(asa) and not math.isnan(asa[k].mean) else ""
+            mean = "" if math.isnan(est.mean) else f"{est.mean:.4f}"
+            writer.writerow([f"{result.interval_starts[k]:g}", mean, low, high, wait])
+
+
+def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScheduleInputError(f"{path}: cannot read templates: {exc}") from None
+    try:
+        return templates_from_dict(data)
+    except ScheduleInputError as exc:
+        raise ScheduleInputError(f"{path}: {exc}") from None
+
+
+@main.command("schedule")
+@click.argument("requirements", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--templates",
+    "-t",
+    "templates_path",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="TOML file of [[templates]] (start window, length, breaks, cost, kind, min/max "
+    "count) and an optional [limits] table (docs/scheduling.md).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for schedule.csv, coverage.csv, coverage.png (and service_level.csv).",
+)
+@click.option(
+    "--column",
+    help="The requirements column (default: the first of required, requirement, agents; "
+    "`ccrouter staff` writes agents and scheduled).",
+)
+@click.option(
+    "--interval",
+    type=DURATION,
+    help=f"Interval length when the CSV has no interval_start column ({DURATION_FORMS}).",
+)
+@click.option(
+    "--time-limit",
+    type=DURATION,
+    default="60",
+    show_default=True,
+    help="Solver time per phase; past it the best schedule found is kept (FEASIBLE, with "
+    "its gap to the proven bound).",
+)
+@click.option("--workers", default=1, show_default=True, help="Solver threads (1: deterministic).")
+@click.option("--seed", default=0, show_default=True, help="Solver and simulation seed.")
+@click.option(
+    "--simulate",
+    "scenario_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Simulate the schedule in this scenario (its agent group works the shifts) and "
+    "report the service level per interval with 95 % intervals.",
+)
+@click.option("--group", help="The scenario's agent group that works the shifts.")
+@click.option(
+    "--replications", "-n", default=10, show_default=True, help="Simulation replications."
+)
+@click.option(
+    "--goal",
+    type=FRACTION,
+    help=f"Service-level goal drawn on the plot ({FRACTION_FORMS}).",
+)
+@click.option("--no-plot", is_flag=True, help="Do not draw coverage.png.")
+@engine_option
+def schedule_command(
+    requirements: Path,
+    templates_path: Path,
+    out: Path,
+    column: str | None,
+    interval: float | None,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    scenario_path: Path | None,
+    group: str | None,
+    replications: int,
+    goal: float | None,
+    no_plot: bool,
+    engine: EngineChoice,
+) -> None:
+    """Schedule shifts covering REQUIREMENTS, a CSV of agents needed per interval (such as
+    `ccrouter staff` writes), at the least cost.
+
+    Shifts come from the templates' start windows, with each break placed inside its window.
+    Intervals that no shift can cover are reported with the agents missing, never a bare
+    "infeasible". With --simulate, the shifts and breaks are simulated as planned and the
+    service level per interval is reported with its 95 % confidence interval.
+
+    \b
+    Example:
+      ccrouter staff forecast.csv --sl 80/20 --csv req.csv
+      ccrouter schedule req.csv -t shifts.toml --simulate center.toml --out plan/
+    """
+    try:
+        _status(f"reading {requirements.name} and {templates_path.name}")
+        req = Requirements.from_csv(requirements, column=column, interval=interval)
+        templates, limits = _read_templates(templates_path)
+        scenario = load_scenario(scenario_path) if scenario_path is not None else None
+        _status(
+            f"solving: {len(req.values)} intervals of {req.interval / 60:g} min, "
+            f"{len(templates)} templates (time limit {time_limit:g} s per phase)"
+        )
+        schedule = solve(req, templates, limits, time_limit=time_limit, workers=workers, seed=seed)
+        out.mkdir(parents=True, exist_ok=True)
+        schedule.to_csv(out / "schedule.csv")
+        schedule.coverage_csv(out / "coverage.csv")
+        result = None
+        if scenario is not None:
+            _status(f"simulating the schedule: {replications} replications")
+            with fallback_notes():
+                result = simulate_schedule(
+                    scenario,
+                    schedule,
+                    group=group,
+                    replications=replications,
+                    seed=seed,
+                    engine=engine,
+                )
+            write_service_levels(result, out / "service_level.csv")
+    except (CCRouterError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(schedule.summary())
+    if result is not None:
+        _echo_simulation(result)
+    if not no_plot:
+        try:
+            plot_coverage(schedule, out / "coverage.png", simulated=result, service_level_goal=goal)
+        except PlotUnavailable as exc:
+            click.echo(f"note: no coverage.png: {exc}", err=True)
+    written = ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".png")))
+    click.echo(f"wrote {out}/: {written}")
+
+
+def _echo_simulation(result: SimulationResult) -> None:
+    overall = result.overall["all"]["service_level"]
+    click.echo(
+        f"simulated ({result.engine} engine, {result.replications} replications): service "
+        f"level {overall.mean:.1%} ± {overall.half_width:.1%} over the horizon"
+    )
+    sl = result.per_interval["all"]["service_level"]
+    worst = sorted((e.mean, k) for k, e in enumerate(sl) if not math.isnan(e.mean))[:3]
+    if worst:
+        parts = [
+            f"{result.interval_starts[k] / 3600:g} h: {m:.1%} ± {sl[k].half_width:.1%}"
+            for m, k in worst
+        ]
+        click.echo("lowest intervals: " + "; ".join(parts))
