@@ -4,8 +4,8 @@ Variables: ``x[c]``, the number of shifts of candidate ``c`` (a template at one 
 for each break of its template, ``y[c, b, o]``, how many of those shifts take break ``b`` at
 offset ``o`` (``sum_o y[c, b, o] = x[c]``). Breaks of one shift are taken in order: pairing the
 k-th earliest break ``b - 1`` with the k-th earliest break ``b`` is valid exactly when, for
-every offset ``t``, the breaks ``b`` starting before ``t`` are no more than the breaks
-``b - 1`` ended by ``t`` (linear constraints on the counts), so counts suffice and the
+every offset ``t``, the breaks ``b`` started by ``t`` are no more than the breaks ``b - 1``
+ended by ``t`` (linear constraints on the counts), so counts suffice and the
 schedule is read back by sorting. Coverage of an interval is the shifts logged in less those
 on a break; it must reach the requirement.
 
@@ -103,7 +103,11 @@ def candidates(
                 if not 0 <= start < n:
                     continue
                 covered = req[start : min(start + length, n)]
-                upper = max(max(covered, default=0), tpl.min_count)
+                # More shifts than this never help (costs are >= 0): without breaks, the
+                # largest requirement it spans; with breaks, each shift must work
+                # some agent-interval that is needed, so at most their sum.
+                useful = sum(covered) if breaks else max(covered, default=0)
+                upper = max(useful, tpl.min_count)
                 if tpl.max_count is not None:
                     upper = min(upper, tpl.max_count)
                 if upper > 0:
@@ -141,8 +145,8 @@ class _Model:
                 if b:
                     _prev_offsets, prev_size = c.breaks[b - 1]
                     prev = per_break[-1]
-                    for t in range(min(offsets) + 1, max(offsets) + 2):
-                        started = [v for o, v in ys.items() if o < t]
+                    for t in range(min(offsets), max(offsets) + 1):
+                        started = [v for o, v in ys.items() if o <= t]
                         ended = [v for o, v in prev.items() if o + prev_size <= t]
                         m.add(sum(started) <= sum(ended))
                 per_break.append(ys)
