@@ -92,6 +92,14 @@ def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
     help="Solver time per phase; past it the best schedule found is kept (FEASIBLE, with "
     "its gap to the proven bound).",
 )
+@click.option(
+    "--gap",
+    type=FRACTION,
+    default="0",
+    show_default=True,
+    help="Stop once the cost is within this fraction of the proven bound (0.5% or 0.005; "
+    "0: prove the optimum).",
+)
 @click.option("--workers", default=1, show_default=True, help="Solver threads (1: deterministic).")
 @click.option("--seed", default=0, show_default=True, help="Solver and simulation seed.")
 @click.option(
@@ -119,6 +127,7 @@ def schedule_command(
     column: str | None,
     interval: float | None,
     time_limit: float,
+    gap: float,
     workers: int,
     seed: int,
     scenario_path: Path | None,
@@ -150,7 +159,15 @@ def schedule_command(
             f"solving: {len(req.values)} intervals of {req.interval / 60:g} min, "
             f"{len(templates)} templates (time limit {time_limit:g} s per phase)"
         )
-        schedule = solve(req, templates, limits, time_limit=time_limit, workers=workers, seed=seed)
+        schedule = solve(
+            req,
+            templates,
+            limits,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            gap_limit=gap,
+        )
         out.mkdir(parents=True, exist_ok=True)
         schedule.to_csv(out / "schedule.csv")
         schedule.coverage_csv(out / "coverage.csv")

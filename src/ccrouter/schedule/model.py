@@ -189,9 +189,10 @@ def _scaled_costs(templates: list[ShiftTemplate]) -> list[int]:
     return [round(t.cost * COST_SCALE) for t in templates]
 
 
-def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+def _solver(time_limit: float, workers: int, seed: int, gap: float = 0.0) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.relative_gap_limit = gap
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     return solver
@@ -210,6 +211,7 @@ def solve(
     time_limit: float = 60.0,
     workers: int = 1,
     seed: int = 0,
+    gap_limit: float = 0.0,
 ) -> Schedule:
     """The cheapest schedule that covers the requirements (or leaves the least short).
 
@@ -222,6 +224,8 @@ def solve(
         workers: the solver's threads (1 is fully deterministic; more may find a schedule
             sooner but the one returned under a time limit may vary).
         seed: the solver's random seed.
+        gap_limit: stop once the cost is within this fraction of the proven bound (0: prove
+            the optimum); the schedule is then ``"FEASIBLE"`` with its gap, unless equal.
 
     Returns:
         A :class:`~ccrouter.schedule.result.Schedule`; intervals that cannot be covered are in
@@ -238,16 +242,16 @@ def solve(
     dup = sorted(k for k, v in names.items() if v > 1)
     if dup:
         raise ScheduleInputError(f"templates: duplicate template name(s) {dup}")
-    if time_limit <= 0 or workers < 1:
-        msg = f"expected time_limit > 0 and workers >= 1, got {time_limit!r} and {workers!r}"
-        raise ScheduleInputError(msg)
+    if not (time_limit > 0 and workers >= 1 and 0.0 <= gap_limit < 1.0):
+        msg = "expected time_limit > 0, workers >= 1 and 0 <= gap_limit < 1, got "
+        raise ScheduleInputError(f"{msg}{time_limit!r}, {workers!r} and {gap_limit!r}")
     req = requirements.values
     cands = candidates(requirements, templates, limits)
     began = time.perf_counter()
     phases = "cost"
     model = _Model(req, templates, limits, cands, slack=False)
     model.model.minimize(model.cost)
-    solver = _solver(time_limit, workers, seed)
+    solver = _solver(time_limit, workers, seed, gap_limit)
     status = _run(solver, model.model)
     if status in ("INFEASIBLE", "MODEL_INVALID", "UNKNOWN"):
         # Covering everything is impossible (or was not shown possible in time): find the
@@ -263,7 +267,7 @@ def solve(
         model = _Model(req, templates, limits, cands, slack=True)
         model.model.add(sum(model.short) <= least)
         model.model.minimize(model.cost)
-        solver = _solver(time_limit, workers, seed)
+        solver = _solver(time_limit, workers, seed, gap_limit)
         status = _run(solver, model.model)
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
@@ -275,8 +279,10 @@ def solve(
     counts_shifts = scale == 1
     cost = sum(s.count * (1.0 if counts_shifts else s.cost_each) for s in shifts)
     bound = min(float(solver.best_objective_bound) / scale, cost)
-    if status == "OPTIMAL":
+    if status == "OPTIMAL" and gap_limit == 0.0:
         bound = cost
+    # A stop at the gap limit is "OPTIMAL" to the solver; to a planner it is not proven.
+    status = "OPTIMAL" if cost - bound < 0.5 / scale else "FEASIBLE"
     return Schedule(
         requirements=requirements,
         templates=tuple(templates),
