@@ -229,3 +229,22 @@ def test_cli_schedule_help_reads_well() -> None:
     assert done.exit_code == 0
     for word in ("REQUIREMENTS", "--templates", "--simulate", "--out", "--time-limit"):
         assert word in done.output
+
+
+def test_cli_schedule_writes_a_roster(tmp_path: Path) -> None:
+    rows = ["interval_start,agents"]
+    for d in range(7):
+        rows += [f"2026-03-0{2 + d}T{h:02d}:00,{2 if 8 <= h < 16 else 0}" for h in range(24)]
+    req_csv = tmp_path / "week.csv"
+    req_csv.write_text("\n".join(rows) + "\n")
+    templates = tmp_path / "t.toml"
+    templates.write_text('[roster]\nmax_work_days = 5\n\n[[templates]]\nname = "day"\n'
+                         'start = "08:00"\nlength = "8h"\ncost_per_shift = 100\n')  # fmt: skip
+    out = tmp_path / "o"
+    done = CliRunner().invoke(main, ["schedule", str(req_csv), "-t", str(templates), "-o",
+                                     str(out), "--no-plot"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "roster: 3 agents" in done.output
+    lines = (out / "roster.csv").read_text().splitlines()
+    assert lines[0] == "agent,days_off,day1,day2,day3,day4,day5,day6,day7"
+    assert len(lines) == 4 and all(line.count("off") == 2 for line in lines[1:])

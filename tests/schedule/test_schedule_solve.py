@@ -287,3 +287,67 @@ def test_optimum_equals_brute_force_on_generated_instances(
     else:
         assert s.uncoverable == () and s.status == "OPTIMAL"
         assert s.cost == pytest.approx(best)
+
+
+def _week(per_day: list[int]) -> Requirements:
+    return Requirements.from_values(
+        [v for d in range(7) for v in [0] * 8 + [per_day[d]] * 8 + [0] * 8], interval=H
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.integers(0, 4), min_size=7, max_size=7),
+    st.integers(3, 6),
+    st.booleans(),
+)
+def test_roster_rest_rules_hold(per_day: list[int], work: int, together: bool) -> None:
+    from ccrouter.schedule import RosterRules
+
+    tpl = _tpl("d", 8, 8, 8, cost_per_shift=100)
+    rules = RosterRules(max_work_days=work, consecutive_days_off=together)
+    s = solve(_week(per_day), [tpl], Limits(day_length=24 * H, roster=rules))
+    assert s.uncoverable == ()
+    assigned = [0] * len(s.shifts)
+    for line in s.roster:
+        worked = [d for d, i in enumerate(line.shifts) if i is not None]
+        assert len(worked) <= work and not set(worked) & set(line.days_off)
+        assert len(line.days_off) == 7 - work
+        if together:  # one cyclic block of days off
+            off = set(line.days_off)
+            assert sum(1 for d in off if (d - 1) % 7 not in off) == 1
+        for d, i in enumerate(line.shifts):
+            if i is not None:
+                assert s.shifts[i].start // (24 * H) == d  # the shift starts on that day
+                assigned[i] += 1
+    assert assigned == [sh.count for sh in s.shifts]  # every shift worked by one agent
+    # The fewest agents: as many as the busiest day needs, and enough for the week's shifts.
+    assert len(s.roster) >= max(per_day) and len(s.roster) * work >= sum(per_day)
+
+
+def test_roster_headcount_limit_reports_the_shortfall() -> None:
+    from ccrouter.schedule import RosterRules
+
+    tpl = _tpl("d", 8, 8, 8, cost_per_shift=100)
+    rules = RosterRules(max_work_days=5, max_agents=3)
+    s = solve(_week([3] * 7), [tpl], Limits(day_length=24 * H, roster=rules))
+    assert len(s.roster) == 3
+    assert sum(u.missing for u in s.uncoverable) == (21 - 15) * 8  # 15 shifts of 21 worked
+    assert "roster" in s.uncoverable[0].reason
+
+
+def test_roster_agent_cost_counts() -> None:
+    from ccrouter.schedule import RosterRules
+
+    tpl = _tpl("d", 8, 8, 8, cost_per_shift=100)
+    rules = RosterRules(max_work_days=5, cost_per_agent=50)
+    s = solve(_week([3] * 7), [tpl], Limits(day_length=24 * H, roster=rules))
+    assert len(s.roster) == 5 and s.cost == 21 * 100 + 5 * 50
+
+
+def test_roster_needs_several_days() -> None:
+    from ccrouter.schedule import RosterRules
+
+    req = Requirements.from_values([1, 1], interval=H)
+    with pytest.raises(ScheduleInputError, match="several days"):
+        solve(req, [_tpl("t", 0, 0, 2)], Limits(roster=RosterRules()))

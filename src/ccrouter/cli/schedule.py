@@ -64,7 +64,8 @@ def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
     required=True,
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="TOML file of [[templates]] (start window, length, breaks, cost, kind, min/max "
-    "count) and an optional [limits] table (docs/scheduling.md).",
+    "count), optional [limits] and [roster] (days worked per week, days off together) "
+    "tables (docs/scheduling.md).",
 )
 @click.option(
     "--out",
@@ -72,7 +73,8 @@ def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
     "out",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Directory for schedule.csv, coverage.csv, coverage.png (and service_level.csv).",
+    help="Directory for schedule.csv, coverage.csv, coverage.png (and roster.csv with a "
+    "[roster] table, service_level.csv with --simulate).",
 )
 @click.option(
     "--column",
@@ -171,6 +173,8 @@ def schedule_command(
         out.mkdir(parents=True, exist_ok=True)
         schedule.to_csv(out / "schedule.csv")
         schedule.coverage_csv(out / "coverage.csv")
+        if schedule.roster:
+            schedule.roster_csv(out / "roster.csv")
         result = None
         if scenario is not None:
             _status(f"simulating the schedule: {replications} replications")

@@ -23,9 +23,11 @@ from ccrouter.schedule.result import (
     coverage_of,
     read_shifts_csv,
 )
+from ccrouter.schedule.roster import RosterLine
 from ccrouter.schedule.templates import (
     BreakRule,
     Limits,
+    RosterRules,
     ScheduleInputError,
     ShiftTemplate,
     templates_from_dict,
@@ -36,6 +38,8 @@ __all__ = [
     "Limits",
     "PlacedBreak",
     "Requirements",
+    "RosterLine",
+    "RosterRules",
     "Schedule",
     "ScheduleInputError",
     "ScheduledShift",

@@ -25,6 +25,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ccrouter.schedule.requirements import Requirements
+from ccrouter.schedule.roster import RosterLine, add_roster, build_roster, fewest_agents
 from ccrouter.schedule.result import (
     PlacedBreak,
     Schedule,
@@ -46,6 +47,8 @@ class Candidate:
 
     template: int
     start: int
+    day: int
+    """The day it starts on (a clock day: ``Limits.day_length``), 0 without days."""
     length: int
     breaks: tuple[tuple[tuple[int, ...], int], ...]
     """Per break: (the offsets it may start at, its length), in intervals."""
@@ -111,7 +114,7 @@ def candidates(
                 if tpl.max_count is not None:
                     upper = min(upper, tpl.max_count)
                 if upper > 0:
-                    out.append(Candidate(t, start, length, tuple(breaks), upper))
+                    out.append(Candidate(t, start, d, length, tuple(breaks), upper))
     return out
 
 
@@ -126,6 +129,8 @@ class _Model:
         cands: list[Candidate],
         *,
         slack: bool,
+        interval: float = 1.0,
+        origin: float = 0.0,
     ) -> None:
         m = self.model = cp_model.CpModel()
         n = len(req)
@@ -179,14 +184,32 @@ class _Model:
             m.add(10_000 * sum(part) <= share * sum(self.x))
         if limits.min_full_time:
             m.add(sum(full) >= limits.min_full_time)
-        self.costs = _scaled_costs(templates)
+        roster = limits.roster
+        self.costs, self.scale = _scaled_costs(templates, limits)
         self.cost = sum(self.costs[c.template] * self.x[k] for k, c in enumerate(cands))
+        self.patterns: list[tuple[bool, ...]] = []
+        self.agents: list[Any] = []
+        if roster is not None:
+            days = max((c.day for c in cands), default=0) + 1
+            if limits.day_length is not None and limits.day_length > 0:
+                days = max(days, math.ceil((n * interval + origin) / limits.day_length - 1e-9))
+            per_day: list[list[Any]] = [[] for _ in range(days)]
+            for k, c in enumerate(cands):
+                per_day[c.day].append(self.x[k])
+            upper = max((sum(cands[k].upper for k in range(len(cands)) if cands[k].day == d)
+                         for d in range(days)), default=0)  # fmt: skip
+            self.patterns, self.agents = add_roster(m, per_day, roster, max(upper, 1))
+            agent_cost = round(roster.cost_per_agent * self.scale)
+            if agent_cost:
+                self.cost = self.cost + agent_cost * sum(self.agents)
 
 
-def _scaled_costs(templates: list[ShiftTemplate]) -> list[int]:
-    if all(t.cost == 0 for t in templates):
-        return [1] * len(templates)  # no costs given: count shifts
-    return [round(t.cost * COST_SCALE) for t in templates]
+def _scaled_costs(templates: list[ShiftTemplate], limits: Limits) -> tuple[list[int], int]:
+    """Integer costs per template and their scale (1: no costs given, shifts are counted)."""
+    agent_cost = limits.roster.cost_per_agent if limits.roster is not None else 0.0
+    if all(t.cost == 0 for t in templates) and agent_cost == 0:
+        return [1] * len(templates), 1
+    return [round(t.cost * COST_SCALE) for t in templates], COST_SCALE
 
 
 def _solver(time_limit: float, workers: int, seed: int, gap: float = 0.0) -> cp_model.CpSolver:
@@ -247,9 +270,10 @@ def solve(
         raise ScheduleInputError(f"{msg}{time_limit!r}, {workers!r} and {gap_limit!r}")
     req = requirements.values
     cands = candidates(requirements, templates, limits)
+    where = {"interval": requirements.interval, "origin": requirements.origin}
     began = time.perf_counter()
     phases = "cost"
-    model = _Model(req, templates, limits, cands, slack=False)
+    model = _Model(req, templates, limits, cands, slack=False, **where)
     model.model.minimize(model.cost)
     solver = _solver(time_limit, workers, seed, gap_limit)
     status = _run(solver, model.model)
@@ -257,14 +281,14 @@ def solve(
         # Covering everything is impossible (or was not shown possible in time): find the
         # least shortfall first, then the cheapest schedule that achieves it.
         phases = "shortfall, cost"
-        model = _Model(req, templates, limits, cands, slack=True)
+        model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.minimize(sum(model.short))
         solver = _solver(time_limit, workers, seed)
         status = _run(solver, model.model)
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
         least = round(solver.objective_value)
-        model = _Model(req, templates, limits, cands, slack=True)
+        model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.add(sum(model.short) <= least)
         model.model.minimize(model.cost)
         solver = _solver(time_limit, workers, seed, gap_limit)
@@ -275,9 +299,25 @@ def solve(
     shifts = _read_back(solver, model, cands, templates, requirements.interval)
     n = len(req)
     coverage = coverage_of(shifts, requirements.interval, n)
-    scale = 1 if model.costs == [1] * len(templates) else COST_SCALE
+    scale = model.scale
     counts_shifts = scale == 1
     cost = sum(s.count * (1.0 if counts_shifts else s.cost_each) for s in shifts)
+    roster: tuple[RosterLine, ...] = ()
+    if limits.roster is not None:
+        counts = [(p, int(solver.value(a))) for p, a in zip(model.patterns, model.agents,
+                                                             strict=True)]  # fmt: skip
+        day_of = {(cands[k].start, templates[cands[k].template].name): cands[k].day
+                  for k in range(len(cands))}  # fmt: skip
+        by_day: list[list[tuple[int, int]]] = [[] for _ in model.patterns[0]]
+        for index, sh in enumerate(shifts):
+            start = round(sh.start / requirements.interval)
+            by_day[day_of[(start, sh.template)]].append((index, sh.count))
+        if limits.roster.cost_per_agent == 0 and limits.roster.max_agents is None:
+            # Agents cost nothing: the solver had no reason to keep them few; take the least.
+            per_day = [sum(count for _, count in day) for day in by_day]
+            counts = fewest_agents(per_day, limits.roster, seed=seed)
+        roster = build_roster(counts, by_day)
+        cost += len(roster) * limits.roster.cost_per_agent
     bound = min(float(solver.best_objective_bound) / scale, cost)
     if status == "OPTIMAL" and gap_limit == 0.0:
         bound = cost
@@ -295,6 +335,7 @@ def solve(
         solve_seconds=seconds,
         phases=phases,
         counts_shifts=counts_shifts,
+        roster=roster,
         stats={
             "candidates": len(cands),
             "variables": len(model.model.proto.variables),
@@ -373,7 +414,8 @@ def _uncoverable(
     for i, (r, cov) in enumerate(zip(requirements.values, coverage, strict=True)):
         if cov < r:
             reason = (
-                "the templates' max_count or the part-time/full-time limits leave too few shifts"
+                "too few shifts allowed (max_count, part-time/full-time limits or the "
+                "roster's headcount)"
                 if reachable[i]
                 else "no template's start window and length reach this interval"
             )

@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import re
+from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +54,14 @@ _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
 def _clock(label: str) -> float | None:
+    """Seconds after midnight of a clock time or an ISO date-time label (else ``None``)."""
     m = _CLOCK.match(label)
     if m is None:
-        return None
+        try:
+            moment = datetime.fromisoformat(label.strip())
+        except ValueError:
+            return None
+        return moment.hour * 3600.0 + moment.minute * 60.0 + moment.second
     h, mi, sec = m.groups()
     return int(h) * 3600.0 + int(mi) * 60.0 + int(sec or 0)
 

@@ -19,6 +19,7 @@ from ccrouter.schedule.requirements import Requirements, clock_label
 from ccrouter.schedule.templates import ScheduleInputError, ShiftTemplate
 
 if TYPE_CHECKING:
+    from ccrouter.schedule.roster import RosterLine
     from ccrouter.sim.scenario import Shift
 
 __all__ = [
@@ -125,6 +126,8 @@ class Schedule:
     phases: str = "cost"
     counts_shifts: bool = False
     """True when no template has a cost, so the objective counted shifts."""
+    roster: tuple[RosterLine, ...] = ()
+    """With ``Limits.roster``: one line per agent (days off, a shift per day worked)."""
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -176,6 +179,8 @@ class Schedule:
                 lines.append(f"  ... and {len(self.uncoverable) - 20} more (see coverage.csv)")
         else:
             lines.append("every interval covered")
+        if self.roster:
+            lines.append(f"roster: {len(self.roster)} agents")
         return "\n".join(lines)
 
     def to_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
@@ -209,6 +214,31 @@ class Schedule:
         for k, (r, c) in enumerate(zip(req.values, self.coverage, strict=True)):
             writer.writerow([req.labels[k], f"{k * req.interval:g}", r, c, max(r - c, 0),
                              max(c - r, 0)])  # fmt: skip
+
+    def roster_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
+        """Write the roster: one row per agent, its days off, then per day its shift
+        (``template HH:MM-HH:MM``), ``off``, or empty for a working day without a shift."""
+        if isinstance(target, str | os.PathLike):
+            with open(target, "w", newline="", encoding="utf-8") as f:
+                self.roster_csv(f)
+            return
+        writer = csv.writer(target, lineterminator="\n")
+        days = len(self.roster[0].shifts) if self.roster else 0
+        writer.writerow(["agent", "days_off", *(f"day{d + 1}" for d in range(days))])
+        o = self.requirements.origin
+        for line in self.roster:
+            cells = []
+            for d, index in enumerate(line.shifts):
+                if d in line.days_off:
+                    cells.append("off")
+                elif index is None:
+                    cells.append("")
+                else:
+                    s = self.shifts[index]
+                    start, end = clock_label(o + s.start)[-5:], clock_label(o + s.end)[-5:]
+                    cells.append(f"{s.template} {start}-{end}")
+            off = " ".join(f"day{d + 1}" for d in line.days_off)
+            writer.writerow([line.agent, off, *cells])
 
     def to_shifts(self) -> list[Shift]:
         """The shifts as the simulator's :class:`ccrouter.sim.scenario.Shift` (with breaks)."""

@@ -32,6 +32,7 @@ from ccrouter.errors import InvalidArgument
 __all__ = [
     "BreakRule",
     "Limits",
+    "RosterRules",
     "ScheduleInputError",
     "ShiftTemplate",
     "parse_time",
@@ -212,6 +213,34 @@ class ShiftTemplate:
 
 
 @dataclass(frozen=True)
+class RosterRules:
+    """Weekly rest rules: each agent works at most ``max_work_days`` of the horizon's days
+    (a week with ``Limits.day_length = 86400``), the days off together when
+    ``consecutive_days_off`` (cyclically: Sunday and Monday are consecutive).
+
+    Attributes:
+        max_work_days: days worked per agent, at most.
+        consecutive_days_off: the days off form one block.
+        cost_per_agent: added per agent rostered (a weekly salary); 0: shifts' costs only.
+        max_agents: the headcount available (``None``: no limit); too few agents leave
+            intervals short, reported like any other shortfall.
+    """
+
+    max_work_days: int = 5
+    consecutive_days_off: bool = True
+    cost_per_agent: float = 0.0
+    max_agents: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_work_days", "max_agents"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):  # fmt: skip
+                raise ScheduleInputError(f"roster: {name}: expected an integer >= 1, got {value!r}")
+        _finite(self.cost_per_agent, "roster: cost_per_agent")
+
+
+@dataclass(frozen=True)
 class Limits:
     """Limits over the whole schedule.
 
@@ -221,12 +250,14 @@ class Limits:
         min_full_time: at least this many full-time shifts.
         day_length: templates' start windows repeat every ``day_length`` seconds (a week of
             requirements with ``86400``); ``None``: one window over the whole horizon.
+        roster: weekly rest rules; the schedule then also assigns the shifts to agents.
     """
 
     max_part_time_share: float | None = None
     max_part_time: int | None = None
     min_full_time: int = 0
     day_length: float | None = None
+    roster: RosterRules | None = None
 
     def __post_init__(self) -> None:
         share = self.max_part_time_share
@@ -255,6 +286,7 @@ _TEMPLATE_KEYS = {"name", "earliest_start", "latest_start", "start", "step", "le
                   "cost_per_shift", "cost_per_hour", "kind", "min_count", "max_count"}  # fmt: skip
 _BREAK_KEYS = {"name", "earliest", "latest", "length", "paid", "step"}
 _LIMIT_KEYS = {"max_part_time_share", "max_part_time", "min_full_time", "day_length"}
+_ROSTER_KEYS = {"max_work_days", "consecutive_days_off", "cost_per_agent", "max_agents"}
 
 
 def _unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -310,13 +342,14 @@ def _template_from(data: Mapping[str, Any], where: str) -> ShiftTemplate:
 
 
 def templates_from_dict(data: Mapping[str, Any]) -> tuple[list[ShiftTemplate], Limits]:
-    """Templates and limits from a parsed TOML/JSON document (``[[templates]]``, ``[limits]``).
+    """Templates and limits from a parsed TOML/JSON document (``[[templates]]``, ``[limits]``,
+    ``[roster]``: :class:`RosterRules`, which sets ``day_length`` to a day unless given).
 
     Raises:
         ScheduleInputError: a missing, unknown or invalid field (the message names it), or
             two templates with one name.
     """
-    _unknown(data, {"templates", "limits"}, "templates file")
+    _unknown(data, {"templates", "limits", "roster"}, "templates file")
     raw = data.get("templates")
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         raise ScheduleInputError("templates: expected at least one [[templates]] table")
@@ -329,10 +362,22 @@ def templates_from_dict(data: Mapping[str, Any]) -> tuple[list[ShiftTemplate], L
     limits_raw = data.get("limits", {})
     _unknown(limits_raw, _LIMIT_KEYS, "limits")
     day = limits_raw.get("day_length")
+    roster = None
+    if "roster" in data:
+        raw_roster = data["roster"]
+        _unknown(raw_roster, _ROSTER_KEYS, "roster")
+        roster = RosterRules(
+            max_work_days=raw_roster.get("max_work_days", 5),
+            consecutive_days_off=bool(raw_roster.get("consecutive_days_off", True)),
+            cost_per_agent=float(raw_roster.get("cost_per_agent", 0.0)),
+            max_agents=raw_roster.get("max_agents"),
+        )
+        day = day if day is not None else 86400.0
     limits = Limits(
         max_part_time_share=limits_raw.get("max_part_time_share"),
         max_part_time=limits_raw.get("max_part_time"),
         min_full_time=limits_raw.get("min_full_time", 0),
         day_length=None if day is None else parse_time(day, "limits.day_length"),
+        roster=roster,
     )
     return templates, limits
