@@ -25,7 +25,6 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ccrouter.schedule.requirements import Requirements
-from ccrouter.schedule.roster import RosterLine, add_roster, build_roster, fewest_agents
 from ccrouter.schedule.result import (
     PlacedBreak,
     Schedule,
@@ -33,6 +32,7 @@ from ccrouter.schedule.result import (
     UncoverableInterval,
     coverage_of,
 )
+from ccrouter.schedule.roster import RosterLine, add_roster, build_roster, fewest_agents
 from ccrouter.schedule.templates import Limits, ScheduleInputError, ShiftTemplate
 
 __all__ = ["Candidate", "candidates", "solve"]
@@ -186,7 +186,7 @@ class _Model:
             m.add(sum(full) >= limits.min_full_time)
         roster = limits.roster
         self.costs, self.scale = _scaled_costs(templates, limits)
-        self.cost = sum(self.costs[c.template] * self.x[k] for k, c in enumerate(cands))
+        self.cost: Any = sum(self.costs[c.template] * self.x[k] for k, c in enumerate(cands))
         self.patterns: list[tuple[bool, ...]] = []
         self.agents: list[Any] = []
         if roster is not None:
