@@ -196,8 +196,9 @@ def test_cli_schedule_writes_the_files_and_simulates(tmp_path: Path) -> None:
     assert runner.invoke(main, ["staff", str(forecast), "--sl", "80/20", "--csv",
                                 str(req_csv)]).exit_code == 0  # fmt: skip
     out = tmp_path / "plan"
-    args = ["schedule", str(req_csv), "-t", str(ROOT / "simulations" / "shift_templates.toml"),
-            "--simulate", str(ROOT / "simulations" / "schedule_day.toml"), "-n", "2",
+    here = ROOT / "simulations" / "schedules"
+    args = ["schedule", str(req_csv), "-t", str(here / "shift_templates.toml"),
+            "--simulate", str(here / "schedule_day.toml"), "-n", "2",
             "--out", str(out), "--time-limit", "30"]  # fmt: skip
     done = runner.invoke(main, args)
     assert done.exit_code == 0, done.output

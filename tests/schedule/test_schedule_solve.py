@@ -175,7 +175,12 @@ def test_uncoverable_intervals_are_reported_with_the_amount() -> None:
         req[i] = 2
     day = ShiftTemplate(name="day", earliest_start=6 * H, latest_start=12 * H, length=8 * H,
                         step=900, cost_per_shift=100)  # fmt: skip
-    s = solve(Requirements.from_values(req, interval=900), [day], time_limit=20)
+    said: list[str] = []
+    s = solve(Requirements.from_values(req, interval=900), [day], time_limit=20,
+              progress=said.append)  # fmt: skip
+    assert [line.split(":")[0] for line in said] == [
+        "phase cost", "phase shortfall", "phase cost", "solved"]  # fmt: skip
+    assert "leaving 3 agent-intervals short" in said[2]
     assert [(u.index, u.label, u.required, u.covered, u.missing) for u in s.uncoverable] == [
         (12, "03:00", 3, 0, 3)
     ]

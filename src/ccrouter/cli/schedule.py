@@ -169,6 +169,7 @@ def schedule_command(
             workers=workers,
             seed=seed,
             gap_limit=gap,
+            progress=_status,
         )
         out.mkdir(parents=True, exist_ok=True)
         schedule.to_csv(out / "schedule.csv")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +236,7 @@ def solve(
     workers: int = 1,
     seed: int = 0,
     gap_limit: float = 0.0,
+    progress: Callable[[str], None] | None = None,
 ) -> Schedule:
     """The cheapest schedule that covers the requirements (or leaves the least short).
 
@@ -249,6 +251,7 @@ def solve(
         seed: the solver's random seed.
         gap_limit: stop once the cost is within this fraction of the proven bound (0: prove
             the optimum); the schedule is then ``"FEASIBLE"`` with its gap, unless equal.
+        progress: called with one line as each solver phase starts and ends.
 
     Returns:
         A :class:`~ccrouter.schedule.result.Schedule`; intervals that cannot be covered are in
@@ -271,7 +274,9 @@ def solve(
     req = requirements.values
     cands = candidates(requirements, templates, limits)
     where = {"interval": requirements.interval, "origin": requirements.origin}
+    say = progress if progress is not None else (lambda _: None)
     began = time.perf_counter()
+    say(f"phase cost: {len(cands)} candidate starts, covering every interval at the least cost")
     phases = "cost"
     model = _Model(req, templates, limits, cands, slack=False, **where)
     model.model.minimize(model.cost)
@@ -281,6 +286,8 @@ def solve(
         # Covering everything is impossible (or was not shown possible in time): find the
         # least shortfall first, then the cheapest schedule that achieves it.
         phases = "shortfall, cost"
+        say(f"phase shortfall: every interval cannot be covered (solver: {status}); "
+            "finding the least shortfall")  # fmt: skip
         model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.minimize(sum(model.short))
         solver = _solver(time_limit, workers, seed)
@@ -288,6 +295,7 @@ def solve(
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
         least = round(solver.objective_value)
+        say(f"phase cost: the cheapest schedule leaving {least} agent-intervals short")
         model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.add(sum(model.short) <= least)
         model.model.minimize(model.cost)
@@ -296,6 +304,7 @@ def solve(
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
     seconds = time.perf_counter() - began
+    say(f"solved: {status.lower()} in {seconds:.2f} s")
     shifts = _read_back(solver, model, cands, templates, requirements.interval)
     n = len(req)
     coverage = coverage_of(shifts, requirements.interval, n)
