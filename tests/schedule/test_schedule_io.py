@@ -211,6 +211,8 @@ def test_cli_schedule_writes_the_files_and_simulates(tmp_path: Path) -> None:
     rows = (out / "coverage.csv").read_text().splitlines()
     assert rows[0] == "interval_start,start,required,scheduled,short,over"
     assert len(rows) == 29
+    sl = (out / "service_level.csv").read_text().splitlines()
+    assert sl[0].startswith("interval_start,start,service_level") and sl[1].startswith("07:00,0,")
 
 
 def test_cli_schedule_reports_bad_templates_without_traceback(tmp_path: Path) -> None:

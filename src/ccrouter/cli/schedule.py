@@ -16,6 +16,7 @@ from ccrouter.cli.parse import DURATION, DURATION_FORMS, FRACTION, FRACTION_FORM
 from ccrouter.errors import CCRouterError
 from ccrouter.schedule import Limits, Requirements, ScheduleInputError, ShiftTemplate, solve
 from ccrouter.schedule.plot import PlotUnavailable, plot_coverage
+from ccrouter.schedule.requirements import clock_label
 from ccrouter.schedule.simulate import simulate_schedule
 from ccrouter.schedule.templates import templates_from_dict
 from ccrouter.sim import load_scenario
@@ -29,19 +30,21 @@ def _status(text: str) -> None:
     click.echo(f"[schedule] {text}", err=True)
 
 
-def write_service_levels(result: SimulationResult, path: Path) -> None:
-    """One row per interval: service level, its 95 % interval (clipped to [0, 1]), ASA."""
+def write_service_levels(result: SimulationResult, path: Path, origin: float = 0.0) -> None:
+    """One row per interval: its clock time (``origin``: the first interval's), start in
+    seconds, service level, its 95 % interval (clipped to [0, 1]), ASA."""
     sl = result.per_interval["all"]["service_level"]
     asa = result.per_interval["all"].get("asa", [])
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["start", "service_level", "sl_low", "sl_high", "asa"])
+        writer.writerow(["interval_start", "start", "service_level", "sl_low", "sl_high", "asa"])
         for k, est in enumerate(sl):
             low = "" if math.isnan(est.lower) else f"{min(max(est.lower, 0.0), 1.0):.4f}"
             high = "" if math.isnan(est.upper) else f"{min(max(est.upper, 0.0), 1.0):.4f}"
             wait = f"{asa[k].mean:.2f}" if k < len(asa) and not math.isnan(asa[k].mean) else ""
             mean = "" if math.isnan(est.mean) else f"{est.mean:.4f}"
-            writer.writerow([f"{result.interval_starts[k]:g}", mean, low, high, wait])
+            start = result.interval_starts[k]
+            writer.writerow([clock_label(origin + start), f"{start:g}", mean, low, high, wait])
 
 
 def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
@@ -187,13 +190,14 @@ def schedule_command(
                     replications=replications,
                     seed=seed,
                     engine=engine,
+                    progress=lambda done: _status(f"replication {done}/{replications} done"),
                 )
-            write_service_levels(result, out / "service_level.csv")
+            write_service_levels(result, out / "service_level.csv", req.origin)
     except (CCRouterError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(schedule.summary())
     if result is not None:
-        _echo_simulation(result)
+        _echo_simulation(result, req.origin)
     if not no_plot:
         try:
             plot_coverage(schedule, out / "coverage.png", simulated=result, service_level_goal=goal)
@@ -203,17 +207,25 @@ def schedule_command(
     click.echo(f"wrote {out}/: {written}")
 
 
-def _echo_simulation(result: SimulationResult) -> None:
+def _echo_simulation(result: SimulationResult, origin: float) -> None:
     overall = result.overall["all"]["service_level"]
     click.echo(
         f"simulated ({result.engine} engine, {result.replications} replications): service "
-        f"level {overall.mean:.1%} ± {overall.half_width:.1%} over the horizon"
+        f"level {overall.mean:.1%} {_interval(overall.lower, overall.upper)} over the horizon"
     )
     sl = result.per_interval["all"]["service_level"]
     worst = sorted((e.mean, k) for k, e in enumerate(sl) if not math.isnan(e.mean))[:3]
     if worst:
         parts = [
-            f"{result.interval_starts[k] / 3600:g} h: {m:.1%} ± {sl[k].half_width:.1%}"
+            f"{clock_label(origin + result.interval_starts[k])} {m:.1%} "
+            f"{_interval(sl[k].lower, sl[k].upper)}"
             for m, k in worst
         ]
-        click.echo("lowest intervals: " + "; ".join(parts))
+        click.echo("lowest intervals (mean, 95 % interval): " + "; ".join(parts))
+
+
+def _interval(low: float, high: float) -> str:
+    """A 95 % interval clipped to what a service level can be."""
+    if math.isnan(low) or math.isnan(high):
+        return "[n/a]"
+    return f"[{min(max(low, 0.0), 1.0):.1%}, {min(max(high, 0.0), 1.0):.1%}]"

@@ -24,6 +24,7 @@ from ccrouter.schedule.result import (
     read_shifts_csv,
 )
 from ccrouter.schedule.roster import RosterLine
+from ccrouter.schedule.simulate import scenario_with_schedule, simulate_schedule, working_agents
 from ccrouter.schedule.templates import (
     BreakRule,
     Limits,
@@ -47,6 +48,9 @@ __all__ = [
     "UncoverableInterval",
     "coverage_of",
     "read_shifts_csv",
+    "scenario_with_schedule",
+    "simulate_schedule",
     "solve",
     "templates_from_dict",
+    "working_agents",
 ]

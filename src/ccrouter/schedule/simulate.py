@@ -7,7 +7,7 @@ with its confidence interval over replications, is that of the schedule as plann
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
@@ -77,17 +77,21 @@ def simulate_schedule(
     seed: int = 0,
     engine: EngineChoice = "auto",
     executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate the schedule: replications of ``scenario`` staffed by its shifts.
 
     ``result.per_interval["all"]["service_level"]`` is then one estimate (mean and 95 %
-    interval) per scenario interval. Arguments as :func:`ccrouter.sim.simulate`.
+    interval) per scenario interval. Arguments as :func:`ccrouter.sim.simulate` (``progress``
+    is called with the replications done, after each).
 
     Raises:
         ScheduleInputError: as :func:`scenario_with_schedule`.
     """
     staffed = scenario_with_schedule(scenario, schedule, group)
-    return simulate(staffed, replications, seed=seed, engine=engine, executor=executor)
+    return simulate(
+        staffed, replications, seed=seed, engine=engine, executor=executor, progress=progress
+    )
 
 
 def working_agents(events: Iterable[Event], interval: float, n: int) -> list[int]:
