@@ -286,8 +286,12 @@ def solve(
         # Covering everything is impossible (or was not shown possible in time): find the
         # least shortfall first, then the cheapest schedule that achieves it.
         phases = "shortfall, cost"
-        say(f"phase shortfall: every interval cannot be covered (solver: {status}); "
-            "finding the least shortfall")  # fmt: skip
+        why = (
+            "every interval cannot be covered"
+            if status == "INFEASIBLE"
+            else f"no schedule covering every interval found in {time_limit:g} s"
+        )
+        say(f"phase shortfall: {why}; finding the least shortfall")
         model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.minimize(sum(model.short))
         solver = _solver(time_limit, workers, seed)
@@ -295,7 +299,9 @@ def solve(
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
         least = round(solver.objective_value)
-        say(f"phase cost: the cheapest schedule leaving {least} agent-intervals short")
+        proven = "" if status == "OPTIMAL" else " (the least found, not proven)"
+        phases = f"shortfall{proven}, cost"
+        say(f"phase cost: the cheapest schedule leaving {least} agent-intervals short{proven}")
         model = _Model(req, templates, limits, cands, slack=True, **where)
         model.model.add(sum(model.short) <= least)
         model.model.minimize(model.cost)
@@ -304,7 +310,6 @@ def solve(
         if status not in ("OPTIMAL", "FEASIBLE"):
             raise ScheduleInputError(_no_schedule(status, time_limit, templates, limits))
     seconds = time.perf_counter() - began
-    say(f"solved: {status.lower()} in {seconds:.2f} s")
     shifts = _read_back(solver, model, cands, templates, requirements.interval)
     n = len(req)
     coverage = coverage_of(shifts, requirements.interval, n)
@@ -332,6 +337,7 @@ def solve(
         bound = cost
     # A stop at the gap limit is "OPTIMAL" to the solver; to a planner it is not proven.
     status = "OPTIMAL" if cost - bound < 0.5 / scale else "FEASIBLE"
+    say(f"solved: {status.lower()} in {seconds:.2f} s")
     return Schedule(
         requirements=requirements,
         templates=tuple(templates),

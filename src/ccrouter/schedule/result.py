@@ -111,7 +111,8 @@ class Schedule:
         bound: the solver's proven lower bound on the cost.
         solve_seconds: wall-clock time of the solver.
         phases: ``"cost"`` (one solve), or ``"shortfall, cost"`` when intervals could not be
-            covered (least shortfall first, then the cheapest schedule with it).
+            covered (least shortfall first, then the cheapest schedule with it; ``"shortfall
+            (the least found, not proven), cost"`` when the first phase hit the time limit).
     """
 
     requirements: Requirements
