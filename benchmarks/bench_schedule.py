@@ -17,7 +17,7 @@ its window) — a harder model pyworkforce cannot express. Times are medians ove
 with every run's time kept.
 
 pyworkforce is a benchmark-only dependency (the ``bench`` group): the full run requires it; the
-smoke run (one day, 6 templates) skips only the comparison when it is missing and says so.
+smoke run (one day, 12 templates) skips only the comparison when it is missing and says so.
 
     python -m benchmarks.run --only schedule [--smoke]
 """
@@ -57,7 +57,7 @@ def week_requirements(days: int = 7) -> Requirements:
 
 
 def week_templates(*, breaks: bool, smoke: bool = False) -> list[ShiftTemplate]:
-    """21 templates (smoke: 6): (kind, hours, cost per hour) × early/mid/late start windows."""
+    """21 templates (smoke: 12, early and late windows only): (kind, hours, cost per hour) × early/mid/late start windows."""
     kinds = [
         ("FT", 8, 20),
         ("FT", 9, 20),

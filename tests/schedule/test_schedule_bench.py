@@ -46,3 +46,16 @@ def test_cost_never_above_pyworkforce_on_a_small_instance() -> None:
     assert ours.cost == theirs["cost"]  # both proven optimal on the same model
     assert all(c >= r for c, r in zip(theirs["coverage"], values, strict=True))
     assert ours.uncoverable == ()
+
+
+def test_smoke_run_reports_both_tools() -> None:
+    result = bench_schedule.run(smoke=True)
+    assert result["problem"]["templates"] == 12 and result["problem"]["intervals"] == 96
+    plain, breaks = result["ccrouter_no_breaks"], result["ccrouter_with_breaks"]
+    assert plain["status"] == "OPTIMAL" and plain["short_intervals"] == 0
+    assert breaks["short_intervals"] == 0 and breaks["cost"] >= plain["cost"]
+    if isinstance(result.get("pyworkforce"), str):  # not installed: said so, nothing faked
+        assert "not installed" in result["pyworkforce"] and "goals" not in result
+    else:
+        assert result["goals"]["cost_equal_or_lower_than_pyworkforce"]["met"]
+        assert result["pyworkforce_no_breaks"]["covers_every_interval"]
