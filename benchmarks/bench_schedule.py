@@ -57,7 +57,8 @@ def week_requirements(days: int = 7) -> Requirements:
 
 
 def week_templates(*, breaks: bool, smoke: bool = False) -> list[ShiftTemplate]:
-    """21 templates (smoke: 12, early and late windows only): (kind, hours, cost per hour) × early/mid/late start windows."""
+    """21 templates: (kind, hours, cost per hour) × start windows (early, mid, late; part-time
+    also evening). Smoke: 12, the early and late windows only."""
     kinds = [
         ("FT", 8, 20),
         ("FT", 9, 20),
