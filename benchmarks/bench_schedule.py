@@ -3,10 +3,10 @@
 The week: 7 days of 15-minute intervals (672), a weekly volume curve (Monday busiest, a quiet
 Sunday; a morning and an afternoon peak, the center open 06:00-23:00), handle time 300 s,
 requirements from Erlang C for 80 % answered within 20 s (``ccrouter.staffing``). The
-templates: 21 of them, full-time 8/9/10 h and part-time 4/5/6 h, each with a three-hour start
-window (15-minute steps) early, mid-day or late, a cost per shift that grows with the length and
-a premium for late starts; every shift ends by midnight (pyworkforce's shifts live within one
-day).
+templates: 21 of them, full-time 8/9/10 h and part-time 4/5/6 h, each with a start window of
+up to three hours (15-minute steps) early, mid-day, late or (part-time) evening, a cost per
+shift that grows with the length and a premium for late starts; every shift ends by midnight
+(pyworkforce's shifts live within one day).
 
 Both tools get the same requirements and the same candidate shifts (a template at one start is
 one pyworkforce "shift", its coverage row the intervals it spans), the same costs, the same
