@@ -26,6 +26,7 @@ from ccrouter.sim import (
     simulate,
     staff_search_per_interval,
 )
+from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_window import run_window, window_scenario
 from ccrouter.staffing import erlang, staffing_table
 
@@ -302,3 +303,29 @@ def test_cli_per_interval_options_need_the_flag_and_help_reads_well(tmp_path: Pa
     assert shown.exit_code == 0
     for word in ("--per-interval", "--lookback", "--out", "--path", "interval_start"):
         assert word in shown.output
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_one_run_levels_equal_one_run_per_threshold(seed: int) -> None:
+    # English judged at 20 s, Spanish at 30 s: the interaction table of one run gives what
+    # the engine's own metrics give from a run per threshold.
+    s = _bilingual([(300.0, 90.0), (420.0, 150.0), (200.0, 60.0)])
+    assert one_pass(s)
+    w = window_scenario(
+        s, 0, 2, {"english": [14, 19, 9], "spanish": [5, 7, 3], "bilingual": [2] * 3}
+    )
+    thresholds = {20.0: ["english"], 30.0: ["spanish"]}
+    for r in range(3):
+        each = run_window(w, seed, r, 0, thresholds, "compiled")
+        once = run_window(w, seed, r, 0, thresholds, "compiled", one_run=True)
+        for queue in ("english", "spanish"):
+            for got, want in zip(once[queue], each[queue], strict=True):
+                assert got == pytest.approx(want, nan_ok=True, rel=1e-12)
+        assert 0 < min(each["english"][0]) < 1  # some calls waited past 20 s, some did not
+
+
+def test_one_pass_refuses_scenarios_that_requeue() -> None:
+    s = _bilingual([(150.0, 60.0)])
+    queues = {"english": {"overflow_to": "spanish", "max_wait": 60}, "spanish": {}}
+    assert not one_pass(s.replace(router={"queues": queues}))
+    assert not one_pass(s.replace(ring_delay={"kind": "deterministic", "value": 2}))

@@ -19,6 +19,7 @@ import msgspec
 
 from ccrouter.sim.confidence import Estimate, t_quantile
 from ccrouter.sim.engines import Resolved
+from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_window import WindowValues, run_window, window_scenario
 from ccrouter.sim.scenario import QueueTarget, Scenario
 from ccrouter.sim.staffing_bound import target_threshold
@@ -124,6 +125,8 @@ class WindowRuns:
             at = target_threshold(scenario, target) if target.service_level else scenario.threshold
             by.setdefault(at, []).append(queue)
         self.thresholds = by
+        # Several thresholds from one run where the interaction table tells them all.
+        self.one_run = engine == "compiled" and len(by) > 1 and one_pass(scenario)
         self.thresholds_of = {q: target_threshold(scenario, t) for q, t in targets.items()}
         self.kept: dict[Spec, list[WindowValues]] = {}
         self.runs = 0
@@ -144,7 +147,16 @@ class WindowRuns:
             return
         windows = {spec: self._window(spec) for spec, _ in jobs}
         args = [
-            (windows[spec], self.seed, r, spec[0], self.thresholds, self.engine, self.backend)
+            (
+                windows[spec],
+                self.seed,
+                r,
+                spec[0],
+                self.thresholds,
+                self.engine,
+                self.backend,
+                self.one_run,
+            )
             for spec, r in jobs
         ]
         if self.executor is None:

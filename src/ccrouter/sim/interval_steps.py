@@ -239,11 +239,15 @@ class Sweep:
             self._record(k, current, phase, specs[chosen], results[chosen], "accepted", why)
 
     def polish(self, k: int) -> None:
-        """Try to remove agents from interval ``k`` with its neighbours as finally planned."""
-        if k not in self.met or self.assumed.get(k) == (
-            self._current(k + 1) if k + 1 < self.n else None
-        ):
-            return  # infeasible, or nothing it can feel changed since it was decided
+        """Try to remove agents from interval ``k`` with its neighbours as finally planned.
+
+        Only when the next interval ended up with more agents in some group than ``k``'s
+        decision assumed: with as many or fewer, removing from ``k`` can only be harder."""
+        if k not in self.met or k + 1 >= self.n:
+            return
+        assumed, final = self.assumed[k], self._current(k + 1)
+        if all(final[g] <= assumed[g] for g in self.groups):
+            return
         lo, hi = self._lo(k), min(self.n - 1, k + 2)
         near = [k - 1, k, k + 1] if self.lookback is None else [k, k + 1]
         intervals = [j for j in near if lo <= j < self.n and j in self.met]
@@ -251,15 +255,15 @@ class Sweep:
 
     def verify(self, progress: Callable[[str, int, int], None] | None) -> list[IntervalCheck]:
         """The whole day's checks with the plan, repairing intervals that miss (module
-        docstring of ``interval_search``, step 4)."""
+        docstring of ``interval_search``, step 4): one agent more in each missing interval per
+        round, then the whole day again."""
         whole = list(range(self.n))
-        for _ in range(4 * self.n + 1):
+        rounds = 4 * self.n + 1
+        for done in range(rounds):
             if progress is not None:
-                progress("whole-day check", 0, 1)
+                progress("whole-day check", done, rounds)
             spec = self._spec(-1, {}, 0, self.n - 1)
             checks = self.runs.assess([spec], whole, fixed=True)[0][0]
-            if progress is not None:
-                progress("whole-day check", 1, 1)
             bad = [
                 c
                 for c in checks
@@ -267,10 +271,15 @@ class Sweep:
                 and (self.lookback is None or c.clear)
             ]  # fmt: skip
             if not bad:
-                return checks
-            j = min(c.interval for c in bad)
-            if not self._repair(j, {c.queue for c in bad if c.interval == j}):
-                self.given_up.add(j)
+                break
+            # Exact windows: the earliest miss first (it may be what makes later ones miss);
+            # own-stream windows cannot see the whole day's misses: every clear miss at once.
+            missed = sorted({c.interval for c in bad})
+            for j in missed[:1] if self.lookback is None else missed:
+                if not self._repair(j, {c.queue for c in bad if c.interval == j}):
+                    self.given_up.add(j)
+        if progress is not None:
+            progress("whole-day check", rounds, rounds)
         return checks
 
     def _repair(self, j: int, queues: set[str]) -> bool:
@@ -282,18 +291,16 @@ class Sweep:
         ]
         if not able:
             return False
-        lo, hi = 0, min(self.n - 1, j + 1)
+        lo, hi = self._lo(j), min(self.n - 1, j + 1)
         options = [{**current, g: current[g] + 1} for g in able]
         specs = [self._spec(j, o, lo, hi) for o in options]
-        results = self.runs.assess(specs, [j], fixed=True)
+        results = self.runs.assess(specs, [j], fixed=self.lookback is None)
         keys = [(_worst(r[0]), self.cost[g], -_slack(r[0]), i)
                 for i, (g, r) in enumerate(zip(able, results, strict=True))]  # fmt: skip
         best = min(range(len(options)), key=lambda i: keys[i])
         for i, option in enumerate(options):
             decision = "accepted" if i == best else "rejected"
-            why = (
-                f"the whole day missed interval {j}; +1 {able[i]}: worst shortfall {keys[i][0]:.4f}"
-            )
+            why = f"whole day missed interval {j}; +1 {able[i]}: worst shortfall {keys[i][0]:.4f}"
             self._record(j, option, "repair", specs[i], results[i], decision, why)
         for g in self.groups:
             self.plan[g][j] = options[best][g]

@@ -37,6 +37,7 @@ import numpy as np
 from ccrouter.sim.compiled import run_compiled
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.engines import Resolved, replication_seed
+from ccrouter.sim.interval_fold import interval_levels
 from ccrouter.sim.metrics import compute_metrics
 from ccrouter.sim.scenario import PoissonArrivals, QueueTarget, Scenario, ScenarioError
 from ccrouter.sim.staffing_bound import erlang_start
@@ -131,6 +132,7 @@ def run_window(
     thresholds: Mapping[float, Sequence[str]],
     engine: Resolved,
     backend: str | None = None,
+    one_run: bool = False,
 ) -> WindowValues:
     """One replication of ``window``: each queue's service level (at its own threshold) and
     abandonment rate per interval (top-level: executors pickle it).
@@ -144,10 +146,15 @@ def run_window(
             distinct threshold (the engines fold one threshold), with the same streams.
         engine: the engine that runs it.
         backend: the routing backend of the router-driven engine.
+        one_run: every threshold from one compiled run (:mod:`ccrouter.sim.interval_fold`;
+            only where :func:`~ccrouter.sim.interval_fold.one_pass` holds).
 
     Returns:
         Queue → (service levels, abandonment rates), one value per window interval.
     """
+    if one_run and engine == "compiled":
+        each = {q: t for t, queues in thresholds.items() for q in queues}
+        return interval_levels(window, window_seed(seed, replication, lo), each)
     out: WindowValues = {}
     n = window.n_intervals
     for threshold, queues in thresholds.items():
