@@ -66,9 +66,12 @@ def show_per_interval(
 ) -> None:
     """Print the per-interval answer (and the path with ``show_path``); write the files."""
     mode = "from interval 0" if result.lookback is None else f"lookback {result.lookback}"
+    reps = f"{result.replications}"
+    if result.min_replications < result.replications:
+        reps = f"{result.min_replications}-{reps}"
     click.echo(
-        f"{name}: per interval, {len(result.path)} candidates, {result.min_replications}-"
-        f"{result.replications} replications each (seed {result.seed}), windows {mode}, "
+        f"{name}: per interval, {len(result.path)} candidates, {reps} replications each "
+        f"(seed {result.seed}), windows {mode}, "
         f"judged on the {'mean' if result.judge == 'mean' else '95 % CI bound'}"
     )
     engine = "router-driven" if result.engine == "router" else result.engine
