@@ -19,10 +19,12 @@ from click.testing import CliRunner
 from ccrouter.cli import main
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim import (
+    AgentGroup,
     IntervalSearchResult,
     QueueTarget,
     Scenario,
     ScenarioError,
+    Shift,
     simulate,
     staff_search_per_interval,
 )
@@ -249,6 +251,24 @@ def test_arguments_are_validated() -> None:
         staff_search_per_interval(s.replace(targets={}))
     with pytest.raises(ScenarioError, match="unknown agent group"):
         staff_search_per_interval(s, groups=["nobody"])
+    on_shifts = s.replace(
+        agent_groups=[
+            *s.agent_groups,
+            AgentGroup(name="night", shifts=[Shift(start=0, end=1800)]),
+        ]
+    )
+    with pytest.raises(ScenarioError, match="shifts of 'night'"):
+        staff_search_per_interval(on_shifts, groups=["g"], lookback=1)
+
+
+def test_progress_reports_each_interval_and_the_whole_day_check() -> None:
+    s = _single([120.0, 480.0, 240.0], 1800.0, 120.0)
+    seen: list[tuple[str, int, int]] = []
+    staff_search_per_interval(
+        s, replications=3, seed=1, engine="compiled", progress=lambda *a: seen.append(a)
+    )
+    assert [d for label, d, _ in seen if label == "per-interval search"] == [1, 2, 3]
+    assert ("whole-day check", 1, 1) in seen
 
 
 def test_requirements_csv_has_a_row_per_interval() -> None:

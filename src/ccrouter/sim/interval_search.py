@@ -23,9 +23,10 @@ Algorithm:
    then **remove** one agent while every target stays met, from the most expensive group that
    can lose one (ties: most slack). With ``lookback=None`` the previous interval's targets are
    judged too: fewer agents in ``k`` leave its waiting calls longer in queue.
-3. **Polish** (``polish=True``): with every interval now decided, try once more to remove one
-   agent per interval and group, in a window ending two intervals after it (so the intervals
-   it can affect are judged with their final staffing).
+3. **Polish** (``polish=True``): where the next interval ended up with more agents in some
+   group than its Erlang estimate assumed, try once more to remove agents from the interval,
+   in a window ending two intervals after it (the intervals it can affect are judged with
+   their final staffing).
 4. **Verify** the whole day with the scenario's own replications (``simulate`` with the same
    seed reproduces it) and **repair** any interval that misses a target there by adding agents
    to it in a prefix window (with ``lookback`` set, only misses whose confidence interval lies
@@ -172,6 +173,10 @@ def _validate(
         if g not in names:
             raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
     chosen = [g for g in names if g in groups]
+    shifts = [g.name for g in scenario.agent_groups if g.shifts and g.name not in chosen]
+    if lookback is not None and shifts:
+        msg = f"lookback: windows starting after interval 0 cannot cut the shifts of {shifts[0]!r}"
+        raise ScenarioError(msg + " (search that group too, or use lookback=None)")
     by_name = {g.name: g for g in scenario.agent_groups}
     for queue in targets:
         if not any(

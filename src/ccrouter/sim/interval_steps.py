@@ -258,10 +258,9 @@ class Sweep:
         docstring of ``interval_search``, step 4): one agent more in each missing interval per
         round, then the whole day again."""
         whole = list(range(self.n))
-        rounds = 4 * self.n + 1
-        for done in range(rounds):
+        for done in range(4 * self.n + 1):
             if progress is not None:
-                progress("whole-day check", done, rounds)
+                progress("whole-day check" if done == 0 else f"whole-day check {done + 1}", 0, 1)
             spec = self._spec(-1, {}, 0, self.n - 1)
             checks = self.runs.assess([spec], whole, fixed=True)[0][0]
             bad = [
@@ -270,6 +269,8 @@ class Sweep:
                 if not c.met and c.interval not in self.given_up
                 and (self.lookback is None or c.clear)
             ]  # fmt: skip
+            if progress is not None:
+                progress("whole-day check" if done == 0 else f"whole-day check {done + 1}", 1, 1)
             if not bad:
                 break
             # Exact windows: the earliest miss first (it may be what makes later ones miss);
@@ -278,8 +279,6 @@ class Sweep:
             for j in missed[:1] if self.lookback is None else missed:
                 if not self._repair(j, {c.queue for c in bad if c.interval == j}):
                     self.given_up.add(j)
-        if progress is not None:
-            progress("whole-day check", rounds, rounds)
         return checks
 
     def _repair(self, j: int, queues: set[str]) -> bool:
