@@ -349,3 +349,18 @@ def test_one_pass_refuses_scenarios_that_requeue() -> None:
     queues = {"english": {"overflow_to": "spanish", "max_wait": 60}, "spanish": {}}
     assert not one_pass(s.replace(router={"queues": queues}))
     assert not one_pass(s.replace(ring_delay={"kind": "deterministic", "value": 2}))
+
+
+def test_router_driven_engine_finds_the_same_plan() -> None:
+    # The engines agree event for event, and the one-run levels equal the engine's metrics:
+    # the same seeds give the same plan on either engine (Spanish judged at 30 s: one run).
+    s = _bilingual([(150.0, 60.0), (250.0, 80.0)])
+    spanish = QueueTarget(service_level=0.8, threshold=30.0, max_abandon=0.05)
+    s = s.replace(targets={**s.targets, "spanish": spanish})
+    on_router = staff_search_per_interval(s, replications=2, seed=1, engine="router")
+    compiled = staff_search_per_interval(s, replications=2, seed=1, engine="compiled")
+    assert (on_router.engine, compiled.engine) == ("router", "compiled")
+    assert on_router.requirements == compiled.requirements
+    assert [c.estimate.mean for c in on_router.checks] == pytest.approx(
+        [c.estimate.mean for c in compiled.checks], nan_ok=True
+    )
