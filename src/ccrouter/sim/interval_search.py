@@ -17,7 +17,8 @@ Algorithm:
    calls still waiting at the end of ``k`` meet the next interval's staff, not an empty
    center). Later intervals cannot change earlier ones, so nothing after ``k + 1`` is
    simulated. The window starts at interval 0 (``lookback=None``: exact carry-over, the whole
-   day's streams) or ``lookback`` intervals before ``k`` (cheaper; streams of its own). In
+   day's streams) or ``lookback`` intervals before ``k`` and ends with ``k`` (cheaper; streams
+   of its own; ``k``'s staff finish its calls). In
    interval ``k``, as in ``staff_search``: **add** one agent to the group that most reduces the
    worst shortfall while a target is missed (ties: cheaper group, more slack, scenario order),
    then **remove** one agent while every target stays met, from the most expensive group that

@@ -111,6 +111,13 @@ class Sweep:
     def _lo(self, k: int) -> int:
         return 0 if self.lookback is None else max(0, k - self.lookback)
 
+    @property
+    def _ahead(self) -> int:
+        """Intervals simulated after the one decided: exact windows simulate the next one
+        (its staff serve the calls still waiting); cheap windows end with the interval, its
+        staff finishing its calls."""
+        return 1 if self.lookback is None else 0
+
     def _record(
         self,
         k: int,
@@ -142,7 +149,7 @@ class Sweep:
 
     def sweep(self, k: int) -> None:
         """Decide interval ``k`` (earlier ones fixed, the next at its Erlang estimate)."""
-        lo, hi = self._lo(k), min(self.n - 1, k + 1)
+        lo, hi = self._lo(k), min(self.n - 1, k + self._ahead)
         # Exact windows also judge the previous interval: its last calls meet k's staff.
         before = [k - 1] if self.lookback is None and k - 1 in self.met else []
         intervals = [*before, k]
@@ -248,7 +255,7 @@ class Sweep:
         assumed, final = self.assumed[k], self._current(k + 1)
         if all(final[g] <= assumed[g] for g in self.groups):
             return
-        lo, hi = self._lo(k), min(self.n - 1, k + 2)
+        lo, hi = self._lo(k), min(self.n - 1, k + 1 + self._ahead)
         near = [k - 1, k, k + 1] if self.lookback is None else [k, k + 1]
         intervals = [j for j in near if lo <= j < self.n and j in self.met]
         self._remove(k, self._current(k), lo, hi, intervals, "polish")
@@ -290,7 +297,7 @@ class Sweep:
         ]
         if not able:
             return False
-        lo, hi = self._lo(j), min(self.n - 1, j + 1)
+        lo, hi = self._lo(j), min(self.n - 1, j + self._ahead)
         options = [{**current, g: current[g] + 1} for g in able]
         specs = [self._spec(j, o, lo, hi) for o in options]
         results = self.runs.assess(specs, [j], fixed=self.lookback is None)
