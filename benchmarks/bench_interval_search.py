@@ -7,10 +7,10 @@ two-peak daily volume curve (:data:`CURVE`: quiet nights, a morning ramp, peaks 
 14:00). :func:`ccrouter.sim.staff_search_per_interval` staffs the three groups interval by
 interval on the compiled engine.
 
-Result keys: ``wall_seconds`` (median of ``repeats`` searches, with ``min``/``max``),
+Result keys: ``wall_seconds_median`` (of ``repeats`` searches, with ``min``/``max``),
 ``cpu_seconds_median`` (this process's CPU time: the search's cost apart from the machine's
-load; without the workers' with ``--jobs``), ``goal_seconds`` (60), ``goal_met``, ``peak_agents``, ``agent_half_hours`` (the answer's
-total) and ``erlang_agent_half_hours`` (the Erlang starts'), ``runs`` and
+load; without the workers' with ``--jobs``), ``goal_seconds`` (60), ``goal_met``,
+``peak_agents``, ``agent_half_hours`` (the answer's total) and ``erlang_agent_half_hours`` (the Erlang starts'), ``runs`` and
 ``simulated_intervals`` (the search's cost), ``feasible``, ``unmet_checks``, ``load`` (the
 one-minute load average before and after: the machine is shared). Smoke: 6 intervals of the
 day at a tenth of the volume.
