@@ -10,13 +10,14 @@ interval on the compiled engine.
 Result keys: ``wall_seconds_median`` (of ``repeats`` searches, with ``min``/``max``),
 ``cpu_seconds_median`` (this process's CPU time: the search's cost apart from the machine's
 load; without the workers' with ``--jobs``), ``goal_seconds`` (60), ``goal_met``,
-``peak_agents``, ``agent_half_hours`` (the answer's total) and ``erlang_agent_half_hours`` (the Erlang starts'), ``runs`` and
-``simulated_intervals`` (the search's cost), ``feasible``, ``unmet_checks``, ``load`` (the
+``peak_agents``, ``agent_half_hours`` (the answer's total) and ``erlang_agent_half_hours``
+(the Erlang starts'), ``runs`` and ``simulated_intervals`` (the search's cost), ``feasible``,
+``unmet_checks`` (whole-day checks missed, all within noise when ``feasible``), ``load`` (the
 one-minute load average before and after: the machine is shared). Smoke: 6 intervals of the
 day at a tenth of the volume.
 
     python -m benchmarks.run --only interval_search [--smoke]
-    python -m benchmarks.bench_interval_search [--smoke] [--repeats 3] [--lookback 2]
+    python -m benchmarks.bench_interval_search [--smoke] [--repeats 3] [--lookback 1] [--jobs 2]
 """
 
 from __future__ import annotations
