@@ -141,7 +141,13 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 
 @main.command("staff-search")
 @click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--replications", "-n", default=10, show_default=True, help="Runs per candidate.")
+@click.option(
+    "--replications",
+    "-n",
+    default=10,
+    show_default=True,
+    help="Runs per candidate (with --per-interval: at most; fewer once the verdict is clear).",
+)
 @click.option(
     "--seed", default=0, show_default=True, help="Root seed (the same for every candidate)."
 )
@@ -216,11 +222,13 @@ def staff_search_command(
     """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
     [targets] table, or --sl / --max-abandon), by simulation with common random numbers.
 
-    Each searched group gets a constant headcount over the horizon; with --per-interval, a
-    headcount per interval, each interval judged on its own service level and abandonment
-    (starting from each interval's Erlang estimate, carrying the calls still waiting over to
-    the next interval). The search path depends only on the seed and the replication count,
-    not on --jobs.
+    \b
+    Each searched group gets a constant headcount over the horizon, or with
+    --per-interval one per interval: each interval judged on its own service
+    level and abandonment, starting from its Erlang estimate, with the calls
+    still waiting at its end carried over to the next interval.
+
+    The search path depends only on the seed and the replication count, not on --jobs.
     """
     if not per_interval and (lookback is not None or out_path is not None or show_path):
         raise click.UsageError("--lookback, --out and --path go with --per-interval")
