@@ -14,6 +14,7 @@ import click
 
 from ccrouter.cli._engine import engine_option, fallback_notes
 from ccrouter.cli._group import main
+from ccrouter.cli.interval_search import show_per_interval
 from ccrouter.cli.parse import (
     FRACTION,
     FRACTION_FORMS,
@@ -25,6 +26,7 @@ from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
 from ccrouter.sim.engines import EngineChoice
+from ccrouter.sim.interval_search import staff_search_per_interval
 from ccrouter.sim.search import Candidate, SearchResult, staff_search
 
 __all__ = ["merge_targets", "parse_target_sl", "staff_search_command", "write_path_csv"]
@@ -139,7 +141,13 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 
 @main.command("staff-search")
 @click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--replications", "-n", default=10, show_default=True, help="Runs per candidate.")
+@click.option(
+    "--replications",
+    "-n",
+    default=10,
+    show_default=True,
+    help="Runs per candidate (with --per-interval: at most; fewer once the verdict is clear).",
+)
 @click.option(
     "--seed", default=0, show_default=True, help="Root seed (the same for every candidate)."
 )
@@ -169,6 +177,29 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 )
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write the search path.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--per-interval",
+    is_flag=True,
+    help="Staff every interval on its own: agents per group per interval, each interval "
+    "judged on its own targets (see docs/staffing.md).",
+)
+@click.option(
+    "--lookback",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="With --per-interval: simulate each candidate from N intervals before the one "
+    "searched (faster, its own random streams) instead of from interval 0.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --per-interval: write the requirements as CSV "
+    "(interval_start,<group>,...; one row per interval).",
+)
+@click.option(
+    "--path", "show_path", is_flag=True, help="With --per-interval: print every candidate tried."
+)
 @engine_option
 def staff_search_command(
     scenario: Path,
@@ -182,15 +213,30 @@ def staff_search_command(
     judge: str,
     csv_path: Path | None,
     quiet: bool,
+    per_interval: bool,
+    lookback: int | None,
+    out_path: Path | None,
+    show_path: bool,
     engine: EngineChoice,
 ) -> None:
     """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
     [targets] table, or --sl / --max-abandon), by simulation with common random numbers.
 
-    Each searched group gets a constant headcount over the horizon. The search path depends
-    only on the seed and the replication count, not on --jobs.
+    \b
+    Each searched group gets a constant headcount over the horizon, or with
+    --per-interval one per interval: each interval judged on its own service
+    level and abandonment, starting from its Erlang estimate, with the calls
+    still waiting at its end carried over to the next interval.
+
+    The search path depends only on the seed and the replication count, not on --jobs.
     """
+    if not per_interval and (lookback is not None or out_path is not None or show_path):
+        raise click.UsageError("--lookback, --out and --path go with --per-interval")
     executor: Executor | None = None
+    if per_interval:
+        _per_interval(scenario, replications, seed, jobs, goal, cap, groups, max_agents,
+                      judge, csv_path, quiet, lookback, out_path, show_path, engine)  # fmt: skip
+        return
     try:
         model = load_scenario(scenario)
         targets = merge_targets(model, goal, cap)
@@ -248,5 +294,59 @@ def staff_search_command(
         with csv_path.open("w", newline="") as out:
             write_path_csv(result, out)
         click.echo(f"wrote {csv_path}")
+    if not result.feasible:
+        sys.exit(1)
+
+
+def _per_interval(
+    scenario: Path,
+    replications: int,
+    seed: int,
+    jobs: int,
+    goal: tuple[float, float] | None,
+    cap: float | None,
+    groups: tuple[str, ...],
+    max_agents: int,
+    judge: str,
+    csv_path: Path | None,
+    quiet: bool,
+    lookback: int | None,
+    out_path: Path | None,
+    show_path: bool,
+    engine: EngineChoice,
+) -> None:
+    """``staff-search --per-interval``: run the search, print and write its answer."""
+    executor: Executor | None = None
+    try:
+        model = load_scenario(scenario)
+        targets = merge_targets(model, goal, cap)
+        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
+        with fallback_notes():
+            result = staff_search_per_interval(
+                model,
+                targets,
+                replications=replications,
+                seed=seed,
+                executor=executor,
+                groups=list(groups) or None,
+                max_agents=max_agents,
+                judge=rule,
+                lookback=lookback,
+                progress=_progress(quiet),
+                engine=engine,
+            )
+    except (CCRouterError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    show_per_interval(
+        result,
+        model.name or scenario.stem,
+        show_path=show_path,
+        out_path=out_path,
+        csv_path=csv_path,
+    )
     if not result.feasible:
         sys.exit(1)

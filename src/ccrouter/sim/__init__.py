@@ -29,6 +29,12 @@ from ccrouter.sim.distributions import (
 from ccrouter.sim.engine import Engine, source_rng
 from ccrouter.sim.engines import ENGINES, EngineFallback
 from ccrouter.sim.forecast import Forecast, ForecastError, read_forecast, scenario_from_forecast
+from ccrouter.sim.interval_search import (
+    IntervalCheck,
+    IntervalSearchResult,
+    IntervalStep,
+    staff_search_per_interval,
+)
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics, compute_metrics
 from ccrouter.sim.replications import SimulationResult, run_replication, simulate, summarize
 from ccrouter.sim.scenario import (
@@ -69,6 +75,9 @@ __all__ = [
     "Forecast",
     "ForecastError",
     "Gamma",
+    "IntervalCheck",
+    "IntervalSearchResult",
+    "IntervalStep",
     "Lognormal",
     "NotCompiled",
     "PoissonArrivals",
@@ -96,6 +105,7 @@ __all__ = [
     "simulate",
     "source_rng",
     "staff_search",
+    "staff_search_per_interval",
     "summarize",
     "t_quantile",
     "write_scenario",

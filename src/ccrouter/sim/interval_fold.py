@@ -1,0 +1,113 @@
+"""Per-interval service levels at several thresholds from one compiled run.
+
+The compiled engine folds its metrics at one threshold (the scenario's), so a search whose
+queues have thresholds of their own would run every replication once per threshold. For the
+scenarios where each interaction is queued once and ends answered or abandoned in that queue
+(:func:`one_pass`: no overflows, exits, callbacks, overdue moves or ring delay), the run's
+interaction table already says all that is needed: for each interaction, the queue it arrived
+in, when it was queued, when it was accepted and whether it was abandoned. One run kept with
+its interactions gives every queue's service level at its own threshold and abandonment rate
+per interval, equal to what :func:`~ccrouter.sim.metrics.compute_metrics` reports
+(``tests/sim/test_interval_search.py`` holds them equal).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ccrouter.errors import SimulationError
+from ccrouter.sim.compiled import _layout as lay
+from ccrouter.sim.compiled._engine import run_loop
+from ccrouter.sim.compiled.pack import Capacities, new_state, pack
+from ccrouter.sim.engine import source_rng
+from ccrouter.sim.scenario import Scenario
+
+__all__ = ["interval_levels", "one_pass"]
+
+
+def one_pass(scenario: Scenario) -> bool:
+    """Whether every interaction of ``scenario`` is queued once, in the queue it arrived in,
+    and ends answered or abandoned there (then :func:`interval_levels` applies)."""
+    config = scenario.router_config()
+    # Without a ring delay every offer is accepted at once: offer time-outs never fire.
+    if scenario.ring_delay is not None or scenario.campaigns:
+        return False
+    if any(ct.callback is not None for ct in scenario.call_types):
+        return False
+    for name in config.queues:
+        q = config.queue(name)
+        if (
+            q.overflow_to is not None
+            or q.max_wait is not None
+            or q.max_size is not None
+            or q.max_wait_no_agents is not None
+            or q.callback_after is not None
+            or q.overdue_queue is not None
+            or q.steps
+        ):
+            return False
+    return True
+
+
+def interval_levels(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    thresholds: Mapping[str, float],
+) -> dict[str, tuple[list[float], list[float]]]:
+    """One compiled replication of ``scenario`` (``one_pass`` must hold): per queue of
+    ``thresholds``, the service level at its threshold and the abandonment rate, per interval
+    (``nan``: no arrivals).
+
+    Raises:
+        SimulationError: the run kept running out of room.
+    """
+    factor, room = 1.5, 4096
+    packed = pack(scenario, seed, factor, room)
+    caps = Capacities(packed, keep_events=True)
+    for _ in range(40):
+        state = new_state(packed, caps, keep_events=True)
+        flag = run_loop(
+            state, packed.params, source_rng(seed, "retrials"), source_rng(seed, "ring_delay")
+        )
+        if flag == 0:
+            return _levels(scenario, state, packed.queues, thresholds)
+        caps.grow(flag)
+    msg = f"the compiled run kept running out of room (overflow code {flag})"
+    raise SimulationError(msg)
+
+
+def _levels(
+    scenario: Scenario,
+    state: object,
+    queues: Sequence[str],
+    thresholds: Mapping[str, float],
+) -> dict[str, tuple[list[float], list[float]]]:
+    n = scenario.n_intervals
+    count = int(state.cnt[lay.N_INT])  # type: ignore[attr-defined]
+    table = state.I[:count]  # type: ignore[attr-defined]
+    times = state.F[:count]  # type: ignore[attr-defined]
+    queued = times[:, lay.F_QAT]
+    bucket = np.floor(queued / scenario.interval).astype(np.int64)
+    inside = (bucket >= 0) & (bucket < n) & (queued < scenario.horizon)
+    status = table[:, lay.I_STATUS]
+    answered = (status == lay.S_COMPLETED) | (status == lay.S_CONNECTED)
+    abandoned = status == lay.S_ABANDONED
+    wait = times[:, lay.F_ACC_AT] - queued
+    where = table[:, lay.I_FQ]
+    out = {}
+    for queue, threshold in thresholds.items():
+        if queue not in queues:
+            out[queue] = ([math.nan] * n, [math.nan] * n)
+            continue
+        mine = inside & (where == queues.index(queue))
+        offered = np.bincount(bucket[mine], minlength=n)[:n]
+        within = np.bincount(bucket[mine & answered & (wait <= threshold)], minlength=n)[:n]
+        gone = np.bincount(bucket[mine & abandoned], minlength=n)[:n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sl = np.where(offered > 0, within / np.maximum(offered, 1), np.nan)
+            ab = np.where(offered > 0, gone / np.maximum(offered, 1), np.nan)
+        out[queue] = (sl.tolist(), ab.tolist())
+    return out

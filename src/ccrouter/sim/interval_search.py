@@ -1,0 +1,310 @@
+"""Per-interval staffing search: the fewest agents per group *per interval* meeting each
+interval's targets, by simulation with common random numbers.
+
+:func:`~ccrouter.sim.search.staff_search` finds one constant headcount per group for the whole
+horizon; :func:`staff_search_per_interval` finds one per interval, judged on every interval's
+own service level and abandonment rate per queue (``docs/staffing.md``, *Per-interval staffing
+by simulation*).
+
+Algorithm:
+
+1. **Start** each interval from its own Erlang estimate
+   (:func:`~ccrouter.sim.interval_window.interval_erlang`: Erlang C, or A with patience, on that
+   interval's traffic, split among the groups as :func:`~ccrouter.sim.staffing_bound.erlang_start`
+   does).
+2. **Sweep** the intervals in order. Earlier intervals are fixed; interval ``k`` is searched
+   in a window ending one interval after it (interval ``k + 1`` at its Erlang estimate: the
+   calls still waiting at the end of ``k`` meet the next interval's staff, not an empty
+   center). Later intervals cannot change earlier ones, so nothing after ``k + 1`` is
+   simulated. The window starts at interval 0 (``lookback=None``: exact carry-over, the whole
+   day's streams) or ``lookback`` intervals before ``k`` and ends with ``k`` (cheaper; streams
+   of its own; ``k``'s staff finish its calls). In
+   interval ``k``, as in ``staff_search``: **add** one agent to the group that most reduces the
+   worst shortfall while a target is missed (ties: cheaper group, more slack, scenario order),
+   then **remove** one agent while every target stays met, from the most expensive group that
+   can lose one (ties: most slack). With ``lookback=None`` the previous interval's targets are
+   judged too: fewer agents in ``k`` leave its waiting calls longer in queue.
+3. **Polish** (``polish=True``): where the next interval ended up with more agents in some
+   group than its Erlang estimate assumed, try once more to remove agents from the interval,
+   in a window ending two intervals after it (the intervals it can affect are judged with
+   their final staffing).
+4. **Verify** the whole day with the scenario's own replications (``simulate`` with the same
+   seed reproduces it) and **repair** any interval that misses a target there by adding agents
+   to it in a prefix window (with ``lookback`` set, only misses whose confidence interval lies
+   wholly on the wrong side of the goal are repaired: the sweep's windows drew other customers).
+
+Every candidate uses the same seeds (common random numbers). Replications are sequential:
+``min_replications`` first, then doubled up to ``replications`` while some target's 95 % interval
+still straddles its goal; a candidate clearly above (or clearly below) is decided early.
+
+>>> from ccrouter.sim import Scenario
+>>> s = Scenario.from_dict({"horizon": 5400, "interval": 1800,
+...     "call_types": [{"name": "c", "arrivals": {"kind": "poisson",
+...         "rates_per_hour": [60, 240, 120]},
+...         "handle": {"kind": "exponential", "mean": 120}}],
+...     "agent_groups": [{"name": "g", "headcount": [1]}],
+...     "targets": {"default": {"service_level": 0.8}}})
+>>> r = staff_search_per_interval(s, replications=4, seed=1)
+>>> r.requirements, r.erlang, r.feasible
+({'g': [4, 10, 7]}, {'g': [4, 11, 7]}, True)
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Literal, TextIO
+
+import msgspec
+
+from ccrouter.errors import InvalidArgument
+from ccrouter.sim.engines import EngineChoice, EngineFallback, resolve_engine, warm_engine
+from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
+from ccrouter.sim.interval_steps import IntervalStep, Sweep
+from ccrouter.sim.interval_window import interval_erlang
+from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
+from ccrouter.sim.staffing_bound import eligible
+
+__all__ = [
+    "IntervalCheck",
+    "IntervalSearchResult",
+    "IntervalStep",
+    "staff_search_per_interval",
+]
+
+Judge = Literal["mean", "ci"]
+Progress = Callable[[str, int, int], None]
+
+
+class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-interval answer, its whole-day check and the search path."""
+
+    requirements: dict[str, list[int]]
+    """Searched group → agents per interval (the answer)."""
+    interval_starts: list[float]
+    """Each interval's start, seconds."""
+    erlang: dict[str, list[int]]
+    """Searched group → the Erlang start per interval."""
+    checks: list[IntervalCheck]
+    """Every target of every interval judged on the whole day with the answer (the
+    scenario's own replications: ``simulate`` with the same seed reproduces them)."""
+    feasible: bool
+    """Whether every check is met (with ``lookback`` set: or missed only within noise)."""
+    path: list[IntervalStep]
+    targets: dict[str, QueueTarget]
+    replications: int
+    min_replications: int
+    seed: int
+    judge: str
+    lookback: int | None
+    runs: int
+    """Window replications simulated (one per distinct threshold counted once)."""
+    simulated_intervals: int
+    """Intervals simulated over all those runs (the search's cost)."""
+    engine: str
+    not_compiled: list[str] = []
+    compile_seconds: float = 0.0
+    notes: list[str] = []
+
+    def scenario(self, base: Scenario) -> Scenario:
+        """``base`` staffed with the answer."""
+        return base.with_headcounts({g: list(n) for g, n in self.requirements.items()})
+
+    @property
+    def unmet(self) -> list[IntervalCheck]:
+        """The whole-day checks that miss their goal."""
+        return [c for c in self.checks if not c.met]
+
+    def write_csv(self, out: TextIO) -> None:
+        """The requirements as CSV: a header ``interval_start,<group>,...`` then one row per
+        interval (its start in seconds from the scenario's start, then agents per group).
+
+        >>> import io
+        >>> r = IntervalSearchResult(requirements={"a": [3, 4], "b": [0, 1]},
+        ...     interval_starts=[0.0, 1800.0], erlang={}, checks=[], feasible=True, path=[],
+        ...     targets={}, replications=1, min_replications=1, seed=0, judge="mean",
+        ...     lookback=None, runs=0, simulated_intervals=0, engine="compiled")
+        >>> buf = io.StringIO(); r.write_csv(buf); print(buf.getvalue().replace("\\r", ""), end="")
+        interval_start,a,b
+        0,3,0
+        1800,4,1
+        """
+        writer = csv.writer(out)
+        groups = list(self.requirements)
+        writer.writerow(["interval_start", *groups])
+        for k, start in enumerate(self.interval_starts):
+            writer.writerow([f"{start:g}", *(self.requirements[g][k] for g in groups)])
+
+
+def _validate(
+    scenario: Scenario,
+    targets: Mapping[str, QueueTarget] | None,
+    groups: Sequence[str] | None,
+    replications: int,
+    min_replications: int | None,
+    judge: Judge,
+    max_agents: int,
+    lookback: int | None,
+    costs: Mapping[str, float] | None,
+) -> tuple[Scenario, dict[str, QueueTarget], list[str], int, dict[str, float]]:
+    targets = dict(scenario.targets if targets is None else targets)
+    if not targets:
+        raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
+    least = 2 if judge == "ci" else 1
+    if replications < least:
+        raise InvalidArgument(f"replications must be >= {least}, got {replications}")
+    first = min(4, replications) if min_replications is None else min_replications
+    if not least <= first <= replications:
+        msg = f"min_replications must be in {least}..{replications} (replications), got {first}"
+        raise InvalidArgument(msg)
+    if max_agents < 1:
+        raise InvalidArgument(f"max_agents must be >= 1, got {max_agents}")
+    if lookback is not None and lookback < 0:
+        raise InvalidArgument(f"lookback must be >= 0 intervals or None, got {lookback}")
+    if scenario.campaigns:
+        raise ScenarioError("the per-interval search does not take outbound campaigns")
+    scenario = scenario.replace(targets=targets)
+    names = [g.name for g in scenario.agent_groups]
+    targeted = [ct for ct in scenario.call_types if ct.queue in targets]
+    if groups is None:
+        groups = [g.name for g in scenario.agent_groups if any(eligible(ct, g) for ct in targeted)]
+    for g in groups:
+        if g not in names:
+            raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
+    chosen = [g for g in names if g in groups]
+    shifts = [g.name for g in scenario.agent_groups if g.shifts and g.name not in chosen]
+    if lookback is not None and shifts:
+        msg = f"lookback: windows starting after interval 0 cannot cut the shifts of {shifts[0]!r}"
+        raise ScenarioError(msg + " (search that group too, or use lookback=None)")
+    by_name = {g.name: g for g in scenario.agent_groups}
+    for queue in targets:
+        if not any(
+            eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in chosen
+        ):
+            raise ScenarioError(f"no searched agent group can serve queue {queue!r}")
+    cost = dict.fromkeys(chosen, 1.0)
+    for g, c in (costs or {}).items():
+        if g not in cost or not c > 0:
+            raise InvalidArgument(
+                f"costs: expected a positive cost of a searched group, got {g}={c}"
+            )
+        cost[g] = float(c)
+    return scenario, targets, chosen, first, cost
+
+
+def staff_search_per_interval(
+    scenario: Scenario,
+    targets: Mapping[str, QueueTarget] | None = None,
+    *,
+    replications: int = 10,
+    min_replications: int | None = None,
+    seed: int = 0,
+    executor: Executor | None = None,
+    groups: Sequence[str] | None = None,
+    max_agents: int = 500,
+    judge: Judge = "mean",
+    costs: Mapping[str, float] | None = None,
+    lookback: int | None = None,
+    polish: bool = True,
+    backend: str | None = None,
+    progress: Progress | None = None,
+    engine: EngineChoice = "auto",
+) -> IntervalSearchResult:
+    """Find a minimal headcount per agent group and interval meeting every interval's targets.
+
+    Args:
+        scenario: the model; its other groups, call types and router are kept as they are.
+        targets: queue → :class:`QueueTarget`, each judged in every interval (default: the
+            scenario's ``[targets]``).
+        replications: most runs per candidate (the same seeds for every candidate).
+        min_replications: runs per candidate before the first verdict (default
+            ``min(4, replications)``); set it to ``replications`` for fixed-size judging.
+        seed: root seed.
+        executor: runs replications in parallel (a ``ProcessPoolExecutor``); the answer does
+            not depend on it.
+        groups: the agent groups to staff (default: every group serving a targeted queue).
+        max_agents: most agents of one group in one interval.
+        judge: ``"mean"`` (the replication mean meets the goal) or ``"ci"`` (the pessimistic
+            end of the 95 % interval does).
+        costs: searched group → cost of one agent (default 1 each): removals try the most
+            expensive group first, additions prefer the cheaper of equally useful groups.
+        lookback: ``None`` simulates every candidate from interval 0 (exact carry-over, the
+            whole day's streams); an integer starts each window that many intervals earlier
+            (faster; each window draws its own customers).
+        polish: after the sweep, try to remove one more agent per interval and group.
+        backend: the routing backend of the router-driven engine.
+        progress: called as ``progress(label, done, total)`` as intervals are decided.
+        engine: ``"auto"``, ``"compiled"`` or ``"router"`` (:mod:`ccrouter.sim.engines`).
+
+    Returns:
+        An :class:`IntervalSearchResult`: requirements per group and interval, the whole-day
+        check of every target, and the search path.
+
+    Raises:
+        ScenarioError: no targets, an unknown group, a targeted queue no searched group can
+            serve, outbound campaigns, or (with ``lookback``) unsearched groups on shifts.
+        InvalidArgument: a replication count, ``max_agents``, ``lookback`` or a cost out of
+            range (also ValueError).
+        NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
+    """
+    scenario, targets, chosen, first, cost = _validate(
+        scenario,
+        targets,
+        groups,
+        replications,
+        min_replications,
+        judge,
+        max_agents,
+        lookback,
+        costs,
+    )
+    resolved, missing = resolve_engine(scenario, engine, warn=False)
+    if missing:
+        warnings.warn(EngineFallback.naming(missing), stacklevel=2)
+    compile_seconds = warm_engine(resolved)
+    n = scenario.n_intervals
+    erlang = [interval_erlang(scenario, k, targets, chosen) for k in range(n)]
+    plan = {g: [min(max_agents, erlang[k][g]) for k in range(n)] for g in chosen}
+    runs = WindowRuns(
+        scenario, targets, replications, first, seed, executor, judge, backend, resolved
+    )
+    search = Sweep(scenario, chosen, plan, runs, cost, max_agents, lookback)
+    for k in range(n):
+        search.sweep(k)
+        if progress is not None:
+            progress("per-interval search", k + 1, n)
+    if polish:
+        for k in range(n):
+            search.polish(k)
+            if progress is not None:
+                progress("polish", k + 1, n)
+    checks = search.verify(progress)
+    notes = [
+        f"{g}: shifts replaced by a headcount per interval"
+        for g in scenario.agent_groups
+        if g.name in chosen and g.shifts
+    ]
+    if scenario.warmup > 0:
+        notes.append("warm-up ignored: every interval is judged")
+    return IntervalSearchResult(
+        requirements={g: list(v) for g, v in plan.items()},
+        interval_starts=[k * scenario.interval for k in range(n)],
+        erlang={g: [erlang[k][g] for k in range(n)] for g in chosen},
+        checks=checks,
+        feasible=search.feasible(checks),
+        path=search.path,
+        targets=targets,
+        replications=replications,
+        min_replications=first,
+        seed=seed,
+        judge=judge,
+        lookback=lookback,
+        runs=runs.runs,
+        simulated_intervals=runs.simulated_intervals,
+        engine=resolved,
+        not_compiled=missing,
+        compile_seconds=compile_seconds,
+        notes=notes,
+    )
