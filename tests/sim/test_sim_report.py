@@ -252,3 +252,12 @@ def test_a_new_per_interval_metric_appears_without_new_code(few: object) -> None
     text = render_report(msgspec.structs.replace(result, per_interval=per_interval))
     assert "<th>self served</th>" in text
     assert export_rows(msgspec.structs.replace(result, per_interval=per_interval))[-1]
+
+
+def test_the_template_ships_inside_the_package() -> None:
+    """Inside ``src/ccrouter`` (the wheel's package directory: hatch ships every file there),
+    found as package data, not by a path relative to the checkout."""
+    from importlib.resources import files
+
+    template = files("ccrouter.sim").joinpath("templates/report.html.j2")
+    assert template.is_file() and "autoescap" in template.read_text()

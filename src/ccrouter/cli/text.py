@@ -76,7 +76,6 @@ def hms(x: float | None) -> str:
 
 _RULED = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n")
 """Columns two spaces apart, a line of dashes under the header, nothing else."""
-_PLAIN = box.Box("    \n    \n    \n    \n    \n    \n    \n    \n")
 _UNLIMITED = 100_000
 
 
@@ -114,14 +113,15 @@ def table_lines(
     Raises:
         InvalidArgument: a row has more or fewer cells than the header (a ``ValueError``).
     """
-    grid = Table(box=_RULED if rule else _PLAIN, show_edge=False, pad_edge=False,
-                 padding=(0, 1, 0, 0), header_style="", show_header=True)  # fmt: skip
+    # Two spaces between columns: the ruled box's divider is one, plus one of padding.
+    grid = Table(box=_RULED if rule else None, show_edge=False, pad_edge=False,
+                 padding=(0, 1 if rule else 2, 0, 0), header_style="", show_header=True)  # fmt: skip
     for i, title in enumerate(header):
         grid.add_column(Text(title), justify="right" if i in right else "left", overflow="fold")
     for row in rows:
         if len(row) != len(header):
             msg = f"a table row must have {len(header)} cells (one per column), got {len(row)}"
-            raise ValueError(msg)
+            raise InvalidArgument(msg)
         grid.add_row(*(Text(cell) for cell in row))
     limit = width or terminal_width() or _UNLIMITED
     console = Console(file=io.StringIO(), width=limit, color_system=None, highlight=False,
