@@ -31,6 +31,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ccrouter.errors import InvalidArgument
+
 __all__ = ["hms", "num", "pct", "secs", "table", "table_lines", "terminal_width"]
 
 
@@ -114,8 +116,8 @@ def table_lines(
         InvalidArgument: a row has more or fewer cells than the header (a ``ValueError``).
     """
     # Two spaces between columns: the ruled box's divider is one, plus one of padding.
-    grid = Table(box=_RULED if rule else None, show_edge=False, pad_edge=False,
-                 padding=(0, 1 if rule else 2, 0, 0), header_style="", show_header=True)  # fmt: skip
+    grid = Table(box=_RULED if rule else None, show_edge=False, pad_edge=False, header_style="",
+                 padding=(0, 1 if rule else 2, 0, 0), show_header=True)  # fmt: skip
     for i, title in enumerate(header):
         grid.add_column(Text(title), justify="right" if i in right else "left", overflow="fold")
     for row in rows:

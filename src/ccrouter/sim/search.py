@@ -287,7 +287,7 @@ class _Evaluator:
             scope: {
                 m: estimate((r.overall[scope][m] for r, _ in runs), bounds=info(m).bounds)
                 for m in metrics
-            }  # fmt: skip
+            }
             for scope, metrics in first.overall.items()
         }
         checks = []
