@@ -11,12 +11,11 @@ Queue    Offered     SL
 -------- -------- -----
 sales         12  80.0%
 support        3      -
->>> print(table(["Queue", "Offered"], [["[b]sales[/b]", "12"]], right={1}, width=14))
-        Offere
-Queue        d
-------- ------
-[b]sal      12
-es[/b]
+>>> print(table(["Queue", "Offered calls"], [["[b]sales[/b]", "12"]], right={1}, width=26))
+                   Offered
+Queue                calls
+------------- ------------
+[b]sales[/b]            12
 """
 
 from __future__ import annotations
@@ -118,14 +117,23 @@ def table_lines(
     # Two spaces between columns: the ruled box's divider is one, plus one of padding.
     grid = Table(box=_RULED if rule else None, show_edge=False, pad_edge=False, header_style="",
                  padding=(0, 1 if rule else 2, 0, 0), show_header=True)  # fmt: skip
-    for i, title in enumerate(header):
-        grid.add_column(Text(title), justify="right" if i in right else "left", overflow="fold")
     for row in rows:
         if len(row) != len(header):
             msg = f"a table row must have {len(header)} cells (one per column), got {len(row)}"
             raise InvalidArgument(msg)
+    least = 0  # the narrowest the table can be with no word or number broken
+    for i, title in enumerate(header):
+        # On a narrow terminal cells wrap at spaces, never inside a word or a number.
+        words = [w for text in (title, *(row[i] for row in rows)) for w in text.split()]
+        narrowest = max(map(len, words), default=1)
+        least += narrowest + 3  # with the padding and the divider
+        grid.add_column(Text(title), justify="right" if i in right else "left",
+                        overflow="fold", min_width=narrowest)  # fmt: skip
+    for row in rows:
         grid.add_row(*(Text(cell) for cell in row))
     limit = width or terminal_width() or _UNLIMITED
+    if least > limit:  # it cannot fit: whole lines (the terminal wraps them), no cell cut off
+        limit = _UNLIMITED
     console = Console(file=io.StringIO(), width=limit, color_system=None, highlight=False,
                       emoji=False, markup=False, force_terminal=False, soft_wrap=False)  # fmt: skip
     with console.capture() as capture:
