@@ -261,3 +261,17 @@ def test_the_template_ships_inside_the_package() -> None:
 
     template = files("ccrouter.sim").joinpath("templates/report.html.j2")
     assert template.is_file() and "autoescap" in template.read_text()
+
+
+def test_the_api_says_matplotlib_is_missing_before_drawing(
+    few: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from ccrouter.errors import MissingDependency
+    from ccrouter.sim.report import write_report
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingDependency, match=r"pip install 'ccrouter\[plot\]'"):
+        write_report(few, tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
