@@ -23,6 +23,7 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "LogError",
+    "MissingDependency",
     "NotYourWork",
     "OutcomeConflict",
     "RuleError",
@@ -214,3 +215,8 @@ class NotYourWork(InvalidTransition):
 class OutcomeConflict(InvalidTransition):
     """An outcome field (``resolved``, ``satisfaction``, ...) of an interaction was recorded
     already: each is recorded once (docs/performance.md)."""
+
+
+class MissingDependency(CCRouterError, ImportError):
+    """An optional dependency a feature needs is not installed (matplotlib for plots and the
+    simulation report); the message says which and how to install it."""

@@ -17,7 +17,8 @@ def test_simulate_prints_a_table_and_writes_a_report(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "2 replications" in result.output and "service level" in result.output
-    assert report.read_text().count("data:image/png;base64,") == 5
+    # service level, ASA, abandon rate, queue length, occupancy, waits
+    assert report.read_text().count("data:image/png;base64,") == 6
 
 
 def test_simulate_names_the_bad_field(tmp_path: Path) -> None:

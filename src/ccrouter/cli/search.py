@@ -22,6 +22,7 @@ from ccrouter.cli.parse import (
     SERVICE_LEVEL_FORMS,
     parse_service_level,
 )
+from ccrouter.cli.progress import ProgressReporter, progress_reporter
 from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
@@ -125,18 +126,9 @@ def write_path_csv(result: SearchResult, out: TextIO) -> None:
 
 
 def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
-    if quiet:
-        return None
-
-    def show(label: str, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        end = "\n" if done == total else ""
-        click.echo(f"\r{label:<40} [{bar}] {done}/{total}", nl=False, err=True)
-        click.echo(end, nl=False, err=True)
-
-    return show
+    """The progress callback of ``--quiet`` (``None`` when quiet): a rich bar on a terminal,
+    occasional lines in a log (:mod:`ccrouter.cli.progress`)."""
+    return progress_reporter(quiet)
 
 
 @main.command("staff-search")
@@ -237,12 +229,14 @@ def staff_search_command(
         _per_interval(scenario, replications, seed, jobs, goal, cap, groups, max_agents,
                       judge, csv_path, quiet, lookback, out_path, show_path, engine)  # fmt: skip
         return
+    progress = None
     try:
         model = load_scenario(scenario)
         targets = merge_targets(model, goal, cap)
         executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
         rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
         options: dict[str, Any] = {"groups": list(groups)} if groups else {}
+        progress = _progress(quiet)
         with fallback_notes():
             result = staff_search(
                 model,
@@ -252,13 +246,15 @@ def staff_search_command(
                 executor=executor,
                 max_agents=max_agents,
                 judge=rule,
-                progress=_progress(quiet),
+                progress=progress,
                 engine=engine,
                 **options,
             )
     except (CCRouterError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
+        if isinstance(progress, ProgressReporter):
+            progress.close()  # a live bar an error interrupted
         if executor is not None:
             executor.shutdown()
     name = model.name or scenario.stem

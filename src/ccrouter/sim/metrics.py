@@ -32,7 +32,7 @@ from ccrouter.events import (
 from ccrouter.sim.scenario import Scenario
 from ccrouter.stats import interval_report
 from ccrouter.stats._wait_events import WAIT_EVENTS
-from ccrouter.stats.definitions import PUBLIC, SIM_COUNTS, derive
+from ccrouter.stats.definitions import PUBLIC, SIM_COUNTS, derive, service_level
 
 __all__ = ["CAMPAIGN_METRICS", "METRICS", "WAIT_EDGES", "ReplicationMetrics", "compute_metrics"]
 
@@ -84,6 +84,7 @@ _SUMS = (
     "answered",
     "answered_within_threshold",
     "abandoned",
+    "abandoned_within_threshold",
     "total_wait_time",
     "handled",
     "total_talk_time",
@@ -126,12 +127,14 @@ def _defined(name: str, c: dict[str, float]) -> float:
     return math.nan if value is None else value
 
 
-def _derive(c: dict[str, float], length: float) -> dict[str, float]:
+def _derive(c: dict[str, float], length: float, sl: str = "offered") -> dict[str, float]:
+    within, short = c["answered_within_threshold"], c["abandoned_within_threshold"]
+    level = service_level(sl, within, c["offered"], c["answered"], short)
     return {
         "offered": c["offered"],
         "answered": c["answered"],
         "abandoned": c["abandoned"],
-        "service_level": _ratio(c["answered_within_threshold"], c["offered"]),
+        "service_level": math.nan if level is None else level,
         "asa": _defined("asa", c),
         "mean_wait": _ratio(c["queue_time"], c["offered"]),
         "abandonment_rate": _defined("abandonment_rate", c),
@@ -149,19 +152,21 @@ def derive_scopes(
     lengths: list[float],
     keys: Iterable[str],
     total_length: float,
+    sl_definition: str = "offered",
 ) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, float]]]:
     """Every metric per interval and over the run, per scope, from the counters per scope and
     interval (``lengths``: each interval's measured length, 0 for one wholly in the warm-up:
-    its metrics are ``nan``). Both engines' metrics end here."""
+    its metrics are ``nan``; ``sl_definition``: the service level's denominator, one of
+    :data:`ccrouter.stats.definitions.SL_DEFINITIONS`). Both engines' metrics end here."""
     per_interval: dict[str, dict[str, list[float]]] = {}
     overall: dict[str, dict[str, float]] = {}
     n = len(lengths)
     for scope, by_interval in counts.items():
-        rows = [_derive(by_interval[k], lengths[k]) for k in range(n)]
+        rows = [_derive(by_interval[k], lengths[k], sl_definition) for k in range(n)]
         per_interval[scope] = {m: [r[m] if lengths[k] > 0 else math.nan for k, r in
                                    enumerate(rows)] for m in METRICS}  # fmt: skip
         total = {key: sum(by_interval[k][key] for k in range(n)) for key in keys}
-        overall[scope] = _derive(total, total_length)
+        overall[scope] = _derive(total, total_length, sl_definition)
     return per_interval, overall
 
 
@@ -238,7 +243,9 @@ def compute_metrics(
                     answered_waits.append(wait)
     histogram, _ = np.histogram(np.asarray(answered_waits), bins=hist_edges)
 
-    per_interval, overall = derive_scopes(counts, lengths, keys, s.horizon - warmup)
+    per_interval, overall = derive_scopes(
+        counts, lengths, keys, s.horizon - warmup, s.sl_definition
+    )
 
     group_occupancy: dict[str, list[float]] = {}
     group_utilisation: dict[str, float] = {}

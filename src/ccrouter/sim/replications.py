@@ -34,6 +34,7 @@ from ccrouter.sim.engines import (
     run_metrics,
     warm_engine,
 )
+from ccrouter.sim.metric_info import info
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
 
@@ -109,30 +110,39 @@ def run_replication(
 def summarize(
     scenario: Scenario, seed: int, runs: Sequence[ReplicationMetrics]
 ) -> SimulationResult:
-    """Fold replication results into estimates."""
+    """Fold replication results into estimates (each interval clipped to its metric's
+    possible range, :func:`ccrouter.sim.metric_info.info`)."""
     first = runs[0]
     per_interval = {
         scope: {
-            m: [estimate(r.per_interval[scope][m][k] for r in runs) for k in range(len(values))]
+            m: [
+                estimate((r.per_interval[scope][m][k] for r in runs), bounds=info(m).bounds)
+                for k in range(len(values))
+            ]
             for m, values in metrics.items()
         }
         for scope, metrics in first.per_interval.items()
     }
     overall = {
-        scope: {m: estimate(r.overall[scope][m] for r in runs) for m in METRICS}
+        scope: {m: estimate((r.overall[scope][m] for r in runs), bounds=info(m).bounds)
+                for m in METRICS}
         for scope in first.overall
-    }
+    }  # fmt: skip
+    share = info("occupancy").bounds
     occupancy = {
-        g: [estimate(r.group_occupancy[g][k] for r in runs) for k in range(len(values))]
+        g: [estimate((r.group_occupancy[g][k] for r in runs), bounds=share)
+            for k in range(len(values))]
         for g, values in first.group_occupancy.items()
-    }
+    }  # fmt: skip
     histogram = np.sum([r.wait_histogram for r in runs], axis=0).astype(int).tolist()
     campaigns = {
-        name: {m: estimate(r.campaigns[name][m] for r in runs) for m in CAMPAIGN_METRICS}
+        name: {m: estimate((r.campaigns[name][m] for r in runs), bounds=info(m).bounds)
+               for m in CAMPAIGN_METRICS}
         for name in first.campaigns
-    }
+    }  # fmt: skip
     utilisation = {
-        g: estimate(r.group_utilisation[g] for r in runs) for g in first.group_utilisation
+        g: estimate((r.group_utilisation[g] for r in runs), bounds=share)
+        for g in first.group_utilisation
     }
     stage = {
         scope: {m: [estimate(r.self_service[scope][m][k] for r in runs) for k in

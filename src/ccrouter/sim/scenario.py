@@ -36,6 +36,7 @@ from ccrouter.sim.attributes import parse_specs
 from ccrouter.sim.campaign import Campaign, validate_campaigns
 from ccrouter.sim.distributions import Distribution, Exponential, Uniform, mean_of
 from ccrouter.sim.self_service import SelfService, check_self_service
+from ccrouter.stats.definitions import SlDefinition
 
 __all__ = [
     "AgentGroup",
@@ -201,6 +202,9 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             interaction has ended.
         interval: reporting interval (and the unit of per-interval rates and headcounts).
         threshold: service-level threshold in seconds.
+        sl_definition: the service level's denominator: ``"offered"`` (all arrivals),
+            ``"answered"`` or ``"offered_minus_short_abandons"``
+            (:data:`ccrouter.stats.definitions.SlDefinition`).
         warmup: seconds left out of the statistics (steady-state runs).
         router: the router configuration (``RouterConfig.from_dict``); ``auto_accept`` defaults
             to true here unless a ``ring_delay`` is given.
@@ -215,6 +219,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     name: str = ""
     interval: Positive = 1800.0
     threshold: NonNegative = 20.0
+    sl_definition: SlDefinition = "offered"
     warmup: NonNegative = 0.0
     router: dict[str, Any] = {}
     ring_delay: Distribution | None = None

@@ -57,6 +57,7 @@ from ccrouter.sim.engines import (
     run_with_events,
     warm_engine,
 )
+from ccrouter.sim.metric_info import info
 from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
 from ccrouter.sim.staffing_bound import eligible, erlang_start, target_threshold
@@ -283,14 +284,18 @@ class _Evaluator:
     def _judge(self, runs: list[tuple[ReplicationMetrics, dict[str, float]]]) -> _Judged:
         first = runs[0][0]
         overall = {
-            scope: {m: estimate(r.overall[scope][m] for r, _ in runs) for m in metrics}
+            scope: {
+                m: estimate((r.overall[scope][m] for r, _ in runs), bounds=info(m).bounds)
+                for m in metrics
+            }
             for scope, metrics in first.overall.items()
         }
         checks = []
         for queue, target in self.targets.items():
             if target.service_level is not None:
-                est = estimate(levels[queue] for _, levels in runs)
-                judged = _judged(est, self.judge, est.lower)
+                est = estimate((levels[queue] for _, levels in runs), bounds=(0.0, 1.0))
+                # Judged on the unclipped end, so that the path ranks candidates as before.
+                judged = _judged(est, self.judge, est.mean - est.half_width)
                 short = target.service_level - judged
                 checks.append(
                     _check(
@@ -305,9 +310,10 @@ class _Evaluator:
                 )
             if target.max_abandon is not None:
                 est = estimate(
-                    r.overall.get(queue, {}).get("abandonment_rate", math.nan) for r, _ in runs
+                    (r.overall.get(queue, {}).get("abandonment_rate", math.nan) for r, _ in runs),
+                    bounds=(0.0, 1.0),
                 )
-                judged = _judged(est, self.judge, est.upper)
+                judged = _judged(est, self.judge, est.mean + est.half_width)
                 short = judged - target.max_abandon
                 checks.append(
                     _check(queue, "abandonment_rate", target.max_abandon, None, est, judged, short)

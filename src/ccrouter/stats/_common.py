@@ -6,7 +6,7 @@ argument checks and the events no statistic reads. Private: the public names are
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.events import (
@@ -28,7 +28,12 @@ from ccrouter.events import (
     RepeatContact,
     WrapUpExtended,
 )
-from ccrouter.stats.definitions import EVENT_COUNTERS
+from ccrouter.stats.definitions import (
+    EVENT_COUNTERS,
+    SL_DEFINITIONS,
+    SlDefinition,
+    service_level,
+)
 
 __all__ = [
     "BUSY",
@@ -50,16 +55,6 @@ __all__ = [
     "ratio",
     "service_level",
 ]
-
-SlDefinition: TypeAlias = Literal["offered", "offered_minus_short_abandons", "answered"]
-"""How service level is computed (``T`` is the threshold in seconds):
-
-- ``"offered"``: answered within T / offered;
-- ``"offered_minus_short_abandons"``: answered within T / (offered − abandoned within T);
-- ``"answered"``: answered within T / answered.
-"""
-
-SL_DEFINITIONS: tuple[str, ...] = ("offered", "offered_minus_short_abandons", "answered")
 
 # Agent status codes, in the order of the status precedence used everywhere:
 # logged_out; else reserved (an offer rings); else busy (connected); else wrap_up; else presence.
@@ -132,27 +127,6 @@ class AgentTrack:
         if self.wrap > 0:
             return WRAP_UP
         return self.presence
-
-
-def service_level(
-    definition: str, within: int, offered: int, answered: int, short_abandons: int
-) -> float | None:
-    """Service level under ``definition`` (``None`` when the denominator is 0).
-
-    >>> service_level("offered", 8, 10, 9, 1)
-    0.8
-    >>> service_level("offered_minus_short_abandons", 8, 10, 9, 2)
-    1.0
-    >>> service_level("answered", 8, 10, 9, 1) == 8 / 9
-    True
-    """
-    if definition == "offered":
-        denominator = offered
-    elif definition == "offered_minus_short_abandons":
-        denominator = offered - short_abandons
-    else:
-        denominator = answered
-    return within / denominator if denominator > 0 else None
 
 
 def ratio(numerator: float, denominator: float) -> float | None:

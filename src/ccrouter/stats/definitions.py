@@ -18,7 +18,7 @@ every counter they share equal on generated logs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from ccrouter.events import (
     CallbackRequested,
@@ -36,12 +36,17 @@ __all__ = [
     "PUBLIC",
     "RATIOS",
     "SIM_COUNTS",
+    "SL_DEFINITIONS",
+    "SL_DENOMINATORS",
     "Counter",
     "Ratio",
+    "SlDefinition",
     "counter_names",
     "derive",
+    "describe_service_level",
     "field_reader",
     "ratio_reader",
+    "service_level",
     "zero_setter",
     "zeros",
 ]
@@ -197,3 +202,57 @@ def derive(name: str, value: Callable[[str], float]) -> float | None:
     r = RATIOS[name]
     denominator = sum(value(k) for k in r.denominator)
     return sum(value(k) for k in r.numerator) / denominator if denominator else None
+
+
+SlDefinition: TypeAlias = Literal["offered", "offered_minus_short_abandons", "answered"]
+"""How service level is computed (``T`` is the threshold in seconds):
+
+- ``"offered"``: answered within T / offered (every arrival counts);
+- ``"offered_minus_short_abandons"``: answered within T / (offered − abandoned within T);
+- ``"answered"``: answered within T / answered (ContactCenters' and many planners' choice).
+
+The interval report, the real-time projection and the simulator all take one of these.
+"""
+
+SL_DEFINITIONS: tuple[str, ...] = ("offered", "offered_minus_short_abandons", "answered")
+"""The names of :data:`SlDefinition`, in that order."""
+
+SL_DENOMINATORS: dict[str, str] = {
+    "offered": "all arrivals",
+    "offered_minus_short_abandons": "arrivals minus those abandoned within {T}",
+    "answered": "answered interactions",
+}
+"""Each service-level definition's denominator in words (``{T}``: the threshold)."""
+
+
+def describe_service_level(definition: str, threshold: float) -> str:
+    """The service-level formula in words, printed beside the figure.
+
+    >>> describe_service_level("answered", 20)
+    'service level = answered within 20 s / answered interactions'
+    >>> describe_service_level("offered_minus_short_abandons", 20)
+    'service level = answered within 20 s / arrivals minus those abandoned within 20 s'
+    """
+    t = f"{threshold:g} s"
+    return f"service level = answered within {t} / {SL_DENOMINATORS[definition].format(T=t)}"
+
+
+def service_level(
+    definition: str, within: float, offered: float, answered: float, short_abandons: float
+) -> float | None:
+    """Service level under ``definition`` (``None`` when the denominator is 0).
+
+    >>> service_level("offered", 8, 10, 9, 1)
+    0.8
+    >>> service_level("offered_minus_short_abandons", 8, 10, 9, 2)
+    1.0
+    >>> service_level("answered", 8, 10, 9, 1) == 8 / 9
+    True
+    """
+    if definition == "offered":
+        denominator = offered
+    elif definition == "offered_minus_short_abandons":
+        denominator = offered - short_abandons
+    else:
+        denominator = answered
+    return within / denominator if denominator > 0 else None

@@ -54,7 +54,8 @@ LOGGED_OUT, READY, NOT_READY, RESERVED, BUSY, WRAP_UP = range(6)
 # Count columns, per (queue, arrival interval).
 C_OFFERED, C_ANSWERED, C_WITHIN, C_ABANDONED, C_WAIT, C_HANDLED, C_TALK, C_WRAP = range(8)
 C_CALLBACKS, C_OVERDUE, C_EXITED = 8, 9, 10
-N_COUNTS = 11
+C_AB_WITHIN = 11  # abandoned within the threshold: the "offered minus short abandons" SL
+N_COUNTS = 12
 # Agent fold columns: presence, offers, busy, wrap, status.
 G_PRES, G_OFFERS, G_BUSY, G_WRAP, G_STATUS = range(5)
 G_COLS = 5
@@ -221,6 +222,8 @@ def fold_event(inter: Array, fl: Array, ag: Array, since: Array, acc: Array, cou
         b = inter[i, I_BUCKET]
         if b >= 0:
             counts[inter[i, I_FQ], b, C_ABANDONED] += 1
+            if at - fl[i, F_QAT] <= ff[FF_THRESHOLD]:
+                counts[inter[i, I_FQ], b, C_AB_WITHIN] += 1
         if inter[i, I_INWIN] != 0:
             inter[i, I_INWIN] = 0
             _queue_time(qtime, waited, inter[i, I_FQ], fl[i, F_QAT], at - fl[i, F_QAT],

@@ -34,9 +34,10 @@ _COLUMNS = {  # _SUMS key -> fold column
     "callbacks": 8,
     "overdue": 9,
     "exited": 10,
+    "abandoned_within_threshold": 11,
 }
 _INTS = {"offered", "answered", "answered_within_threshold", "abandoned", "handled",
-         "callbacks", "overdue", "exited"}  # fmt: skip
+         "callbacks", "overdue", "exited", "abandoned_within_threshold"}  # fmt: skip
 
 
 def record_metrics(
@@ -113,7 +114,9 @@ def record_metrics(
         counts["all"][k]["waited"] = float(waited[len(queues), k])
     histogram = state.hist.tolist()
 
-    per_interval, overall = derive_scopes(counts, lengths, keys, s.horizon - warmup)
+    per_interval, overall = derive_scopes(
+        counts, lengths, keys, s.horizon - warmup, s.sl_definition
+    )
 
     group_occupancy: dict[str, list[float]] = {}
     group_utilisation: dict[str, float] = {}
