@@ -43,11 +43,11 @@ from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.experiments import settings_for
-from ccrouter.engine.performance_routing import in_best_share, performance_order, top_mask
+from ccrouter.engine.performance_routing import performance_model, pick_in_share, top_mask
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
-from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.match import Model, select_agent
 from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, selector_for
 from ccrouter.engine.routing.strategies import uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
@@ -549,10 +549,14 @@ def _select(
     if settings.performance is not None:  # the book's keys; its best agents first (top_share)
         # (targeted work, a consult to another queue: no best-share restriction)
         step = interaction.step if own and not interaction.preferred else 1
-        order, best_share = _performance(state, queue, settings, step)
-        if best_share:  # the pick over all eligible agents, then is it in the best share?
-            slot = _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
-            if slot < 0 or in_best_share(state, queue, settings, slot):
+        model, best_share = _performance(state, queue, settings, step)
+        if best_share and model is not None:
+            # The pick over all eligible agents, then is it in the best share? (One kernel
+            # call: the pick, then a pass counting the logged-in keys below the pick's.)
+            slot, inside = _pick_in_share(
+                state, interaction, queue, settings, excluded, allowed, selected, model
+            )
+            if slot < 0 or inside:
                 return slot  # (the share's pick too: it holds the smallest keys)
             if not excluded:
                 return -1  # no eligible agent is in the share
@@ -562,7 +566,7 @@ def _select(
             if top is not None:
                 n = min(selected.shape[0], top.shape[0]) if selected.shape[0] else top.shape[0]
                 selected = selected[:n] & top[:n] if selected.shape[0] else top
-            return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
+        return _pick(state, interaction, queue, settings, excluded, allowed, selected, order, model)
     return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
 
 
@@ -575,6 +579,7 @@ def _pick(
     allowed: list[int] | tuple[()],
     selected: npt.NDArray[np.uint8],
     order: npt.NDArray[np.float64],
+    model: Model | None = None,
 ) -> int:
     strategy = settings.strategy
     return select_agent(
@@ -590,19 +595,49 @@ def _pick(
         backend=state.backend,
         selected=selected,
         order=order,
+        model=model,
+    )
+
+
+def _pick_in_share(
+    state: RouterState,
+    interaction: Interaction,
+    queue: str,
+    settings: QueueConfig,
+    excluded: list[int] | tuple[()],
+    allowed: list[int] | tuple[()],
+    selected: npt.NDArray[np.uint8],
+    model: Model,
+) -> tuple[int, bool]:
+    """:func:`_pick` by the ``performance`` model, and whether the pick is in the queue's best
+    share (:func:`~ccrouter.engine.performance_routing.pick_in_share`)."""
+    strategy = settings.strategy
+    return pick_in_share(
+        state,
+        queue,
+        settings,
+        model,
+        interaction.channel,
+        interaction.skills,
+        excluded=excluded,
+        allowed=allowed,
+        round_robin_last=state.round_robin_last.get(queue, 0),
+        u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
+        selected=selected,
     )
 
 
 def _performance(
     state: RouterState, queue: str, settings: QueueConfig, step: int
-) -> tuple[npt.NDArray[np.float64], bool]:
-    """The ``performance`` strategy's keys, and whether the pick must be in the best agents'
-    share (``top_share`` < 1 while the work has reached no widening step)."""
-    keys = performance_order(state, queue, settings)
-    if keys is None:
-        return NO_ORDER, False
+) -> tuple[Model | None, bool]:
+    """The ``performance`` strategy's model (the kernel computes the keys of the eligible
+    agents from it), and whether the pick must be in the best agents' share (``top_share``
+    < 1 while the work has reached no widening step)."""
+    model = performance_model(state, queue, settings)
+    if model is None:
+        return None, False
     routing = settings.performance
-    return keys, routing is not None and routing.top_share < 1.0 and step <= 0
+    return model, routing is not None and routing.top_share < 1.0 and step <= 0
 
 
 def consult_target(

@@ -56,7 +56,19 @@ from ccrouter.engine.estimates import (
     kpi_sums,
     rows,
 )
-from ccrouter.engine.performance_kernel import compute_keys, compute_mask, in_share, keys_kernel
+from ccrouter.engine.performance_kernel import (
+    DONE as DONE_ROW,
+)
+from ccrouter.engine.performance_kernel import (
+    Params,
+    compute_mask,
+    count_below,
+    in_share,
+    keys_kernel,
+    model_column,
+    model_keys,
+    params,
+)
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -104,14 +116,24 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
     return c
 
 
+_ZERO = [0] * _N
+
+
+def _team_mean(team: list[int], kpi: str) -> float:
+    """μ: the team's mean of ``kpi`` from its counters (:data:`NO_DATA_MEAN` without data)."""
+    n, s, _ = kpi_sums(team, kpi)
+    return s / n if n else NO_DATA_MEAN[kpi]
+
+
 class _Arrays:
-    """Per agent slot, each KPI's n and sum (natural units) on one queue (derived)."""
+    """Per KPI, the ``(3, slots)`` model of :mod:`~ccrouter.engine.performance_kernel` on one
+    queue (derived: each column a function of one agent's counters and the prior weight)."""
 
-    __slots__ = ("active", "done", "n", "s")
+    __slots__ = ("active", "done", "k", "models")
 
-    def __init__(self, size: int) -> None:
-        self.n = {kpi: np.zeros(size) for kpi in KPIS}
-        self.s = {kpi: np.zeros(size) for kpi in KPIS}
+    def __init__(self, size: int, k: float) -> None:
+        self.k = k
+        self.models = {kpi: np.zeros((3, size)) for kpi in KPIS}
         self.done = 0.0
         """The contacts over the slots (a sum of whole numbers: exact)."""
         self.active = 0
@@ -121,25 +143,26 @@ class _Arrays:
         """n̄ (:func:`~ccrouter.engine.performance_kernel.done_mean` of the contacts)."""
         return self.done / self.active if self.active else 0.0
 
+    def size(self) -> int:
+        return self.models[KPIS[0]].shape[1]
+
     def grow(self, size: int) -> None:
-        for table in (self.n, self.s):
-            for kpi, arr in table.items():
-                if arr.shape[0] < size:
-                    grown = np.zeros(max(size, 2 * arr.shape[0]))
-                    grown[: arr.shape[0]] = arr
-                    table[kpi] = grown
+        for kpi, model in self.models.items():
+            if model.shape[1] < size:
+                grown = np.zeros((3, max(size, 2 * model.shape[1])))
+                grown[:, : model.shape[1]] = model
+                self.models[kpi] = grown
 
     def set(self, slot: int, counters: list[int] | None) -> None:
-        if self.n["fcr"].shape[0] <= slot:
+        if self.size() <= slot:
             self.grow(slot + 1)
-        old = self.n["fcr"][slot]  # (the fcr KPI's n: contacts completed)
-        new = counters[DONE] if counters is not None else 0
+        old = self.models[KPIS[0]][DONE_ROW, slot]
+        new = float(counters[DONE]) if counters is not None else 0.0
         self.done += new - old
         self.active += int(new != 0) - int(old != 0)
         for kpi in KPIS:
             n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
-            self.n[kpi][slot] = n
-            self.s[kpi][slot] = s
+            self.models[kpi][:, slot] = model_column(float(n), s, new, self.k)
 
 
 class PerformanceBook:
@@ -347,36 +370,52 @@ class PerformanceBook:
     ) -> npt.NDArray[np.float64]:
         """The keys of :meth:`keys` alone (cached until the queue's counters change)."""
         slots = len(state.slots)
+        model, p = self.model(state, queue, kpi, balance, at)
         if self._moved(at):
-            return self._window_keys(state, queue, kpi, balance, at, slots)
+            return model_keys(model, slots, p)  # (the window apart: not cached)
         token = (queue, kpi, balance)
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
         if hit is not None and hit[0] == version and hit[1] == slots:
             return hit[2]  # type: ignore[no-any-return]
+        if state.backend == "numba":
+            keys = keys_kernel(model, slots, p)
+        else:
+            keys = model_keys(model, slots, p)
+        self._cache[token] = (version, slots, keys)
+        return keys  # type: ignore[no-any-return]
+
+    def model(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float
+    ) -> tuple[npt.NDArray[np.float64], Params]:
+        """What a decision reads to compute the keys of the agents it considers (and only
+        those): the ``(3, ≥ slots)`` model of ``kpi`` on ``queue`` and its parameters
+        (:mod:`ccrouter.engine.performance_kernel`). The model is kept column by column as
+        counters change (O(1) per event); the parameters are cached until the queue's counters
+        change. The model is the book's own array: read it before the next event."""
+        slots = len(state.slots)
+        sign = -1.0 if kpi == "handle_time" else 1.0
+        if self._moved(at):  # asked after a quiet spell: the window apart, not cached
+            window, team = self._window_arrays(state, queue, at, slots)
+            mu = _team_mean(team, kpi)
+            return window.models[kpi], params(mu, sign, balance, window.mean())
+        token = ("model", queue, kpi, balance)
+        version = self._versions.get(queue, 0)
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] == version and hit[1] == slots:
+            return hit[2], hit[3]
         arrays = self._arrays.get(queue)
         if arrays is None:
-            arrays = self._arrays[queue] = _Arrays(max(16, slots))
+            arrays = self._arrays[queue] = _Arrays(max(16, slots), self.prior_weight)
             for (q, agent), total in self.totals.items():
                 if q == queue and agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        if arrays.n[kpi].shape[0] < slots:
+        if arrays.size() < slots:
             arrays.grow(slots)
-        team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
-        mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
-        sign = -1.0 if kpi == "handle_time" else 1.0
-        n, s = arrays.n[kpi][:slots], arrays.s[kpi][:slots]
-        done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
-        if state.backend == "numba":  # (the kernel called directly: this is the hot path)
-            params = np.array([mu, self.prior_weight, sign, balance, arrays.mean()])
-            keys = keys_kernel(n, s, done, params)
-        else:
-            keys, _ = compute_keys(
-                n, s, done, _NONE, mu=mu, k=self.prior_weight, sign=sign, balance=balance,
-                top_share=1.0, backend=state.backend,
-            )  # fmt: skip
-        self._cache[token] = (version, slots, keys)
-        return keys  # type: ignore[no-any-return]
+        mu = _team_mean(self.team.get(queue, _ZERO), kpi)
+        model, p = arrays.models[kpi], params(mu, sign, balance, arrays.mean())
+        self._cache[token] = (version, slots, model, p)
+        return model, p
 
     def _moved(self, at: float) -> bool:
         """Whether buckets have left the window by ``at`` that the book still holds: asked
@@ -389,25 +428,19 @@ class PerformanceBook:
         cutoff = self.index(at) - self.spans
         return any(b <= cutoff for b in self.buckets)
 
-    def _window_keys(
-        self, state: RouterState, queue: str, kpi: str, balance: float, at: float, slots: int
-    ) -> npt.NDArray[np.float64]:
-        """:meth:`order` over the window ending at ``at`` (not cached, the book unchanged)."""
-        arrays = _Arrays(max(16, slots))
+    def _window_arrays(
+        self, state: RouterState, queue: str, at: float, slots: int
+    ) -> tuple[_Arrays, list[int]]:
+        """The models and the team's counters of ``queue`` over the window ending at ``at``
+        (not cached, the book unchanged)."""
+        arrays = _Arrays(max(16, slots), self.prior_weight)
         team = [0] * _N
         for (q, agent), total in self.window_totals(at).items():
             if q == queue:
                 add_into(team, total)
                 if agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        sums = kpi_sums(team, kpi)
-        mu = sums[1] / sums[0] if sums[0] else NO_DATA_MEAN[kpi]
-        keys, _ = compute_keys(
-            arrays.n[kpi][:slots], arrays.s[kpi][:slots], arrays.n["fcr"][:slots], _NONE,
-            mu=mu, k=self.prior_weight, sign=-1.0 if kpi == "handle_time" else 1.0,
-            balance=balance, top_share=1.0, backend=state.backend,
-        )  # fmt: skip
-        return keys
+        return arrays, team
 
     def in_top(
         self,
@@ -420,24 +453,43 @@ class PerformanceBook:
         slot: int,
     ) -> bool:
         """Whether ``slot`` is in :meth:`keys`' mask (``top_share`` < 1): read from the mask
-        when it is cached, else decided by counting the logged-in keys below the slot's (one
-        pass, :func:`~ccrouter.engine.performance_kernel.in_share`), without selecting."""
-        keys = self.order(state, queue, kpi, balance, at)
-        present = self._logged_in(state, keys.shape[0])
+        when it is cached (:meth:`cached_mask`), else decided by counting the logged-in agents
+        whose key is below the slot's (one pass computing each key from the model,
+        :func:`~ccrouter.engine.performance_kernel.below_kernel`), without storing keys or
+        selecting."""
+        mask = self.cached_mask(state, queue, kpi, balance, top_share, at)
+        if mask is not None:
+            return bool(mask[slot])
+        slots = len(state.slots)
+        present = self._logged_in(state, slots)
+        model, p = self.model(state, queue, kpi, balance, at)
+        below, count = count_below(model, present, slots, p, slot, backend=state.backend)
+        return in_share(below, count, bool(present[slot]), top_share)
+
+    def cached_mask(
+        self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
+    ) -> npt.NDArray[np.uint8] | None:
+        """:meth:`keys`' mask if it is cached and current, else ``None`` (then a decision
+        counts instead: :meth:`in_top`). Asked a second time with nothing changed, the mask is
+        built (one selection) and read from then on, while nothing changes: so a run of
+        decisions between changes reads it, and a decision after each change does not pay
+        for it. Either way the answer is the same (a property test holds it)."""
         if self._moved(at):
-            return in_share(keys, present, slot, top_share, backend=state.backend)
+            return None
         token = (queue, kpi, balance, top_share)
-        version = (self._versions.get(queue, 0), keys.shape[0], self.presence)
+        version = (self._versions.get(queue, 0), len(state.slots), self.presence)
         hit = self._cache.get(token)
         if hit is not None and hit[:3] == version:
-            return bool(hit[3][slot])
+            return hit[3]  # type: ignore[no-any-return]
         if self._asked.get(token) == version:
-            # Asked again with nothing changed: the mask (one selection) pays off from now on.
-            mask = self.keys(state, queue, kpi, balance, top_share, at)[1]
-            assert mask is not None
-            return bool(mask[slot])
+            return self.keys(state, queue, kpi, balance, top_share, at)[1]
         self._asked[token] = version
-        return in_share(keys, present, slot, top_share, backend=state.backend)
+        return None
+
+    def logged_in(self, state: RouterState) -> npt.NDArray[np.uint8]:
+        """Per agent slot of ``state``, 1 when the agent is logged in (the book's own array,
+        kept up to date by :meth:`observe`: read it before the next event)."""
+        return self._logged_in(state, len(state.slots))
 
     def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
         """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;
