@@ -115,9 +115,7 @@ def _variants(router: Router) -> dict[str, Callable[[dict[str, int]], int]]:
     def top_share(skills: dict[str, int]) -> int:
         # As the core decides: the pick over every eligible agent and whether it is in the
         # share (the cached mask, or counted in the same kernel call).
-        model = performance_model(state, "top", settings["top"])
-        assert model is not None
-        slot, inside = pick_in_share(state, "top", settings["top"], model, "voice", skills)
+        slot, inside = pick_in_share(state, "top", settings["top"], "voice", skills)
         return slot if inside else -1
 
     def recomputed(skills: dict[str, int]) -> int:

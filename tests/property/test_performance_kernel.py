@@ -16,6 +16,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ccrouter.engine.estimates import FIELDS, NO_DATA_MEAN, kpi_sums
+from ccrouter.engine.performance import _team_mean
 from ccrouter.engine.performance_kernel import (
     compute_keys,
     compute_mask,
@@ -98,3 +100,14 @@ def test_kernel_equals_reference(
     ranked = sorted(float(keys[i]) for i in on)
     threshold = ranked[max(1, math.ceil(top_share * len(on))) - 1]
     assert [i for i in range(len(rows)) if mask[i]] == [i for i in on if keys[i] <= threshold]
+
+
+@given(
+    counters=st.lists(st.integers(0, 10**12), min_size=len(FIELDS), max_size=len(FIELDS)),
+    kpi=st.sampled_from(sorted(NO_DATA_MEAN)),
+)
+def test_the_team_mean_is_kpi_sums_mean(counters: list[int], kpi: str) -> None:
+    # The decision's lean team mean is the mean kpi_sums gives, to the bit.
+    n, s, _ = kpi_sums(counters, kpi)
+    want = s / n if n else NO_DATA_MEAN[kpi]
+    assert _team_mean(counters, kpi).hex() == want.hex()

@@ -546,15 +546,15 @@ def _select(
     )
     selected = NO_MASK if text is None else state.selectors.mask(text)
     order = NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by)
-    if settings.performance is not None:  # the book's keys; its best agents first (top_share)
+    routing = settings.performance
+    if routing is not None:  # the book's keys; its best agents first (top_share)
         # (targeted work, a consult to another queue: no best-share restriction)
         step = interaction.step if own and not interaction.preferred else 1
-        model, best_share = _performance(state, queue, settings, step)
-        if best_share and model is not None:
+        if routing.top_share < 1.0 and step <= 0 and state.book is not None:
             # The pick over all eligible agents, then is it in the best share? (One kernel
             # call: the pick, then a pass counting the logged-in keys below the pick's.)
             slot, inside = _pick_in_share(
-                state, interaction, queue, settings, excluded, allowed, selected, model
+                state, interaction, queue, settings, excluded, allowed, selected
             )
             if slot < 0 or inside:
                 return slot  # (the share's pick too: it holds the smallest keys)
@@ -566,6 +566,8 @@ def _select(
             if top is not None:
                 n = min(selected.shape[0], top.shape[0]) if selected.shape[0] else top.shape[0]
                 selected = selected[:n] & top[:n] if selected.shape[0] else top
+        # The kernel computes the eligible agents' keys from the book's model.
+        model = performance_model(state, queue, settings)
         return _pick(state, interaction, queue, settings, excluded, allowed, selected, order, model)
     return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
 
@@ -607,7 +609,6 @@ def _pick_in_share(
     excluded: list[int] | tuple[()],
     allowed: list[int] | tuple[()],
     selected: npt.NDArray[np.uint8],
-    model: Model,
 ) -> tuple[int, bool]:
     """:func:`_pick` by the ``performance`` model, and whether the pick is in the queue's best
     share (:func:`~ccrouter.engine.performance_routing.pick_in_share`)."""
@@ -616,7 +617,6 @@ def _pick_in_share(
         state,
         queue,
         settings,
-        model,
         interaction.channel,
         interaction.skills,
         excluded=excluded,
@@ -625,19 +625,6 @@ def _pick_in_share(
         u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
         selected=selected,
     )
-
-
-def _performance(
-    state: RouterState, queue: str, settings: QueueConfig, step: int
-) -> tuple[Model | None, bool]:
-    """The ``performance`` strategy's model (the kernel computes the keys of the eligible
-    agents from it), and whether the pick must be in the best agents' share (``top_share``
-    < 1 while the work has reached no widening step)."""
-    model = performance_model(state, queue, settings)
-    if model is None:
-        return None, False
-    routing = settings.performance
-    return model, routing is not None and routing.top_share < 1.0 and step <= 0
 
 
 def consult_target(

@@ -46,6 +46,7 @@ from ccrouter.engine.estimates import (
     NVAL,
     SAT,
     SAT2,
+    SCALE,
     VAL,
     VAL2,
     Estimate,
@@ -84,13 +85,26 @@ from ccrouter.events import (
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["Contact", "ContactLog", "PerformanceBook", "outcome_counters", "window_rows"]
+__all__ = [
+    "Contact",
+    "ContactLog",
+    "Decision",
+    "PerformanceBook",
+    "outcome_counters",
+    "window_rows",
+]
 
 _N = len(FIELDS)
 _NONE = np.zeros(0, dtype=np.uint8)
 KPIS = tuple(NO_DATA_MEAN)
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
+Decision = tuple[
+    npt.NDArray[np.float64], Params, npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None
+]
+"""What a decision reads (:meth:`PerformanceBook.decision`): the model, its parameters, who
+is logged in (both at least as wide as the slots), and the best share's mask when it is
+cached."""
 
 
 def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
@@ -119,10 +133,27 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
 _ZERO = [0] * _N
 
 
+_MEAN_OF = {
+    "fcr": (DONE, FAIL, 0),
+    "conversion": (NVAL, CONV, 1),
+    "satisfaction": (NSAT, SAT, SCALE),
+    "value": (NVAL, VAL, SCALE),
+    "handle_time": (DONE, HT, SCALE),
+}
+"""Per KPI: the counters of its ``n`` and sum, and how the sum is read (0: ``n`` less the
+failures; 1: as is; else fixed point over this scale), as :func:`kpi_sums` reads them."""
+
+
 def _team_mean(team: list[int], kpi: str) -> float:
-    """μ: the team's mean of ``kpi`` from its counters (:data:`NO_DATA_MEAN` without data)."""
-    n, s, _ = kpi_sums(team, kpi)
-    return s / n if n else NO_DATA_MEAN[kpi]
+    """μ: the team's mean of ``kpi`` from its counters (:data:`NO_DATA_MEAN` without data):
+    ``sum / n`` of :func:`kpi_sums`, the same operations without the squares (hot path)."""
+    n_at, s_at, scale = _MEAN_OF[kpi]
+    n = team[n_at]
+    if not n:
+        return NO_DATA_MEAN[kpi]
+    if scale == 0:
+        return float(n - team[s_at]) / n
+    return (float(team[s_at]) if scale == 1 else team[s_at] / scale) / n
 
 
 class _Arrays:
@@ -174,7 +205,6 @@ class PerformanceBook:
 
     __slots__ = (
         "_arrays",
-        "_asked",
         "_cache",
         "_present",
         "_versions",
@@ -211,8 +241,6 @@ class PerformanceBook:
         self._versions: dict[str, int] = {}
         self._arrays: dict[str, _Arrays] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._asked: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-        """Per best-share token, the versions :meth:`in_top` last counted at (derived)."""
         self.presence = 0
         """Logins and logouts observed (derived: in the masks' cache token)."""
         self._present: npt.NDArray[np.uint8] | None = None
@@ -393,17 +421,49 @@ class PerformanceBook:
         (:mod:`ccrouter.engine.performance_kernel`). The model is kept column by column as
         counters change (O(1) per event); the parameters are cached until the queue's counters
         change. The model is the book's own array: read it before the next event."""
+        decision = self.decision(state, queue, kpi, balance, 1.0, at)
+        return decision[0], decision[1]
+
+    def decision(
+        self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
+    ) -> Decision:
+        """All a decision on ``queue`` reads, in one call (this is the hot path): the model
+        and parameters (:meth:`model`), who is logged in (:meth:`logged_in`), and with
+        ``top_share`` < 1 the best share's mask when it is worth having (else ``None``: the
+        decision counts instead, see :meth:`cached_mask`). Cached until the queue's counters
+        change, an agent logs in or out, or the slots grow."""
         slots = len(state.slots)
-        sign = -1.0 if kpi == "handle_time" else 1.0
-        if self._moved(at):  # asked after a quiet spell: the window apart, not cached
+        latest = self.latest
+        if latest is not None and math.floor(at / self.bucket) > latest and self._moved(at):
+            # Asked after a quiet spell: the window apart, nothing cached.
             window, team = self._window_arrays(state, queue, at, slots)
-            mu = _team_mean(team, kpi)
-            return window.models[kpi], params(mu, sign, balance, window.mean())
-        token = ("model", queue, kpi, balance)
+            sign = -1.0 if kpi == "handle_time" else 1.0
+            p = params(_team_mean(team, kpi), sign, balance, window.mean())
+            return window.models[kpi], p, self._logged_in(state, slots, whole=True), None
+        token = (queue, kpi, balance, top_share, "decision")
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
-        if hit is not None and hit[0] == version and hit[1] == slots:
-            return hit[2], hit[3]
+        if hit is not None and hit[0] == version and hit[1] == slots and hit[2] == self.presence:
+            if hit[4] or top_share >= 1.0:
+                return hit[3]  # type: ignore[no-any-return]
+            # Asked again with nothing changed: the mask (one selection) pays off from now on,
+            # while nothing changes; a decision after each change never builds it.
+            model, p, present, _ = hit[3]
+            decision = (model, p, present, self.keys(state, queue, kpi, balance, top_share, at)[1])
+            self._cache[token] = (version, slots, self.presence, decision, True)
+            return decision
+        arrays = self._arrays.get(queue)
+        if arrays is None or arrays.models[kpi].shape[1] < slots:
+            arrays = self._queue_arrays(state, queue, slots)
+        sign = -1.0 if kpi == "handle_time" else 1.0
+        p = params(_team_mean(self.team.get(queue, _ZERO), kpi), sign, balance, arrays.mean())
+        decision = (arrays.models[kpi], p, self._logged_in(state, slots, whole=True), None)
+        self._cache[token] = (version, slots, self.presence, decision, False)
+        return decision
+
+    def _queue_arrays(self, state: RouterState, queue: str, slots: int) -> _Arrays:
+        """The models of ``queue`` (built from the totals when missing), at least ``slots``
+        wide."""
         arrays = self._arrays.get(queue)
         if arrays is None:
             arrays = self._arrays[queue] = _Arrays(max(16, slots), self.prior_weight)
@@ -412,10 +472,7 @@ class PerformanceBook:
                     arrays.set(state.agents[agent].slot, total)
         if arrays.size() < slots:
             arrays.grow(slots)
-        mu = _team_mean(self.team.get(queue, _ZERO), kpi)
-        model, p = arrays.models[kpi], params(mu, sign, balance, arrays.mean())
-        self._cache[token] = (version, slots, model, p)
-        return model, p
+        return arrays
 
     def _moved(self, at: float) -> bool:
         """Whether buckets have left the window by ``at`` that the book still holds: asked
@@ -457,43 +514,35 @@ class PerformanceBook:
         whose key is below the slot's (one pass computing each key from the model,
         :func:`~ccrouter.engine.performance_kernel.below_kernel`), without storing keys or
         selecting."""
-        mask = self.cached_mask(state, queue, kpi, balance, top_share, at)
+        model, p, present, mask = self.decision(state, queue, kpi, balance, top_share, at)
         if mask is not None:
             return bool(mask[slot])
         slots = len(state.slots)
-        present = self._logged_in(state, slots)
-        model, p = self.model(state, queue, kpi, balance, at)
         below, count = count_below(model, present, slots, p, slot, backend=state.backend)
         return in_share(below, count, bool(present[slot]), top_share)
 
     def cached_mask(
         self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
     ) -> npt.NDArray[np.uint8] | None:
-        """:meth:`keys`' mask if it is cached and current, else ``None`` (then a decision
-        counts instead: :meth:`in_top`). Asked a second time with nothing changed, the mask is
-        built (one selection) and read from then on, while nothing changes: so a run of
-        decisions between changes reads it, and a decision after each change does not pay
-        for it. Either way the answer is the same (a property test holds it)."""
-        if self._moved(at):
-            return None
-        token = (queue, kpi, balance, top_share)
-        version = (self._versions.get(queue, 0), len(state.slots), self.presence)
-        hit = self._cache.get(token)
-        if hit is not None and hit[:3] == version:
-            return hit[3]  # type: ignore[no-any-return]
-        if self._asked.get(token) == version:
-            return self.keys(state, queue, kpi, balance, top_share, at)[1]
-        self._asked[token] = version
-        return None
+        """:meth:`keys`' mask if it is worth reading, else ``None`` (then a decision counts
+        instead: :meth:`in_top`): asked a second time with nothing changed, the mask is built
+        (one selection) and read from then on while nothing changes, so a run of decisions
+        between changes reads it, and a decision after each change does not pay for it.
+        Either way the answer is the same (a property test holds it)."""
+        return self.decision(state, queue, kpi, balance, top_share, at)[3]
 
     def logged_in(self, state: RouterState) -> npt.NDArray[np.uint8]:
         """Per agent slot of ``state``, 1 when the agent is logged in (the book's own array,
         kept up to date by :meth:`observe`: read it before the next event)."""
         return self._logged_in(state, len(state.slots))
 
-    def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
+    def _logged_in(
+        self, state: RouterState, slots: int, *, whole: bool = False
+    ) -> npt.NDArray[np.uint8]:
         """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;
-        rebuilt from the state when the book is new, restored or unpickled)."""
+        rebuilt from the state when the book is new, restored or unpickled): the first
+        ``slots``, or (``whole``) the book's whole array, at least ``slots`` wide (no view
+        to make: the kernels are told how many slots to read)."""
         present = self._present
         if present is None:
             present = self._present = np.zeros(max(16, slots), dtype=np.uint8)
@@ -504,7 +553,7 @@ class PerformanceBook:
             self._mark(slots - 1, False)
             present = self._present
         assert present is not None
-        return present[:slots]
+        return present if whole else present[:slots]
 
     def _mark(self, slot: int, logged_in: bool) -> None:
         present = self._present

@@ -258,7 +258,7 @@ def count_below(
         below, count = below_kernel(model, present, slots, p, slot)
         return int(below), int(count)
     keys = model_keys(model, slots, p)
-    on = present[:slots].astype(bool)
+    on = present[:slots].astype(bool)  # (present may be wider than the slots)
     return int(np.count_nonzero(keys[on] < keys[slot])), int(np.count_nonzero(on))
 
 

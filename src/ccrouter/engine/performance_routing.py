@@ -104,7 +104,6 @@ def pick_in_share(
     state: RouterState,
     queue: str,
     settings: QueueConfig,
-    model: Model,
     channel: str,
     skills: Mapping[str, int],
     *,
@@ -114,9 +113,11 @@ def pick_in_share(
     u: float = 0.0,
     selected: npt.NDArray[np.uint8] = NO_MASK,
 ) -> tuple[int, bool]:
-    """The pick of ``queue``'s ``performance`` strategy over every eligible agent (by
-    ``model``, :func:`performance_model`) and whether it is in the queue's best share
-    (:func:`in_best_share`): ``(slot, inside)``, ``inside`` ``True`` without a pick.
+    """The pick of ``queue``'s ``performance`` strategy over every eligible agent and whether
+    it is in the queue's best share (:func:`in_best_share`): ``(slot, inside)``, ``inside``
+    ``True`` without a pick. The keys of the eligible agents only are computed, in the
+    selection kernel, from the book's model (:meth:`PerformanceBook.decision
+    <ccrouter.engine.performance.PerformanceBook.decision>`).
 
     Read from the share's mask when the book has it cached (a run of decisions with nothing
     changed in between), else counted in the same kernel call as the pick (one pass over the
@@ -124,20 +125,18 @@ def pick_in_share(
     an outcome never builds the mask. Either way the same answer."""
     routing, book = settings.performance, state.book
     assert routing is not None and book is not None
-    strategy = settings.strategy
-    mask = book.cached_mask(
+    model, p, present, mask = book.decision(
         state, queue, routing.kpi, routing.balance, routing.top_share, state.now
     )
     if mask is not None:
         slot = select_agent(
-            state.table, channel, skills, strategy=strategy, excluded=excluded, allowed=allowed,
-            round_robin_last=round_robin_last, u=u, backend=state.backend, selected=selected,
-            model=model,
+            state.table, channel, skills, strategy=settings.strategy, excluded=excluded,
+            allowed=allowed, round_robin_last=round_robin_last, u=u, backend=state.backend,
+            selected=selected, model=(model, p),
         )  # fmt: skip
         return slot, slot < 0 or bool(mask[slot])
     return select_in_share(
-        state.table, channel, skills, strategy=strategy, model=model,
-        present=book.logged_in(state), top_share=routing.top_share, excluded=excluded,
-        allowed=allowed, round_robin_last=round_robin_last, u=u, backend=state.backend,
-        selected=selected,
+        state.table, channel, skills, strategy=settings.strategy, model=(model, p),
+        present=present, top_share=routing.top_share, excluded=excluded, allowed=allowed,
+        round_robin_last=round_robin_last, u=u, backend=state.backend, selected=selected,
     )  # fmt: skip

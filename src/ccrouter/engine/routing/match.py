@@ -66,7 +66,7 @@ def select_agent(
     key of each eligible agent only; the reference reads every key
     (:func:`~ccrouter.engine.performance_kernel.model_keys`), equal bit for bit.
     """
-    if model is not None:
+    if model is not None and backend == "python":
         return select_in_share(
             table, channel, skills, strategy=strategy, model=model, present=_NO_PRESENT,
             top_share=1.0, excluded=excluded, allowed=allowed, round_robin_last=round_robin_last,
@@ -81,17 +81,42 @@ def select_agent(
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
     allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
     code, key = _ENTRIES[strategy]
+    covered = order.shape[0] if model is None else model[0].shape[1]
     if (selected.shape[0] and selected.shape[0] < table.n) or (
-        TABLE[code].primary == ORDER and order.shape[0] < table.n
+        (TABLE[code].primary == ORDER or model is not None) and covered < table.n
     ):
         msg = (
-            f"select_agent: `selected` and `order` must cover the {table.n} agent slots "
-            f"(`order` is required by strategy {strategy!r}), got {selected.shape[0]} and "
-            f"{order.shape[0]}"
+            f"select_agent: `selected` and `order` (or `model`) must cover the {table.n} agent "
+            f"slots (`order` is required by strategy {strategy!r}), got {selected.shape[0]} "
+            f"and {covered}"
         )
         raise InvalidArgument(msg)
     if backend == "python":
         return _reference(table, row, req, excl, allow, code, round_robin_last, u, selected, order)
+    if model is not None:  # the eligible agents' keys computed from the model, no share
+        kernel = _kernel[1] if _kernel else _load_kernel(1)
+        return int(
+            kernel(
+                row,
+                table.ready_count[row],
+                table.ready,
+                table.ready_prof,
+                req,
+                excl,
+                allow,
+                table.ready_facts,
+                key,
+                round_robin_last,
+                u,
+                table.work,
+                selected,
+                model[0],
+                model[1],
+                _NO_PRESENT,
+                0,
+                1.0,
+            )[0]
+        )
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(
         kernel(
