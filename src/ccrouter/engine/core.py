@@ -43,7 +43,12 @@ from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.experiments import settings_for
-from ccrouter.engine.performance_routing import performance_model, pick_in_share, top_mask
+from ccrouter.engine.performance_routing import (
+    in_best_share,
+    performance_model,
+    pick_in_share,
+    top_mask,
+)
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
@@ -769,8 +774,12 @@ def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agen
         return False
     if settings.experiment is not None:
         settings = settings_for(state, head.queue, head)
-    top = top_mask(state, head.queue, settings, head.step, targeted=bool(head.preferred))
-    return top is None or (agent.slot < top.shape[0] and bool(top[agent.slot]))
+    routing = settings.performance
+    if routing is None or routing.top_share >= 1.0 or head.step > 0 or head.preferred:
+        return True  # (top_mask's None: no best-share restriction)
+    # Whether the agent is in top_mask's share, without building the mask after each change
+    # (read from it when the book has it cached, else one counting pass).
+    return in_best_share(state, head.queue, settings, agent.slot)
 
 
 def _offer(
