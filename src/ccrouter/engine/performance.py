@@ -455,9 +455,13 @@ class PerformanceBook:
         arrays = self._arrays.get(queue)
         if arrays is None or arrays.models[kpi].shape[1] < slots:
             arrays = self._queue_arrays(state, queue, slots)
-        sign = -1.0 if kpi == "handle_time" else 1.0
-        p = params(_team_mean(self.team.get(queue, _ZERO), kpi), sign, balance, arrays.mean())
-        decision = (arrays.models[kpi], p, self._logged_in(state, slots, whole=True), None)
+        present = self._present
+        if present is None or present.shape[0] < slots:
+            present = self._logged_in(state, slots, whole=True)
+        mean = arrays.done / arrays.active if arrays.active else 0.0  # (arrays.mean())
+        mu = _team_mean(self.team.get(queue, _ZERO), kpi)
+        p = params(mu, -1.0 if kpi == "handle_time" else 1.0, balance, mean)
+        decision = (arrays.models[kpi], p, present, None)
         self._cache[token] = (version, slots, self.presence, decision, False)
         return decision
 
