@@ -18,10 +18,15 @@ dropped as time passes, so memory is bounded by the window. Counters are integer
 :mod:`ccrouter.engine.estimates`): the totals do not depend on when old buckets were dropped,
 so routing keys computed from them are a function of the log up to the decision and its time.
 
-For routing, :meth:`PerformanceBook.keys` gives per agent slot the ``performance`` strategy's
-key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best
-logged-in agents; both are cached per queue until the queue's counters change (the mask also
-until an agent logs in or out: :attr:`PerformanceBook.presence` is in its cache token).
+For routing, the book keeps per queue and KPI a *model* over the agent slots (per slot
+``s/(n+k)``, ``n/(n+k)`` and the contacts, :mod:`ccrouter.engine.performance_kernel`), a
+column refreshed whenever that agent's counters change. A decision reads it with the queue's
+parameters (:meth:`PerformanceBook.decision`) and the selection kernel computes the keys of
+the eligible agents only. :meth:`PerformanceBook.keys` gives every slot's key and, with
+``top_share`` < 1, the mask of the best logged-in agents (for ``explain``, batch matching and
+runs of decisions with nothing changed); both are cached per queue until the queue's counters
+change (the mask also until an agent logs in or out: :attr:`PerformanceBook.presence` is in
+its cache token).
 """
 
 from __future__ import annotations
@@ -199,8 +204,10 @@ class _Arrays:
 class PerformanceBook:
     """Outcome counters per (queue, agent) over a window of buckets (see the module doc).
 
-    Cost: ``observe`` O(1) (dropping a bucket: O(its entries), once); ``keys`` O(1) when the
-    queue's counters have not changed, else a few vector operations over the agent slots.
+    Cost: ``observe`` O(1) (dropping a bucket: O(its entries), once; a model column per
+    KPI when counters change); ``decision`` O(1) (the parameters recomputed when the queue's
+    counters changed); ``keys`` O(1) when the queue's counters have not changed, else one
+    pass over the agent slots.
     """
 
     __slots__ = (

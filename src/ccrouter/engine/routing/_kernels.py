@@ -76,10 +76,12 @@ def select_agent_kernel(
     order: Array,
 ) -> int:
     """The slot ``select_agent_reference`` returns, scanning only the channel's ready set
-    (the arguments of :func:`_select`, without the performance model)."""
+    (the arguments of :func:`_select`, without the performance model: ``order`` stands in
+    for it, as a view, so nothing is allocated and both entries share one compiled body)."""
     return _select(
         row, count, ready, ready_prof, req, excluded, allowed, ready_facts, strategy,
-        round_robin_last, u, work, selected, order, np.zeros((3, 0)), _NO_PARAMS,
+        round_robin_last, u, work, selected, order, order.reshape((1, order.shape[0])),
+        _NO_PARAMS,
     )  # fmt: skip
 
 
@@ -117,7 +119,7 @@ def select_performance_kernel(
     ``top_share`` ≥ 1."""
     slot = _select(
         row, count, ready, ready_prof, req, excluded, allowed, ready_facts, strategy,
-        round_robin_last, u, work, selected, np.zeros(0), model, params,
+        round_robin_last, u, work, selected, model[0], model, params,
     )  # fmt: skip
     if slot < 0 or top_share >= 1.0:
         return slot, True
