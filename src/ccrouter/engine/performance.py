@@ -198,7 +198,11 @@ class _Arrays:
         self.active += int(new != 0) - int(old != 0)
         for kpi in KPIS:
             n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
-            self.models[kpi][:, slot] = model_column(float(n), s, new, self.k)
+            a, b, done = model_column(float(n), s, new, self.k)
+            model = self.models[kpi]  # (three scalar stores: cheaper than a column's)
+            model[0, slot] = a
+            model[1, slot] = b
+            model[2, slot] = done
 
 
 class PerformanceBook:
