@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccrouter.engine.estimates import FIELDS, NO_DATA_MEAN, kpi_sums
-from ccrouter.engine.performance import _team_mean
 from ccrouter.engine.performance_kernel import (
     compute_keys,
     compute_mask,
@@ -31,6 +30,7 @@ from ccrouter.engine.performance_kernel import (
     model_reference,
     params,
 )
+from ccrouter.engine.performance_slots import team_mean
 
 slot = st.tuples(
     st.integers(0, 6),  # observations
@@ -110,4 +110,4 @@ def test_the_team_mean_is_kpi_sums_mean(counters: list[int], kpi: str) -> None:
     # The decision's lean team mean is the mean kpi_sums gives, to the bit.
     n, s, _ = kpi_sums(counters, kpi)
     want = s / n if n else NO_DATA_MEAN[kpi]
-    assert _team_mean(counters, kpi).hex() == want.hex()
+    assert team_mean(counters, kpi).hex() == want.hex()

@@ -46,12 +46,10 @@ from ccrouter.engine.estimates import (
     FIELDS,
     HT,
     HT2,
-    NO_DATA_MEAN,
     NSAT,
     NVAL,
     SAT,
     SAT2,
-    SCALE,
     VAL,
     VAL2,
     Estimate,
@@ -63,18 +61,15 @@ from ccrouter.engine.estimates import (
     rows,
 )
 from ccrouter.engine.performance_kernel import (
-    DONE as DONE_ROW,
-)
-from ccrouter.engine.performance_kernel import (
     Params,
     compute_mask,
     count_below,
     in_share,
     keys_kernel,
-    model_column,
     model_keys,
     params,
 )
+from ccrouter.engine.performance_slots import ZERO, SlotModels, team_mean
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -101,7 +96,6 @@ __all__ = [
 
 _N = len(FIELDS)
 _NONE = np.zeros(0, dtype=np.uint8)
-KPIS = tuple(NO_DATA_MEAN)
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
 Decision = tuple[
@@ -133,76 +127,6 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
         x = fixed(e.value)
         c[NVAL], c[VAL], c[VAL2], c[CONV] = 1, x, x * x, int(x > 0)
     return c
-
-
-_ZERO = [0] * _N
-
-
-_MEAN_OF = {
-    "fcr": (DONE, FAIL, 0),
-    "conversion": (NVAL, CONV, 1),
-    "satisfaction": (NSAT, SAT, SCALE),
-    "value": (NVAL, VAL, SCALE),
-    "handle_time": (DONE, HT, SCALE),
-}
-"""Per KPI: the counters of its ``n`` and sum, and how the sum is read (0: ``n`` less the
-failures; 1: as is; else fixed point over this scale), as :func:`kpi_sums` reads them."""
-
-
-def _team_mean(team: list[int], kpi: str) -> float:
-    """μ: the team's mean of ``kpi`` from its counters (:data:`NO_DATA_MEAN` without data):
-    ``sum / n`` of :func:`kpi_sums`, the same operations without the squares (hot path)."""
-    n_at, s_at, scale = _MEAN_OF[kpi]
-    n = team[n_at]
-    if not n:
-        return NO_DATA_MEAN[kpi]
-    if scale == 0:
-        return float(n - team[s_at]) / n
-    return (float(team[s_at]) if scale == 1 else team[s_at] / scale) / n
-
-
-class _Arrays:
-    """Per KPI, the ``(3, slots)`` model of :mod:`~ccrouter.engine.performance_kernel` on one
-    queue (derived: each column a function of one agent's counters and the prior weight)."""
-
-    __slots__ = ("active", "done", "k", "models")
-
-    def __init__(self, size: int, k: float) -> None:
-        self.k = k
-        self.models = {kpi: np.zeros((3, size)) for kpi in KPIS}
-        self.done = 0.0
-        """The contacts over the slots (a sum of whole numbers: exact)."""
-        self.active = 0
-        """The slots with contacts."""
-
-    def mean(self) -> float:
-        """n̄ (:func:`~ccrouter.engine.performance_kernel.done_mean` of the contacts)."""
-        return self.done / self.active if self.active else 0.0
-
-    def size(self) -> int:
-        return self.models[KPIS[0]].shape[1]
-
-    def grow(self, size: int) -> None:
-        for kpi, model in self.models.items():
-            if model.shape[1] < size:
-                grown = np.zeros((3, max(size, 2 * model.shape[1])))
-                grown[:, : model.shape[1]] = model
-                self.models[kpi] = grown
-
-    def set(self, slot: int, counters: list[int] | None) -> None:
-        if self.size() <= slot:
-            self.grow(slot + 1)
-        old = self.models[KPIS[0]][DONE_ROW, slot]
-        new = float(counters[DONE]) if counters is not None else 0.0
-        self.done += new - old
-        self.active += int(new != 0) - int(old != 0)
-        for kpi in KPIS:
-            n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
-            a, b, done = model_column(float(n), s, new, self.k)
-            model = self.models[kpi]  # (three scalar stores: cheaper than a column's)
-            model[0, slot] = a
-            model[1, slot] = b
-            model[2, slot] = done
 
 
 class PerformanceBook:
@@ -250,7 +174,7 @@ class PerformanceBook:
         self.latest: int | None = None
         """The bucket of the latest event observed."""
         self._versions: dict[str, int] = {}
-        self._arrays: dict[str, _Arrays] = {}
+        self._arrays: dict[str, SlotModels] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.presence = 0
         """Logins and logouts observed (derived: in the masks' cache token)."""
@@ -449,7 +373,7 @@ class PerformanceBook:
             # Asked after a quiet spell: the window apart, nothing cached.
             window, team = self._window_arrays(state, queue, at, slots)
             sign = -1.0 if kpi == "handle_time" else 1.0
-            p = params(_team_mean(team, kpi), sign, balance, window.mean())
+            p = params(team_mean(team, kpi), sign, balance, window.mean())
             return window.models[kpi], p, self._logged_in(state, slots, whole=True), None
         token = (queue, kpi, balance, top_share, "decision")
         version = self._versions.get(queue, 0)
@@ -470,18 +394,18 @@ class PerformanceBook:
         if present is None or present.shape[0] < slots:
             present = self._logged_in(state, slots, whole=True)
         mean = arrays.done / arrays.active if arrays.active else 0.0  # (arrays.mean())
-        mu = _team_mean(self.team.get(queue, _ZERO), kpi)
+        mu = team_mean(self.team.get(queue, ZERO), kpi)
         p = params(mu, -1.0 if kpi == "handle_time" else 1.0, balance, mean)
         decision = (arrays.models[kpi], p, present, None)
         self._cache[token] = (version, slots, self.presence, decision, False)
         return decision
 
-    def _queue_arrays(self, state: RouterState, queue: str, slots: int) -> _Arrays:
+    def _queue_arrays(self, state: RouterState, queue: str, slots: int) -> SlotModels:
         """The models of ``queue`` (built from the totals when missing), at least ``slots``
         wide."""
         arrays = self._arrays.get(queue)
         if arrays is None:
-            arrays = self._arrays[queue] = _Arrays(max(16, slots), self.prior_weight)
+            arrays = self._arrays[queue] = SlotModels(max(16, slots), self.prior_weight)
             for (q, agent), total in self.totals.items():
                 if q == queue and agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
@@ -502,10 +426,10 @@ class PerformanceBook:
 
     def _window_arrays(
         self, state: RouterState, queue: str, at: float, slots: int
-    ) -> tuple[_Arrays, list[int]]:
+    ) -> tuple[SlotModels, list[int]]:
         """The models and the team's counters of ``queue`` over the window ending at ``at``
         (not cached, the book unchanged)."""
-        arrays = _Arrays(max(16, slots), self.prior_weight)
+        arrays = SlotModels(max(16, slots), self.prior_weight)
         team = [0] * _N
         for (q, agent), total in self.window_totals(at).items():
             if q == queue:
