@@ -16,9 +16,10 @@ from hypothesis import given
 
 from ccrouter.engine import agent_table
 from ccrouter.engine.agent_table import MISSING, AgentTable
+from ccrouter.engine.performance_kernel import keys_reference, model_column, model_keys, params
 from ccrouter.engine.routing import _kernels
-from ccrouter.engine.routing._kernels import select_agent_kernel
-from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing._kernels import select_agent_kernel, select_performance_kernel
+from ccrouter.engine.routing.match import select_agent, select_in_share
 from ccrouter.engine.routing.reference import select_agent_reference
 from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS
 
@@ -97,7 +98,9 @@ def reference(p: dict[str, Any]) -> int:
     )
 
 
-def kernel(p: dict[str, Any]) -> int:
+def kernel(p: dict[str, Any]) -> Any:
+    """The kernel's answer; with ``p["model"]`` (model, parameters, logged in, best share)
+    the performance kernel's ``(slot, inside)``."""
     n, row = p["n"], p["row"]
     ready_slots = [s for s in p["order"] if p["avail"][s]]
     count = len(ready_slots)
@@ -121,6 +124,14 @@ def kernel(p: dict[str, Any]) -> int:
     ready_facts[row, :count] = facts[ready_slots]
     req = np.concatenate([p["req_cols"], p["req_mins"].astype(np.int64)])
     work = np.full(2 * n + 2, 5, dtype=np.int64)
+    if "model" in p:
+        model, params_, present, top_share = p["model"]
+        slot, inside = select_performance_kernel(
+            row, count, ready, ready_prof, req, p["excluded"], p["allowed"], ready_facts,
+            KERNEL_KEYS[p["strategy"]], p["round_robin_last"], p["u"], work, p["selected"],
+            model, params_, present, n, top_share,
+        )  # fmt: skip
+        return int(slot), bool(inside)
     return int(
         select_agent_kernel(
             row,
@@ -144,6 +155,49 @@ def kernel(p: dict[str, Any]) -> int:
 @given(problems())
 def test_kernel_equals_reference(p: dict[str, Any]) -> None:
     assert kernel(p) == reference(p)
+
+
+@st.composite
+def models(draw: st.DrawFn, n: int) -> tuple[Any, Any, Any]:
+    """A ``performance`` model over ``n`` slots (wider than them, as the book's arrays grow),
+    its parameters and who is logged in: few values, so keys tie often."""
+    k = draw(st.sampled_from([0.0, 2.0, 10.0]))
+    mu = draw(st.sampled_from([0.0, 0.5, 3.2, -1.0, 300.0]))
+    columns = [
+        model_column(float(obs), obs * draw(st.sampled_from([0.0, 1.0, 2.5, 5.0])), float(c), k)
+        for obs, c in draw(
+            st.lists(st.tuples(st.integers(0, 4), st.integers(0, 5)), min_size=n, max_size=n)
+        )
+    ]
+    model = np.full((3, n + 2), 9.0)  # junk beyond the slots must be ignored
+    if n:
+        model[:, :n] = np.array(columns).T
+    done = model[2, :n]
+    active = int(np.count_nonzero(done))
+    mean = float(done.sum()) / active if active else 0.0
+    p = params(mu, draw(st.sampled_from([1.0, -1.0])), draw(st.sampled_from([0.0, 0.3])), mean)
+    present = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=np.uint8)
+    return model, p, present
+
+
+@given(data=st.data(), p=problems())
+def test_performance_kernel_equals_reference(data: st.DataObject, p: dict[str, Any]) -> None:
+    # The performance kernel computes the ORDER key of each eligible slot from the model; the
+    # reference reads every key (model_keys): the same pick. With a best share, whether the
+    # pick is in it is the mask's answer (keys_reference's mask over the same keys).
+    model, params_, present = data.draw(models(p["n"]))
+    top_share = data.draw(st.sampled_from([1.0, 0.25, 0.5, 0.01, 0.99]))
+    keys = model_keys(model, p["n"], params_)
+    want = reference({**p, "keys": keys})
+    slot, inside = kernel({**p, "model": (model, params_, present, top_share)})
+    assert slot == want
+    if want < 0 or top_share >= 1.0:
+        assert inside
+        return
+    z = np.zeros(p["n"])
+    _, mask = keys_reference(z, z, z, present, mu=0.0, k=0.0, sign=1.0, balance=0.0,
+                             top_share=top_share, keys=keys)  # fmt: skip
+    assert mask is not None and inside == bool(mask[want])
 
 
 def test_fact_rows_agree() -> None:
@@ -192,6 +246,7 @@ updates = st.one_of(
             st.lists(st.integers(0, 40), max_size=3, unique=True),
             st.floats(0.0, 1.0, exclude_max=True),
             st.lists(st.integers(-1, 40), max_size=3, unique=True),
+            st.lists(st.sampled_from([0.0, 1.5, 4.0]), min_size=41, max_size=41),
         ),
         min_size=1,
         max_size=5,
@@ -217,7 +272,7 @@ def test_backends_agree_on_a_live_table(
             table.set_facts(slot % table.n, idle, idle / 2)
             table.set_fact(slot % table.n, agent_table.HANDLED, handled)
         table._check()
-    for channel, skills, strategy, excluded, u, allowed in queries:
+    for channel, skills, strategy, excluded, u, allowed, scores in queries:
         excl = [s % table.n for s in excluded] if table.n else []
         excl = list(dict.fromkeys(excl))
         allow = list(dict.fromkeys(s % table.n if s >= 0 and table.n else -1 for s in allowed))
@@ -236,6 +291,26 @@ def test_backends_agree_on_a_live_table(
             for backend in ("numba", "python")
         }
         assert answers["numba"] == answers["python"], answers
+        # By a performance model (per-slot sums), with the best-share count: both backends.
+        n = table.n
+        cols = [
+            model_column(float(i % 3), scores[i] * (i % 3), float(i % 4), 2.0) for i in range(n)
+        ]
+        model = (np.array(cols).T.copy() if n else np.zeros((3, 0)), params(2.5, 1.0, 0.3, 1.5))
+        present = np.array([i % 5 != 0 for i in range(n)], dtype=np.uint8)
+        shares = {
+            backend: select_in_share(
+                table, channel, skills, strategy=strategy, model=model, present=present,
+                top_share=0.3, excluded=excl, allowed=allow, u=u, backend=backend,
+            )
+            for backend in ("numba", "python")
+        }  # fmt: skip
+        assert shares["numba"] == shares["python"], shares
+        plain = select_agent(
+            table, channel, skills, strategy=strategy, excluded=excl, allowed=allow, u=u,
+            backend="numba", model=model,
+        )  # fmt: skip
+        assert plain == shares["numba"][0]
 
 
 @given(

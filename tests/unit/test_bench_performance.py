@@ -9,7 +9,8 @@ def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
     result = bench_performance.run(smoke=True)
     variants = result["decisions"]
     assert set(variants) == {
-        "longest_idle", "performance", "performance_top_share", "performance_recomputed",
+        "longest_idle", "longest_idle_after_outcome", "performance", "performance_top_share",
+        "performance_recomputed",
         "performance_after_outcome", "performance_top_share_after_outcome",
     }  # fmt: skip
     assert variants["longest_idle"]["ratio_vs_longest_idle"] == 1.0
@@ -20,7 +21,8 @@ def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
     top = variants["performance_top_share"]["eligible_found_share"]
     assert top < variants["performance"]["eligible_found_share"]
     assert set(result["goal"]) == {
-        "ratio_at_most", "worst_cached_ratio", "worst_after_outcome_ratio", "met",
+        "ratio_at_most", "worst_cached_ratio", "worst_after_outcome_ratio",
+        "worst_after_outcome_ratio_same_footing", "met",
     }  # fmt: skip
     assert result["outcome_fold_us"] > 0 and len(result["load_average"]["before"]) == 3
     assert result["ready_agents"] == result["agents"] // 5

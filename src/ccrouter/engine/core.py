@@ -43,11 +43,16 @@ from ccrouter.config import QueueConfig
 from ccrouter.engine.channels import blocked, interruptible
 from ccrouter.engine.decisions import decide
 from ccrouter.engine.experiments import settings_for
-from ccrouter.engine.performance_routing import in_best_share, performance_order, top_mask
+from ccrouter.engine.performance_routing import (
+    in_best_share,
+    performance_model,
+    pick_in_share,
+    top_mask,
+)
 from ccrouter.engine.policies import POLICIES, POLICY_TIMERS
 from ccrouter.engine.records import meets_skills, urgency
 from ccrouter.engine.routing.batch_match import BatchStep, solve_batch
-from ccrouter.engine.routing.match import select_agent
+from ccrouter.engine.routing.match import Model, select_agent
 from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER, selector_for
 from ccrouter.engine.routing.strategies import uniform
 from ccrouter.engine.state import Agent, Interaction, RouterState
@@ -546,13 +551,17 @@ def _select(
     )
     selected = NO_MASK if text is None else state.selectors.mask(text)
     order = NO_ORDER if settings.order_by is None else state.selectors.order(settings.order_by)
-    if settings.performance is not None:  # the book's keys; its best agents first (top_share)
+    routing = settings.performance
+    if routing is not None:  # the book's keys; its best agents first (top_share)
         # (targeted work, a consult to another queue: no best-share restriction)
         step = interaction.step if own and not interaction.preferred else 1
-        order, best_share = _performance(state, queue, settings, step)
-        if best_share:  # the pick over all eligible agents, then is it in the best share?
-            slot = _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
-            if slot < 0 or in_best_share(state, queue, settings, slot):
+        if routing.top_share < 1.0 and step <= 0 and state.book is not None:
+            # The pick over all eligible agents, then is it in the best share? (One kernel
+            # call: the pick, then a pass counting the logged-in keys below the pick's.)
+            slot, inside = _pick_in_share(
+                state, interaction, queue, settings, excluded, allowed, selected
+            )
+            if slot < 0 or inside:
                 return slot  # (the share's pick too: it holds the smallest keys)
             if not excluded:
                 return -1  # no eligible agent is in the share
@@ -562,7 +571,9 @@ def _select(
             if top is not None:
                 n = min(selected.shape[0], top.shape[0]) if selected.shape[0] else top.shape[0]
                 selected = selected[:n] & top[:n] if selected.shape[0] else top
-            return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
+        # The kernel computes the eligible agents' keys from the book's model.
+        model = performance_model(state, queue, settings)
+        return _pick(state, interaction, queue, settings, excluded, allowed, selected, order, model)
     return _pick(state, interaction, queue, settings, excluded, allowed, selected, order)
 
 
@@ -575,6 +586,7 @@ def _pick(
     allowed: list[int] | tuple[()],
     selected: npt.NDArray[np.uint8],
     order: npt.NDArray[np.float64],
+    model: Model | None = None,
 ) -> int:
     strategy = settings.strategy
     return select_agent(
@@ -590,19 +602,34 @@ def _pick(
         backend=state.backend,
         selected=selected,
         order=order,
+        model=model,
     )
 
 
-def _performance(
-    state: RouterState, queue: str, settings: QueueConfig, step: int
-) -> tuple[npt.NDArray[np.float64], bool]:
-    """The ``performance`` strategy's keys, and whether the pick must be in the best agents'
-    share (``top_share`` < 1 while the work has reached no widening step)."""
-    keys = performance_order(state, queue, settings)
-    if keys is None:
-        return NO_ORDER, False
-    routing = settings.performance
-    return keys, routing is not None and routing.top_share < 1.0 and step <= 0
+def _pick_in_share(
+    state: RouterState,
+    interaction: Interaction,
+    queue: str,
+    settings: QueueConfig,
+    excluded: list[int] | tuple[()],
+    allowed: list[int] | tuple[()],
+    selected: npt.NDArray[np.uint8],
+) -> tuple[int, bool]:
+    """:func:`_pick` by the ``performance`` model, and whether the pick is in the queue's best
+    share (:func:`~ccrouter.engine.performance_routing.pick_in_share`)."""
+    strategy = settings.strategy
+    return pick_in_share(
+        state,
+        queue,
+        settings,
+        interaction.channel,
+        interaction.skills,
+        excluded=excluded,
+        allowed=allowed,
+        round_robin_last=state.round_robin_last.get(queue, 0),
+        u=uniform(state.config.seed, state.last_seq + 1) if strategy == "random" else 0.0,
+        selected=selected,
+    )
 
 
 def consult_target(
@@ -747,8 +774,12 @@ def _selected(state: RouterState, settings: QueueConfig, head: Interaction, agen
         return False
     if settings.experiment is not None:
         settings = settings_for(state, head.queue, head)
-    top = top_mask(state, head.queue, settings, head.step, targeted=bool(head.preferred))
-    return top is None or (agent.slot < top.shape[0] and bool(top[agent.slot]))
+    routing = settings.performance
+    if routing is None or routing.top_share >= 1.0 or head.step > 0 or head.preferred:
+        return True  # (top_mask's None: no best-share restriction)
+    # Whether the agent is in top_mask's share, without building the mask after each change
+    # (read from it when the book has it cached, else one counting pass).
+    return in_best_share(state, head.queue, settings, agent.slot)
 
 
 def _offer(

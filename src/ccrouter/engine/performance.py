@@ -18,10 +18,15 @@ dropped as time passes, so memory is bounded by the window. Counters are integer
 :mod:`ccrouter.engine.estimates`): the totals do not depend on when old buckets were dropped,
 so routing keys computed from them are a function of the log up to the decision and its time.
 
-For routing, :meth:`PerformanceBook.keys` gives per agent slot the ``performance`` strategy's
-key (the kernel's ``ORDER`` column) and, with ``top_share`` < 1, the mask of the best
-logged-in agents; both are cached per queue until the queue's counters change (the mask also
-until an agent logs in or out: :attr:`PerformanceBook.presence` is in its cache token).
+For routing, the book keeps per queue and KPI a *model* over the agent slots (per slot
+``s/(n+k)``, ``n/(n+k)`` and the contacts, :mod:`ccrouter.engine.performance_kernel`), a
+column refreshed whenever that agent's counters change. A decision reads it with the queue's
+parameters (:meth:`PerformanceBook.decision`) and the selection kernel computes the keys of
+the eligible agents only. :meth:`PerformanceBook.keys` gives every slot's key and, with
+``top_share`` < 1, the mask of the best logged-in agents (for ``explain``, batch matching and
+runs of decisions with nothing changed); both are cached per queue until the queue's counters
+change (the mask also until an agent logs in or out: :attr:`PerformanceBook.presence` is in
+its cache token).
 """
 
 from __future__ import annotations
@@ -41,7 +46,6 @@ from ccrouter.engine.estimates import (
     FIELDS,
     HT,
     HT2,
-    NO_DATA_MEAN,
     NSAT,
     NVAL,
     SAT,
@@ -56,7 +60,16 @@ from ccrouter.engine.estimates import (
     kpi_sums,
     rows,
 )
-from ccrouter.engine.performance_kernel import compute_keys, compute_mask, in_share, keys_kernel
+from ccrouter.engine.performance_kernel import (
+    Params,
+    compute_mask,
+    count_below,
+    in_share,
+    keys_kernel,
+    model_keys,
+    params,
+)
+from ccrouter.engine.performance_slots import ZERO, SlotModels, team_mean
 from ccrouter.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -72,13 +85,25 @@ from ccrouter.events import (
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["Contact", "ContactLog", "PerformanceBook", "outcome_counters", "window_rows"]
+__all__ = [
+    "Contact",
+    "ContactLog",
+    "Decision",
+    "PerformanceBook",
+    "outcome_counters",
+    "window_rows",
+]
 
 _N = len(FIELDS)
 _NONE = np.zeros(0, dtype=np.uint8)
-KPIS = tuple(NO_DATA_MEAN)
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
+Decision = tuple[
+    npt.NDArray[np.float64], Params, npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None
+]
+"""What a decision reads (:meth:`PerformanceBook.decision`): the model, its parameters, who
+is logged in (both at least as wide as the slots), and the best share's mask when it is
+cached."""
 
 
 def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
@@ -104,54 +129,17 @@ def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
     return c
 
 
-class _Arrays:
-    """Per agent slot, each KPI's n and sum (natural units) on one queue (derived)."""
-
-    __slots__ = ("active", "done", "n", "s")
-
-    def __init__(self, size: int) -> None:
-        self.n = {kpi: np.zeros(size) for kpi in KPIS}
-        self.s = {kpi: np.zeros(size) for kpi in KPIS}
-        self.done = 0.0
-        """The contacts over the slots (a sum of whole numbers: exact)."""
-        self.active = 0
-        """The slots with contacts."""
-
-    def mean(self) -> float:
-        """n̄ (:func:`~ccrouter.engine.performance_kernel.done_mean` of the contacts)."""
-        return self.done / self.active if self.active else 0.0
-
-    def grow(self, size: int) -> None:
-        for table in (self.n, self.s):
-            for kpi, arr in table.items():
-                if arr.shape[0] < size:
-                    grown = np.zeros(max(size, 2 * arr.shape[0]))
-                    grown[: arr.shape[0]] = arr
-                    table[kpi] = grown
-
-    def set(self, slot: int, counters: list[int] | None) -> None:
-        if self.n["fcr"].shape[0] <= slot:
-            self.grow(slot + 1)
-        old = self.n["fcr"][slot]  # (the fcr KPI's n: contacts completed)
-        new = counters[DONE] if counters is not None else 0
-        self.done += new - old
-        self.active += int(new != 0) - int(old != 0)
-        for kpi in KPIS:
-            n, s, _ = kpi_sums(counters, kpi) if counters is not None else (0, 0.0, 0.0)
-            self.n[kpi][slot] = n
-            self.s[kpi][slot] = s
-
-
 class PerformanceBook:
     """Outcome counters per (queue, agent) over a window of buckets (see the module doc).
 
-    Cost: ``observe`` O(1) (dropping a bucket: O(its entries), once); ``keys`` O(1) when the
-    queue's counters have not changed, else a few vector operations over the agent slots.
+    Cost: ``observe`` O(1) (dropping a bucket: O(its entries), once; a model column per
+    KPI when counters change); ``decision`` O(1) (the parameters recomputed when the queue's
+    counters changed); ``keys`` O(1) when the queue's counters have not changed, else one
+    pass over the agent slots.
     """
 
     __slots__ = (
         "_arrays",
-        "_asked",
         "_cache",
         "_present",
         "_versions",
@@ -186,10 +174,8 @@ class PerformanceBook:
         self.latest: int | None = None
         """The bucket of the latest event observed."""
         self._versions: dict[str, int] = {}
-        self._arrays: dict[str, _Arrays] = {}
+        self._arrays: dict[str, SlotModels] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._asked: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-        """Per best-share token, the versions :meth:`in_top` last counted at (derived)."""
         self.presence = 0
         """Logins and logouts observed (derived: in the masks' cache token)."""
         self._present: npt.NDArray[np.uint8] | None = None
@@ -347,36 +333,85 @@ class PerformanceBook:
     ) -> npt.NDArray[np.float64]:
         """The keys of :meth:`keys` alone (cached until the queue's counters change)."""
         slots = len(state.slots)
+        model, p = self.model(state, queue, kpi, balance, at)
         if self._moved(at):
-            return self._window_keys(state, queue, kpi, balance, at, slots)
+            return model_keys(model, slots, p)  # (the window apart: not cached)
         token = (queue, kpi, balance)
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
         if hit is not None and hit[0] == version and hit[1] == slots:
             return hit[2]  # type: ignore[no-any-return]
+        if state.backend == "numba":
+            keys = keys_kernel(model, slots, p)
+        else:
+            keys = model_keys(model, slots, p)
+        self._cache[token] = (version, slots, keys)
+        return keys  # type: ignore[no-any-return]
+
+    def model(
+        self, state: RouterState, queue: str, kpi: str, balance: float, at: float
+    ) -> tuple[npt.NDArray[np.float64], Params]:
+        """What a decision reads to compute the keys of the agents it considers (and only
+        those): the ``(3, ≥ slots)`` model of ``kpi`` on ``queue`` and its parameters
+        (:mod:`ccrouter.engine.performance_kernel`). The model is kept column by column as
+        counters change (O(1) per event); the parameters are cached until the queue's counters
+        change. The model is the book's own array: read it before the next event."""
+        decision = self.decision(state, queue, kpi, balance, 1.0, at)
+        return decision[0], decision[1]
+
+    def decision(
+        self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
+    ) -> Decision:
+        """All a decision on ``queue`` reads, in one call (this is the hot path): the model
+        and parameters (:meth:`model`), who is logged in (:meth:`logged_in`), and with
+        ``top_share`` < 1 the best share's mask when it is worth having (else ``None``: the
+        decision counts instead, see :meth:`cached_mask`). Cached until the queue's counters
+        change, an agent logs in or out, or the slots grow."""
+        slots = len(state.slots)
+        latest = self.latest
+        if latest is not None and math.floor(at / self.bucket) > latest and self._moved(at):
+            # Asked after a quiet spell: the window apart, nothing cached.
+            window, team = self._window_arrays(state, queue, at, slots)
+            sign = -1.0 if kpi == "handle_time" else 1.0
+            p = params(team_mean(team, kpi), sign, balance, window.mean())
+            return window.models[kpi], p, self._logged_in(state, slots, whole=True), None
+        token = (queue, kpi, balance, top_share, "decision")
+        version = self._versions.get(queue, 0)
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] == version and hit[1] == slots and hit[2] == self.presence:
+            if hit[4] or top_share >= 1.0:
+                return hit[3]  # type: ignore[no-any-return]
+            # Asked again with nothing changed: the mask (one selection) pays off from now on,
+            # while nothing changes; a decision after each change never builds it.
+            model, p, present, _ = hit[3]
+            decision = (model, p, present, self.keys(state, queue, kpi, balance, top_share, at)[1])
+            self._cache[token] = (version, slots, self.presence, decision, True)
+            return decision
+        arrays = self._arrays.get(queue)
+        if arrays is None or arrays.models[kpi].shape[1] < slots:
+            arrays = self._queue_arrays(state, queue, slots)
+        present = self._present
+        if present is None or present.shape[0] < slots:
+            present = self._logged_in(state, slots, whole=True)
+        mean = arrays.done / arrays.active if arrays.active else 0.0  # (arrays.mean())
+        mu = team_mean(self.team.get(queue, ZERO), kpi)
+        p = params(mu, -1.0 if kpi == "handle_time" else 1.0, balance, mean)
+        decision = (arrays.models[kpi], p, present, None)
+        self._cache[token] = (version, slots, self.presence, decision, False)
+        return decision
+
+    def _queue_arrays(self, state: RouterState, queue: str, slots: int) -> SlotModels:
+        """The models of ``queue`` (built from the totals when missing), at least ``slots``
+        wide."""
         arrays = self._arrays.get(queue)
         if arrays is None:
-            arrays = self._arrays[queue] = _Arrays(max(16, slots))
+            arrays = self._arrays[queue] = SlotModels(max(16, slots), self.prior_weight)
             for (q, agent), total in self.totals.items():
                 if q == queue and agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        if arrays.n[kpi].shape[0] < slots:
+        if arrays.size() < slots:
             arrays.grow(slots)
-        team = kpi_sums(self.team.get(queue, [0] * _N), kpi)
-        mu = team[1] / team[0] if team[0] else NO_DATA_MEAN[kpi]
-        sign = -1.0 if kpi == "handle_time" else 1.0
-        n, s = arrays.n[kpi][:slots], arrays.s[kpi][:slots]
-        done = arrays.n["fcr"][:slots]  # contacts completed (the fcr KPI's n)
-        if state.backend == "numba":  # (the kernel called directly: this is the hot path)
-            params = np.array([mu, self.prior_weight, sign, balance, arrays.mean()])
-            keys = keys_kernel(n, s, done, params)
-        else:
-            keys, _ = compute_keys(
-                n, s, done, _NONE, mu=mu, k=self.prior_weight, sign=sign, balance=balance,
-                top_share=1.0, backend=state.backend,
-            )  # fmt: skip
-        self._cache[token] = (version, slots, keys)
-        return keys  # type: ignore[no-any-return]
+        return arrays
 
     def _moved(self, at: float) -> bool:
         """Whether buckets have left the window by ``at`` that the book still holds: asked
@@ -389,25 +424,19 @@ class PerformanceBook:
         cutoff = self.index(at) - self.spans
         return any(b <= cutoff for b in self.buckets)
 
-    def _window_keys(
-        self, state: RouterState, queue: str, kpi: str, balance: float, at: float, slots: int
-    ) -> npt.NDArray[np.float64]:
-        """:meth:`order` over the window ending at ``at`` (not cached, the book unchanged)."""
-        arrays = _Arrays(max(16, slots))
+    def _window_arrays(
+        self, state: RouterState, queue: str, at: float, slots: int
+    ) -> tuple[SlotModels, list[int]]:
+        """The models and the team's counters of ``queue`` over the window ending at ``at``
+        (not cached, the book unchanged)."""
+        arrays = SlotModels(max(16, slots), self.prior_weight)
         team = [0] * _N
         for (q, agent), total in self.window_totals(at).items():
             if q == queue:
                 add_into(team, total)
                 if agent in state.agents:
                     arrays.set(state.agents[agent].slot, total)
-        sums = kpi_sums(team, kpi)
-        mu = sums[1] / sums[0] if sums[0] else NO_DATA_MEAN[kpi]
-        keys, _ = compute_keys(
-            arrays.n[kpi][:slots], arrays.s[kpi][:slots], arrays.n["fcr"][:slots], _NONE,
-            mu=mu, k=self.prior_weight, sign=-1.0 if kpi == "handle_time" else 1.0,
-            balance=balance, top_share=1.0, backend=state.backend,
-        )  # fmt: skip
-        return keys
+        return arrays, team
 
     def in_top(
         self,
@@ -420,28 +449,39 @@ class PerformanceBook:
         slot: int,
     ) -> bool:
         """Whether ``slot`` is in :meth:`keys`' mask (``top_share`` < 1): read from the mask
-        when it is cached, else decided by counting the logged-in keys below the slot's (one
-        pass, :func:`~ccrouter.engine.performance_kernel.in_share`), without selecting."""
-        keys = self.order(state, queue, kpi, balance, at)
-        present = self._logged_in(state, keys.shape[0])
-        if self._moved(at):
-            return in_share(keys, present, slot, top_share, backend=state.backend)
-        token = (queue, kpi, balance, top_share)
-        version = (self._versions.get(queue, 0), keys.shape[0], self.presence)
-        hit = self._cache.get(token)
-        if hit is not None and hit[:3] == version:
-            return bool(hit[3][slot])
-        if self._asked.get(token) == version:
-            # Asked again with nothing changed: the mask (one selection) pays off from now on.
-            mask = self.keys(state, queue, kpi, balance, top_share, at)[1]
-            assert mask is not None
+        when it is cached (:meth:`cached_mask`), else decided by counting the logged-in agents
+        whose key is below the slot's (one pass computing each key from the model,
+        :func:`~ccrouter.engine.performance_kernel.below_kernel`), without storing keys or
+        selecting."""
+        model, p, present, mask = self.decision(state, queue, kpi, balance, top_share, at)
+        if mask is not None:
             return bool(mask[slot])
-        self._asked[token] = version
-        return in_share(keys, present, slot, top_share, backend=state.backend)
+        slots = len(state.slots)
+        below, count = count_below(model, present, slots, p, slot, backend=state.backend)
+        return in_share(below, count, bool(present[slot]), top_share)
 
-    def _logged_in(self, state: RouterState, slots: int) -> npt.NDArray[np.uint8]:
+    def cached_mask(
+        self, state: RouterState, queue: str, kpi: str, balance: float, top_share: float, at: float
+    ) -> npt.NDArray[np.uint8] | None:
+        """:meth:`keys`' mask if it is worth reading, else ``None`` (then a decision counts
+        instead: :meth:`in_top`): asked a second time with nothing changed, the mask is built
+        (one selection) and read from then on while nothing changes, so a run of decisions
+        between changes reads it, and a decision after each change does not pay for it.
+        Either way the answer is the same (a property test holds it)."""
+        return self.decision(state, queue, kpi, balance, top_share, at)[3]
+
+    def logged_in(self, state: RouterState) -> npt.NDArray[np.uint8]:
+        """Per agent slot of ``state``, 1 when the agent is logged in (the book's own array,
+        kept up to date by :meth:`observe`: read it before the next event)."""
+        return self._logged_in(state, len(state.slots))
+
+    def _logged_in(
+        self, state: RouterState, slots: int, *, whole: bool = False
+    ) -> npt.NDArray[np.uint8]:
         """Per slot, 1 when the agent is logged in (kept up to date by :meth:`observe`;
-        rebuilt from the state when the book is new, restored or unpickled)."""
+        rebuilt from the state when the book is new, restored or unpickled): the first
+        ``slots``, or (``whole``) the book's whole array, at least ``slots`` wide (no view
+        to make: the kernels are told how many slots to read)."""
         present = self._present
         if present is None:
             present = self._present = np.zeros(max(16, slots), dtype=np.uint8)
@@ -452,7 +492,7 @@ class PerformanceBook:
             self._mark(slots - 1, False)
             present = self._present
         assert present is not None
-        return present[:slots]
+        return present if whole else present[:slots]
 
     def _mark(self, slot: int, logged_in: bool) -> None:
         present = self._present

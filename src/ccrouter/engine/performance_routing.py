@@ -1,7 +1,10 @@
 """What the ``performance`` strategy reads: the book's keys and the best agents' mask.
 
 One function for the core's two directions of routing (work looking for an agent, an agent
-looking for work) and for ``explain``, so the three agree. The estimates come from the state's
+looking for work) and for ``explain``, so the three agree. A decision reads the keys' model
+(:func:`performance_model`: the selection kernel computes the keys of the eligible agents
+only); ``explain`` and batch matching read every key (:func:`performance_keys`), equal bit for
+bit. The estimates come from the state's
 :class:`~ccrouter.engine.performance.PerformanceBook` at the state's time (the time of the
 last event before the decision), a function of the log up to the decision: a replay, a
 restored snapshot and ``explain`` compute the same keys.
@@ -9,17 +12,27 @@ restored snapshot and ``explain`` compute the same keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from ccrouter.config import QueueConfig
+from ccrouter.engine.routing.match import Model, select_agent, select_in_share
+from ccrouter.engine.routing.selectors import NO_MASK
 
 if TYPE_CHECKING:
     from ccrouter.engine.state import RouterState
 
-__all__ = ["in_best_share", "performance_keys", "performance_order", "top_mask"]
+__all__ = [
+    "in_best_share",
+    "performance_keys",
+    "performance_model",
+    "performance_order",
+    "pick_in_share",
+    "top_mask",
+]
 
 
 def performance_keys(
@@ -60,6 +73,18 @@ def performance_order(
     return book.order(state, queue, routing.kpi, routing.balance, state.now)
 
 
+def performance_model(state: RouterState, queue: str, settings: QueueConfig) -> Model | None:
+    """What a decision passes the selection kernel for ``queue`` (``None`` when the queue does
+    not route by performance): the model and parameters from which the kernel computes the
+    keys of the eligible agents alone, equal bit for bit to :func:`performance_order`'s
+    (:meth:`~ccrouter.engine.performance.PerformanceBook.model`)."""
+    routing = settings.performance
+    book = state.book
+    if routing is None or book is None:
+        return None
+    return book.model(state, queue, routing.kpi, routing.balance, state.now)
+
+
 def in_best_share(state: RouterState, queue: str, settings: QueueConfig, slot: int) -> bool:
     """Whether the agent in ``slot`` is in :func:`top_mask` (before the first step; ``True``
     when the queue has no best share). A decision asks it of the agent the strategy picked
@@ -73,3 +98,45 @@ def in_best_share(state: RouterState, queue: str, settings: QueueConfig, slot: i
     return book.in_top(
         state, queue, routing.kpi, routing.balance, routing.top_share, state.now, slot
     )
+
+
+def pick_in_share(
+    state: RouterState,
+    queue: str,
+    settings: QueueConfig,
+    channel: str,
+    skills: Mapping[str, int],
+    *,
+    excluded: Sequence[int] = (),
+    allowed: Sequence[int] = (),
+    round_robin_last: int = 0,
+    u: float = 0.0,
+    selected: npt.NDArray[np.uint8] = NO_MASK,
+) -> tuple[int, bool]:
+    """The pick of ``queue``'s ``performance`` strategy over every eligible agent and whether
+    it is in the queue's best share (:func:`in_best_share`): ``(slot, inside)``, ``inside``
+    ``True`` without a pick. The keys of the eligible agents only are computed, in the
+    selection kernel, from the book's model (:meth:`PerformanceBook.decision
+    <ccrouter.engine.performance.PerformanceBook.decision>`).
+
+    Read from the share's mask when the book has it cached (a run of decisions with nothing
+    changed in between), else counted in the same kernel call as the pick (one pass over the
+    logged-in agents' keys, computed from the model): a decision right after a completion or
+    an outcome never builds the mask. Either way the same answer."""
+    routing, book = settings.performance, state.book
+    assert routing is not None and book is not None
+    model, p, present, mask = book.decision(
+        state, queue, routing.kpi, routing.balance, routing.top_share, state.now
+    )
+    if mask is not None:
+        slot = select_agent(
+            state.table, channel, skills, strategy=settings.strategy, excluded=excluded,
+            allowed=allowed, round_robin_last=round_robin_last, u=u, backend=state.backend,
+            selected=selected, model=(model, p),
+        )  # fmt: skip
+        return slot, slot < 0 or bool(mask[slot])
+    return select_in_share(
+        state.table, channel, skills, strategy=settings.strategy, model=(model, p),
+        present=present, top_share=routing.top_share, excluded=excluded, allowed=allowed,
+        round_robin_last=round_robin_last, u=u, backend=state.backend, selected=selected,
+    )  # fmt: skip

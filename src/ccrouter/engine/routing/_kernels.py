@@ -10,6 +10,7 @@ compiles ahead of time.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeAlias
 
 import numba
@@ -25,7 +26,7 @@ from ccrouter.engine.routing.strategies import (
     SKILL_SUM,
 )
 
-__all__ = ["select_agent_kernel"]
+__all__ = ["select_agent_kernel", "select_performance_kernel"]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
@@ -33,6 +34,8 @@ Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 # ccrouter module but the strategy table's feature columns, and a test ties them).
 _IDLE_SINCE, _LOAD, _HANDLED, _LOGIN_ORDER = IDLE_SINCE, LOAD, HANDLED, LOGIN_ORDER
 _FACTS = LOGIN_ORDER + 1  # feature columns below this are facts columns
+_NO_PARAMS = (0.0, 0.0, 0.0, 0.0, -1.0)
+"""The performance parameters of a call without a model (balance -1: none)."""
 
 
 @numba.njit(cache=True, nogil=True)
@@ -72,6 +75,93 @@ def select_agent_kernel(
     selected: Array,
     order: Array,
 ) -> int:
+    """The slot ``select_agent_reference`` returns, scanning only the channel's ready set
+    (the arguments of :func:`_select`, without the performance model: ``order`` stands in
+    for it, as a view, so nothing is allocated and both entries share one compiled body)."""
+    return _select(
+        row, count, ready, ready_prof, req, excluded, allowed, ready_facts, strategy,
+        round_robin_last, u, work, selected, order, order.reshape((1, order.shape[0])),
+        _NO_PARAMS,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def select_performance_kernel(
+    row: int,
+    count: int,
+    ready: Array,
+    ready_prof: Array,
+    req: Array,
+    excluded: Array,
+    allowed: Array,
+    ready_facts: Array,
+    strategy: int,
+    round_robin_last: int,
+    u: float,
+    work: Array,
+    selected: Array,
+    model: Array,
+    params: Array,
+    present: Array,
+    slots: int,
+    top_share: float,
+) -> Any:
+    """:func:`select_agent_kernel` with the ``performance`` keys computed from ``model`` and
+    ``params`` for the eligible slots only (see :func:`_select`); with ``top_share`` < 1,
+    whether the pick is in the best share too: returns ``(slot, inside)``.
+
+    The share (``ccrouter.engine.performance_kernel``): the logged-in slots (``present``, one
+    byte per slot, of the first ``slots``) whose key is at most the ``⌈top_share · P⌉``-th
+    smallest of the ``P`` logged-in keys. The pick is in it exactly when it is logged in and
+    fewer than ``⌈top_share · P⌉`` logged-in keys are below its own: one pass after the pick,
+    each key computed as the pick's (none stored), equal to ``performance_kernel.in_share``
+    over ``below_kernel``'s count. ``inside`` is ``True`` without a pick or with
+    ``top_share`` ≥ 1."""
+    slot = _select(
+        row, count, ready, ready_prof, req, excluded, allowed, ready_facts, strategy,
+        round_robin_last, u, work, selected, model[0], model, params,
+    )  # fmt: skip
+    if slot < 0 or top_share >= 1.0:
+        return slot, True
+    mu, scale, mean, bscale = params[0], params[1], params[2], params[3]
+    a, b, done = model[0], model[1], model[2]
+    below = 0
+    logged_in = 0
+    # Branch-free, so the pass vectorises; the keys as in _select's ORDER column.
+    if params[4] > 0:
+        key = (a[slot] - mu * b[slot]) * scale + (done[slot] - mean) * bscale
+        for i in range(slots):
+            on = present[i] != 0
+            logged_in += on
+            below += on & ((a[i] - mu * b[i]) * scale + (done[i] - mean) * bscale < key)
+    else:
+        key = (a[slot] - mu * b[slot]) * scale
+        for i in range(slots):
+            on = present[i] != 0
+            logged_in += on
+            below += on & ((a[i] - mu * b[i]) * scale < key)
+    return slot, present[slot] != 0 and below < max(1, math.ceil(top_share * logged_in))
+
+
+@numba.njit(cache=True, nogil=True)
+def _select(
+    row: int,
+    count: int,
+    ready: Array,
+    ready_prof: Array,
+    req: Array,
+    excluded: Array,
+    allowed: Array,
+    ready_facts: Array,
+    strategy: int,
+    round_robin_last: int,
+    u: float,
+    work: Array,
+    selected: Array,
+    order: Array,
+    model: Array,
+    params: Array,
+) -> int:
     """The slot ``select_agent_reference`` returns, scanning only the channel's ready set.
 
     Args:
@@ -93,6 +183,11 @@ def select_agent_kernel(
             empty: no selector.
         order: the ``order_by`` key per slot (float64), read by the ``ORDER`` feature column;
             empty when the strategy does not read it.
+        model, params: the ``performance`` keys' model (``(3, ≥ slots)`` float64: rows
+            ``a``, ``b``, contacts) and parameters ``[μ, scale, n̄, balance / n̄, balance]``
+            (:mod:`ccrouter.engine.performance_kernel`, a tuple of floats); when its
+            balance is not negative the ``ORDER`` column is the key computed from them, for
+            the eligible slots only, instead of ``order``.
 
     The eligibility test runs one required skill at a time over the contiguous runs of each
     block into a byte mask (the loops vectorise); only eligible slots reach the strategy.
@@ -135,6 +230,11 @@ def select_agent_kernel(
     sfact = scol < _FACTS
     negate = (strategy & 256) != 0
     rr_last = round_robin_last
+    # The performance key, computed per eligible slot as performance_kernel.model_keys does
+    # (same operations, same order: equal bit for bit), so no decision pays for every key.
+    modelled = params[4] >= 0  # (balance: -1 without a model)
+    mu, scale, mean, bscale = params[0], params[1], params[2], params[3]
+    balanced = params[4] > 0
     best = -1
     bp = np.inf
     bs = np.inf
@@ -160,7 +260,13 @@ def select_agent_kernel(
             elif pcol == AFTER_LAST:
                 p = 1.0 if ready_facts[row, i, _LOGIN_ORDER] <= rr_last else 0.0
             elif pcol == ORDER:
-                p = order[ready[row, i]]
+                if modelled:
+                    slot = ready[row, i]
+                    p = (model[0, slot] - mu * model[1, slot]) * scale
+                    if balanced:
+                        p = p + (model[2, slot] - mean) * bscale
+                else:
+                    p = order[ready[row, i]]
             else:
                 p = 0.0
             if negate:

@@ -18,20 +18,24 @@ from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER
 from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, ORDER, TABLE
 from ccrouter.errors import InvalidArgument
 
-__all__ = ["select_agent", "warmup"]
+__all__ = ["Model", "select_agent", "select_in_share", "warmup"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _ENTRIES = {s.name: (s.code, KERNEL_KEYS[s.code]) for s in TABLE}
 """Per strategy name, its code (for the reference) and key row (for the kernel)."""
 _kernel: list[Callable[..., Any]] = []
-"""The compiled kernel, imported on first use (the ``python`` backend never imports numba)."""
+"""The compiled kernels (plain, performance), imported on first use (the ``python`` backend
+never imports numba)."""
+_NO_PRESENT = np.zeros(0, dtype=np.uint8)
+Model = tuple[npt.NDArray[np.float64], tuple[float, float, float, float, float]]
+"""The ``performance`` keys' model and parameters (:mod:`ccrouter.engine.performance_kernel`)."""
 
 
-def _load_kernel() -> Callable[..., Any]:
-    from ccrouter.engine.routing._kernels import select_agent_kernel
+def _load_kernel(which: int = 0) -> Callable[..., Any]:
+    from ccrouter.engine.routing._kernels import select_agent_kernel, select_performance_kernel
 
-    _kernel.append(select_agent_kernel)
-    return select_agent_kernel
+    _kernel[:] = [select_agent_kernel, select_performance_kernel]
+    return _kernel[which]
 
 
 def select_agent(
@@ -47,6 +51,7 @@ def select_agent(
     backend: str = "numba",
     selected: npt.NDArray[np.uint8] = NO_MASK,
     order: npt.NDArray[np.float64] = NO_ORDER,
+    model: Model | None = None,
 ) -> int:
     """The slot of the best eligible agent for work on ``channel`` needing ``skills``, or -1.
 
@@ -55,8 +60,18 @@ def select_agent(
     over every agent slot. ``allowed`` (targeted routing): the only slots that may be
     chosen; empty: any (pass ``[-1]`` for "nobody"). ``selected``: the agent selector's
     per-slot mask (``SelectorMasks.mask``; empty: none); ``order``: the ``order_by`` key per
-    slot (``SelectorMasks.order``), read by the ``order_by`` strategy.
+    slot (``SelectorMasks.order``), read by the ``order_by`` strategy. ``model``: instead of
+    ``order``, the ``performance`` keys' model and parameters
+    (:meth:`~ccrouter.engine.performance.PerformanceBook.model`): the kernel then computes the
+    key of each eligible agent only; the reference reads every key
+    (:func:`~ccrouter.engine.performance_kernel.model_keys`), equal bit for bit.
     """
+    if model is not None and backend == "python":
+        return select_in_share(
+            table, channel, skills, strategy=strategy, model=model, present=_NO_PRESENT,
+            top_share=1.0, excluded=excluded, allowed=allowed, round_robin_last=round_robin_last,
+            u=u, backend=backend, selected=selected,
+        )[0]  # fmt: skip
     row = table.channel_cols.get(channel)
     if row is None:
         return -1
@@ -66,34 +81,41 @@ def select_agent(
     excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
     allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
     code, key = _ENTRIES[strategy]
+    covered = order.shape[0] if model is None else model[0].shape[1]
     if (selected.shape[0] and selected.shape[0] < table.n) or (
-        TABLE[code].primary == ORDER and order.shape[0] < table.n
+        (TABLE[code].primary == ORDER or model is not None) and covered < table.n
     ):
         msg = (
-            f"select_agent: `selected` and `order` must cover the {table.n} agent slots "
-            f"(`order` is required by strategy {strategy!r}), got {selected.shape[0]} and "
-            f"{order.shape[0]}"
+            f"select_agent: `selected` and `order` (or `model`) must cover the {table.n} agent "
+            f"slots (`order` is required by strategy {strategy!r}), got {selected.shape[0]} "
+            f"and {covered}"
         )
         raise InvalidArgument(msg)
     if backend == "python":
-        k = req.shape[0] // 2
-        return select_agent_reference(
-            table.n,
-            table.avail[row],
-            table.prof,
-            req[:k],
-            req[k:].astype(np.int16),
-            excl,
-            code,
-            table.idle_since,
-            table.login_order,
-            table.handled,
-            table.load,
-            round_robin_last,
-            u,
-            allow,
-            selected,
-            order,
+        return _reference(table, row, req, excl, allow, code, round_robin_last, u, selected, order)
+    if model is not None:  # the eligible agents' keys computed from the model, no share
+        kernel = _kernel[1] if _kernel else _load_kernel(1)
+        return int(
+            kernel(
+                row,
+                table.ready_count[row],
+                table.ready,
+                table.ready_prof,
+                req,
+                excl,
+                allow,
+                table.ready_facts,
+                key,
+                round_robin_last,
+                u,
+                table.work,
+                selected,
+                model[0],
+                model[1],
+                _NO_PRESENT,
+                0,
+                1.0,
+            )[0]
         )
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(
@@ -116,6 +138,114 @@ def select_agent(
     )
 
 
+def select_in_share(
+    table: AgentTable,
+    channel: str,
+    skills: Mapping[str, int],
+    *,
+    strategy: str,
+    model: Model,
+    present: npt.NDArray[np.uint8],
+    top_share: float,
+    excluded: Sequence[int] = (),
+    allowed: Sequence[int] = (),
+    round_robin_last: int = 0,
+    u: float = 0.0,
+    backend: str = "numba",
+    selected: npt.NDArray[np.uint8] = NO_MASK,
+) -> tuple[int, bool]:
+    """:func:`select_agent` by the ``performance`` ``model``, and whether the pick is in the
+    best ``top_share`` of the logged-in agents (``present``: one byte per slot, at least
+    ``table.n``), decided in the same call: ``(slot, inside)`` (``inside`` is ``True`` without
+    a pick). The pick is in the share exactly when it is logged in and fewer than
+    ``⌈top_share · P⌉`` of the ``P`` logged-in agents have a key below its own
+    (:func:`~ccrouter.engine.performance_kernel.in_share`): one pass over the slots after the
+    pick, each key computed from the model (none stored)."""
+    row = table.channel_cols.get(channel)
+    if row is None:
+        return -1, True
+    req = table.requirement(skills)
+    if req is None:  # nobody ever had one of these skills
+        return -1, True
+    excl = np.array(excluded, dtype=np.int64) if excluded else _EMPTY
+    allow = np.array(allowed, dtype=np.int64) if allowed else _EMPTY
+    code, key = _ENTRIES[strategy]
+    n = table.n
+    covered = min(model[0].shape[1], present.shape[0] if top_share < 1.0 else n)
+    if (selected.shape[0] and selected.shape[0] < n) or covered < n:
+        msg = (
+            f"select_in_share: `selected`, `model` and `present` must cover the {n} agent "
+            f"slots, got {selected.shape[0]}, {model[0].shape[1]} and {present.shape[0]}"
+        )
+        raise InvalidArgument(msg)
+    if backend == "python":
+        from ccrouter.engine.performance_kernel import in_share, model_keys
+
+        keys = model_keys(model[0], n, model[1])
+        slot = _reference(table, row, req, excl, allow, code, round_robin_last, u, selected, keys)
+        if slot < 0 or top_share >= 1.0:
+            return slot, True
+        on = present[:n].astype(bool)
+        below = int(np.count_nonzero(keys[on] < keys[slot]))
+        return slot, in_share(below, int(np.count_nonzero(on)), bool(present[slot]), top_share)
+    kernel = _kernel[1] if _kernel else _load_kernel(1)
+    slot, inside = kernel(
+        row,
+        table.ready_count[row],
+        table.ready,
+        table.ready_prof,
+        req,
+        excl,
+        allow,
+        table.ready_facts,
+        key,
+        round_robin_last,
+        u,
+        table.work,
+        selected,
+        model[0],
+        model[1],
+        present,
+        n,
+        top_share,
+    )
+    return slot, inside
+
+
+def _reference(
+    table: AgentTable,
+    row: int,
+    req: npt.NDArray[np.int64],
+    excl: npt.NDArray[np.int64],
+    allow: npt.NDArray[np.int64],
+    code: int,
+    round_robin_last: int,
+    u: float,
+    selected: npt.NDArray[np.uint8],
+    order: npt.NDArray[np.float64],
+) -> int:
+    """The pure-Python reference over the table's arrays (the ``python`` backend)."""
+    k = req.shape[0] // 2
+    return select_agent_reference(
+        table.n,
+        table.avail[row],
+        table.prof,
+        req[:k],
+        req[k:].astype(np.int16),
+        excl,
+        code,
+        table.idle_since,
+        table.login_order,
+        table.handled,
+        table.load,
+        round_robin_last,
+        u,
+        allow,
+        selected,
+        order,
+    )
+
+
 def warmup() -> None:
     """Compile the kernels now instead of on the first decision (time it to see the cost)."""
     table = AgentTable()
@@ -129,3 +259,6 @@ def warmup() -> None:
             table, "voice", {"x": 1}, strategy=strategy, excluded=[slot], allowed=[slot], order=keys
         )
         select_agent(table, "voice", {"x": 1}, strategy=strategy, selected=mask, order=keys)
+        model = (np.zeros((3, slot + 1)), (1.0, -1.0, 1.0, 0.3, 0.3))
+        select_in_share(table, "voice", {"x": 1}, strategy=strategy, model=model, present=mask,
+                        top_share=0.5)  # fmt: skip
