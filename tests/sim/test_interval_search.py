@@ -279,7 +279,8 @@ def test_requirements_csv_has_a_row_per_interval() -> None:
     result.write_csv(buf)
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     assert rows[0] == ["interval_start", "g"]
-    assert rows[1:] == [[f"{k * 1800}", str(n)] for k, n in enumerate(result.requirements["g"])]
+    labels = [f"{k // 2:02d}:{k % 2 * 30:02d}" for k in range(3)]  # clock times from 00:00
+    assert rows[1:] == [[labels[k], str(n)] for k, n in enumerate(result.requirements["g"])]
 
 
 _TOML = """

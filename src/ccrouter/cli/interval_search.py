@@ -14,7 +14,8 @@ from typing import TextIO
 
 import click
 
-from ccrouter.cli.text import hms, table
+from ccrouter.cli.text import table
+from ccrouter.sim.clock import clock_label
 from ccrouter.sim.interval_runs import IntervalCheck
 from ccrouter.sim.interval_search import IntervalSearchResult
 
@@ -102,7 +103,11 @@ def show_per_interval(
     ]
     rows = []
     for k, start in enumerate(result.interval_starts):
-        row = [str(k), hms(start), *(str(result.requirements[g][k]) for g in groups)]
+        row = [
+            str(k),
+            clock_label(result.origin + start),
+            *(str(result.requirements[g][k]) for g in groups),
+        ]
         row.append(str(sum(result.requirements[g][k] for g in groups)))
         row.append(str(sum(result.erlang[g][k] for g in groups)))
         row.extend(_value(c) for c in by_interval.get(k, []))

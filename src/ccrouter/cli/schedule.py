@@ -17,11 +17,12 @@ from ccrouter.errors import CCRouterError
 from ccrouter.schedule import Limits, Requirements, ScheduleInputError, ShiftTemplate, solve
 from ccrouter.schedule.plot import PlotUnavailable, plot_coverage
 from ccrouter.schedule.requirements import clock_label
-from ccrouter.schedule.simulate import simulate_schedule
+from ccrouter.schedule.simulate import scenario_with_schedule, simulate_schedule
 from ccrouter.schedule.templates import templates_from_dict
 from ccrouter.sim import load_scenario
 from ccrouter.sim.engines import EngineChoice
 from ccrouter.sim.replications import SimulationResult
+from ccrouter.sim.scenario_toml import write_scenario
 
 __all__ = ["schedule_command", "write_service_levels"]
 
@@ -77,7 +78,8 @@ def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory for schedule.csv, coverage.csv, coverage.png (and roster.csv with a "
-    "[roster] table, service_level.csv with --simulate).",
+    "[roster] table; with --simulate service_level.csv and scheduled.toml, the scenario "
+    "working the schedule: `ccrouter simulate` it for the full report).",
 )
 @click.option(
     "--column",
@@ -193,6 +195,9 @@ def schedule_command(
                     progress=lambda done: _status(f"replication {done}/{replications} done"),
                 )
             write_service_levels(result, out / "service_level.csv", req.origin)
+            write_scenario(
+                scenario_with_schedule(scenario, schedule, group), out / "scheduled.toml"
+            )
     except (CCRouterError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(schedule.summary())
@@ -203,7 +208,8 @@ def schedule_command(
             plot_coverage(schedule, out / "coverage.png", simulated=result, service_level_goal=goal)
         except PlotUnavailable as exc:
             click.echo(f"note: no coverage.png: {exc}", err=True)
-    written = ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".png")))
+    shown = (".csv", ".png", ".toml")
+    written = ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in shown))
     click.echo(f"wrote {out}/: {written}")
 
 

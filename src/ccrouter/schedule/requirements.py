@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ccrouter.schedule.templates import ScheduleInputError
+from ccrouter.sim.clock import clock_label
 from ccrouter.staffing.tables import infer_interval
 
 if TYPE_CHECKING:
@@ -37,17 +38,6 @@ __all__ = ["REQUIREMENT_COLUMNS", "Requirements", "clock_label"]
 
 REQUIREMENT_COLUMNS = ("required", "requirement", "agents")
 """The columns a requirements CSV is read from by default, the first found."""
-
-
-def clock_label(seconds: float) -> str:
-    """``"HH:MM"`` within the day, prefixed by ``"dN "`` after the first day.
-
-    >>> clock_label(900), clock_label(86400 + 3600)
-    ('00:15', 'd2 01:00')
-    """
-    day, rest = divmod(round(seconds), 86400)
-    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
-    return f"d{day + 1} {text}" if day else text
 
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")

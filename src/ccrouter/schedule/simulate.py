@@ -15,6 +15,7 @@ import msgspec
 
 from ccrouter.events import AgentLoggedOut, AgentNotReady, AgentReady, Event
 from ccrouter.schedule.templates import ScheduleInputError
+from ccrouter.sim.clock import clock_label
 from ccrouter.sim.replications import SimulationResult, simulate
 from ccrouter.sim.scenario import Break, Scenario, Shift
 
@@ -50,7 +51,9 @@ def scenario_with_schedule(
 
     Raises:
         ScheduleInputError: ``group`` is not in the scenario, or not given while the
-            scenario has several groups.
+            scenario has several groups; the scenario's clock time of time 0 (``origin``, set
+            by ``ccrouter scenario``) is not the requirements' first interval. A scenario
+            without an origin takes the schedule's, so its reports read clock times.
     """
     names = [g.name for g in scenario.agent_groups]
     if group is None:
@@ -60,12 +63,19 @@ def scenario_with_schedule(
         group = names[0]
     if group not in names:
         raise ScheduleInputError(f"group: expected one of {names}, got {group!r}")
+    origin = schedule.requirements.origin % 86400.0
+    if scenario.origin and scenario.origin != origin:
+        msg = (
+            f"the scenario's time 0 is {clock_label(scenario.origin)} (its origin) but the "
+            f"requirements start at {clock_label(origin)}: build both from the same forecast"
+        )
+        raise ScheduleInputError(msg)
     shifts = to_shifts(schedule)
     groups = [
         msgspec.structs.replace(g, shifts=shifts, headcount=None) if g.name == group else g
         for g in scenario.agent_groups
     ]
-    return scenario.replace(agent_groups=groups)
+    return scenario.replace(agent_groups=groups, origin=origin)
 
 
 def simulate_schedule(

@@ -409,6 +409,7 @@ def scenario_from_forecast(
         **data,
         "horizon": forecast.interval * n,
         "interval": forecast.interval,
+        "origin": forecast.origin % 86400.0,
         "call_types": call_types,
         "agent_groups": [_headcount(g, n, agents) for g in groups],
     }

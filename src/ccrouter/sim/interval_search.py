@@ -60,6 +60,7 @@ from typing import Literal, TextIO
 import msgspec
 
 from ccrouter.errors import InvalidArgument
+from ccrouter.sim.clock import clock_label
 from ccrouter.sim.engines import EngineChoice, EngineFallback, resolve_engine, warm_engine
 from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
 from ccrouter.sim.interval_steps import IntervalStep, Sweep
@@ -107,6 +108,8 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
     not_compiled: list[str] = []
     compile_seconds: float = 0.0
     notes: list[str] = []
+    origin: float = 0.0
+    """The scenario's clock time of time 0 (seconds after midnight): the labels' origin."""
 
     def scenario(self, base: Scenario) -> Scenario:
         """``base`` staffed with the answer."""
@@ -119,7 +122,8 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
 
     def write_csv(self, out: TextIO) -> None:
         """The requirements as CSV: a header ``interval_start,<group>,...`` then one row per
-        interval (its start in seconds from the scenario's start, then agents per group).
+        interval (its clock time, ``origin`` + its start, then agents per group): the input of
+        shift scheduling (``ccrouter schedule``), which reads the clock times back.
 
         >>> import io
         >>> r = IntervalSearchResult(requirements={"a": [3, 4], "b": [0, 1]},
@@ -128,14 +132,15 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
         ...     lookback=None, runs=0, simulated_intervals=0, engine="compiled")
         >>> buf = io.StringIO(); r.write_csv(buf); print(buf.getvalue().replace("\\r", ""), end="")
         interval_start,a,b
-        0,3,0
-        1800,4,1
+        00:00,3,0
+        00:30,4,1
         """
         writer = csv.writer(out)
         groups = list(self.requirements)
         writer.writerow(["interval_start", *groups])
         for k, start in enumerate(self.interval_starts):
-            writer.writerow([f"{start:g}", *(self.requirements[g][k] for g in groups)])
+            label = clock_label(self.origin + start)
+            writer.writerow([label, *(self.requirements[g][k] for g in groups)])
 
 
 def _validate(
@@ -291,6 +296,7 @@ def staff_search_per_interval(
     return IntervalSearchResult(
         requirements={g: list(v) for g, v in plan.items()},
         interval_starts=[k * scenario.interval for k in range(n)],
+        origin=scenario.origin,
         erlang={g: [erlang[k][g] for k in range(n)] for g in chosen},
         checks=checks,
         feasible=search.feasible(checks),

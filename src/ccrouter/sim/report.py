@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ccrouter.sim.clock import clock_label
 from ccrouter.sim.confidence import Estimate
 from ccrouter.sim.metric_info import info
 from ccrouter.sim.replications import SimulationResult
@@ -159,7 +160,7 @@ def interval_rows(result: SimulationResult, scope: str) -> tuple[list[str], list
     rows = []
     for k, start in enumerate(result.interval_starts):
         end = min(start + s.interval, s.horizon)
-        label = f"{_clock(start)}–{_clock(end)}"
+        label = f"{clock_label(s.origin + start)}–{clock_label(s.origin + end)}"
         rows.append([label, *(format_estimate(series_by_metric[m][k], info(m).kind,
                                               interval=False) for m in shown)])  # fmt: skip
     return header, rows
@@ -168,11 +169,6 @@ def interval_rows(result: SimulationResult, scope: str) -> tuple[list[str], list
 def _title(metric: str) -> str:
     meta = info(metric)
     return f"{meta.title} {meta.unit}" if meta.kind == "sec" else meta.title
-
-
-def _clock(seconds: float) -> str:
-    hours, rest = divmod(round(seconds), 3600)
-    return f"{hours:02d}:{rest // 60:02d}"
 
 
 def summary_rows(result: SimulationResult) -> list[list[str]]:

@@ -77,10 +77,12 @@ def _png(fig: Any) -> str:
 
 
 def _edges(result: SimulationResult) -> list[float]:
-    """Interval edges in hours: every start, then the end of the last interval."""
+    """Interval edges in hours of the clock (from the scenario's ``origin``): every start,
+    then the end of the last interval."""
     s = result.scenario
-    starts = [t / 3600.0 for t in result.interval_starts]
-    return [*starts, min(s.horizon, result.interval_starts[-1] + s.interval) / 3600.0]
+    starts = [(s.origin + t) / 3600.0 for t in result.interval_starts]
+    end = min(s.horizon, result.interval_starts[-1] + s.interval)
+    return [*starts, (s.origin + end) / 3600.0]
 
 
 def _series(

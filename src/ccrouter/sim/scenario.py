@@ -211,6 +211,9 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         ring_delay: seconds between an offer and the agent's accept (none: accepted at once).
         targets: per queue, the goals of the staffing search (``ccrouter.sim.search``).
         campaigns: outbound campaigns dialed on the same agents (``ccrouter.sim.campaign``).
+        origin: the clock time of time 0, in seconds after midnight (``ccrouter scenario`` sets
+            it from the forecast's first interval): only labels depend on it — interval starts
+            in tables, CSVs and plots read ``07:30`` instead of ``00:30``.
     """
 
     horizon: Positive
@@ -225,6 +228,7 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     ring_delay: Distribution | None = None
     targets: dict[str, QueueTarget] = {}
     campaigns: list[Campaign] = []
+    origin: Annotated[float, msgspec.Meta(ge=0.0, lt=86400.0)] = 0.0
 
     @property
     def n_intervals(self) -> int:
