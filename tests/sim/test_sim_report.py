@@ -275,3 +275,24 @@ def test_the_api_says_matplotlib_is_missing_before_drawing(
     with pytest.raises(MissingDependency, match=r"pip install 'ccrouter\[plot\]'"):
         write_report(few, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_export_holds_every_self_service_estimate(tmp_path: Path) -> None:
+    from ccrouter.sim import load_scenario, simulate
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "simulations/self_service.toml")
+    result = simulate(scenario, replications=2, seed=3)
+    rows = read_export(write_export(result, tmp_path / "x.csv"))
+    by_key = {(r["section"], r["scope"], r["metric"], r["interval"]): r for r in rows}
+    seen = 0
+    for call_type, metrics in result.self_service_overall.items():
+        for m, e in metrics.items():
+            _same(by_key["self_service", call_type, m, None], e)
+            seen += 1
+    for call_type, series_by_metric in result.self_service.items():
+        for m, series in series_by_metric.items():
+            for k, e in enumerate(series):
+                _same(by_key["self_service", call_type, m, k], e)
+                seen += 1
+    assert seen > 0 and seen == sum(r["section"] == "self_service" for r in rows)
+    assert by_key["self_service", "bank", "contained", 0]["start"] == 0.0

@@ -2,7 +2,8 @@
 interval (and over the horizon), with its mean and its confidence interval.
 
 One row per estimate: ``section`` (``per_interval``, ``overall``, ``group_occupancy``,
-``campaign``, ``utilisation``), ``scope`` (queue, ``"all"``, agent group or campaign),
+``campaign``, ``utilisation``, ``self_service``), ``scope`` (queue, ``"all"``, agent group,
+campaign, or the call type of a self-service stage),
 ``metric``, ``interval`` (its index; empty over the horizon) with ``start`` and ``end`` in
 seconds, then ``mean``, ``lower``, ``upper`` (the interval, clipped to the metric's possible
 range), ``half_width``, ``sd``, ``n``, ``level`` and ``clipped``. Undefined values (nothing
@@ -109,6 +110,13 @@ def _estimates(result: SimulationResult) -> Iterator[tuple[str, str, str, int | 
     for name, metrics in result.campaigns.items():
         for m, est in metrics.items():
             yield "campaign", name, m, None, est
+    for call_type, metrics in result.self_service_overall.items():
+        for m, est in metrics.items():
+            yield "self_service", call_type, m, None, est
+    for call_type, series_by_metric in result.self_service.items():
+        for m, series in series_by_metric.items():
+            for k, est in enumerate(series):
+                yield "self_service", call_type, m, k, est
 
 
 def export_rows(result: SimulationResult) -> list[dict[str, Any]]:
