@@ -15,13 +15,12 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future
 from typing import Literal
 
-import msgspec
-
 from ccrouter.sim.confidence import Estimate, t_quantile
 from ccrouter.sim.engines import Resolved
 from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_window import WindowValues, run_window, window_scenario
 from ccrouter.sim.scenario import QueueTarget, Scenario
+from ccrouter.sim.search import Check
 from ccrouter.sim.staffing_bound import target_threshold
 
 __all__ = ["IntervalCheck", "Spec", "WindowRuns", "interval_estimate"]
@@ -30,24 +29,11 @@ Spec = tuple[int, int, tuple[tuple[str, tuple[int, ...]], ...]]
 """A window to simulate: first and last interval, and each searched group's headcounts."""
 
 
-class IntervalCheck(msgspec.Struct, frozen=True, kw_only=True):
-    """One target of one interval judged on one candidate."""
+class IntervalCheck(Check, frozen=True, kw_only=True):
+    """One target of one interval judged on one candidate (a :class:`Check` of the constant
+    search, placed in its interval)."""
 
     interval: int
-    queue: str
-    metric: str
-    """``service_level`` (at ``threshold``) or ``abandonment_rate``."""
-    goal: float
-    threshold: float | None
-    estimate: Estimate
-    judged: float
-    """The value compared with the goal: the mean, or the pessimistic CI end."""
-    shortfall: float
-    """How far the judged value misses the goal (0 when met)."""
-
-    @property
-    def met(self) -> bool:
-        return self.shortfall <= 0.0
 
     @property
     def clear(self) -> bool:

@@ -53,9 +53,9 @@ from __future__ import annotations
 
 import csv
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Literal, TextIO
+from typing import TextIO
 
 import msgspec
 
@@ -66,6 +66,7 @@ from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
 from ccrouter.sim.interval_steps import IntervalStep, Sweep
 from ccrouter.sim.interval_window import interval_erlang
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
+from ccrouter.sim.search import Judge, Progress
 from ccrouter.sim.staffing_bound import eligible
 
 __all__ = [
@@ -74,9 +75,6 @@ __all__ = [
     "IntervalStep",
     "staff_search_per_interval",
 ]
-
-Judge = Literal["mean", "ci"]
-Progress = Callable[[str, int, int], None]
 
 
 class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):

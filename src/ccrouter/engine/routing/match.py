@@ -93,49 +93,13 @@ def select_agent(
         raise InvalidArgument(msg)
     if backend == "python":
         return _reference(table, row, req, excl, allow, code, round_robin_last, u, selected, order)
+    args = (row, table.ready_count[row], table.ready, table.ready_prof, req, excl, allow,
+            table.ready_facts, key, round_robin_last, u, table.work, selected)  # fmt: skip
     if model is not None:  # the eligible agents' keys computed from the model, no share
         kernel = _kernel[1] if _kernel else _load_kernel(1)
-        return int(
-            kernel(
-                row,
-                table.ready_count[row],
-                table.ready,
-                table.ready_prof,
-                req,
-                excl,
-                allow,
-                table.ready_facts,
-                key,
-                round_robin_last,
-                u,
-                table.work,
-                selected,
-                model[0],
-                model[1],
-                _NO_PRESENT,
-                0,
-                1.0,
-            )[0]
-        )
+        return int(kernel(*args, model[0], model[1], _NO_PRESENT, 0, 1.0)[0])
     kernel = _kernel[0] if _kernel else _load_kernel()
-    return int(
-        kernel(
-            row,
-            table.ready_count[row],
-            table.ready,
-            table.ready_prof,
-            req,
-            excl,
-            allow,
-            table.ready_facts,
-            key,
-            round_robin_last,
-            u,
-            table.work,
-            selected,
-            order,
-        )
-    )
+    return int(kernel(*args, order))
 
 
 def select_in_share(
