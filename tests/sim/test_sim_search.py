@@ -357,3 +357,17 @@ def test_erlang_start_is_at_least_each_exclusive_and_the_pooled_bound(
         if loads
     )
     assert sum(start.values()) == max(exclusive, pooled)
+
+
+@pytest.mark.parametrize("mode", [[], ["--per-interval"]])
+def test_cli_says_when_the_scenario_defines_service_level_otherwise(
+    tmp_path: Path, mode: list[str]
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('sl_definition = "answered"\n' + SCENARIO)
+    args = ["staff-search", str(path), "-n", "2", "--quiet", *mode]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "sl_definition is 'answered'" in result.output and "all arrivals" in result.output
+    path.write_text(SCENARIO)
+    assert "sl_definition" not in CliRunner().invoke(main, args).output

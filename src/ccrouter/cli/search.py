@@ -64,6 +64,17 @@ def merge_targets(
     return targets
 
 
+def _definition_note(model: Scenario) -> None:
+    """Say so when the scenario's service level is defined otherwise than the search judges
+    it (on all arrivals), rather than let a planner compare two different figures."""
+    if model.sl_definition != "offered":
+        click.echo(
+            f"note: the scenario's sl_definition is {model.sl_definition!r}; the staffing "
+            "search judges service-level targets on all arrivals ('offered')",
+            err=True,
+        )
+
+
 def _judged(c: Candidate) -> str:
     parts = []
     for check in c.checks:
@@ -232,6 +243,7 @@ def staff_search_command(
     progress = None
     try:
         model = load_scenario(scenario)
+        _definition_note(model)
         targets = merge_targets(model, goal, cap)
         executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
         rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
@@ -315,6 +327,7 @@ def _per_interval(
     executor: Executor | None = None
     try:
         model = load_scenario(scenario)
+        _definition_note(model)
         targets = merge_targets(model, goal, cap)
         executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
         rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
