@@ -13,6 +13,7 @@ import click
 from ccrouter.cli._engine import engine_option, fallback_notes
 from ccrouter.cli._group import main
 from ccrouter.cli.parse import DURATION, DURATION_FORMS, FRACTION, FRACTION_FORMS
+from ccrouter.cli.progress import ProgressReporter
 from ccrouter.errors import CCRouterError
 from ccrouter.schedule import Limits, Requirements, ScheduleInputError, ShiftTemplate, solve
 from ccrouter.schedule.plot import PlotUnavailable, plot_coverage
@@ -184,7 +185,7 @@ def schedule_command(
         result = None
         if scenario is not None:
             _status(f"simulating the schedule: {replications} replications")
-            with fallback_notes():
+            with fallback_notes(), ProgressReporter() as progress:
                 result = simulate_schedule(
                     scenario,
                     schedule,
@@ -192,7 +193,7 @@ def schedule_command(
                     replications=replications,
                     seed=seed,
                     engine=engine,
-                    progress=lambda done: _status(f"replication {done}/{replications} done"),
+                    progress=progress.counter("replications", replications),
                 )
             write_service_levels(result, out / "service_level.csv", req.origin)
             write_scenario(
