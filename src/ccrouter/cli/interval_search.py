@@ -117,10 +117,8 @@ def show_per_interval(
     click.echo(table(header, rows, right=right))
     total = sum(sum(v) for v in result.requirements.values())
     erlang = sum(sum(v) for v in result.erlang.values())
-    if result.feasible and not result.unmet:
+    if result.feasible:
         verdict = "every interval meets its targets on the whole-day check"
-    elif result.feasible:
-        verdict = f"{len(result.unmet)} checks missed within noise (their 95 % CI holds the goal)"
     else:
         verdict = "some intervals do NOT meet their targets (✗)"
     click.echo(f"answer: {total} agent-intervals (Erlang start {erlang}); {verdict}")

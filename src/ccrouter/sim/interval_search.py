@@ -90,7 +90,7 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
     """Every target of every interval judged on the whole day with the answer (the
     scenario's own replications: ``simulate`` with the same seed reproduces them)."""
     feasible: bool
-    """Whether every check is met (with ``lookback`` set: or missed only within noise)."""
+    """Whether every check is met on the whole-day check."""
     path: list[IntervalStep]
     targets: dict[str, QueueTarget]
     replications: int
