@@ -146,8 +146,11 @@ def test_staff_erlang_a() -> None:
     ("content", "words"),
     [
         ("interval_start,calls\n08:00,10\n", "line 1 (header): missing column 'aht'"),
-        ("interval_start,calls,aht\n08:00,10,200\n08:30,-4,200\n", "row 2 (line 3), field 'calls'"),
-        ("interval_start,calls,aht\n08:00,10,two hundred\n", "row 1 (line 2), field 'aht'"),
+        (
+            "interval_start,calls,aht\n08:00,10,200\n08:30,-4,200\n",
+            "row 2 (line 3), column 'calls'",
+        ),
+        ("interval_start,calls,aht\n08:00,10,two hundred\n", "row 1 (line 2), column 'aht'"),
         ("", "empty file"),
     ],
 )

@@ -52,19 +52,22 @@ def test_header_aliases_extra_columns_and_bom(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("interval_start,calls\n08:00,10\n", "line 1 (header): missing column 'aht'"),
-        ("interval_start,calls,aht\n08:00,10,200\n08:30,-5,200\n", "row 2 (line 3), field 'calls'"),
+        (
+            "interval_start,calls,aht\n08:00,10,200\n08:30,-5,200\n",
+            "row 2 (line 3), column 'calls'",
+        ),
         (
             "interval_start,calls,aht\n08:00,ten,200\n",
-            "row 1 (line 2), field 'calls': expected a number >= 0, got 'ten'",
+            "row 1 (line 2), column 'calls': expected a number >= 0, got 'ten'",
         ),
         (
             "interval_start,calls,aht\n08:00,10,0\n",
-            "row 1 (line 2), field 'aht': expected a number > 0",
+            "row 1 (line 2), column 'aht': expected a number > 0",
         ),
-        ("interval_start,calls,aht\n08:00,10,nan\n", "field 'aht'"),
-        ("interval_start,calls,aht\n08:00,10,inf\n", "field 'aht'"),
-        ("interval_start,calls,aht\n08:00,10\n", "row 1 (line 2), field 'aht': missing value"),
-        ("interval_start,calls,aht\n,10,200\n", "field 'interval_start': empty"),
+        ("interval_start,calls,aht\n08:00,10,nan\n", "column 'aht'"),
+        ("interval_start,calls,aht\n08:00,10,inf\n", "column 'aht'"),
+        ("interval_start,calls,aht\n08:00,10\n", "row 1 (line 2), column 'aht': missing value"),
+        ("interval_start,calls,aht\n,10,200\n", "column 'interval_start': empty"),
         ("", "empty file"),
         ("interval_start,calls,aht\n", "no rows after the header"),
         ('interval_start,calls,aht\n"08:00,10,200\n', "not a valid CSV file"),
@@ -95,11 +98,11 @@ def test_unreadable_files(tmp_path: Path) -> None:
 def test_rows_input_and_its_errors() -> None:
     rows = read_forecast([("a", 1, 2), {"interval_start": "b", "calls": "3", "aht": 4.0}])
     assert rows == [ForecastRow("a", 1.0, 2.0), ForecastRow("b", 3.0, 4.0)]
-    with pytest.raises(InvalidArgument, match="row 2, field 'aht': missing"):
+    with pytest.raises(InvalidArgument, match="row 2, column 'aht': missing"):
         read_forecast([("a", 1, 2), {"interval_start": "b", "calls": 3}])
     with pytest.raises(InvalidArgument, match="row 1: expected"):
         read_forecast(["08:00,1,2"])
-    with pytest.raises(InvalidArgument, match="row 1, field 'calls'"):
+    with pytest.raises(InvalidArgument, match="row 1, column 'calls'"):
         read_forecast([("a", None, 2)])
     with pytest.raises(InvalidArgument, match="empty"):
         read_forecast([])

@@ -53,6 +53,8 @@ import msgspec
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.scenario import Scenario, ScenarioError
+from ccrouter.staffing.tables import COLUMNS as TABLE_COLUMNS
+from ccrouter.staffing.tables import header_index, parse_number
 
 __all__ = [
     "COLUMNS",
@@ -64,10 +66,10 @@ __all__ = [
 ]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "interval_start": ("interval_start", "start", "interval", "time"),
+    "interval_start": TABLE_COLUMNS["interval_start"],
     "call_type": ("call_type", "type", "queue"),
-    "calls": ("calls", "volume", "offered"),
-    "aht": ("aht", "handle_time"),
+    "calls": TABLE_COLUMNS["calls"],
+    "aht": TABLE_COLUMNS["aht"],
 }
 """Forecast columns and the header names accepted for each (case and spaces ignored);
 ``call_type`` may be absent."""
@@ -122,28 +124,11 @@ def _seconds(text: str, where: str) -> float:
 
 
 def _number(text: object, where: str, column: str, *, positive: bool) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ForecastError(f"{where}, column '{column}': expected a number {bound}, got {text!r}")
-    return value
+    return parse_number(text, where, column, positive=positive, error=ForecastError)
 
 
 def _header(names: Sequence[str], source: str) -> dict[str, int]:
-    found = {name.strip().lower().replace(" ", "_"): i for i, name in enumerate(names)}
-    index: dict[str, int] = {}
-    for column, aliases in COLUMNS.items():
-        hit = next((found[a] for a in aliases if a in found), None)
-        if hit is not None:
-            index[column] = hit
-        elif column != "call_type":
-            have = ", ".join(n.strip() for n in names) or "nothing"
-            msg = f"{source}: line 1 (header): missing column '{column}' (found: {have})"
-            raise ForecastError(msg)
-    return index
+    return header_index(names, source, COLUMNS, optional=("call_type",), error=ForecastError)
 
 
 Row = tuple[float, str, float, float, str]  # start, call type, calls, aht, where

@@ -21,7 +21,7 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -37,7 +37,9 @@ __all__ = [
     "COLUMNS",
     "ForecastRow",
     "StaffingTable",
+    "header_index",
     "infer_interval",
+    "parse_number",
     "read_forecast",
     "scheduled_agents",
     "staffing_table",
@@ -64,28 +66,45 @@ class ForecastRow(NamedTuple):
     """Average handle time in seconds (> 0)."""
 
 
-def _number(text: object, where: str, field: str, *, positive: bool) -> float:
+def parse_number(
+    text: object,
+    where: str,
+    column: str,
+    *,
+    positive: bool,
+    error: type[InvalidArgument] = InvalidArgument,
+) -> float:
+    """A forecast cell as a number ``>= 0`` (``> 0`` when ``positive``); else ``error`` naming
+    ``where`` (file, row and line) and the column. Shared by every forecast reader."""
     bound = "> 0" if positive else ">= 0"
     try:
         value = float(str(text).strip())
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        msg = f"{where}, field '{field}': expected a number {bound}, got {text!r}"
-        raise InvalidArgument(msg)
+        raise error(f"{where}, column '{column}': expected a number {bound}, got {text!r}")
     return value
 
 
-def _header(names: Sequence[str], source: str) -> dict[str, int]:
+def header_index(
+    names: Sequence[str],
+    source: str,
+    columns: Mapping[str, tuple[str, ...]] = COLUMNS,
+    *,
+    optional: Collection[str] = (),
+    error: type[InvalidArgument] = InvalidArgument,
+) -> dict[str, int]:
+    """Where each of ``columns`` is in a header row (by any of its names, case and spaces
+    ignored); a missing column not in ``optional`` is ``error``, naming what was found."""
     found = {name.strip().lower().replace(" ", "_"): i for i, name in enumerate(names)}
     index: dict[str, int] = {}
-    for column, aliases in COLUMNS.items():
+    for column, aliases in columns.items():
         hit = next((found[a] for a in aliases if a in found), None)
-        if hit is None:
+        if hit is not None:
+            index[column] = hit
+        elif column not in optional:
             have = ", ".join(n.strip() for n in names) or "nothing"
-            msg = f"{source}: line 1 (header): missing column '{column}' (found: {have})"
-            raise InvalidArgument(msg)
-        index[column] = hit
+            raise error(f"{source}: line 1 (header): missing column '{column}' (found: {have})")
     return index
 
 
@@ -94,7 +113,7 @@ def _parse_rows(cells: Iterable[Sequence[str]], source: str) -> list[ForecastRow
     first = next(lines, None)
     if first is None:
         raise InvalidArgument(f"{source}: empty file (expected a header line and rows)")
-    index = _header(first, source)
+    index = header_index(first, source)
     rows: list[ForecastRow] = []
     for line, cell in enumerate(lines, start=2):
         if not any(c.strip() for c in cell):
@@ -102,12 +121,12 @@ def _parse_rows(cells: Iterable[Sequence[str]], source: str) -> list[ForecastRow
         where = f"{source}: row {len(rows) + 1} (line {line})"
         if len(cell) <= max(index.values()):
             missing = next(c for c, i in index.items() if i >= len(cell))
-            raise InvalidArgument(f"{where}, field '{missing}': missing value")
+            raise InvalidArgument(f"{where}, column '{missing}': missing value")
         start = cell[index["interval_start"]].strip()
         if not start:
-            raise InvalidArgument(f"{where}, field 'interval_start': empty")
-        calls = _number(cell[index["calls"]], where, "calls", positive=False)
-        aht = _number(cell[index["aht"]], where, "aht", positive=True)
+            raise InvalidArgument(f"{where}, column 'interval_start': empty")
+        calls = parse_number(cell[index["calls"]], where, "calls", positive=False)
+        aht = parse_number(cell[index["aht"]], where, "aht", positive=True)
         rows.append(ForecastRow(start, calls, aht))
     if not rows:
         raise InvalidArgument(f"{source}: no rows after the header")
@@ -136,7 +155,7 @@ def read_forecast(
     >>> read_forecast([("08:00", -1, 240)])
     Traceback (most recent call last):
     ...
-    ccrouter.errors.InvalidArgument: rows: row 1, field 'calls': expected a number >= 0, got -1
+    ccrouter.errors.InvalidArgument: rows: row 1, column 'calls': expected a number >= 0, got -1
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -159,15 +178,15 @@ def read_forecast(
         if isinstance(item, Mapping):
             missing = [c for c in COLUMNS if c not in item]
             if missing:
-                raise InvalidArgument(f"{where}, field '{missing[0]}': missing")
+                raise InvalidArgument(f"{where}, column '{missing[0]}': missing")
             values = [item[c] for c in COLUMNS]
         elif isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 3:
             values = list(item)
         else:
             msg = f"{where}: expected (interval_start, calls, aht) or a mapping, got {item!r}"
             raise InvalidArgument(msg)
-        calls = _number(values[1], where, "calls", positive=False)
-        aht = _number(values[2], where, "aht", positive=True)
+        calls = parse_number(values[1], where, "calls", positive=False)
+        aht = parse_number(values[2], where, "aht", positive=True)
         rows.append(ForecastRow(str(values[0]), calls, aht))
     if not rows:
         raise InvalidArgument("rows: the forecast is empty")
