@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, TypeVar
 
 import click
 
@@ -22,7 +22,7 @@ from ccrouter.cli.parse import (
     SERVICE_LEVEL_FORMS,
     parse_service_level,
 )
-from ccrouter.cli.progress import ProgressReporter, progress_reporter
+from ccrouter.cli.progress import ProgressCallback, ProgressReporter, progress_reporter
 from ccrouter.cli.text import table
 from ccrouter.errors import CCRouterError
 from ccrouter.sim import QueueTarget, Scenario, load_scenario
@@ -142,6 +142,45 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     return progress_reporter(quiet)
 
 
+R = TypeVar("R")
+
+
+def _judge(judge: str) -> Literal["mean", "ci"]:
+    return "ci" if judge == "ci" else "mean"
+
+
+def _run_search(
+    scenario: Path,
+    goal: tuple[float, float] | None,
+    cap: float | None,
+    jobs: int,
+    quiet: bool,
+    search: Callable[
+        [Scenario, dict[str, QueueTarget], Executor | None, ProgressCallback | None], R
+    ],
+) -> tuple[Scenario, R]:
+    """What both searches share: load SCENARIO, merge the command-line targets, run
+    ``search(model, targets, executor, progress)`` with a process pool for ``jobs`` > 1 and the
+    progress display, and turn a bad scenario or argument into a one-line error."""
+    executor: Executor | None = None
+    progress = None
+    try:
+        model = load_scenario(scenario)
+        _definition_note(model)
+        targets = merge_targets(model, goal, cap)
+        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        progress = _progress(quiet)
+        with fallback_notes():
+            return model, search(model, targets, executor, progress)
+    except (CCRouterError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if isinstance(progress, ProgressReporter):
+            progress.close()  # a live bar an error interrupted
+        if executor is not None:
+            executor.shutdown()
+
+
 @main.command("staff-search")
 @click.argument("scenario", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
@@ -235,40 +274,19 @@ def staff_search_command(
     """
     if not per_interval and (lookback is not None or out_path is not None or show_path):
         raise click.UsageError("--lookback, --out and --path go with --per-interval")
-    executor: Executor | None = None
     if per_interval:
         _per_interval(scenario, replications, seed, jobs, goal, cap, groups, max_agents,
                       judge, csv_path, quiet, lookback, out_path, show_path, engine)  # fmt: skip
         return
-    progress = None
-    try:
-        model = load_scenario(scenario)
-        _definition_note(model)
-        targets = merge_targets(model, goal, cap)
-        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
-        rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
-        options: dict[str, Any] = {"groups": list(groups)} if groups else {}
-        progress = _progress(quiet)
-        with fallback_notes():
-            result = staff_search(
-                model,
-                targets,
-                replications=replications,
-                seed=seed,
-                executor=executor,
-                max_agents=max_agents,
-                judge=rule,
-                progress=progress,
-                engine=engine,
-                **options,
-            )
-    except (CCRouterError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        if isinstance(progress, ProgressReporter):
-            progress.close()  # a live bar an error interrupted
-        if executor is not None:
-            executor.shutdown()
+    options: dict[str, Any] = {"groups": list(groups)} if groups else {}
+    model, result = _run_search(
+        scenario, goal, cap, jobs, quiet,
+        lambda model, targets, executor, progress: staff_search(
+            model, targets, replications=replications, seed=seed, executor=executor,
+            max_agents=max_agents, judge=_judge(judge), progress=progress, engine=engine,
+            **options,
+        ),
+    )  # fmt: skip
     name = model.name or scenario.stem
     click.echo(
         f"{name}: {len(result.path)} candidates, {replications} replications each "
@@ -324,32 +342,14 @@ def _per_interval(
     engine: EngineChoice,
 ) -> None:
     """``staff-search --per-interval``: run the search, print and write its answer."""
-    executor: Executor | None = None
-    try:
-        model = load_scenario(scenario)
-        _definition_note(model)
-        targets = merge_targets(model, goal, cap)
-        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
-        rule: Literal["mean", "ci"] = "ci" if judge == "ci" else "mean"
-        with fallback_notes():
-            result = staff_search_per_interval(
-                model,
-                targets,
-                replications=replications,
-                seed=seed,
-                executor=executor,
-                groups=list(groups) or None,
-                max_agents=max_agents,
-                judge=rule,
-                lookback=lookback,
-                progress=_progress(quiet),
-                engine=engine,
-            )
-    except (CCRouterError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    model, result = _run_search(
+        scenario, goal, cap, jobs, quiet,
+        lambda model, targets, executor, progress: staff_search_per_interval(
+            model, targets, replications=replications, seed=seed, executor=executor,
+            groups=list(groups) or None, max_agents=max_agents, judge=_judge(judge),
+            lookback=lookback, progress=progress, engine=engine,
+        ),
+    )  # fmt: skip
     show_per_interval(
         result,
         model.name or scenario.stem,
