@@ -66,8 +66,7 @@ from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
 from ccrouter.sim.interval_steps import IntervalStep, Sweep
 from ccrouter.sim.interval_window import interval_erlang
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
-from ccrouter.sim.search import Judge, Progress
-from ccrouter.sim.staffing_bound import eligible
+from ccrouter.sim.search import Judge, Progress, checked_search
 
 __all__ = [
     "IntervalCheck",
@@ -152,41 +151,22 @@ def _validate(
     lookback: int | None,
     costs: Mapping[str, float] | None,
 ) -> tuple[Scenario, dict[str, QueueTarget], list[str], int, dict[str, float]]:
-    targets = dict(scenario.targets if targets is None else targets)
-    if not targets:
-        raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
+    scenario, targets, chosen = checked_search(
+        scenario, targets, groups, replications, judge, max_agents
+    )
     least = 2 if judge == "ci" else 1
-    if replications < least:
-        raise InvalidArgument(f"replications must be >= {least}, got {replications}")
     first = min(4, replications) if min_replications is None else min_replications
     if not least <= first <= replications:
         msg = f"min_replications must be in {least}..{replications} (replications), got {first}"
         raise InvalidArgument(msg)
-    if max_agents < 1:
-        raise InvalidArgument(f"max_agents must be >= 1, got {max_agents}")
     if lookback is not None and lookback < 0:
         raise InvalidArgument(f"lookback must be >= 0 intervals or None, got {lookback}")
     if scenario.campaigns:
         raise ScenarioError("the per-interval search does not take outbound campaigns")
-    scenario = scenario.replace(targets=targets)
-    names = [g.name for g in scenario.agent_groups]
-    targeted = [ct for ct in scenario.call_types if ct.queue in targets]
-    if groups is None:
-        groups = [g.name for g in scenario.agent_groups if any(eligible(ct, g) for ct in targeted)]
-    for g in groups:
-        if g not in names:
-            raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
-    chosen = [g for g in names if g in groups]
     shifts = [g.name for g in scenario.agent_groups if g.shifts and g.name not in chosen]
     if lookback is not None and shifts:
         msg = f"lookback: windows starting after interval 0 cannot cut the shifts of {shifts[0]!r}"
         raise ScenarioError(msg + " (search that group too, or use lookback=None)")
-    by_name = {g.name: g for g in scenario.agent_groups}
-    for queue in targets:
-        if not any(
-            eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in chosen
-        ):
-            raise ScenarioError(f"no searched agent group can serve queue {queue!r}")
     cost = dict.fromkeys(chosen, 1.0)
     for g, c in (costs or {}).items():
         if g not in cost or not c > 0:

@@ -67,6 +67,7 @@ __all__ = [
     "Candidate",
     "Check",
     "SearchResult",
+    "checked_search",
     "erlang_start",
     "run_search_replication",
     "service_levels",
@@ -374,6 +375,52 @@ def _slack(checks: list[Check]) -> float:
     return min(margins, default=math.inf)
 
 
+def checked_search(
+    scenario: Scenario,
+    targets: Mapping[str, QueueTarget] | None,
+    groups: Sequence[str] | None,
+    replications: int,
+    judge: Judge,
+    max_agents: int,
+) -> tuple[Scenario, dict[str, QueueTarget], list[str]]:
+    """What every staffing search checks first (constant and per interval): the targets (the
+    scenario's by default), the replication count for ``judge``, ``max_agents``, and the
+    searched groups (default: every group serving a targeted queue; in scenario order, the
+    tie-break), each targeted queue served by one of them. Returns the scenario with the
+    targets set, the targets and the groups.
+
+    Raises:
+        ScenarioError: no targets, an unknown queue or group, or a targeted queue that no
+            searched group can serve.
+        InvalidArgument: ``replications`` or ``max_agents`` out of range (also ValueError).
+    """
+    targets = dict(scenario.targets if targets is None else targets)
+    if not targets:
+        raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
+    if max_agents < 1:
+        raise InvalidArgument(f"max_agents must be >= 1, got {max_agents}")
+    if replications < (2 if judge == "ci" else 1):
+        raise InvalidArgument(
+            f"replications must be >= {2 if judge == 'ci' else 1}, got {replications}"
+        )
+    scenario = scenario.replace(targets=targets)  # validates the queues
+    names = [g.name for g in scenario.agent_groups]
+    targeted = [ct for ct in scenario.call_types if ct.queue in targets]
+    if groups is None:
+        groups = [g.name for g in scenario.agent_groups if any(eligible(ct, g) for ct in targeted)]
+    for g in groups:
+        if g not in names:
+            raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
+    chosen = [g for g in names if g in groups]
+    by_name = {g.name: g for g in scenario.agent_groups}
+    for queue in targets:
+        if not any(
+            eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in chosen
+        ):
+            raise ScenarioError(f"no searched agent group can serve queue {queue!r}")
+    return scenario, targets, chosen
+
+
 def staff_search(
     scenario: Scenario,
     targets: Mapping[str, QueueTarget] | None = None,
@@ -419,30 +466,11 @@ def staff_search(
         ValueError: ``replications`` below 1 (below 2 with ``judge="ci"``).
         NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
     """
-    targets = dict(scenario.targets if targets is None else targets)
-    if not targets:
-        raise ScenarioError("staffing search needs targets: a [targets] table or --sl")
-    if max_agents < 1:
-        raise InvalidArgument(f"max_agents must be >= 1, got {max_agents}")
-    if replications < (2 if judge == "ci" else 1):
-        raise InvalidArgument(
-            f"replications must be >= {2 if judge == 'ci' else 1}, got {replications}"
-        )
-    scenario = scenario.replace(targets=targets)  # validates the queues
-    names = [g.name for g in scenario.agent_groups]
-    targeted = [ct for ct in scenario.call_types if ct.queue in targets]
-    if groups is None:
-        groups = [g.name for g in scenario.agent_groups if any(eligible(ct, g) for ct in targeted)]
-    for g in groups:
-        if g not in names:
-            raise ScenarioError(f"unknown agent group {g!r} (groups: {', '.join(names)})")
-    groups = [g for g in names if g in groups]  # scenario order: the tie-break
+    scenario, targets, groups = checked_search(
+        scenario, targets, groups, replications, judge, max_agents
+    )
     by_name = {g.name: g for g in scenario.agent_groups}
-    for queue in targets:
-        if not any(
-            eligible(ct, by_name[g]) for ct in targeted if ct.queue == queue for g in groups
-        ):
-            raise ScenarioError(f"no searched agent group can serve queue {queue!r}")
+    targeted = [ct for ct in scenario.call_types if ct.queue in targets]
     notes = [
         f"{g}: {'shifts' if by_name[g].shifts else 'per-interval headcount'} replaced by a "
         "constant headcount"
