@@ -20,7 +20,7 @@ from ccrouter.sim.engines import Resolved
 from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_window import WindowValues, run_window, window_scenario
 from ccrouter.sim.scenario import QueueTarget, Scenario
-from ccrouter.sim.search import Check
+from ccrouter.sim.search import Check, judged_value
 from ccrouter.sim.staffing_bound import target_threshold
 
 __all__ = ["IntervalCheck", "Spec", "WindowRuns", "interval_estimate"]
@@ -166,23 +166,21 @@ class WindowRuns:
             for queue, target in self.targets.items():
                 if target.service_level is not None:
                     est = interval_estimate([r[queue][0][j - lo] for r in runs])
-                    judged = self._judged(est, est.lower)
+                    judged = judged_value(est, self.judge, est.lower)
                     out.append(
-                        _check(j, queue, "service_level", target.service_level,
-                               self.thresholds_of[queue], est, judged,
-                               target.service_level - judged)
+                        IntervalCheck.judging(queue, "service_level", target.service_level,
+                                              self.thresholds_of[queue], est, judged,
+                                              target.service_level - judged, interval=j)
                     )  # fmt: skip
                 if target.max_abandon is not None:
                     est = interval_estimate([r[queue][1][j - lo] for r in runs])
-                    judged = self._judged(est, est.upper)
+                    judged = judged_value(est, self.judge, est.upper)
                     out.append(
-                        _check(j, queue, "abandonment_rate", target.max_abandon, None, est,
-                               judged, judged - target.max_abandon)
+                        IntervalCheck.judging(queue, "abandonment_rate", target.max_abandon,
+                                              None, est, judged, judged - target.max_abandon,
+                                              interval=j)
                     )  # fmt: skip
         return out
-
-    def _judged(self, est: Estimate, bound: float) -> float:
-        return bound if self.judge == "ci" and not math.isnan(est.half_width) else est.mean
 
     def assess(
         self, specs: Sequence[Spec], intervals: Sequence[int], fixed: bool = False
@@ -228,26 +226,3 @@ def _settled(checks: Sequence[IntervalCheck]) -> bool:
     """An early verdict: every target plainly met, or one plainly missed."""
     sides = [_side(c) for c in checks]
     return all(s == 1 for s in sides) or any(s == -1 for s in sides)
-
-
-def _check(
-    interval: int,
-    queue: str,
-    metric: str,
-    goal: float,
-    threshold: float | None,
-    est: Estimate,
-    judged: float,
-    short: float,
-) -> IntervalCheck:
-    # nan: no arrivals in any run, so there was nothing to miss.
-    return IntervalCheck(
-        interval=interval,
-        queue=queue,
-        metric=metric,
-        goal=goal,
-        threshold=threshold,
-        estimate=est,
-        judged=judged,
-        shortfall=max(0.0, short) if not math.isnan(short) else 0.0,
-    )

@@ -42,7 +42,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from typing import Literal
+from typing import Any, Literal, Self
 
 import msgspec
 
@@ -97,6 +97,25 @@ class Check(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def met(self) -> bool:
         return self.shortfall <= 0.0
+
+    @classmethod
+    def judging(
+        cls,
+        queue: str,
+        metric: str,
+        goal: float,
+        threshold: float | None,
+        est: Estimate,
+        judged: float,
+        short: float,
+        **where: Any,
+    ) -> Self:
+        """The check of ``judged`` against ``goal`` (``short``: how far it misses, signed);
+        ``where`` adds a subclass's fields (an :class:`IntervalCheck`'s interval)."""
+        # nan: the queue had no arrivals in any run, so there was nothing to miss.
+        shortfall = max(0.0, short) if not math.isnan(short) else 0.0
+        return cls(queue=queue, metric=metric, goal=goal, threshold=threshold, estimate=est,
+                   judged=judged, shortfall=shortfall, **where)  # fmt: skip
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True):
@@ -296,10 +315,10 @@ class _Evaluator:
             if target.service_level is not None:
                 est = estimate((levels[queue] for _, levels in runs), bounds=(0.0, 1.0))
                 # Judged on the unclipped end, so that the path ranks candidates as before.
-                judged = _judged(est, self.judge, est.mean - est.half_width)
+                judged = judged_value(est, self.judge, est.mean - est.half_width)
                 short = target.service_level - judged
                 checks.append(
-                    _check(
+                    Check.judging(
                         queue,
                         "service_level",
                         target.service_level,
@@ -314,40 +333,20 @@ class _Evaluator:
                     (r.overall.get(queue, {}).get("abandonment_rate", math.nan) for r, _ in runs),
                     bounds=(0.0, 1.0),
                 )
-                judged = _judged(est, self.judge, est.mean + est.half_width)
+                judged = judged_value(est, self.judge, est.mean + est.half_width)
                 short = judged - target.max_abandon
                 checks.append(
-                    _check(queue, "abandonment_rate", target.max_abandon, None, est, judged, short)
+                    Check.judging(
+                        queue, "abandonment_rate", target.max_abandon, None, est, judged, short
+                    )
                 )
         return checks, overall
 
 
-def _judged(est: Estimate, judge: Judge, bound: float) -> float:
+def judged_value(est: Estimate, judge: Judge, bound: float) -> float:
     """The CI end with ``judge="ci"`` when there is one (a queue that had arrivals in a single
     run has none: its mean is judged), else the mean."""
     return bound if judge == "ci" and not math.isnan(est.half_width) else est.mean
-
-
-def _check(
-    queue: str,
-    metric: str,
-    goal: float,
-    threshold: float | None,
-    est: Estimate,
-    judged: float,
-    short: float,
-) -> Check:
-    # nan: the queue had no arrivals in any run, so there was nothing to miss.
-    shortfall = max(0.0, short) if not math.isnan(short) else 0.0
-    return Check(
-        queue=queue,
-        metric=metric,
-        goal=goal,
-        threshold=threshold,
-        estimate=est,
-        judged=judged,
-        shortfall=shortfall,
-    )
 
 
 def _key(staffing: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
