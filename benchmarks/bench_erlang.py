@@ -38,7 +38,8 @@ def grid(size: int, seed: int = 2024) -> tuple[np.ndarray, np.ndarray]:
     return rng.uniform(10.0, 5000.0, size), rng.uniform(180.0, 600.0, size)
 
 
-def _median_time(func: Callable[[], Any], runs: int) -> tuple[float, list[float], Any]:
+def median_time(func: Callable[[], Any], runs: int) -> tuple[float, list[float], Any]:
+    """(median seconds, every run's seconds, the last result) of ``runs`` calls of ``func``."""
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()
@@ -106,11 +107,11 @@ def run(smoke: bool) -> dict[str, Any]:
     def ours() -> Any:
         return erlang.erlang_c_requirement(traffic, aht, TARGET, level=LEVEL)
 
-    ours_s, ours_runs, req = _median_time(ours, runs_ours)
-    agents_s, _, _ = _median_time(
+    ours_s, ours_runs, req = median_time(ours, runs_ours)
+    agents_s, _, _ = median_time(
         lambda: erlang.agents_for_service_level(traffic, aht, TARGET, LEVEL), runs_ours
     )
-    erlang_a_s, _, _ = _median_time(
+    erlang_a_s, _, _ = median_time(
         lambda: erlang.agents_for_erlang_a(traffic, aht, 90.0, TARGET, LEVEL),
         max(3, runs_ours // 4),
     )
@@ -145,7 +146,7 @@ def run(smoke: bool) -> dict[str, Any]:
             for c, h in zip(calls.tolist(), aht.tolist(), strict=True)
         ]
 
-    theirs_s, theirs_runs, answers = _median_time(theirs, runs_theirs)
+    theirs_s, theirs_runs, answers = median_time(theirs, runs_theirs)
     speedup = theirs_s / ours_s
     result |= {
         "pyworkforce_median_seconds": theirs_s,

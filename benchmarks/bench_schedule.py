@@ -24,13 +24,12 @@ smoke run (one day, 12 templates) skips only the comparison when it is missing a
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks.bench_erlang import median_time
 from ccrouter.schedule import BreakRule, Limits, Requirements, Schedule, ShiftTemplate, solve
 from ccrouter.staffing import erlang
 
@@ -158,15 +157,6 @@ def solve_pyworkforce(
     return {"status": answer["status"], "cost": float(answer["cost"]), "coverage": cover}
 
 
-def _median(func: Callable[[], Any], runs: int) -> tuple[float, list[float], Any]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times, result
-
-
 def _pyworkforce_available() -> bool:
     try:
         from pyworkforce.scheduling import MinRequiredResources  # noqa: F401
@@ -219,9 +209,9 @@ def run(smoke: bool) -> dict[str, Any]:
     def ours(templates: list[ShiftTemplate], limit: float) -> Callable[[], Schedule]:
         return lambda: solve(req, templates, limits, time_limit=limit, workers=workers)
 
-    sec, times, plain_s = _median(ours(plain, time_limit), runs)
+    sec, times, plain_s = median_time(ours(plain, time_limit), runs)
     result["ccrouter_no_breaks"] = _summary(plain_s, sec, times)
-    sec, times, breaks_s = _median(ours(with_breaks, breaks_limit), runs)
+    sec, times, breaks_s = median_time(ours(with_breaks, breaks_limit), runs)
     result["ccrouter_with_breaks"] = _summary(breaks_s, sec, times)
     result["breaks_cost_increase"] = round(breaks_s.cost / plain_s.cost - 1.0, 4)
 
@@ -232,7 +222,7 @@ def run(smoke: bool) -> dict[str, Any]:
         result["pyworkforce"] = "not installed: comparison skipped (install the bench group)"
         return result
 
-    sec, times, theirs = _median(
+    sec, times, theirs = median_time(
         lambda: solve_pyworkforce(req, plain, time_limit=time_limit, workers=workers), runs
     )
     covered = all(c >= r for c, r in zip(theirs["coverage"], req.values, strict=True))
