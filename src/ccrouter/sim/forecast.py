@@ -54,7 +54,7 @@ import msgspec
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.scenario import Scenario, ScenarioError
 from ccrouter.staffing.tables import COLUMNS as TABLE_COLUMNS
-from ccrouter.staffing.tables import header_index, parse_number
+from ccrouter.staffing.tables import forecast_text, header_index, parse_number
 
 __all__ = [
     "COLUMNS",
@@ -227,12 +227,7 @@ def read_forecast(
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ForecastError(f"{path}: cannot read the forecast: {reason}") from None
-        rows = _csv_rows(text, str(path), call_type)
+        rows = _csv_rows(forecast_text(path, ForecastError), str(path), call_type)
     else:
         rows = _given_rows(source, call_type)
     starts = sorted({r[0] for r in rows})

@@ -37,6 +37,7 @@ __all__ = [
     "COLUMNS",
     "ForecastRow",
     "StaffingTable",
+    "forecast_text",
     "header_index",
     "infer_interval",
     "parse_number",
@@ -84,6 +85,16 @@ def parse_number(
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise error(f"{where}, column '{column}': expected a number {bound}, got {text!r}")
     return value
+
+
+def forecast_text(path: Path, error: type[InvalidArgument] = InvalidArgument) -> str:
+    """A forecast file's text (UTF-8, a byte-order mark ignored); else ``error`` saying why.
+    Shared by every forecast reader."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise error(f"{path}: cannot read the forecast: {reason}") from None
 
 
 def header_index(
@@ -148,7 +159,7 @@ def read_forecast(
 
     Raises:
         InvalidArgument: An unreadable or empty file, a missing column, or a bad value; the
-            message names the file, the row (and line) and the field.
+            message names the file, the row (and line) and the column.
 
     >>> read_forecast([("08:00", "120", 240)])
     [ForecastRow(interval_start='08:00', calls=120.0, aht=240.0)]
@@ -159,11 +170,7 @@ def read_forecast(
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise InvalidArgument(f"{path}: cannot read the forecast: {reason}") from None
+        text = forecast_text(path)
         if "\x00" in text:
             raise InvalidArgument(f"{path}: not a CSV text file (found NUL bytes)")
         reader = csv.reader(io.StringIO(text), strict=True)
