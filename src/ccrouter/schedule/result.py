@@ -10,7 +10,8 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -186,66 +187,64 @@ class Schedule:
 
     def to_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
         """Write the shifts (one row per group of identical shifts; :data:`SHIFT_COLUMNS`)."""
-        if isinstance(target, str | os.PathLike):
-            with open(target, "w", newline="", encoding="utf-8") as f:
-                self.to_csv(f)
-            return
-        writer = csv.writer(target, lineterminator="\n")
-        writer.writerow(SHIFT_COLUMNS)
-        o = self.requirements.origin
-        for s in self.shifts:
-            writer.writerow([
-                s.template, s.kind, s.count, f"{s.start:g}", f"{s.end:g}", clock_label(o + s.start),
-                clock_label(o + s.end), f"{s.cost_each:.6g}",
-                "; ".join(f"{b.name}@{b.start:g}+{b.length:g}{'' if b.paid else 'u'}"
-                          for b in s.breaks),
-                "; ".join(f"{b.name} {clock_label(o + b.start)}-"
-                          f"{clock_label(o + b.start + b.length)}" for b in s.breaks),
-            ])  # fmt: skip
+        with _csv_writer(target) as writer:
+            writer.writerow(SHIFT_COLUMNS)
+            o = self.requirements.origin
+            for s in self.shifts:
+                writer.writerow([
+                    s.template, s.kind, s.count, f"{s.start:g}", f"{s.end:g}",
+                    clock_label(o + s.start), clock_label(o + s.end), f"{s.cost_each:.6g}",
+                    "; ".join(f"{b.name}@{b.start:g}+{b.length:g}{'' if b.paid else 'u'}"
+                              for b in s.breaks),
+                    "; ".join(f"{b.name} {clock_label(o + b.start)}-"
+                              f"{clock_label(o + b.start + b.length)}" for b in s.breaks),
+                ])  # fmt: skip
 
     def coverage_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
         """Write the coverage per interval against the requirement (:data:`COVERAGE_COLUMNS`)."""
-        if isinstance(target, str | os.PathLike):
-            with open(target, "w", newline="", encoding="utf-8") as f:
-                self.coverage_csv(f)
-            return
-        writer = csv.writer(target, lineterminator="\n")
-        writer.writerow(COVERAGE_COLUMNS)
-        req = self.requirements
-        for k, (r, c) in enumerate(zip(req.values, self.coverage, strict=True)):
-            writer.writerow([req.labels[k], f"{k * req.interval:g}", r, c, max(r - c, 0),
-                             max(c - r, 0)])  # fmt: skip
+        with _csv_writer(target) as writer:
+            writer.writerow(COVERAGE_COLUMNS)
+            req = self.requirements
+            for k, (r, c) in enumerate(zip(req.values, self.coverage, strict=True)):
+                writer.writerow([req.labels[k], f"{k * req.interval:g}", r, c, max(r - c, 0),
+                                 max(c - r, 0)])  # fmt: skip
 
     def roster_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
         """Write the roster: one row per agent, its days off, then per day its shift
         (``template HH:MM-HH:MM``), ``off``, or empty for a working day without a shift."""
-        if isinstance(target, str | os.PathLike):
-            with open(target, "w", newline="", encoding="utf-8") as f:
-                self.roster_csv(f)
-            return
-        writer = csv.writer(target, lineterminator="\n")
-        days = len(self.roster[0].shifts) if self.roster else 0
-        writer.writerow(["agent", "days_off", *(f"day{d + 1}" for d in range(days))])
-        o = self.requirements.origin
-        for line in self.roster:
-            cells = []
-            for d, index in enumerate(line.shifts):
-                if d in line.days_off:
-                    cells.append("off")
-                elif index is None:
-                    cells.append("")
-                else:
-                    s = self.shifts[index]
-                    start, end = clock_label(o + s.start)[-5:], clock_label(o + s.end)[-5:]
-                    cells.append(f"{s.template} {start}-{end}")
-            off = " ".join(f"day{d + 1}" for d in line.days_off)
-            writer.writerow([line.agent, off, *cells])
+        with _csv_writer(target) as writer:
+            days = len(self.roster[0].shifts) if self.roster else 0
+            writer.writerow(["agent", "days_off", *(f"day{d + 1}" for d in range(days))])
+            o = self.requirements.origin
+            for line in self.roster:
+                cells = []
+                for d, index in enumerate(line.shifts):
+                    if d in line.days_off:
+                        cells.append("off")
+                    elif index is None:
+                        cells.append("")
+                    else:
+                        s = self.shifts[index]
+                        start, end = clock_label(o + s.start)[-5:], clock_label(o + s.end)[-5:]
+                        cells.append(f"{s.template} {start}-{end}")
+                off = " ".join(f"day{d + 1}" for d in line.days_off)
+                writer.writerow([line.agent, off, *cells])
 
     def to_shifts(self) -> list[Shift]:
         """The shifts as the simulator's :class:`ccrouter.sim.scenario.Shift` (with breaks)."""
         from ccrouter.schedule.simulate import to_shifts
 
         return to_shifts(self)
+
+
+@contextmanager
+def _csv_writer(target: str | os.PathLike[str] | IO[str]) -> Iterator[Any]:
+    """A CSV writer on ``target``: a path (opened, written, closed) or an open text file."""
+    if isinstance(target, str | os.PathLike):
+        with open(target, "w", newline="", encoding="utf-8") as f:
+            yield csv.writer(f, lineterminator="\n")
+    else:
+        yield csv.writer(target, lineterminator="\n")
 
 
 _BREAK = re.compile(r"^(.*)@([0-9.eE+-]+)\+([0-9.eE+-]+?)(u?)$")
