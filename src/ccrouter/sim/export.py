@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,29 +94,32 @@ def _row(
     }
 
 
-def _estimates(result: SimulationResult) -> Iterator[tuple[str, str, str, int | None, Estimate]]:
-    for scope, metrics in result.overall.items():
+Row = tuple[str, str, str, int | None, Estimate]
+
+
+def _totals(section: str, by_scope: Mapping[str, Mapping[str, Estimate]]) -> Iterator[Row]:
+    for scope, metrics in by_scope.items():
         for m, est in metrics.items():
-            yield "overall", scope, m, None, est
-    for scope, series_by_metric in result.per_interval.items():
+            yield section, scope, m, None, est
+
+
+def _series(section: str, by_scope: Mapping[str, Mapping[str, list[Estimate]]]) -> Iterator[Row]:
+    for scope, series_by_metric in by_scope.items():
         for m, series in series_by_metric.items():
             for k, est in enumerate(series):
-                yield "per_interval", scope, m, k, est
-    for group, series in result.group_occupancy.items():
-        for k, est in enumerate(series):
-            yield "group_occupancy", group, "occupancy", k, est
-    for group, est in result.group_utilisation.items():
-        yield "utilisation", group, "utilisation", None, est
-    for name, metrics in result.campaigns.items():
-        for m, est in metrics.items():
-            yield "campaign", name, m, None, est
-    for call_type, metrics in result.self_service_overall.items():
-        for m, est in metrics.items():
-            yield "self_service", call_type, m, None, est
-    for call_type, series_by_metric in result.self_service.items():
-        for m, series in series_by_metric.items():
-            for k, est in enumerate(series):
-                yield "self_service", call_type, m, k, est
+                yield section, scope, m, k, est
+
+
+def _estimates(result: SimulationResult) -> Iterator[Row]:
+    yield from _totals("overall", result.overall)
+    yield from _series("per_interval", result.per_interval)
+    occupancy = {g: {"occupancy": s} for g, s in result.group_occupancy.items()}
+    yield from _series("group_occupancy", occupancy)
+    utilisation = {g: {"utilisation": e} for g, e in result.group_utilisation.items()}
+    yield from _totals("utilisation", utilisation)
+    yield from _totals("campaign", result.campaigns)
+    yield from _totals("self_service", result.self_service_overall)
+    yield from _series("self_service", result.self_service)
 
 
 def export_rows(result: SimulationResult) -> list[dict[str, Any]]:
