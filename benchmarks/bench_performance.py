@@ -31,12 +31,16 @@ hits them alike):
   of an ``OutcomeRecorded``, which updates one agent's counters and model column and the
   team's sums, and so moves every key through the team mean); the decision then reads fresh
   parameters and the kernel computes the eligible agents' keys
-  (:mod:`ccrouter.engine.performance_kernel`); for the best share, one more pass counts the
-  logged-in keys below the pick's. The fold's own cost is reported apart (``outcome_fold_us``).
+  (:mod:`ccrouter.engine.performance_kernel`); for the best share, the kernel counts the
+  logged-in keys below the pick's from the share's bucket index (``engine.routing._kernels``:
+  the changed agent filed again, the buckets' sizes, the keys near the pick's computed). The
+  fold's own cost is reported apart (``outcome_fold_us``).
 
-Reported: the median over all calls, the range of the per-round medians, the ratio to
-``longest_idle``, the machine's load averages (the machine is shared), and the goal (every
-variant within 2x, the after-outcome ones included).
+Reported: the median and the mean over all calls (the mean carries the index's occasional
+rebuilds), the range of the per-round medians, the ratio to ``longest_idle`` (of medians),
+the best share's index over the run (``share_index``: counts settled by the buckets' sizes,
+keys computed, rebuilds), the machine's load averages (the machine is shared), and the goal
+(every variant within 2x, the after-outcome ones included).
 
     python -m benchmarks.run --only performance [--smoke]
 """
@@ -55,6 +59,7 @@ from benchmarks.bench_routing import COMMON, _draw, profiles
 from ccrouter import Router, RouterConfig
 from ccrouter.engine.performance_routing import performance_model, pick_in_share
 from ccrouter.engine.routing import match
+from ccrouter.engine.routing._kernels import COMPUTED, REBUILDS, SETTLED
 from ccrouter.events import OutcomeRecorded
 
 GOAL_RATIO = 2.0
@@ -204,6 +209,7 @@ def interleaved(
     return {
         name: {
             "median_us": round(statistics.median(samples[name]) / 1e3, 3),
+            "mean_us": round(statistics.fmean(samples[name]) / 1e3, 3),
             "round_medians_us": [round(min(per_round[name]), 3), round(max(per_round[name]), 3)],
             "ratio_vs_longest_idle": round(statistics.median(samples[name]) / base, 3),
             "eligible_found_share": round(found[name] / len(samples[name]), 3),
@@ -229,6 +235,9 @@ def run(smoke: bool) -> dict[str, Any]:
     }
     load_before = os.getloadavg()
     result = interleaved(_variants(router), requirements, rounds=3 if smoke else 15, before=before)
+    book = router.state.book
+    assert book is not None
+    index = book._shares["top"][("satisfaction", 0.0)].info
     table = router.state.table
     cached = max(
         result[v]["ratio_vs_longest_idle"] for v in ("performance", "performance_top_share")
@@ -245,6 +254,8 @@ def run(smoke: bool) -> dict[str, Any]:
                          "after": [round(x, 2) for x in os.getloadavg()]},
         "decisions": result,
         "outcome_fold_us": round(statistics.median(outcomes.fold_ns) / 1e3, 3),
+        "share_index": {"settled": int(index[SETTLED]), "keys_computed": int(index[COMPUTED]),
+                        "rebuilds": int(index[REBUILDS]), "agents": agents},
         "goal": {"ratio_at_most": GOAL_RATIO, "worst_cached_ratio": cached,
                  "worst_after_outcome_ratio": after,
                  "worst_after_outcome_ratio_same_footing": same_footing,

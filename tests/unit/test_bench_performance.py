@@ -26,3 +26,11 @@ def test_smoke_run_reports_every_variant_against_longest_idle() -> None:
     }  # fmt: skip
     assert result["outcome_fold_us"] > 0 and len(result["load_average"]["before"]) == 3
     assert result["ready_agents"] == result["agents"] // 5
+    for v in variants.values():
+        assert v["mean_us"] > 0
+    # The best share's decisions after an outcome counted from its index: most settled by the
+    # buckets' sizes, few keys computed (the plain pass computes every agent's per decision).
+    index = result["share_index"]
+    calls = 3 * 200  # smoke: 3 rounds of 200 requirements
+    assert index["settled"] > 0.5 * 0.85 * calls
+    assert index["keys_computed"] < 0.1 * calls * index["agents"]

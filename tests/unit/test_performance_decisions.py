@@ -5,8 +5,9 @@ agent's model column and the queue's parameters; with a best share it counts, in
 kernel call, the logged-in agents whose key is below the pick's, or reads the share's mask
 when the book has it cached. Each of these must decide what the plain statement decides
 (every key by numpy, the python backend): a random day with outcomes between decisions gives
-the same log under both backends, the same log with the mask cache never used, and a replay
-of it reaches the live state.
+the same log under both backends, the same log with the mask cache never used, the same log
+without the best share's bucket index (every count a pass over every agent), and a replay of
+it reaches the live state.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from ccrouter import Router, RouterConfig
 from ccrouter.engine.performance import PerformanceBook
+from ccrouter.engine.routing._kernels import COMPUTED, SETTLED
 
 SKILLS = ("billing", "tech", "sales")
 QUEUES: dict[str, Any] = {
@@ -120,3 +122,21 @@ def test_the_mask_cache_changes_no_decision(seed: int, monkeypatch: pytest.Monke
     monkeypatch.setattr(PerformanceBook, "cached_mask", lambda *args, **kwargs: None)
     counted = day("numba", seed)
     assert _log(counted) == _log(cached)
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_the_share_index_changes_no_decision(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed = day("numba", seed)
+    # The index was used: its counts settled by the buckets' sizes or computed a few keys.
+    infos = [ix.info for shares in indexed.state.book._shares.values() for ix in shares.values()]
+    assert len(infos) == 3  # q1, q3, q4 have a best share
+    assert sum(info[SETTLED] + info[COMPUTED] for info in infos) > 0
+    decision = PerformanceBook.decision
+    monkeypatch.setattr(
+        PerformanceBook, "decision", lambda self, *a: (*decision(self, *a)[:4], None)
+    )
+    counted = day("numba", seed)
+    assert not counted.state.book._shares or all(
+        ix.info[SETTLED] == 0 for s in counted.state.book._shares.values() for ix in s.values()
+    )
+    assert _log(counted) == _log(indexed)

@@ -69,6 +69,7 @@ from ccrouter.engine.performance_kernel import (
     model_keys,
     params,
 )
+from ccrouter.engine.performance_share import ShareArrays, ShareIndex
 from ccrouter.engine.performance_slots import ZERO, SlotModels, team_mean
 from ccrouter.events import (
     AgentLoggedIn,
@@ -96,14 +97,19 @@ __all__ = [
 
 _N = len(FIELDS)
 _NONE = np.zeros(0, dtype=np.uint8)
+_NO_SHARES: dict[tuple[str, float], ShareIndex] = {}
 Contact = list[Any]
 """A tracked contact: [queue, agent, bucket, failed]."""
 Decision = tuple[
-    npt.NDArray[np.float64], Params, npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None
+    npt.NDArray[np.float64],
+    Params,
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.uint8] | None,
+    ShareArrays | None,
 ]
 """What a decision reads (:meth:`PerformanceBook.decision`): the model, its parameters, who
-is logged in (both at least as wide as the slots), and the best share's mask when it is
-cached."""
+is logged in (both at least as wide as the slots), the best share's mask when it is cached,
+and else its stale index's arrays (numba backend; ``None`` otherwise)."""
 
 
 def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:
@@ -142,6 +148,7 @@ class PerformanceBook:
         "_arrays",
         "_cache",
         "_present",
+        "_shares",
         "_versions",
         "bucket",
         "buckets",
@@ -180,6 +187,9 @@ class PerformanceBook:
         """Logins and logouts observed (derived: in the masks' cache token)."""
         self._present: npt.NDArray[np.uint8] | None = None
         """Per agent slot, 1 when logged in (derived; built from the state on first use)."""
+        self._shares: dict[str, dict[tuple[str, float], ShareIndex]] = {}
+        """Queue to its best shares' stale indexes per (KPI, balance) (derived; told of every
+        model column and presence that changes)."""
 
     # --- fold ---------------------------------------------------------------------------------
 
@@ -267,8 +277,14 @@ class PerformanceBook:
         if arrays is not None:
             if state is None or agent not in state.agents:
                 del self._arrays[queue]  # rebuilt on next use
+                self._shares.pop(queue, None)
             else:
-                arrays.set(state.agents[agent].slot, total)
+                slot = state.agents[agent].slot
+                arrays.set(slot, total)
+                present = self._present
+                for (kpi, _), share in self._shares.get(queue, _NO_SHARES).items():
+                    assert present is not None  # (an index is made after it)
+                    share.touch(slot, arrays.models[kpi], present)
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -374,7 +390,7 @@ class PerformanceBook:
             window, team = self._window_arrays(state, queue, at, slots)
             sign = -1.0 if kpi == "handle_time" else 1.0
             p = params(team_mean(team, kpi), sign, balance, window.mean())
-            return window.models[kpi], p, self._logged_in(state, slots, whole=True), None
+            return window.models[kpi], p, self._logged_in(state, slots, whole=True), None, None
         token = (queue, kpi, balance, top_share, "decision")
         version = self._versions.get(queue, 0)
         hit = self._cache.get(token)
@@ -383,20 +399,28 @@ class PerformanceBook:
                 return hit[3]  # type: ignore[no-any-return]
             # Asked again with nothing changed: the mask (one selection) pays off from now on,
             # while nothing changes; a decision after each change never builds it.
-            model, p, present, _ = hit[3]
-            decision = (model, p, present, self.keys(state, queue, kpi, balance, top_share, at)[1])
+            model, p, present, _, _ = hit[3]
+            mask = self.keys(state, queue, kpi, balance, top_share, at)[1]
+            decision: Decision = (model, p, present, mask, None)
             self._cache[token] = (version, slots, self.presence, decision, True)
             return decision
         arrays = self._arrays.get(queue)
         if arrays is None or arrays.models[kpi].shape[1] < slots:
             arrays = self._queue_arrays(state, queue, slots)
+        model = arrays.models[kpi]
         present = self._present
         if present is None or present.shape[0] < slots:
             present = self._logged_in(state, slots, whole=True)
         mean = arrays.done / arrays.active if arrays.active else 0.0  # (arrays.mean())
         mu = team_mean(self.team.get(queue, ZERO), kpi)
         p = params(mu, -1.0 if kpi == "handle_time" else 1.0, balance, mean)
-        decision = (arrays.models[kpi], p, present, None)
+        share = None
+        if top_share < 1.0 and state.backend == "numba":
+            index = self._shares.get(queue, _NO_SHARES).get((kpi, balance))
+            if index is None:
+                index = self._shares.setdefault(queue, {})[(kpi, balance)] = ShareIndex()
+            share = index.shared if index.cap >= slots else index.arrays(model, present, slots, p)
+        decision = (model, p, present, None, share)  # (typed above)
         self._cache[token] = (version, slots, self.presence, decision, False)
         return decision
 
@@ -453,7 +477,7 @@ class PerformanceBook:
         whose key is below the slot's (one pass computing each key from the model,
         :func:`~ccrouter.engine.performance_kernel.below_kernel`), without storing keys or
         selecting."""
-        model, p, present, mask = self.decision(state, queue, kpi, balance, top_share, at)
+        model, p, present, mask, _ = self.decision(state, queue, kpi, balance, top_share, at)
         if mask is not None:
             return bool(mask[slot])
         slots = len(state.slots)
@@ -502,6 +526,10 @@ class PerformanceBook:
             grown[: present.shape[0]] = present
             present = self._present = grown
         present[slot] = logged_in
+        for queue, shares in self._shares.items():
+            models = self._arrays[queue].models
+            for (kpi, _), share in shares.items():
+                share.touch(slot, models[kpi], present)
 
     # --- snapshots ----------------------------------------------------------------------------
 

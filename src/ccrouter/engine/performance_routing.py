@@ -125,7 +125,7 @@ def pick_in_share(
     an outcome never builds the mask. Either way the same answer."""
     routing, book = settings.performance, state.book
     assert routing is not None and book is not None
-    model, p, present, mask = book.decision(
+    model, p, present, mask, share = book.decision(
         state, queue, routing.kpi, routing.balance, routing.top_share, state.now
     )
     if mask is not None:
@@ -139,4 +139,5 @@ def pick_in_share(
         state.table, channel, skills, strategy=settings.strategy, model=(model, p),
         present=present, top_share=routing.top_share, excluded=excluded, allowed=allowed,
         round_robin_last=round_robin_last, u=u, backend=state.backend, selected=selected,
+        share=share,
     )  # fmt: skip

@@ -5,7 +5,48 @@ Kernels are plain loops over arrays with no validation and no Python objects; th
 reference in :mod:`ccrouter.engine.routing.reference` that it must agree with exactly.
 
 Compilation is lazy (first call) and cached on disk; :func:`ccrouter.engine.routing.match.warmup`
-compiles ahead of time.
+compiles ahead of time. (Numba keys a cached kernel on its own file only: what the selection
+kernel calls lives here, so that an edit to it recompiles the caller too.)
+
+**The best share's bucket index** (the second half of this module) counts how many
+logged-in keys are below a pick's without computing every key. The best share holds the
+logged-in agents whose ``performance`` key is at most the ``r = ⌈top_share · P⌉``-th smallest
+of the ``P`` logged-in keys; the pick is in it exactly when fewer than ``r`` logged-in keys are
+below its own (``performance_kernel.in_share``). Counting them directly is one pass over every
+logged-in agent's model. But an outcome changes one agent's model column and moves the team's
+mean μ and mean contacts n̄ (the parameters ``p``) a little, so every other key moves by a
+small, *boundable* amount.
+
+The index files each logged-in slot in one of ``B`` equal-width buckets by its key under the
+parameters ``p0`` of the last :func:`rebuild` (with its current model column): per bucket a
+linked list of its slots, and the buckets' sizes (with their sums per block of :data:`BLOCK`
+buckets, so that a prefix sum reads a few contiguous lines). It records ``p0`` and the largest
+``|a|``, ``b`` and contacts of the slots filed. For every filed slot ``i``,
+``|key_i(p) − key_i(p0)| ≤ Δ`` (:func:`_drift`: the parameters' change times those maxima,
+plus the floating-point rounding of both keys, with a wide margin). So with ``K`` the pick's
+key and ``bucket`` non-decreasing, :func:`share_count` counts
+
+- every slot in a bucket below ``bucket(K − Δ)`` as below ``K`` (its ``key(p0) < K − Δ``),
+  read from the sizes;
+- none in a bucket above ``bucket(K + Δ)`` (its ``key(p0) > K + Δ``);
+- the few in between (the *band*) by computing their keys under ``p`` — unless the sizes
+  alone already settle whether fewer than ``r`` are below (the usual case: the pick's key is
+  seldom near the share's threshold).
+
+A slot whose model column or presence changes is filed again by the book when it changes
+(:func:`refile`, through :class:`~ccrouter.engine.performance_share.ShareIndex`: out of its
+old bucket, into its new one or none, O(1)), as the model column itself is. The answer is
+exactly ``below_kernel``'s (Hypothesis properties hold it:
+``tests/property/test_share_index.py``). When the bands since the last rebuild have computed
+about as many keys as a rebuild does (the parameters drifted, the bands widened), the next
+count rebuilds (O(slots + B)); so does one after the slots grew past the index. Keys tied near
+the pick's stay in its band (every key is equal at the start of a day, before any outcome:
+the band is then every slot, as many keys as a plain count).
+
+The index is two arrays, so that a decision passes the kernel two more arguments: ``ints``
+(int32, few cache lines per count: the buckets' sizes, the blocks' sizes, the buckets' first
+slots, and per slot its bucket (-1: not filed, logged out) and its neighbours in the bucket's
+list) and ``info`` (float64 scalars).
 """
 
 from __future__ import annotations
@@ -26,7 +67,25 @@ from ccrouter.engine.routing.strategies import (
     SKILL_SUM,
 )
 
-__all__ = ["select_agent_kernel", "select_performance_kernel"]
+__all__ = [
+    "BLOCK",
+    "BUCKETS",
+    "CAP",
+    "COMPUTED",
+    "FILED",
+    "INFO",
+    "REBUILD",
+    "REBUILDS",
+    "SETTLED",
+    "buckets_for",
+    "layout",
+    "rebuild",
+    "refile",
+    "select_agent_kernel",
+    "select_performance_kernel",
+    "share_count",
+    "slot_entry",
+]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
 
@@ -105,6 +164,8 @@ def select_performance_kernel(
     present: Array,
     slots: int,
     top_share: float,
+    ints: Array,
+    info: Array,
 ) -> Any:
     """:func:`select_agent_kernel` with the ``performance`` keys computed from ``model`` and
     ``params`` for the eligible slots only (see :func:`_select`); with ``top_share`` < 1,
@@ -116,13 +177,24 @@ def select_performance_kernel(
     fewer than ``⌈top_share · P⌉`` logged-in keys are below its own: one pass after the pick,
     each key computed as the pick's (none stored), equal to ``performance_kernel.in_share``
     over ``below_kernel``'s count. ``inside`` is ``True`` without a pick or with
-    ``top_share`` ≥ 1."""
+    ``top_share`` ≥ 1.
+
+    With a bucket index (``ints``, ``info`` of
+    :class:`~ccrouter.engine.performance_share.ShareIndex`; ``ints`` empty: none), the count
+    is made from it (:func:`share_count`: the keys near the pick's and the
+    changed ones computed, not every key), the same count."""
     slot = _select(
         row, count, ready, ready_prof, req, excluded, allowed, ready_facts, strategy,
         round_robin_last, u, work, selected, model[0], model, params,
     )  # fmt: skip
     if slot < 0 or top_share >= 1.0:
         return slot, True
+    if ints.shape[0] > 0:
+        if info[REBUILD] != 0:
+            rebuild(model, present, slots, params, ints, info)
+        below, logged_in = share_count(model, present, params, slot, ints, info, top_share)
+        if below >= 0:
+            return slot, present[slot] != 0 and below < max(1, math.ceil(top_share * logged_in))
     mu, scale, mean, bscale = params[0], params[1], params[2], params[3]
     a, b, done = model[0], model[1], model[2]
     below = 0
@@ -355,3 +427,289 @@ def _pick_random(
                     seen += 1
         seen += ones
     return -1  # unreachable: rank < c
+
+
+# --- the best share's bucket index ----------------------------------------------------
+
+
+# The index's scalars (``info``): the parameters of the last rebuild (μ, scale, n̄,
+# balance / n̄, balance), the maxima over the slots filed since (|a|, b, contacts), the
+# buckets' origin and inverse width, the slots filed, whether a rebuild is due, the buckets,
+# the slots the arrays cover, three counters for tests and benchmarks (keys computed by
+# counts, rebuilds, counts the sizes settled), and the keys computed since the rebuild.
+_MU0, _SC0, _MEAN0, _BS0, _BAL0, _AMAX, _BMAX, _DMAX, _ORIGIN, _INV = range(10)
+FILED, REBUILD, BUCKETS, CAP, COMPUTED, REBUILDS, SETTLED, _SINCE = range(10, 18)
+INFO = 18
+
+_MARGIN = 2.0**-44
+"""Relative margin for the rounding of the keys and of the bound itself (≥ 2^9 ulps)."""
+_TINY = 1e-300
+_REPAY = 2.0
+"""A rebuild is due once the counts since the last one have computed this many keys per
+slot filed: about what a rebuild costs, so the bands' work stays within twice the least."""
+
+
+BLOCK = 64
+"""Buckets per block (the buckets are a power of two, at least one block)."""
+
+
+def buckets_for(slots: int) -> int:
+    """Buckets for an index over ``slots`` slots: a power of two near ``slots / 4``, 64 to
+    8,192 (fewer buckets rebuild faster; more keep the band narrower)."""
+    return int(min(8192, max(64, 1 << max(0, (slots // 4).bit_length()))))
+
+
+def layout(slots: int) -> tuple[int, int]:
+    """``(buckets, length of ints)`` for an index covering ``slots`` slots."""
+    b = buckets_for(slots)
+    return b, slot_entry(b) + 3 * slots
+
+
+def slot_entry(buckets: int) -> int:
+    """Where the slots' bucket entries start in ``ints`` (after the buckets' and the blocks'
+    sizes and the buckets' first slots)."""
+    return 2 * buckets + buckets // BLOCK
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _views(ints: Array, info: Array) -> Any:
+    # The parts of ints: buckets' sizes, blocks' sizes, first slot per bucket, then per slot
+    # its bucket (-1: none), next and previous slot in its bucket's list.
+    buckets = int(info[BUCKETS])
+    cap = int(info[CAP])
+    at = buckets
+    blocks = at + buckets // BLOCK
+    slots = blocks + buckets
+    return (
+        ints[:at],
+        ints[at:blocks],
+        ints[blocks:slots],
+        ints[slots : slots + cap],
+        ints[slots + cap : slots + 2 * cap],
+        ints[slots + 2 * cap : slots + 3 * cap],
+    )
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _prefix(sizes: Array, blocks: Array, bucket: int) -> int:
+    # The slots filed in the buckets below `bucket`: whole blocks, then the rest of its block.
+    total = 0
+    first = (bucket // BLOCK) * BLOCK
+    for j in range(bucket // BLOCK):
+        total += blocks[j]
+    for j in range(first, bucket):
+        total += sizes[j]
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _drift(p: Array, info: Array) -> float:
+    """Δ less the pick's own rounding: a bound on ``|key_i(p) − key_i(p0)|`` for every filed
+    slot ``i``.
+
+    In exact arithmetic ``key = a·sc − b·(μ·sc) + d·bs − n̄·bs``, so between ``p0`` and ``p``
+    a key moves by at most ``|a|·|Δsc| + b·|Δ(μ·sc)| + d·|Δbs| + |Δ(n̄·bs)|``, with ``a``,
+    ``b``, ``d`` within the maxima of the slots filed. The computed keys differ from the exact
+    ones by a few ulps of the same terms: covered, with the rounding of this bound, by
+    ``_MARGIN`` of their sum."""
+    mu, sc, mean, bs, balance = p[0], p[1], p[2], p[3], p[4]
+    amax, bmax, dmax = info[_AMAX], info[_BMAX], info[_DMAX]
+    x, x0 = mu * sc, info[_MU0] * info[_SC0]
+    moved = amax * abs(sc - info[_SC0]) + bmax * abs(x - x0)
+    size = amax * (abs(sc) + abs(info[_SC0])) + bmax * (abs(x) + abs(x0))
+    if balance > 0:
+        y, y0 = mean * bs, info[_MEAN0] * info[_BS0]
+        moved += dmax * abs(bs - info[_BS0]) + abs(y - y0)
+        size += dmax * (abs(bs) + abs(info[_BS0])) + abs(y) + abs(y0)
+    delta: float = moved * (1.0 + _MARGIN) + size * _MARGIN + _TINY
+    return delta
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _key(
+    a: Array, b: Array, done: Array, i: int, mu: float, sc: float, mean: float, bs: float,
+    balance: float,
+) -> float:  # fmt: skip
+    # The key as performance_kernel.keys_kernel computes it (same operations, same order).
+    key: float = (a[i] - mu * b[i]) * sc
+    if balance > 0:
+        key = key + (done[i] - mean) * bs
+    return key
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _key0(model: Array, info: Array, i: int) -> float:
+    # Slot i's key under the rebuild's parameters p0.
+    return _key(model[0], model[1], model[2], i, info[_MU0], info[_SC0], info[_MEAN0],
+                info[_BS0], info[_BAL0])  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bucket(x: float, origin: float, inv: float, buckets: int) -> int:
+    # Non-decreasing in x, all the bounds need of it: for inv > 0 a subtraction, a product
+    # by inv, floor and clamps are; inv = 0 (every key equal at the rebuild) splits at origin.
+    if inv == 0.0:
+        return 0 if x <= origin else buckets - 1
+    t = (x - origin) * inv
+    if not t >= 1.0:  # (below the origin, or NaN)
+        return 0
+    if t >= buckets:
+        return buckets - 1
+    return int(t)
+
+
+@numba.njit(cache=True, nogil=True)
+def _file(model: Array, ints: Array, info: Array, s: int) -> None:
+    """File slot ``s`` (logged in, not filed) in the bucket of its key under ``p0``."""
+    sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
+    bk = _bucket(_key0(model, info, s), info[_ORIGIN], info[_INV], sizes.shape[0])
+    bucket_of[s] = bk
+    first = head[bk]
+    nxt[s], prv[s] = first, -1
+    if first >= 0:
+        prv[first] = s
+    head[bk] = s
+    sizes[bk] += 1
+    blocks[bk // BLOCK] += 1
+    info[_AMAX] = max(info[_AMAX], abs(model[0, s]))
+    info[_BMAX] = max(info[_BMAX], abs(model[1, s]))
+    info[_DMAX] = max(info[_DMAX], abs(model[2, s]))
+    info[FILED] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def refile(model: Array, present: Array, slot: int, ints: Array, info: Array) -> None:
+    """File ``slot`` again after its model column or presence changed: out of its bucket, then
+    (logged in) into the bucket of its key under ``p0``. A slot past the index (or past the
+    model or ``present``: an agent new since they grew) leaves a rebuild due; nothing is done
+    while one is."""
+    if info[REBUILD] != 0:
+        return
+    if slot >= int(info[CAP]) or slot >= model.shape[1] or slot >= present.shape[0]:
+        info[REBUILD] = 1.0
+        return
+    bucket_of = _views(ints, info)[3]
+    if bucket_of[slot] >= 0:
+        _unfile(ints, info, slot, bucket_of[slot])
+        bucket_of[slot] = -1
+    if present[slot] != 0:
+        _file(model, ints, info, slot)
+
+
+@numba.njit(cache=True, nogil=True)
+def _unfile(ints: Array, info: Array, s: int, bk: int) -> None:
+    """Take slot ``s`` out of bucket ``bk``."""
+    sizes, blocks, head, _, nxt, prv = _views(ints, info)
+    before, after = prv[s], nxt[s]
+    if before >= 0:
+        nxt[before] = after
+    else:
+        head[bk] = after
+    if after >= 0:
+        prv[after] = before
+    sizes[bk] -= 1
+    blocks[bk // BLOCK] -= 1
+    info[FILED] -= 1
+
+
+@numba.njit(cache=True, nogil=True)
+def share_count(
+    model: Array, present: Array, p: Array, slot: int, ints: Array, info: Array, top_share: float
+) -> Any:
+    """``below_kernel(model, present, slots, p, slot)`` from the index: (logged-in slots
+    whose key is below ``slot``'s, logged-in slots).
+    With ``top_share`` < 1, when the buckets' sizes already settle whether the count
+    is below ``⌈top_share · P⌉``, the band is not computed and the bound that settles it is
+    returned instead (``in_share`` answers the same). ``(-1, -1)`` while a rebuild is due
+    (the caller rebuilds or counts over every slot)."""
+    if info[REBUILD] != 0:
+        return -1, -1
+    sizes, blocks, head, _, nxt, _ = _views(ints, info)
+    a, b, done = model[0], model[1], model[2]
+    mu, sc, mean, bs, balance = p[0], p[1], p[2], p[3], p[4]
+    key = _key(a, b, done, slot, mu, sc, mean, bs, balance)
+    delta = _drift(p, info) + abs(key) * _MARGIN
+    buckets = sizes.shape[0]
+    lo = _bucket(key - delta, info[_ORIGIN], info[_INV], buckets)
+    hi = _bucket(key + delta, info[_ORIGIN], info[_INV], buckets)
+    filed = int(info[FILED])
+    below = _prefix(sizes, blocks, lo)  # every slot in a bucket below lo: below the pick
+    if top_share < 1.0:
+        r = max(1, math.ceil(top_share * filed))
+        if below >= r:
+            info[SETTLED] += 1
+            return below, filed
+        at_most = below  # every slot up to hi's bucket: an upper bound
+        for bk in range(lo, hi + 1):
+            at_most += sizes[bk]
+        if at_most < r:
+            info[SETTLED] += 1
+            return at_most, filed
+    computed = 0
+    for bk in range(lo, hi + 1):  # the band, computed under p
+        s = head[bk]
+        while s >= 0:
+            below += _key(a, b, done, s, mu, sc, mean, bs, balance) < key
+            computed += 1
+            s = nxt[s]
+    info[COMPUTED] += computed
+    info[_SINCE] += computed
+    if info[_SINCE] > _REPAY * filed + 64 and (
+        p[0] != info[_MU0] or p[1] != info[_SC0] or p[2] != info[_MEAN0] or p[3] != info[_BS0]
+    ):  # (else a rebuild would change nothing: keys tied near the pick's stay in its band)
+        info[REBUILD] = 1.0
+    return below, filed
+
+
+@numba.njit(cache=True, nogil=True)
+def rebuild(model: Array, present: Array, slots: int, p: Array, ints: Array, info: Array) -> None:
+    """File every logged-in slot of the first ``slots`` by its key under ``p`` (= ``p0``
+    from now), in buckets spanning those keys. ``ints`` is laid out for
+    ``info[BUCKETS]`` buckets and ``info[CAP]`` ≥ ``slots`` slots (:func:`layout`). Keys that
+    are not finite leave a rebuild due (each decision then counts over every slot)."""
+    sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
+    buckets = sizes.shape[0]
+    info[_MU0], info[_SC0], info[_MEAN0], info[_BS0], info[_BAL0] = p[0], p[1], p[2], p[3], p[4]
+    a, b, done = model[0], model[1], model[2]
+    mu, sc, mean, bs, balance = p[0], p[1], p[2], p[3], p[4]
+    kmin, kmax = math.inf, -math.inf
+    for i in range(slots):
+        if present[i] != 0:
+            k = _key(a, b, done, i, mu, sc, mean, bs, balance)
+            kmin = min(kmin, k)
+            kmax = max(kmax, k)
+    sizes[:] = 0
+    blocks[:] = 0
+    head[:] = -1
+    bucket_of[:] = -1
+    info[FILED] = 0.0
+    info[_SINCE] = 0.0
+    info[REBUILDS] += 1
+    empty = kmin > kmax
+    if not empty and not (math.isfinite(kmin) and math.isfinite(kmax)):
+        info[REBUILD] = 1.0
+        return
+    span = 0.0 if empty else kmax - kmin
+    info[_ORIGIN] = 0.0 if empty else kmin
+    info[_INV] = buckets / span if span > 0 and math.isfinite(buckets / span) else 0.0
+    origin, inv = info[_ORIGIN], info[_INV]
+    amax = bmax = dmax = 0.0
+    filed = 0
+    for i in range(slots):  # _file's work, the blocks' sizes summed after
+        if present[i] != 0:
+            bk = _bucket(_key(a, b, done, i, mu, sc, mean, bs, balance), origin, inv, buckets)
+            bucket_of[i] = bk
+            first = head[bk]
+            nxt[i], prv[i] = first, -1
+            if first >= 0:
+                prv[first] = i
+            head[bk] = i
+            sizes[bk] += 1
+            amax = max(amax, abs(a[i]))
+            bmax = max(bmax, abs(b[i]))
+            dmax = max(dmax, abs(done[i]))
+            filed += 1
+    for j in range(buckets):
+        blocks[j // BLOCK] += sizes[j]
+    info[_AMAX], info[_BMAX], info[_DMAX], info[FILED] = amax, bmax, dmax, filed
+    info[REBUILD] = 0.0

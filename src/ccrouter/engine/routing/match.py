@@ -18,7 +18,7 @@ from ccrouter.engine.routing.selectors import NO_MASK, NO_ORDER
 from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS, ORDER, TABLE
 from ccrouter.errors import InvalidArgument
 
-__all__ = ["Model", "select_agent", "select_in_share", "warmup"]
+__all__ = ["Model", "Share", "select_agent", "select_in_share", "warmup"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _ENTRIES = {s.name: (s.code, KERNEL_KEYS[s.code]) for s in TABLE}
@@ -27,8 +27,11 @@ _kernel: list[Callable[..., Any]] = []
 """The compiled kernels (plain, performance), imported on first use (the ``python`` backend
 never imports numba)."""
 _NO_PRESENT = np.zeros(0, dtype=np.uint8)
+_NO_SHARE = (np.zeros(0, dtype=np.int32), np.zeros(0))
 Model = tuple[npt.NDArray[np.float64], tuple[float, float, float, float, float]]
 """The ``performance`` keys' model and parameters (:mod:`ccrouter.engine.performance_kernel`)."""
+Share = tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]
+"""A best share's bucket index (:class:`~ccrouter.engine.performance_share.ShareIndex`)."""
 
 
 def _load_kernel(which: int = 0) -> Callable[..., Any]:
@@ -97,7 +100,7 @@ def select_agent(
             table.ready_facts, key, round_robin_last, u, table.work, selected)  # fmt: skip
     if model is not None:  # the eligible agents' keys computed from the model, no share
         kernel = _kernel[1] if _kernel else _load_kernel(1)
-        return int(kernel(*args, model[0], model[1], _NO_PRESENT, 0, 1.0)[0])
+        return int(kernel(*args, model[0], model[1], _NO_PRESENT, 0, 1.0, *_NO_SHARE)[0])
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(kernel(*args, order))
 
@@ -117,6 +120,7 @@ def select_in_share(
     u: float = 0.0,
     backend: str = "numba",
     selected: npt.NDArray[np.uint8] = NO_MASK,
+    share: Share | None = None,
 ) -> tuple[int, bool]:
     """:func:`select_agent` by the ``performance`` ``model``, and whether the pick is in the
     best ``top_share`` of the logged-in agents (``present``: one byte per slot, at least
@@ -124,7 +128,9 @@ def select_in_share(
     a pick). The pick is in the share exactly when it is logged in and fewer than
     ``⌈top_share · P⌉`` of the ``P`` logged-in agents have a key below its own
     (:func:`~ccrouter.engine.performance_kernel.in_share`): one pass over the slots after the
-    pick, each key computed from the model (none stored)."""
+    pick, each key computed from the model (none stored); or, with a bucket index ``share``
+    (numba backend), counted from it (the keys near the pick's computed, not every key), the
+    same count."""
     row = table.channel_cols.get(channel)
     if row is None:
         return -1, True
@@ -172,6 +178,7 @@ def select_in_share(
         present,
         n,
         top_share,
+        *(share or _NO_SHARE),
     )
     return slot, inside
 
