@@ -10,8 +10,9 @@ Algorithm:
 
 1. **Start** each interval from its own Erlang estimate
    (:func:`~ccrouter.sim.interval_window.interval_erlang`: Erlang C, or A with patience, on that
-   interval's traffic, split among the groups as :func:`~ccrouter.sim.staffing_bound.erlang_start`
-   does).
+   interval's traffic at the agents — :func:`~ccrouter.sim.demand.agent_demand`: after the
+   self-service stage, with the interval's ``handle_means`` — split among the groups as
+   :func:`~ccrouter.sim.staffing_bound.erlang_start` does).
 2. **Sweep** the intervals in order. Earlier intervals are fixed; interval ``k`` is searched
    in a window ending one interval after it (interval ``k + 1`` at its Erlang estimate: the
    calls still waiting at the end of ``k`` meet the next interval's staff, not an empty
@@ -61,6 +62,7 @@ import msgspec
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.clock import clock_label
+from ccrouter.sim.demand import agent_demand
 from ccrouter.sim.engines import EngineChoice, EngineFallback, resolve_engine, warm_engine
 from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
 from ccrouter.sim.interval_steps import IntervalStep, Sweep
@@ -248,7 +250,8 @@ def staff_search_per_interval(
         warnings.warn(EngineFallback.naming(missing), stacklevel=2)
     compile_seconds = warm_engine(resolved)
     n = scenario.n_intervals
-    erlang = [interval_erlang(scenario, k, targets, chosen) for k in range(n)]
+    demand = agent_demand(scenario)
+    erlang = [interval_erlang(scenario, k, targets, chosen, demand) for k in range(n)]
     plan = {g: [min(max_agents, erlang[k][g]) for k in range(n)] for g in chosen}
     runs = WindowRuns(
         scenario, targets, replications, first, seed, executor, judge, backend, resolved

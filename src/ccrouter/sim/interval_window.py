@@ -35,6 +35,7 @@ import msgspec
 import numpy as np
 
 from ccrouter.sim.compiled import run_compiled
+from ccrouter.sim.demand import AgentDemand
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.engines import Resolved, replication_seed
 from ccrouter.sim.interval_fold import interval_levels
@@ -93,7 +94,10 @@ def window_scenario(
                 if times
                 else PoissonArrivals(rates_per_hour=[0.0])
             )
-        call_types.append(msgspec.structs.replace(ct, arrivals=arrivals))
+        means = ct.handle_means
+        if means is not None and len(means) > 1:
+            means = list(means[lo : hi + 1])  # the window's intervals are numbered from 0
+        call_types.append(msgspec.structs.replace(ct, arrivals=arrivals, handle_means=means))
     groups = []
     for g in base.agent_groups:
         if g.name in headcounts:
@@ -179,11 +183,21 @@ def run_window(
 
 
 def interval_erlang(
-    base: Scenario, k: int, targets: Mapping[str, QueueTarget], groups: Sequence[str]
+    base: Scenario,
+    k: int,
+    targets: Mapping[str, QueueTarget],
+    groups: Sequence[str],
+    demand: Mapping[str, AgentDemand] | None = None,
 ) -> dict[str, int]:
     """The Erlang starting staffing of interval ``k`` for ``groups``
-    (:func:`~ccrouter.sim.staffing_bound.erlang_start` on that interval's traffic alone)."""
-    # Only the interval's traffic matters: every group gets a placeholder headcount (shifts
-    # could not be cut to one interval).
-    one = window_scenario(base, k, k, {g.name: [1] for g in base.agent_groups})
-    return erlang_start(one, targets, groups)
+    (:func:`~ccrouter.sim.staffing_bound.erlang_start` on that interval's load at the agents:
+    :func:`~ccrouter.sim.demand.agent_demand`, after self-service and ``handle_means``).
+
+    Args:
+        base: the whole scenario.
+        k: the interval.
+        targets: queue → target.
+        groups: the groups to staff.
+        demand: ``agent_demand(base)``, when the caller sizes many intervals.
+    """
+    return erlang_start(base, targets, groups, interval=k, demand=demand)
