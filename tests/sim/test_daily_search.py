@@ -19,6 +19,7 @@ from ccrouter.cli import main
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim import Scenario, ScenarioError, simulate, staff_search_per_interval
 from ccrouter.sim.day_search import DaySearch, day_weights
+from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_runs import DAY, WindowRuns
 from ccrouter.sim.interval_window import run_day, window_scenario
 
@@ -224,6 +225,8 @@ def test_whole_day_levels_from_one_run_equal_one_run_per_threshold(seed: int) ->
         assert one[q][0] == pytest.approx(each[q][0]) and one[q][1] == pytest.approx(each[q][1])
         assert one[q][2] == pytest.approx(each[q][2], nan_ok=True)
     assert 0.0 < one["a"][0] < 1.0
+    # The fold divides by every arrival: another service-level definition runs per threshold.
+    assert one_pass(s) and not one_pass(s.replace(sl_definition="answered"))
 
 
 _TOML = """

@@ -152,7 +152,7 @@ class DaySearch:
     def _effects(self, moves: Sequence[Move]) -> list[dict[Key, float]]:
         """Each move's estimated effect on each daily check's margin (positive: better), from
         windows around its interval (the module docstring's step 2)."""
-        first = self.runs.first
+        first = self.runs.most  # windows are short: every replication, for steadier ranks
         pairs = []
         for k, _, _ in moves:
             lo, hi = (0 if self.prefix else max(0, k - 1)), min(self.n - 1, k + 1)

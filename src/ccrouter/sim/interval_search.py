@@ -34,6 +34,10 @@ Algorithm:
    to it in a prefix window (with ``lookback`` set, only misses whose confidence interval lies
    wholly on the wrong side of the goal are repaired: the sweep's windows drew other customers).
 
+With ``targets_over="day"`` each target is judged over the whole day's calls instead
+(intervals may fall below it): :mod:`ccrouter.sim.day_search` starts from the same Erlang
+estimates and moves one agent-interval at a time on whole-day candidates.
+
 Every candidate uses the same seeds (common random numbers). Replications are sequential:
 ``min_replications`` first, then doubled up to ``replications`` while some target's 95 % interval
 still straddles its goal; a candidate clearly above (or clearly below) is decided early.
