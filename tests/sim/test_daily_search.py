@@ -171,6 +171,38 @@ def test_the_daily_path_records_whole_day_candidates() -> None:
     assert [c.interval for c in result.checks] == list(range(s.n_intervals))
 
 
+def test_the_router_driven_engine_finds_the_same_daily_plan() -> None:
+    s = _day([30.0, 600.0, 30.0])
+    compiled = staff_search_per_interval(s, replications=3, seed=3, targets_over="day")
+    router = staff_search_per_interval(
+        s, replications=3, seed=3, targets_over="day", engine="router"
+    )
+    assert router.engine == "router" and router.requirements == compiled.requirements
+    assert [c.estimate.mean for c in router.day_checks] == pytest.approx(
+        [c.estimate.mean for c in compiled.day_checks]
+    )
+
+
+def test_judged_on_the_ci_the_days_lower_bound_meets_the_target() -> None:
+    s = _day(QUIET_ENDS)
+    result = staff_search_per_interval(s, replications=6, seed=3, judge="ci", targets_over="day")
+    (sl,) = result.day_checks
+    assert result.feasible and sl.judged == sl.estimate.lower >= 0.8
+    by_mean = staff_search_per_interval(s, replications=6, seed=3, targets_over="day")
+    assert sum(by_mean.requirements["g"]) <= sum(result.requirements["g"])
+
+
+def test_intervals_left_without_an_agent_are_named() -> None:
+    s = _day(QUIET_ENDS)
+    result = staff_search_per_interval(s, replications=4, seed=3, targets_over="day")
+    empty = [k for k, n in enumerate(result.requirements["g"]) if n == 0]
+    named = [note for note in result.notes if "no agent" in note]
+    assert empty  # the quiet ends, at this seed
+    assert named and all(f"0{k // 2}:{30 * (k % 2):02d}" in named[0] for k in empty)
+    staffed = staff_search_per_interval(s, replications=4, seed=3)
+    assert not any("no agent" in note for note in staffed.notes)
+
+
 def test_a_day_that_cannot_be_met_within_max_agents_says_so() -> None:
     s = _day([600.0, 600.0])
     result = staff_search_per_interval(s, replications=4, seed=1, max_agents=15,

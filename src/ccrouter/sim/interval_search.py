@@ -318,6 +318,11 @@ def staff_search_per_interval(
     below = sorted({c.interval for c in checks if not c.met})
     if targets_over == "day" and below:
         notes.append(f"daily targets: {len(below)} of {n} intervals below a target")
+        called = {c.interval for c in checks if c.estimate.n > 0}
+        empty = [k for k in range(n) if k in called and not any(plan[g][k] for g in chosen)]
+        if empty:
+            labels = ", ".join(clock_label(scenario.origin + k * scenario.interval) for k in empty)
+            notes.append(f"daily targets: no agent searched in intervals with calls: {labels}")
     return IntervalSearchResult(
         requirements={g: list(v) for g, v in plan.items()},
         interval_starts=[k * scenario.interval for k in range(n)],
