@@ -171,6 +171,35 @@ def test_the_daily_path_records_whole_day_candidates() -> None:
     assert [c.interval for c in result.checks] == list(range(s.n_intervals))
 
 
+def test_costs_steer_the_daily_answer_to_the_cheaper_group() -> None:
+    s = Scenario.from_dict(
+        {
+            "horizon": 4 * 1800.0,
+            "interval": 1800.0,
+            "threshold": 20,
+            "call_types": [
+                {
+                    "name": "c",
+                    "arrivals": {"kind": "poisson", "rates_per_hour": [60, 400, 400, 60]},
+                    "handle": {"kind": "exponential", "mean": 120},
+                }
+            ],
+            "agent_groups": [{"name": "a", "headcount": [1]}, {"name": "b", "headcount": [1]}],
+            "targets": {"default": {"service_level": 0.8}},
+        }
+    )
+    costs = {"a": 1.0, "b": 3.0}
+
+    def cost(r: Any) -> float:
+        return sum(costs[g] * sum(n) for g, n in r.requirements.items())
+
+    plain = staff_search_per_interval(s, replications=6, seed=2, targets_over="day")
+    costed = staff_search_per_interval(s, replications=6, seed=2, targets_over="day", costs=costs)
+    assert plain.feasible and costed.feasible
+    assert sum(costed.requirements["b"]) < sum(plain.requirements["b"])
+    assert cost(costed) < cost(plain)
+
+
 def test_the_router_driven_engine_finds_the_same_daily_plan() -> None:
     s = _day([30.0, 600.0, 30.0])
     compiled = staff_search_per_interval(s, replications=3, seed=3, targets_over="day")
