@@ -16,7 +16,7 @@ import click
 
 from ccrouter.cli.text import table
 from ccrouter.sim.clock import clock_label
-from ccrouter.sim.interval_runs import IntervalCheck
+from ccrouter.sim.interval_runs import DAY, IntervalCheck
 from ccrouter.sim.interval_search import IntervalSearchResult
 
 __all__ = ["show_per_interval", "write_interval_path_csv"]
@@ -36,7 +36,8 @@ def _checks(checks: list[IntervalCheck]) -> str:
     parts = []
     for c in checks:
         name = "SL" if c.metric == "service_level" else "abandon"
-        parts.append(f"#{c.interval} {c.queue} {name} {_value(c)}")
+        where = "day" if c.interval == DAY else f"#{c.interval}"
+        parts.append(f"{where} {c.queue} {name} {_value(c)}")
     return ", ".join(parts)
 
 
@@ -67,12 +68,15 @@ def show_per_interval(
 ) -> None:
     """Print the per-interval answer (and the path with ``show_path``); write the files."""
     mode = "from interval 0" if result.lookback is None else f"lookback {result.lookback}"
+    if result.targets_over == "day":
+        mode = "whole days"
     reps = f"{result.replications}"
     if result.min_replications < result.replications:
         reps = f"{result.min_replications}-{reps}"
+    over = "targets over the day" if result.targets_over == "day" else "targets in every interval"
     click.echo(
-        f"{name}: per interval, {len(result.path)} candidates, {reps} replications each "
-        f"(seed {result.seed}), windows {mode}, "
+        f"{name}: per interval, {over}, {len(result.path)} candidates, {reps} replications "
+        f"each (seed {result.seed}), windows {mode}, "
         f"judged on the {'mean' if result.judge == 'mean' else '95 % CI bound'}"
     )
     engine = "router-driven" if result.engine == "router" else result.engine
@@ -117,7 +121,13 @@ def show_per_interval(
     click.echo(table(header, rows, right=right))
     total = sum(sum(v) for v in result.requirements.values())
     erlang = sum(sum(v) for v in result.erlang.values())
-    if result.feasible:
+    if result.targets_over == "day":
+        click.echo(f"over the day (mean ± 95 % CI): {_checks(result.day_checks)}")
+        below = len({c.interval for c in result.unmet})
+        verdict = "the day meets every target" if result.feasible else "the day does NOT meet"
+        verdict += " every target" if not result.feasible else ""
+        verdict += f"; {below} of {len(result.interval_starts)} intervals below a target (✗)"
+    elif result.feasible:
         verdict = "every interval meets its targets on the whole-day check"
     else:
         verdict = "some intervals do NOT meet their targets (✗)"

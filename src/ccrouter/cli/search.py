@@ -242,6 +242,12 @@ def _run_search(
 @click.option(
     "--path", "show_path", is_flag=True, help="With --per-interval: print every candidate tried."
 )
+@click.option(
+    "--daily",
+    is_flag=True,
+    help="With --per-interval: meet each target over the whole day's calls instead of in "
+    "every interval (cheaper; quiet intervals may fall below it).",
+)
 @engine_option
 def staff_search_command(
     scenario: Path,
@@ -259,6 +265,7 @@ def staff_search_command(
     lookback: int | None,
     out_path: Path | None,
     show_path: bool,
+    daily: bool,
     engine: EngineChoice,
 ) -> None:
     """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
@@ -268,15 +275,19 @@ def staff_search_command(
     Each searched group gets a constant headcount over the horizon, or with
     --per-interval one per interval: each interval judged on its own service
     level and abandonment, starting from its Erlang estimate, with the calls
-    still waiting at its end carried over to the next interval.
+    still waiting at its end carried over to the next interval; with --daily,
+    each target is met over the whole day's calls instead, at the least cost.
 
     The search path depends only on the seed and the replication count, not on --jobs.
     """
-    if not per_interval and (lookback is not None or out_path is not None or show_path):
-        raise click.UsageError("--lookback, --out and --path go with --per-interval")
+    if not per_interval and (lookback is not None or out_path is not None or show_path or daily):
+        raise click.UsageError("--lookback, --out, --path and --daily go with --per-interval")
+    if daily and lookback is not None:
+        raise click.UsageError("--lookback does not go with --daily (whole days are simulated)")
     if per_interval:
         _per_interval(scenario, replications, seed, jobs, goal, cap, groups, max_agents,
-                      judge, csv_path, quiet, lookback, out_path, show_path, engine)  # fmt: skip
+                      judge, csv_path, quiet, lookback, out_path, show_path, daily,
+                      engine)  # fmt: skip
         return
     options: dict[str, Any] = {"groups": list(groups)} if groups else {}
     model, result = _run_search(
@@ -339,6 +350,7 @@ def _per_interval(
     lookback: int | None,
     out_path: Path | None,
     show_path: bool,
+    daily: bool,
     engine: EngineChoice,
 ) -> None:
     """``staff-search --per-interval``: run the search, print and write its answer."""
@@ -348,6 +360,7 @@ def _per_interval(
             model, targets, replications=replications, seed=seed, executor=executor,
             groups=list(groups) or None, max_agents=max_agents, judge=_judge(judge),
             lookback=lookback, progress=progress, engine=engine,
+            targets_over="day" if daily else "interval",
         ),
     )  # fmt: skip
     show_per_interval(

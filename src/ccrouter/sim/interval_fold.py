@@ -25,7 +25,7 @@ from ccrouter.sim.compiled.pack import Capacities, new_state, pack
 from ccrouter.sim.engine import source_rng
 from ccrouter.sim.scenario import Scenario
 
-__all__ = ["interval_levels", "one_pass"]
+__all__ = ["day_levels", "interval_levels", "one_pass"]
 
 
 def one_pass(scenario: Scenario) -> bool:
@@ -34,6 +34,8 @@ def one_pass(scenario: Scenario) -> bool:
     config = scenario.router_config()
     # Without a ring delay every offer is accepted at once: offer time-outs never fire.
     if scenario.ring_delay is not None or scenario.campaigns:
+        return False
+    if scenario.sl_definition != "offered":  # the fold divides by every arrival
         return False
     if any(ct.callback is not None for ct in scenario.call_types):
         return False
@@ -52,6 +54,22 @@ def one_pass(scenario: Scenario) -> bool:
     return True
 
 
+def _run(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[object, list[str]]:
+    factor, room = 1.5, 4096
+    packed = pack(scenario, seed, factor, room)
+    caps = Capacities(packed, keep_events=True)
+    for _ in range(40):
+        state = new_state(packed, caps, keep_events=True)
+        flag = run_loop(
+            state, packed.params, source_rng(seed, "retrials"), source_rng(seed, "ring_delay")
+        )
+        if flag == 0:
+            return state, list(packed.queues)
+        caps.grow(flag)
+    msg = f"the compiled run kept running out of room (overflow code {flag})"
+    raise SimulationError(msg)
+
+
 def interval_levels(
     scenario: Scenario,
     seed: np.random.SeedSequence,
@@ -64,19 +82,28 @@ def interval_levels(
     Raises:
         SimulationError: the run kept running out of room.
     """
-    factor, room = 1.5, 4096
-    packed = pack(scenario, seed, factor, room)
-    caps = Capacities(packed, keep_events=True)
-    for _ in range(40):
-        state = new_state(packed, caps, keep_events=True)
-        flag = run_loop(
-            state, packed.params, source_rng(seed, "retrials"), source_rng(seed, "ring_delay")
-        )
-        if flag == 0:
-            return _levels(scenario, state, packed.queues, thresholds)
-        caps.grow(flag)
-    msg = f"the compiled run kept running out of room (overflow code {flag})"
-    raise SimulationError(msg)
+    state, queues = _run(scenario, seed)
+    return {
+        q: (sl, ab) for q, (sl, ab, _, _) in _levels(scenario, state, queues, thresholds).items()
+    }
+
+
+def day_levels(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    thresholds: Mapping[str, float],
+) -> dict[str, tuple[float, float, list[float], list[float]]]:
+    """As :func:`interval_levels`, and over the whole run: per queue, the service level and
+    abandonment rate of all its calls, then the per-interval lists (``nan``: no arrivals).
+
+    Raises:
+        SimulationError: the run kept running out of room.
+    """
+    state, queues = _run(scenario, seed)
+    return {
+        q: (day_sl, day_ab, sl, ab)
+        for q, (sl, ab, day_sl, day_ab) in _levels(scenario, state, queues, thresholds).items()
+    }
 
 
 def _levels(
@@ -84,7 +111,8 @@ def _levels(
     state: object,
     queues: Sequence[str],
     thresholds: Mapping[str, float],
-) -> dict[str, tuple[list[float], list[float]]]:
+) -> dict[str, tuple[list[float], list[float], float, float]]:
+    """Per queue: service levels and abandonment rates per interval, then over all intervals."""
     n = scenario.n_intervals
     count = int(state.cnt[lay.N_INT])  # type: ignore[attr-defined]
     table = state.I[:count]  # type: ignore[attr-defined]
@@ -100,7 +128,7 @@ def _levels(
     out = {}
     for queue, threshold in thresholds.items():
         if queue not in queues:
-            out[queue] = ([math.nan] * n, [math.nan] * n)
+            out[queue] = ([math.nan] * n, [math.nan] * n, math.nan, math.nan)
             continue
         mine = inside & (where == queues.index(queue))
         offered = np.bincount(bucket[mine], minlength=n)[:n]
@@ -109,5 +137,8 @@ def _levels(
         with np.errstate(invalid="ignore", divide="ignore"):
             sl = np.where(offered > 0, within / np.maximum(offered, 1), np.nan)
             ab = np.where(offered > 0, gone / np.maximum(offered, 1), np.nan)
-        out[queue] = (sl.tolist(), ab.tolist())
+        total = int(offered.sum())
+        day_sl = int(within.sum()) / total if total else math.nan
+        day_ab = int(gone.sum()) / total if total else math.nan
+        out[queue] = (sl.tolist(), ab.tolist(), day_sl, day_ab)
     return out

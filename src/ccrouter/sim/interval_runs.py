@@ -23,7 +23,10 @@ from ccrouter.sim.scenario import QueueTarget, Scenario
 from ccrouter.sim.search import Check, judged_value
 from ccrouter.sim.staffing_bound import target_threshold
 
-__all__ = ["IntervalCheck", "Spec", "WindowRuns", "interval_estimate"]
+__all__ = ["DAY", "IntervalCheck", "Spec", "WindowRuns", "interval_estimate", "settled"]
+
+DAY = -1
+"""The ``interval`` of a check judged over the whole day (``targets_over="day"``)."""
 
 Spec = tuple[int, int, tuple[tuple[str, tuple[int, ...]], ...]]
 """A window to simulate: first and last interval, and each searched group's headcounts."""
@@ -34,6 +37,7 @@ class IntervalCheck(Check, frozen=True, kw_only=True):
     search, placed in its interval)."""
 
     interval: int
+    """The interval judged (:data:`DAY`, -1: the whole day)."""
 
     @property
     def clear(self) -> bool:
@@ -163,23 +167,33 @@ class WindowRuns:
         runs = self.kept[spec][:n]
         out = []
         for j in intervals:
-            for queue, target in self.targets.items():
-                if target.service_level is not None:
-                    est = interval_estimate([r[queue][0][j - lo] for r in runs])
-                    judged = judged_value(est, self.judge, est.lower)
-                    out.append(
-                        IntervalCheck.judging(queue, "service_level", target.service_level,
-                                              self.thresholds_of[queue], est, judged,
-                                              target.service_level - judged, interval=j)
-                    )  # fmt: skip
-                if target.max_abandon is not None:
-                    est = interval_estimate([r[queue][1][j - lo] for r in runs])
-                    judged = judged_value(est, self.judge, est.upper)
-                    out.append(
-                        IntervalCheck.judging(queue, "abandonment_rate", target.max_abandon,
-                                              None, est, judged, judged - target.max_abandon,
-                                              interval=j)
-                    )  # fmt: skip
+            for queue in self.targets:
+                levels = [r[queue][0][j - lo] for r in runs]
+                out.extend(self.judged(queue, levels, [r[queue][1][j - lo] for r in runs], j))
+        return out
+
+    def judged(
+        self, queue: str, levels: Sequence[float], abandons: Sequence[float], interval: int
+    ) -> list[IntervalCheck]:
+        """``queue``'s targets judged on a sample of its service levels and abandonment rates
+        (one per replication) in ``interval`` (:data:`DAY`: over the whole day)."""
+        target = self.targets[queue]
+        out = []
+        if target.service_level is not None:
+            est = interval_estimate(levels)
+            judged = judged_value(est, self.judge, est.lower)
+            out.append(
+                IntervalCheck.judging(queue, "service_level", target.service_level,
+                                      self.thresholds_of[queue], est, judged,
+                                      target.service_level - judged, interval=interval)
+            )  # fmt: skip
+        if target.max_abandon is not None:
+            est = interval_estimate(abandons)
+            judged = judged_value(est, self.judge, est.upper)
+            out.append(
+                IntervalCheck.judging(queue, "abandonment_rate", target.max_abandon, None, est,
+                                      judged, judged - target.max_abandon, interval=interval)
+            )  # fmt: skip
         return out
 
     def assess(
@@ -196,7 +210,7 @@ class WindowRuns:
             still = []
             for i in pending:
                 checks = self.checks(specs[i], n, intervals)
-                if n >= self.most or _settled(checks):
+                if n >= self.most or settled(checks):
                     done[i] = (checks, n)
                 else:
                     still.append(i)
@@ -222,7 +236,7 @@ def _side(check: IntervalCheck) -> int:
     return 0
 
 
-def _settled(checks: Sequence[IntervalCheck]) -> bool:
+def settled(checks: Sequence[IntervalCheck]) -> bool:
     """An early verdict: every target plainly met, or one plainly missed."""
     sides = [_side(c) for c in checks]
     return all(s == 1 for s in sides) or any(s == -1 for s in sides)

@@ -10,8 +10,9 @@ Algorithm:
 
 1. **Start** each interval from its own Erlang estimate
    (:func:`~ccrouter.sim.interval_window.interval_erlang`: Erlang C, or A with patience, on that
-   interval's traffic, split among the groups as :func:`~ccrouter.sim.staffing_bound.erlang_start`
-   does).
+   interval's traffic at the agents — :func:`~ccrouter.sim.demand.agent_demand`: after the
+   self-service stage, with the interval's ``handle_means`` — split among the groups as
+   :func:`~ccrouter.sim.staffing_bound.erlang_start` does).
 2. **Sweep** the intervals in order. Earlier intervals are fixed; interval ``k`` is searched
    in a window ending one interval after it (interval ``k + 1`` at its Erlang estimate: the
    calls still waiting at the end of ``k`` meet the next interval's staff, not an empty
@@ -32,6 +33,10 @@ Algorithm:
    seed reproduces it) and **repair** any interval that misses a target there by adding agents
    to it in a prefix window (with ``lookback`` set, only misses whose confidence interval lies
    wholly on the wrong side of the goal are repaired: the sweep's windows drew other customers).
+
+With ``targets_over="day"`` each target is judged over the whole day's calls instead
+(intervals may fall below it): :mod:`ccrouter.sim.day_search` starts from the same Erlang
+estimates and moves one agent-interval at a time on whole-day candidates.
 
 Every candidate uses the same seeds (common random numbers). Replications are sequential:
 ``min_replications`` first, then doubled up to ``replications`` while some target's 95 % interval
@@ -55,12 +60,14 @@ import csv
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from typing import TextIO
+from typing import Literal, TextIO
 
 import msgspec
 
 from ccrouter.errors import InvalidArgument
 from ccrouter.sim.clock import clock_label
+from ccrouter.sim.day_search import DaySearch
+from ccrouter.sim.demand import agent_demand
 from ccrouter.sim.engines import EngineChoice, EngineFallback, resolve_engine, warm_engine
 from ccrouter.sim.interval_runs import IntervalCheck, WindowRuns
 from ccrouter.sim.interval_steps import IntervalStep, Sweep
@@ -72,8 +79,12 @@ __all__ = [
     "IntervalCheck",
     "IntervalSearchResult",
     "IntervalStep",
+    "TargetsOver",
     "staff_search_per_interval",
 ]
+
+TargetsOver = Literal["interval", "day"]
+"""Where each target is judged: in every interval, or over the whole day's calls."""
 
 
 class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,6 +118,12 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
     notes: list[str] = []
     origin: float = 0.0
     """The scenario's clock time of time 0 (seconds after midnight): the labels' origin."""
+    targets_over: TargetsOver = "interval"
+    """``"interval"``: every interval met each target; ``"day"``: each target over the whole
+    day's calls (``checks`` then says which intervals fall below, ``day_checks`` judges)."""
+    day_checks: list[IntervalCheck] = []
+    """With ``targets_over="day"``: each queue's targets over the whole day (``interval``
+    -1) on the whole-day check."""
 
     def scenario(self, base: Scenario) -> Scenario:
         """``base`` staffed with the answer."""
@@ -114,7 +131,8 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def unmet(self) -> list[IntervalCheck]:
-        """The whole-day checks that miss their goal."""
+        """The interval checks that miss their goal (with daily targets: the intervals below
+        target, which the day makes up for)."""
         return [c for c in self.checks if not c.met]
 
     def write_csv(self, out: TextIO) -> None:
@@ -150,7 +168,15 @@ def _validate(
     max_agents: int,
     lookback: int | None,
     costs: Mapping[str, float] | None,
+    targets_over: str,
 ) -> tuple[Scenario, dict[str, QueueTarget], list[str], int, dict[str, float]]:
+    if targets_over not in ("interval", "day"):
+        msg = f"targets_over must be 'interval' or 'day', got {targets_over!r}"
+        raise InvalidArgument(msg)
+    if targets_over == "day" and lookback is not None:
+        msg = "lookback goes with targets_over='interval' (daily targets simulate whole days)"
+        msg += f", got {lookback}"
+        raise InvalidArgument(msg)
     scenario, targets, chosen = checked_search(
         scenario, targets, groups, replications, judge, max_agents
     )
@@ -194,8 +220,10 @@ def staff_search_per_interval(
     backend: str | None = None,
     progress: Progress | None = None,
     engine: EngineChoice = "auto",
+    targets_over: TargetsOver = "interval",
 ) -> IntervalSearchResult:
-    """Find a minimal headcount per agent group and interval meeting every interval's targets.
+    """Find a minimal headcount per agent group and interval meeting every interval's targets
+    (or, with ``targets_over="day"``, each target over the whole day's calls).
 
     Args:
         scenario: the model; its other groups, call types and router are kept as they are.
@@ -220,6 +248,10 @@ def staff_search_per_interval(
         backend: the routing backend of the router-driven engine.
         progress: called as ``progress(label, done, total)`` as intervals are decided.
         engine: ``"auto"``, ``"compiled"`` or ``"router"`` (:mod:`ccrouter.sim.engines`).
+        targets_over: ``"interval"`` (every interval meets each target) or ``"day"`` (each
+            target holds over all the day's calls of its queue; intervals may fall below it:
+            :mod:`ccrouter.sim.day_search`, whose candidates are whole days; ``polish`` then
+            makes the answer one from which no single agent-interval can go).
 
     Returns:
         An :class:`IntervalSearchResult`: requirements per group and interval, the whole-day
@@ -229,7 +261,8 @@ def staff_search_per_interval(
         ScenarioError: no targets, an unknown group, a targeted queue no searched group can
             serve, outbound campaigns, or (with ``lookback``) unsearched groups on shifts.
         InvalidArgument: a replication count, ``max_agents``, ``lookback`` or a cost out of
-            range (also ValueError).
+            range, an unknown ``targets_over``, or ``lookback`` with daily targets (also
+            ValueError).
         NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
     """
     scenario, targets, chosen, first, cost = _validate(
@@ -242,28 +275,39 @@ def staff_search_per_interval(
         max_agents,
         lookback,
         costs,
+        targets_over,
     )
     resolved, missing = resolve_engine(scenario, engine, warn=False)
     if missing:
         warnings.warn(EngineFallback.naming(missing), stacklevel=2)
     compile_seconds = warm_engine(resolved)
     n = scenario.n_intervals
-    erlang = [interval_erlang(scenario, k, targets, chosen) for k in range(n)]
+    demand = agent_demand(scenario)
+    erlang = [interval_erlang(scenario, k, targets, chosen, demand) for k in range(n)]
     plan = {g: [min(max_agents, erlang[k][g]) for k in range(n)] for g in chosen}
     runs = WindowRuns(
         scenario, targets, replications, first, seed, executor, judge, backend, resolved
     )
-    search = Sweep(scenario, chosen, plan, runs, cost, max_agents, lookback)
-    for k in range(n):
-        search.sweep(k)
-        if progress is not None:
-            progress("per-interval search", k + 1, n)
-    if polish:
+    day_checks: list[IntervalCheck] = []
+    if targets_over == "day":
+        daily = DaySearch(scenario, chosen, plan, runs, cost, max_agents, progress)
+        day_checks, checks = daily.search(polish)
+        feasible = all(c.met for c in day_checks)
+        path = daily.path
+    else:
+        search = Sweep(scenario, chosen, plan, runs, cost, max_agents, lookback)
         for k in range(n):
-            search.polish(k)
+            search.sweep(k)
             if progress is not None:
-                progress("polish", k + 1, n)
-    checks = search.verify(progress)
+                progress("per-interval search", k + 1, n)
+        if polish:
+            for k in range(n):
+                search.polish(k)
+                if progress is not None:
+                    progress("polish", k + 1, n)
+        checks = search.verify(progress)
+        feasible = search.feasible(checks)
+        path = search.path
     notes = [
         f"{g}: shifts replaced by a headcount per interval"
         for g in scenario.agent_groups
@@ -271,14 +315,22 @@ def staff_search_per_interval(
     ]
     if scenario.warmup > 0:
         notes.append("warm-up ignored: every interval is judged")
+    below = sorted({c.interval for c in checks if not c.met})
+    if targets_over == "day" and below:
+        notes.append(f"daily targets: {len(below)} of {n} intervals below a target")
+        called = {c.interval for c in checks if c.estimate.n > 0}
+        empty = [k for k in range(n) if k in called and not any(plan[g][k] for g in chosen)]
+        if empty:
+            labels = ", ".join(clock_label(scenario.origin + k * scenario.interval) for k in empty)
+            notes.append(f"daily targets: no agent searched in intervals with calls: {labels}")
     return IntervalSearchResult(
         requirements={g: list(v) for g, v in plan.items()},
         interval_starts=[k * scenario.interval for k in range(n)],
         origin=scenario.origin,
         erlang={g: [erlang[k][g] for k in range(n)] for g in chosen},
         checks=checks,
-        feasible=search.feasible(checks),
-        path=search.path,
+        feasible=feasible,
+        path=path,
         targets=targets,
         replications=replications,
         min_replications=first,
@@ -291,4 +343,6 @@ def staff_search_per_interval(
         not_compiled=missing,
         compile_seconds=compile_seconds,
         notes=notes,
+        targets_over=targets_over,
+        day_checks=day_checks,
     )

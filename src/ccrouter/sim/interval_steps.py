@@ -21,10 +21,14 @@ class IntervalStep(msgspec.Struct, frozen=True, kw_only=True):
 
     index: int
     interval: int
+    """The interval decided (with daily targets: the first interval a move changed; -1 for
+    the start and the whole-day checks)."""
     phase: str
-    """``start``, ``add``, ``remove``, ``polish`` or ``repair``."""
+    """``start``, ``add``, ``remove``, ``polish`` or ``repair``; with daily targets
+    (:mod:`ccrouter.sim.day_search`) also ``exchange`` and ``check``."""
     staffing: dict[str, int]
-    """Searched group → agents in ``interval`` (the other intervals as planned then)."""
+    """Searched group → agents in ``interval`` (the other intervals as planned then; for
+    interval -1, the group's agent-intervals over the day)."""
     window: tuple[int, int]
     """The intervals simulated (first, last)."""
     replications: int

@@ -29,26 +29,33 @@ source key), starting empty ``lo`` intervals in.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import msgspec
 import numpy as np
 
 from ccrouter.sim.compiled import run_compiled
+from ccrouter.sim.demand import AgentDemand
 from ccrouter.sim.engine import Engine
 from ccrouter.sim.engines import Resolved, replication_seed
-from ccrouter.sim.interval_fold import interval_levels
-from ccrouter.sim.metrics import compute_metrics
+from ccrouter.sim.interval_fold import day_levels, interval_levels
+from ccrouter.sim.metrics import ReplicationMetrics, compute_metrics
 from ccrouter.sim.scenario import PoissonArrivals, QueueTarget, Scenario, ScenarioError
 from ccrouter.sim.staffing_bound import erlang_start
 
 __all__ = [
+    "DayValues",
     "WindowValues",
     "interval_erlang",
+    "run_day",
     "run_window",
     "window_scenario",
     "window_seed",
 ]
+
+DayValues = dict[str, tuple[float, float, list[float], list[float]]]
+"""Queue → (service level over the whole day, abandonment rate over the whole day, service
+level per interval, abandonment rate per interval); ``nan`` where the queue had no arrivals."""
 
 WindowValues = dict[str, tuple[list[float], list[float]]]
 """Queue → (service level per window interval, abandonment rate per window interval); ``nan``
@@ -93,7 +100,10 @@ def window_scenario(
                 if times
                 else PoissonArrivals(rates_per_hour=[0.0])
             )
-        call_types.append(msgspec.structs.replace(ct, arrivals=arrivals))
+        means = ct.handle_means
+        if means is not None and len(means) > 1:
+            means = list(means[lo : hi + 1])  # the window's intervals are numbered from 0
+        call_types.append(msgspec.structs.replace(ct, arrivals=arrivals, handle_means=means))
     groups = []
     for g in base.agent_groups:
         if g.name in headcounts:
@@ -157,18 +167,8 @@ def run_window(
         return interval_levels(window, window_seed(seed, replication, lo), each)
     out: WindowValues = {}
     n = window.n_intervals
-    for threshold, queues in thresholds.items():
-        scenario = (
-            window
-            if threshold == window.threshold
-            else msgspec.structs.replace(window, threshold=threshold)
-        )
-        stream = window_seed(seed, replication, lo)
-        if engine == "compiled":
-            metrics = run_compiled(scenario, stream).metrics()
-        else:
-            run = Engine(scenario, stream, backend=backend).run()
-            metrics = compute_metrics(scenario, run.events, run.agent_group, run.customers)
+    for queues, metrics in _runs(window, window_seed(seed, replication, lo), thresholds,
+                                 engine, backend):  # fmt: skip
         for q in queues:
             got = metrics.per_interval.get(q)
             if got is None:
@@ -178,12 +178,72 @@ def run_window(
     return out
 
 
+def _runs(
+    window: Scenario,
+    stream: np.random.SeedSequence,
+    thresholds: Mapping[float, Sequence[str]],
+    engine: Resolved,
+    backend: str | None,
+) -> Iterator[tuple[Sequence[str], ReplicationMetrics]]:
+    """One run per distinct threshold (the engines fold one), on the same streams."""
+    for threshold, queues in thresholds.items():
+        scenario = (
+            window
+            if threshold == window.threshold
+            else msgspec.structs.replace(window, threshold=threshold)
+        )
+        if engine == "compiled":
+            metrics = run_compiled(scenario, stream).metrics()
+        else:
+            run = Engine(scenario, stream, backend=backend).run()
+            metrics = compute_metrics(scenario, run.events, run.agent_group, run.customers)
+        yield queues, metrics
+
+
+def run_day(
+    day: Scenario,
+    seed: int,
+    replication: int,
+    thresholds: Mapping[float, Sequence[str]],
+    engine: Resolved,
+    backend: str | None = None,
+    one_run: bool = False,
+) -> DayValues:
+    """One replication of a whole day (a window from interval 0 to the last: the scenario's
+    own streams): each queue's service level and abandonment rate over all the day's calls,
+    then per interval (top-level: executors pickle it). Arguments as :func:`run_window`'s."""
+    stream = window_seed(seed, replication, 0)
+    if one_run and engine == "compiled":
+        return day_levels(day, stream, {q: t for t, queues in thresholds.items() for q in queues})
+    out: DayValues = {}
+    n = day.n_intervals
+    for queues, metrics in _runs(day, stream, thresholds, engine, backend):
+        for q in queues:
+            got, total = metrics.per_interval.get(q), metrics.overall.get(q)
+            if got is None or total is None:
+                out[q] = (math.nan, math.nan, [math.nan] * n, [math.nan] * n)
+            else:
+                out[q] = (total["service_level"], total["abandonment_rate"],
+                          list(got["service_level"]), list(got["abandonment_rate"]))  # fmt: skip
+    return out
+
+
 def interval_erlang(
-    base: Scenario, k: int, targets: Mapping[str, QueueTarget], groups: Sequence[str]
+    base: Scenario,
+    k: int,
+    targets: Mapping[str, QueueTarget],
+    groups: Sequence[str],
+    demand: Mapping[str, AgentDemand] | None = None,
 ) -> dict[str, int]:
     """The Erlang starting staffing of interval ``k`` for ``groups``
-    (:func:`~ccrouter.sim.staffing_bound.erlang_start` on that interval's traffic alone)."""
-    # Only the interval's traffic matters: every group gets a placeholder headcount (shifts
-    # could not be cut to one interval).
-    one = window_scenario(base, k, k, {g.name: [1] for g in base.agent_groups})
-    return erlang_start(one, targets, groups)
+    (:func:`~ccrouter.sim.staffing_bound.erlang_start` on that interval's load at the agents:
+    :func:`~ccrouter.sim.demand.agent_demand`, after self-service and ``handle_means``).
+
+    Args:
+        base: the whole scenario.
+        k: the interval.
+        targets: queue → target.
+        groups: the groups to staff.
+        demand: ``agent_demand(base)``, when the caller sizes many intervals.
+    """
+    return erlang_start(base, targets, groups, interval=k, demand=demand)
