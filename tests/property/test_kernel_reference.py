@@ -23,7 +23,7 @@ from ccrouter.engine.routing.match import select_agent, select_in_share
 from ccrouter.engine.routing.reference import select_agent_reference
 from ccrouter.engine.routing.strategies import CODES, KERNEL_KEYS
 
-NO_SHARE = (np.zeros(0, dtype=np.int32), np.zeros(0))
+NO_SHARE = np.zeros(0, dtype=np.int32)
 """No bucket index (``tests/property/test_share_index.py`` holds the kernel with one)."""
 STRATEGIES = sorted(CODES)
 levels = st.integers(MISSING, 4)  # small range: many ties and many misses
@@ -131,7 +131,7 @@ def kernel(p: dict[str, Any]) -> Any:
         slot, inside = select_performance_kernel(
             row, count, ready, ready_prof, req, p["excluded"], p["allowed"], ready_facts,
             KERNEL_KEYS[p["strategy"]], p["round_robin_last"], p["u"], work, p["selected"],
-            model, params_, present, n, top_share, *NO_SHARE,
+            model, params_, present, n, top_share, NO_SHARE,
         )  # fmt: skip
         return int(slot), bool(inside)
     return int(

@@ -55,10 +55,10 @@ column = st.tuples(
 def count(index: ShareIndex, model: np.ndarray, present: np.ndarray, slots: int, p: tuple,
           slot: int, top_share: float) -> tuple[int, int]:  # fmt: skip
     """What the selection kernel does with the index: rebuild when due, then count."""
-    ints, info = index.shared
-    if info[REBUILD]:
-        rebuild(model, present, slots, p, ints, info)
-    return share_count(model, present, p, slot, ints, info, top_share)
+    ints = index.ints
+    if index.info[REBUILD]:
+        rebuild(model, present, slots, p, ints)
+    return share_count(model, present, p, slot, ints, top_share)
 
 
 class IndexMachine(RuleBasedStateMachine):
@@ -165,7 +165,7 @@ class IndexMachine(RuleBasedStateMachine):
         # Each bucket's list holds exactly the slots whose entry names it, in a consistent
         # doubly linked list; the sizes and the blocks' sums match the lists; the slots filed
         # are the logged-in ones (every change is filed at once).
-        ints, info = self.index.shared
+        ints, info = self.index.ints, self.index.info
         if info[REBUILD] or not self.index.cap:
             return
         sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)

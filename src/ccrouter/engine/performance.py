@@ -419,7 +419,7 @@ class PerformanceBook:
             index = self._shares.get(queue, _NO_SHARES).get((kpi, balance))
             if index is None:
                 index = self._shares.setdefault(queue, {})[(kpi, balance)] = ShareIndex()
-            share = index.shared if index.cap >= slots else index.arrays(model, present, slots, p)
+            share = index.ints if index.cap >= slots else index.arrays(model, present, slots, p)
         decision = (model, p, present, None, share)  # (typed above)
         self._cache[token] = (version, slots, self.presence, decision, False)
         return decision

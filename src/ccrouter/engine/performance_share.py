@@ -20,8 +20,8 @@ from ccrouter.engine.routing._kernels import BUCKETS, CAP, INFO, layout, rebuild
 
 __all__ = ["ShareArrays", "ShareIndex"]
 
-ShareArrays = tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]
-"""What the selection kernel reads: the index's ``ints`` and ``info``."""
+ShareArrays = npt.NDArray[np.int32]
+"""What the selection kernel reads: the index's array (its scalars at the head)."""
 
 
 class ShareIndex:
@@ -31,16 +31,16 @@ class ShareIndex:
     the slots have outgrown the index; the selection kernel rebuilds it when due
     (O(slots + buckets))."""
 
-    __slots__ = ("cap", "info", "ints", "shared")
+    __slots__ = ("cap", "info", "ints")
 
     def __init__(self) -> None:
-        self.ints = np.zeros(0, dtype=np.int32)
-        self.info = np.zeros(INFO)
+        self.ints: ShareArrays = np.zeros(2 * INFO, dtype=np.int32)
+        """The index (read directly by the book while ``cap`` covers the slots: the hot
+        path)."""
+        self.info = self.ints.view(np.float64)
+        """Its scalars (a view of its head: ``_kernels.scalars``)."""
         self.cap = 0
         """The slots the arrays cover."""
-        self.shared: ShareArrays = (self.ints, self.info)
-        """What :meth:`arrays` returns (read directly by the book while ``cap`` covers the
-        slots: the hot path)."""
 
     def touch(
         self, slot: int, model: npt.NDArray[np.float64], present: npt.NDArray[np.uint8]
@@ -48,7 +48,7 @@ class ShareIndex:
         """``slot``'s model column (in ``model``) or presence (in ``present``) changed: file
         it again (or, past the index, have every slot filed again by the next rebuild)."""
         if self.cap:
-            refile(model, present, slot, self.ints, self.info)
+            refile(model, present, slot, self.ints)
 
     def arrays(
         self, model: npt.NDArray[np.float64], present: npt.NDArray[np.uint8], slots: int, p: Params
@@ -58,8 +58,10 @@ class ShareIndex:
         if self.cap < slots:
             self.cap = max(16, slots, 2 * self.cap)
             buckets, length = layout(self.cap)
+            info = self.info.copy()  # (the counters carry over)
             self.ints = np.zeros(length, dtype=np.int32)
+            self.info = self.ints[: 2 * INFO].view(np.float64)
+            self.info[:] = info
             self.info[BUCKETS], self.info[CAP] = buckets, self.cap
-            self.shared = (self.ints, self.info)
-            rebuild(model, present, slots, p, self.ints, self.info)
-        return self.shared
+            rebuild(model, present, slots, p, self.ints)
+        return self.ints

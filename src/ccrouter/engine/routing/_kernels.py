@@ -43,10 +43,10 @@ count rebuilds (O(slots + B)); so does one after the slots grew past the index. 
 the pick's stay in its band (every key is equal at the start of a day, before any outcome:
 the band is then every slot, as many keys as a plain count).
 
-The index is two arrays, so that a decision passes the kernel two more arguments: ``ints``
-(int32, few cache lines per count: the buckets' sizes, the blocks' sizes, the buckets' first
-slots, and per slot its bucket (-1: not filed, logged out) and its neighbours in the bucket's
-list) and ``info`` (float64 scalars).
+The index is one int32 array (a decision passes the kernel one more argument; few cache
+lines per count): its float64 scalars (:func:`scalars`), the buckets' sizes, the blocks'
+sizes, the buckets' first slots, and per slot its bucket (-1: not filed, logged out) and its
+neighbours in the bucket's list.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ __all__ = [
     "layout",
     "rebuild",
     "refile",
+    "scalars",
     "select_agent_kernel",
     "select_performance_kernel",
     "share_count",
@@ -165,7 +166,6 @@ def select_performance_kernel(
     slots: int,
     top_share: float,
     ints: Array,
-    info: Array,
 ) -> Any:
     """:func:`select_agent_kernel` with the ``performance`` keys computed from ``model`` and
     ``params`` for the eligible slots only (see :func:`_select`); with ``top_share`` < 1,
@@ -179,8 +179,8 @@ def select_performance_kernel(
     over ``below_kernel``'s count. ``inside`` is ``True`` without a pick or with
     ``top_share`` ≥ 1.
 
-    With a bucket index (``ints``, ``info`` of
-    :class:`~ccrouter.engine.performance_share.ShareIndex`; ``ints`` empty: none), the count
+    With a bucket index (``ints`` of :class:`~ccrouter.engine.performance_share.ShareIndex`;
+    empty: none), the count
     is made from it (:func:`share_count`: the keys near the pick's and the
     changed ones computed, not every key), the same count."""
     slot = _select(
@@ -190,9 +190,9 @@ def select_performance_kernel(
     if slot < 0 or top_share >= 1.0:
         return slot, True
     if ints.shape[0] > 0:
-        if info[REBUILD] != 0:
-            rebuild(model, present, slots, params, ints, info)
-        below, logged_in = share_count(model, present, params, slot, ints, info, top_share)
+        if scalars(ints)[REBUILD] != 0:
+            rebuild(model, present, slots, params, ints)
+        below, logged_in = share_count(model, present, params, slot, ints, top_share)
         if below >= 0:
             return slot, present[slot] != 0 and below < max(1, math.ceil(top_share * logged_in))
     mu, scale, mean, bscale = params[0], params[1], params[2], params[3]
@@ -440,6 +440,8 @@ def _pick_random(
 _MU0, _SC0, _MEAN0, _BS0, _BAL0, _AMAX, _BMAX, _DMAX, _ORIGIN, _INV = range(10)
 FILED, REBUILD, BUCKETS, CAP, COMPUTED, REBUILDS, SETTLED, _SINCE = range(10, 18)
 INFO = 18
+_HEAD = 2 * INFO
+"""int32 words holding the scalars."""
 
 _MARGIN = 2.0**-44
 """Relative margin for the rounding of the keys and of the bound itself (≥ 2^9 ulps)."""
@@ -466,22 +468,28 @@ def layout(slots: int) -> tuple[int, int]:
 
 
 def slot_entry(buckets: int) -> int:
-    """Where the slots' bucket entries start in ``ints`` (after the buckets' and the blocks'
-    sizes and the buckets' first slots)."""
-    return 2 * buckets + buckets // BLOCK
+    """Where the slots' bucket entries start in ``ints`` (after the scalars, the buckets' and
+    the blocks' sizes and the buckets' first slots)."""
+    return _HEAD + 2 * buckets + buckets // BLOCK
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def scalars(ints: Array) -> Array:
+    """The index's float64 scalars (``info``), the head of its int32 array (a view)."""
+    return ints[:_HEAD].view(np.float64)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _views(ints: Array, info: Array) -> Any:
-    # The parts of ints: buckets' sizes, blocks' sizes, first slot per bucket, then per slot
-    # its bucket (-1: none), next and previous slot in its bucket's list.
+    # The parts of ints after the scalars: buckets' sizes, blocks' sizes, first slot per
+    # bucket, then per slot its bucket (-1: none), next and previous slot in its bucket's list.
     buckets = int(info[BUCKETS])
     cap = int(info[CAP])
-    at = buckets
+    at = _HEAD + buckets
     blocks = at + buckets // BLOCK
     slots = blocks + buckets
     return (
-        ints[:at],
+        ints[_HEAD:at],
         ints[at:blocks],
         ints[blocks:slots],
         ints[slots : slots + cap],
@@ -578,11 +586,12 @@ def _file(model: Array, ints: Array, info: Array, s: int) -> None:
 
 
 @numba.njit(cache=True, nogil=True)
-def refile(model: Array, present: Array, slot: int, ints: Array, info: Array) -> None:
+def refile(model: Array, present: Array, slot: int, ints: Array) -> None:
     """File ``slot`` again after its model column or presence changed: out of its bucket, then
     (logged in) into the bucket of its key under ``p0``. A slot past the index (or past the
     model or ``present``: an agent new since they grew) leaves a rebuild due; nothing is done
     while one is."""
+    info = scalars(ints)
     if info[REBUILD] != 0:
         return
     if slot >= int(info[CAP]) or slot >= model.shape[1] or slot >= present.shape[0]:
@@ -614,7 +623,7 @@ def _unfile(ints: Array, info: Array, s: int, bk: int) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def share_count(
-    model: Array, present: Array, p: Array, slot: int, ints: Array, info: Array, top_share: float
+    model: Array, present: Array, p: Array, slot: int, ints: Array, top_share: float
 ) -> Any:
     """``below_kernel(model, present, slots, p, slot)`` from the index: (logged-in slots
     whose key is below ``slot``'s, logged-in slots).
@@ -622,6 +631,7 @@ def share_count(
     is below ``⌈top_share · P⌉``, the band is not computed and the bound that settles it is
     returned instead (``in_share`` answers the same). ``(-1, -1)`` while a rebuild is due
     (the caller rebuilds or counts over every slot)."""
+    info = scalars(ints)
     if info[REBUILD] != 0:
         return -1, -1
     sizes, blocks, head, _, nxt, _ = _views(ints, info)
@@ -662,11 +672,12 @@ def share_count(
 
 
 @numba.njit(cache=True, nogil=True)
-def rebuild(model: Array, present: Array, slots: int, p: Array, ints: Array, info: Array) -> None:
+def rebuild(model: Array, present: Array, slots: int, p: Array, ints: Array) -> None:
     """File every logged-in slot of the first ``slots`` by its key under ``p`` (= ``p0``
     from now), in buckets spanning those keys. ``ints`` is laid out for
     ``info[BUCKETS]`` buckets and ``info[CAP]`` ≥ ``slots`` slots (:func:`layout`). Keys that
     are not finite leave a rebuild due (each decision then counts over every slot)."""
+    info = scalars(ints)
     sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
     buckets = sizes.shape[0]
     info[_MU0], info[_SC0], info[_MEAN0], info[_BS0], info[_BAL0] = p[0], p[1], p[2], p[3], p[4]

@@ -27,10 +27,10 @@ _kernel: list[Callable[..., Any]] = []
 """The compiled kernels (plain, performance), imported on first use (the ``python`` backend
 never imports numba)."""
 _NO_PRESENT = np.zeros(0, dtype=np.uint8)
-_NO_SHARE = (np.zeros(0, dtype=np.int32), np.zeros(0))
+_NO_SHARE = np.zeros(0, dtype=np.int32)
 Model = tuple[npt.NDArray[np.float64], tuple[float, float, float, float, float]]
 """The ``performance`` keys' model and parameters (:mod:`ccrouter.engine.performance_kernel`)."""
-Share = tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]
+Share = npt.NDArray[np.int32]
 """A best share's bucket index (:class:`~ccrouter.engine.performance_share.ShareIndex`)."""
 
 
@@ -100,7 +100,7 @@ def select_agent(
             table.ready_facts, key, round_robin_last, u, table.work, selected)  # fmt: skip
     if model is not None:  # the eligible agents' keys computed from the model, no share
         kernel = _kernel[1] if _kernel else _load_kernel(1)
-        return int(kernel(*args, model[0], model[1], _NO_PRESENT, 0, 1.0, *_NO_SHARE)[0])
+        return int(kernel(*args, model[0], model[1], _NO_PRESENT, 0, 1.0, _NO_SHARE)[0])
     kernel = _kernel[0] if _kernel else _load_kernel()
     return int(kernel(*args, order))
 
@@ -178,7 +178,7 @@ def select_in_share(
         present,
         n,
         top_share,
-        *(share or _NO_SHARE),
+        _NO_SHARE if share is None else share,
     )
     return slot, inside
 
