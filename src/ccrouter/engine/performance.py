@@ -109,7 +109,7 @@ Decision = tuple[
 ]
 """What a decision reads (:meth:`PerformanceBook.decision`): the model, its parameters, who
 is logged in (both at least as wide as the slots), the best share's mask when it is cached,
-and else its stale index's arrays (numba backend; ``None`` otherwise)."""
+and else its bucket index (numba backend; ``None`` otherwise)."""
 
 
 def outcome_counters(e: OutcomeRecorded, already_failed: bool) -> list[int]:

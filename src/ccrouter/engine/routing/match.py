@@ -129,8 +129,10 @@ def select_in_share(
     ``⌈top_share · P⌉`` of the ``P`` logged-in agents have a key below its own
     (:func:`~ccrouter.engine.performance_kernel.in_share`): one pass over the slots after the
     pick, each key computed from the model (none stored); or, with a bucket index ``share``
-    (numba backend), counted from it (the keys near the pick's computed, not every key), the
-    same count."""
+    (numba backend; :meth:`ShareIndex.arrays
+    <ccrouter.engine.performance_share.ShareIndex.arrays>` for at least ``table.n`` slots and
+    this ``model``, not checked here: the hot path), counted from it (the keys near the pick's
+    computed, not every key), the same count."""
     row = table.channel_cols.get(channel)
     if row is None:
         return -1, True
