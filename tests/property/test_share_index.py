@@ -38,9 +38,9 @@ from ccrouter.engine.routing._kernels import (
     REBUILD,
     REBUILDS,
     SETTLED,
-    _views,
     rebuild,
     share_count,
+    views,
 )
 
 MUS = [0.0, 1e-9, 0.5, 3.2, 3.25, -1.0, 300.0]
@@ -168,7 +168,7 @@ class IndexMachine(RuleBasedStateMachine):
         ints, info = self.index.ints, self.index.info
         if info[REBUILD] or not self.index.cap:
             return
-        sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
+        sizes, blocks, head, bucket_of, nxt, prv = views(ints)
         seen = 0
         for bk in range(sizes.shape[0]):
             s, before, length = head[bk], -1, 0

@@ -86,6 +86,7 @@ __all__ = [
     "select_performance_kernel",
     "share_count",
     "slot_entry",
+    "views",
 ]
 
 Array: TypeAlias = Any  # numpy arrays; numba reads no annotations
@@ -479,34 +480,37 @@ def scalars(ints: Array) -> Array:
     return ints[:_HEAD].view(np.float64)
 
 
+def views(ints: Array) -> tuple[Array, ...]:
+    """The parts of an index (numpy views, for tests and inspection): the buckets' sizes, the
+    blocks' sizes, each bucket's first slot, and per slot its bucket (-1: none), the next and
+    the previous slot in its bucket's list."""
+    at = _offsets(ints[:_HEAD].view(np.float64))
+    ends = (*at[1:], at[-1] + (at[-1] - at[-2]))
+    return tuple(ints[a:b] for a, b in zip(at, ends, strict=True))
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
-def _views(ints: Array, info: Array) -> Any:
-    # The parts of ints after the scalars: buckets' sizes, blocks' sizes, first slot per
-    # bucket, then per slot its bucket (-1: none), next and previous slot in its bucket's list.
+def _offsets(info: Array) -> Any:
+    # Where the parts of ints start (see views). Offsets, not views: the helpers below then
+    # take one array, and a call does not pay a reference count per view.
     buckets = int(info[BUCKETS])
     cap = int(info[CAP])
-    at = _HEAD + buckets
-    blocks = at + buckets // BLOCK
-    slots = blocks + buckets
-    return (
-        ints[_HEAD:at],
-        ints[at:blocks],
-        ints[blocks:slots],
-        ints[slots : slots + cap],
-        ints[slots + cap : slots + 2 * cap],
-        ints[slots + 2 * cap : slots + 3 * cap],
-    )
+    sizes = _HEAD
+    blocks = sizes + buckets
+    head = blocks + buckets // BLOCK
+    bucket_of = head + buckets
+    return sizes, blocks, head, bucket_of, bucket_of + cap, bucket_of + 2 * cap
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _prefix(sizes: Array, blocks: Array, bucket: int) -> int:
+def _prefix(ints: Array, sizes: int, blocks: int, bucket: int) -> int:
     # The slots filed in the buckets below `bucket`: whole blocks, then the rest of its block.
     total = 0
     first = (bucket // BLOCK) * BLOCK
     for j in range(bucket // BLOCK):
-        total += blocks[j]
+        total += ints[blocks + j]
     for j in range(first, bucket):
-        total += sizes[j]
+        total += ints[sizes + j]
     return total
 
 
@@ -535,21 +539,14 @@ def _drift(p: Array, info: Array) -> float:
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _key(
-    a: Array, b: Array, done: Array, i: int, mu: float, sc: float, mean: float, bs: float,
-    balance: float,
-) -> float:  # fmt: skip
-    # The key as performance_kernel.keys_kernel computes it (same operations, same order).
-    key: float = (a[i] - mu * b[i]) * sc
+    a: float, b: float, done: float, mu: float, sc: float, mean: float, bs: float, balance: float
+) -> float:
+    # The key as performance_kernel.keys_kernel computes it (same operations, same order),
+    # from one slot's column (scalars: an array argument would cost a reference count a call).
+    key: float = (a - mu * b) * sc
     if balance > 0:
-        key = key + (done[i] - mean) * bs
+        key = key + (done - mean) * bs
     return key
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _key0(model: Array, info: Array, i: int) -> float:
-    # Slot i's key under the rebuild's parameters p0.
-    return _key(model[0], model[1], model[2], i, info[_MU0], info[_SC0], info[_MEAN0],
-                info[_BS0], info[_BAL0])  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -566,23 +563,19 @@ def _bucket(x: float, origin: float, inv: float, buckets: int) -> int:
     return int(t)
 
 
-@numba.njit(cache=True, nogil=True)
-def _file(model: Array, ints: Array, info: Array, s: int) -> None:
-    """File slot ``s`` (logged in, not filed) in the bucket of its key under ``p0``."""
-    sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
-    bk = _bucket(_key0(model, info, s), info[_ORIGIN], info[_INV], sizes.shape[0])
-    bucket_of[s] = bk
-    first = head[bk]
-    nxt[s], prv[s] = first, -1
+@numba.njit(cache=True, nogil=True, inline="always")
+def _link(ints: Array, at: Any, s: int, bk: int) -> None:
+    # Put slot s first in bucket bk's list and count it (at: _offsets).
+    sizes, blocks, head, bucket_of, nxt, prv = at
+    ints[bucket_of + s] = bk
+    first = ints[head + bk]
+    ints[nxt + s] = first
+    ints[prv + s] = -1
     if first >= 0:
-        prv[first] = s
-    head[bk] = s
-    sizes[bk] += 1
-    blocks[bk // BLOCK] += 1
-    info[_AMAX] = max(info[_AMAX], abs(model[0, s]))
-    info[_BMAX] = max(info[_BMAX], abs(model[1, s]))
-    info[_DMAX] = max(info[_DMAX], abs(model[2, s]))
-    info[FILED] += 1
+        ints[prv + first] = s
+    ints[head + bk] = s
+    ints[sizes + bk] += 1
+    ints[blocks + bk // BLOCK] += 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -597,28 +590,29 @@ def refile(model: Array, present: Array, slot: int, ints: Array) -> None:
     if slot >= int(info[CAP]) or slot >= model.shape[1] or slot >= present.shape[0]:
         info[REBUILD] = 1.0
         return
-    bucket_of = _views(ints, info)[3]
-    if bucket_of[slot] >= 0:
-        _unfile(ints, info, slot, bucket_of[slot])
-        bucket_of[slot] = -1
-    if present[slot] != 0:
-        _file(model, ints, info, slot)
-
-
-@numba.njit(cache=True, nogil=True)
-def _unfile(ints: Array, info: Array, s: int, bk: int) -> None:
-    """Take slot ``s`` out of bucket ``bk``."""
-    sizes, blocks, head, _, nxt, prv = _views(ints, info)
-    before, after = prv[s], nxt[s]
-    if before >= 0:
-        nxt[before] = after
-    else:
-        head[bk] = after
-    if after >= 0:
-        prv[after] = before
-    sizes[bk] -= 1
-    blocks[bk // BLOCK] -= 1
-    info[FILED] -= 1
+    at = _offsets(info)
+    sizes, blocks, head, bucket_of, nxt, prv = at
+    bk = ints[bucket_of + slot]
+    if bk >= 0:  # out of its bucket
+        before, after = ints[prv + slot], ints[nxt + slot]
+        if before >= 0:
+            ints[nxt + before] = after
+        else:
+            ints[head + bk] = after
+        if after >= 0:
+            ints[prv + after] = before
+        ints[sizes + bk] -= 1
+        ints[blocks + bk // BLOCK] -= 1
+        ints[bucket_of + slot] = -1
+        info[FILED] -= 1
+    if present[slot] != 0:  # into its new one, by its key under p0
+        a, b, done = model[0, slot], model[1, slot], model[2, slot]
+        k = _key(a, b, done, info[_MU0], info[_SC0], info[_MEAN0], info[_BS0], info[_BAL0])
+        _link(ints, at, slot, _bucket(k, info[_ORIGIN], info[_INV], int(info[BUCKETS])))
+        info[_AMAX] = max(info[_AMAX], abs(a))
+        info[_BMAX] = max(info[_BMAX], abs(b))
+        info[_DMAX] = max(info[_DMAX], abs(done))
+        info[FILED] += 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -634,16 +628,16 @@ def share_count(
     info = scalars(ints)
     if info[REBUILD] != 0:
         return -1, -1
-    sizes, blocks, head, _, nxt, _ = _views(ints, info)
+    sizes, blocks, head, _, nxt, _ = _offsets(info)
     a, b, done = model[0], model[1], model[2]
     mu, sc, mean, bs, balance = p[0], p[1], p[2], p[3], p[4]
-    key = _key(a, b, done, slot, mu, sc, mean, bs, balance)
+    key = _key(a[slot], b[slot], done[slot], mu, sc, mean, bs, balance)
     delta = _drift(p, info) + abs(key) * _MARGIN
-    buckets = sizes.shape[0]
+    buckets = int(info[BUCKETS])
     lo = _bucket(key - delta, info[_ORIGIN], info[_INV], buckets)
     hi = _bucket(key + delta, info[_ORIGIN], info[_INV], buckets)
     filed = int(info[FILED])
-    below = _prefix(sizes, blocks, lo)  # every slot in a bucket below lo: below the pick
+    below = _prefix(ints, sizes, blocks, lo)  # every slot in a bucket below lo: below the pick
     if top_share < 1.0:
         r = max(1, math.ceil(top_share * filed))
         if below >= r:
@@ -651,17 +645,17 @@ def share_count(
             return below, filed
         at_most = below  # every slot up to hi's bucket: an upper bound
         for bk in range(lo, hi + 1):
-            at_most += sizes[bk]
+            at_most += ints[sizes + bk]
         if at_most < r:
             info[SETTLED] += 1
             return at_most, filed
     computed = 0
     for bk in range(lo, hi + 1):  # the band, computed under p
-        s = head[bk]
+        s = ints[head + bk]
         while s >= 0:
-            below += _key(a, b, done, s, mu, sc, mean, bs, balance) < key
+            below += _key(a[s], b[s], done[s], mu, sc, mean, bs, balance) < key
             computed += 1
-            s = nxt[s]
+            s = ints[nxt + s]
     info[COMPUTED] += computed
     info[_SINCE] += computed
     if info[_SINCE] > _REPAY * filed + 64 and (
@@ -678,21 +672,21 @@ def rebuild(model: Array, present: Array, slots: int, p: Array, ints: Array) -> 
     ``info[BUCKETS]`` buckets and ``info[CAP]`` ≥ ``slots`` slots (:func:`layout`). Keys that
     are not finite leave a rebuild due (each decision then counts over every slot)."""
     info = scalars(ints)
-    sizes, blocks, head, bucket_of, nxt, prv = _views(ints, info)
-    buckets = sizes.shape[0]
+    at = _offsets(info)
+    sizes, _, head, bucket_of, nxt, _ = at
+    buckets = int(info[BUCKETS])
     info[_MU0], info[_SC0], info[_MEAN0], info[_BS0], info[_BAL0] = p[0], p[1], p[2], p[3], p[4]
     a, b, done = model[0], model[1], model[2]
     mu, sc, mean, bs, balance = p[0], p[1], p[2], p[3], p[4]
     kmin, kmax = math.inf, -math.inf
     for i in range(slots):
         if present[i] != 0:
-            k = _key(a, b, done, i, mu, sc, mean, bs, balance)
+            k = _key(a[i], b[i], done[i], mu, sc, mean, bs, balance)
             kmin = min(kmin, k)
             kmax = max(kmax, k)
-    sizes[:] = 0
-    blocks[:] = 0
-    head[:] = -1
-    bucket_of[:] = -1
+    ints[sizes:head] = 0  # (the buckets' and the blocks' sizes)
+    ints[head:bucket_of] = -1
+    ints[bucket_of:nxt] = -1
     info[FILED] = 0.0
     info[_SINCE] = 0.0
     info[REBUILDS] += 1
@@ -706,21 +700,13 @@ def rebuild(model: Array, present: Array, slots: int, p: Array, ints: Array) -> 
     origin, inv = info[_ORIGIN], info[_INV]
     amax = bmax = dmax = 0.0
     filed = 0
-    for i in range(slots):  # _file's work, the blocks' sizes summed after
+    for i in range(slots):  # refile's filing, the maxima kept in locals
         if present[i] != 0:
-            bk = _bucket(_key(a, b, done, i, mu, sc, mean, bs, balance), origin, inv, buckets)
-            bucket_of[i] = bk
-            first = head[bk]
-            nxt[i], prv[i] = first, -1
-            if first >= 0:
-                prv[first] = i
-            head[bk] = i
-            sizes[bk] += 1
+            k = _key(a[i], b[i], done[i], mu, sc, mean, bs, balance)
+            _link(ints, at, i, _bucket(k, origin, inv, buckets))
             amax = max(amax, abs(a[i]))
             bmax = max(bmax, abs(b[i]))
             dmax = max(dmax, abs(done[i]))
             filed += 1
-    for j in range(buckets):
-        blocks[j // BLOCK] += sizes[j]
     info[_AMAX], info[_BMAX], info[_DMAX], info[FILED] = amax, bmax, dmax, filed
     info[REBUILD] = 0.0
