@@ -107,8 +107,10 @@ def _brute_force(
     return best
 
 
-@pytest.mark.parametrize("seed", range(16))
-def test_rested_optimum_equals_brute_force(seed: int) -> None:
+@pytest.mark.parametrize("work", [2, 3])
+@pytest.mark.parametrize("seed", range(12))
+def test_rested_optimum_equals_brute_force(seed: int, work: int) -> None:
+    """Over three days, two worked (a day off) or all three (the lines by first start)."""
     rnd = random.Random(seed)
     days = 3
     templates = [EARLY, MID, LATE]
@@ -123,14 +125,14 @@ def test_rested_optimum_equals_brute_force(seed: int) -> None:
             values[24 * d + h] = max(values[24 * d + h], 1)
     req = Requirements.from_values(values, interval=H)
     rest = rnd.choice([11.0, 13.0])
-    rules = RosterRules(max_work_days=2, cost_per_agent=50, min_rest_hours=rest)
+    rules = RosterRules(max_work_days=work, cost_per_agent=50, min_rest_hours=rest)
     s = solve(req, templates, Limits(day_length=DAY, roster=rules))
     assert s.status == "OPTIMAL" and not s.uncoverable
     # One agent per shift covers it for at most 4 x (50 + 100) = 600; five agents or more
     # cost at least 5 x (50 + 90) = 700: four agents bound the search.
     assert s.cost == pytest.approx(_brute_force(req, templates, rules, 4))
     assert _rest_broken(s, rest) == []
-    assert all(sum(x is not None for x in line.shifts) <= 2 for line in s.roster)
+    assert all(sum(x is not None for x in line.shifts) <= work for line in s.roster)
 
 
 def test_late_then_early_only_without_the_rule() -> None:
@@ -211,10 +213,19 @@ def test_bad_rules_are_typed_errors(kwargs: dict[str, object], field: str) -> No
     assert isinstance(err.value, ValueError)
 
 
+def test_agents_working_every_day_keep_the_rest_across_the_wrap() -> None:
+    """Every day a late shift then an early one: without a day off, one agent cannot turn
+    from late to early anywhere in its repeating week, so the two kinds need two agents."""
+    req = _requirement(3, [(d, t) for d in range(3) for t in (EARLY, LATE)])
+    rules = RosterRules(max_work_days=3, cost_per_agent=50, min_rest_hours=11)
+    s = solve(req, [EARLY, LATE], Limits(day_length=DAY, roster=rules))
+    assert _rest_broken(s, 11) == [] and len(s.roster) == 2
+    kinds = sorted({s.shifts[i].template for i in line.shifts if i is not None}
+                   for line in s.roster)  # fmt: skip
+    assert kinds == [{"early"}, {"late"}]
+
+
 def test_rules_that_cannot_hold_are_typed_errors() -> None:
-    req = _requirement(3, [(0, EARLY)])
-    with pytest.raises(ScheduleInputError, match="max_work_days below the 3 days"):
-        solve(req, [EARLY], Limits(day_length=DAY, roster=RosterRules(min_rest_hours=11)))
     with pytest.raises(ScheduleInputError, match="max_consecutive_days"):
         patterns(7, RosterRules(max_work_days=5, max_consecutive_days=4))
 

@@ -389,8 +389,9 @@ def _rested(
         for index, count in day:
             per_day[d][classes[index]] = per_day[d].get(classes[index], 0) + count
     period = len(by_day) * limits.day_length
-    counts, per_class = fewest_rested(per_day, limits.roster, period, seed=seed)
-    return build_rest_roster(counts, per_class, by_day, classes, limits.roster, period)
+    counts, lines = fewest_rested(per_day, limits.roster, period, seed=seed)
+    found = [p for p, _ in counts]
+    return build_rest_roster(found, lines, by_day, classes, limits.roster, period)
 
 
 def _no_schedule(status: str, time_limit: float, templates: list[ShiftTemplate],

@@ -229,8 +229,6 @@ class RosterRules:
             across the week's wrap too (Sunday to Monday, as the days off). ``None`` (the
             default): not checked, as before this rule existed, because the right figure is
             a contract's or a country's, and a default would silently change every roster.
-            Needs a day off per agent (``max_work_days`` below the days): an agent working
-            every day of a repeating week has no first day to start its week's rest from.
             Shifts a day off apart are not checked (they are more than 24 h minus a shift's
             length apart).
         max_consecutive_days: most days worked in a row (cyclically), ``None``: no limit;
