@@ -276,3 +276,28 @@ def test_cli_min_rest_option(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["schedule", str(req_csv), "-t", str(no_roster), "-o",
                                      str(tmp_path / "x"), "--min-rest", "11"])  # fmt: skip
     assert done.exit_code != 0 and "[roster]" in done.output
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_rosters_keep_every_rule(seed: int) -> None:
+    """Random weeks of 4-6 days, days off together or not, a cap on days in a row: every
+    shift goes to exactly one agent working that day, and every agent keeps the rest."""
+    rnd = random.Random(100 + seed)
+    days = rnd.randint(4, 6)
+    shifts = [(d, rnd.choice([EARLY, MID, LATE])) for d in range(days)
+              for _ in range(rnd.randint(0, 3))]  # fmt: skip
+    req = _requirement(days, shifts)
+    together = rnd.random() < 0.5
+    rules = RosterRules(max_work_days=days - rnd.randint(1, 2), consecutive_days_off=together,
+                        cost_per_agent=rnd.choice([0, 40]), min_rest_hours=rnd.choice([11, 12.5]),
+                        max_consecutive_days=None if together else days - 1)  # fmt: skip
+    s = solve(req, [EARLY, MID, LATE], Limits(day_length=DAY, roster=rules))
+    assert not s.uncoverable and _rest_broken(s, rules.min_rest_hours or 0) == []
+    given = sorted(i for line in s.roster for i in line.shifts if i is not None)
+    assert given == sorted(i for i, sh in enumerate(s.shifts) for _ in range(sh.count))
+    for line in s.roster:
+        assert len(line.days_off) == days - rules.max_work_days
+        assert all(line.shifts[d] is None for d in line.days_off)
+        for i, index in enumerate(line.shifts):
+            if index is not None:  # a shift belongs to the day it starts on
+                assert int(s.shifts[index].start // DAY) == i
