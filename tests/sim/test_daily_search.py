@@ -323,3 +323,68 @@ def test_cli_daily_prints_the_mode_and_the_days_figures(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "--lookback does not go with --daily" in both.output
     shown = CliRunner().invoke(main, ["staff-search", "--help"])
     assert "--daily" in shown.output and "whole day's calls" in shown.output
+
+
+def test_min_agents_keeps_every_interval_with_calls_staffed() -> None:
+    s = _day(QUIET_ENDS)
+    bare = staff_search_per_interval(s, replications=4, seed=3, targets_over="day")
+    assert 0 in bare.requirements["g"]  # at this seed the quiet ends go without an agent
+    kept = staff_search_per_interval(s, replications=4, seed=3, targets_over="day", min_agents=4)
+    assert kept.min_agents == 4 and all(n >= 4 for n in kept.requirements["g"])
+    # The daily target still holds, on the search's check and as ``simulate`` reports it.
+    assert kept.feasible and kept.day_checks[0].met
+    own = simulate(kept.scenario(s), replications=4, seed=3, engine="compiled")
+    assert own.overall["default"]["service_level"].mean >= 0.8
+    assert not any("no agent" in note for note in kept.notes)
+    assert any("at least 4 agent(s)" in note for note in kept.notes)
+    assert min(bare.erlang["g"]) < 4 and "min_agents=4" in kept.path[0].reason  # raised start
+    # Raising the quiet intervals lets the search take agents elsewhere: never more than
+    # the bare answer plus what the floor added.
+    added = sum(max(0, 4 - n) for n in bare.requirements["g"])
+    assert sum(kept.requirements["g"]) <= sum(bare.requirements["g"]) + added
+
+
+def test_min_agents_leaves_intervals_without_calls_at_zero() -> None:
+    s = _day([0.0, 600.0, 600.0, 60.0])
+    result = staff_search_per_interval(s, replications=4, seed=1, targets_over="day",
+                                       min_agents=3)  # fmt: skip
+    assert result.requirements["g"][0] == 0
+    assert all(n >= 3 for n in result.requirements["g"][1:])
+
+
+def test_min_agents_counts_the_groups_able_to_serve_each_call_type() -> None:
+    s = _two_queues([(10.0, 5.0), (240.0, 120.0), (10.0, 5.0)])
+    result = staff_search_per_interval(s, replications=4, seed=2, targets_over="day",
+                                       min_agents=1)  # fmt: skip
+    assert result.feasible
+    # ga alone serves a, gb alone serves b: each keeps one agent in every interval.
+    assert all(n >= 1 for n in result.requirements["ga"])
+    assert all(n >= 1 for n in result.requirements["gb"])
+
+
+def test_min_agents_is_validated() -> None:
+    s = _day([120.0])
+    for bad in (-1, 1.5, True, "1"):
+        with pytest.raises(InvalidArgument, match="min_agents: expected an integer >= 0"):
+            staff_search_per_interval(s, targets_over="day", min_agents=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="min_agents: expected at most max_agents"):
+        staff_search_per_interval(s, targets_over="day", max_agents=3, min_agents=4)
+    with pytest.raises(InvalidArgument, match="min_agents goes with targets_over='day'"):
+        staff_search_per_interval(s, min_agents=1)
+
+
+def test_cli_min_agents(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(_TOML)
+    out = tmp_path / "req.csv"
+    args = ["staff-search", str(path), "--per-interval", "--daily", "-n", "4", "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--min-agents", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "at least 2 agent(s)" in result.output
+    rows = out.read_text().splitlines()[1:]
+    assert all(int(row.split(",")[1]) >= 2 for row in rows)
+    refused = CliRunner().invoke(main, ["staff-search", str(path), "--per-interval",
+                                        "--min-agents", "1"])  # fmt: skip
+    assert refused.exit_code == 2 and "--min-agents goes with" in refused.output
+    shown = CliRunner().invoke(main, ["staff-search", "--help"])
+    assert "--min-agents" in shown.output

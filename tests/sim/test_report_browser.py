@@ -110,3 +110,26 @@ def test_no_table_runs_off_the_page(report: Path, tmp_path: Path) -> None:
         assert t["width"] <= t["box"], f"a table is wider than its box: {t}"
         assert not t["wrapped"], "a table cell wraps its text"
     assert len(data["images"]) == 6 and all(w >= 600 and h >= 200 for w, h in data["images"])
+
+
+def test_a_self_service_report_shows_the_stages_plots(tmp_path: Path) -> None:
+    """A scenario with a self-service stage: its two plots (containment rate, outcomes per
+    interval) laid out with the others, none off the page."""
+    pytest.importorskip("matplotlib")
+    browser = _browser()
+    result = simulate(load_scenario(ROOT / "simulations" / "self_service.toml"), 3, seed=0)
+    report = write_report(result, tmp_path / "report.html")
+    probe = tmp_path / "probe.html"
+    probe.write_text(report.read_text().replace("</body>", _PROBE + "</body>"))
+    dom = _run(browser, "--dump-dom", probe.as_uri())
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    data = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert data["page"] <= data["view"], "the page scrolls sideways"
+    # SL, ASA, abandon, queue, occupancy, the stage's containment and outcomes, waits
+    assert len(data["images"]) == 8 and all(w >= 600 and h >= 200 for w, h in data["images"])
+    for t in data["tables"]:
+        assert t["width"] <= t["box"], f"a table is wider than its box: {t}"
+    shot = tmp_path / "report.png"
+    _run(browser, f"--screenshot={shot}", report.as_uri())
+    assert shot.stat().st_size > 10_000

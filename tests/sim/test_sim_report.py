@@ -296,3 +296,101 @@ def test_the_export_holds_every_self_service_estimate(tmp_path: Path) -> None:
                 seen += 1
     assert seen > 0 and seen == sum(r["section"] == "self_service" for r in rows)
     assert by_key["self_service", "bank", "contained", 0]["start"] == 0.0
+
+
+# --- self-service per interval -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def staged() -> object:
+    from ccrouter.sim import load_scenario
+
+    path = Path(__file__).resolve().parents[2] / "simulations/self_service.toml"
+    return simulate(load_scenario(path), 3, seed=5)
+
+
+def _steps(ax: object) -> list[object]:
+    """The step lines (the marker lines carry matplotlib's private ``_child`` labels)."""
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]  # type: ignore[attr-defined]
+
+
+def test_the_containment_plot_holds_the_rate_per_interval(staged: object) -> None:
+    from matplotlib.figure import Figure
+
+    from ccrouter.sim.report_plots import draw_containment
+
+    result = staged
+    ax = Figure().add_subplot()
+    edges = _edges(result)
+    draw_containment(ax, result, edges)
+    (line,) = _steps(ax)
+    assert line.get_label() == "bank (all)"  # one stage: its line is the centre's
+    series = result.self_service["all"]["containment_rate"]
+    assert len(series) == len(result.interval_starts)
+    assert list(line.get_xdata()) == edges
+    means = [100.0 * e.mean for e in series]
+    assert list(line.get_ydata()) == pytest.approx([*means, means[-1]])
+    # The band is the clipped 95 % interval of each interval, in percent.
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert min(band) == pytest.approx(100.0 * min(e.lower for e in series))
+    assert max(band) == pytest.approx(100.0 * max(e.upper for e in series))
+    assert ax.get_ylim()[1] == pytest.approx(102.0)
+    legend = ax.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1  # outside
+
+
+def test_the_outcomes_plot_holds_every_count_per_interval(staged: object) -> None:
+    from matplotlib.figure import Figure
+
+    from ccrouter.sim.report_plots import SELF_SERVICE_COUNTS, draw_outcomes
+
+    result = staged
+    ax = Figure().add_subplot()
+    draw_outcomes(ax, result, _edges(result))
+    lines = _steps(ax)
+    assert [line.get_label() for line in lines] == [label for _, label in SELF_SERVICE_COUNTS]
+    for line, (metric, _) in zip(lines, SELF_SERVICE_COUNTS, strict=True):
+        means = [e.mean for e in result.self_service["all"][metric]]
+        assert list(line.get_ydata()) == pytest.approx([*means, means[-1]]), metric
+    styles = {(line.get_color(), line.get_linestyle()) for line in lines}
+    assert len(styles) == len(lines)  # each told apart by colour and style
+    entered = result.self_service["all"]["entered"]
+    assert sum(e.mean for e in entered) > 0
+
+
+def test_each_stage_gets_its_line_with_two_call_types() -> None:
+    from matplotlib.figure import Figure
+
+    from ccrouter.sim.report_plots import draw_containment
+
+    bot = {"time": {"kind": "deterministic", "value": 30.0}, "containment": 0.5}
+    twice = _scenario(call_types=[
+        {"name": "a", "queue": "alpha", "arrivals": {"kind": "poisson", "rates_per_hour": [80]},
+         "handle": {"kind": "exponential", "mean": 120}, "self_service": bot},
+        {"name": "b", "queue": "beta", "arrivals": {"kind": "poisson", "rates_per_hour": [40]},
+         "handle": {"kind": "exponential", "mean": 150},
+         "self_service": {**bot, "containment": 0.1}},
+    ])  # fmt: skip
+    result = simulate(twice, 2, seed=1, engine="router")
+    ax = Figure().add_subplot()
+    draw_containment(ax, result, _edges(result))
+    by_label = {line.get_label(): line for line in _steps(ax)}
+    assert set(by_label) == {"a", "b", "all"}
+    for scope, line in by_label.items():
+        means = [100.0 * e.mean for e in result.self_service[scope]["containment_rate"]]
+        assert list(line.get_ydata())[:-1] == pytest.approx(means)
+
+
+def test_self_service_plots_only_with_a_stage(few: object, staged: object) -> None:
+    from ccrouter.sim.report_plots import self_service_plots
+
+    assert self_service_plots(few) == []
+    titles = [p.title for p in self_service_plots(staged)]
+    assert titles == [
+        "Self-service containment rate by interval (mean, 95 % CI band)",
+        "Self-service outcomes by interval (mean, 95 % CI band)",
+    ]
+    text = render_report(staged)
+    assert text.count("data:image/png;base64,") == 8  # the six, then the stage's two
+    assert all(title in text for title in titles)
+    assert "Self-service" not in render_report(few)

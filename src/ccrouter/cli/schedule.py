@@ -4,6 +4,7 @@ optionally the schedule simulated (``--simulate SCENARIO.toml``)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import tomllib
 from pathlib import Path
@@ -126,6 +127,20 @@ def _read_templates(path: Path) -> tuple[list[ShiftTemplate], Limits]:
     type=FRACTION,
     help=f"Service-level goal drawn on the plot ({FRACTION_FORMS}).",
 )
+@click.option(
+    "--min-rest",
+    "min_rest",
+    type=click.FloatRange(min=0, min_open=True, max=48),
+    metavar="HOURS",
+    help="Roster: least rest between an agent's shift on one day and on the next (11: the "
+    "EU daily rest); sets [roster] min_rest_hours (needs a [roster] table).",
+)
+@click.option(
+    "--max-consecutive-days",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Roster: most days an agent works in a row; sets [roster] max_consecutive_days.",
+)
 @click.option("--no-plot", is_flag=True, help="Do not draw coverage.png.")
 @engine_option
 def schedule_command(
@@ -142,6 +157,8 @@ def schedule_command(
     group: str | None,
     replications: int,
     goal: float | None,
+    min_rest: float | None,
+    max_consecutive_days: int | None,
     no_plot: bool,
     engine: EngineChoice,
 ) -> None:
@@ -162,6 +179,7 @@ def schedule_command(
         _status(f"reading {requirements.name} and {templates_path.name}")
         req = Requirements.from_csv(requirements, column=column, interval=interval)
         templates, limits = _read_templates(templates_path)
+        limits = _roster_options(limits, min_rest, max_consecutive_days)
         scenario = load_scenario(scenario_path) if scenario_path is not None else None
         _status(
             f"solving: {len(req.values)} intervals of {req.interval / 60:g} min, "
@@ -202,6 +220,8 @@ def schedule_command(
     except (CCRouterError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(schedule.summary())
+    if limits.roster is not None:
+        click.echo(f"roster rules: {_rules_text(limits)}")
     if result is not None:
         _echo_simulation(result, req.origin)
     if not no_plot:
@@ -212,6 +232,43 @@ def schedule_command(
     shown = (".csv", ".png", ".toml")
     written = ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in shown))
     click.echo(f"wrote {out}/: {written}")
+
+
+def _roster_options(limits: Limits, rest: float | None, run: int | None) -> Limits:
+    """``limits`` with ``--min-rest`` / ``--max-consecutive-days`` set on its roster."""
+    if rest is None and run is None:
+        return limits
+    if limits.roster is None:
+        raise ScheduleInputError(
+            "--min-rest and --max-consecutive-days: expected a [roster] table in the templates "
+            "file (the rules are about agents' weeks), got none"
+        )
+    roster = limits.roster
+    if rest is not None:
+        roster = dataclasses.replace(roster, min_rest_hours=rest)
+    if run is not None:
+        roster = dataclasses.replace(roster, max_consecutive_days=run)
+    return dataclasses.replace(limits, roster=roster)
+
+
+def _rules_text(limits: Limits) -> str:
+    """The roster rules in one line, as applied."""
+    r = limits.roster
+    assert r is not None
+    parts = [f"at most {r.max_work_days} days worked",
+             "days off together" if r.consecutive_days_off else "days off anywhere"]  # fmt: skip
+    if r.max_consecutive_days is not None:
+        parts.append(f"at most {r.max_consecutive_days} days in a row")
+    parts.append(
+        "rest between days not checked"
+        if r.min_rest_hours is None
+        else f"rest >= {r.min_rest_hours:g} h between days"
+    )
+    if r.cost_per_agent:
+        parts.append(f"{r.cost_per_agent:g} per agent")
+    if r.max_agents is not None:
+        parts.append(f"at most {r.max_agents} agents")
+    return ", ".join(parts)
 
 
 def _echo_simulation(result: SimulationResult, origin: float) -> None:

@@ -248,6 +248,15 @@ def _run_search(
     help="With --per-interval: meet each target over the whole day's calls instead of in "
     "every interval (cheaper; quiet intervals may fall below it).",
 )
+@click.option(
+    "--min-agents",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="With --daily: keep at least N agents able to serve each call type in every "
+    "interval with its calls (quiet intervals never left unanswered; 0: no minimum).",
+)
 @engine_option
 def staff_search_command(
     scenario: Path,
@@ -266,6 +275,7 @@ def staff_search_command(
     out_path: Path | None,
     show_path: bool,
     daily: bool,
+    min_agents: int,
     engine: EngineChoice,
 ) -> None:
     """Find the fewest agents per group of SCENARIO meeting each queue's targets (its
@@ -284,10 +294,12 @@ def staff_search_command(
         raise click.UsageError("--lookback, --out, --path and --daily go with --per-interval")
     if daily and lookback is not None:
         raise click.UsageError("--lookback does not go with --daily (whole days are simulated)")
+    if min_agents and not daily:
+        raise click.UsageError("--min-agents goes with --per-interval --daily")
     if per_interval:
         _per_interval(scenario, replications, seed, jobs, goal, cap, groups, max_agents,
                       judge, csv_path, quiet, lookback, out_path, show_path, daily,
-                      engine)  # fmt: skip
+                      engine, min_agents)  # fmt: skip
         return
     options: dict[str, Any] = {"groups": list(groups)} if groups else {}
     model, result = _run_search(
@@ -352,6 +364,7 @@ def _per_interval(
     show_path: bool,
     daily: bool,
     engine: EngineChoice,
+    min_agents: int = 0,
 ) -> None:
     """``staff-search --per-interval``: run the search, print and write its answer."""
     model, result = _run_search(
@@ -360,7 +373,7 @@ def _per_interval(
             model, targets, replications=replications, seed=seed, executor=executor,
             groups=list(groups) or None, max_agents=max_agents, judge=_judge(judge),
             lookback=lookback, progress=progress, engine=engine,
-            targets_over="day" if daily else "interval",
+            targets_over="day" if daily else "interval", min_agents=min_agents,
         ),
     )  # fmt: skip
     show_per_interval(

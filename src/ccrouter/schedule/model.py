@@ -26,6 +26,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ccrouter.schedule.requirements import Requirements
+from ccrouter.schedule.rest import Class, add_rest, build_rest_roster, fewest_rested
 from ccrouter.schedule.result import (
     PlacedBreak,
     Schedule,
@@ -199,7 +200,19 @@ class _Model:
                 per_day[c.day].append(self.x[k])
             upper = max((sum(cands[k].upper for k in range(len(cands)) if cands[k].day == d)
                          for d in range(days)), default=0)  # fmt: skip
+            if roster.min_rest_hours is not None:
+                upper = max(upper * days, 1)  # rest may need more agents than shifts a day
             self.patterns, self.agents = add_roster(m, per_day, roster, max(upper, 1))
+            if roster.min_rest_hours is not None:
+                classes: list[dict[Class, list[Any]]] = [{} for _ in range(days)]
+                for k, c in enumerate(cands):
+                    begin = c.start * interval
+                    key = (begin, begin + templates[c.template].length)
+                    classes[c.day].setdefault(key, []).append(self.x[k])
+                period = days * (limits.day_length or 0.0)
+                add_rest(m, self.patterns, self.agents,
+                         [{c: sum(v) for c, v in day.items()} for day in classes],
+                         roster, period, max(upper, 1))  # fmt: skip
             agent_cost = round(roster.cost_per_agent * self.scale)
             if agent_cost:
                 self.cost = self.cost + agent_cost * sum(self.agents)
@@ -326,11 +339,14 @@ def solve(
         for index, sh in enumerate(shifts):
             start = round(sh.start / requirements.interval)
             by_day[day_of[(start, sh.template)]].append((index, sh.count))
-        if limits.roster.cost_per_agent == 0 and limits.roster.max_agents is None:
-            # Agents cost nothing: the solver had no reason to keep them few; take the least.
-            per_day = [sum(count for _, count in day) for day in by_day]
-            counts = fewest_agents(per_day, limits.roster, seed=seed)
-        roster = build_roster(counts, by_day)
+        if limits.roster.min_rest_hours is not None:
+            roster = _rested(shifts, by_day, limits, seed)
+        else:
+            if limits.roster.cost_per_agent == 0 and limits.roster.max_agents is None:
+                # Agents cost nothing: the solver had no reason to keep them few; take the least.
+                per_day = [sum(count for _, count in day) for day in by_day]
+                counts = fewest_agents(per_day, limits.roster, seed=seed)
+            roster = build_roster(counts, by_day)
         cost += len(roster) * limits.roster.cost_per_agent
     bound = min(float(solver.best_objective_bound) / scale, cost)
     if status == "OPTIMAL" and gap_limit == 0.0:
@@ -357,6 +373,25 @@ def solve(
             "constraints": len(model.model.proto.constraints),
         },
     )
+
+
+def _rested(
+    shifts: list[ScheduledShift],
+    by_day: list[list[tuple[int, int]]],
+    limits: Limits,
+    seed: int,
+) -> tuple[RosterLine, ...]:
+    """The roster with the rest rule: the fewest agents for the shifts, then their weeks."""
+    assert limits.roster is not None and limits.day_length is not None
+    classes = [(sh.start, sh.end) for sh in shifts]
+    per_day: list[dict[Class, int]] = [{} for _ in by_day]
+    for d, day in enumerate(by_day):
+        for index, count in day:
+            per_day[d][classes[index]] = per_day[d].get(classes[index], 0) + count
+    period = len(by_day) * limits.day_length
+    counts, lines = fewest_rested(per_day, limits.roster, period, seed=seed)
+    found = [p for p, _ in counts]
+    return build_rest_roster(found, lines, by_day, classes, limits.roster, period)
 
 
 def _no_schedule(status: str, time_limit: float, templates: list[ShiftTemplate],
@@ -430,7 +465,7 @@ def _uncoverable(
         if cov < r:
             reason = (
                 "too few shifts allowed (max_count, part-time/full-time limits or the "
-                "roster's headcount)"
+                "roster's headcount and rest rules)"
                 if reachable[i]
                 else "no template's start window and length reach this interval"
             )

@@ -5,8 +5,9 @@ The model counts agents per days-off pattern (``a[p]``: agents working the days 
 ``p``); every day, the shifts starting that day are at most the agents whose pattern works it.
 Any counts meeting that can be turned into a roster (each day independently: the day's shifts
 go to distinct agents working it), so no variable per agent is needed. A shift belongs to the
-day it starts on. Not modelled: rest between one day's late shift and the next day's early
-one, or keeping an agent's start time alike across the week.
+day it starts on. Rest between one day's shift and the next day's
+(``RosterRules.min_rest_hours``) is added by :mod:`ccrouter.schedule.rest`. Not modelled:
+keeping an agent's start time alike across the week.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from ccrouter.schedule.templates import RosterRules, ScheduleInputError
 
-__all__ = ["RosterLine", "add_roster", "build_roster", "fewest_agents", "patterns"]
+__all__ = ["RosterLine", "add_roster", "build_roster", "fewest_agents", "longest_run", "patterns"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,44 @@ def patterns(days: int, rules: RosterRules) -> list[tuple[bool, ...]]:
     """
     work = min(rules.max_work_days, days)
     if work == days:
-        return [(True,) * days]
-    if rules.consecutive_days_off:
+        found = [(True,) * days]
+    elif rules.consecutive_days_off:
         off = days - work
-        return [tuple(not (0 <= (d - first) % days < off) for d in range(days))
-                for first in range(days)]  # fmt: skip
-    return [tuple(d in chosen for d in range(days))
-            for chosen in itertools.combinations(range(days), work)]  # fmt: skip
+        found = [tuple(not (0 <= (d - first) % days < off) for d in range(days))
+                 for first in range(days)]  # fmt: skip
+    else:
+        found = [tuple(d in chosen for d in range(days))
+                 for chosen in itertools.combinations(range(days), work)]  # fmt: skip
+    most = rules.max_consecutive_days
+    if most is None:
+        return found
+    kept = [p for p in found if longest_run(p) <= most]
+    if not kept:
+        raise ScheduleInputError(
+            f"roster: max_consecutive_days: expected at least the longest run of days worked "
+            f"that {work} days out of {days} allow ({min(map(longest_run, found))}"
+            f"{', cyclically' if work == days else ''}), got {most}"
+        )
+    return kept
+
+
+def longest_run(pattern: Sequence[bool]) -> int:
+    """The most days worked in a row, cyclically (a pattern without a day off: unbounded,
+    ``len * 2``: next week's days follow).
+
+    >>> longest_run((True, True, False, True, True, True, False))
+    3
+    >>> longest_run((True, False, True, True))
+    3
+    """
+    days = len(pattern)
+    if all(pattern):
+        return 2 * days
+    best = run = 0
+    for d in range(2 * days):
+        run = run + 1 if pattern[d % days] else 0
+        best = max(best, run)
+    return best
 
 
 def add_roster(

@@ -224,20 +224,39 @@ class RosterRules:
         cost_per_agent: added per agent rostered (a weekly salary); 0: shifts' costs only.
         max_agents: the headcount available (``None``: no limit); too few agents leave
             intervals short, reported like any other shortfall.
+        min_rest_hours: the least rest, in hours, between the end of an agent's shift on one
+            day and the start of its shift on the next (11: the EU's minimum daily rest);
+            across the week's wrap too (Sunday to Monday, as the days off). ``None`` (the
+            default): not checked, as before this rule existed, because the right figure is
+            a contract's or a country's, and a default would silently change every roster.
+            Shifts a day off apart are not checked (they are more than 24 h minus a shift's
+            length apart).
+        max_consecutive_days: most days worked in a row (cyclically), ``None``: no limit;
+            with ``consecutive_days_off`` the days worked are always in one run.
     """
 
     max_work_days: int = 5
     consecutive_days_off: bool = True
     cost_per_agent: float = 0.0
     max_agents: int | None = None
+    min_rest_hours: float | None = None
+    max_consecutive_days: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_work_days", "max_agents"):
+        for name in ("max_work_days", "max_agents", "max_consecutive_days"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):  # fmt: skip
                 raise ScheduleInputError(f"roster: {name}: expected an integer >= 1, got {value!r}")
         _finite(self.cost_per_agent, "roster: cost_per_agent")
+        rest = self.min_rest_hours
+        if rest is not None:
+            if isinstance(rest, bool) or not isinstance(rest, int | float):
+                msg = f"roster: min_rest_hours: expected a number of hours or None, got {rest!r}"
+                raise ScheduleInputError(msg)
+            if not (math.isfinite(rest) and 0 < rest <= 48):
+                msg = f"roster: min_rest_hours: expected hours in (0, 48], got {rest!r}"
+                raise ScheduleInputError(msg)
 
 
 @dataclass(frozen=True)
@@ -286,7 +305,8 @@ _TEMPLATE_KEYS = {"name", "earliest_start", "latest_start", "start", "step", "le
                   "cost_per_shift", "cost_per_hour", "kind", "min_count", "max_count"}  # fmt: skip
 _BREAK_KEYS = {"name", "earliest", "latest", "length", "paid", "step"}
 _LIMIT_KEYS = {"max_part_time_share", "max_part_time", "min_full_time", "day_length"}
-_ROSTER_KEYS = {"max_work_days", "consecutive_days_off", "cost_per_agent", "max_agents"}
+_ROSTER_KEYS = {"max_work_days", "consecutive_days_off", "cost_per_agent", "max_agents",
+                "min_rest_hours", "max_consecutive_days"}  # fmt: skip
 
 
 def _unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -341,6 +361,18 @@ def _template_from(data: Mapping[str, Any], where: str) -> ShiftTemplate:
     )
 
 
+def _hours(value: object, where: str) -> float | None:
+    """Hours from a number (``11``) or a duration (``"11h"``, ``"10h30m"``); ``None`` stays."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value)  # a bare number is hours here, not seconds
+        except ValueError:
+            return parse_time(value, where) / 3600.0
+    raise ScheduleInputError(f"{where}: expected hours (11) or a duration ('11h'), got {value!r}")
+
+
 def templates_from_dict(data: Mapping[str, Any]) -> tuple[list[ShiftTemplate], Limits]:
     """Templates and limits from a parsed TOML/JSON document (``[[templates]]``, ``[limits]``,
     ``[roster]``: :class:`RosterRules`, which sets ``day_length`` to a day unless given).
@@ -371,6 +403,8 @@ def templates_from_dict(data: Mapping[str, Any]) -> tuple[list[ShiftTemplate], L
             consecutive_days_off=bool(raw_roster.get("consecutive_days_off", True)),
             cost_per_agent=float(raw_roster.get("cost_per_agent", 0.0)),
             max_agents=raw_roster.get("max_agents"),
+            min_rest_hours=_hours(raw_roster.get("min_rest_hours"), "roster.min_rest_hours"),
+            max_consecutive_days=raw_roster.get("max_consecutive_days"),
         )
         day = day if day is not None else 86400.0
     limits = Limits(

@@ -29,6 +29,11 @@ same customers, and the search moves one agent-interval at a time by its margina
    target on the search's own replications (a local minimum, not a proven global one).
 6. **Whole-day check** with the scenario's own replications at full count (``simulate`` with
    the same seed reproduces it); a daily target missed there gets agents added (step 3).
+
+With ``min_agents`` (N > 0), every interval where a call type has calls reaching the agents
+keeps at least N agents of the searched groups able to serve it, together: the start is
+raised to it (the cheapest able group first) and no removal goes below it, so a quiet
+interval is never left without anyone to answer. Intervals without calls may still drop to 0.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from ccrouter.sim.interval_steps import IntervalStep
 from ccrouter.sim.scenario import Scenario
 from ccrouter.sim.staffing_bound import eligible
 
-__all__ = ["DaySearch", "day_weights"]
+__all__ = ["DaySearch", "day_weights", "floor_sets"]
 
 Move = tuple[int, str, int]
 """(interval, group, +1 or -1)."""
@@ -103,6 +108,7 @@ class DaySearch:
         cost: Mapping[str, float],
         max_agents: int,
         progress: Callable[[str, int, int], None] | None = None,
+        min_agents: int = 0,
     ) -> None:
         self.scenario = scenario
         self.n = scenario.n_intervals
@@ -128,8 +134,34 @@ class DaySearch:
         }
         # Windows cannot cut the shifts of groups not searched: simulate from interval 0.
         self.prefix = any(g.shifts and g.name not in self.groups for g in scenario.agent_groups)
+        self.min_agents = min_agents
+        self.floors = floor_sets(scenario, self.groups) if min_agents > 0 else [[]] * self.n
+        self.raised = self._raise_to_floors()
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _raise_to_floors(self) -> int:
+        """Agents added to the start so that every interval keeps ``min_agents`` for each
+        call type it has (the cheapest group able to serve it first); return how many."""
+        added = 0
+        for k, sets in enumerate(self.floors):
+            for able in sets:
+                while sum(self.plan[g][k] for g in able) < self.min_agents:
+                    room = [
+                        g for g in self.groups if g in able and self.plan[g][k] < self.max_agents
+                    ]
+                    g = min(room, key=lambda g: (self.cost[g], self.groups.index(g)))
+                    self.plan[g][k] += 1
+                    added += 1
+        return added
+
+    def _keeps_floor(self, k: int, g: str) -> bool:
+        """Whether one agent of ``g`` fewer in interval ``k`` keeps ``min_agents``."""
+        return all(
+            sum(self.plan[h][k] for h in able) > self.min_agents
+            for able in self.floors[k]
+            if g in able
+        )
 
     def _key(self) -> Plan:
         return plan_key(self.plan)
@@ -226,7 +258,10 @@ class DaySearch:
         interval's, both on the whole-day check."""
         self._tell("daily search", 0, 3)
         judged = self.day.assess([self._key()])[0]
-        self._record("start", [], self._key(), judged, "accepted", "Erlang estimates")
+        why = "Erlang estimates"
+        if self.raised:
+            why += f", {self.raised} agent-intervals added to keep min_agents={self.min_agents}"
+        self._record("start", [], self._key(), judged, "accepted", why)
         judged = self._add(judged)
         self._tell("daily search", 1, 3)
         if _met(judged[0]):
@@ -324,7 +359,7 @@ class DaySearch:
                 (k, g, -1)
                 for k in range(self.n)
                 for g in self.groups
-                if self.plan[g][k] > 0 and (k, g) not in blocked
+                if self.plan[g][k] > 0 and (k, g) not in blocked and self._keeps_floor(k, g)
             ]
             if not moves:
                 break
@@ -424,7 +459,7 @@ class DaySearch:
                 (k, g, -1)
                 for k in range(self.n)
                 for g in self.groups
-                if self.plan[g][k] > 0 and blocked.get((k, g)) != now
+                if self.plan[g][k] > 0 and blocked.get((k, g)) != now and self._keeps_floor(k, g)
             ]
             if not stale:
                 return judged
@@ -441,6 +476,23 @@ class DaySearch:
                 else:
                     self._record("polish", [move], plan, result, "rejected", self._describe([move]))
                     blocked[move[0], move[1]] = self._key()
+
+
+def floor_sets(scenario: Scenario, groups: Sequence[str]) -> list[list[frozenset[str]]]:
+    """Per interval, for each call type with calls reaching the agents in it
+    (:func:`~ccrouter.sim.demand.agent_demand`), the searched groups able to serve it (call
+    types no searched group serves are left out: their staff is not searched)."""
+    demand = agent_demand(scenario)
+    by_name = {g.name: g for g in scenario.agent_groups}
+    out: list[list[frozenset[str]]] = [[] for _ in range(scenario.n_intervals)]
+    for ct in scenario.call_types:
+        able = frozenset(g for g in groups if eligible(ct, by_name[g]))
+        if not able:
+            continue
+        for k, rate in enumerate(demand[ct.name].calls_per_hour):
+            if rate > 0 and able not in out[k]:
+                out[k].append(able)
+    return out
 
 
 def _missed(checks: Sequence[IntervalCheck]) -> str:

@@ -124,6 +124,9 @@ class IntervalSearchResult(msgspec.Struct, frozen=True, kw_only=True):
     day_checks: list[IntervalCheck] = []
     """With ``targets_over="day"``: each queue's targets over the whole day (``interval``
     -1) on the whole-day check."""
+    min_agents: int = 0
+    """The least agents able to serve each call type kept in every interval with its calls
+    (``targets_over="day"``; 0: none)."""
 
     def scenario(self, base: Scenario) -> Scenario:
         """``base`` staffed with the answer."""
@@ -169,9 +172,18 @@ def _validate(
     lookback: int | None,
     costs: Mapping[str, float] | None,
     targets_over: str,
+    min_agents: int,
 ) -> tuple[Scenario, dict[str, QueueTarget], list[str], int, dict[str, float]]:
     if targets_over not in ("interval", "day"):
         msg = f"targets_over must be 'interval' or 'day', got {targets_over!r}"
+        raise InvalidArgument(msg)
+    if isinstance(min_agents, bool) or not isinstance(min_agents, int) or min_agents < 0:
+        raise InvalidArgument(f"min_agents: expected an integer >= 0, got {min_agents!r}")
+    if min_agents and targets_over != "day":
+        msg = "min_agents goes with targets_over='day' (per-interval targets staff every "
+        raise InvalidArgument(f"{msg}interval to its own calls), got min_agents={min_agents}")
+    if min_agents > max_agents:
+        msg = f"min_agents: expected at most max_agents ({max_agents}), got {min_agents}"
         raise InvalidArgument(msg)
     if targets_over == "day" and lookback is not None:
         msg = "lookback goes with targets_over='interval' (daily targets simulate whole days)"
@@ -221,6 +233,7 @@ def staff_search_per_interval(
     progress: Progress | None = None,
     engine: EngineChoice = "auto",
     targets_over: TargetsOver = "interval",
+    min_agents: int = 0,
 ) -> IntervalSearchResult:
     """Find a minimal headcount per agent group and interval meeting every interval's targets
     (or, with ``targets_over="day"``, each target over the whole day's calls).
@@ -252,6 +265,10 @@ def staff_search_per_interval(
             target holds over all the day's calls of its queue; intervals may fall below it:
             :mod:`ccrouter.sim.day_search`, whose candidates are whole days; ``polish`` then
             makes the answer one from which no single agent-interval can go).
+        min_agents: with ``targets_over="day"``: every interval where a call type has calls
+            reaching the agents keeps at least this many agents of the searched groups able
+            to serve it (together), so no quiet interval is left without anyone to answer;
+            intervals without calls may still have none. 0 (the default): no minimum.
 
     Returns:
         An :class:`IntervalSearchResult`: requirements per group and interval, the whole-day
@@ -261,8 +278,9 @@ def staff_search_per_interval(
         ScenarioError: no targets, an unknown group, a targeted queue no searched group can
             serve, outbound campaigns, or (with ``lookback``) unsearched groups on shifts.
         InvalidArgument: a replication count, ``max_agents``, ``lookback`` or a cost out of
-            range, an unknown ``targets_over``, or ``lookback`` with daily targets (also
-            ValueError).
+            range, an unknown ``targets_over``, ``lookback`` with daily targets, or
+            ``min_agents`` negative, not an integer, above ``max_agents`` or without daily
+            targets (also ValueError).
         NotCompiled: ``engine="compiled"`` and the scenario uses features not compiled.
     """
     scenario, targets, chosen, first, cost = _validate(
@@ -276,6 +294,7 @@ def staff_search_per_interval(
         lookback,
         costs,
         targets_over,
+        min_agents,
     )
     resolved, missing = resolve_engine(scenario, engine, warn=False)
     if missing:
@@ -290,7 +309,9 @@ def staff_search_per_interval(
     )
     day_checks: list[IntervalCheck] = []
     if targets_over == "day":
-        daily = DaySearch(scenario, chosen, plan, runs, cost, max_agents, progress)
+        daily = DaySearch(
+            scenario, chosen, plan, runs, cost, max_agents, progress, min_agents=min_agents
+        )
         day_checks, checks = daily.search(polish)
         feasible = all(c.met for c in day_checks)
         path = daily.path
@@ -315,6 +336,11 @@ def staff_search_per_interval(
     ]
     if scenario.warmup > 0:
         notes.append("warm-up ignored: every interval is judged")
+    if min_agents:
+        notes.append(
+            f"daily targets: at least {min_agents} agent(s) able to serve each call type in "
+            "every interval with its calls"
+        )
     below = sorted({c.interval for c in checks if not c.met})
     if targets_over == "day" and below:
         notes.append(f"daily targets: {len(below)} of {n} intervals below a target")
@@ -345,4 +371,5 @@ def staff_search_per_interval(
         notes=notes,
         targets_over=targets_over,
         day_checks=day_checks,
+        min_agents=min_agents,
     )

@@ -7,7 +7,9 @@ a step over the interval *edges*, closed at the end of the last interval (``wher
 clipped confidence interval (:mod:`ccrouter.sim.confidence`), so a service level never passes
 100 % nor a wait 0. Queues are told apart by colour *and* line style and marker; with one queue
 the queue's line is the centre's ("all") line, so only that one is drawn. Legends sit outside
-the axes at the normal font size. Needs matplotlib (``pip install 'ccrouter[plot]'``).
+the axes at the normal font size. With a self-service stage, two more figures: its
+containment rate and its outcomes (entered, contained, ...) per interval. Needs matplotlib
+(``pip install 'ccrouter[plot]'``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from ccrouter.sim.metrics import WAIT_EDGES
 from ccrouter.sim.replications import SimulationResult
 from ccrouter.stats.definitions import describe_service_level
 
-__all__ = ["Plot", "plots", "plotting_available", "require_plotting"]
+__all__ = ["SELF_SERVICE_COUNTS", "Plot", "draw_containment", "draw_outcomes", "plots",
+           "plotting_available", "require_plotting", "self_service_plots"]  # fmt: skip
 
 _MISSING = "the simulation report draws plots with matplotlib: pip install 'ccrouter[plot]'"
 _STYLES = ("-", "--", "-.", ":")
@@ -134,9 +137,76 @@ def _finish(ax: Any, edges: list[float], ylabel: str, top: float) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="medium", frameon=False)
 
 
+SELF_SERVICE_COUNTS: tuple[tuple[str, str], ...] = (
+    ("entered", "entered"),
+    ("contained", "contained"),
+    ("opted_out", "opted out"),
+    ("escalated", "escalated"),
+    ("automated", "automated"),
+    ("repeats", "repeat contacts"),
+)
+"""The self-service counts drawn per interval (metric, legend label)."""
+
+
+def draw_containment(ax: Any, result: SimulationResult, edges: list[float]) -> None:
+    """The containment rate per call type with a stage (with one, only "all", named after
+    it, as the other plots name a single queue) on ``ax``."""
+    scopes = list(result.self_service)
+    only = [q for q in scopes if q != "all"]
+    one = len(only) == 1 and "all" in scopes
+    for k, scope in enumerate(["all"] if one else scopes):
+        _series(ax, edges, result.self_service[scope]["containment_rate"], scope, 100.0, k)
+    if one:
+        ax.get_lines()[0].set_label(f"{only[0]} (all)")
+    _finish(ax, edges, "%", 100.0)
+
+
+def draw_outcomes(ax: Any, result: SimulationResult, edges: list[float]) -> None:
+    """The stage's counts (:data:`SELF_SERVICE_COUNTS`) over every call type with a stage,
+    one line each, on ``ax``."""
+    both = result.self_service.get("all", {})
+    for k, (metric, label) in enumerate(SELF_SERVICE_COUNTS):
+        if metric in both:
+            _series(ax, edges, both[metric], label, 1.0, k)
+    _finish(ax, edges, "customers per interval", math.inf)
+
+
+def self_service_plots(result: SimulationResult, edges: list[float] | None = None) -> list[Plot]:
+    """The self-service stage per interval of entry into it, when a call type has one (else
+    no figure): the containment rate (:func:`draw_containment`) and the counts of every
+    stage together (:func:`draw_outcomes`), means with their 95 % bands.
+
+    Raises:
+        MissingDependency: matplotlib is not installed.
+    """
+    if not result.self_service:
+        return []
+    require_plotting()
+    edges = _edges(result) if edges is None else edges
+    names = ", ".join(q for q in result.self_service if q != "all")
+    fig, ax = _figure()
+    draw_containment(ax, result, edges)
+    rate = Plot(
+        "Self-service containment rate by interval (mean, 95 % CI band)",
+        _png(fig),
+        "contained / entered, by the interval customers entered the stage",
+    )
+    fig, ax = _figure()
+    draw_outcomes(ax, result, edges)
+    counts = Plot(
+        "Self-service outcomes by interval (mean, 95 % CI band)",
+        _png(fig),
+        f"customers entering the stage ({names}) and what became of them, by the interval "
+        "they entered; automated: escalated customers the bot partly served; repeats: the "
+        "contained customers' later contacts",
+    )
+    return [rate, counts]
+
+
 def plots(result: SimulationResult) -> list[Plot]:
     """Every figure of the report: one per plotted per-interval metric, occupancy by agent
-    group, the distribution of answered waits.
+    group, the self-service stage (:func:`self_service_plots`, when there is one), the
+    distribution of answered waits.
 
     Raises:
         MissingDependency: matplotlib is not installed.
@@ -169,6 +239,7 @@ def plots(result: SimulationResult) -> list[Plot]:
         title = "Occupancy by agent group (mean, 95 % CI band)"
         _finish(ax, edges, "%", 100.0)
         figures.append(Plot(title, _png(fig), "handling time over staffed time"))
+    figures += self_service_plots(result, edges)
     fig, ax = _figure()
     total = sum(result.wait_histogram)
     if total:
