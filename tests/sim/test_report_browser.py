@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,15 +96,22 @@ def test_the_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
     assert sum(top.histogram()[:128]) > 500
 
 
-def test_no_table_runs_off_the_page(report: Path, tmp_path: Path) -> None:
+def _laid_out(report: Path, tmp_path: Path) -> dict[str, Any]:
+    """The report as Chromium lays it out (the probe's measures), after checking that the
+    page does not scroll sideways."""
     browser = _browser()
     probe = tmp_path / "probe.html"
     probe.write_text(report.read_text().replace("</body>", _PROBE + "</body>"))
     dom = _run(browser, "--dump-dom", probe.as_uri())
     found = re.search(r'data-probe="([^"]*)"', dom)
     assert found, "the probe did not run"
-    data = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    data: dict[str, Any] = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert data["page"] <= data["view"], "the page scrolls sideways"
+    return data
+
+
+def test_no_table_runs_off_the_page(report: Path, tmp_path: Path) -> None:
+    data = _laid_out(report, tmp_path)
     assert data["height"] > 3000  # tables and six plots
     assert len(data["tables"]) >= 6  # summary, utilisation, one per queue and interval
     for t in data["tables"]:
@@ -116,20 +124,13 @@ def test_a_self_service_report_shows_the_stages_plots(tmp_path: Path) -> None:
     """A scenario with a self-service stage: its two plots (containment rate, outcomes per
     interval) laid out with the others, none off the page."""
     pytest.importorskip("matplotlib")
-    browser = _browser()
     result = simulate(load_scenario(ROOT / "simulations" / "self_service.toml"), 3, seed=0)
     report = write_report(result, tmp_path / "report.html")
-    probe = tmp_path / "probe.html"
-    probe.write_text(report.read_text().replace("</body>", _PROBE + "</body>"))
-    dom = _run(browser, "--dump-dom", probe.as_uri())
-    found = re.search(r'data-probe="([^"]*)"', dom)
-    assert found, "the probe did not run"
-    data = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
-    assert data["page"] <= data["view"], "the page scrolls sideways"
+    data = _laid_out(report, tmp_path)
     # SL, ASA, abandon, queue, occupancy, the stage's containment and outcomes, waits
     assert len(data["images"]) == 8 and all(w >= 600 and h >= 200 for w, h in data["images"])
     for t in data["tables"]:
         assert t["width"] <= t["box"], f"a table is wider than its box: {t}"
     shot = tmp_path / "report.png"
-    _run(browser, f"--screenshot={shot}", report.as_uri())
+    _run(_browser(), f"--screenshot={shot}", report.as_uri())
     assert shot.stat().st_size > 10_000

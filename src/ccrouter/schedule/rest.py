@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from ortools.sat.python import cp_model
 
-from ccrouter.schedule.roster import RosterLine, patterns
+from ccrouter.schedule.roster import RosterLine, patterns, solve_fewest
 from ccrouter.schedule.templates import RosterRules, ScheduleInputError
 
 __all__ = ["Class", "Line", "add_rest", "build_rest_roster", "fewest_rested", "rest_ok"]
@@ -168,13 +168,7 @@ def fewest_rested(
         model.add(sum(a for a, p in zip(agents, found, strict=True) if p[d]) >= sum(day.values()))
     lines = add_rest(model, found, agents, classes_per_day, rules, period, max(top, 1))
     model.minimize(sum(agents))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = 30.0
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise ScheduleInputError("roster: no rested roster found for the shifts (solver gave up)")
+    solver = solve_fewest(model, seed, 30.0, "roster: no rested roster found for the shifts")
     counts = [(p, int(solver.value(a))) for p, a in zip(found, agents, strict=True)]
     values = [
         line._replace(

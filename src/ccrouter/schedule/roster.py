@@ -167,11 +167,24 @@ def fewest_agents(
     for d, count in enumerate(shifts_per_day):
         model.add(sum(a for a, p in zip(agents, found, strict=True) if p[d]) >= count)
     model.minimize(sum(agents))
+    solver = solve_fewest(model, seed, 10.0, "roster: no agents found for the shifts")
+    return [(p, int(solver.value(a))) for p, a in zip(found, agents, strict=True)]
+
+
+def solve_fewest(
+    model: cp_model.CpModel, seed: int, seconds: float, failure: str
+) -> cp_model.CpSolver:
+    """Solve a roster's fewest-agents ``model`` deterministically (one worker, ``seed``) within
+    ``seconds``: the solver, to read the values from.
+
+    Raises:
+        ScheduleInputError: ``failure`` (the solver found no roster in time).
+    """
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.max_time_in_seconds = seconds
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise ScheduleInputError("roster: no agents found for the shifts (solver gave up)")
-    return [(p, int(solver.value(a))) for p, a in zip(found, agents, strict=True)]
+        raise ScheduleInputError(f"{failure} (solver gave up)")
+    return solver
