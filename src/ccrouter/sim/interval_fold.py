@@ -18,11 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ccrouter.errors import SimulationError
 from ccrouter.sim.compiled import _layout as lay
-from ccrouter.sim.compiled._engine import run_loop
-from ccrouter.sim.compiled.pack import Capacities, new_state, pack
-from ccrouter.sim.engine import source_rng
+from ccrouter.sim.compiled.run import finished_state
 from ccrouter.sim.scenario import Scenario
 
 __all__ = ["day_levels", "interval_levels", "one_pass"]
@@ -54,22 +51,6 @@ def one_pass(scenario: Scenario) -> bool:
     return True
 
 
-def _run(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[object, list[str]]:
-    factor, room = 1.5, 4096
-    packed = pack(scenario, seed, factor, room)
-    caps = Capacities(packed, keep_events=True)
-    for _ in range(40):
-        state = new_state(packed, caps, keep_events=True)
-        flag = run_loop(
-            state, packed.params, source_rng(seed, "retrials"), source_rng(seed, "ring_delay")
-        )
-        if flag == 0:
-            return state, list(packed.queues)
-        caps.grow(flag)
-    msg = f"the compiled run kept running out of room (overflow code {flag})"
-    raise SimulationError(msg)
-
-
 def interval_levels(
     scenario: Scenario,
     seed: np.random.SeedSequence,
@@ -82,7 +63,8 @@ def interval_levels(
     Raises:
         SimulationError: the run kept running out of room.
     """
-    state, queues = _run(scenario, seed)
+    state, packed = finished_state(scenario, seed, keep_events=True)
+    queues = list(packed.queues)
     return {
         q: (sl, ab) for q, (sl, ab, _, _) in _levels(scenario, state, queues, thresholds).items()
     }
@@ -99,7 +81,8 @@ def day_levels(
     Raises:
         SimulationError: the run kept running out of room.
     """
-    state, queues = _run(scenario, seed)
+    state, packed = finished_state(scenario, seed, keep_events=True)
+    queues = list(packed.queues)
     return {
         q: (day_sl, day_ab, sl, ab)
         for q, (sl, ab, day_sl, day_ab) in _levels(scenario, state, queues, thresholds).items()

@@ -13,14 +13,14 @@ from ccrouter.sim.compiled import _layout as lay
 from ccrouter.sim.compiled._engine import run_loop
 from ccrouter.sim.compiled.decode import decode
 from ccrouter.sim.compiled.metrics import record_metrics
-from ccrouter.sim.compiled.pack import Capacities, new_state, pack
+from ccrouter.sim.compiled.pack import Capacities, Packed, new_state, pack
 from ccrouter.sim.compiled.support import NotCompiled, unsupported_features
 from ccrouter.sim.customers import Customers
 from ccrouter.sim.engine import RunOutput, source_rng
 from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
 
-__all__ = ["CompiledRun", "run_compiled", "warmup"]
+__all__ = ["CompiledRun", "finished_state", "run_compiled", "warmup"]
 
 
 class CompiledRun:
@@ -121,6 +121,19 @@ def run_compiled(
     missing = unsupported_features(scenario)
     if missing:
         raise NotCompiled(missing)
+    state, packed = finished_state(scenario, seed, keep_events=keep_events)
+    return CompiledRun(scenario, state, packed.queues, keep_events=keep_events, drawn=packed.drawn)
+
+
+def finished_state(
+    scenario: Scenario, seed: np.random.SeedSequence, *, keep_events: bool
+) -> tuple[Any, Packed]:
+    """The run loop's final state for ``scenario`` (compiled features only: not checked here)
+    and its packing, run again with more room each time a table overflows.
+
+    Raises:
+        SimulationError: the run kept running out of room.
+    """
     factor, room = 1.5, 4096
     packed = pack(scenario, seed, factor, room)
     caps = Capacities(packed, keep_events=keep_events)
@@ -134,9 +147,7 @@ def run_compiled(
             source_rng(seed, "ring_delay"),
         )
         if flag == 0:
-            return CompiledRun(
-                scenario, state, packed.queues, keep_events=keep_events, drawn=packed.drawn
-            )
+            return state, packed
         if flag == lay.OV_CALLBACKS:
             factor *= 4
             packed = pack(scenario, seed, factor, room)
