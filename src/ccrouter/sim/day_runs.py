@@ -13,11 +13,11 @@ shares.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 
 from ccrouter.sim.confidence import Estimate
 from ccrouter.sim.interval_runs import DAY, IntervalCheck, WindowRuns, interval_estimate
 from ccrouter.sim.interval_window import DayValues, run_day, window_scenario
+from ccrouter.sim.jobs import run_jobs
 
 __all__ = ["DayRuns", "Plan", "plan_key"]
 
@@ -56,11 +56,7 @@ class DayRuns:
             (days[plan], w.seed, r, w.thresholds, w.engine, w.backend, w.one_run)
             for plan, r in jobs
         ]
-        if w.executor is None:
-            results = [run_day(*a) for a in args]
-        else:
-            futures: list[Future[DayValues]] = [w.executor.submit(run_day, *a) for a in args]
-            results = [f.result() for f in futures]
+        results = run_jobs(w.executor, run_day, args)
         for (plan, _), values in zip(jobs, results, strict=True):
             self.kept[plan].append(values)
             w.runs += 1

@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from typing import Literal
 
 from ccrouter.sim.confidence import Estimate, t_quantile
 from ccrouter.sim.engines import Resolved
 from ccrouter.sim.interval_fold import one_pass
 from ccrouter.sim.interval_window import WindowValues, run_window, window_scenario
+from ccrouter.sim.jobs import run_jobs
 from ccrouter.sim.scenario import QueueTarget, Scenario
 from ccrouter.sim.search import Check, judged_value
 from ccrouter.sim.staffing_bound import target_threshold
@@ -149,13 +150,7 @@ class WindowRuns:
             )
             for spec, r in jobs
         ]
-        if self.executor is None:
-            results = [run_window(*a) for a in args]
-        else:
-            futures: list[Future[WindowValues]] = [
-                self.executor.submit(run_window, *a) for a in args
-            ]
-            results = [f.result() for f in futures]
+        results = run_jobs(self.executor, run_window, args)
         for (spec, _), values in zip(jobs, results, strict=True):
             self.kept[spec].append(values)
             self.runs += 1

@@ -19,7 +19,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 
 import msgspec
 import numpy as np
@@ -34,6 +34,7 @@ from ccrouter.sim.engines import (
     run_metrics,
     warm_engine,
 )
+from ccrouter.sim.jobs import run_jobs
 from ccrouter.sim.metric_info import info
 from ccrouter.sim.metrics import CAMPAIGN_METRICS, METRICS, ReplicationMetrics
 from ccrouter.sim.scenario import Scenario
@@ -252,22 +253,6 @@ def _run_batch(
     done: int,
     engine: Resolved,
 ) -> list[ReplicationMetrics]:
-    if executor is None:
-        results = []
-        for index in indices:
-            results.append(run_replication(scenario, seed, index, backend, engine))
-            if progress is not None:
-                progress(done + len(results))
-        return results
-    futures: list[Future[ReplicationMetrics]] = [
-        executor.submit(run_replication, scenario, seed, index, backend, engine)
-        for index in indices
-    ]
-    finished = 0
-    if progress is not None:
-        pending = set(futures)
-        while pending:
-            completed, pending = wait(pending, return_when=FIRST_COMPLETED)
-            finished += len(completed)
-            progress(done + finished)
-    return [future.result() for future in futures]
+    args = [(scenario, seed, index, backend, engine) for index in indices]
+    tell = None if progress is None else (lambda finished: progress(done + finished))
+    return run_jobs(executor, run_replication, args, tell)

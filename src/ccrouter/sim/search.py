@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from typing import Any, Literal, Self
 
 import msgspec
@@ -57,6 +57,7 @@ from ccrouter.sim.engines import (
     run_with_events,
     warm_engine,
 )
+from ccrouter.sim.jobs import run_jobs
 from ccrouter.sim.metric_info import info
 from ccrouter.sim.metrics import ReplicationMetrics
 from ccrouter.sim.scenario import QueueTarget, Scenario, ScenarioError
@@ -283,23 +284,8 @@ class _Evaluator:
             (scenarios[_key(s)], self.seed, r, self.thresholds, self.backend, self.engine)
             for s, r in jobs
         ]
-        if self.executor is None:
-            results = []
-            for a in args:
-                results.append(run_search_replication(*a))
-                if progress is not None:
-                    progress(label, len(results), total)
-            return results
-        futures: list[Future[tuple[ReplicationMetrics, dict[str, float]]]] = [
-            self.executor.submit(run_search_replication, *a) for a in args
-        ]
-        pending, done = set(futures), 0
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            done += len(finished)
-            if progress is not None:
-                progress(label, done, total)
-        return [f.result() for f in futures]
+        tell = None if progress is None else (lambda done: progress(label, done, total))
+        return run_jobs(self.executor, run_search_replication, args, tell)
 
     def _judge(self, runs: list[tuple[ReplicationMetrics, dict[str, float]]]) -> _Judged:
         first = runs[0][0]
